@@ -1,0 +1,104 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { UserPlus } from "lucide-react";
+import { useState } from "react";
+import { Alert, AlertDescription } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
+import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
+import { useTRPC } from "@/components/trpc/client";
+import { ROLES, ROLE_LABELS, type Role } from "@/server/domain/roles";
+import { OneTimeLink } from "./one-time-link";
+import { RoleSelect } from "./role-select";
+
+export function InviteDialog() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const [role, setRole] = useState<Role>("initiator");
+  const invite = useMutation(
+    trpc.team.invite.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.team.list.queryKey() }),
+    }),
+  );
+  const errors = fieldErrorsOf(invite.error);
+
+  function onOpenChange(next: boolean) {
+    setOpen(next);
+    if (!next) {
+      invite.reset();
+      setRole("initiator");
+    }
+  }
+
+  return (
+    <Dialog open={open} onOpenChange={onOpenChange}>
+      <DialogTrigger asChild>
+        <Button>
+          <UserPlus aria-hidden className="size-4" />
+          Invite user
+        </Button>
+      </DialogTrigger>
+      <DialogContent>
+        <DialogHeader>
+          <DialogTitle>Invite a team member</DialogTitle>
+          <DialogDescription>
+            They get a one-time link to set their password. Send it to them yourself: it is shown only once.
+          </DialogDescription>
+        </DialogHeader>
+        {invite.data ? (
+          <div className="space-y-4">
+            <Alert variant="success">
+              <AlertDescription>
+                {invite.data.email} was added as {ROLE_LABELS[role]}.
+              </AlertDescription>
+            </Alert>
+            {invite.data.setPasswordLink ? (
+              <OneTimeLink path={invite.data.setPasswordLink} />
+            ) : (
+              <p className="text-sm text-muted-foreground">This person already has a password and can sign in now.</p>
+            )}
+            <DialogFooter>
+              <Button onClick={() => onOpenChange(false)}>Done</Button>
+            </DialogFooter>
+          </div>
+        ) : (
+          <form
+            className="space-y-4"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const form = new FormData(e.currentTarget);
+              invite.mutate({ name: String(form.get("name") ?? ""), email: String(form.get("email") ?? ""), role });
+            }}
+          >
+            <Field label="Full name" required error={errors.name}>
+              <Input name="name" autoComplete="off" required maxLength={120} />
+            </Field>
+            <Field label="Email" required error={errors.email}>
+              <Input name="email" type="email" autoComplete="off" required maxLength={254} />
+            </Field>
+            <Field label="Role" error={errors.role}>
+              {(p) => <RoleSelect {...p} value={role} onChange={setRole} roles={ROLES} />}
+            </Field>
+            {invite.error && !errors.name && !errors.email && !errors.role && (
+              <Alert variant="destructive">
+                <AlertDescription>{messageOf(invite.error)}</AlertDescription>
+              </Alert>
+            )}
+            <DialogFooter>
+              <Button type="button" variant="outline" onClick={() => onOpenChange(false)}>
+                Cancel
+              </Button>
+              <Button type="submit" disabled={invite.isPending}>
+                {invite.isPending ? "Inviting…" : "Send invitation"}
+              </Button>
+            </DialogFooter>
+          </form>
+        )}
+      </DialogContent>
+    </Dialog>
+  );
+}

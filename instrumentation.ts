@@ -1,0 +1,13 @@
+/** Runs once when a server process starts: refuse to run with an invalid environment. */
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { env } = await import("./server/env");
+  const { logger } = await import("./server/log");
+  try {
+    const e = env();
+    logger.info({ event: "server.start", network: e.STELLAR_NETWORK, appUrl: e.APP_URL }, "web server starting");
+  } catch (error) {
+    logger.fatal({ event: "server.bad_env" }, (error as Error).message);
+    throw error;
+  }
+}

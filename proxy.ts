@@ -1,0 +1,32 @@
+import { getToken } from "next-auth/jwt";
+import { NextResponse, type NextRequest } from "next/server";
+
+const PUBLIC_PAGES = ["/login", "/set-password"];
+
+/**
+ * Gives every request an id (logged by handlers) and sends signed-out visitors of app pages to
+ * /login. This is only a convenience: every page, procedure and route checks access on its own.
+ */
+export async function proxy(request: NextRequest) {
+  const requestId = request.headers.get("x-request-id") || crypto.randomUUID();
+  const headers = new Headers(request.headers);
+  headers.set("x-request-id", requestId);
+
+  const { pathname, search } = request.nextUrl;
+  const isPage = !pathname.startsWith("/api/");
+  if (isPage && !PUBLIC_PAGES.some((p) => pathname === p || pathname.startsWith(`${p}/`))) {
+    const token = await getToken({ req: request, secret: process.env.AUTH_SECRET });
+    if (!token?.sub) {
+      const login = new URL("/login", request.url);
+      if (pathname !== "/") login.searchParams.set("callbackUrl", pathname + search);
+      return NextResponse.redirect(login);
+    }
+  }
+  const response = NextResponse.next({ request: { headers } });
+  response.headers.set("x-request-id", requestId);
+  return response;
+}
+
+export const config = {
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|.*\\.(?:png|svg|ico|webp|jpg)$).*)"],
+};

@@ -1,0 +1,133 @@
+/**
+ * Operator commands: `npm run cli -- <command> [options]`.
+ * Uses DATABASE_URL, or the embedded database under .data/ (joining it when the app runs).
+ */
+import { parseArgs } from "node:util";
+import { eq } from "drizzle-orm";
+import { createDb } from "../db/client";
+import { applyMigrations } from "../db/migrate";
+import { organizations, users } from "../db/schema";
+import { isRole, ROLES } from "../server/domain/roles";
+import { createPasswordToken, setPasswordPath } from "../server/services/auth/password-tokens";
+import { hashPassword, passwordProblem } from "../server/services/auth/password";
+import { ServiceError } from "../server/services/errors";
+import { addUserToOrganization, createOrganization } from "../server/services/organization/create-organization";
+import { ensureDatabase } from "./lib/runtime-defaults";
+
+const HELP = `Usage: npm run cli -- <command> [options]
+
+Commands:
+  create-org   --name <name> [--slug <slug>] [--approval-required]
+               Create an organization.
+  create-user  --org <slug|id> --email <email> --name <name> --role <role> [--password <password>]
+               Add a user to an organization with a role (${ROLES.join(", ")}).
+               Without --password, prints a one-time set-password link.
+  reset-password --email <email> [--password <password>]
+               Set a new password, or print a one-time link to set one.
+  list-orgs    List organizations.
+
+Options:
+  --help       Show this help.
+`;
+
+class UsageError extends Error {}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== "string" || v.trim() === "") throw new UsageError(`--${name} is required`);
+  return v.trim();
+}
+
+async function main() {
+  const [command, ...rest] = process.argv.slice(2);
+  if (!command || command === "--help" || command === "help") {
+    process.stdout.write(HELP);
+    return;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      name: { type: "string" },
+      slug: { type: "string" },
+      org: { type: "string" },
+      email: { type: "string" },
+      role: { type: "string" },
+      password: { type: "string" },
+      "approval-required": { type: "boolean" },
+    },
+    strict: true,
+  });
+
+  const { url, embedded } = await ensureDatabase(() => {});
+  await applyMigrations(url);
+  const { db, sql } = createDb(url, { max: 2 });
+  const appUrl = process.env.APP_URL || `http://localhost:${process.env.PORT || 3000}`;
+  try {
+    switch (command) {
+      case "create-org": {
+        const org = await createOrganization(db, {
+          name: required(values, "name"),
+          slug: values.slug,
+          approvalRequired: values["approval-required"] ?? false,
+        });
+        process.stdout.write(`Created organization "${org.name}" (slug ${org.slug}, id ${org.id})\n`);
+        break;
+      }
+      case "create-user": {
+        const orgKey = required(values, "org");
+        const role = required(values, "role");
+        if (!isRole(role)) throw new UsageError(`--role must be one of: ${ROLES.join(", ")}`);
+        const org = await db.query.organizations.findFirst({
+          where: /^[0-9a-f-]{36}$/i.test(orgKey) ? eq(organizations.id, orgKey) : eq(organizations.slug, orgKey),
+        });
+        if (!org) throw new UsageError(`no organization with slug or id "${orgKey}" (see list-orgs)`);
+        const email = required(values, "email");
+        const user = await addUserToOrganization(db, {
+          orgId: org.id,
+          email,
+          name: values.name?.trim() || email.split("@")[0] || email,
+          role,
+          password: values.password,
+        });
+        process.stdout.write(`${user.email} is ${role} in ${org.name}\n`);
+        if (!values.password && !user.passwordHash) {
+          const token = await createPasswordToken(db, user.id, "invite");
+          process.stdout.write(`Set-password link (one-time): ${appUrl}${setPasswordPath(token)}\n`);
+        }
+        break;
+      }
+      case "reset-password": {
+        const email = required(values, "email").toLowerCase();
+        const user = await db.query.users.findFirst({ where: eq(users.email, email) });
+        if (!user) throw new UsageError(`no user with email ${email}`);
+        if (values.password) {
+          const problem = passwordProblem(values.password);
+          if (problem) throw new UsageError(problem);
+          await db.update(users).set({ passwordHash: await hashPassword(values.password), updatedAt: new Date() }).where(eq(users.id, user.id));
+          process.stdout.write(`Password of ${email} changed.\n`);
+        } else {
+          const token = await createPasswordToken(db, user.id, "reset");
+          process.stdout.write(`Set-password link for ${email} (one-time): ${appUrl}${setPasswordPath(token)}\n`);
+        }
+        break;
+      }
+      case "list-orgs": {
+        const rows = await db.select().from(organizations).orderBy(organizations.name);
+        if (rows.length === 0) process.stdout.write("No organizations yet.\n");
+        for (const o of rows) process.stdout.write(`${o.slug}\t${o.id}\t${o.name}\n`);
+        break;
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
+    }
+  } finally {
+    await sql.end({ timeout: 5 });
+    await embedded?.stop();
+  }
+}
+
+main().catch((error) => {
+  const message = error instanceof UsageError || error instanceof ServiceError ? error.message : (error as Error).stack ?? String(error);
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(error instanceof UsageError || error instanceof ServiceError ? 2 : 1);
+});

@@ -1,0 +1,27 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./embedded-postgres";
+
+export const ROOT = path.resolve(import.meta.dirname, "..", "..");
+export const DATA_DIR = process.env.DATA_DIR ? path.resolve(process.env.DATA_DIR) : path.join(ROOT, ".data");
+
+/** AUTH_SECRET from the environment, else one generated once and kept under .data/. */
+export function ensureAuthSecret(): string {
+  if (process.env.AUTH_SECRET) return process.env.AUTH_SECRET;
+  mkdirSync(DATA_DIR, { recursive: true });
+  const file = path.join(DATA_DIR, "auth-secret");
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString("base64url") + "\n", { mode: 0o600 });
+  return readFileSync(file, "utf8").trim();
+}
+
+/**
+ * DATABASE_URL from the environment, else the embedded PostgreSQL under .data/ (started here,
+ * or joined when the app already runs it).
+ */
+export async function ensureDatabase(log: (line: string) => void): Promise<{ url: string; embedded: EmbeddedPostgresHandle | null }> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, embedded: null };
+  const port = Number(process.env.EMBEDDED_PG_PORT || 54329);
+  const handle = await startEmbeddedPostgres({ dir: DATA_DIR, port, database: "disbursements", log });
+  return { url: handle.url, embedded: handle };
+}

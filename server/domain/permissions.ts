@@ -1,0 +1,34 @@
+import type { Role } from "./roles";
+
+/**
+ * The permission matrix (GUIDE.md §4): the single table both the server and the UI read.
+ * A procedure or route guards with one permission; the UI shows only what the role may do.
+ */
+export const PERMISSIONS = {
+  "users:manage": ["owner"],
+  "api_keys:manage": ["owner", "developer"],
+  "organization:read": ["owner", "financial_controller", "developer", "business", "initiator", "approver"],
+  "organization:write": ["owner", "financial_controller"],
+  "disbursements:read": ["owner", "financial_controller", "business", "initiator", "approver"],
+  "disbursements:write": ["owner", "financial_controller", "initiator"],
+  "disbursements:start": ["owner", "financial_controller", "approver"],
+  "payments:retry": ["owner", "financial_controller", "business"],
+  "payments:cancel": ["owner", "financial_controller"],
+  "receivers:write": ["owner", "financial_controller", "initiator", "approver"],
+  "assets:write": ["owner", "financial_controller", "developer"],
+  "wallets:write": ["owner", "developer"],
+  "exports:read": ["owner", "financial_controller", "initiator", "approver"],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export const ALL_PERMISSIONS = Object.keys(PERMISSIONS) as Permission[];
+
+export function can(role: Role | null | undefined, permission: Permission): boolean {
+  if (!role) return false;
+  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+}
+
+export function permissionsOf(role: Role): Permission[] {
+  return ALL_PERMISSIONS.filter((p) => can(role, p));
+}

@@ -1,0 +1,54 @@
+import { z } from "zod";
+
+/**
+ * Environment of the web server and the worker, validated once at start-up.
+ * The launcher (scripts/start.ts) fills DATABASE_URL and AUTH_SECRET for the embedded defaults,
+ * so a plain `npm start` needs nothing set.
+ */
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z
+    .string({ error: "is required (a postgres:// URL; `npm start` sets it for the embedded database)" })
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL"),
+  AUTH_SECRET: z
+    .string({ error: "is required (32+ random characters; `npm start` generates one under .data/)" })
+    .min(32, "must be at least 32 characters long"),
+  APP_URL: z.url({ error: "must be an absolute URL such as http://localhost:3000" }).default("http://localhost:3000"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  PASSWORD_HASH_COST: z.coerce
+    .number({ error: "must be a whole number" })
+    .int("must be a whole number")
+    .min(4, "must be at least 4")
+    .max(15, "must be at most 15")
+    .default(12),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1, "must be at least 1").default(5),
+  LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1, "must be at least 1").default(60),
+  STELLAR_NETWORK: z.enum(["local", "testnet", "pubnet"], { error: "must be one of local, testnet, pubnet" }).default("local"),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+/** Parse an environment; throws EnvError listing every variable that is wrong and why. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // Empty strings count as unset, as a blank line in a .env file means "not given".
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(result.error.issues.map((i) => `${i.path.join(".") || "(root)"} ${i.message}`));
+  }
+  return result.data;
+}
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

@@ -1,0 +1,54 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { organizations } from "@/db/schema";
+import { templateProblem } from "@/server/domain/message-template";
+import { isTimeZone } from "@/server/domain/timezones";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { assertCan, type OrgContext } from "../context";
+import { getOrganization } from "./get-organization";
+
+export const updateOrganizationInput = z.object({
+  name: z.string().trim().min(1, "Enter the organization's name.").max(120, "Use at most 120 characters.").optional(),
+  logoUrl: z
+    .union([
+      z.literal(""),
+      z.url({ protocol: /^https?$/, error: "Enter an http(s) URL, e.g. https://example.org/logo.png" }).max(2048),
+    ])
+    .nullable()
+    .optional()
+    .transform((v) => (v === "" ? null : v)),
+  timezone: z
+    .string()
+    .refine(isTimeZone, "Choose a valid time zone, e.g. Africa/Nairobi or UTC.")
+    .optional(),
+  approvalRequired: z.boolean().optional(),
+  invitationMessageTemplate: z
+    .string()
+    .trim()
+    .nullable()
+    .optional()
+    .transform((v) => (v ? v : null))
+    .superRefine((v, c) => {
+      const problem = v ? templateProblem(v) : null;
+      if (problem) c.addIssue({ code: "custom", message: `The message ${problem}.` });
+    }),
+});
+
+export async function updateOrganization(ctx: OrgContext, raw: z.input<typeof updateOrganizationInput>) {
+  assertCan(ctx, "organization:write");
+  const input = updateOrganizationInput.parse(raw);
+  const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  await ctx.db.transaction(async (tx) => {
+    await tx
+      .update(organizations)
+      .set({ ...changes, updatedAt: new Date() })
+      .where(eq(organizations.id, ctx.org.id));
+    await recordAuditEvent(tx, {
+      orgId: ctx.org.id,
+      actorUserId: ctx.actor.userId,
+      action: "organization.updated",
+      details: { fields: Object.keys(changes) },
+    });
+  });
+  return getOrganization(ctx);
+}

@@ -1,0 +1,32 @@
+import { and, eq } from "drizzle-orm";
+import { z } from "zod";
+import { memberships } from "@/db/schema";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { assertCan, type OrgContext } from "../context";
+import { badRequest } from "../errors";
+import { assertAnotherActiveOwner, lockMember } from "./guard-owner-rules";
+
+export const setMemberActiveInput = z.object({ userId: z.uuid(), active: z.boolean() });
+
+/** Deactivate or reactivate a member. Sessions are re-checked per request, so it counts at once. */
+export async function setMemberActive(ctx: OrgContext, raw: z.input<typeof setMemberActiveInput>) {
+  assertCan(ctx, "users:manage");
+  const input = setMemberActiveInput.parse(raw);
+  if (input.userId === ctx.actor.userId) throw badRequest("You cannot deactivate yourself.");
+  return ctx.db.transaction(async (tx) => {
+    const member = await lockMember(tx, ctx, input.userId);
+    if (member.isActive === input.active) return { userId: input.userId, active: input.active };
+    if (!input.active && member.role === "owner") await assertAnotherActiveOwner(tx, ctx, input.userId);
+    await tx
+      .update(memberships)
+      .set({ isActive: input.active, updatedAt: new Date() })
+      .where(and(eq(memberships.orgId, ctx.org.id), eq(memberships.userId, input.userId)));
+    await recordAuditEvent(tx, {
+      orgId: ctx.org.id,
+      actorUserId: ctx.actor.userId,
+      action: input.active ? "user.reactivated" : "user.deactivated",
+      targetId: input.userId,
+    });
+    return { userId: input.userId, active: input.active };
+  });
+}

@@ -1,0 +1,85 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { ZodError, z } from "zod";
+import { can, type Permission } from "@/server/domain/permissions";
+import { resolveMembership } from "@/server/services/auth/resolve-membership";
+import type { OrgContext } from "@/server/services/context";
+import { ServiceError, type ServiceErrorCode } from "@/server/services/errors";
+import type { TRPCContext } from "./context";
+
+const t = initTRPC.context<TRPCContext>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const fieldErrors =
+      cause instanceof ZodError
+        ? (z.flattenError(cause).fieldErrors as Record<string, string[]>)
+        : cause instanceof ServiceError && cause.extras
+          ? Object.fromEntries(Object.entries(cause.extras).map(([k, v]) => [k, [v]]))
+          : null;
+    return { ...shape, message: cause instanceof ZodError ? "Some fields are not valid." : shape.message, data: { ...shape.data, fieldErrors } };
+  },
+});
+
+const CODE_MAP: Record<ServiceErrorCode, TRPCError["code"]> = {
+  BAD_REQUEST: "BAD_REQUEST",
+  UNAUTHORIZED: "UNAUTHORIZED",
+  FORBIDDEN: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  CONFLICT: "CONFLICT",
+  UNPROCESSABLE: "UNPROCESSABLE_CONTENT",
+  TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
+};
+
+/** Service errors and validation errors raised inside resolvers become the matching tRPC codes. */
+const mapServiceErrors = t.middleware(async ({ next, path, ctx }) => {
+  const started = performance.now();
+  const result = await next();
+  const ms = Math.round(performance.now() - started);
+  if (result.ok) {
+    ctx.log.debug({ path, ms }, "trpc ok");
+    return result;
+  }
+  const cause = result.error.cause;
+  if (cause instanceof ServiceError) {
+    throw new TRPCError({ code: CODE_MAP[cause.code], message: cause.message, cause });
+  }
+  if (cause instanceof ZodError) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: "Some fields are not valid.", cause });
+  }
+  if (result.error.code === "INTERNAL_SERVER_ERROR") ctx.log.error({ path, ms, err: result.error.cause ?? result.error }, "trpc failed");
+  return result;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Tier 1: anyone. */
+export const publicProcedure = t.procedure.use(mapServiceErrors);
+
+/** Tier 2: a signed-in user. */
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.userId) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  return next({ ctx: { ...ctx, userId: ctx.userId } });
+});
+
+/**
+ * Tier 3: an active member of an organization. The membership is read once per request, so a
+ * deactivated user or a changed role takes effect on the very next call.
+ */
+export const orgProcedure = authedProcedure.use(async ({ ctx, next }) => {
+  const membership = await resolveMembership(ctx.db, ctx.userId, ctx.activeOrgId);
+  if (!membership) throw new TRPCError({ code: "FORBIDDEN", message: "Your account has no active organization membership." });
+  const service: OrgContext = { db: ctx.db, actor: { userId: ctx.userId }, org: { id: membership.org.id }, role: membership.role };
+  return next({ ctx: { ...ctx, org: membership.org, role: membership.role, user: membership.user, service } });
+});
+
+/** Tier 4: a member whose role holds the permission (GUIDE.md §4). */
+export function requirePermission(permission: Permission) {
+  return orgProcedure.use(({ ctx, next }) => {
+    if (!can(ctx.role, permission)) {
+      throw new TRPCError({ code: "FORBIDDEN", message: "Your role does not allow this." });
+    }
+    return next();
+  });
+}

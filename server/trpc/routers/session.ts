@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { ACTIVE_ORG_COOKIE } from "@/server/auth/constants";
+import { permissionsOf } from "@/server/domain/permissions";
+import { listUserOrganizations } from "@/server/services/auth/resolve-membership";
+import { TRPCError } from "@trpc/server";
+import { authedProcedure, orgProcedure, router } from "../init";
+
+export const sessionRouter = router({
+  /** Who is signed in, where, and what their role allows: the UI reads this to show only allowed items. */
+  me: orgProcedure.query(async ({ ctx }) => ({
+    user: ctx.user,
+    org: ctx.org,
+    role: ctx.role,
+    permissions: permissionsOf(ctx.role),
+    organizations: await listUserOrganizations(ctx.db, ctx.userId),
+  })),
+
+  switchOrganization: authedProcedure.input(z.object({ orgId: z.uuid() })).mutation(async ({ ctx, input }) => {
+    const orgs = await listUserOrganizations(ctx.db, ctx.userId);
+    if (!orgs.some((o) => o.id === input.orgId)) {
+      throw new TRPCError({ code: "FORBIDDEN", message: "You are not an active member of that organization." });
+    }
+    ctx.resHeaders?.append(
+      "set-cookie",
+      `${ACTIVE_ORG_COOKIE}=${input.orgId}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${60 * 60 * 24 * 365}`,
+    );
+    return { orgId: input.orgId };
+  }),
+});

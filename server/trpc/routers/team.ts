@@ -1,0 +1,18 @@
+import { changeRole, changeRoleInput } from "@/server/services/team/change-role";
+import { createPasswordLink, createPasswordLinkInput } from "@/server/services/team/create-password-link";
+import { inviteUser, inviteUserInput } from "@/server/services/team/invite-user";
+import { listMembers } from "@/server/services/team/list-members";
+import { setMemberActive, setMemberActiveInput } from "@/server/services/team/set-member-active";
+import { requirePermission, router } from "../init";
+
+const manageUsers = requirePermission("users:manage");
+
+export const teamRouter = router({
+  list: manageUsers.query(({ ctx }) => listMembers(ctx.service)),
+  invite: manageUsers.input(inviteUserInput).mutation(({ ctx, input }) => inviteUser(ctx.service, input)),
+  changeRole: manageUsers.input(changeRoleInput).mutation(({ ctx, input }) => changeRole(ctx.service, input)),
+  setActive: manageUsers.input(setMemberActiveInput).mutation(({ ctx, input }) => setMemberActive(ctx.service, input)),
+  createPasswordLink: manageUsers
+    .input(createPasswordLinkInput)
+    .mutation(({ ctx, input }) => createPasswordLink(ctx.service, input)),
+});
