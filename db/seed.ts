@@ -2,6 +2,7 @@ import { count } from "drizzle-orm";
 import type { Db } from "./client";
 import { organizations } from "./schema";
 import { ROLES, type Role } from "../server/domain/roles";
+import { seedDemoCatalog } from "../server/services/catalog/seed-demo-catalog";
 import { addUserToOrganization, createOrganization } from "../server/services/organization/create-organization";
 
 export const DEMO_PASSWORD = "DemoPassword1!";
@@ -20,6 +21,7 @@ export async function seedDemoIfEmpty(db: Db): Promise<{ seeded: boolean }> {
     const [row] = await tx.select({ n: count() }).from(organizations);
     if ((row?.n ?? 0) > 0) return { seeded: false };
     const org = await createOrganization(tx, { name: "Demo Organization", slug: "demo" });
+    await seedDemoCatalog(tx, org.id);
     for (const user of DEMO_USERS) {
       await addUserToOrganization(tx, { orgId: org.id, ...user, password: DEMO_PASSWORD });
     }

@@ -10,7 +10,7 @@ import { applyMigrations } from "../db/migrate";
 import { createDb } from "../db/client";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemoIfEmpty } from "../db/seed";
 import { EnvError, parseEnv } from "../server/env";
-import { ensureAuthSecret, ensureDatabase, ROOT } from "./lib/runtime-defaults";
+import { ensureAuthSecret, ensureDatabase, ensureEncryptionKey, ROOT } from "./lib/runtime-defaults";
 
 const dev = process.argv.includes("--dev");
 const started = Date.now();
@@ -70,6 +70,7 @@ async function main() {
     ...process.env,
     DATABASE_URL: databaseUrl,
     AUTH_SECRET: ensureAuthSecret(),
+    ENCRYPTION_KEY: ensureEncryptionKey(),
     APP_URL: process.env.APP_URL || `http://localhost:${port}`,
     NEXTAUTH_URL: process.env.NEXTAUTH_URL || process.env.APP_URL || `http://localhost:${port}`,
     NODE_ENV: dev ? "development" : "production",

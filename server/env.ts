@@ -13,6 +13,12 @@ const envSchema = z.object({
   AUTH_SECRET: z
     .string({ error: "is required (32+ random characters; `npm start` generates one under .data/)" })
     .min(32, "must be at least 32 characters long"),
+  ENCRYPTION_KEY: z
+    .string({ error: "is required (32+ random bytes as base64 or hex; `npm start` generates one under .data/)" })
+    .refine(
+      (v) => (/^[0-9a-f]{64,}$/i.test(v) ? Buffer.from(v, "hex") : Buffer.from(v, "base64")).length >= 32,
+      "must hold at least 32 bytes (base64 or hex)",
+    ),
   APP_URL: z.url({ error: "must be an absolute URL such as http://localhost:3000" }).default("http://localhost:3000"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PASSWORD_HASH_COST: z.coerce

@@ -15,6 +15,15 @@ export function ensureAuthSecret(): string {
   return readFileSync(file, "utf8").trim();
 }
 
+/** ENCRYPTION_KEY from the environment, else one generated once and kept under .data/. Losing it loses encrypted secrets. */
+export function ensureEncryptionKey(): string {
+  if (process.env.ENCRYPTION_KEY) return process.env.ENCRYPTION_KEY;
+  mkdirSync(DATA_DIR, { recursive: true });
+  const file = path.join(DATA_DIR, "encryption-key");
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString("base64") + "\n", { mode: 0o600 });
+  return readFileSync(file, "utf8").trim();
+}
+
 /**
  * DATABASE_URL from the environment, else the embedded PostgreSQL under .data/ (started here,
  * or joined when the app already runs it).

@@ -8,7 +8,8 @@ import { assertCan, type OrgContext } from "../context";
 import { conflict } from "../errors";
 
 export const inviteUserInput = z.object({
-  email: z.email("Enter a valid email address.").trim().toLowerCase().max(254),
+  // Normalise first, then validate: z.email().trim() would check the format before trimming.
+  email: z.string().trim().toLowerCase().pipe(z.email("Enter a valid email address.").max(254)),
   name: z.string().trim().min(1, "Enter the person's name.").max(120),
   role: z.enum(ROLES, { error: "Choose a role." }),
 });

@@ -1,0 +1,106 @@
+import { and, asc, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import { assets, walletAssets, wallets } from "@/db/schema";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { assertCan, type OrgContext } from "../context";
+import { badRequest, conflict, notFound } from "../errors";
+
+const url = (what: string) => z.url({ protocol: /^https?$/, error: `${what} must be an http(s) URL.` }).max(2048);
+
+export const createWalletInput = z.object({
+  name: z.string().trim().min(1, "Enter the wallet's name.").max(120),
+  homepage: url("Homepage"),
+  deep_link_schema: z.string().trim().min(1, "Enter the deep link schema, e.g. wallet://sdp or https://wallet.example/sdp.").max(2048),
+  sep_10_client_domain: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9.-]+(:\d+)?$/, "Enter a domain such as wallet.example.org."),
+  asset_ids: z.array(z.uuid()).min(1, "Choose at least one asset the wallet supports."),
+  enabled: z.boolean().default(true),
+});
+
+export const updateWalletInput = z.object({
+  id: z.uuid(),
+  enabled: z.boolean().optional(),
+  asset_ids: z.array(z.uuid()).min(1, "Choose at least one asset the wallet supports.").optional(),
+});
+
+export async function listWallets(ctx: OrgContext, filter: { enabled?: boolean } = {}) {
+  assertCan(ctx, "organization:read");
+  const rows = await ctx.db
+    .select()
+    .from(wallets)
+    .where(and(eq(wallets.orgId, ctx.org.id), filter.enabled === undefined ? undefined : eq(wallets.enabled, filter.enabled)))
+    .orderBy(asc(wallets.name));
+  const links = rows.length
+    ? await ctx.db
+        .select({ walletId: walletAssets.walletId, id: assets.id, code: assets.code, issuer: assets.issuer })
+        .from(walletAssets)
+        .innerJoin(assets, eq(assets.id, walletAssets.assetId))
+        .where(inArray(walletAssets.walletId, rows.map((w) => w.id)))
+    : [];
+  return rows.map((w) => ({
+    id: w.id,
+    name: w.name,
+    homepage: w.homepage,
+    deep_link_schema: w.deepLinkSchema,
+    sep_10_client_domain: w.sep10ClientDomain,
+    enabled: w.enabled,
+    created_at: w.createdAt.toISOString(),
+    updated_at: w.updatedAt.toISOString(),
+    assets: links.filter((l) => l.walletId === w.id).map(({ id, code, issuer }) => ({ id, code, issuer })),
+  }));
+}
+
+async function assertOwnAssets(ctx: OrgContext, assetIds: string[]) {
+  const found = await ctx.db.select({ id: assets.id }).from(assets).where(and(eq(assets.orgId, ctx.org.id), inArray(assets.id, assetIds)));
+  if (found.length !== new Set(assetIds).size) throw badRequest("Unknown asset", { asset_ids: "one or more assets were not found" });
+}
+
+export async function createWallet(ctx: OrgContext, raw: z.input<typeof createWalletInput>) {
+  assertCan(ctx, "wallets:write");
+  const input = createWalletInput.parse(raw);
+  await assertOwnAssets(ctx, input.asset_ids);
+  const id = await ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(wallets)
+      .values({
+        orgId: ctx.org.id,
+        name: input.name,
+        homepage: input.homepage,
+        deepLinkSchema: input.deep_link_schema,
+        sep10ClientDomain: input.sep_10_client_domain,
+        enabled: input.enabled,
+      })
+      .onConflictDoNothing()
+      .returning({ id: wallets.id });
+    if (!row) throw conflict(`A wallet named "${input.name}" already exists.`, { name: "already exists" });
+    await tx.insert(walletAssets).values([...new Set(input.asset_ids)].map((assetId) => ({ walletId: row.id, assetId })));
+    await recordAuditEvent(tx, { orgId: ctx.org.id, actorUserId: ctx.actor.userId, action: "wallet.created", targetId: row.id, details: { name: input.name } });
+    return row.id;
+  });
+  return (await listWallets(ctx)).find((w) => w.id === id)!;
+}
+
+export async function updateWallet(ctx: OrgContext, raw: z.input<typeof updateWalletInput>) {
+  assertCan(ctx, "wallets:write");
+  const input = updateWalletInput.parse(raw);
+  if (input.asset_ids) await assertOwnAssets(ctx, input.asset_ids);
+  await ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(wallets)
+      .set({ ...(input.enabled === undefined ? {} : { enabled: input.enabled }), updatedAt: new Date() })
+      .where(and(eq(wallets.id, input.id), eq(wallets.orgId, ctx.org.id)))
+      .returning({ id: wallets.id });
+    if (!row) throw notFound("The wallet");
+    if (input.asset_ids) {
+      await tx.delete(walletAssets).where(eq(walletAssets.walletId, row.id));
+      await tx.insert(walletAssets).values([...new Set(input.asset_ids)].map((assetId) => ({ walletId: row.id, assetId })));
+    }
+    await recordAuditEvent(tx, { orgId: ctx.org.id, actorUserId: ctx.actor.userId, action: "wallet.updated", targetId: row.id, details: { ...input } });
+  });
+  const wallet = (await listWallets(ctx)).find((w) => w.id === input.id);
+  if (!wallet) throw notFound("The wallet");
+  return wallet;
+}

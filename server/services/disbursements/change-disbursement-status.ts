@@ -1,0 +1,135 @@
+import { and, eq, inArray, ne, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { DbOrTx } from "@/db/client";
+import { assets, disbursements, organizations, payments, receiverWallets, wallets } from "@/db/schema";
+import type { DisbursementStatus, PaymentStatus } from "@/server/domain/disbursement-types";
+import { formatStroops, toStroops } from "@/server/domain/money";
+import { DISBURSEMENT_TRANSITIONS, canTransition, transitionError } from "@/server/domain/state-machines";
+import { assertCan, type OrgContext } from "../context";
+import { badRequest, conflict, forbidden, notFound } from "../errors";
+import { appendStatusHistory } from "./disbursement-view";
+import { distributionBalanceProvider } from "./distribution-balance";
+import { getDisbursement } from "./get-disbursement";
+
+export const changeDisbursementStatusInput = z.object({
+  id: z.uuid(),
+  status: z.enum(["STARTED", "PAUSED"], { error: "status must be STARTED or PAUSED" }),
+});
+
+/** Move payments of a disbursement from one status to another, with a history entry each. */
+export async function movePayments(tx: DbOrTx, orgId: string, disbursementId: string, from: PaymentStatus[], to: PaymentStatus, message: string | null) {
+  const entry = JSON.stringify([{ status: to, status_message: message, timestamp: new Date().toISOString() }]);
+  await tx
+    .update(payments)
+    .set({
+      status: to,
+      statusMessage: message,
+      statusHistory: sql`${payments.statusHistory} || ${entry}::jsonb`,
+      updatedAt: new Date(),
+    })
+    .where(and(eq(payments.orgId, orgId), eq(payments.disbursementId, disbursementId), inArray(payments.status, from)));
+}
+
+/**
+ * The two-person rule: with approval required, whoever authored the DRAFT or READY steps may not start.
+ * Pure, so the UI can explain why the Start button is disabled.
+ */
+export function violatesApprovalRule(
+  approvalRequired: boolean,
+  history: { user_id: string | null; status: string }[],
+  actorUserId: string,
+): boolean {
+  return approvalRequired && history.some((h) => h.user_id === actorUserId && (h.status === "DRAFT" || h.status === "READY"));
+}
+
+/** Check that the distribution account covers this disbursement plus every other payment in flight in the asset. */
+async function assertBalanceCovers(tx: DbOrTx, ctx: OrgContext, disbursementId: string, asset: { id: string; code: string; issuer: string }) {
+  const [own] = await tx
+    .select({ amount: sql<string>`coalesce(sum(${payments.amount}), 0)::text` })
+    .from(payments)
+    .where(and(eq(payments.orgId, ctx.org.id), eq(payments.disbursementId, disbursementId), inArray(payments.status, ["DRAFT", "READY", "PAUSED"])));
+  const [others] = await tx
+    .select({ amount: sql<string>`coalesce(sum(${payments.amount}), 0)::text` })
+    .from(payments)
+    .where(
+      and(
+        eq(payments.orgId, ctx.org.id),
+        eq(payments.assetId, asset.id),
+        ne(payments.disbursementId, disbursementId),
+        inArray(payments.status, ["READY", "PENDING", "PAUSED"]),
+      ),
+    );
+  const needed = toStroops(own?.amount) + toStroops(others?.amount);
+  const available = await distributionBalanceProvider().availableStroops(ctx.org.id, asset);
+  if (available < needed) {
+    const shortfall = formatStroops(needed - available);
+    throw conflict(`Insufficient balance: the distribution account is short of ${shortfall} ${asset.code}`, {
+      available: formatStroops(available),
+      required: formatStroops(needed),
+      shortfall,
+    });
+  }
+}
+
+/** Start, pause or resume a disbursement (GUIDE.md §2), recording status_history in the same transaction. */
+export async function changeDisbursementStatus(ctx: OrgContext, raw: z.input<typeof changeDisbursementStatusInput>) {
+  assertCan(ctx, "disbursements:start");
+  const input = changeDisbursementStatusInput.parse(raw);
+  await ctx.db.transaction(async (tx) => {
+    const [d] = await tx
+      .select()
+      .from(disbursements)
+      .where(and(eq(disbursements.id, input.id), eq(disbursements.orgId, ctx.org.id)))
+      .for("update");
+    if (!d) throw notFound("The disbursement");
+    const target: DisbursementStatus = input.status;
+    if (!canTransition(DISBURSEMENT_TRANSITIONS, d.status, target)) {
+      throw badRequest(transitionError("disbursement", DISBURSEMENT_TRANSITIONS, d.status, target), {
+        status: `allowed from ${d.status}: ${DISBURSEMENT_TRANSITIONS[d.status].join(", ") || "none"}`,
+      });
+    }
+
+    if (target === "STARTED") {
+      const [org] = await tx.select().from(organizations).where(eq(organizations.id, ctx.org.id));
+      if (d.status === "READY" && violatesApprovalRule(org?.approvalRequired ?? false, d.statusHistory, ctx.actor.userId)) {
+        throw forbidden("Approval is required: someone other than the disbursement's creator or uploader must start it.");
+      }
+      const [wallet] = await tx.select().from(wallets).where(eq(wallets.id, d.walletId));
+      if (!wallet?.enabled) throw badRequest(`The wallet ${wallet?.name ?? ""} is disabled; enable it before starting.`.replace("  ", " "));
+      const [asset] = await tx.select().from(assets).where(eq(assets.id, d.assetId));
+      if (!asset) throw notFound("The disbursement's asset");
+      await assertBalanceCovers(tx, ctx, d.id, asset);
+      if (d.status === "READY") {
+        await movePayments(tx, ctx.org.id, d.id, ["DRAFT"], "READY", null);
+        // Receivers who have not registered a wallet become READY for an invitation.
+        const entry = JSON.stringify([{ user_id: ctx.actor.userId, status: "READY", timestamp: new Date().toISOString() }]);
+        await tx
+          .update(receiverWallets)
+          .set({ status: "READY", statusHistory: sql`${receiverWallets.statusHistory} || ${entry}::jsonb`, updatedAt: new Date() })
+          .where(
+            and(
+              eq(receiverWallets.orgId, ctx.org.id),
+              eq(receiverWallets.status, "DRAFT"),
+              inArray(
+                receiverWallets.id,
+                tx.select({ id: payments.receiverWalletId }).from(payments).where(eq(payments.disbursementId, d.id)),
+              ),
+            ),
+          );
+      } else {
+        await movePayments(tx, ctx.org.id, d.id, ["PAUSED"], "READY", "resumed");
+      }
+    } else {
+      await movePayments(tx, ctx.org.id, d.id, ["READY"], "PAUSED", "disbursement paused");
+    }
+
+    await tx
+      .update(disbursements)
+      .set({ status: target, statusHistory: appendStatusHistory(disbursements.statusHistory, ctx.actor.userId, target), updatedAt: new Date() })
+      .where(eq(disbursements.id, d.id));
+  });
+  return getDisbursement(ctx, input.id);
+}
+
+export const startDisbursement = (ctx: OrgContext, id: string) => changeDisbursementStatus(ctx, { id, status: "STARTED" });
+export const pauseDisbursement = (ctx: OrgContext, id: string) => changeDisbursementStatus(ctx, { id, status: "PAUSED" });

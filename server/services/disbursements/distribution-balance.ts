@@ -1,0 +1,27 @@
+import { parseAmount } from "@/server/domain/money";
+
+/**
+ * How much of an asset the organization's distribution account can still send, in stroops.
+ * The payment engine supplies the real implementation (balances on the ledger); until it is
+ * configured, the demo provider reports DEMO_DISTRIBUTION_BALANCE (default 1,000,000) per asset.
+ */
+export interface DistributionBalanceProvider {
+  availableStroops(orgId: string, asset: { code: string; issuer: string }): Promise<bigint>;
+}
+
+export const demoBalanceProvider: DistributionBalanceProvider = {
+  async availableStroops() {
+    const parsed = parseAmount(process.env.DEMO_DISTRIBUTION_BALANCE || "1000000");
+    return parsed.ok ? parsed.stroops : 0n;
+  },
+};
+
+let current: DistributionBalanceProvider = demoBalanceProvider;
+
+export function distributionBalanceProvider(): DistributionBalanceProvider {
+  return current;
+}
+
+export function setDistributionBalanceProvider(provider: DistributionBalanceProvider) {
+  current = provider;
+}

@@ -1,0 +1,29 @@
+import { z } from "zod";
+
+/** SDP list conventions: `page` from 1, `page_limit` default 20 and at most 100. */
+export const pageInput = z.object({
+  page: z.coerce.number().int("page must be a whole number").min(1, "page must be 1 or more").default(1),
+  page_limit: z.coerce
+    .number()
+    .int("page_limit must be a whole number")
+    .min(1, "page_limit must be 1 or more")
+    .max(100, "page_limit must be at most 100")
+    .default(20),
+});
+
+export type Pagination = { next: number | null; prev: number | null; pages: number; total: number; page: number; page_limit: number };
+
+export function paginate<T>(data: T[], total: number, input: { page: number; page_limit: number }): { pagination: Pagination; data: T[] } {
+  const pages = Math.max(1, Math.ceil(total / input.page_limit));
+  return {
+    pagination: {
+      next: input.page < pages ? input.page + 1 : null,
+      prev: input.page > 1 ? Math.min(input.page - 1, pages) : null,
+      pages,
+      total,
+      page: input.page,
+      page_limit: input.page_limit,
+    },
+    data,
+  };
+}
