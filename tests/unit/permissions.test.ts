@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { ALL_PERMISSIONS, can, PERMISSIONS, permissionsOf, type Permission } from "@/server/domain/permissions";
+import { ROLES, type Role } from "@/server/domain/roles";
+
+/**
+ * GUIDE.md §4, transcribed row by row (columns in the guide's order). Each row names the
+ * permission that guards the action.
+ */
+const COLUMNS: Role[] = ["owner", "financial_controller", "developer", "business", "initiator", "approver"];
+const MATRIX = `
+| manage users                                              | users:manage        | ✓ |   |   |   |   |   |
+| API keys                                                  | api_keys:manage     | ✓ |   | ✓ |   |   |   |
+| read statistics, wallets, assets, organization, balances | organization:read   | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ |
+| read disbursements, payments, receivers                   | disbursements:read  | ✓ | ✓ |   | ✓ | ✓ | ✓ |
+| create disbursement, upload CSV, delete draft             | disbursements:write | ✓ | ✓ |   |   | ✓ |   |
+| start / pause / resume                                    | disbursements:start | ✓ | ✓ |   |   |   | ✓ |
+| retry failed payments, direct payment                     | payments:retry      | ✓ | ✓ |   | ✓ |   |   |
+| cancel payment                                            | payments:cancel     | ✓ | ✓ |   |   |   |   |
+| edit receivers                                            | receivers:write     | ✓ | ✓ |   |   | ✓ | ✓ |
+| write assets                                              | assets:write        | ✓ | ✓ | ✓ |   |   |   |
+| write wallets                                             | wallets:write       | ✓ |   | ✓ |   |   |   |
+| edit organization                                         | organization:write  | ✓ | ✓ |   |   |   |   |
+| exports                                                   | exports:read        | ✓ | ✓ |   |   | ✓ | ✓ |
+`;
+
+const ROWS = MATRIX.trim()
+  .split("\n")
+  .map((line) => {
+    const cells = line.split("|").slice(1, -1).map((c) => c.trim());
+    const [action = "", permission = "", ...marks] = cells;
+    expect(marks).toHaveLength(COLUMNS.length);
+    const allowed = COLUMNS.filter((_, i) => marks[i] === "✓");
+    return { action, permission: permission as Permission, allowed };
+  });
+
+describe("permission matrix (GUIDE.md §4)", () => {
+  it("the guide's roles are exactly ROLES, in order", () => {
+    expect(COLUMNS).toEqual([...ROLES]);
+  });
+
+  it("has exactly one permission per row of the guide, and no others", () => {
+    expect(ROWS).toHaveLength(13);
+    expect([...ALL_PERMISSIONS].sort()).toEqual(ROWS.map((r) => r.permission).sort());
+    expect(Object.keys(PERMISSIONS)).toEqual(ALL_PERMISSIONS);
+  });
+
+  describe.each(ROWS)("$action ($permission)", ({ permission, allowed }) => {
+    it.each(COLUMNS)(`%s`, (role) => {
+      expect(can(role, permission)).toBe(allowed.includes(role));
+    });
+
+    it("lists exactly the guide's roles", () => {
+      expect([...PERMISSIONS[permission]].sort()).toEqual([...allowed].sort());
+    });
+  });
+
+  it("refuses everything without a role", () => {
+    for (const permission of ALL_PERMISSIONS) {
+      expect(can(null, permission)).toBe(false);
+      expect(can(undefined, permission)).toBe(false);
+      // A value that is not a role (e.g. a stale or tampered one) is refused too.
+      expect(can("superuser" as Role, permission)).toBe(false);
+    }
+  });
+
+  it.each(COLUMNS)("permissionsOf(%s) is that role's column of the guide", (role) => {
+    const expected = ROWS.filter((r) => r.allowed.includes(role)).map((r) => r.permission);
+    expect([...permissionsOf(role)].sort()).toEqual([...expected].sort());
+    // In the table's order, without duplicates.
+    expect(permissionsOf(role)).toEqual(ALL_PERMISSIONS.filter((p) => expected.includes(p)));
+  });
+
+  it("only the owner manages users; every role reads the organization", () => {
+    expect(ROLES.filter((r) => can(r, "users:manage"))).toEqual(["owner"]);
+    expect(ROLES.every((r) => can(r, "organization:read"))).toBe(true);
+    expect(permissionsOf("owner")).toEqual(ALL_PERMISSIONS);
+    expect(permissionsOf("developer")).toEqual(["api_keys:manage", "organization:read", "assets:write", "wallets:write"]);
+  });
+});
