@@ -1,0 +1,43 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const root = fileURLToPath(new URL(".", import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // `@/x` is the repo root (tsconfig paths); a regex so `@trpc/...` and other scoped packages are untouched.
+    alias: [{ find: /^@\//, replacement: root }],
+  },
+  test: {
+    env: {
+      // bcrypt cost 4: hashing in tests takes milliseconds instead of a quarter second.
+      PASSWORD_HASH_COST: "4",
+      // Keep the request logger quiet; tests assert on errors, not on log lines.
+      LOG_LEVEL: "silent",
+      // A fixed test key for keyed hashes and encrypted secrets (never used outside tests).
+      ENCRYPTION_KEY: "0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0",
+    },
+    fileParallelism: true,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["tests/unit/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["tests/integration/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["tests/integration/global-setup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
