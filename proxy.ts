@@ -13,6 +13,12 @@ export async function proxy(request: NextRequest) {
   headers.set("x-request-id", requestId);
 
   const { pathname, search } = request.nextUrl;
+  // One structured line per request (pino's shape), correlated with handler logs by reqId.
+  if (process.env.LOG_LEVEL !== "silent" && process.env.LOG_LEVEL !== "warn" && process.env.LOG_LEVEL !== "error") {
+    console.log(
+      JSON.stringify({ level: 30, time: new Date().toISOString(), service: "web", reqId: requestId, method: request.method, path: pathname, msg: "request" }),
+    );
+  }
   const isPage = !pathname.startsWith("/api/");
   if (isPage && !PUBLIC_PAGES.some((p) => pathname === p || pathname.startsWith(`${p}/`))) {
     const token = await getToken({ req: request, secret: process.env.AUTH_SECRET });

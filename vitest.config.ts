@@ -38,6 +38,15 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: "stellar",
+          include: ["tests/stellar/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+        },
+      },
     ],
   },
 });

@@ -3,16 +3,19 @@
  * Uses DATABASE_URL, or the embedded database under .data/ (joining it when the app runs).
  */
 import { parseArgs } from "node:util";
-import { eq } from "drizzle-orm";
+import { ZodError } from "zod";
+import { and, asc, eq } from "drizzle-orm";
 import { createDb } from "../db/client";
 import { applyMigrations } from "../db/migrate";
-import { organizations, users } from "../db/schema";
+import { memberships, organizations, users } from "../db/schema";
+import { API_SCOPES } from "../server/domain/api-scopes";
 import { isRole, ROLES } from "../server/domain/roles";
 import { createPasswordToken, setPasswordPath } from "../server/services/auth/password-tokens";
 import { hashPassword, passwordProblem } from "../server/services/auth/password";
+import { createApiKey } from "../server/services/api-keys/create-api-key";
 import { ServiceError } from "../server/services/errors";
 import { addUserToOrganization, createOrganization } from "../server/services/organization/create-organization";
-import { ensureDatabase } from "./lib/runtime-defaults";
+import { ensureDatabase, ensureEncryptionKey } from "./lib/runtime-defaults";
 
 const HELP = `Usage: npm run cli -- <command> [options]
 
@@ -25,6 +28,10 @@ Commands:
   reset-password --email <email> [--password <password>]
                Set a new password, or print a one-time link to set one.
   list-orgs    List organizations.
+  create-api-key --org <slug|id> --name <name> --scopes <scope,scope,...> [--expires <YYYY-MM-DD>] [--user <email>]
+               Create a REST API key and print it (shown once). Scopes: ${API_SCOPES.join(", ")}.
+               The key acts as --user (an active member; default: the organization's first owner)
+               and may only hold scopes that member's role could grant.
 
 Options:
   --help       Show this help.
@@ -54,6 +61,9 @@ async function main() {
       role: { type: "string" },
       password: { type: "string" },
       "approval-required": { type: "boolean" },
+      scopes: { type: "string" },
+      expires: { type: "string" },
+      user: { type: "string" },
     },
     strict: true,
   });
@@ -115,6 +125,50 @@ async function main() {
         const rows = await db.select().from(organizations).orderBy(organizations.name);
         if (rows.length === 0) process.stdout.write("No organizations yet.\n");
         for (const o of rows) process.stdout.write(`${o.slug}\t${o.id}\t${o.name}\n`);
+        break;
+      }
+      case "create-api-key": {
+        const orgKey = required(values, "org");
+        const org = await db.query.organizations.findFirst({
+          where: /^[0-9a-f-]{36}$/i.test(orgKey) ? eq(organizations.id, orgKey) : eq(organizations.slug, orgKey),
+        });
+        if (!org) throw new UsageError(`no organization with slug or id "${orgKey}" (see list-orgs)`);
+        const userEmail = values.user?.trim().toLowerCase();
+        const [member] = await db
+          .select({ userId: memberships.userId, role: memberships.role, email: users.email })
+          .from(memberships)
+          .innerJoin(users, eq(users.id, memberships.userId))
+          .where(
+            and(
+              eq(memberships.orgId, org.id),
+              eq(memberships.isActive, true),
+              userEmail ? eq(users.email, userEmail) : eq(memberships.role, "owner"),
+            ),
+          )
+          .orderBy(asc(memberships.createdAt))
+          .limit(1);
+        if (!member) {
+          throw new UsageError(userEmail ? `${userEmail} is not an active member of ${org.name}` : `${org.name} has no active owner; pass --user <email>`);
+        }
+        const scopes = required(values, "scopes").split(",").map((s) => s.trim()).filter(Boolean);
+        // The secret's hash is keyed with ENCRYPTION_KEY: the same one the app uses (env, else .data/).
+        process.env.ENCRYPTION_KEY = ensureEncryptionKey();
+        const created = await createApiKey(
+          { db, actor: { userId: member.userId }, org: { id: org.id }, role: member.role },
+          { name: required(values, "name"), scopes: scopes as never, expires_at: values.expires?.trim() || null },
+        ).catch((error: unknown) => {
+          if (error instanceof ServiceError && error.extras) {
+            throw new UsageError([error.message, ...Object.values(error.extras)].join("\n"));
+          }
+          if (!(error instanceof ZodError)) throw error;
+          const option: Record<string, string> = { name: "--name", scopes: "--scopes", expires_at: "--expires" };
+          throw new UsageError(error.issues.map((i) => `${option[String(i.path[0])] ?? i.path.join(".")}: ${i.message}`).join("\n"));
+        });
+        process.stdout.write(
+          `Created API key "${created.name}" in ${org.name}, acting as ${member.email} (scopes ${created.scopes.join(", ")}; ` +
+            `${created.expires_at ? `expires ${created.expires_at}` : "no expiry"}).\n` +
+            `Store it now; it is not shown again:\n${created.key}\n`,
+        );
         break;
       }
       default:

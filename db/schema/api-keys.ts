@@ -3,7 +3,7 @@ import { organizations } from "./organizations";
 import { users } from "./users";
 
 /**
- * API keys for integrations. The key is `<prefix>.<secret>`; only a salted hash of the secret is
+ * API keys for integrations. The key is `sdp_<prefix>_<secret>`; only a salted hash of the secret is
  * stored, and the prefix finds the row.
  */
 export const apiKeys = pgTable(

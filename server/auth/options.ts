@@ -5,11 +5,15 @@ import { logger } from "@/server/log";
 import { ServiceError } from "@/server/services/errors";
 import { verifyCredentials } from "@/server/services/auth/verify-credentials";
 
+/**
+ * The client address for throttling: the right-most X-Forwarded-For entry, the one added by the
+ * nearest proxy (or by Next.js itself); entries to its left are whatever the client claimed.
+ */
 function clientIp(headers: Record<string, string | string[] | undefined> | undefined): string {
   const forwarded = headers?.["x-forwarded-for"];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
+  const last = (Array.isArray(forwarded) ? forwarded.join(",") : forwarded)?.split(",").at(-1)?.trim();
   const real = headers?.["x-real-ip"];
-  return first || (Array.isArray(real) ? real[0] : real) || "local";
+  return last || (Array.isArray(real) ? real[0] : real) || "local";
 }
 
 /**

@@ -37,10 +37,11 @@ const mapServiceErrors = t.middleware(async ({ next, path, ctx }) => {
   const result = await next();
   const ms = Math.round(performance.now() - started);
   if (result.ok) {
-    ctx.log.debug({ path, ms }, "trpc ok");
+    ctx.log.info({ path, ms, ok: true }, "trpc");
     return result;
   }
   const cause = result.error.cause;
+  ctx.log.info({ path, ms, ok: false, code: cause instanceof ServiceError ? cause.code : result.error.code }, "trpc");
   if (cause instanceof ServiceError) {
     throw new TRPCError({ code: CODE_MAP[cause.code], message: cause.message, cause });
   }

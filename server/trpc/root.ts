@@ -1,6 +1,11 @@
 import { createCallerFactory, router } from "./init";
+import { apiKeysRouter } from "./routers/api-keys";
 import { authRouter } from "./routers/auth";
+import { catalogRouter } from "./routers/catalog";
+import { disbursementsRouter } from "./routers/disbursements";
 import { organizationRouter } from "./routers/organization";
+import { paymentsRouter } from "./routers/payments";
+import { receiversRouter } from "./routers/receivers";
 import { sessionRouter } from "./routers/session";
 import { teamRouter } from "./routers/team";
 
@@ -10,6 +15,11 @@ export const appRouter = router({
   session: sessionRouter,
   organization: organizationRouter,
   team: teamRouter,
+  catalog: catalogRouter,
+  disbursements: disbursementsRouter,
+  payments: paymentsRouter,
+  receivers: receiversRouter,
+  apiKeys: apiKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

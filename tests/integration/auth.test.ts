@@ -81,6 +81,18 @@ describe("verifyCredentials", () => {
     expect(await verifyCredentials(db, { email: v.approver.email, password: TEST_PASSWORD, ip: "192.0.2.1" })).toBe(v.approver.id);
   });
 
+  it("also limits failures per email across addresses, so rotating addresses does not help", async () => {
+    const { users: u } = await createOrgWithMembers(db, ["approver"]);
+    const policy = { maxFailures: 2, windowSeconds: 60 };
+    for (let i = 0; i < 8; i++) {
+      // Two failures from each of four addresses: each stays under the per-address limit.
+      const ip = `10.9.${Math.floor(i / 2)}.1`;
+      expect((await serviceError(verifyCredentials(db, { email: u.approver.email, password: "wrong-password", ip }, policy))).code).toBe("UNAUTHORIZED");
+    }
+    const fresh = await serviceError(verifyCredentials(db, { email: u.approver.email, password: TEST_PASSWORD, ip: "10.9.99.1" }, policy));
+    expect(fresh.code).toBe("TOO_MANY_REQUESTS");
+  });
+
   it("lets the user in again once the window has passed", async () => {
     const { users: u } = await createOrgWithMembers(db, ["developer"]);
     const policy = { maxFailures: 2, windowSeconds: 1 };

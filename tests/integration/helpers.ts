@@ -1,9 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { TRPCError } from "@trpc/server";
-import { sql } from "drizzle-orm";
+import { asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { afterAll, expect, inject } from "vitest";
 import { createDb, type Db } from "@/db/client";
+import { payments, receivers } from "@/db/schema";
 import { ROLES, type Role } from "@/server/domain/roles";
+import { createApiKey } from "@/server/services/api-keys/create-api-key";
+import { seedDemoCatalog } from "@/server/services/catalog/seed-demo-catalog";
+import type { OrgContext } from "@/server/services/context";
+import { createDisbursement } from "@/server/services/disbursements/create-disbursement";
+import { importInstructions } from "@/server/services/disbursements/import-instructions";
 import { addUserToOrganization, createOrganization } from "@/server/services/organization/create-organization";
 import { buildContext } from "@/server/trpc/context";
 import { appRouter } from "@/server/trpc/root";
@@ -99,7 +105,9 @@ export async function expectTRPCError(promise: Promise<unknown>, code: TRPCError
 
 /**
  * Everything an organization owns, for "nothing changed" assertions: the organization row, its
- * memberships, its members' user rows and password tokens, and its audit trail.
+ * memberships, its members' user rows and password tokens, its audit trail, its catalog (assets,
+ * wallets and their links), disbursements with their files, payments, receivers with their
+ * verifications and wallets, and its API keys.
  */
 export async function orgSnapshot(db: Db, orgId: string) {
   const organization = await db.execute(sql`select * from organizations where id = ${orgId}`);
@@ -112,7 +120,25 @@ export async function orgSnapshot(db: Db, orgId: string) {
         where m.org_id = ${orgId} order by t.id`,
   );
   const audit = await db.execute(sql`select * from audit_events where org_id = ${orgId} order by id`);
-  return { organization: [...organization], members: [...members], tokens: [...tokens], audit: [...audit] };
+  const rows = async (query: SQL) => [...(await db.execute(query))];
+  return {
+    organization: [...organization],
+    members: [...members],
+    tokens: [...tokens],
+    audit: [...audit],
+    assets: await rows(sql`select * from assets where org_id = ${orgId} order by id`),
+    wallets: await rows(sql`select * from wallets where org_id = ${orgId} order by id`),
+    walletAssets: await rows(
+      sql`select wa.* from wallet_assets wa join wallets w on w.id = wa.wallet_id where w.org_id = ${orgId} order by wa.wallet_id, wa.asset_id`,
+    ),
+    disbursements: await rows(sql`select * from disbursements where org_id = ${orgId} order by id`),
+    disbursementFiles: await rows(sql`select * from disbursement_files where org_id = ${orgId} order by disbursement_id`),
+    payments: await rows(sql`select * from payments where org_id = ${orgId} order by id`),
+    receivers: await rows(sql`select * from receivers where org_id = ${orgId} order by id`),
+    receiverVerifications: await rows(sql`select * from receiver_verifications where org_id = ${orgId} order by receiver_id, verification_field`),
+    receiverWallets: await rows(sql`select * from receiver_wallets where org_id = ${orgId} order by id`),
+    apiKeys: await rows(sql`select * from api_keys where org_id = ${orgId} order by id`),
+  };
 }
 
 /** Strings that identify an organization's data; none may appear in what another organization sees. */
@@ -123,4 +149,91 @@ export function identifiersOf(org: TestOrg): string[] {
     org.org.name,
     ...Object.values<TestUser>(org.users).flatMap((u) => [u.id, u.email]),
   ];
+}
+
+// +447911 numbers are valid UK mobiles (libphonenumber) only for the next digits 1, 2, 7 and 8.
+let phoneCounter = 100_000 + Math.floor(Math.random() * 190_000);
+
+/** The next UK mobile number (+447911 1xxxxx or 2xxxxx), unique within this test file. */
+export function nextUkMobile(): string {
+  phoneCounter = phoneCounter >= 299_999 ? 100_000 : phoneCounter + 1;
+  return `+447911${phoneCounter}`;
+}
+
+/** What `seedOrgData` made: the demo catalog, a READY disbursement with its payments and receivers, and an API key. */
+export type OrgData = {
+  catalog: Awaited<ReturnType<typeof seedDemoCatalog>>;
+  disbursement: { id: string; name: string };
+  /** Payments in line order: one left DRAFT, one READY and one FAILED (the last two set directly in the database), one more DRAFT. */
+  payments: { all: string[]; draft: string; ready: string; failed: string };
+  receivers: { id: string; phone: string; externalId: string }[];
+  receiverWalletIds: string[];
+  apiKey: { id: string; name: string; prefix: string };
+};
+
+/**
+ * Give an organization made by `createOrgWithMembers` (with an owner) real data through the real
+ * services: its demo catalog, a PHONE_NUMBER/DATE_OF_BIRTH disbursement made READY by importing a
+ * four-row CSV, one payment set READY and one FAILED, and an API key (read:all).
+ */
+export async function seedOrgData(db: Db, org: TestOrg): Promise<OrgData> {
+  const owner = (org.users as Partial<Record<Role, TestUser>>).owner;
+  if (!owner) throw new Error("seedOrgData needs an organization with an owner");
+  const ctx: OrgContext = { db, actor: { userId: owner.id }, org: { id: org.org.id }, role: "owner" };
+  const suffix = randomSuffix();
+  const catalog = await seedDemoCatalog(db, org.org.id);
+  const created = await createDisbursement(ctx, {
+    name: `Seeded ${suffix}`,
+    wallet_id: catalog.wallet.id,
+    asset_id: catalog.usdc.id,
+    registration_contact_type: "PHONE_NUMBER",
+    verification_field: "DATE_OF_BIRTH",
+  });
+  const rows = ["10.50", "20", "30.25", "5"].map((amount, i) => ({ phone: nextUkMobile(), externalId: `rcv-${suffix}-${i + 1}`, amount, dob: `1990-01-0${i + 2}` }));
+  const csv = ["phone,id,amount,verification", ...rows.map((r) => `${r.phone},${r.externalId},${r.amount},${r.dob}`)].join("\n");
+  const ready = await importInstructions(ctx, { disbursementId: created.id, fileName: `seeded-${suffix}.csv`, content: Buffer.from(csv) });
+  if (ready.status !== "READY" || ready.total_payments !== rows.length) throw new Error(`seeding left the disbursement ${ready.status} with ${ready.total_payments} payments`);
+
+  const paymentRows = await db
+    .select({ id: payments.id, receiverId: payments.receiverId, receiverWalletId: payments.receiverWalletId })
+    .from(payments)
+    .where(eq(payments.disbursementId, created.id))
+    .orderBy(asc(payments.lineNumber));
+  const [draft, readyPayment, failed] = paymentRows;
+  if (!draft || !readyPayment || !failed) throw new Error("seeding made too few payments");
+  await db.update(payments).set({ status: "READY" }).where(eq(payments.id, readyPayment.id));
+  await db.update(payments).set({ status: "FAILED", statusMessage: "seeded failure" }).where(eq(payments.id, failed.id));
+
+  const receiverRows = await db
+    .select({ id: receivers.id, phone: receivers.phoneNumber, externalId: receivers.externalId })
+    .from(receivers)
+    .where(inArray(receivers.id, paymentRows.map((p) => p.receiverId)));
+  const key = await createApiKey(ctx, { name: `Seeded key ${suffix}`, scopes: ["read:all"] });
+
+  return {
+    catalog,
+    disbursement: { id: created.id, name: created.name },
+    payments: { all: paymentRows.map((p) => p.id), draft: draft.id, ready: readyPayment.id, failed: failed.id },
+    receivers: receiverRows.map((r) => ({ id: r.id, phone: r.phone ?? "", externalId: r.externalId })),
+    receiverWalletIds: paymentRows.map((p) => p.receiverWalletId),
+    apiKey: { id: key.id, name: key.name, prefix: key.prefix },
+  };
+}
+
+/** Strings that identify what `seedOrgData` made; none may appear in what another organization sees. */
+export function dataIdentifiersOf(data: OrgData): string[] {
+  return [
+    data.catalog.xlm.id,
+    data.catalog.usdc.id,
+    data.catalog.usdc.issuer,
+    data.catalog.wallet.id,
+    data.disbursement.id,
+    data.disbursement.name,
+    ...data.payments.all,
+    ...data.receivers.flatMap((r) => [r.id, r.phone, r.externalId]),
+    ...data.receiverWalletIds,
+    data.apiKey.id,
+    data.apiKey.name,
+    data.apiKey.prefix,
+  ].filter((s) => s !== "");
 }

@@ -1,6 +1,7 @@
+import { Keypair } from "@stellar/stellar-sdk";
 import { and, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { memberships } from "@/db/schema";
+import { apiKeys, assets, disbursements, memberships, payments, wallets } from "@/db/schema";
 import { can, PERMISSIONS, permissionsOf, type Permission } from "@/server/domain/permissions";
 import { ROLES, type Role } from "@/server/domain/roles";
 import {
@@ -11,11 +12,24 @@ import {
   expectTRPCError,
   orgSnapshot,
   randomSuffix,
+  seedOrgData,
   testDb,
+  type OrgData,
   type TestOrg,
 } from "./helpers";
 
 const db = testDb();
+
+/** An organization with one member per role and real data: its demo catalog, a READY disbursement with payments (one READY, one FAILED) and receivers, and an API key. */
+type PermOrg = TestOrg & { data: OrgData };
+
+async function seededOrg(): Promise<PermOrg> {
+  const org = await createOrgWithMembers(db);
+  return { ...org, data: await seedOrgData(db, org) };
+}
+
+const sortedIds = (rows: { id: string }[]) => rows.map((r) => r.id).sort();
+type Page = { data: { id: string }[]; pagination: { total: number } };
 
 /**
  * The one table mapping every guarded procedure to the permission it requires, with an input that
@@ -24,7 +38,7 @@ const db = testDb();
  */
 const GUARDED: Record<
   string,
-  { permission: Permission; input?: (org: TestOrg) => unknown; check: (result: unknown, org: TestOrg, role: Role) => Promise<void> | void }
+  { permission: Permission; input?: (org: PermOrg) => unknown; check: (result: unknown, org: PermOrg, role: Role) => Promise<void> | void }
 > = {
   "organization.get": {
     permission: "organization:read",
@@ -72,6 +86,182 @@ const GUARDED: Record<
     input: ({ users }) => ({ userId: users.developer.id }),
     check: (result) => expect(result).toMatchObject({ setPasswordLink: expect.stringMatching(/^\/set-password\?token=/) }),
   },
+
+  "catalog.assets": {
+    permission: "organization:read",
+    check: (result, { data }) => expect(sortedIds(result as { id: string }[])).toEqual([data.catalog.xlm.id, data.catalog.usdc.id].sort()),
+  },
+  "catalog.wallets": {
+    permission: "organization:read",
+    check: (result, { data }) => {
+      const wallets = result as { id: string; assets: { id: string }[] }[];
+      expect(wallets.map((w) => w.id)).toEqual([data.catalog.wallet.id]);
+      expect(sortedIds(wallets[0]!.assets)).toEqual([data.catalog.xlm.id, data.catalog.usdc.id].sort());
+    },
+  },
+  "catalog.createAsset": {
+    permission: "assets:write",
+    input: () => ({ code: `P${randomSuffix().slice(0, 8)}`, issuer: Keypair.random().publicKey() }),
+    check: async (result, { org }) => {
+      const asset = result as { id: string; enabled: boolean };
+      expect(asset.enabled).toBe(true);
+      expect(await db.select({ orgId: assets.orgId }).from(assets).where(eq(assets.id, asset.id))).toEqual([{ orgId: org.id }]);
+    },
+  },
+  "catalog.setAssetEnabled": {
+    permission: "assets:write",
+    input: ({ data }) => ({ id: data.catalog.usdc.id, enabled: false }),
+    check: (result, { data }) => expect(result).toMatchObject({ id: data.catalog.usdc.id, enabled: false }),
+  },
+  "catalog.createWallet": {
+    permission: "wallets:write",
+    input: ({ data }) => ({
+      name: `Perm wallet ${randomSuffix()}`,
+      homepage: "https://wallet.example.org",
+      deep_link_schema: "wallet://sdp",
+      sep_10_client_domain: "wallet.example.org",
+      asset_ids: [data.catalog.xlm.id],
+    }),
+    check: async (result, { org, data }) => {
+      const wallet = result as { id: string; assets: { id: string }[] };
+      expect(wallet.assets.map((a) => a.id)).toEqual([data.catalog.xlm.id]);
+      expect(await db.select({ orgId: wallets.orgId }).from(wallets).where(eq(wallets.id, wallet.id))).toEqual([{ orgId: org.id }]);
+    },
+  },
+  "catalog.updateWallet": {
+    permission: "wallets:write",
+    input: ({ data }) => ({ id: data.catalog.wallet.id, enabled: false }),
+    check: (result, { data }) => expect(result).toMatchObject({ id: data.catalog.wallet.id, enabled: false }),
+  },
+
+  "disbursements.list": {
+    permission: "disbursements:read",
+    input: () => ({}),
+    check: (result, { data }) => {
+      expect(sortedIds((result as Page).data)).toEqual([data.disbursement.id]);
+      expect((result as Page).pagination.total).toBe(1);
+    },
+  },
+  "disbursements.get": {
+    permission: "disbursements:read",
+    input: ({ data }) => ({ id: data.disbursement.id }),
+    check: (result, { data }, role) => {
+      expect(result).toMatchObject({ id: data.disbursement.id, status: "READY", total_payments: 4, total_payments_failed: 1 });
+      // The actions offered follow the role's permissions (a READY disbursement, no approval rule).
+      const write = can(role, "disbursements:write");
+      const start = can(role, "disbursements:start");
+      expect((result as { actions: unknown }).actions).toEqual({
+        allowed: [...(write ? ["upload"] : []), ...(start ? ["start"] : []), ...(write ? ["delete"] : [])],
+        startBlockedReason: null,
+      });
+    },
+  },
+  "disbursements.receivers": {
+    permission: "disbursements:read",
+    input: ({ data }) => ({ id: data.disbursement.id }),
+    check: (result, { data }) => {
+      expect(sortedIds((result as Page).data)).toEqual(data.receivers.map((r) => r.id).sort());
+      expect((result as Page).pagination.total).toBe(4);
+    },
+  },
+  "disbursements.create": {
+    permission: "disbursements:write",
+    input: ({ data }) => ({
+      name: `Perm disbursement ${randomSuffix()}`,
+      wallet_id: data.catalog.wallet.id,
+      asset_id: data.catalog.usdc.id,
+      registration_contact_type: "PHONE_NUMBER",
+      verification_field: "DATE_OF_BIRTH",
+    }),
+    check: async (result, { org, users }, role) => {
+      const d = result as { id: string; status: string; created_by: string };
+      expect(d).toMatchObject({ status: "DRAFT", created_by: users[role].id });
+      expect(await db.select({ orgId: disbursements.orgId }).from(disbursements).where(eq(disbursements.id, d.id))).toEqual([{ orgId: org.id }]);
+    },
+  },
+  "disbursements.changeStatus": {
+    permission: "disbursements:start",
+    input: ({ data }) => ({ id: data.disbursement.id, status: "STARTED" }),
+    check: async (result, { data }) => {
+      expect(result).toMatchObject({ id: data.disbursement.id, status: "STARTED" });
+      const [draft] = await db.select({ status: payments.status }).from(payments).where(eq(payments.id, data.payments.draft));
+      expect(draft?.status).toBe("READY");
+    },
+  },
+  "disbursements.delete": {
+    permission: "disbursements:write",
+    input: ({ data }) => ({ id: data.disbursement.id }),
+    check: async (result, { data }) => {
+      expect(result).toEqual({ id: data.disbursement.id });
+      expect(await db.select().from(disbursements).where(eq(disbursements.id, data.disbursement.id))).toEqual([]);
+    },
+  },
+
+  "payments.list": {
+    permission: "disbursements:read",
+    input: () => ({}),
+    check: (result, { data }) => {
+      expect(sortedIds((result as Page).data)).toEqual([...data.payments.all].sort());
+      expect((result as Page).pagination.total).toBe(4);
+    },
+  },
+  "payments.get": {
+    permission: "disbursements:read",
+    input: ({ data }) => ({ id: data.payments.failed }),
+    check: (result, { data }) => expect(result).toMatchObject({ id: data.payments.failed, status: "FAILED", disbursement: { id: data.disbursement.id } }),
+  },
+  "payments.cancel": {
+    permission: "payments:cancel",
+    input: ({ data }) => ({ id: data.payments.ready }),
+    check: (result, { data }) => expect(result).toMatchObject({ id: data.payments.ready, status: "CANCELED" }),
+  },
+  "payments.retry": {
+    permission: "payments:retry",
+    input: ({ data }) => ({ payment_ids: [data.payments.failed] }),
+    check: (result, { data }) => {
+      const { payments: retried } = result as { payments: { id: string; status: string }[] };
+      expect(retried.map((p) => [p.id, p.status])).toEqual([[data.payments.failed, "READY"]]);
+    },
+  },
+
+  "receivers.list": {
+    permission: "disbursements:read",
+    input: () => ({}),
+    check: (result, { data }) => {
+      expect(sortedIds((result as Page).data)).toEqual(data.receivers.map((r) => r.id).sort());
+      expect((result as Page).pagination.total).toBe(4);
+    },
+  },
+  "receivers.get": {
+    permission: "disbursements:read",
+    input: ({ data }) => ({ id: data.receivers[0]!.id }),
+    check: (result, { data }) => expect(result).toMatchObject({ id: data.receivers[0]!.id, phone_number: data.receivers[0]!.phone, total_payments: 1 }),
+  },
+
+  "apiKeys.list": {
+    permission: "api_keys:manage",
+    check: (result, { data }) => {
+      const keys = result as Record<string, unknown>[];
+      expect(keys.map((k) => k.id)).toEqual([data.apiKey.id]);
+      expect(JSON.stringify(keys)).not.toMatch(/hmac-sha256|secret/i);
+    },
+  },
+  "apiKeys.create": {
+    permission: "api_keys:manage",
+    // read:organization: a scope every role that manages keys (owner, developer) may grant.
+    input: () => ({ name: `Perm key ${randomSuffix()}`, scopes: ["read:organization"] }),
+    check: async (result, { org, users }, role) => {
+      const key = result as { id: string; key: string; scopes: string[]; status: string };
+      expect(key).toMatchObject({ key: expect.stringMatching(/^sdp_/), scopes: ["read:organization"], status: "active" });
+      const rows = await db.select({ orgId: apiKeys.orgId, createdBy: apiKeys.createdBy }).from(apiKeys).where(eq(apiKeys.id, key.id));
+      expect(rows).toEqual([{ orgId: org.id, createdBy: users[role].id }]);
+    },
+  },
+  "apiKeys.revoke": {
+    permission: "api_keys:manage",
+    input: ({ data }) => ({ id: data.apiKey.id }),
+    check: (result, { data }) => expect(result).toMatchObject({ id: data.apiKey.id, status: "revoked" }),
+  },
 };
 
 const PROCEDURES = allProcedures();
@@ -94,9 +284,9 @@ describe("permission guards on every procedure", () => {
   });
 
   describe("roles without the permission are refused and change nothing", () => {
-    let org: TestOrg;
+    let org: PermOrg;
     beforeAll(async () => {
-      org = await createOrgWithMembers(db);
+      org = await seededOrg();
     });
 
     it.each(FORBIDDEN_CASES)("$path needs $permission: $role → FORBIDDEN", async ({ path, role }) => {
@@ -108,11 +298,19 @@ describe("permission guards on every procedure", () => {
   });
 
   describe("roles with the permission succeed", () => {
-    it.each(ALLOWED_CASES)("$path ($type) needs $permission: $role → ok", async ({ path, role }) => {
-      // A fresh organization per case, so mutations do not depend on one another.
-      const org = await createOrgWithMembers(db);
+    // Queries share one organization (they change nothing); each mutation gets a fresh one, so
+    // mutations do not depend on one another.
+    let shared: PermOrg;
+    beforeAll(async () => {
+      shared = await seededOrg();
+    });
+
+    it.each(ALLOWED_CASES)("$path ($type) needs $permission: $role → ok", async ({ path, role, type }) => {
+      const org = type === "query" ? shared : await seededOrg();
+      const before = type === "query" ? await orgSnapshot(db, org.org.id) : undefined;
       const result = await callPath(callerFor(db, org.users[role].id, org.org.id), path, GUARDED[path]!.input?.(org));
       await GUARDED[path]!.check(result, org, role);
+      if (before) expect(await orgSnapshot(db, org.org.id)).toEqual(before);
     });
   });
 

@@ -1,18 +1,22 @@
 import { TRPCError } from "@trpc/server";
-import { eq } from "drizzle-orm";
+import { Keypair } from "@stellar/stellar-sdk";
+import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { memberships, users } from "@/db/schema";
+import { disbursements, memberships, users } from "@/db/schema";
 import { ROLES } from "@/server/domain/roles";
 import {
   allProcedures,
   callerFor,
   callPath,
   createOrgWithMembers,
+  dataIdentifiersOf,
   expectTRPCError,
   identifiersOf,
   orgSnapshot,
   randomSuffix,
+  seedOrgData,
   testDb,
+  type OrgData,
   type TestOrg,
 } from "./helpers";
 
@@ -23,14 +27,49 @@ const ORG_SCOPED = allProcedures()
   .map((p) => p.path)
   .filter((path) => !path.startsWith("auth.") && path !== "session.switchOrganization");
 
-type Fixture = { a: TestOrg; b: TestOrg };
+/** An organization with one member per role and real data (GUIDE.md fixtures through the real services). */
+type Tenant = TestOrg & { data: OrgData };
+type Fixture = { a: Tenant; b: Tenant };
+
+async function tenant(): Promise<Tenant> {
+  const org = await createOrgWithMembers(db);
+  return { ...org, data: await seedOrgData(db, org) };
+}
+
+/** Everything that identifies A: its organization, members and data. */
+const leakIdentifiers = (a: Tenant) => [...identifiersOf(a), ...dataIdentifiersOf(a.data)];
+
+/** The ids of an organization's rows in one table, sorted: what B's list procedures must return. */
+async function idsIn(table: "assets" | "wallets" | "disbursements" | "payments" | "receivers" | "api_keys", orgId: string): Promise<string[]> {
+  const rows = await db.execute<{ id: string }>(sql`select id from ${sql.identifier(table)} where org_id = ${orgId} order by id`);
+  return [...rows].map((r) => r.id);
+}
+
+async function orgOf(table: "assets" | "wallets" | "disbursements" | "api_keys", id: string): Promise<string[]> {
+  const rows = await db.execute<{ org_id: string }>(sql`select org_id from ${sql.identifier(table)} where id = ${id}`);
+  return [...rows].map((r) => r.org_id);
+}
+
+const sortedIds = (rows: { id: string }[]) => rows.map((r) => r.id).sort();
+
+/** The error B's caller must get, with its exact message (or a pattern). */
+type ExpectedError = { code: TRPCError["code"]; message: string | RegExp };
+const notFound = (what: string): ExpectedError => ({ code: "NOT_FOUND", message: `${what} was not found.` });
+
+type Probe = {
+  input?: (fx: Fixture) => unknown;
+  /** A check of a successful result, or the error every permitted role of B gets. */
+  expect: ExpectedError | ((result: unknown, fx: Fixture) => Promise<void> | void);
+  /** Runs after the call either way (e.g. where a refused create did NOT land), with the input used. */
+  after?: (fx: Fixture, input: unknown) => Promise<void> | void;
+};
 
 /**
  * For every organization-scoped procedure: an input aimed at organization A's data, and what
  * B's owner (with the organization cookie set to A) must get back. A procedure added to the router
  * without an entry here fails the coverage test.
  */
-const PROBES: Record<string, { input?: (fx: Fixture) => unknown; expect: "NOT_FOUND" | ((result: unknown, fx: Fixture) => Promise<void> | void) }> = {
+const PROBES: Record<string, Probe> = {
   "session.me": {
     expect: (result, { b }) => {
       const me = result as { org: { id: string }; user: { id: string }; role: string; organizations: { id: string }[] };
@@ -71,19 +110,139 @@ const PROBES: Record<string, { input?: (fx: Fixture) => unknown; expect: "NOT_FO
       expect(rows).toEqual([{ orgId: b.org.id }]);
     },
   },
-  "team.changeRole": { input: ({ a }) => ({ userId: a.users.approver.id, role: "owner" }), expect: "NOT_FOUND" },
-  "team.setActive": { input: ({ a }) => ({ userId: a.users.owner.id, active: false }), expect: "NOT_FOUND" },
-  "team.createPasswordLink": { input: ({ a }) => ({ userId: a.users.developer.id }), expect: "NOT_FOUND" },
+  "team.changeRole": { input: ({ a }) => ({ userId: a.users.approver.id, role: "owner" }), expect: notFound("That team member") },
+  "team.setActive": { input: ({ a }) => ({ userId: a.users.owner.id, active: false }), expect: notFound("That team member") },
+  "team.createPasswordLink": { input: ({ a }) => ({ userId: a.users.developer.id }), expect: notFound("That team member") },
+
+  "catalog.assets": {
+    expect: async (result, { b }) => {
+      const ids = sortedIds(result as { id: string }[]);
+      expect(ids).toEqual(await idsIn("assets", b.org.id));
+      expect(ids).toEqual(expect.arrayContaining([b.data.catalog.xlm.id, b.data.catalog.usdc.id]));
+    },
+  },
+  "catalog.wallets": {
+    expect: async (result, { b }) => {
+      const wallets = result as { id: string; assets: { id: string }[] }[];
+      expect(sortedIds(wallets)).toEqual(await idsIn("wallets", b.org.id));
+      expect(sortedIds(wallets)).toContain(b.data.catalog.wallet.id);
+      const bAssets = await idsIn("assets", b.org.id);
+      for (const w of wallets) for (const asset of w.assets) expect(bAssets).toContain(asset.id);
+    },
+  },
+  "catalog.createAsset": {
+    input: () => ({ code: `T${randomSuffix().slice(0, 8)}`, issuer: Keypair.random().publicKey() }),
+    expect: async (result, { b }) => {
+      const asset = result as { id: string; issuer: string };
+      expect(await orgOf("assets", asset.id)).toEqual([b.org.id]);
+    },
+  },
+  "catalog.setAssetEnabled": { input: ({ a }) => ({ id: a.data.catalog.usdc.id, enabled: false }), expect: notFound("The asset") },
+  "catalog.createWallet": {
+    input: ({ b }) => ({
+      name: `Probe wallet ${randomSuffix()}`,
+      homepage: "https://wallet.example.org",
+      deep_link_schema: "wallet://sdp",
+      sep_10_client_domain: "wallet.example.org",
+      asset_ids: [b.data.catalog.usdc.id],
+    }),
+    expect: async (result, { b }) => {
+      const wallet = result as { id: string; assets: { id: string }[] };
+      expect(await orgOf("wallets", wallet.id)).toEqual([b.org.id]);
+      expect(wallet.assets.map((x) => x.id)).toEqual([b.data.catalog.usdc.id]);
+    },
+  },
+  "catalog.updateWallet": { input: ({ a }) => ({ id: a.data.catalog.wallet.id, enabled: false }), expect: notFound("The wallet") },
+
+  "disbursements.list": {
+    input: () => ({ page_limit: 100 }),
+    expect: async (result, { b }) => {
+      const page = result as { data: { id: string }[]; pagination: { total: number } };
+      const own = await idsIn("disbursements", b.org.id);
+      expect(sortedIds(page.data)).toEqual(own);
+      expect(page.pagination.total).toBe(own.length);
+      expect(own).toContain(b.data.disbursement.id);
+    },
+  },
+  "disbursements.get": { input: ({ a }) => ({ id: a.data.disbursement.id }), expect: notFound("The disbursement") },
+  "disbursements.receivers": { input: ({ a }) => ({ id: a.data.disbursement.id }), expect: notFound("The disbursement") },
+  "disbursements.create": {
+    input: ({ a }) => ({
+      name: `Probe disbursement ${randomSuffix()}`,
+      wallet_id: a.data.catalog.wallet.id,
+      asset_id: a.data.catalog.usdc.id,
+      registration_contact_type: "PHONE_NUMBER",
+      verification_field: "DATE_OF_BIRTH",
+    }),
+    expect: { code: "BAD_REQUEST", message: "Invalid wallet provided" },
+    after: async (_fx, input) => {
+      // The refused create landed nowhere: not in A, not in B.
+      const rows = await db.select({ id: disbursements.id }).from(disbursements).where(eq(disbursements.name, (input as { name: string }).name));
+      expect(rows).toEqual([]);
+    },
+  },
+  "disbursements.changeStatus": { input: ({ a }) => ({ id: a.data.disbursement.id, status: "STARTED" }), expect: notFound("The disbursement") },
+  "disbursements.delete": { input: ({ a }) => ({ id: a.data.disbursement.id }), expect: notFound("The disbursement") },
+
+  "payments.list": {
+    input: () => ({ page_limit: 100 }),
+    expect: async (result, { b }) => {
+      const page = result as { data: { id: string }[]; pagination: { total: number } };
+      const own = await idsIn("payments", b.org.id);
+      expect(sortedIds(page.data)).toEqual(own);
+      expect(page.pagination.total).toBe(own.length);
+      expect(own).toEqual(expect.arrayContaining(b.data.payments.all));
+    },
+  },
+  "payments.get": { input: ({ a }) => ({ id: a.data.payments.draft }), expect: notFound("The payment") },
+  "payments.cancel": { input: ({ a }) => ({ id: a.data.payments.ready }), expect: notFound("The payment") },
+  "payments.retry": { input: ({ a }) => ({ payment_ids: [a.data.payments.failed] }), expect: notFound("One or more payments") },
+
+  "receivers.list": {
+    input: () => ({ page_limit: 100 }),
+    expect: async (result, { b }) => {
+      const page = result as { data: { id: string }[]; pagination: { total: number } };
+      const own = await idsIn("receivers", b.org.id);
+      expect(sortedIds(page.data)).toEqual(own);
+      expect(page.pagination.total).toBe(own.length);
+      expect(own).toEqual(expect.arrayContaining(b.data.receivers.map((r) => r.id)));
+    },
+  },
+  "receivers.get": { input: ({ a }) => ({ id: a.data.receivers[0]!.id }), expect: notFound("The receiver") },
+
+  "apiKeys.list": {
+    expect: async (result, { b }) => {
+      const ids = sortedIds(result as { id: string }[]);
+      expect(ids).toEqual(await idsIn("api_keys", b.org.id));
+      expect(ids).toContain(b.data.apiKey.id);
+    },
+  },
+  "apiKeys.create": {
+    // read:organization: a scope both roles that manage keys (owner, developer) may grant.
+    input: () => ({ name: `Probe key ${randomSuffix()}`, scopes: ["read:organization"] }),
+    expect: async (result, { b }) => {
+      const key = result as { id: string; key: string };
+      expect(key.key).toMatch(/^sdp_/);
+      expect(await orgOf("api_keys", key.id)).toEqual([b.org.id]);
+    },
+  },
+  "apiKeys.revoke": { input: ({ a }) => ({ id: a.data.apiKey.id }), expect: notFound("The API key") },
 };
+
+function expectError(error: TRPCError, expected: ExpectedError) {
+  expect(error.code, error.message).toBe(expected.code);
+  if (typeof expected.message === "string") expect(error.message).toBe(expected.message);
+  else expect(error.message).toMatch(expected.message);
+}
 
 describe("tenancy: organization B never reaches organization A", () => {
   let fx: Fixture;
   beforeAll(async () => {
-    fx = { a: await createOrgWithMembers(db), b: await createOrgWithMembers(db) };
+    fx = { a: await tenant(), b: await tenant() };
   });
 
   it("every organization-scoped procedure of the router has a probe (and no stale ones)", () => {
-    expect(ORG_SCOPED.length).toBeGreaterThanOrEqual(9);
+    expect(ORG_SCOPED.length).toBeGreaterThanOrEqual(30);
     expect(Object.keys(PROBES).sort()).toEqual([...ORG_SCOPED].sort());
   });
 
@@ -92,46 +251,129 @@ describe("tenancy: organization B never reaches organization A", () => {
     expect(probe, `no tenancy probe for ${path}`).toBeDefined();
     const before = await orgSnapshot(db, fx.a.org.id);
     const caller = callerFor(db, fx.b.users.owner.id, fx.a.org.id);
-    const call = callPath(caller, path, probe!.input?.(fx));
+    const input = probe!.input?.(fx);
+    const call = callPath(caller, path, input);
 
-    if (probe!.expect === "NOT_FOUND") {
-      const error = await expectTRPCError(call, "NOT_FOUND");
-      expect(error.message).toBe("That team member was not found.");
-    } else {
+    if (typeof probe!.expect === "function") {
       const result = await call;
       await probe!.expect(result, fx);
       const text = JSON.stringify(result) ?? "";
-      for (const id of identifiersOf(fx.a)) expect(text, `${path} leaked ${id}`).not.toContain(id);
+      for (const id of leakIdentifiers(fx.a)) expect(text, `${path} leaked ${id}`).not.toContain(id);
+    } else {
+      const error = await expectTRPCError(call, probe!.expect.code);
+      expectError(error, probe!.expect);
+      for (const id of leakIdentifiers(fx.a)) expect(error.message, `${path} leaked ${id}`).not.toContain(id);
     }
+    await probe!.after?.(fx, input);
     expect(await orgSnapshot(db, fx.a.org.id)).toEqual(before);
   });
 
   it("no role of B can read or change A's data through any procedure", async () => {
-    const b = await createOrgWithMembers(db);
+    const b = await tenant();
     const local: Fixture = { a: fx.a, b };
     const before = await orgSnapshot(db, fx.a.org.id);
     const outcomes: string[] = [];
     for (const role of ROLES) {
       for (const path of ORG_SCOPED) {
+        const probe = PROBES[path]!;
         const caller = callerFor(db, b.users[role].id, fx.a.org.id);
+        const input = probe.input?.(local);
         try {
-          const result = await callPath(caller, path, PROBES[path]!.input?.(local));
+          const result = await callPath(caller, path, input);
+          // A probe that expects an error must never succeed, for any role.
+          expect(typeof probe.expect, `${role} ${path} succeeded`).toBe("function");
           const text = JSON.stringify(result) ?? "";
-          for (const id of identifiersOf(fx.a)) expect(text, `${role} ${path} leaked ${id}`).not.toContain(id);
+          for (const id of leakIdentifiers(fx.a)) expect(text, `${role} ${path} leaked ${id}`).not.toContain(id);
           outcomes.push(`${role} ${path} ok`);
         } catch (error) {
           expect(error, `${role} ${path}`).toBeInstanceOf(TRPCError);
-          expect(["FORBIDDEN", "NOT_FOUND"], `${role} ${path}: ${(error as Error).message}`).toContain((error as TRPCError).code);
-          for (const id of identifiersOf(fx.a)) expect((error as Error).message).not.toContain(id);
-          outcomes.push(`${role} ${path} ${(error as TRPCError).code}`);
+          const e = error as TRPCError;
+          if (e.code !== "FORBIDDEN") {
+            expect(typeof probe.expect, `${role} ${path}: ${e.code} ${e.message}`).not.toBe("function");
+            expectError(e, probe.expect as ExpectedError);
+          }
+          for (const id of leakIdentifiers(fx.a)) expect(e.message, `${role} ${path} leaked ${id}`).not.toContain(id);
+          outcomes.push(`${role} ${path} ${e.code}`);
         }
+        await probe.after?.(local, input);
       }
     }
     expect(outcomes).toHaveLength(ROLES.length * ORG_SCOPED.length);
     expect(outcomes).toContain("owner team.setActive NOT_FOUND");
     expect(outcomes).toContain("business team.setActive FORBIDDEN");
+    expect(outcomes).toContain("initiator disbursements.create BAD_REQUEST");
+    expect(outcomes).toContain("developer disbursements.get FORBIDDEN");
+    expect(outcomes).toContain("approver disbursements.changeStatus NOT_FOUND");
+    expect(outcomes).toContain("business payments.retry NOT_FOUND");
+    expect(outcomes).toContain("developer catalog.createWallet ok");
+    expect(outcomes).toContain("developer apiKeys.revoke NOT_FOUND");
+    expect(outcomes).toContain("business receivers.list ok");
     expect(await orgSnapshot(db, fx.a.org.id)).toEqual(before);
   });
+
+  it("B cannot reference A's records inside its own requests", async () => {
+    const { a, b } = fx;
+    const before = await orgSnapshot(db, a.org.id);
+    const bBefore = await orgSnapshot(db, b.org.id);
+    const caller = callerFor(db, b.users.owner.id, a.org.id);
+
+    // A's assets in B's wallet, A's asset in B's disbursement.
+    const wallet = await expectTRPCError(
+      caller.catalog.createWallet({
+        name: `Cross wallet ${randomSuffix()}`,
+        homepage: "https://wallet.example.org",
+        deep_link_schema: "wallet://sdp",
+        sep_10_client_domain: "wallet.example.org",
+        asset_ids: [a.data.catalog.usdc.id],
+      }),
+      "BAD_REQUEST",
+    );
+    expect(wallet.message).toBe("Unknown asset");
+    const update = await expectTRPCError(
+      caller.catalog.updateWallet({ id: b.data.catalog.wallet.id, asset_ids: [b.data.catalog.xlm.id, a.data.catalog.usdc.id] }),
+      "BAD_REQUEST",
+    );
+    expect(update.message).toBe("Unknown asset");
+    const create = await expectTRPCError(
+      caller.disbursements.create({
+        name: `Cross asset ${randomSuffix()}`,
+        wallet_id: b.data.catalog.wallet.id,
+        asset_id: a.data.catalog.usdc.id,
+        registration_contact_type: "PHONE_NUMBER",
+        verification_field: "DATE_OF_BIRTH",
+      }),
+      "BAD_REQUEST",
+    );
+    expect(create.message).toBe("Invalid asset provided");
+
+    // Filters on A's ids find nothing.
+    expect(await caller.payments.list({ disbursement_id: a.data.disbursement.id })).toMatchObject({ data: [], pagination: { total: 0 } });
+    expect(await caller.payments.list({ receiver_id: a.data.receivers[0]!.id })).toMatchObject({ data: [], pagination: { total: 0 } });
+    // A's receivers' phone numbers and external ids match none of B's receivers or payments.
+    for (const r of a.data.receivers) {
+      expect((await caller.receivers.list({ q: r.phone })).data).toEqual([]);
+      expect((await caller.payments.list({ q: r.externalId })).data).toEqual([]);
+    }
+
+    // Retrying B's own FAILED payment together with A's refuses both.
+    const retry = await expectTRPCError(caller.payments.retry({ payment_ids: [b.data.payments.failed, a.data.payments.failed] }), "NOT_FOUND");
+    expect(retry.message).toBe("One or more payments was not found.");
+
+    expect(await orgSnapshot(db, a.org.id)).toEqual(before);
+    expect(await orgSnapshot(db, b.org.id)).toEqual(bBefore);
+  });
+
+  // The control for the refusals above: A's own owner, with the very same inputs, succeeds, so
+  // B's NOT_FOUND/BAD_REQUEST comes from the organization scoping, not from a bad input. (Not
+  // team.setActive: its probe aims at A's owner, who may not deactivate themself.)
+  it.each(Object.keys(PROBES).filter((path) => typeof PROBES[path]!.expect !== "function" && path !== "team.setActive"))(
+    "control: %s with the same input succeeds for A's own owner",
+    async (path) => {
+      const own = await tenant();
+      const result = await callPath(callerFor(db, own.users.owner.id, own.org.id), path, PROBES[path]!.input?.({ a: own, b: fx.b }));
+      expect(result).toBeDefined();
+    },
+  );
 
   it("a member of both organizations deactivated in A gets B's data with the cookie set to A", async () => {
     const { a, b } = { a: await createOrgWithMembers(db, ["owner"]), b: await createOrgWithMembers(db, ["owner"]) };

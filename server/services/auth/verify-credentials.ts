@@ -40,7 +40,12 @@ export async function verifyCredentials(
         gt(loginAttempts.createdAt, since),
       ),
     );
-  if ((recent?.n ?? 0) >= policy.maxFailures) {
+  // Also a wider limit per email alone, so rotating addresses does not buy unlimited guesses.
+  const [perEmail] = await db
+    .select({ n: count() })
+    .from(loginAttempts)
+    .where(and(eq(loginAttempts.email, email), eq(loginAttempts.succeeded, false), gt(loginAttempts.createdAt, since)));
+  if ((recent?.n ?? 0) >= policy.maxFailures || (perEmail?.n ?? 0) >= policy.maxFailures * 4) {
     throw new ServiceError(
       "TOO_MANY_REQUESTS",
       `Too many failed sign-in attempts. Wait ${policy.windowSeconds} seconds and try again.`,

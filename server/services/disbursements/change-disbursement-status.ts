@@ -4,6 +4,7 @@ import type { DbOrTx } from "@/db/client";
 import { assets, disbursements, organizations, payments, receiverWallets, wallets } from "@/db/schema";
 import type { DisbursementStatus, PaymentStatus } from "@/server/domain/disbursement-types";
 import { formatStroops, toStroops } from "@/server/domain/money";
+import { authoredDraftOrReady } from "@/server/domain/disbursement-actions";
 import { DISBURSEMENT_TRANSITIONS, canTransition, transitionError } from "@/server/domain/state-machines";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest, conflict, forbidden, notFound } from "../errors";
@@ -28,18 +29,6 @@ export async function movePayments(tx: DbOrTx, orgId: string, disbursementId: st
       updatedAt: new Date(),
     })
     .where(and(eq(payments.orgId, orgId), eq(payments.disbursementId, disbursementId), inArray(payments.status, from)));
-}
-
-/**
- * The two-person rule: with approval required, whoever authored the DRAFT or READY steps may not start.
- * Pure, so the UI can explain why the Start button is disabled.
- */
-export function violatesApprovalRule(
-  approvalRequired: boolean,
-  history: { user_id: string | null; status: string }[],
-  actorUserId: string,
-): boolean {
-  return approvalRequired && history.some((h) => h.user_id === actorUserId && (h.status === "DRAFT" || h.status === "READY"));
 }
 
 /** Check that the distribution account covers this disbursement plus every other payment in flight in the asset. */
@@ -91,7 +80,7 @@ export async function changeDisbursementStatus(ctx: OrgContext, raw: z.input<typ
 
     if (target === "STARTED") {
       const [org] = await tx.select().from(organizations).where(eq(organizations.id, ctx.org.id));
-      if (d.status === "READY" && violatesApprovalRule(org?.approvalRequired ?? false, d.statusHistory, ctx.actor.userId)) {
+      if (d.status === "READY" && org?.approvalRequired && authoredDraftOrReady(d.statusHistory, ctx.actor.userId)) {
         throw forbidden("Approval is required: someone other than the disbursement's creator or uploader must start it.");
       }
       const [wallet] = await tx.select().from(wallets).where(eq(wallets.id, d.walletId));

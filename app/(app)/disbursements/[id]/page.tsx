@@ -1,0 +1,37 @@
+import { TRPCError } from "@trpc/server";
+import { notFound } from "next/navigation";
+import { Suspense } from "react";
+import { DisbursementDetailView } from "@/components/disbursements/disbursement-detail";
+import { paymentListInput } from "@/components/disbursements/list-params";
+import { Forbidden } from "@/components/shell/forbidden";
+import { Skeleton } from "@/components/ui/skeleton";
+import { pageAccess } from "@/server/auth/page-guard";
+import { getQueryClient, HydrateClient, prefetch, trpc } from "@/server/trpc/server";
+
+export const metadata = { title: "Disbursement" };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export default async function DisbursementPage({ params }: { params: Promise<{ id: string }> }) {
+  const access = await pageAccess("disbursements:read");
+  if (!access.allowed) return <Forbidden what="Disbursements" roleLabel={access.roleLabel} />;
+  const { id } = await params;
+  if (!UUID.test(id)) notFound();
+  try {
+    // Awaited (not just prefetched) so an unknown id answers 404.
+    await getQueryClient().fetchQuery(trpc.disbursements.get.queryOptions({ id }));
+  } catch (error) {
+    if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) notFound();
+    throw error;
+  }
+  prefetch(trpc.organization.get.queryOptions());
+  // Awaited: the payments table reads it without suspending, so the first render must have it.
+  await getQueryClient().prefetchQuery(trpc.payments.list.queryOptions(paymentListInput({}, { disbursement_id: id })));
+  return (
+    <HydrateClient>
+      <Suspense fallback={<Skeleton className="h-[40rem] w-full" />}>
+        <DisbursementDetailView id={id} userId={access.user.id} roleLabel={access.roleLabel} />
+      </Suspense>
+    </HydrateClient>
+  );
+}

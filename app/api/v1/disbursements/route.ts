@@ -1,0 +1,14 @@
+import { restHandler } from "@/server/rest/handler";
+import { queryObject, readJsonObject } from "@/server/rest/request";
+import { createDisbursement, type CreateDisbursementInput } from "@/server/services/disbursements/create-disbursement";
+import { listDisbursements } from "@/server/services/disbursements/list-disbursements";
+
+export const dynamic = "force-dynamic";
+
+// Query strings and bodies go to the services unvalidated: each service parses its own input, and
+// its zod issues become 400 field extras.
+export const POST = restHandler("POST /disbursements", async ({ ctx, request }) =>
+  createDisbursement(ctx, (await readJsonObject(request)) as CreateDisbursementInput),
+);
+
+export const GET = restHandler("GET /disbursements", async ({ ctx, url }) => listDisbursements(ctx, queryObject(url) as Parameters<typeof listDisbursements>[1]));

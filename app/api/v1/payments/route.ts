@@ -1,0 +1,7 @@
+import { restHandler } from "@/server/rest/handler";
+import { queryObject } from "@/server/rest/request";
+import { listPayments } from "@/server/services/payments/list-payments";
+
+export const dynamic = "force-dynamic";
+
+export const GET = restHandler("GET /payments", async ({ ctx, url }) => listPayments(ctx, queryObject(url) as Parameters<typeof listPayments>[1]));

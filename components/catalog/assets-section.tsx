@@ -1,0 +1,219 @@
+"use client";
+
+import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
+import { Coins, Plus } from "lucide-react";
+import { useState } from "react";
+import { Alert, AlertDescription } from "@/components/ui/alert";
+import {
+  AlertDialog,
+  AlertDialogAction,
+  AlertDialogCancel,
+  AlertDialogContent,
+  AlertDialogDescription,
+  AlertDialogFooter,
+  AlertDialogHeader,
+  AlertDialogTitle,
+} from "@/components/ui/alert-dialog";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
+import { Switch } from "@/components/ui/switch";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
+import { useTRPC } from "@/components/trpc/client";
+import { CopyValue } from "@/components/disbursements/common";
+
+type Asset = { id: string; code: string; issuer: string; enabled: boolean };
+
+export function AssetsSection({ canWrite }: { canWrite: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { data: assets } = useSuspenseQuery(trpc.catalog.assets.queryOptions());
+  const [disabling, setDisabling] = useState<Asset | null>(null);
+  const [notice, setNotice] = useState<{ kind: "success" | "error"; text: string } | null>(null);
+  const setEnabled = useMutation(
+    trpc.catalog.setAssetEnabled.mutationOptions({
+      onSuccess: (a) => {
+        setNotice({ kind: "success", text: `${a.code} is now ${a.enabled ? "enabled" : "disabled"}.` });
+        return Promise.all([
+          queryClient.invalidateQueries({ queryKey: trpc.catalog.assets.queryKey() }),
+          queryClient.invalidateQueries({ queryKey: trpc.catalog.wallets.queryKey() }),
+        ]);
+      },
+      onError: (e) => setNotice({ kind: "error", text: messageOf(e) ?? "" }),
+      onSettled: () => setDisabling(null),
+    }),
+  );
+
+  return (
+    <section aria-labelledby="assets-title" className="space-y-3">
+      <div className="flex flex-wrap items-end justify-between gap-3">
+        <div>
+          <h2 id="assets-title" className="text-lg font-semibold">
+            Assets
+          </h2>
+          <p className="text-sm text-muted-foreground">What you pay in. A disabled asset cannot be chosen for new disbursements.</p>
+        </div>
+        {canWrite && <AddAssetDialog />}
+      </div>
+      {notice && (
+        <Alert variant={notice.kind === "error" ? "destructive" : "success"}>
+          <AlertDescription className={notice.kind === "success" ? "text-success" : undefined}>{notice.text}</AlertDescription>
+        </Alert>
+      )}
+      {assets.length === 0 ? (
+        <EmptyState icon={<Coins aria-hidden />} title="No assets yet" description={canWrite ? "Add the assets you pay in." : "Nobody has added an asset yet."} />
+      ) : (
+        <div className="rounded-lg border border-border bg-card">
+          <Table>
+            <TableHeader>
+              <TableRow>
+                <TableHead>Code</TableHead>
+                <TableHead>Issuer</TableHead>
+                <TableHead>Enabled</TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {assets.map((a) => (
+                <TableRow key={a.id} data-testid={`asset-${a.code}`}>
+                  <TableCell className="font-medium">{a.code}</TableCell>
+                  <TableCell>
+                    {a.issuer ? <CopyValue value={a.issuer} label={`issuer of ${a.code}`} /> : <span className="text-muted-foreground">Native (no issuer)</span>}
+                  </TableCell>
+                  <TableCell>
+                    {canWrite ? (
+                      <div className="flex items-center gap-2">
+                        <Switch
+                          checked={a.enabled}
+                          disabled={setEnabled.isPending}
+                          aria-label={`${a.code} enabled`}
+                          onCheckedChange={(on) => {
+                            setNotice(null);
+                            if (on) setEnabled.mutate({ id: a.id, enabled: true });
+                            else setDisabling(a);
+                          }}
+                        />
+                        <span className="text-sm text-muted-foreground">{a.enabled ? "Enabled" : "Disabled"}</span>
+                      </div>
+                    ) : a.enabled ? (
+                      <Badge variant="success">Enabled</Badge>
+                    ) : (
+                      <Badge variant="outline">Disabled</Badge>
+                    )}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </div>
+      )}
+
+      <AlertDialog open={disabling !== null} onOpenChange={(open) => !open && !setEnabled.isPending && setDisabling(null)}>
+        <AlertDialogContent>
+          <AlertDialogHeader>
+            <AlertDialogTitle>Disable {disabling?.code}?</AlertDialogTitle>
+            <AlertDialogDescription>
+              New disbursements cannot use {disabling?.code} until it is enabled again. Disbursements that already use it are not changed.
+            </AlertDialogDescription>
+          </AlertDialogHeader>
+          <AlertDialogFooter>
+            <AlertDialogCancel>Keep it enabled</AlertDialogCancel>
+            <AlertDialogAction
+              variant="destructive"
+              disabled={setEnabled.isPending}
+              onClick={(e) => {
+                e.preventDefault();
+                if (disabling) setEnabled.mutate({ id: disabling.id, enabled: false });
+              }}
+            >
+              Disable {disabling?.code}
+            </AlertDialogAction>
+          </AlertDialogFooter>
+        </AlertDialogContent>
+      </AlertDialog>
+    </section>
+  );
+}
+
+function AddAssetDialog() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const [code, setCode] = useState("");
+  const [issuer, setIssuer] = useState("");
+  const create = useMutation(
+    trpc.catalog.createAsset.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries({ queryKey: trpc.catalog.assets.queryKey() });
+        onOpenChange(false);
+      },
+    }),
+  );
+  const errors = fieldErrorsOf(create.error);
+  const native = code.trim().toUpperCase() === "XLM";
+
+  function onOpenChange(next: boolean) {
+    setOpen(next);
+    if (!next) {
+      setCode("");
+      setIssuer("");
+      create.reset();
+    }
+  }
+
+  return (
+    <Dialog open={open} onOpenChange={onOpenChange}>
+      <DialogTrigger asChild>
+        <Button>
+          <Plus aria-hidden />
+          Add asset
+        </Button>
+      </DialogTrigger>
+      <DialogContent>
+        <DialogHeader>
+          <DialogTitle>Add an asset</DialogTitle>
+          <DialogDescription>A Stellar asset is its code plus the account that issues it. XLM is native and has no issuer.</DialogDescription>
+        </DialogHeader>
+        <form
+          className="space-y-4"
+          onSubmit={(e) => {
+            e.preventDefault();
+            create.mutate({ code, issuer: native ? "" : issuer });
+          }}
+        >
+          <Field label="Code" required error={errors.code} hint="1 to 12 letters or digits, e.g. USDC.">
+            <Input value={code} onChange={(e) => setCode(e.target.value)} maxLength={12} autoComplete="off" className="uppercase" />
+          </Field>
+          <Field label="Issuer" required={!native} error={errors.issuer} hint={native ? "Not needed for XLM." : "The issuing account's public key, starting with G."}>
+            <Input
+              value={native ? "" : issuer}
+              onChange={(e) => setIssuer(e.target.value)}
+              disabled={native}
+              maxLength={56}
+              autoComplete="off"
+              spellCheck={false}
+              className="font-mono text-xs"
+              placeholder="G…"
+            />
+          </Field>
+          {create.error && Object.keys(errors).length === 0 && (
+            <Alert variant="destructive">
+              <AlertDescription>{messageOf(create.error)}</AlertDescription>
+            </Alert>
+          )}
+          <DialogFooter>
+            <Button variant="outline" onClick={() => onOpenChange(false)}>
+              Cancel
+            </Button>
+            <Button type="submit" disabled={create.isPending}>
+              {create.isPending ? "Adding…" : "Add asset"}
+            </Button>
+          </DialogFooter>
+        </form>
+      </DialogContent>
+    </Dialog>
+  );
+}

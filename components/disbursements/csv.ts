@@ -1,0 +1,142 @@
+import type { RegistrationContactType, VerificationField } from "@/server/domain/disbursement-types";
+
+/** Columns of an instructions file per contact type (GUIDE.md §3), in template order. */
+export const CSV_COLUMNS: Record<RegistrationContactType, { required: string[]; optional: string[]; notAllowed: string[] }> = {
+  PHONE_NUMBER: { required: ["phone", "id", "amount", "verification"], optional: ["paymentID"], notAllowed: ["email", "walletAddress", "walletAddressMemo"] },
+  EMAIL: { required: ["email", "id", "amount", "verification"], optional: ["paymentID"], notAllowed: ["phone", "walletAddress", "walletAddressMemo"] },
+  PHONE_NUMBER_AND_WALLET_ADDRESS: {
+    required: ["phone", "id", "amount", "walletAddress"],
+    optional: ["walletAddressMemo", "paymentID"],
+    notAllowed: ["email", "verification"],
+  },
+  EMAIL_AND_WALLET_ADDRESS: {
+    required: ["email", "id", "amount", "walletAddress"],
+    optional: ["walletAddressMemo", "paymentID"],
+    notAllowed: ["phone", "verification"],
+  },
+};
+
+const KNOWN = new Set(["phone", "email", "id", "amount", "verification", "paymentID", "walletAddress", "walletAddressMemo"]);
+
+export function templateHeader(type: RegistrationContactType): string[] {
+  const c = CSV_COLUMNS[type];
+  return [...c.required, ...c.optional];
+}
+
+/** The template file's text: just the header, so an unedited template can never pay anyone. */
+export function templateCsv(type: RegistrationContactType): string {
+  return `${templateHeader(type).join(",")}\r\n`;
+}
+
+export function templateFileName(type: RegistrationContactType): string {
+  return `instructions-template-${type.toLowerCase().replace(/_/g, "-")}.csv`;
+}
+
+/** Column problems seen in the browser before uploading (the server checks again, row by row). */
+export function headerProblems(type: RegistrationContactType, fields: string[]): string[] {
+  const c = CSV_COLUMNS[type];
+  const present = new Set(fields);
+  const problems: string[] = [];
+  const missing = c.required.filter((f) => !present.has(f));
+  if (missing.length) problems.push(`Missing column${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}.`);
+  const forbidden = c.notAllowed.filter((f) => present.has(f));
+  if (forbidden.length) problems.push(`Not used with this contact type: ${forbidden.join(", ")}.`);
+  const unknown = fields.filter((f) => f !== "" && !KNOWN.has(f));
+  if (unknown.length) problems.push(`Unknown column${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}.`);
+  return problems;
+}
+
+export const VERIFICATION_FORMATS: Record<VerificationField, string> = {
+  DATE_OF_BIRTH: "date of birth as YYYY-MM-DD, e.g. 1990-01-31",
+  YEAR_MONTH: "year and month of birth as YYYY-MM, e.g. 1990-01",
+  PIN: "a PIN of 4 to 8 characters",
+  NATIONAL_ID_NUMBER: "a national ID number of up to 50 characters",
+};
+
+export const VERIFICATION_LABELS: Record<VerificationField, string> = {
+  DATE_OF_BIRTH: "Date of birth",
+  YEAR_MONTH: "Year and month of birth",
+  PIN: "PIN",
+  NATIONAL_ID_NUMBER: "National ID number",
+};
+
+export const CONTACT_TYPE_INFO: Record<RegistrationContactType, { label: string; description: string }> = {
+  PHONE_NUMBER: {
+    label: "Phone number",
+    description: "Receivers get an SMS invitation and prove who they are with a verification value you provide.",
+  },
+  EMAIL: {
+    label: "Email",
+    description: "Receivers get an email invitation and prove who they are with a verification value you provide.",
+  },
+  PHONE_NUMBER_AND_WALLET_ADDRESS: {
+    label: "Phone number and wallet address",
+    description: "You already know each receiver's Stellar wallet address: payments go straight there, no invitation or verification.",
+  },
+  EMAIL_AND_WALLET_ADDRESS: {
+    label: "Email and wallet address",
+    description: "Like the one above, with email as the contact: payments go straight to the address in the file.",
+  },
+};
+
+/* ---------------------------------------------------------------- upload */
+
+export type UploadError = {
+  status: number;
+  message: string;
+  /** `line N - field` entries, in line order. */
+  lines: { line: number; field: string; message: string }[];
+  /** Other entries (file-level problems). */
+  other: { key: string; message: string }[];
+  /** The total number of row errors when the server capped the list, if it said so. */
+  total: number | null;
+};
+
+const LINE_KEY = /^line (\d+)(?: - (.+))?$/i;
+
+/** SDP's error body `{error, extras}` → something to list by line. */
+export function parseUploadError(status: number, body: unknown): UploadError {
+  const b = (body && typeof body === "object" ? body : {}) as { error?: unknown; extras?: unknown };
+  const extras = b.extras && typeof b.extras === "object" ? (b.extras as Record<string, unknown>) : {};
+  const lines: UploadError["lines"] = [];
+  const other: UploadError["other"] = [];
+  let total: number | null = null;
+  for (const [key, value] of Object.entries(extras)) {
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    const m = LINE_KEY.exec(key);
+    if (m) {
+      lines.push({ line: Number(m[1]), field: m[2] ?? "", message: text });
+    } else if (/total|count/i.test(key) && /^\d+$/.test(String(value))) {
+      total = Number(value);
+    } else if (!(key === "status" && typeof value !== "string")) {
+      other.push({ key, message: text });
+    }
+  }
+  lines.sort((a, b2) => a.line - b2.line || a.field.localeCompare(b2.field));
+  const message =
+    typeof b.error === "string" && b.error
+      ? b.error
+      : status === 413
+        ? "The file is too large."
+        : status >= 500
+          ? "The server could not process the file. Try again."
+          : "The file could not be uploaded.";
+  return { status, message, lines, other, total };
+}
+
+export type UploadResult<T> = { ok: true; disbursement: T } | { ok: false; error: UploadError };
+
+/** POST the file to the session route; the answer is the updated disbursement or SDP's error body. */
+export async function uploadInstructions<T>(disbursementId: string, file: File): Promise<UploadResult<T>> {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  let res: Response;
+  try {
+    res = await fetch(`/api/disbursements/${disbursementId}/instructions`, { method: "POST", body: form });
+  } catch {
+    return { ok: false, error: { status: 0, message: "The upload did not reach the server. Check your connection and try again.", lines: [], other: [], total: null } };
+  }
+  const body: unknown = await res.json().catch(() => null);
+  if (res.ok) return { ok: true, disbursement: body as T };
+  return { ok: false, error: parseUploadError(res.status, body) };
+}

@@ -1,0 +1,345 @@
+"use client";
+
+import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
+import { ArrowRight, Info, Save } from "lucide-react";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useEffect, useRef, useState } from "react";
+import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
+import { Button, buttonVariants } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
+import { Spinner } from "@/components/ui/spinner";
+import { Textarea } from "@/components/ui/textarea";
+import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
+import { useTRPC } from "@/components/trpc/client";
+import { cn } from "@/lib/utils";
+import {
+  REGISTRATION_CONTACT_TYPES,
+  VERIFICATION_FIELDS,
+  includesWalletAddress,
+  type RegistrationContactType,
+  type VerificationField,
+} from "@/server/domain/disbursement-types";
+import { DEFAULT_INVITATION_TEMPLATE, renderTemplate } from "@/server/domain/message-template";
+import { NativeSelect, shorten, type DisbursementDetail } from "./common";
+import { CONTACT_TYPE_INFO, VERIFICATION_FORMATS, VERIFICATION_LABELS, uploadInstructions, type UploadError } from "./csv";
+import { CsvFilePicker, CsvTemplateLink, UploadErrors } from "./csv-picker";
+
+type Created = { id: string; name: string };
+
+export function NewDisbursementForm() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const { data: wallets } = useSuspenseQuery(trpc.catalog.wallets.queryOptions({ enabled: true }));
+  const { data: assets } = useSuspenseQuery(trpc.catalog.assets.queryOptions());
+  const { data: org } = useSuspenseQuery(trpc.organization.get.queryOptions());
+
+  const enabledAssetIds = new Set(assets.filter((a) => a.enabled).map((a) => a.id));
+  const [name, setName] = useState("");
+  const [walletId, setWalletId] = useState(wallets.length === 1 ? wallets[0]!.id : "");
+  const wallet = wallets.find((w) => w.id === walletId);
+  const walletAssets = (wallet?.assets ?? []).filter((a) => enabledAssetIds.has(a.id));
+  const [assetId, setAssetId] = useState(walletAssets.length === 1 ? walletAssets[0]!.id : "");
+  const [contactType, setContactType] = useState<RegistrationContactType>("PHONE_NUMBER");
+  const [verificationField, setVerificationField] = useState<VerificationField | "">("DATE_OF_BIRTH");
+  const [template, setTemplate] = useState("");
+  const [file, setFile] = useState<File | null>(null);
+  const [created, setCreated] = useState<Created | null>(null);
+  const [uploadError, setUploadError] = useState<UploadError | null>(null);
+  const [uploading, setUploading] = useState(false);
+
+  const create = useMutation(trpc.disbursements.create.mutationOptions());
+  const errors = fieldErrorsOf(create.error);
+  const formRef = useRef<HTMLFormElement>(null);
+
+  // After a refused create, take keyboard and screen-reader users to the first field in error.
+  useEffect(() => {
+    if (create.error) formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
+  }, [create.error]);
+  const usesWalletAddress = includesWalletAddress(contactType);
+  const busy = create.isPending || uploading;
+
+  function chooseWallet(id: string) {
+    setWalletId(id);
+    const next = (wallets.find((w) => w.id === id)?.assets ?? []).filter((a) => enabledAssetIds.has(a.id));
+    if (!next.some((a) => a.id === assetId)) setAssetId(next.length === 1 ? next[0]!.id : "");
+  }
+
+  async function ensureCreated(): Promise<Created | null> {
+    if (created) return created;
+    try {
+      const d = await create.mutateAsync({
+        name,
+        wallet_id: walletId,
+        asset_id: assetId,
+        registration_contact_type: contactType,
+        verification_field: usesWalletAddress ? null : verificationField || null,
+        receiver_registration_message_template: template.trim() || null,
+      });
+      const c = { id: d.id, name: d.name };
+      setCreated(c);
+      void queryClient.invalidateQueries({ queryKey: trpc.disbursements.list.queryKey() });
+      return c;
+    } catch {
+      return null; // shown from create.error
+    }
+  }
+
+  async function saveDraft() {
+    const c = await ensureCreated();
+    if (c) router.push(`/disbursements/${c.id}`);
+  }
+
+  async function uploadAndContinue() {
+    if (!file) return;
+    setUploadError(null);
+    const c = await ensureCreated();
+    if (!c) return;
+    setUploading(true);
+    const result = await uploadInstructions<DisbursementDetail>(c.id, file);
+    setUploading(false);
+    if (result.ok) {
+      void queryClient.invalidateQueries({ queryKey: trpc.disbursements.list.queryKey() });
+      router.push(`/disbursements/${c.id}`);
+    } else {
+      setUploadError(result.error);
+    }
+  }
+
+  const otherError = create.error && Object.keys(errors).length === 0 ? messageOf(create.error) : null;
+
+  if (wallets.length === 0) {
+    return (
+      <Alert variant="destructive">
+        <AlertTitle>No wallet is enabled</AlertTitle>
+        <AlertDescription>
+          A disbursement pays through a wallet. Ask an owner or developer to add or enable one in{" "}
+          <Link href="/wallets" className="underline">
+            Wallets &amp; assets
+          </Link>
+          .
+        </AlertDescription>
+      </Alert>
+    );
+  }
+
+  return (
+    <form
+      ref={formRef}
+      className="space-y-6"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        const submitter = (e.nativeEvent as SubmitEvent).submitter as HTMLButtonElement | null;
+        if (submitter?.value === "draft") void saveDraft();
+        else void uploadAndContinue();
+      }}
+    >
+      {created && (
+        <Alert variant="success" data-testid="draft-saved">
+          <Info aria-hidden />
+          <AlertTitle>Draft “{created.name}” is saved</AlertTitle>
+          <AlertDescription className="text-foreground">
+            Fix the file and choose it again below, then upload: it goes to this same draft.{" "}
+            <Link href={`/disbursements/${created.id}`} className="font-medium text-primary underline">
+              Open the draft
+            </Link>
+          </AlertDescription>
+        </Alert>
+      )}
+
+      <Card>
+        <CardHeader>
+          <CardTitle asChild>
+            <h2>1. Details</h2>
+          </CardTitle>
+          <CardDescription>What you pay, through which wallet, and how receivers are reached.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          <fieldset disabled={Boolean(created) || busy} className="grid gap-5 md:grid-cols-2">
+            <legend className="sr-only">Disbursement details</legend>
+            <Field label="Name" required error={errors.name} hint="Unique in your organization, e.g. “March 2025 stipends”." className="md:col-span-2">
+              <Input value={name} onChange={(e) => setName(e.target.value)} maxLength={128} autoComplete="off" />
+            </Field>
+            <Field label="Wallet" required error={errors.wallet_id} hint="Only enabled wallets are listed.">
+              <NativeSelect value={walletId} onChange={(e) => chooseWallet(e.target.value)}>
+                <option value="" disabled>
+                  Choose a wallet…
+                </option>
+                {wallets.map((w) => (
+                  <option key={w.id} value={w.id}>
+                    {w.name}
+                  </option>
+                ))}
+              </NativeSelect>
+            </Field>
+            <Field
+              label="Asset"
+              required
+              error={errors.asset_id}
+              hint={wallet ? `The assets ${wallet.name} supports.` : "Choose a wallet first."}
+            >
+              <NativeSelect value={assetId} onChange={(e) => setAssetId(e.target.value)} disabled={!wallet}>
+                <option value="" disabled>
+                  {wallet && walletAssets.length === 0 ? "This wallet supports no enabled asset" : "Choose an asset…"}
+                </option>
+                {walletAssets.map((a) => (
+                  <option key={a.id} value={a.id}>
+                    {a.code}
+                    {a.issuer ? ` (${shorten(a.issuer, 4, 4)})` : " (native)"}
+                  </option>
+                ))}
+              </NativeSelect>
+            </Field>
+
+            <fieldset className="md:col-span-2" aria-describedby={errors.registration_contact_type ? "contact-type-error" : undefined}>
+              <legend className="mb-2 text-sm font-medium">
+                How receivers are reached<span aria-hidden className="ml-0.5 text-destructive">*</span>
+              </legend>
+              <div className="grid gap-2 sm:grid-cols-2">
+                {REGISTRATION_CONTACT_TYPES.map((t) => (
+                  <label
+                    key={t}
+                    className={cn(
+                      "flex cursor-pointer gap-3 rounded-md border border-border p-3 text-sm has-checked:border-primary has-checked:bg-accent has-focus-visible:ring-2 has-focus-visible:ring-ring",
+                    )}
+                  >
+                    <input
+                      type="radio"
+                      name="registration_contact_type"
+                      value={t}
+                      checked={contactType === t}
+                      onChange={() => setContactType(t)}
+                      className="mt-0.5 size-4 accent-primary"
+                    />
+                    <span>
+                      <span className="block font-medium">{CONTACT_TYPE_INFO[t].label}</span>
+                      <span className="block text-muted-foreground">{CONTACT_TYPE_INFO[t].description}</span>
+                    </span>
+                  </label>
+                ))}
+              </div>
+              {errors.registration_contact_type && (
+                <p id="contact-type-error" className="mt-1 text-xs font-medium text-destructive">
+                  {errors.registration_contact_type}
+                </p>
+              )}
+            </fieldset>
+
+            {usesWalletAddress ? (
+              <div className="rounded-md bg-muted p-3 text-sm text-muted-foreground md:col-span-2">
+                <span className="font-medium text-foreground">Verification:</span> not used. Receivers do not register, so there is nothing to
+                verify: each row carries its wallet address.
+              </div>
+            ) : (
+              <Field
+                label="Verification field"
+                required
+                error={errors.verification_field}
+                hint={
+                  verificationField
+                    ? `When registering, receivers confirm who they are with their ${VERIFICATION_FORMATS[verificationField]}. Put it in the “verification” column.`
+                    : undefined
+                }
+              >
+                <NativeSelect value={verificationField} onChange={(e) => setVerificationField(e.target.value as VerificationField)}>
+                  {VERIFICATION_FIELDS.map((f) => (
+                    <option key={f} value={f}>
+                      {VERIFICATION_LABELS[f]}
+                    </option>
+                  ))}
+                </NativeSelect>
+              </Field>
+            )}
+
+            {!usesWalletAddress && (
+              <Field
+                label="Invitation message (optional)"
+                className="md:col-span-2"
+                error={errors.receiver_registration_message_template}
+                hint={
+                  <>
+                    Plain text. <code>{"{{.OrganizationName}}"}</code> becomes “{org.name}”; <code>{"{{.RegistrationLink}}"}</code> becomes the
+                    receiver&apos;s personal link (added at the end if you leave it out). Empty uses your organization&apos;s default.
+                  </>
+                }
+              >
+                <Textarea
+                  value={template}
+                  onChange={(e) => setTemplate(e.target.value)}
+                  rows={3}
+                  maxLength={1000}
+                  placeholder={org.invitationMessageTemplate || DEFAULT_INVITATION_TEMPLATE}
+                />
+              </Field>
+            )}
+            {!usesWalletAddress && template.trim() && (
+              <div className="rounded-md bg-muted p-3 text-sm md:col-span-2">
+                <p className="mb-1 text-xs font-medium tracking-wide text-muted-foreground uppercase">Preview</p>
+                <p>{renderTemplate(template, { organizationName: org.name, registrationLink: "https://…/register?token=…" })}</p>
+              </div>
+            )}
+          </fieldset>
+        </CardContent>
+      </Card>
+
+      <Card>
+        <CardHeader>
+          <CardTitle asChild>
+            <h2>2. Choose the CSV</h2>
+          </CardTitle>
+          <CardDescription>
+            Columns for {CONTACT_TYPE_INFO[contactType].label.toLowerCase()}:{" "}
+            {contactType.startsWith("EMAIL") ? "email" : "phone (+ and country code, e.g. +14155550123)"}, id (your reference for the receiver),
+            amount (up to 7 decimals){usesWalletAddress ? ", walletAddress (G…), walletAddressMemo (optional)" : ", verification"}, paymentID
+            (optional).
+          </CardDescription>
+          <div>
+            <CsvTemplateLink contactType={contactType} />
+          </div>
+        </CardHeader>
+        <CardContent className="space-y-4">
+          <CsvFilePicker
+            file={file}
+            onFileChange={(f) => {
+              setFile(f);
+              setUploadError(null);
+            }}
+            contactType={contactType}
+            disabled={busy}
+          />
+          {uploadError && <UploadErrors error={uploadError} />}
+        </CardContent>
+      </Card>
+
+      {otherError && (
+        <Alert variant="destructive">
+          <AlertDescription>{otherError}</AlertDescription>
+        </Alert>
+      )}
+      {create.error && Object.keys(errors).length > 0 && (
+        <p role="alert" className="text-sm font-medium text-destructive">
+          {messageOf(create.error)} Check the fields marked above.
+        </p>
+      )}
+
+      <div className="flex flex-col-reverse gap-2 sm:flex-row sm:items-center sm:justify-end">
+        {busy && <Spinner showLabel label={uploading ? "Uploading and checking the file…" : "Saving…"} className="sm:mr-auto" />}
+        <Link href={created ? `/disbursements/${created.id}` : "/disbursements"} className={buttonVariants({ variant: "ghost" })}>
+          Cancel
+        </Link>
+        <Button type="submit" value="draft" variant="outline" disabled={busy}>
+          <Save aria-hidden />
+          {created ? "Open the draft" : "Save as draft"}
+        </Button>
+        <Button type="submit" value="upload" disabled={busy || !file}>
+          Upload and continue
+          <ArrowRight aria-hidden />
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,58 @@
+"use client";
+
+import { cn } from "@/lib/utils";
+import { DateTime, shortId } from "./common";
+
+/**
+ * An append-only status history as a vertical timeline, oldest first. `user_id` is shown
+ * shortened ("you" for the viewer); payment histories carry a status message instead.
+ */
+export function StatusTimeline({
+  entries,
+  currentUserId,
+  label = "Status history",
+  renderStatus,
+}: {
+  entries: { status: string; timestamp: string; user_id?: string | null; status_message?: string | null }[];
+  currentUserId?: string;
+  label?: string;
+  renderStatus: (status: string) => React.ReactNode;
+}) {
+  if (entries.length === 0) return <p className="text-sm text-muted-foreground">No history yet.</p>;
+  return (
+    <ol aria-label={label} className="relative space-y-4 border-l border-border pl-5" data-testid="status-timeline">
+      {entries.map((e, i) => {
+        const last = i === entries.length - 1;
+        return (
+          <li key={`${e.timestamp}-${i}`} className="relative" aria-current={last ? "step" : undefined}>
+            <span
+              aria-hidden
+              className={cn(
+                "absolute top-1.5 -left-[1.6rem] size-2.5 rounded-full border-2 border-card",
+                last ? "bg-primary ring-2 ring-primary/30" : "bg-muted-foreground/60",
+              )}
+            />
+            <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
+              {renderStatus(e.status)}
+              <DateTime value={e.timestamp} withSeconds className="text-sm text-muted-foreground" />
+            </div>
+            {"user_id" in e && (
+              <p className="mt-0.5 text-xs text-muted-foreground">
+                {e.user_id === undefined ? null : e.user_id === null ? (
+                  "by the system"
+                ) : e.user_id === currentUserId ? (
+                  "by you"
+                ) : (
+                  <>
+                    by user <code title={e.user_id}>{shortId(e.user_id)}</code>
+                  </>
+                )}
+              </p>
+            )}
+            {e.status_message && <p className="mt-0.5 text-xs text-muted-foreground">{e.status_message}</p>}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

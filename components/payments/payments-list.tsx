@@ -1,0 +1,201 @@
+"use client";
+
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Banknote, RotateCcw, Search } from "lucide-react";
+import { useState } from "react";
+import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
+import {
+  AlertDialog,
+  AlertDialogAction,
+  AlertDialogCancel,
+  AlertDialogContent,
+  AlertDialogDescription,
+  AlertDialogFooter,
+  AlertDialogHeader,
+  AlertDialogTitle,
+} from "@/components/ui/alert-dialog";
+import { Button } from "@/components/ui/button";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Input } from "@/components/ui/input";
+import { messageOf } from "@/components/trpc/errors";
+import { useTRPC } from "@/components/trpc/client";
+import { PAYMENT_STATUSES } from "@/server/domain/disbursement-types";
+import { NativeSelect, Pager, paymentStatusLabel } from "@/components/disbursements/common";
+import { paymentListInput } from "@/components/disbursements/list-params";
+import { useDebouncedSearch, useUrlState } from "@/components/disbursements/use-url-state";
+import { PaymentsTableBody } from "./payments-table";
+
+export function PaymentsList({ canRetry }: { canRetry: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { searchParams, set } = useUrlState();
+  const input = paymentListInput(searchParams);
+  const query = useQuery({ ...trpc.payments.list.queryOptions(input), placeholderData: keepPreviousData });
+  const [search, setSearch] = useDebouncedSearch(input.q ?? "", (q) => set({ q, page: null }, "replace"));
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  /** The payments the open confirmation is about (null: closed); fixed when it opens. */
+  const [retryIds, setRetryIds] = useState<string[] | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const retry = useMutation(
+    trpc.payments.retry.mutationOptions({
+      onSuccess: (r) => {
+        setRetryIds(null);
+        setNotice(`${r.payments.length} ${r.payments.length === 1 ? "payment is" : "payments are"} queued to be sent again.`);
+        setSelected(new Set());
+        return Promise.all([
+          queryClient.invalidateQueries({ queryKey: trpc.payments.list.queryKey() }),
+          queryClient.invalidateQueries({ queryKey: trpc.disbursements.get.queryKey() }),
+        ]);
+      },
+      onError: () => setRetryIds(null),
+    }),
+  );
+  const rows = query.data?.data;
+  const filtered = Boolean(input.q || input.status);
+
+  const selection = canRetry
+    ? {
+        selected,
+        toggle: (id: string) =>
+          setSelected((prev) => {
+            const next = new Set(prev);
+            if (next.has(id)) next.delete(id);
+            else next.add(id);
+            return next;
+          }),
+        toggleAll: (ids: string[]) =>
+          setSelected((prev) => {
+            const all = ids.every((id) => prev.has(id));
+            const next = new Set(prev);
+            for (const id of ids) {
+              if (all) next.delete(id);
+              else next.add(id);
+            }
+            return next;
+          }),
+      }
+    : undefined;
+
+  return (
+    <div className="space-y-4">
+      <div className="flex flex-col gap-3 sm:flex-row sm:items-end sm:justify-between">
+        <div className="flex flex-col gap-1.5">
+          <label htmlFor="payment-search" className="text-sm font-medium">
+            Search
+          </label>
+          <div className="relative w-full sm:w-80">
+            <Search aria-hidden className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-muted-foreground" />
+            <Input
+              id="payment-search"
+              type="search"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+              placeholder="Phone, email, receiver id or paymentID"
+              className="pl-9"
+              maxLength={128}
+            />
+          </div>
+        </div>
+        <div className="flex flex-col gap-1.5">
+          <label htmlFor="payment-status" className="text-sm font-medium">
+            Status
+          </label>
+          <NativeSelect
+            id="payment-status"
+            value={input.status ?? ""}
+            onChange={(e) => set({ status: e.target.value || null, page: null })}
+            className="sm:w-48"
+          >
+            <option value="">All statuses</option>
+            {PAYMENT_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {paymentStatusLabel(s)}
+              </option>
+            ))}
+          </NativeSelect>
+        </div>
+      </div>
+
+      {canRetry && selected.size > 0 && (
+        <div className="flex flex-wrap items-center gap-3 rounded-md border border-border bg-accent px-4 py-2 text-sm" role="region" aria-label="Selected payments">
+          <span>
+            {selected.size} failed {selected.size === 1 ? "payment" : "payments"} selected
+          </span>
+          <Button size="sm" onClick={() => setRetryIds([...selected])}>
+            <RotateCcw aria-hidden />
+            Retry failed
+          </Button>
+          <Button size="sm" variant="ghost" onClick={() => setSelected(new Set())}>
+            Clear selection
+          </Button>
+        </div>
+      )}
+      {notice && (
+        <Alert variant="success">
+          <AlertDescription className="text-success">{notice}</AlertDescription>
+        </Alert>
+      )}
+      {retry.error && (
+        <Alert variant="destructive">
+          <AlertDescription>{messageOf(retry.error)}</AlertDescription>
+        </Alert>
+      )}
+
+      {query.isError ? (
+        <Alert variant="destructive">
+          <AlertTitle>Payments could not be loaded</AlertTitle>
+          <AlertDescription className="space-y-2">
+            <p>{messageOf(query.error)}</p>
+            <Button variant="outline" size="sm" onClick={() => void query.refetch()}>
+              Try again
+            </Button>
+          </AlertDescription>
+        </Alert>
+      ) : rows && rows.length === 0 ? (
+        <EmptyState
+          icon={filtered ? <Search aria-hidden /> : <Banknote aria-hidden />}
+          title={filtered ? "No payments match" : "No payments yet"}
+          description={filtered ? "Try another search or status." : "Payments appear when a disbursement's instructions file is uploaded."}
+          action={
+            filtered ? (
+              <Button variant="outline" onClick={() => { setSearch(""); set({ q: null, status: null, page: null }); }}>
+                Clear filters
+              </Button>
+            ) : undefined
+          }
+        />
+      ) : (
+        <>
+          <div className="rounded-lg border border-border bg-card" aria-busy={query.isFetching}>
+            <PaymentsTableBody rows={rows} columns={{ receiver: true, disbursement: true }} selection={selection} loading={query.isPlaceholderData} />
+          </div>
+          <Pager pagination={query.data?.pagination} onPage={(page) => set({ page: page === 1 ? null : page })} noun="payments" />
+        </>
+      )}
+
+      <AlertDialog open={retryIds !== null} onOpenChange={(open) => !open && !retry.isPending && setRetryIds(null)}>
+        <AlertDialogContent>
+          <AlertDialogHeader>
+            <AlertDialogTitle>
+              Retry {retryIds?.length} failed {retryIds?.length === 1 ? "payment" : "payments"}?
+            </AlertDialogTitle>
+            <AlertDialogDescription>They go back to Ready and are sent again with their disbursement.</AlertDialogDescription>
+          </AlertDialogHeader>
+          <AlertDialogFooter>
+            <AlertDialogCancel disabled={retry.isPending}>Cancel</AlertDialogCancel>
+            <AlertDialogAction
+              disabled={retry.isPending}
+              onClick={(e) => {
+                e.preventDefault();
+                setNotice(null);
+                if (retryIds) retry.mutate({ payment_ids: retryIds });
+              }}
+            >
+              {retry.isPending ? "Retrying…" : "Retry payments"}
+            </AlertDialogAction>
+          </AlertDialogFooter>
+        </AlertDialogContent>
+      </AlertDialog>
+    </div>
+  );
+}

@@ -1,0 +1,468 @@
+import { StrKey } from "@stellar/stellar-sdk";
+import { isValidPhoneNumber } from "libphonenumber-js";
+import Papa from "papaparse";
+import { regexes } from "zod";
+import { includesWalletAddress, type RegistrationContactType, type VerificationField } from "./disbursement-types";
+import { formatStroops, parseAmount } from "./money";
+
+/**
+ * Disbursement instructions (GUIDE.md §3): parse an uploaded CSV and validate every row for a
+ * disbursement's registration_contact_type and verification_field. Pure: no I/O, no database.
+ * Errors use SDP's keys: `line N - field` (the header is line 1, data rows start at line 2),
+ * `file` for whole-file problems.
+ */
+
+export const CSV_COLUMNS = ["phone", "email", "id", "amount", "verification", "paymentID", "walletAddress", "walletAddressMemo"] as const;
+export type CsvColumn = (typeof CSV_COLUMNS)[number];
+
+type ColumnRules = { required: readonly CsvColumn[]; notAllowed: readonly CsvColumn[] };
+
+/** Required and not-allowed columns per contact type; the remaining known columns are optional. */
+export const COLUMN_RULES: Record<RegistrationContactType, ColumnRules> = {
+  PHONE_NUMBER: { required: ["phone", "id", "amount", "verification"], notAllowed: ["email", "walletAddress", "walletAddressMemo"] },
+  EMAIL: { required: ["email", "id", "amount", "verification"], notAllowed: ["phone", "walletAddress", "walletAddressMemo"] },
+  PHONE_NUMBER_AND_WALLET_ADDRESS: { required: ["phone", "id", "amount", "walletAddress"], notAllowed: ["email", "verification"] },
+  EMAIL_AND_WALLET_ADDRESS: { required: ["email", "id", "amount", "walletAddress"], notAllowed: ["phone", "verification"] },
+};
+
+export type CsvLimits = {
+  /** Data rows (blank lines excluded). Env CSV_MAX_ROWS, default 100,000. */
+  maxRows: number;
+  /** File size in bytes. Env CSV_MAX_BYTES, default 20 MB. */
+  maxBytes: number;
+  /** Error entries returned (the total is always counted). Env CSV_MAX_ERRORS, default 100. */
+  maxErrors: number;
+};
+
+export const DEFAULT_CSV_LIMITS: CsvLimits = { maxRows: 100_000, maxBytes: 20 * 1024 * 1024, maxErrors: 100 };
+
+function positiveInt(raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+}
+
+/** Limits from CSV_MAX_ROWS, CSV_MAX_BYTES and CSV_MAX_ERRORS; invalid values fall back to the defaults. */
+export function csvLimitsFromEnv(env: Record<string, string | undefined> = process.env): CsvLimits {
+  return {
+    maxRows: positiveInt(env.CSV_MAX_ROWS, DEFAULT_CSV_LIMITS.maxRows),
+    maxBytes: positiveInt(env.CSV_MAX_BYTES, DEFAULT_CSV_LIMITS.maxBytes),
+    maxErrors: positiveInt(env.CSV_MAX_ERRORS, DEFAULT_CSV_LIMITS.maxErrors),
+  };
+}
+
+/** One instruction row, normalized: trimmed, phone/email lower-cased, wallet address upper-cased. */
+export type ValidRow = {
+  /** Line of the file (header = 1). */
+  line: number;
+  phone: string | null;
+  email: string | null;
+  /** The receiver's external id (`id` column). */
+  externalId: string;
+  stroops: bigint;
+  /** Exact decimal with 7 places, as NUMERIC(19,7) prints it. */
+  amount: string;
+  /** The raw (trimmed) verification value; hash it before storing. */
+  verification: string | null;
+  paymentId: string | null;
+  walletAddress: string | null;
+  walletAddressMemo: string | null;
+};
+
+export type CsvValidationResult =
+  | { ok: true; rows: ValidRow[] }
+  | { ok: false; errors: Record<string, string>; totalErrors: number };
+
+export type CsvValidationOptions = {
+  contactType: RegistrationContactType;
+  /** Required for EMAIL and PHONE_NUMBER; ignored for the *_AND_WALLET_ADDRESS types. */
+  verificationField: VerificationField | null;
+  limits?: Partial<CsvLimits>;
+  /** "Now" for the not-in-the-future checks (tests pin it). */
+  now?: Date;
+};
+
+export const MAX_ID_LENGTH = 64;
+export const MAX_PAYMENT_ID_LENGTH = 64;
+export const MAX_MEMO_TEXT_BYTES = 28;
+const MAX_UINT64 = 18_446_744_073_709_551_615n;
+
+const PHONE_PATTERN = /^\+\d{10,15}$/;
+const EMAIL_PATTERN = regexes.email;
+const MAX_EMAIL_LENGTH = 254;
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+const YEAR_MONTH_PATTERN = /^(\d{4})-(\d{2})$/;
+const DIGITS = /^\d+$/;
+
+export const MESSAGES = {
+  phoneFormat: "invalid phone format. Correct format: +380445555555",
+  emailFormat: "invalid email format",
+  walletAddress: "invalid wallet address. Must be a valid Stellar public key (G...) or contract address (C...)",
+  memoWithContract: "walletAddressMemo is not allowed with a contract address (C...)",
+  memo: `invalid wallet address memo. Use text of at most ${MAX_MEMO_TEXT_BYTES} bytes or a numeric id that fits in uint64`,
+  dateOfBirthFormat: "invalid date of birth format. Correct format: 1990-01-30",
+  dateOfBirthFuture: "date of birth cannot be in the future",
+  yearMonthFormat: "invalid year/month format. Correct format: 1990-12",
+  yearMonthFuture: "year/month cannot be in the future",
+  pin: "invalid pin length. Cannot have less than 4 or more than 8 characters in pin",
+  nationalId: "invalid national id. Cannot have less than 1 or more than 50 characters in national id",
+} as const;
+
+/** A validation failure that is not about one row: the whole file is refused. */
+const fileError = (message: string): CsvValidationResult => ({ ok: false, errors: { file: message }, totalErrors: 1 });
+
+/** Collects errors up to a cap while counting all of them. */
+class ErrorSink {
+  readonly errors: Record<string, string> = {};
+  total = 0;
+  private kept = 0;
+  constructor(private readonly max: number) {}
+  add(key: string, message: string) {
+    this.total++;
+    if (this.kept < this.max && !(key in this.errors)) {
+      this.errors[key] = message;
+      this.kept++;
+    }
+  }
+}
+
+const formatCount = (n: number) => n.toLocaleString("en-US");
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MB`;
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  return `${formatCount(n)} bytes`;
+}
+
+/** Days in a month of the proleptic Gregorian calendar. */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * Today as YYYY-MM-DD at the easternmost time zone (UTC+14), so a receiver born "today"
+ * anywhere on Earth is accepted, and nothing later is.
+ */
+function latestToday(now: Date): string {
+  return new Date(now.getTime() + 14 * 3600_000).toISOString().slice(0, 10);
+}
+
+function checkVerification(field: VerificationField, value: string, today: string): string | null {
+  switch (field) {
+    case "DATE_OF_BIRTH": {
+      const m = DATE_PATTERN.exec(value);
+      if (!m) return MESSAGES.dateOfBirthFormat;
+      const year = Number(m[1]);
+      const month = Number(m[2]);
+      const day = Number(m[3]);
+      if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+        return `invalid date of birth. ${value} is not a calendar date`;
+      }
+      return value > today ? MESSAGES.dateOfBirthFuture : null;
+    }
+    case "YEAR_MONTH": {
+      const m = YEAR_MONTH_PATTERN.exec(value);
+      if (!m) return MESSAGES.yearMonthFormat;
+      const month = Number(m[2]);
+      if (month < 1 || month > 12) return `invalid year/month. ${value} is not a calendar month`;
+      return value > today.slice(0, 7) ? MESSAGES.yearMonthFuture : null;
+    }
+    case "PIN": {
+      const length = codePointLength(value);
+      return length < 4 || length > 8 ? MESSAGES.pin : null;
+    }
+    case "NATIONAL_ID_NUMBER": {
+      const length = codePointLength(value);
+      return length < 1 || length > 50 ? MESSAGES.nationalId : null;
+    }
+  }
+}
+
+const VERIFICATION_LABEL: Record<VerificationField, string> = {
+  DATE_OF_BIRTH: "date of birth",
+  YEAR_MONTH: "year/month",
+  PIN: "pin",
+  NATIONAL_ID_NUMBER: "national id",
+};
+
+function codePointLength(s: string): number {
+  // Fast path: no surrogate pairs.
+  if (!/[\uD800-\uDFFF]/.test(s)) return s.length;
+  return [...s].length;
+}
+
+/** A Stellar memo given as text (≤ 28 UTF-8 bytes) or as a numeric id (uint64). */
+export function memoProblem(memo: string): string | null {
+  if (DIGITS.test(memo)) return BigInt(memo) <= MAX_UINT64 ? null : MESSAGES.memo;
+  return Buffer.byteLength(memo, "utf8") <= MAX_MEMO_TEXT_BYTES ? null : MESSAGES.memo;
+}
+
+/** The kind of memo a value stands for (the ledger needs it; the file gives only the value). */
+export function memoType(memo: string): "id" | "text" {
+  return DIGITS.test(memo) ? "id" : "text";
+}
+
+const KNOWN_BY_LOWER = new Map<string, CsvColumn>(CSV_COLUMNS.map((c) => [c.toLowerCase(), c]));
+
+function sniffBinary(bytes: Uint8Array): string | null {
+  const startsWith = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
+  if (startsWith(0x50, 0x4b, 0x03, 0x04)) {
+    return "the file is not a CSV file: it looks like an Excel or zip file. Export the sheet as \"CSV UTF-8 (comma delimited)\" and upload that";
+  }
+  if (startsWith(0xd0, 0xcf, 0x11, 0xe0)) {
+    return "the file is not a CSV file: it looks like an old Excel (.xls) file. Export the sheet as \"CSV UTF-8 (comma delimited)\" and upload that";
+  }
+  if (startsWith(0x25, 0x50, 0x44, 0x46)) return "the file is not a CSV file: it looks like a PDF";
+  if (startsWith(0xff, 0xfe) || startsWith(0xfe, 0xff)) {
+    return "the file is UTF-16 text, not UTF-8. Save it as \"CSV UTF-8 (comma delimited)\" and upload it again";
+  }
+  if (bytes.indexOf(0) !== -1) return "the file is not a CSV file: it contains binary data";
+  return null;
+}
+
+/**
+ * Parse and validate an instructions file. Whole-file problems (size, encoding, header, row
+ * count) answer one `file` or `line 1 - column` error; row problems are all listed (capped).
+ */
+export function validateInstructionsCsv(content: Uint8Array | string, options: CsvValidationOptions): CsvValidationResult {
+  const limits: CsvLimits = { ...csvLimitsFromEnv(), ...options.limits };
+  const { contactType } = options;
+  const withWallet = includesWalletAddress(contactType);
+  const verificationField = withWallet ? null : options.verificationField;
+  if (!withWallet && !verificationField) {
+    throw new Error(`A ${contactType} disbursement needs a verification field to validate instructions`);
+  }
+
+  // ---- bytes → text -----------------------------------------------------------------------
+  const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+  if (bytes.byteLength > limits.maxBytes) {
+    return fileError(
+      `the file is too large: ${formatBytes(bytes.byteLength)}. The limit is ${formatBytes(limits.maxBytes)}; split it into several disbursements`,
+    );
+  }
+  if (bytes.byteLength === 0) return fileError("the file is empty");
+  const binary = sniffBinary(bytes);
+  if (binary) return fileError(binary);
+  let text: string;
+  try {
+    // fatal: refuse invalid UTF-8 instead of inserting U+FFFD; the BOM is dropped (ignoreBOM: false).
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return fileError(
+      "the file is not valid UTF-8 text. Save it as \"CSV UTF-8 (comma delimited)\" (or re-encode it to UTF-8) and upload it again",
+    );
+  }
+  if (text.trim() === "") return fileError("the file is empty");
+
+  // ---- text → records ---------------------------------------------------------------------
+  // One line ending (files pasted together mix CRLF and LF; CR alone is old Mac): papaparse expects one.
+  if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
+  const parsed = Papa.parse<string[]>(text, { delimiter: ",", newline: "\n", header: false, skipEmptyLines: false, quoteChar: '"' });
+  const records = parsed.data;
+  const isBlank = (r: string[] | undefined) => !r || r.every((v) => v.trim() === "");
+  // Trailing blank lines (and the empty record after a final newline) are not rows.
+  let end = records.length;
+  while (end > 0 && isBlank(records[end - 1])) end--;
+  // Leading blank lines before the header are tolerated too (the header keeps its real line number).
+  let headerIndex = 0;
+  while (headerIndex < end && isBlank(records[headerIndex])) headerIndex++;
+  if (headerIndex >= end) return fileError("the file is empty");
+
+  // ---- header -----------------------------------------------------------------------------
+  const header = records[headerIndex] ?? [];
+  const headerLine = headerIndex + 1;
+  const columnAt: (CsvColumn | null)[] = [];
+  const seen = new Map<CsvColumn, number>();
+  const headerErrors = new ErrorSink(limits.maxErrors);
+  const unknown: { index: number; name: string }[] = [];
+  header.forEach((raw, index) => {
+    const name = raw.trim();
+    const column = KNOWN_BY_LOWER.get(name.toLowerCase()) ?? null;
+    columnAt.push(column);
+    if (column) {
+      if (seen.has(column)) headerErrors.add(`line ${headerLine} - ${column}`, `column ${column} appears more than once`);
+      else seen.set(column, index);
+    } else if (name !== "") {
+      unknown.push({ index, name });
+    }
+  });
+  if (seen.size === 0) {
+    const hint = header.length === 1 && /[;\t|]/.test(header[0] ?? "") ? " The values must be separated by commas." : "";
+    return fileError(
+      `the file is not a disbursement instructions CSV: the first line must name the columns (${COLUMN_RULES[contactType].required.join(", ")}).${hint}`,
+    );
+  }
+  const rules = COLUMN_RULES[contactType];
+  for (const column of rules.required) {
+    if (!seen.has(column)) headerErrors.add(`line ${headerLine} - ${column}`, `missing required column ${column} for ${contactType} disbursements`);
+  }
+  for (const column of rules.notAllowed) {
+    if (seen.has(column)) headerErrors.add(`line ${headerLine} - ${column}`, `column ${column} is not allowed for ${contactType} disbursements`);
+  }
+  for (const { name } of unknown) {
+    headerErrors.add(`line ${headerLine} - ${name}`, `unknown column ${name}. Known columns: ${CSV_COLUMNS.join(", ")}`);
+  }
+  if (headerErrors.total > 0) return { ok: false, errors: headerErrors.errors, totalErrors: headerErrors.total };
+
+  // ---- row count --------------------------------------------------------------------------
+  let rowCount = 0;
+  for (let i = headerIndex + 1; i < end; i++) if (!isBlank(records[i])) rowCount++;
+  if (rowCount === 0) return fileError("the file has no rows: add at least one payment below the header line");
+  if (rowCount > limits.maxRows) {
+    return fileError(
+      `the file has ${formatCount(rowCount)} rows. The limit is ${formatCount(limits.maxRows)} rows; split it into several disbursements`,
+    );
+  }
+
+  // ---- rows -------------------------------------------------------------------------------
+  const sink = new ErrorSink(limits.maxErrors);
+  // Papaparse reports quote problems by record index.
+  const quoteProblems = new Map<number, string>();
+  for (const e of parsed.errors) {
+    if (e.type === "Quotes" && typeof e.row === "number" && !quoteProblems.has(e.row)) {
+      quoteProblems.set(e.row, e.code === "MissingQuotes" ? "a quoted value is not closed (missing \")" : "a quoted value is malformed (a \" inside a quoted value must be doubled)");
+    }
+  }
+
+  const idx = (c: CsvColumn) => seen.get(c) ?? -1;
+  const iPhone = idx("phone");
+  const iEmail = idx("email");
+  const iId = idx("id");
+  const iAmount = idx("amount");
+  const iVerification = verificationField ? idx("verification") : -1;
+  const iPaymentId = idx("paymentID");
+  const iWallet = withWallet ? idx("walletAddress") : -1;
+  const iMemo = withWallet ? idx("walletAddressMemo") : -1;
+  const contactIsPhone = iPhone >= 0;
+  const contactColumn: CsvColumn = contactIsPhone ? "phone" : "email";
+  const nameless = columnAt.flatMap((c, i) => (c === null ? [i] : []));
+  const width = header.length;
+  const today = latestToday(options.now ?? new Date());
+
+  const firstLineOfContact = new Map<string, number>();
+  const firstLineOfAddress = new Map<string, number>();
+  const rows: ValidRow[] = [];
+  const value = (record: string[], i: number) => (i >= 0 ? (record[i] ?? "").trim() : "");
+
+  for (let r = headerIndex + 1; r < end; r++) {
+    const record = records[r] as string[];
+    if (isBlank(record)) continue;
+    const line = r + 1;
+    let failed = false;
+    const fail = (field: string, message: string) => {
+      failed = true;
+      sink.add(`line ${line} - ${field}`, message);
+    };
+
+    const quoteProblem = quoteProblems.get(r);
+    if (quoteProblem) {
+      fail("row", quoteProblem);
+      continue;
+    }
+    // Extra empty values at the end (a spreadsheet's trailing commas) are harmless.
+    const extraFilled = record.length > width && record.slice(width).some((v) => v.trim() !== "");
+    if (record.length < width || extraFilled) {
+      fail("row", `the row has ${record.length} values but the header has ${width} columns`);
+      continue;
+    }
+    for (const i of nameless) {
+      if ((record[i] ?? "").trim() !== "") fail(`column ${i + 1}`, "a value in a column without a name in the header");
+    }
+
+    // Contact.
+    let phone: string | null = null;
+    let email: string | null = null;
+    const contact = value(record, contactIsPhone ? iPhone : iEmail).toLowerCase();
+    if (contact === "") {
+      fail(contactColumn, `${contactColumn} cannot be empty`);
+    } else if (contactIsPhone) {
+      if (PHONE_PATTERN.test(contact) && isValidPhoneNumber(contact)) phone = contact;
+      else fail("phone", MESSAGES.phoneFormat);
+    } else if (contact.length <= MAX_EMAIL_LENGTH && EMAIL_PATTERN.test(contact)) {
+      email = contact;
+    } else {
+      fail("email", MESSAGES.emailFormat);
+    }
+    const normalizedContact = phone ?? email;
+    if (normalizedContact !== null) {
+      const other = firstLineOfContact.get(normalizedContact);
+      if (other !== undefined) fail(contactColumn, `duplicate ${contactColumn}; also on line ${other}`);
+      else firstLineOfContact.set(normalizedContact, line);
+    }
+
+    // Receiver's external id.
+    const externalId = value(record, iId);
+    if (externalId === "") fail("id", "id cannot be empty");
+    else if (codePointLength(externalId) > MAX_ID_LENGTH) fail("id", `id cannot be longer than ${MAX_ID_LENGTH} characters`);
+
+    // Amount.
+    const amount = parseAmount(value(record, iAmount));
+    if (!amount.ok) fail("amount", amount.message);
+
+    // Verification.
+    let verification: string | null = null;
+    if (verificationField) {
+      const v = value(record, iVerification);
+      if (v === "") {
+        fail("verification", `${VERIFICATION_LABEL[verificationField]} cannot be empty`);
+      } else {
+        const problem = checkVerification(verificationField, v, today);
+        if (problem) fail("verification", problem);
+        else verification = v;
+      }
+    }
+
+    // Payment id.
+    const paymentIdRaw = value(record, iPaymentId);
+    if (codePointLength(paymentIdRaw) > MAX_PAYMENT_ID_LENGTH) {
+      fail("paymentID", `paymentID cannot be longer than ${MAX_PAYMENT_ID_LENGTH} characters`);
+    }
+
+    // Wallet address and memo.
+    let walletAddress: string | null = null;
+    let walletAddressMemo: string | null = null;
+    if (withWallet) {
+      const address = value(record, iWallet).toUpperCase();
+      const memo = value(record, iMemo);
+      if (address === "") {
+        fail("walletAddress", "walletAddress cannot be empty");
+      } else if (address.startsWith("G") && StrKey.isValidEd25519PublicKey(address)) {
+        walletAddress = address;
+        if (memo !== "") {
+          const problem = memoProblem(memo);
+          if (problem) fail("walletAddressMemo", problem);
+          else walletAddressMemo = memo;
+        }
+      } else if (address.startsWith("C") && StrKey.isValidContract(address)) {
+        walletAddress = address;
+        if (memo !== "") fail("walletAddressMemo", MESSAGES.memoWithContract);
+      } else {
+        fail("walletAddress", MESSAGES.walletAddress);
+      }
+      if (walletAddress !== null) {
+        const other = firstLineOfAddress.get(walletAddress);
+        if (other !== undefined) fail("walletAddress", `duplicate walletAddress; also on line ${other}`);
+        else firstLineOfAddress.set(walletAddress, line);
+      }
+    }
+
+    // Once any row failed, stop building rows (keep validating to list every error).
+    if (failed || sink.total > 0 || !amount.ok) continue;
+    rows.push({
+      line,
+      phone,
+      email,
+      externalId,
+      stroops: amount.stroops,
+      amount: formatStroops(amount.stroops),
+      verification,
+      paymentId: paymentIdRaw === "" ? null : paymentIdRaw,
+      walletAddress,
+      walletAddressMemo,
+    });
+  }
+
+  if (sink.total > 0) return { ok: false, errors: sink.errors, totalErrors: sink.total };
+  return { ok: true, rows };
+}

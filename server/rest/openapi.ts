@@ -1,0 +1,571 @@
+import { z } from "zod";
+import { API_SCOPES, type ApiScope } from "@/server/domain/api-scopes";
+import {
+  DISBURSEMENT_STATUSES,
+  PAYMENT_STATUSES,
+  RECEIVER_WALLET_STATUSES,
+  REGISTRATION_CONTACT_TYPES,
+  VERIFICATION_FIELDS,
+} from "@/server/domain/disbursement-types";
+import { changeDisbursementStatusInput } from "@/server/services/disbursements/change-disbursement-status";
+import { createDisbursementInput } from "@/server/services/disbursements/create-disbursement";
+import { listDisbursementsInput } from "@/server/services/disbursements/list-disbursements";
+import { pageInput } from "@/server/services/pagination";
+import { listPaymentsInput } from "@/server/services/payments/list-payments";
+import { retryPaymentsInput } from "@/server/services/payments/retry-payments";
+import { listReceiversInput } from "@/server/services/receivers/list-receivers";
+
+/**
+ * The REST API (`/api/v1`): one list of routes, read by the route handlers (server/rest/handler.ts,
+ * for the scope each route needs) and by the OpenAPI 3.1 document served at /api/v1/openapi.json.
+ * Request schemas are the services' own zod schemas; response schemas below describe the services'
+ * views (tests parse real answers with them).
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Request schemas owned by the adapter (bodies whose REST shape differs from the service input).
+
+/** `PATCH /disbursements/{id}/status`: the id comes from the path. */
+export const disbursementStatusBody = changeDisbursementStatusInput.omit({ id: true });
+/** `PATCH /payments/{id}/status`: only cancellation is a manual payment transition. */
+export const paymentStatusBody = z.object({ status: z.literal("CANCELED", { error: "status must be CANCELED" }) });
+/** `POST /disbursements/{id}/instructions`: multipart/form-data. */
+export const instructionsUploadBody = z.object({ file: z.file().describe("The instructions CSV (GUIDE.md §3 columns).") });
+/** `GET /wallets` query. */
+export const listWalletsQuery = z.object({
+  enabled: z
+    .enum(["true", "false"], { error: "enabled must be true or false" })
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === "true")),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Response schemas (documentation of the services' views).
+
+/** Named schemas, referenced from components.schemas (a local registry: no global ids to clash). */
+const docs = z.registry<{ id: string }>();
+
+const uuid = z.uuid();
+const timestamp = z.iso.datetime({ offset: true });
+const decimal = z.string().regex(/^-?\d+(\.\d+)?$/).describe("Exact decimal amount as a string (7 decimals).");
+
+const StatusHistoryEntry = z.object({ user_id: uuid.nullable(), status: z.string(), timestamp });
+const PaymentStatusHistoryEntry = z.object({ status: z.enum(PAYMENT_STATUSES), status_message: z.string().nullable(), timestamp });
+
+export const WalletSchema = z
+  .object({
+    id: uuid,
+    name: z.string(),
+    homepage: z.string(),
+    deep_link_schema: z.string(),
+    sep_10_client_domain: z.string(),
+    enabled: z.boolean(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    assets: z.array(z.object({ id: uuid, code: z.string(), issuer: z.string() })),
+  })
+  .register(docs, { id: "Wallet" });
+
+export const AssetSchema = z
+  .object({
+    id: uuid,
+    code: z.string(),
+    issuer: z.string().describe("Empty for the native asset (XLM)."),
+    enabled: z.boolean(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .register(docs, { id: "Asset" });
+
+export const DisbursementSchema = z
+  .object({
+    id: uuid,
+    name: z.string(),
+    receiver_registration_message_template: z.string().nullable(),
+    registration_contact_type: z.enum(REGISTRATION_CONTACT_TYPES),
+    verification_field: z.enum(VERIFICATION_FIELDS).nullable(),
+    status: z.enum(DISBURSEMENT_STATUSES),
+    status_history: z.array(StatusHistoryEntry),
+    file_name: z.string().nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    created_by: uuid.nullable(),
+    wallet: z.object({
+      id: uuid,
+      name: z.string(),
+      homepage: z.string(),
+      sep_10_client_domain: z.string(),
+      deep_link_schema: z.string(),
+      enabled: z.boolean(),
+      created_at: timestamp,
+      updated_at: timestamp,
+    }),
+    asset: z.object({ id: uuid, code: z.string(), issuer: z.string(), created_at: timestamp, updated_at: timestamp }),
+    total_payments: z.int(),
+    total_payments_sent: z.int(),
+    total_payments_failed: z.int(),
+    total_payments_canceled: z.int(),
+    total_payments_remaining: z.int(),
+    amount_disbursed: decimal,
+    total_amount: decimal,
+    average_amount: decimal,
+  })
+  .register(docs, { id: "Disbursement" });
+
+const ReceiverRef = z.object({ id: uuid, external_id: z.string(), phone_number: z.string().nullable(), email: z.string().nullable() });
+
+export const PaymentSchema = z
+  .object({
+    id: uuid,
+    amount: decimal,
+    status: z.enum(PAYMENT_STATUSES),
+    status_message: z.string().nullable(),
+    status_history: z.array(PaymentStatusHistoryEntry),
+    stellar_transaction_id: z.string().nullable(),
+    stellar_operation_id: z.string().nullable(),
+    sender_address: z.string().nullable(),
+    external_payment_id: z.string().nullable(),
+    line_number: z.int().nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    disbursement: z.object({ id: uuid, name: z.string(), status: z.enum(DISBURSEMENT_STATUSES) }),
+    asset: z.object({ id: uuid, code: z.string(), issuer: z.string() }),
+    receiver_wallet: z.object({
+      id: uuid,
+      status: z.enum(RECEIVER_WALLET_STATUSES),
+      stellar_address: z.string().nullable(),
+      stellar_memo: z.string().nullable(),
+      wallet: z.object({ id: uuid, name: z.string() }),
+      receiver: ReceiverRef,
+    }),
+  })
+  .register(docs, { id: "Payment" });
+
+const receiverCounts = {
+  total_payments: z.int(),
+  successful_payments: z.int(),
+  failed_payments: z.int(),
+  remaining_payments: z.int(),
+  wallets: z.int(),
+  registered_wallets: z.int(),
+};
+
+export const ReceiverSchema = z
+  .object({
+    id: uuid,
+    external_id: z.string(),
+    phone_number: z.string().nullable(),
+    email: z.string().nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    ...receiverCounts,
+  })
+  .register(docs, { id: "Receiver" });
+
+export const ReceiverDetailSchema = z
+  .object({
+    ...ReceiverSchema.shape,
+    wallets: z.array(
+      z.object({
+        id: uuid,
+        wallet: z.object({ id: uuid, name: z.string() }),
+        status: z.enum(RECEIVER_WALLET_STATUSES),
+        stellar_address: z.string().nullable(),
+        stellar_memo: z.string().nullable(),
+        status_history: z.array(StatusHistoryEntry),
+        created_at: timestamp,
+        updated_at: timestamp,
+      }),
+    ),
+    verifications: z.array(
+      z.object({
+        verification_field: z.enum(VERIFICATION_FIELDS),
+        confirmed: z.boolean(),
+        confirmed_at: timestamp.nullable(),
+        attempts: z.int(),
+        locked: z.boolean(),
+        updated_at: timestamp,
+      }),
+    ),
+  })
+  .register(docs, { id: "ReceiverDetail" });
+
+export const DisbursementReceiverSchema = z
+  .object({
+    id: uuid,
+    external_id: z.string(),
+    phone_number: z.string().nullable(),
+    email: z.string().nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    receiver_wallet: z.object({ id: uuid, status: z.enum(RECEIVER_WALLET_STATUSES), stellar_address: z.string().nullable(), stellar_memo: z.string().nullable() }),
+    payment: z.object({ id: uuid, amount: decimal, status: z.enum(PAYMENT_STATUSES), external_payment_id: z.string().nullable(), line_number: z.int().nullable() }),
+  })
+  .register(docs, { id: "DisbursementReceiver" });
+
+export const PaginationSchema = z
+  .object({
+    next: z.int().nullable(),
+    prev: z.int().nullable(),
+    pages: z.int(),
+    total: z.int(),
+    page: z.int(),
+    page_limit: z.int(),
+  })
+  .register(docs, { id: "Pagination" });
+
+export const paginated = <T extends z.ZodType>(item: T) => z.object({ pagination: PaginationSchema, data: z.array(item) });
+
+export const ErrorSchema = z
+  .object({
+    error: z.string(),
+    extras: z
+      .record(z.string(), z.union([z.string(), z.number()]))
+      .optional()
+      .describe('Per-field messages (`"line N - field"` for CSV rows), or `status` and `message`.'),
+  })
+  .register(docs, { id: "Error" });
+
+const message = (extra: Record<string, z.ZodType> = {}) => z.object({ message: z.string(), ...extra });
+
+// ---------------------------------------------------------------------------------------------
+// The routes.
+
+export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
+
+export type RestRouteMeta = {
+  method: HttpMethod;
+  /** OpenAPI path under /api/v1, `{id}` for the one path parameter. */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: "Disbursements" | "Payments" | "Receivers" | "Wallets and assets";
+  /** The scope a key needs for this route (`write:x` and `<level>:all` also cover it). */
+  scope: ApiScope;
+  query?: z.ZodObject;
+  body?: { type: "json" | "multipart"; schema: z.ZodType };
+  success: { status: number; description: string; schema?: z.ZodType; contentType?: string };
+  errors: number[];
+};
+
+export const REST_ROUTES = [
+  {
+    method: "POST",
+    path: "/disbursements",
+    operationId: "createDisbursement",
+    summary: "Create a disbursement (DRAFT)",
+    description: "Creates a disbursement in DRAFT. It is not paid until instructions are uploaded (READY) and it is started.",
+    tag: "Disbursements",
+    scope: "write:disbursements",
+    body: { type: "json", schema: createDisbursementInput },
+    success: { status: 201, description: "The new disbursement.", schema: DisbursementSchema },
+    errors: [400, 401, 403, 409],
+  },
+  {
+    method: "GET",
+    path: "/disbursements",
+    operationId: "listDisbursements",
+    summary: "List disbursements",
+    tag: "Disbursements",
+    scope: "read:disbursements",
+    query: listDisbursementsInput,
+    success: { status: 200, description: "A page of disbursements.", schema: paginated(DisbursementSchema) },
+    errors: [400, 401, 403],
+  },
+  {
+    method: "GET",
+    path: "/disbursements/{id}",
+    operationId: "getDisbursement",
+    summary: "Get a disbursement with its totals",
+    tag: "Disbursements",
+    scope: "read:disbursements",
+    success: { status: 200, description: "The disbursement.", schema: DisbursementSchema },
+    errors: [401, 403, 404],
+  },
+  {
+    method: "DELETE",
+    path: "/disbursements/{id}",
+    operationId: "deleteDisbursement",
+    summary: "Delete a DRAFT or READY disbursement",
+    tag: "Disbursements",
+    scope: "write:disbursements",
+    success: { status: 204, description: "Deleted, with its draft payments and stored file." },
+    errors: [400, 401, 403, 404],
+  },
+  {
+    method: "POST",
+    path: "/disbursements/{id}/instructions",
+    operationId: "uploadDisbursementInstructions",
+    summary: "Upload the instructions CSV",
+    description:
+      "All or nothing: any bad row stores nothing and the 400 answer lists every error as `line N - field`. Re-uploading while DRAFT or READY replaces the instructions; success moves DRAFT to READY.",
+    tag: "Disbursements",
+    scope: "write:disbursements",
+    body: { type: "multipart", schema: instructionsUploadBody },
+    success: { status: 200, description: "Instructions stored.", schema: message({ disbursement: DisbursementSchema }) },
+    errors: [400, 401, 403, 404, 409],
+  },
+  {
+    method: "GET",
+    path: "/disbursements/{id}/instructions",
+    operationId: "downloadDisbursementInstructions",
+    summary: "Download the stored instructions file",
+    tag: "Disbursements",
+    scope: "read:disbursements",
+    success: { status: 200, description: "The file as uploaded.", contentType: "text/csv" },
+    errors: [401, 403, 404],
+  },
+  {
+    method: "PATCH",
+    path: "/disbursements/{id}/status",
+    operationId: "changeDisbursementStatus",
+    summary: "Start, pause or resume a disbursement",
+    description: "A forbidden transition answers 400 naming the allowed ones; an insufficient balance answers 409 with the shortfall; the two-person rule answers 403.",
+    tag: "Disbursements",
+    scope: "write:disbursements",
+    body: { type: "json", schema: disbursementStatusBody },
+    success: { status: 200, description: "The status changed.", schema: message({ disbursement: DisbursementSchema }) },
+    errors: [400, 401, 403, 404, 409],
+  },
+  {
+    method: "GET",
+    path: "/disbursements/{id}/receivers",
+    operationId: "listDisbursementReceivers",
+    summary: "List a disbursement's receivers with their payment",
+    tag: "Disbursements",
+    scope: "read:disbursements",
+    query: pageInput,
+    success: { status: 200, description: "A page of receivers.", schema: paginated(DisbursementReceiverSchema) },
+    errors: [400, 401, 403, 404],
+  },
+  {
+    method: "GET",
+    path: "/payments",
+    operationId: "listPayments",
+    summary: "List payments",
+    tag: "Payments",
+    scope: "read:payments",
+    query: listPaymentsInput,
+    success: { status: 200, description: "A page of payments.", schema: paginated(PaymentSchema) },
+    errors: [400, 401, 403],
+  },
+  {
+    method: "GET",
+    path: "/payments/{id}",
+    operationId: "getPayment",
+    summary: "Get a payment",
+    tag: "Payments",
+    scope: "read:payments",
+    success: { status: 200, description: "The payment.", schema: PaymentSchema },
+    errors: [401, 403, 404],
+  },
+  {
+    method: "PATCH",
+    path: "/payments/retry",
+    operationId: "retryPayments",
+    summary: "Retry FAILED payments",
+    description: "All or nothing: every payment must exist in the organization and be FAILED.",
+    tag: "Payments",
+    scope: "write:payments",
+    body: { type: "json", schema: retryPaymentsInput },
+    success: { status: 200, description: "The payments are READY again.", schema: message({ payments: z.array(PaymentSchema) }) },
+    errors: [400, 401, 403, 404],
+  },
+  {
+    method: "PATCH",
+    path: "/payments/{id}/status",
+    operationId: "cancelPayment",
+    summary: "Cancel a READY payment",
+    tag: "Payments",
+    scope: "write:payments",
+    body: { type: "json", schema: paymentStatusBody },
+    success: { status: 200, description: "The payment is CANCELED.", schema: message({ payment: PaymentSchema }) },
+    errors: [400, 401, 403, 404],
+  },
+  {
+    method: "GET",
+    path: "/receivers",
+    operationId: "listReceivers",
+    summary: "List receivers",
+    tag: "Receivers",
+    scope: "read:receivers",
+    query: listReceiversInput,
+    success: { status: 200, description: "A page of receivers.", schema: paginated(ReceiverSchema) },
+    errors: [400, 401, 403],
+  },
+  {
+    method: "GET",
+    path: "/receivers/{id}",
+    operationId: "getReceiver",
+    summary: "Get a receiver with wallets and verification status",
+    tag: "Receivers",
+    scope: "read:receivers",
+    success: { status: 200, description: "The receiver.", schema: ReceiverDetailSchema },
+    errors: [401, 403, 404],
+  },
+  {
+    method: "GET",
+    path: "/wallets",
+    operationId: "listWallets",
+    summary: "List wallet providers",
+    tag: "Wallets and assets",
+    scope: "read:wallets",
+    query: listWalletsQuery,
+    success: { status: 200, description: "The organization's wallets.", schema: z.array(WalletSchema) },
+    errors: [400, 401, 403],
+  },
+  {
+    method: "GET",
+    path: "/assets",
+    operationId: "listAssets",
+    summary: "List assets",
+    tag: "Wallets and assets",
+    scope: "read:assets",
+    success: { status: 200, description: "The organization's assets.", schema: z.array(AssetSchema) },
+    errors: [401, 403],
+  },
+] as const satisfies readonly RestRouteMeta[];
+
+export type RestRouteKey = `${(typeof REST_ROUTES)[number]["method"]} ${(typeof REST_ROUTES)[number]["path"]}`;
+
+export function restRouteMeta(key: RestRouteKey): RestRouteMeta {
+  const meta = REST_ROUTES.find((r) => `${r.method} ${r.path}` === key);
+  if (!meta) throw new Error(`No REST route ${key} in server/rest/openapi.ts`);
+  return meta;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The document.
+
+type JsonSchema = Record<string, unknown>;
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: "Bad request: validation errors per field (`line N - field` for CSV rows), or `status` and `message`.",
+  401: "Not authorized: the API key is missing, malformed, unknown, revoked, expired or used from an address it does not allow.",
+  403: "Forbidden: the key's scopes (or a rule such as the two-person rule) do not allow this.",
+  404: "Resource not found (also for another organization's ids).",
+  409: "Conflict: duplicate name, address conflict or insufficient balance.",
+  422: "Unprocessable.",
+};
+
+const ERROR_EXAMPLES: Record<number, unknown> = {
+  400: { error: "Bad request", extras: { name: "Enter a name." } },
+  401: { error: "Not authorized", extras: { status: 401, message: "Not authorized" } },
+  403: { error: "Forbidden" },
+  404: { error: "Resource not found", extras: { status: 404, message: "The disbursement was not found." } },
+  409: { error: "disbursement already exists", extras: { name: 'a disbursement named "May payroll" already exists' } },
+};
+
+/** Rewrite zod's local `#/$defs/X` references to components, and (for responses) drop `additionalProperties: false`. */
+function relocate(node: unknown, io: "input" | "output"): unknown {
+  if (Array.isArray(node)) return node.map((n) => relocate(n, io));
+  if (typeof node !== "object" || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "$ref" && typeof value === "string") out[key] = value.replace(/^#\/\$defs\//, "#/components/schemas/");
+    // Views may gain fields; clients should not reject them.
+    else if (key === "additionalProperties" && value === false && io === "output") continue;
+    else out[key] = relocate(value, io);
+  }
+  return out;
+}
+
+/**
+ * A zod schema as an OpenAPI 3.1 (JSON Schema 2020-12) schema object. Schemas registered in
+ * `docs` go to components.schemas (collected in `registry`) and are referenced.
+ */
+function jsonSchema(schema: z.ZodType, io: "input" | "output", registry: Map<string, JsonSchema>): JsonSchema {
+  const out = z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any", metadata: docs }) as JsonSchema;
+  const { $schema: _schema, $defs, ...rest } = out;
+  for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) registry.set(id, relocate(def, io) as JsonSchema);
+  return relocate(rest, io) as JsonSchema;
+}
+
+function queryParameters(schema: z.ZodObject, registry: Map<string, JsonSchema>) {
+  const object = jsonSchema(schema, "input", registry) as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(object.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: "query",
+    required: object.required?.includes(name) ?? false,
+    ...(name === "status" ? { style: "form", explode: true, description: "One status, several repeated, or a comma-separated list." } : {}),
+    schema: property,
+  }));
+}
+
+/** The OpenAPI 3.1 document of the REST API, built from REST_ROUTES and the zod schemas. */
+export function buildOpenApiDocument(options: { serverUrl?: string } = {}) {
+  const registry = new Map<string, JsonSchema>();
+  jsonSchema(ErrorSchema, "output", registry);
+  const paths: Record<string, Record<string, unknown>> = {};
+
+  for (const route of REST_ROUTES as readonly RestRouteMeta[]) {
+    const parameters: unknown[] = [];
+    if (route.path.includes("{id}")) {
+      parameters.push({ name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } });
+    }
+    if (route.query) parameters.push(...queryParameters(route.query, registry));
+
+    const responses: Record<string, unknown> = {};
+    const success = route.success;
+    responses[String(success.status)] = success.contentType
+      ? { description: success.description, content: { [success.contentType]: { schema: { type: "string" } } } }
+      : success.schema
+        ? { description: success.description, content: { "application/json": { schema: jsonSchema(success.schema, "output", registry) } } }
+        : { description: success.description };
+    for (const status of route.errors) {
+      responses[String(status)] = {
+        description: ERROR_DESCRIPTIONS[status] ?? "Error.",
+        content: { "application/json": { schema: { $ref: "#/components/schemas/Error" }, example: ERROR_EXAMPLES[status] } },
+      };
+    }
+    responses["500"] = { description: "Internal error.", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
+
+    const operation: Record<string, unknown> = {
+      operationId: route.operationId,
+      summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
+      tags: [route.tag],
+      security: [{ bearerAuth: [route.scope] }],
+      "x-required-scope": route.scope,
+      ...(parameters.length ? { parameters } : {}),
+      ...(route.body
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                [route.body.type === "json" ? "application/json" : "multipart/form-data"]: {
+                  schema: jsonSchema(route.body.schema, "input", registry),
+                },
+              },
+            },
+          }
+        : {}),
+      responses,
+    };
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation;
+  }
+
+  return {
+    openapi: "3.1.0",
+    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    info: {
+      title: "Disbursement platform REST API",
+      version: "1.0.0",
+      description:
+        "SDP-compatible REST API for integrations. Authenticate with `Authorization: Bearer sdp_<prefix>_<secret>` (API keys are created on the API keys page or with `npm run cli -- create-api-key`). " +
+        `Scopes: ${API_SCOPES.join(", ")}; a write scope implies the read scope of its area. ` +
+        "Lists take `page`, `page_limit` (at most 100), `q`, `sort` and `direction` and answer `{pagination: {next, prev, pages, total}, data}`.",
+    },
+    servers: [{ url: options.serverUrl ?? "/api/v1" }],
+    tags: [{ name: "Disbursements" }, { name: "Payments" }, { name: "Receivers" }, { name: "Wallets and assets" }],
+    security: [{ bearerAuth: [] }],
+    paths,
+    components: {
+      securitySchemes: {
+        bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "sdp_<prefix>_<secret>", description: "An API key of the organization." },
+      },
+      schemas: Object.fromEntries([...registry.entries()].sort(([a], [b]) => a.localeCompare(b))),
+    },
+  };
+}

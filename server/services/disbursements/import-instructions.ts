@@ -1,0 +1,470 @@
+import { randomBytes } from "node:crypto";
+import { DrizzleQueryError, and, eq, sql } from "drizzle-orm";
+import type { DbOrTx } from "@/db/client";
+import { disbursementFiles, disbursements } from "@/db/schema";
+import { csvLimitsFromEnv, validateInstructionsCsv, type ValidRow } from "@/server/domain/csv-instructions";
+import { contactKind, includesWalletAddress, type StatusHistoryEntry } from "@/server/domain/disbursement-types";
+import { UPLOADABLE_DISBURSEMENT_STATUSES } from "@/server/domain/state-machines";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { assertCan, type OrgContext } from "../context";
+import { ServiceError, badRequest, conflict, notFound } from "../errors";
+import { hashVerificationValue } from "../receivers/verification-hash";
+import { appendStatusHistory } from "./disbursement-view";
+import { getDisbursement } from "./get-disbursement";
+
+export type ImportInstructionsInput = { disbursementId: string; fileName: string; content: Buffer };
+
+/** Rows per write statement (one JSON parameter each). */
+const LOAD_CHUNK_ROWS = 5_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Service errors pass through. A database error is rethrown without drizzle's wrapper, whose
+ * message embeds the statement's parameters (megabytes of JSON here); a unique violation means
+ * a receiver or wallet was created concurrently, which a retry resolves.
+ */
+function conciseDatabaseError(error: unknown): unknown {
+  if (error instanceof ServiceError) return error;
+  const cause = error instanceof DrizzleQueryError ? error.cause : error;
+  const pg = (cause ?? {}) as { code?: unknown; message?: unknown };
+  if (pg.code === "23505") return conflict("The receivers changed while the file was being imported; upload it again.");
+  if (error instanceof DrizzleQueryError || typeof pg.code === "string") {
+    const code = typeof pg.code === "string" ? ` (SQLSTATE ${pg.code})` : "";
+    return new Error(`instructions import failed: ${String(pg.message ?? "database error")}${code}`);
+  }
+  return error;
+}
+
+function uploadableMessage(status: string) {
+  return `Instructions can only be uploaded while the disbursement is ${UPLOADABLE_DISBURSEMENT_STATUSES.join(" or ")}; this one is ${status}.`;
+}
+
+/**
+ * Upload disbursement instructions (GUIDE.md §3): validate the CSV, then in ONE transaction
+ * replace the disbursement's payments, upsert receivers (by phone or e-mail within the
+ * organization), their verification values and receiver wallets, store the file and move the
+ * disbursement DRAFT → READY (or READY → READY). All-or-nothing; set-based SQL throughout:
+ * existing rows are read in bulk, new and changed ones written in chunked statements.
+ */
+export async function importInstructions(ctx: OrgContext, input: ImportInstructionsInput) {
+  assertCan(ctx, "disbursements:write");
+  if (!UUID.test(input.disbursementId)) throw notFound("The disbursement");
+  const limits = csvLimitsFromEnv();
+
+  // Read the disbursement first (no lock) to validate the file before opening the transaction;
+  // the status is checked again under the row lock.
+  const [found] = await ctx.db
+    .select()
+    .from(disbursements)
+    .where(and(eq(disbursements.id, input.disbursementId), eq(disbursements.orgId, ctx.org.id)));
+  if (!found) throw notFound("The disbursement");
+  if (!UPLOADABLE_DISBURSEMENT_STATUSES.includes(found.status)) {
+    throw badRequest(uploadableMessage(found.status), { status: `instructions cannot be uploaded to a ${found.status} disbursement` });
+  }
+
+  const result = validateInstructionsCsv(input.content, {
+    contactType: found.registrationContactType,
+    verificationField: found.verificationField,
+    limits,
+  });
+  if (!result.ok) {
+    const extras = { ...result.errors };
+    if (result.totalErrors > Object.keys(result.errors).length) extras.total_errors = String(result.totalErrors);
+    throw badRequest("could not parse csv file", extras);
+  }
+  const rows = result.rows;
+  const fileName = input.fileName.trim().slice(0, 255) || "instructions.csv";
+
+  try {
+    await ctx.db.transaction(async (tx) => {
+      const [d] = await tx
+        .select()
+        .from(disbursements)
+        .where(and(eq(disbursements.id, input.disbursementId), eq(disbursements.orgId, ctx.org.id)))
+        .for("update");
+      if (!d) throw notFound("The disbursement");
+      if (!UPLOADABLE_DISBURSEMENT_STATUSES.includes(d.status)) {
+        throw badRequest(uploadableMessage(d.status), { status: `instructions cannot be uploaded to a ${d.status} disbursement` });
+      }
+      if (d.registrationContactType !== found.registrationContactType || d.verificationField !== found.verificationField) {
+        throw conflict("The disbursement changed while the file was being checked; upload it again.");
+      }
+      // One import per organization at a time: concurrent imports touching the same receivers or
+      // wallet addresses would otherwise race past the conflict checks (or deadlock).
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`disbursement-import:${ctx.org.id}`}, 0))`);
+
+      await writeInstructions(tx, ctx, d, rows, limits.maxErrors);
+
+      // The original bytes, sent once as base64 (postgres.js would send a Buffer as hex: twice the size).
+      await tx
+        .insert(disbursementFiles)
+        .values({
+          disbursementId: d.id,
+          orgId: ctx.org.id,
+          fileName,
+          contentType: "text/csv",
+          content: sql`decode(${input.content.toString("base64")}, 'base64')`,
+          sizeBytes: input.content.byteLength,
+          rowCount: rows.length,
+          uploadedBy: ctx.actor.userId,
+        })
+        .onConflictDoUpdate({
+          target: disbursementFiles.disbursementId,
+          set: {
+            fileName: sql`excluded.file_name`,
+            contentType: sql`excluded.content_type`,
+            content: sql`excluded.content`,
+            sizeBytes: sql`excluded.size_bytes`,
+            rowCount: sql`excluded.row_count`,
+            uploadedBy: sql`excluded.uploaded_by`,
+            uploadedAt: sql`now()`,
+          },
+        });
+      await tx
+        .update(disbursements)
+        .set({
+          status: "READY",
+          fileName,
+          statusHistory: appendStatusHistory(disbursements.statusHistory, ctx.actor.userId, "READY"),
+          updatedAt: new Date(),
+        })
+        .where(eq(disbursements.id, d.id));
+      await recordAuditEvent(tx, {
+        orgId: ctx.org.id,
+        actorUserId: ctx.actor.userId,
+        action: "disbursement.instructions_uploaded",
+        targetId: d.id,
+        details: { file_name: fileName, rows: rows.length, bytes: input.content.byteLength, previous_status: d.status },
+      });
+    });
+  } catch (error) {
+    throw conciseDatabaseError(error);
+  }
+
+  return getDisbursement(ctx, input.disbursementId);
+}
+
+type LockedDisbursement = typeof disbursements.$inferSelect;
+type Row = ValidRow & { receiverId: string; receiverWalletId: string; contact: string };
+
+const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
+
+/**
+ * New ids for the receivers and receiver wallets of one import: version 7 UUIDs (RFC 9562: a
+ * millisecond timestamp, then a counter, then random bits), increasing in row order. Ids that
+ * increase make every index they enter (receivers' and receiver wallets' keys, the payments'
+ * receiver and receiver wallet indexes, the foreign-key probes) append at its right edge instead
+ * of touching a random page per row. Made in batches as flat strings: `crypto.randomUUID()`
+ * returns a rope of ~20 pieces, about 500 bytes a string (200,000 of them held ~100 MB).
+ */
+function uuidSource(batch = 4096): () => string {
+  const now = Date.now();
+  // 48-bit big-endian millisecond timestamp (2^32 splits it without losing precision).
+  const stamp = [now / 2 ** 40, now / 2 ** 32, now / 2 ** 24, now / 2 ** 16, now / 2 ** 8, now].map((v) => Math.floor(v) & 0xff);
+  let counter = randomBytes(3).readUIntBE(0, 3); // 26 bits (12 in rand_a, 14 atop rand_b), seeded below 2^24
+  let ids: string[] = [];
+  let next = 0;
+  return () => {
+    if (next === ids.length) {
+      const raw = randomBytes(16 * batch);
+      const text = Buffer.allocUnsafe(36 * batch);
+      ids = new Array<string>(batch);
+      for (let i = 0, t = 0; i < batch; i++, counter++) {
+        const r = i * 16;
+        for (let k = 0; k < 6; k++) raw[r + k] = stamp[k] ?? 0;
+        raw[r + 6] = 0x70 | ((counter >>> 22) & 0x0f); // version 7
+        raw[r + 7] = (counter >>> 14) & 0xff;
+        raw[r + 8] = 0x80 | ((counter >>> 8) & 0x3f); // RFC variant
+        raw[r + 9] = counter & 0xff;
+        const start = t;
+        for (let j = 0; j < 16; j++) {
+          if (j === 4 || j === 6 || j === 8 || j === 10) text[t++] = 0x2d;
+          const byte = raw[r + j] ?? 0;
+          text[t++] = HEX_DIGITS[byte >> 4] ?? 0;
+          text[t++] = HEX_DIGITS[byte & 15] ?? 0;
+        }
+        ids[i] = text.toString("latin1", start, t);
+      }
+      next = 0;
+    }
+    return ids[next++] as string;
+  };
+}
+
+/**
+ * Run `count` statements on the transaction's connection with up to `depth` in flight
+ * (postgres.js pipelines them), so PostgreSQL works on one chunk while the next is serialized.
+ * Stops issuing after the first failure and rethrows it.
+ */
+async function pipelined(count: number, make: (i: number) => PromiseLike<unknown>, depth = 3) {
+  const inflight: Promise<void>[] = [];
+  const failures: unknown[] = [];
+  for (let i = 0; i < count && failures.length === 0; i++) {
+    inflight.push(
+      Promise.resolve(make(i)).then(
+        () => undefined,
+        (error: unknown) => {
+          failures.push(error);
+        },
+      ),
+    );
+    if (inflight.length >= depth) await inflight.shift();
+  }
+  await Promise.all(inflight);
+  if (failures.length > 0) throw failures[0];
+}
+
+/**
+ * Write `items` in chunks: each chunk is one statement reading a JSON array of records (built per
+ * chunk, so only a few chunks are in memory at a time). Every item must be written.
+ */
+async function writeChunks<T>(items: readonly T[], toRecord: (item: T) => unknown, statement: (json: string) => PromiseLike<{ count: number }>) {
+  let written = 0;
+  await pipelined(Math.ceil(items.length / LOAD_CHUNK_ROWS), async (i) => {
+    const chunk = items.slice(i * LOAD_CHUNK_ROWS, (i + 1) * LOAD_CHUNK_ROWS).map(toRecord);
+    const result = await statement(JSON.stringify(chunk));
+    written += result.count;
+  });
+  if (written !== items.length) throw new Error(`instructions import wrote ${written} rows for ${items.length}`);
+}
+
+/**
+ * `= any($1::text[])` over many values in one array parameter (values must not be null). Run
+ * under `plan_cache_mode = force_custom_plan` (see lookUp) the array is a constant when planned,
+ * so even a plan that filters rows instead of probing an index (likely right after a bulk insert,
+ * before statistics catch up) tests each row with a hash instead of a linear scan. A generic plan
+ * (postgres.js prepares statements; PostgreSQL goes generic after 5 runs), `any(array(select ...))`
+ * or `in (select json_array_elements_text(...))` lose that and turned 100,000 rows into minutes.
+ */
+const anyText = (values: string[]) => sql`any(${sql.param(values)}::text[])`;
+const anyUuid = (values: string[]) => sql`any(${sql.param(values)}::uuid[])`;
+
+/**
+ * Run the bulk lookups with custom plans only: the setting must not stay on for the writes, where
+ * it would make PostgreSQL re-plan the foreign-key check of every inserted row.
+ */
+async function lookUp<T>(tx: DbOrTx, fn: () => Promise<T>): Promise<T> {
+  const [previous] = await tx.execute<{ mode: string }>(
+    sql`select current_setting('plan_cache_mode') as mode, set_config('plan_cache_mode', 'force_custom_plan', true)`,
+  );
+  const result = await fn();
+  await tx.execute(sql`select set_config('plan_cache_mode', ${previous?.mode ?? "auto"}, true)`);
+  return result;
+}
+
+/** Line-keyed row errors (capped) in SDP's flat shape, for an error found in the database phase. */
+function lineErrors(found: { line: number; message: string }[], field: string, maxErrors: number) {
+  found.sort((a, b) => a.line - b.line);
+  const errors: Record<string, string> = {};
+  for (const f of found.slice(0, maxErrors)) errors[`line ${f.line} - ${field}`] = f.message;
+  if (found.length > maxErrors) errors.total_errors = String(found.length);
+  return errors;
+}
+
+type ExistingWallet = { id: string; status: string; address: string | null; memo: string | null };
+
+/**
+ * Everything row-shaped. First the lookups: existing receivers (by contact), their verification
+ * values and receiver wallets, the holders of the file's wallet addresses, each one query over all
+ * rows; conflicts are decided in memory. Then the writes: only what is new or changed, in chunked
+ * statements with ids generated here (no per-row round trip, no join back).
+ */
+async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursement, validRows: ValidRow[], maxErrors: number) {
+  const orgId = ctx.org.id;
+  const withWallet = includesWalletAddress(d.registrationContactType);
+  const kind = contactKind(d.registrationContactType);
+  const contactColumn = sql.raw(kind === "phone" ? "phone_number" : "email");
+  const field = withWallet ? null : d.verificationField;
+  const now = new Date().toISOString();
+  // The validated rows gain their receiver and receiver wallet ids in place (no second copy of 100,000 rows).
+  const rows = validRows as Row[];
+  for (const row of rows) {
+    row.contact = (kind === "phone" ? row.phone : row.email) ?? "";
+    row.receiverId = "";
+    row.receiverWalletId = "";
+  }
+
+  // ---- lookups ------------------------------------------------------------------------------
+  const existingReceiverRows: Row[] = [];
+  const renamedReceivers: Row[] = [];
+  const verificationByReceiver = new Map<string, { hash: string; confirmed: boolean }>();
+  const walletByReceiver = new Map<string, ExistingWallet>();
+  const holdersByAddress = new Map<string, string[]>();
+  const busyWalletIds = new Set<string>();
+
+  await lookUp(tx, async () => {
+    const receivers = await tx.execute<{ id: string; contact: string; external_id: string }>(sql`
+      select id, ${contactColumn} as contact, external_id
+      from receivers
+      where org_id = ${orgId} and ${contactColumn} = ${anyText(rows.map((r) => r.contact))}`);
+    const receiverByContact = new Map([...receivers].map((r) => [r.contact, r] as const));
+    for (const row of rows) {
+      const existing = receiverByContact.get(row.contact);
+      if (!existing) continue;
+      row.receiverId = existing.id;
+      existingReceiverRows.push(row);
+      if (existing.external_id !== row.externalId) renamedReceivers.push(row);
+    }
+    const existingIds = existingReceiverRows.map((r) => r.receiverId);
+    if (existingIds.length > 0 && field) {
+      const found = await tx.execute<{ receiver_id: string; hashed_value: string; confirmed: boolean }>(sql`
+        select receiver_id, hashed_value, confirmed_at is not null as confirmed
+        from receiver_verifications
+        where receiver_id = ${anyUuid(existingIds)} and verification_field = ${field}::verification_field`);
+      for (const v of found) verificationByReceiver.set(v.receiver_id, { hash: v.hashed_value, confirmed: v.confirmed });
+    }
+    if (existingIds.length > 0) {
+      // Status and address matter only when the file registers addresses.
+      const columns = withWallet ? sql`id, receiver_id, status, stellar_address, stellar_memo` : sql`id, receiver_id`;
+      const found = await tx.execute<{ id: string; receiver_id: string; status?: string; stellar_address?: string | null; stellar_memo?: string | null }>(sql`
+        select ${columns}
+        from receiver_wallets
+        where receiver_id = ${anyUuid(existingIds)} and wallet_id = ${d.walletId}`);
+      for (const w of found) {
+        walletByReceiver.set(w.receiver_id, { id: w.id, status: w.status ?? "", address: w.stellar_address ?? null, memo: w.stellar_memo ?? null });
+      }
+    }
+    if (withWallet) {
+      const holders = await tx.execute<{ receiver_id: string; stellar_address: string }>(sql`
+        select distinct receiver_id, stellar_address
+        from receiver_wallets
+        where org_id = ${orgId} and stellar_address = ${anyText(rows.map((r) => r.walletAddress ?? ""))}`);
+      for (const h of holders) holdersByAddress.set(h.stellar_address, [...(holdersByAddress.get(h.stellar_address) ?? []), h.receiver_id]);
+      // Receiver wallets whose registered address (or memo) the file changes: any payments in flight?
+      const readdressed = existingReceiverRows
+        .map((row) => ({ row, wallet: walletByReceiver.get(row.receiverId) }))
+        .filter(({ row, wallet }) => wallet?.address != null && (wallet.address !== row.walletAddress || (wallet.memo ?? null) !== row.walletAddressMemo))
+        .map(({ wallet }) => (wallet as ExistingWallet).id);
+      if (readdressed.length > 0) {
+        const busy = await tx.execute<{ receiver_wallet_id: string }>(sql`
+          select distinct receiver_wallet_id from payments
+          where receiver_wallet_id = ${anyUuid(readdressed)} and status in ('READY', 'PENDING', 'PAUSED')`);
+        for (const b of busy) busyWalletIds.add(b.receiver_wallet_id);
+      }
+    }
+  });
+
+  // ---- decisions (in memory); errors before anything is written -----------------------------
+  const newId = uuidSource();
+  const newReceivers = rows.filter((r) => r.receiverId === "");
+  for (const row of newReceivers) row.receiverId = newId();
+
+  // Lists of rows to write; each chunk's records (and verification hashes) are built when it is sent.
+  const verificationUpserts: Row[] = [];
+  if (field) {
+    const mismatches: { line: number; message: string }[] = [];
+    for (const row of rows) {
+      const current = verificationByReceiver.get(row.receiverId);
+      if (!current) {
+        verificationUpserts.push(row);
+        continue;
+      }
+      if (current.hash === hashVerificationValue(field, row.verification ?? "")) continue;
+      if (current.confirmed) mismatches.push({ line: row.line, message: "the verification value does not match the one confirmed for this receiver" });
+      else verificationUpserts.push(row);
+    }
+    if (mismatches.length > 0) throw badRequest("could not parse csv file", lineErrors(mismatches, "verification", maxErrors));
+  }
+
+  const walletInserts: Row[] = [];
+  const walletUpdates: Row[] = [];
+  const conflicts: { line: number; message: string }[] = [];
+  for (const row of rows) {
+    const wallet = walletByReceiver.get(row.receiverId);
+    row.receiverWalletId = wallet?.id ?? newId();
+    if (!wallet) walletInserts.push(row);
+    if (!withWallet) continue; // an existing receiver wallet keeps its status (a REGISTERED one stays registered)
+    const heldByOthers = (holdersByAddress.get(row.walletAddress ?? "") ?? []).some((id) => id !== row.receiverId);
+    if (heldByOthers) {
+      conflicts.push({ line: row.line, message: `wallet address ${row.walletAddress} belongs to another receiver` });
+    } else if (wallet && busyWalletIds.has(wallet.id)) {
+      conflicts.push({
+        line: row.line,
+        message: `the receiver's wallet is registered with ${wallet.address} and has payments in flight; it cannot be changed now`,
+      });
+    } else if (wallet && (wallet.status !== "REGISTERED" || wallet.address !== row.walletAddress || (wallet.memo ?? null) !== row.walletAddressMemo)) {
+      walletUpdates.push(row);
+    }
+  }
+  if (conflicts.length > 0) throw conflict("wallet address conflict", lineErrors(conflicts, "walletAddress", maxErrors));
+  verificationByReceiver.clear();
+  walletByReceiver.clear();
+  holdersByAddress.clear();
+
+  // ---- writes -------------------------------------------------------------------------------
+  // Re-upload replaces the instructions: the old payments are still DRAFT in DRAFT/READY.
+  await tx.execute(sql`delete from payments where disbursement_id = ${d.id}`);
+
+  await writeChunks(
+    newReceivers,
+    (r) => ({ i: r.receiverId, x: r.externalId, c: r.contact }),
+    (json) =>
+      tx.execute(sql`
+        insert into receivers (id, org_id, external_id, ${contactColumn})
+        select t.i, ${orgId}, t.x, t.c from json_to_recordset(${json}::json) as t(i uuid, x text, c text)`),
+  );
+  await writeChunks(renamedReceivers, (r) => ({ i: r.receiverId, x: r.externalId }), (json) =>
+    tx.execute(sql`
+      update receivers r set external_id = t.x, updated_at = now()
+      from json_to_recordset(${json}::json) as t(i uuid, x text)
+      where r.id = t.i`),
+  );
+
+  if (field) {
+    // An unconfirmed value is replaced; a confirmed one matched (else we stopped above).
+    await writeChunks(verificationUpserts, (r) => ({ r: r.receiverId, h: hashVerificationValue(field, r.verification ?? "") }), (json) =>
+      tx.execute(sql`
+        insert into receiver_verifications (receiver_id, org_id, verification_field, hashed_value)
+        select t.r, ${orgId}, ${field}::verification_field, t.h from json_to_recordset(${json}::json) as t(r uuid, h text)
+        on conflict (receiver_id, verification_field) do update
+          set hashed_value = excluded.hashed_value, updated_at = now()
+          where receiver_verifications.confirmed_at is null`),
+    );
+  }
+
+  if (withWallet) {
+    // *_AND_WALLET_ADDRESS: registered at once with the file's address and memo.
+    const registered = JSON.stringify([{ user_id: ctx.actor.userId, status: "REGISTERED", timestamp: now } satisfies StatusHistoryEntry]);
+    await writeChunks(walletInserts, (r) => ({ i: r.receiverWalletId, r: r.receiverId, a: r.walletAddress, m: r.walletAddressMemo }), (json) =>
+      tx.execute(sql`
+        insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, stellar_address, stellar_memo, status_history)
+        select t.i, ${orgId}, t.r, ${d.walletId}, 'REGISTERED', t.a, t.m, ${registered}::jsonb
+        from json_to_recordset(${json}::json) as t(i uuid, r uuid, a text, m text)`),
+    );
+    // A FLAGGED wallet keeps its status (and history); any other becomes REGISTERED.
+    await writeChunks(walletUpdates, (r) => ({ i: r.receiverWalletId, a: r.walletAddress, m: r.walletAddressMemo }), (json) =>
+      tx.execute(sql`
+        update receiver_wallets w set
+          stellar_address = t.a,
+          stellar_memo = t.m,
+          status = case when w.status = 'FLAGGED' then w.status else 'REGISTERED'::receiver_wallet_status end,
+          status_history = case when w.status = 'FLAGGED' then w.status_history else w.status_history || ${registered}::jsonb end,
+          updated_at = now()
+        from json_to_recordset(${json}::json) as t(i uuid, a text, m text)
+        where w.id = t.i`),
+    );
+  } else {
+    const draft = JSON.stringify([{ user_id: ctx.actor.userId, status: "DRAFT", timestamp: now } satisfies StatusHistoryEntry]);
+    await writeChunks(
+      walletInserts,
+      (r) => ({ i: r.receiverWalletId, r: r.receiverId }),
+      (json) =>
+        tx.execute(sql`
+          insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, status_history)
+          select t.i, ${orgId}, t.r, ${d.walletId}, 'DRAFT', ${draft}::jsonb
+          from json_to_recordset(${json}::json) as t(i uuid, r uuid)`),
+    );
+  }
+
+  // One DRAFT payment per row.
+  const paymentHistory = JSON.stringify([{ status: "DRAFT", status_message: null, timestamp: now }]);
+  await writeChunks(
+    rows,
+    (r) => ({ i: newId(), r: r.receiverId, w: r.receiverWalletId, a: r.amount, p: r.paymentId, l: r.line }),
+    (json) =>
+      tx.execute(sql`
+        insert into payments (id, org_id, disbursement_id, receiver_id, receiver_wallet_id, asset_id, amount, status, status_history, external_payment_id, line_number)
+        select t.i, ${orgId}, ${d.id}, t.r, t.w, ${d.assetId}, t.a, 'DRAFT', ${paymentHistory}::jsonb, t.p, t.l
+        from json_to_recordset(${json}::json) as t(i uuid, r uuid, w uuid, a numeric(19,7), p text, l int)`),
+  );
+}

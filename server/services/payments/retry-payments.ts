@@ -1,0 +1,45 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { z } from "zod";
+import { payments } from "@/db/schema";
+import { assertCan, type OrgContext } from "../context";
+import { badRequest, notFound } from "../errors";
+import { loadPaymentViews } from "./payment-view";
+
+export const retryPaymentsInput = z.object({
+  payment_ids: z.array(z.uuid("each payment id must be a UUID")).min(1, "give at least one payment id").max(1000, "at most 1,000 payments at once"),
+});
+
+/** FAILED → READY for each given payment; all or nothing. */
+export async function retryPayments(ctx: OrgContext, raw: z.input<typeof retryPaymentsInput>) {
+  assertCan(ctx, "payments:retry");
+  const input = retryPaymentsInput.parse(raw);
+  const ids = [...new Set(input.payment_ids)];
+  await ctx.db.transaction(async (tx) => {
+    const rows = await tx
+      .select({ id: payments.id, status: payments.status })
+      .from(payments)
+      .where(and(eq(payments.orgId, ctx.org.id), inArray(payments.id, ids)))
+      .for("update");
+    if (rows.length !== ids.length) throw notFound("One or more payments");
+    const notFailed = rows.filter((r) => r.status !== "FAILED");
+    if (notFailed.length > 0) {
+      throw badRequest(
+        "Only FAILED payments can be retried.",
+        Object.fromEntries(notFailed.map((r) => [r.id, `payment is ${r.status}, not FAILED`])),
+      );
+    }
+    const entry = JSON.stringify([{ status: "READY", status_message: "retried by a user", timestamp: new Date().toISOString() }]);
+    await tx
+      .update(payments)
+      .set({
+        status: "READY",
+        statusMessage: "retried by a user",
+        statusHistory: sql`${payments.statusHistory} || ${entry}::jsonb`,
+        stellarTransactionHash: null,
+        stellarOperationId: null,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(payments.orgId, ctx.org.id), inArray(payments.id, ids)));
+  });
+  return { message: "Payments retried successfully", payments: await loadPaymentViews(ctx.db, ctx.org.id, ids) };
+}
