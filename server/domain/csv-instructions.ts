@@ -93,6 +93,8 @@ const MAX_EMAIL_LENGTH = 254;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const YEAR_MONTH_PATTERN = /^(\d{4})-(\d{2})$/;
 const DIGITS = /^\d+$/;
+/** No Buffer here: the module also runs in the browser (a client-side preview may use it). */
+const utf8 = new TextEncoder();
 
 export const MESSAGES = {
   phoneFormat: "invalid phone format. Correct format: +380445555555",
@@ -195,7 +197,7 @@ function codePointLength(s: string): number {
 /** A Stellar memo given as text (≤ 28 UTF-8 bytes) or as a numeric id (uint64). */
 export function memoProblem(memo: string): string | null {
   if (DIGITS.test(memo)) return BigInt(memo) <= MAX_UINT64 ? null : MESSAGES.memo;
-  return Buffer.byteLength(memo, "utf8") <= MAX_MEMO_TEXT_BYTES ? null : MESSAGES.memo;
+  return utf8.encode(memo).length <= MAX_MEMO_TEXT_BYTES ? null : MESSAGES.memo;
 }
 
 /** The kind of memo a value stands for (the ledger needs it; the file gives only the value). */
@@ -235,7 +237,7 @@ export function validateInstructionsCsv(content: Uint8Array | string, options: C
   }
 
   // ---- bytes → text -----------------------------------------------------------------------
-  const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+  const bytes = typeof content === "string" ? utf8.encode(content) : content;
   if (bytes.byteLength > limits.maxBytes) {
     return fileError(
       `the file is too large: ${formatBytes(bytes.byteLength)}. The limit is ${formatBytes(limits.maxBytes)}; split it into several disbursements`,
