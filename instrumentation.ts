@@ -6,6 +6,9 @@ export async function register() {
   try {
     const e = env();
     logger.info({ event: "server.start", network: e.STELLAR_NETWORK, appUrl: e.APP_URL }, "web server starting");
+    // Stellar: start checks the distribution balance on the ledger once the engine is configured.
+    const { engineConfigured, installLedgerBalanceProvider } = await import("./server/stellar/balance-provider");
+    if (engineConfigured()) installLedgerBalanceProvider((await import("./db/client")).getDb);
   } catch (error) {
     logger.fatal({ event: "server.bad_env" }, (error as Error).message);
     throw error;

@@ -10,7 +10,8 @@ import { applyMigrations } from "../db/migrate";
 import { createDb } from "../db/client";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemoIfEmpty } from "../db/seed";
 import { EnvError, parseEnv } from "../server/env";
-import { ensureAuthSecret, ensureDatabase, ensureEncryptionKey, ROOT } from "./lib/runtime-defaults";
+import { DATA_DIR, ensureAuthSecret, ensureDatabase, ensureEncryptionKey, ROOT } from "./lib/runtime-defaults";
+import { ensureLedger, setupStellarAccounts, startWorkerProcess, type LedgerRuntime, type WorkerRuntime } from "./lib/stellar-runtime";
 
 const dev = process.argv.includes("--dev");
 const started = Date.now();
@@ -59,10 +60,13 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 120_0
   throw new Error(`the web server did not answer ${url}/api/health within ${timeoutMs / 1000}s`);
 }
 
+/** Set once shutdown exists, so a failure after start-up still stops what was started. */
+let failStop: ((code: number) => Promise<void>) | null = null;
+
 async function main() {
   const pgLog: string[] = [];
   const { url: databaseUrl, embedded } = await ensureDatabase((line) => pgLog.push(line));
-  if (embedded?.owned) say(`embedded PostgreSQL running (data in .data/pg)`);
+  if (embedded?.owned) say(`embedded PostgreSQL running (data in ${path.relative(ROOT, DATA_DIR) || "."}/pg)`);
   else if (embedded) say("joined the embedded PostgreSQL that is already running");
 
   const port = Number(process.env.PORT || 3000);
@@ -89,11 +93,16 @@ async function main() {
   }
 
   let server: ChildProcess | null = null;
+  // --- Stellar: the local ledger and the payment worker (scripts/lib/stellar-runtime.ts) ---
+  let ledger: LedgerRuntime | null = null;
+  let worker: WorkerRuntime | null = null;
+  // ---
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say("shutting down…");
+    await worker?.stop(); // Stellar: before the database and the ledger it uses
     if (server && server.exitCode === null) {
       server.kill("SIGTERM");
       await Promise.race([
@@ -102,12 +111,14 @@ async function main() {
       ]);
       if (server.exitCode === null) server.kill("SIGKILL");
     }
+    await ledger?.close(); // Stellar
     await embedded?.stop();
     say("stopped");
     process.exit(code);
   };
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
+  failStop = shutdown;
 
   await applyMigrations(databaseUrl);
   say("database migrations applied");
@@ -120,6 +131,12 @@ async function main() {
     for (const u of DEMO_USERS) say(`  ${u.role.padEnd(21)} ${u.email}`);
   }
 
+  // --- Stellar: start (or join) the local ledger, set up every organization's accounts ---
+  ledger = await ensureLedger(childEnv, DATA_DIR, say);
+  if (ledger) childEnv.HORIZON_URL = ledger.url;
+  await setupStellarAccounts(databaseUrl, childEnv, say);
+  // ---
+
   if (!dev && !buildIsCurrent()) {
     say("no current production build: building (this takes a minute the first time)…");
     const build = run(["build"], { ...childEnv, NODE_ENV: "production" });
@@ -131,6 +148,7 @@ async function main() {
     }
   }
 
+  worker = startWorkerProcess(childEnv, say); // Stellar: one payment worker beside the web server
   server = run(dev ? ["dev", "-p", String(port)] : ["start", "-p", String(port)], childEnv);
   server.once("exit", (code) => {
     if (!stopping) {
@@ -142,7 +160,8 @@ async function main() {
   say(`ready on http://localhost:${port} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 
-main().catch((error) => {
+main().catch(async (error) => {
   process.stderr.write(`[start] ${error instanceof Error ? error.message : String(error)}\n`);
+  if (failStop) await failStop(1);
   process.exit(1);
 });

@@ -4,3 +4,4 @@ export * from "./catalog";
 export * from "./receivers";
 export * from "./disbursements";
 export * from "./api-keys";
+export * from "./stellar";

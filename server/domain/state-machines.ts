@@ -16,7 +16,9 @@ export const PAYMENT_TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]
   DRAFT: ["READY"],
   READY: ["PENDING", "PAUSED", "CANCELED", "FAILED"],
   PAUSED: ["READY"],
-  PENDING: ["SUCCESS", "FAILED"],
+  // PENDING → READY: the engine requeues a payment whose transaction expired unsubmitted or failed
+  // only because another operation in it failed (operations in one transaction are atomic).
+  PENDING: ["SUCCESS", "FAILED", "READY"],
   FAILED: ["READY"],
   SUCCESS: [],
   CANCELED: [],

@@ -21,6 +21,7 @@ const ALLOWED = {
     "PAUSED>READY",
     "PENDING>SUCCESS",
     "PENDING>FAILED",
+    "PENDING>READY",
     "FAILED>READY",
   ]),
   receiverWallet: new Set([

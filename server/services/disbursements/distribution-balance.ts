@@ -16,12 +16,14 @@ export const demoBalanceProvider: DistributionBalanceProvider = {
   },
 };
 
-let current: DistributionBalanceProvider = demoBalanceProvider;
+// Kept on globalThis: Next.js bundles instrumentation (which installs the engine's provider) and the
+// route handlers separately, so a module-level variable would exist once per bundle.
+const holder = globalThis as unknown as { __distributionBalanceProvider?: DistributionBalanceProvider };
 
 export function distributionBalanceProvider(): DistributionBalanceProvider {
-  return current;
+  return holder.__distributionBalanceProvider ?? demoBalanceProvider;
 }
 
 export function setDistributionBalanceProvider(provider: DistributionBalanceProvider) {
-  current = provider;
+  holder.__distributionBalanceProvider = provider;
 }

@@ -1,0 +1,81 @@
+import { and, asc, inArray, lte, sql } from "drizzle-orm";
+import { TransactionBuilder } from "@stellar/stellar-sdk";
+import { stellarTransactions, type StellarTransaction } from "@/db/schema";
+import { OPEN_TRANSACTION_STATUSES } from "@/db/schema/stellar";
+import { findTransaction, latestLedger } from "../horizon";
+import type { EngineContext } from "./context";
+import { backoffMs, deferTransaction, settleExpired, settleLanded } from "./settle-transaction";
+import { submitPaymentTransaction } from "./submit-payment-batch";
+
+/**
+ * Open transactions nobody is working on (their lease ran out: a worker crashed, an answer never
+ * came, a retry is due) are leased with SKIP LOCKED and resolved by their hash.
+ */
+export async function reconcileDueTransactions(ctx: EngineContext, limit: number): Promise<number> {
+  const orgFilter = ctx.orgIds ? inArray(stellarTransactions.orgId, ctx.orgIds) : undefined;
+  const due = await ctx.db.transaction(async (tx) => {
+    const rows = await tx
+      .select()
+      .from(stellarTransactions)
+      .where(
+        and(
+          inArray(stellarTransactions.status, [...OPEN_TRANSACTION_STATUSES]),
+          lte(stellarTransactions.nextAttemptAt, sql`now()`),
+          sql`${stellarTransactions.network} = ${ctx.config.network}`,
+          orgFilter,
+        ),
+      )
+      .orderBy(asc(stellarTransactions.nextAttemptAt))
+      .limit(limit)
+      .for("update", { skipLocked: true });
+    if (rows.length > 0) {
+      await tx
+        .update(stellarTransactions)
+        .set({ nextAttemptAt: new Date(Date.now() + ctx.leaseMs) })
+        .where(inArray(stellarTransactions.id, rows.map((r) => r.id)));
+    }
+    return rows;
+  });
+  await Promise.all(
+    due.map((row) =>
+      reconcileTransaction(ctx, row).catch(async (error: unknown) => {
+        ctx.log.warn({ event: "stellar.reconcile.error", hash: row.hash, error: (error as Error)?.message }, "reconciliation failed; will retry");
+        await deferTransaction(ctx, row.id, `reconcile: ${(error as Error)?.message ?? String(error)}`, backoffMs(row.attempts)).catch(() => {});
+      }),
+    ),
+  );
+  return due.length;
+}
+
+/**
+ * Resolve one open transaction by its hash:
+ * - in a ledger → settle it (success, or failed operations);
+ * - not found, and the latest ledger is past its ledger bound or closed after its time bound → it
+ *   can never land: EXPIRED, payments READY for a new transaction with a new sequence number;
+ * - not found and still valid → submit the identical stored envelope again.
+ * The latest ledger is read BEFORE the lookup, so a transaction that landed is always seen.
+ */
+export async function reconcileTransaction(ctx: EngineContext, row: StellarTransaction): Promise<void> {
+  const url = ctx.config.horizonUrl;
+  const latest = await latestLedger(url);
+  const landed = await findTransaction(url, row.hash);
+  if (landed) {
+    let settled = landed;
+    if (landed.successful && !landed.pagingToken) settled = (await findTransaction(url, row.hash)) ?? landed;
+    await settleLanded(ctx, row.id, settled);
+    return;
+  }
+  if (latest.sequence >= row.maxLedger || latest.closedAt.getTime() > row.maxTime.getTime()) {
+    await settleExpired(ctx, row.id, `bounds passed (ledger ${latest.sequence}, max ${row.maxLedger})`);
+    return;
+  }
+  const envelope = TransactionBuilder.fromXDR(row.envelopeXdr, ctx.config.passphrase);
+  await submitPaymentTransaction(ctx, {
+    id: row.id,
+    hash: row.hash,
+    sequence: row.sequence,
+    channelAccountId: row.channelAccountId,
+    attempts: row.attempts,
+    envelope,
+  });
+}
