@@ -5,3 +5,4 @@ export * from "./receivers";
 export * from "./disbursements";
 export * from "./api-keys";
 export * from "./stellar";
+export * from "./messages";

@@ -1,4 +1,4 @@
-import { boolean, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { boolean, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const organizations = pgTable("organizations", {
   id: uuid().primaryKey().defaultRandom(),
@@ -9,6 +9,10 @@ export const organizations = pgTable("organizations", {
   // Two-person rule: whoever authored DRAFT or READY may not start the disbursement.
   approvalRequired: boolean().notNull().default(false),
   invitationMessageTemplate: text(),
+  /** Receiver invitations: on/off, resend interval and how many resends after the first message (SDP: 3). */
+  invitationsEnabled: boolean().notNull().default(true),
+  invitationResendIntervalHours: integer().notNull().default(72),
+  invitationMaxResends: integer().notNull().default(3),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });

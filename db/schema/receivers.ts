@@ -68,6 +68,18 @@ export const receiverWallets = pgTable(
     stellarAddress: text(),
     stellarMemo: text(),
     statusHistory: jsonb().$type<StatusHistoryEntry[]>().notNull().default([]),
+    /** Invitations sent for this wallet (first + resends) and when the last one went out. */
+    invitationsSent: integer().notNull().default(0),
+    lastInvitationAt: timestamp({ withTimezone: true }),
+    /**
+     * Registration: the current link's nonce (a new link replaces it; registering clears it, so a
+     * used link stops working), and the one-time code sent to the contact (hashed) with its limits.
+     */
+    registrationNonce: text(),
+    otpHash: text(),
+    otpExpiresAt: timestamp({ withTimezone: true }),
+    otpAttempts: integer().notNull().default(0),
+    otpConfirmedAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

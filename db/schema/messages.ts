@@ -1,0 +1,64 @@
+import { index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { disbursements } from "./disbursements";
+import { organizations } from "./organizations";
+import { receivers, receiverWallets } from "./receivers";
+
+export const messageChannelEnum = pgEnum("message_channel", ["EMAIL", "SMS"]);
+export const messageStatusEnum = pgEnum("message_status", ["PENDING", "SUCCESS", "FAILURE"]);
+
+/**
+ * Every message sent to a receiver (invitation, one-time code), with its delivery state. With the
+ * embedded "outbox" transport the stored body is what the Outbox page shows.
+ */
+export const messages = pgTable(
+  "messages",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    orgId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    receiverId: uuid().references(() => receivers.id, { onDelete: "cascade" }),
+    receiverWalletId: uuid().references(() => receiverWallets.id, { onDelete: "cascade" }),
+    disbursementId: uuid().references(() => disbursements.id, { onDelete: "set null" }),
+    type: text({ enum: ["RECEIVER_INVITATION", "RECEIVER_OTP"] }).notNull(),
+    channel: messageChannelEnum().notNull(),
+    /** Which transport carried it: outbox (embedded), smtp, sms-http. */
+    transport: text().notNull(),
+    destination: text().notNull(),
+    subject: text(),
+    body: text().notNull(),
+    status: messageStatusEnum().notNull().default("PENDING"),
+    attempts: integer().notNull().default(0),
+    lastError: text(),
+    sentAt: timestamp({ withTimezone: true }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("messages_org_created_idx").on(t.orgId, t.createdAt),
+    index("messages_receiver_idx").on(t.receiverId),
+    index("messages_pending_idx").on(t.status, t.createdAt),
+  ],
+);
+
+/** SEP-24 interactive deposits started by a wallet app for a receiver (GUIDE.md §6). */
+export const sep24Transactions = pgTable(
+  "sep24_transactions",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    orgId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    receiverWalletId: uuid().references(() => receiverWallets.id, { onDelete: "set null" }),
+    stellarAccount: text().notNull(),
+    stellarMemo: text(),
+    clientDomain: text(),
+    assetCode: text(),
+    status: text().notNull().default("incomplete"),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    completedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [index("sep24_transactions_org_idx").on(t.orgId, t.createdAt)],
+);
+
+export type Message = typeof messages.$inferSelect;
