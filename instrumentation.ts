@@ -9,6 +9,8 @@ export async function register() {
     // Stellar: start checks the distribution balance on the ledger once the engine is configured.
     const { engineConfigured, installLedgerBalanceProvider } = await import("./server/stellar/balance-provider");
     if (engineConfigured()) installLedgerBalanceProvider((await import("./db/client")).getDb);
+    // Messages (OTP codes, staff resends) leave over the transports the environment chooses.
+    (await import("./server/services/messaging/configure-transports")).configureMessageTransportsFromEnv();
   } catch (error) {
     logger.fatal({ event: "server.bad_env" }, (error as Error).message);
     throw error;

@@ -69,6 +69,8 @@ export default defineConfig({
       NEXT_TELEMETRY_DISABLED: "1",
       DATA_DIR: process.env.E2E_DATA_DIR || ".test-data/e2e",
       EMBEDDED_PG_PORT: process.env.E2E_PG_PORT || "54339",
+      // The local Stellar ledger scripts/start.ts runs beside the app (e2e/payments.spec.ts talks to it too).
+      LEDGER_PORT: process.env.E2E_LEDGER_PORT || "8100",
       ...(process.env.E2E_DATABASE_URL ? { DATABASE_URL: process.env.E2E_DATABASE_URL } : { DATABASE_URL: "" }),
       LOG_LEVEL: "warn",
     },

@@ -1,7 +1,8 @@
 import { getToken } from "next-auth/jwt";
 import { NextResponse, type NextRequest } from "next/server";
 
-const PUBLIC_PAGES = ["/login", "/set-password"];
+// "/.well-known", "/sep10", "/sep24": Stellar wallet interop (SEP-1/10/24), public; wallets authenticate with SEP-10 JWTs.
+const PUBLIC_PAGES = ["/login", "/set-password", "/r", "/.well-known", "/sep10", "/sep24"];
 
 /**
  * Gives every request an id (logged by handlers) and sends signed-out visitors of app pages to

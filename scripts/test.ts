@@ -74,6 +74,7 @@ async function main() {
     ...env,
     E2E_PORT: String(await freePort()),
     E2E_PG_PORT: String(await freePort()),
+    E2E_LEDGER_PORT: String(await freePort()),
     E2E_DATA_DIR: e2eDataDir,
   };
   if (process.env.TEST_DATABASE_URL) e2eEnv.E2E_DATABASE_URL = await createE2eDatabase(process.env.TEST_DATABASE_URL);

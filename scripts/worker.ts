@@ -7,6 +7,8 @@
  * Environment: STELLAR_NETWORK, HORIZON_URL, CHANNEL_ACCOUNTS, WORKER_CONCURRENCY,
  * WORKER_MAX_OPS (ops per transaction, ≤ 100), WORKER_LEASE_MS, WORKER_IDLE_MS,
  * WORKER_ORG_IDS (comma-separated; default all), WORKER_SETUP=0 to skip account set-up.
+ * Invitations: the worker also sends due receiver invitations every INVITATION_SCHEDULER_SECONDS
+ * (default 10; 0 turns it off) over the transports chosen by MESSAGE_TRANSPORT / SMTP_URL / SMS_API_URL.
  */
 import { createDb } from "../db/client";
 
@@ -49,13 +51,18 @@ async function main() {
   const orgIds = process.env.WORKER_ORG_IDS ? process.env.WORKER_ORG_IDS.split(",").map((s) => s.trim()).filter(Boolean) : null;
 
   let worker: ReturnType<typeof startWorker> | null = null;
+  // Receiver invitations (server/services/messaging): transports from the environment, own loop.
+  const { configureMessageTransportsFromEnv } = await import("../server/services/messaging/configure-transports");
+  const { startInvitationScheduler } = await import("../server/services/messaging/invitation-scheduler");
+  configureMessageTransportsFromEnv();
+  let invitations: ReturnType<typeof startInvitationScheduler> | null = null;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ event: "stellar.worker.signal", signal }, "stopping the worker");
     const grace = new Promise((r) => setTimeout(r, Number(process.env.WORKER_STOP_GRACE_MS || 10_000)).unref());
-    await Promise.race([worker?.stop(), grace]);
+    await Promise.race([Promise.all([worker?.stop(), invitations?.stop()]), grace]);
     await sql.end({ timeout: 5 }).catch(() => {});
     process.exit(0);
   };
@@ -80,6 +87,9 @@ async function main() {
     orgIds,
     autoSetup: process.env.WORKER_SETUP !== "0",
   });
+  if (process.env.INVITATION_SCHEDULER_SECONDS !== "0") {
+    invitations = startInvitationScheduler({ db, everySeconds: intFromEnv("INVITATION_SCHEDULER_SECONDS"), orgIds });
+  }
 }
 
 main().catch((error) => {

@@ -3,11 +3,24 @@ import { MobileNav } from "@/components/shell/mobile-nav";
 import { NAV_ITEMS } from "@/components/shell/nav-items";
 import { SidebarNav } from "@/components/shell/sidebar-nav";
 import { UserMenu } from "@/components/shell/user-menu";
+import { StellarLinksProvider } from "@/components/stellar/links";
 import { getDb } from "@/db/client";
 import { requireMembership } from "@/server/auth/session";
 import { can } from "@/server/domain/permissions";
 import { ROLE_LABELS } from "@/server/domain/roles";
 import { listUserOrganizations } from "@/server/services/auth/resolve-membership";
+import { stellarLinks, type StellarLinks } from "@/server/stellar/explorer";
+import { stellarConfig } from "@/server/stellar/network";
+
+/** Where transaction links point (the local ledger or stellar.expert); none if the configuration is invalid. */
+function linksForBrowser(): StellarLinks | null {
+  try {
+    const config = stellarConfig();
+    return stellarLinks(config.network, config.horizonUrl);
+  } catch {
+    return null;
+  }
+}
 
 export const dynamic = "force-dynamic";
 
@@ -53,7 +66,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           </div>
         </header>
         <main id="main" className="mx-auto w-full max-w-6xl flex-1 p-4 md:p-8">
-          {children}
+          <StellarLinksProvider value={linksForBrowser()}>{children}</StellarLinksProvider>
         </main>
       </div>
     </div>

@@ -158,7 +158,9 @@ export function WalletStatusBadge({ status, ...props }: { status: string } & Omi
 
 export function shortId(id: string | null | undefined): string {
   if (!id) return "system";
-  return id.slice(0, 8);
+  // The end, not the start: imports make version 7 UUIDs, whose first characters are a timestamp
+  // shared by every row of one import (all payments of a file would read the same).
+  return id.slice(-8);
 }
 
 /** "GABC…WXYZ" for long keys and hashes. */

@@ -1,10 +1,10 @@
 "use client";
 
 import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
-import { ArrowLeft, Download, Pause, Play, ShieldCheck, Trash2, Upload, Wallet } from "lucide-react";
+import { ArrowLeft, Download, ListChecks, Pause, Play, ShieldCheck, Trash2, Upload, Wallet } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import {
   AlertDialog,
@@ -40,6 +40,7 @@ import {
 } from "./common";
 import { CONTACT_TYPE_INFO, VERIFICATION_LABELS, uploadInstructions, type UploadError } from "./csv";
 import { CsvFilePicker, CsvTemplateLink, UploadErrors } from "./csv-picker";
+import { PreflightReport, usePreflight } from "./preflight";
 import { StatusTimeline } from "./status-timeline";
 
 type StatusAction = "start" | "pause" | "resume";
@@ -69,7 +70,18 @@ export function DisbursementDetailView({ id, userId, roleLabel }: { id: string; 
   const [deleting, setDeleting] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [uploaderOpen, setUploaderOpen] = useState(!d.file_name);
+  const [showPreflight, setShowPreflight] = useState(false);
+  const preflight = usePreflight(id);
   const instructionsRef = useRef<HTMLElement>(null);
+
+  // Live progress: totals and the payments table poll while STARTED. When the status moves on
+  // (COMPLETED, PAUSED), fetch the payments once more so the table shows where they settled.
+  const lastStatus = useRef(d.status);
+  useEffect(() => {
+    if (lastStatus.current === d.status) return;
+    lastStatus.current = d.status;
+    void queryClient.invalidateQueries({ queryKey: trpc.payments.list.queryKey() });
+  }, [d.status, queryClient, trpc]);
 
   const refresh = () =>
     Promise.all([
@@ -83,6 +95,18 @@ export function DisbursementDetailView({ id, userId, roleLabel }: { id: string; 
   const allowed = new Set(d.actions.allowed);
   const code = d.asset.code;
   const statusErrors = fieldErrorsOf(changeStatus.error);
+  const canPreflight = (d.status === "READY" || d.status === "STARTED" || d.status === "PAUSED") && d.total_payments > 0;
+
+  function runPreflight() {
+    setShowPreflight(true);
+    void preflight.run();
+  }
+
+  function openConfirm(action: StatusAction) {
+    setConfirm(action);
+    // Starting: check the destinations first and show what would fail (the user may still start).
+    if (action === "start") void preflight.run();
+  }
 
   function runStatus(action: StatusAction) {
     setNotice(null);
@@ -202,20 +226,26 @@ export function DisbursementDetailView({ id, userId, roleLabel }: { id: string; 
               {d.file_name ? "Replace instructions" : "Upload instructions"}
             </Button>
           )}
+          {canPreflight && (
+            <Button variant="outline" onClick={runPreflight} disabled={preflight.isFetching}>
+              <ListChecks aria-hidden />
+              {preflight.isFetching && showPreflight ? "Checking…" : "Run preflight"}
+            </Button>
+          )}
           {allowed.has("start") && (
-            <Button onClick={() => setConfirm("start")}>
+            <Button onClick={() => openConfirm("start")}>
               <Play aria-hidden />
               Start
             </Button>
           )}
           {allowed.has("pause") && (
-            <Button variant="outline" onClick={() => setConfirm("pause")}>
+            <Button variant="outline" onClick={() => openConfirm("pause")}>
               <Pause aria-hidden />
               Pause
             </Button>
           )}
           {allowed.has("resume") && (
-            <Button onClick={() => setConfirm("resume")}>
+            <Button onClick={() => openConfirm("resume")}>
               <Play aria-hidden />
               Resume
             </Button>
@@ -271,6 +301,18 @@ export function DisbursementDetailView({ id, userId, roleLabel }: { id: string; 
         <Alert variant="success">
           <AlertDescription className="text-success">{notice}</AlertDescription>
         </Alert>
+      )}
+
+      {showPreflight && canPreflight && (
+        <section aria-label="Preflight" aria-live="polite">
+          <PreflightReport
+            result={preflight.data}
+            error={preflight.error}
+            running={preflight.isFetching}
+            checkedAt={preflight.dataUpdatedAt || undefined}
+            onClose={() => setShowPreflight(false)}
+          />
+        </section>
       )}
 
       <section aria-labelledby="totals-title" className="space-y-3">
@@ -399,13 +441,23 @@ export function DisbursementDetailView({ id, userId, roleLabel }: { id: string; 
       <ScopedPayments scope={{ disbursement_id: id }} columns={{ line: true, receiver: true, externalId: true }} poll={d.status === "STARTED"} title="Payments and receivers" />
 
       <AlertDialog open={confirm !== null} onOpenChange={(open) => !open && !changeStatus.isPending && setConfirm(null)}>
-        <AlertDialogContent>
+        <AlertDialogContent className={confirm === "start" ? "max-w-lg" : undefined}>
           {confirm && (
             <>
               <AlertDialogHeader>
                 <AlertDialogTitle>{confirmText[confirm].title}</AlertDialogTitle>
                 <AlertDialogDescription>{confirmText[confirm].body}</AlertDialogDescription>
               </AlertDialogHeader>
+              {confirm === "start" && (
+                <div className="max-h-72 overflow-y-auto" aria-live="polite" data-testid="start-preflight">
+                  <PreflightReport
+                    result={preflight.isFetching ? undefined : preflight.data}
+                    error={preflight.error}
+                    running={preflight.isFetching}
+                    compact
+                  />
+                </div>
+              )}
               <AlertDialogFooter>
                 <AlertDialogCancel disabled={changeStatus.isPending}>Cancel</AlertDialogCancel>
                 <AlertDialogAction

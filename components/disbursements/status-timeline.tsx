@@ -1,6 +1,7 @@
 "use client";
 
 import { cn } from "@/lib/utils";
+import { TransactionHash } from "@/components/stellar/links";
 import { DateTime, shortId } from "./common";
 
 /**
@@ -49,10 +50,23 @@ export function StatusTimeline({
                 )}
               </p>
             )}
-            {e.status_message && <p className="mt-0.5 text-xs text-muted-foreground">{e.status_message}</p>}
+            {e.status_message && <StatusMessage message={e.status_message} />}
           </li>
         );
       })}
     </ol>
   );
+}
+
+/** A history entry's message; "transaction <hash>" (the engine's PENDING entries) links the transaction. */
+function StatusMessage({ message }: { message: string }) {
+  const tx = /^transaction ([0-9a-f]{64})$/.exec(message);
+  if (tx) {
+    return (
+      <p className="mt-0.5 flex flex-wrap items-center gap-x-1 text-xs text-muted-foreground">
+        transaction <TransactionHash hash={tx[1]!} head={6} tail={6} className="-my-1" />
+      </p>
+    );
+  }
+  return <p className="mt-0.5 text-xs text-muted-foreground [overflow-wrap:anywhere]">{message}</p>;
 }

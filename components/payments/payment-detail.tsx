@@ -1,10 +1,10 @@
 "use client";
 
 import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
-import { ArrowLeft, Ban, RotateCcw } from "lucide-react";
+import { ArrowLeft, Ban, CircleAlert, RotateCcw } from "lucide-react";
 import Link from "next/link";
 import { useState } from "react";
-import { Alert, AlertDescription } from "@/components/ui/alert";
+import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import {
   AlertDialog,
   AlertDialogAction,
@@ -30,6 +30,7 @@ import {
   WalletStatusBadge,
 } from "@/components/disbursements/common";
 import { StatusTimeline } from "@/components/disbursements/status-timeline";
+import { splitStatusMessage, TransactionHash } from "@/components/stellar/links";
 import { contactOf } from "./payments-table";
 
 type Action = "cancel" | "retry";
@@ -39,8 +40,11 @@ export function PaymentDetailView({ id, canCancel, canRetry }: { id: string; can
   const queryClient = useQueryClient();
   const { data: p } = useSuspenseQuery({
     ...trpc.payments.get.queryOptions({ id }),
-    // In flight: follow it until it settles.
-    refetchInterval: (q) => (q.state.data?.status === "PENDING" ? 3000 : false),
+    // In flight (or queued in a sending disbursement): follow it until it settles.
+    refetchInterval: (q) => {
+      const data = q.state.data;
+      return data && (data.status === "PENDING" || (data.status === "READY" && data.disbursement.status === "STARTED")) ? 3000 : false;
+    },
   });
   const [confirm, setConfirm] = useState<Action | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -56,6 +60,7 @@ export function PaymentDetailView({ id, canCancel, canRetry }: { id: string; can
   const error = cancel.error ?? retry.error;
   const receiver = p.receiver_wallet.receiver;
   const amount = `${formatAmount(p.amount)} ${p.asset.code}`;
+  const failure = splitStatusMessage(p.status_message);
 
   function run(action: Action) {
     setNotice(null);
@@ -107,13 +112,26 @@ export function PaymentDetailView({ id, canCancel, canRetry }: { id: string; can
         </div>
       </div>
 
-      {p.status_message && (
-        <Alert variant={p.status === "FAILED" ? "destructive" : "default"}>
-          <AlertDescription className={p.status === "FAILED" ? undefined : "text-foreground"}>
+      {p.status === "FAILED" && failure ? (
+        <Alert variant="destructive" data-testid="payment-failure">
+          <CircleAlert aria-hidden />
+          <AlertTitle>This payment failed</AlertTitle>
+          <AlertDescription className="space-y-1">
+            <p data-testid="failure-reason">{failure.text}</p>
+            {failure.code && (
+              <p className="text-xs">
+                Stellar result code: <code>{failure.code}</code>
+              </p>
+            )}
+          </AlertDescription>
+        </Alert>
+      ) : p.status_message ? (
+        <Alert>
+          <AlertDescription className="text-foreground">
             <span className="font-medium">Status message:</span> {p.status_message}
           </AlertDescription>
         </Alert>
-      )}
+      ) : null}
       {error && (
         <Alert variant="destructive">
           <AlertDescription>{messageOf(error)}</AlertDescription>
@@ -154,7 +172,14 @@ export function PaymentDetailView({ id, canCancel, canRetry }: { id: string; can
                   <DateTime value={p.created_at} />
                 </Detail>
                 <Detail term="Stellar transaction">
-                  {p.stellar_transaction_id ? <CopyValue value={p.stellar_transaction_id} label="transaction hash" head={10} tail={10} /> : "Not submitted yet"}
+                  {p.stellar_transaction_id ? (
+                    <span className="inline-flex flex-wrap items-center gap-2">
+                      <TransactionHash hash={p.stellar_transaction_id} pending={p.status === "PENDING"} head={10} tail={10} />
+                      {p.status === "PENDING" && <span className="text-xs text-muted-foreground">submitted, waiting for a ledger</span>}
+                    </span>
+                  ) : (
+                    "Not submitted yet"
+                  )}
                 </Detail>
                 <Detail term="Operation id">{p.stellar_operation_id ? <code className="text-xs">{p.stellar_operation_id}</code> : "—"}</Detail>
                 <Detail term="Sender address">{p.sender_address ? <CopyValue value={p.sender_address} label="sender address" /> : "—"}</Detail>

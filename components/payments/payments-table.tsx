@@ -25,6 +25,7 @@ import {
   type PaymentRow,
 } from "@/components/disbursements/common";
 import { paymentListInput } from "@/components/disbursements/list-params";
+import { splitStatusMessage, TransactionHash } from "@/components/stellar/links";
 
 /** Optional columns; the wallet column shows the wallet's name with the receiver wallet's status, else just the status. */
 export type PaymentColumns = { line?: boolean; disbursement?: boolean; receiver?: boolean; externalId?: boolean; wallet?: boolean };
@@ -71,7 +72,7 @@ export function PaymentsTableBody({
           {columns.externalId && <TableHead>External id</TableHead>}
           {columns.disbursement && <TableHead>Disbursement</TableHead>}
           <TableHead className="text-right">Amount</TableHead>
-          <TableHead>Status</TableHead>
+          <TableHead title="The status, with the transaction that paid it or why it failed">Status</TableHead>
           <TableHead>{columns.wallet ? "Wallet" : "Wallet status"}</TableHead>
           <TableHead>Updated</TableHead>
         </TableRow>
@@ -121,15 +122,22 @@ export function PaymentsTableBody({
                 <TableCell className="text-right whitespace-nowrap tabular-nums">
                   {formatAmount(p.amount)} <span className="text-muted-foreground">{p.asset.code}</span>
                 </TableCell>
-                <TableCell>
+                <TableCell className="min-w-32">
                   <PaymentStatusBadge status={p.status} title={p.status_message ?? undefined} />
+                  {p.status === "FAILED" && p.status_message ? (
+                    <span className="mt-1 block max-w-48 text-xs text-destructive" data-testid="failure-reason" title={p.status_message}>
+                      {splitStatusMessage(p.status_message)?.text}
+                    </span>
+                  ) : p.stellar_transaction_id && (p.status === "SUCCESS" || p.status === "PENDING") ? (
+                    <TransactionHash hash={p.stellar_transaction_id} pending={p.status === "PENDING"} head={4} tail={4} className="-my-1 flex whitespace-nowrap" />
+                  ) : null}
                 </TableCell>
                 <TableCell className="whitespace-nowrap">
                   {columns.wallet && <span className="mr-2">{p.receiver_wallet.wallet.name}</span>}
                   <WalletStatusBadge status={p.receiver_wallet.status} />
                 </TableCell>
                 <TableCell className="text-muted-foreground">
-                  <DateTime value={p.updated_at} />
+                  <DateTime value={p.updated_at} className="whitespace-normal" />
                 </TableCell>
               </TableRow>
             );

@@ -12,6 +12,9 @@ import { CopyValue, DateTime, Detail, WalletStatusBadge } from "@/components/dis
 import { VERIFICATION_LABELS } from "@/components/disbursements/csv";
 import { StatusTimeline } from "@/components/disbursements/status-timeline";
 import { ScopedPayments } from "@/components/payments/payments-table";
+import { EditContactButton, ReceiverWalletActions } from "./receiver-actions";
+import { ReceiverMessages } from "./receiver-messages";
+import { ResendInvitationButton } from "./resend-invitation-button";
 
 function Count({ label, value }: { label: string; value: number }) {
   return (
@@ -22,7 +25,7 @@ function Count({ label, value }: { label: string; value: number }) {
   );
 }
 
-export function ReceiverDetailView({ id }: { id: string }) {
+export function ReceiverDetailView({ id, canWrite = false }: { id: string; canWrite?: boolean }) {
   const trpc = useTRPC();
   const { data: r } = useSuspenseQuery(trpc.receivers.get.queryOptions({ id }));
   const contact = r.phone_number || r.email || r.external_id;
@@ -49,9 +52,12 @@ export function ReceiverDetailView({ id }: { id: string }) {
       <div className="grid gap-6 lg:grid-cols-3">
         <Card className="lg:col-span-1">
           <CardHeader>
-            <CardTitle asChild>
-              <h2>Contact</h2>
-            </CardTitle>
+            <div className="flex flex-wrap items-center justify-between gap-2">
+              <CardTitle asChild>
+                <h2>Contact</h2>
+              </CardTitle>
+              {canWrite && <EditContactButton receiver={r} />}
+            </div>
           </CardHeader>
           <CardContent>
             <dl className="grid gap-4">
@@ -147,6 +153,16 @@ export function ReceiverDetailView({ id }: { id: string }) {
                     </Detail>
                     <Detail term="Memo">{w.stellar_memo || "—"}</Detail>
                   </dl>
+                  {canWrite && <ReceiverWalletActions receiverId={id} wallet={w} />}
+                  {canWrite && w.status === "READY" && (
+                    <div className="text-xs text-muted-foreground">
+                      <ResendInvitationButton receiverId={id} receiverWalletId={w.id} />
+                      <p className="mt-1">
+                        {w.invitations_sent === 0 ? "No invitation sent yet." : `${w.invitations_sent} invitation${w.invitations_sent === 1 ? "" : "s"} sent`}
+                        {w.last_invitation_at ? <>, last <DateTime value={w.last_invitation_at} /></> : null}
+                      </p>
+                    </div>
+                  )}
                   <div>
                     <h4 className="mb-2 text-xs font-medium tracking-wide text-muted-foreground uppercase">Status history</h4>
                     <StatusTimeline
@@ -161,6 +177,8 @@ export function ReceiverDetailView({ id }: { id: string }) {
           </div>
         )}
       </section>
+
+      <ReceiverMessages messages={r.messages} />
 
       <ScopedPayments scope={{ receiver_id: id }} columns={{ disbursement: true, wallet: true }} />
     </div>

@@ -23,6 +23,9 @@ export function SettingsForm({ canEdit }: { canEdit: boolean }) {
   const [timezone, setTimezone] = useState(org.timezone);
   const [approvalRequired, setApprovalRequired] = useState(org.approvalRequired);
   const [template, setTemplate] = useState(org.invitationMessageTemplate ?? "");
+  const [invitationsEnabled, setInvitationsEnabled] = useState(org.invitationsEnabled);
+  const [resendHours, setResendHours] = useState(String(org.invitationResendIntervalHours));
+  const [maxResends, setMaxResends] = useState(String(org.invitationMaxResends));
   const update = useMutation(
     trpc.organization.update.mutationOptions({
       onSuccess: (data) => queryClient.setQueryData(trpc.organization.get.queryKey(), data),
@@ -34,13 +37,25 @@ export function SettingsForm({ canEdit }: { canEdit: boolean }) {
     logoUrl !== (org.logoUrl ?? "") ||
     timezone !== org.timezone ||
     approvalRequired !== org.approvalRequired ||
-    template !== (org.invitationMessageTemplate ?? "");
+    template !== (org.invitationMessageTemplate ?? "") ||
+    invitationsEnabled !== org.invitationsEnabled ||
+    resendHours !== String(org.invitationResendIntervalHours) ||
+    maxResends !== String(org.invitationMaxResends);
 
   return (
     <form
       onSubmit={(e) => {
         e.preventDefault();
-        update.mutate({ name, logoUrl, timezone, approvalRequired, invitationMessageTemplate: template });
+        update.mutate({
+          name,
+          logoUrl,
+          timezone,
+          approvalRequired,
+          invitationMessageTemplate: template,
+          invitationsEnabled,
+          invitationResendIntervalHours: Number(resendHours),
+          invitationMaxResends: Number(maxResends),
+        });
       }}
     >
       <fieldset disabled={!canEdit || update.isPending} className="space-y-6">
@@ -106,6 +121,26 @@ export function SettingsForm({ canEdit }: { canEdit: boolean }) {
             </CardDescription>
           </CardHeader>
           <CardContent className="space-y-3">
+            <div className="flex items-start gap-3">
+              <Switch id="invitations-enabled" checked={invitationsEnabled} onCheckedChange={setInvitationsEnabled} aria-describedby="invitations-enabled-hint" />
+              <div>
+                <label htmlFor="invitations-enabled" className="text-sm font-medium">
+                  Send invitations
+                </label>
+                <p id="invitations-enabled-hint" className="text-sm text-muted-foreground">
+                  When on, receivers get an invitation when a disbursement starts, and reminders until they register. Staff can always resend
+                  by hand from the receiver page.
+                </p>
+              </div>
+            </div>
+            <div className="grid gap-4 md:grid-cols-2">
+              <Field label="Resend after (hours)" hint="Time between reminders." error={errors.invitationResendIntervalHours}>
+                <Input type="number" inputMode="numeric" min={1} max={2160} step={1} value={resendHours} onChange={(e) => setResendHours(e.target.value)} required />
+              </Field>
+              <Field label="Reminders" hint="How many times to resend after the first invitation (0: none)." error={errors.invitationMaxResends}>
+                <Input type="number" inputMode="numeric" min={0} max={20} step={1} value={maxResends} onChange={(e) => setMaxResends(e.target.value)} required />
+              </Field>
+            </div>
             <Field label="Default message" hint="Leave empty to use the standard message." error={errors.invitationMessageTemplate}>
               <Textarea value={template} onChange={(e) => setTemplate(e.target.value)} rows={4} maxLength={1000} placeholder={DEFAULT_INVITATION_TEMPLATE} />
             </Field>

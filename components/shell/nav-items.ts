@@ -1,7 +1,7 @@
 import type { Permission } from "@/server/domain/permissions";
 
 export type NavItem = { href: string; label: string; permission: Permission; icon: NavIcon };
-export type NavIcon = "home" | "disbursements" | "receivers" | "payments" | "wallets" | "distribution" | "team" | "keys" | "settings";
+export type NavIcon = "home" | "disbursements" | "receivers" | "payments" | "wallets" | "distribution" | "team" | "keys" | "settings" | "outbox";
 
 /** The sidebar, in order; each entry shows only to roles holding its permission. */
 export const NAV_ITEMS: NavItem[] = [
@@ -9,6 +9,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/disbursements", label: "Disbursements", permission: "disbursements:read", icon: "disbursements" },
   { href: "/receivers", label: "Receivers", permission: "disbursements:read", icon: "receivers" },
   { href: "/payments", label: "Payments", permission: "disbursements:read", icon: "payments" },
+  { href: "/outbox", label: "Outbox", permission: "disbursements:read", icon: "outbox" },
   { href: "/wallets", label: "Wallets & assets", permission: "organization:read", icon: "wallets" },
   { href: "/distribution-account", label: "Distribution account", permission: "organization:read", icon: "distribution" },
   { href: "/team", label: "Team", permission: "users:manage", icon: "team" },

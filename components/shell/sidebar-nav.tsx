@@ -3,6 +3,7 @@
 import {
   Banknote,
   Home,
+  Inbox,
   KeyRound,
   Landmark,
   Send,
@@ -27,6 +28,7 @@ const ICONS: Record<NavIcon, LucideIcon> = {
   team: Users,
   keys: KeyRound,
   settings: Settings,
+  outbox: Inbox,
 };
 
 export function SidebarNav({ items, onNavigate }: { items: Pick<NavItem, "href" | "label" | "icon">[]; onNavigate?: () => void }) {

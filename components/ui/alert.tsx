@@ -14,6 +14,7 @@ export const alertVariants = cva(
         default: "border-border bg-card text-card-foreground",
         destructive: "border-destructive/40 bg-destructive/5 text-destructive [&>[data-slot=alert-description]]:text-destructive",
         success: "border-success/40 bg-success/5 text-success [&>[data-slot=alert-description]]:text-success",
+        warning: "border-warning/40 bg-warning/5 text-warning [&>[data-slot=alert-description]]:text-foreground",
       },
     },
     defaultVariants: {

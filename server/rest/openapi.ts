@@ -173,6 +173,8 @@ export const ReceiverDetailSchema = z
         stellar_address: z.string().nullable(),
         stellar_memo: z.string().nullable(),
         status_history: z.array(StatusHistoryEntry),
+        invitations_sent: z.int().meta({ description: "Invitations sent for this wallet (first + resends)." }),
+        last_invitation_at: timestamp.nullable(),
         created_at: timestamp,
         updated_at: timestamp,
       }),
@@ -187,6 +189,21 @@ export const ReceiverDetailSchema = z
         updated_at: timestamp,
       }),
     ),
+    messages: z
+      .array(
+        z.object({
+          id: uuid,
+          type: z.enum(["RECEIVER_INVITATION", "RECEIVER_OTP"]),
+          channel: z.enum(["EMAIL", "SMS"]),
+          destination: z.string(),
+          status: z.enum(["PENDING", "SUCCESS", "FAILURE"]),
+          attempts: z.int(),
+          last_error: z.string().nullable(),
+          receiver_wallet_id: uuid.nullable(),
+          created_at: timestamp,
+        }),
+      )
+      .meta({ description: "Messages sent to the receiver, newest first (at most 100; never their text)." }),
   })
   .register(docs, { id: "ReceiverDetail" });
 

@@ -3,10 +3,13 @@ import { apiKeysRouter } from "./routers/api-keys";
 import { authRouter } from "./routers/auth";
 import { catalogRouter } from "./routers/catalog";
 import { disbursementsRouter } from "./routers/disbursements";
+import { messagesRouter } from "./routers/messages";
 import { organizationRouter } from "./routers/organization";
 import { paymentsRouter } from "./routers/payments";
 import { receiversRouter } from "./routers/receivers";
+import { registrationRouter } from "./routers/registration";
 import { sessionRouter } from "./routers/session";
+import { stellarRouter } from "./routers/stellar";
 import { teamRouter } from "./routers/team";
 
 /** One router per domain, merged here. */
@@ -19,7 +22,10 @@ export const appRouter = router({
   disbursements: disbursementsRouter,
   payments: paymentsRouter,
   receivers: receiversRouter,
+  registration: registrationRouter,
   apiKeys: apiKeysRouter,
+  stellar: stellarRouter,
+  messages: messagesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,7 +1,9 @@
 import { Keypair } from "@stellar/stellar-sdk";
 import { and, eq } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
-import { apiKeys, assets, disbursements, memberships, payments, wallets } from "@/db/schema";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { apiKeys, assets, disbursements, memberships, payments, receivers, receiverWallets, stellarAccounts, wallets } from "@/db/schema";
+import { freePort } from "@/scripts/lib/embedded-postgres";
+import { ensureDistributionKeypair, keypairOf } from "@/server/stellar/accounts";
 import { can, PERMISSIONS, permissionsOf, type Permission } from "@/server/domain/permissions";
 import { ROLES, type Role } from "@/server/domain/roles";
 import {
@@ -20,12 +22,36 @@ import {
 
 const db = testDb();
 
-/** An organization with one member per role and real data: its demo catalog, a READY disbursement with payments (one READY, one FAILED) and receivers, and an API key. */
-type PermOrg = TestOrg & { data: OrgData };
+/**
+ * No ledger runs for these tests: HORIZON_URL points at a closed port, so the Stellar procedures
+ * take their degraded path (the ledger is unreachable) and must answer at once, not hang.
+ */
+beforeAll(async () => {
+  vi.stubEnv("STELLAR_NETWORK", "local");
+  vi.stubEnv("HORIZON_URL", `http://127.0.0.1:${await freePort()}`);
+});
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
+
+/**
+ * An organization with one member per role and real data: its demo catalog, a READY disbursement with payments (one READY, one FAILED) and receivers, and an API key;
+ * a distribution account keypair (not on any ledger) and the first receiver's wallet registered with a Stellar address.
+ */
+type PermOrg = TestOrg & { data: OrgData; distribution: { publicKey: string; encryptedSecret: string; secret: string }; registeredAddress: string };
 
 async function seededOrg(): Promise<PermOrg> {
   const org = await createOrgWithMembers(db);
-  return { ...org, data: await seedOrgData(db, org) };
+  const data = await seedOrgData(db, org);
+  const distribution = await ensureDistributionKeypair(db, org.org.id, "local");
+  const registeredAddress = Keypair.random().publicKey();
+  await db.update(receiverWallets).set({ status: "REGISTERED", stellarAddress: registeredAddress }).where(eq(receiverWallets.id, data.receiverWalletIds[0]!));
+  return {
+    ...org,
+    data,
+    distribution: { publicKey: distribution.publicKey, encryptedSecret: distribution.encryptedSecret, secret: keypairOf(distribution).secret() },
+    registeredAddress,
+  };
 }
 
 const sortedIds = (rows: { id: string }[]) => rows.map((r) => r.id).sort();
@@ -38,7 +64,13 @@ type Page = { data: { id: string }[]; pagination: { total: number } };
  */
 const GUARDED: Record<
   string,
-  { permission: Permission; input?: (org: PermOrg) => unknown; check: (result: unknown, org: PermOrg, role: Role) => Promise<void> | void }
+  {
+    permission: Permission;
+    input?: (org: PermOrg) => unknown;
+    check: (result: unknown, org: PermOrg, role: Role) => Promise<void> | void;
+    /** Puts a fresh organization in the state the call needs (allowed mutations only). */
+    prepare?: (org: PermOrg) => Promise<void>;
+  }
 > = {
   "organization.get": {
     permission: "organization:read",
@@ -237,6 +269,85 @@ const GUARDED: Record<
     input: ({ data }) => ({ id: data.receivers[0]!.id }),
     check: (result, { data }) => expect(result).toMatchObject({ id: data.receivers[0]!.id, phone_number: data.receivers[0]!.phone, total_payments: 1 }),
   },
+  "receivers.updateContact": {
+    permission: "receivers:write",
+    input: ({ data }) => ({ id: data.receivers[0]!.id, phoneNumber: data.receivers[0]!.phone, email: "edited@test.local", externalId: "edited-id" }),
+    check: async (result, { data }) => {
+      expect(result).toMatchObject({ id: data.receivers[0]!.id, email: "edited@test.local", external_id: "edited-id" });
+      const [row] = await db.select({ email: receivers.email }).from(receivers).where(eq(receivers.id, data.receivers[0]!.id));
+      expect(row?.email).toBe("edited@test.local");
+    },
+  },
+  "receivers.unregisterWallet": {
+    permission: "receivers:write",
+    input: ({ data }) => ({ receiverWalletId: data.receiverWalletIds[0]! }),
+    // seededOrg registers the first receiver's wallet.
+    check: (result, { data }) => expect(result).toEqual({ id: data.receiverWalletIds[0]!, status: "READY" }),
+  },
+  "receivers.issueRegistrationLink": {
+    permission: "receivers:write",
+    input: ({ data }) => ({ receiverWalletId: data.receiverWalletIds[1]! }),
+    prepare: async ({ data }) => {
+      await db.update(receiverWallets).set({ status: "READY" }).where(eq(receiverWallets.id, data.receiverWalletIds[1]!));
+    },
+    check: (result) => expect((result as { url: string }).url).toMatch(/\/r\/[^/]+$/),
+  },
+
+  "receivers.resendInvitation": {
+    permission: "receivers:write",
+    input: ({ data }) => ({ receiverWalletId: data.receiverWalletIds[1]! }),
+    // As after a start: the disbursement STARTED, the receiver's wallet READY (outbox transport).
+    prepare: async ({ data }) => {
+      await db.update(disbursements).set({ status: "STARTED" }).where(eq(disbursements.id, data.disbursement.id));
+      await db.update(receiverWallets).set({ status: "READY" }).where(eq(receiverWallets.id, data.receiverWalletIds[1]!));
+    },
+    check: async (result, { data }) => {
+      expect(result).toMatchObject({ receiver_wallet_id: data.receiverWalletIds[1], status: "SUCCESS", error: null });
+      const [row] = await db.select({ n: receiverWallets.invitationsSent }).from(receiverWallets).where(eq(receiverWallets.id, data.receiverWalletIds[1]!));
+      expect(row?.n).toBe(1);
+    },
+  },
+  "messages.list": {
+    permission: "disbursements:read",
+    input: () => ({}),
+    check: (result) => expect(result).toMatchObject({ data: [], pagination: { total: 0, page: 1 } }),
+  },
+
+  "stellar.distributionAccount": {
+    permission: "organization:read",
+    check: async (result, { org, data, distribution }) => {
+      const view = result as {
+        network: string;
+        public_key: string | null;
+        funded: boolean | null;
+        ledger_error: string | null;
+        balances: { asset_id: string; balance: string | null; available: string | null; reserved: string; trusted: boolean | null }[];
+        channels: { total: number };
+        recent_transactions: unknown[];
+      };
+      expect(view).toMatchObject({ network: "local", public_key: distribution.publicKey, funded: null, recent_transactions: [], channels: { total: 0 } });
+      // The ledger is unreachable: a clear message, the balances unknown (null), the reserved amounts still computed.
+      expect(view.ledger_error).toMatch(/^The ledger could not be reached \(.+\)\.$/);
+      expect(sortedIds(view.balances.map((b) => ({ id: b.asset_id })))).toEqual([data.catalog.xlm.id, data.catalog.usdc.id].sort());
+      for (const b of view.balances) expect(b).toMatchObject({ balance: null, available: null, trusted: null, reserved: "0.0000000" });
+      // Never the secret, in any form.
+      const text = JSON.stringify(result);
+      expect(text).not.toContain(distribution.secret);
+      expect(text).not.toContain(distribution.encryptedSecret);
+      expect(text).not.toMatch(/secret/i);
+      const rows = await db.select({ publicKey: stellarAccounts.publicKey }).from(stellarAccounts).where(eq(stellarAccounts.orgId, org.id));
+      expect(rows).toEqual([{ publicKey: distribution.publicKey }]);
+    },
+  },
+  "stellar.preflight": {
+    permission: "disbursements:read",
+    input: ({ data }) => ({ id: data.disbursement.id }),
+    check: (result, { data }) => {
+      // One registered destination to look up; the ledger is unreachable: said once, nobody blamed.
+      expect(result).toMatchObject({ disbursement_id: data.disbursement.id, asset_code: "USDC", checked: 0, unregistered: 3, ok: false, problems: [] });
+      expect((result as { ledger_error: string }).ledger_error).toMatch(/^The ledger could not be reached \(.+\)\.$/);
+    },
+  },
 
   "apiKeys.list": {
     permission: "api_keys:manage",
@@ -265,7 +376,9 @@ const GUARDED: Record<
 };
 
 const PROCEDURES = allProcedures();
-const GUARDED_PATHS = PROCEDURES.map((p) => p.path).filter((path) => !path.startsWith("auth.") && !path.startsWith("session."));
+const GUARDED_PATHS = PROCEDURES.map((p) => p.path).filter(
+  (path) => !path.startsWith("auth.") && !path.startsWith("session.") && !path.startsWith("registration."),
+);
 const typeOf = (path: string) => PROCEDURES.find((p) => p.path === path)?.type;
 
 const FORBIDDEN_CASES = Object.entries(GUARDED).flatMap(([path, entry]) =>
@@ -307,6 +420,7 @@ describe("permission guards on every procedure", () => {
 
     it.each(ALLOWED_CASES)("$path ($type) needs $permission: $role → ok", async ({ path, role, type }) => {
       const org = type === "query" ? shared : await seededOrg();
+      await GUARDED[path]!.prepare?.(org);
       const before = type === "query" ? await orgSnapshot(db, org.org.id) : undefined;
       const result = await callPath(callerFor(db, org.users[role].id, org.org.id), path, GUARDED[path]!.input?.(org));
       await GUARDED[path]!.check(result, org, role);

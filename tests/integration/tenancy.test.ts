@@ -1,8 +1,10 @@
 import { TRPCError } from "@trpc/server";
 import { Keypair } from "@stellar/stellar-sdk";
 import { eq, sql } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
-import { disbursements, memberships, users } from "@/db/schema";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { disbursements, memberships, receiverWallets, users } from "@/db/schema";
+import { freePort } from "@/scripts/lib/embedded-postgres";
+import { ensureDistributionKeypair } from "@/server/stellar/accounts";
 import { ROLES } from "@/server/domain/roles";
 import {
   allProcedures,
@@ -12,6 +14,7 @@ import {
   dataIdentifiersOf,
   expectTRPCError,
   identifiersOf,
+  nextUkMobile,
   orgSnapshot,
   randomSuffix,
   seedOrgData,
@@ -22,22 +25,43 @@ import {
 
 const db = testDb();
 
-/** Organization-scoped: everything but the public auth.* procedures and switchOrganization (tested below). */
+/**
+ * Organization-scoped: everything but the public auth.* and registration.* procedures (the
+ * registration token alone decides the receiver wallet: tests/integration/registration.test.ts) and
+ * switchOrganization (tested below).
+ */
 const ORG_SCOPED = allProcedures()
   .map((p) => p.path)
-  .filter((path) => !path.startsWith("auth.") && path !== "session.switchOrganization");
+  .filter((path) => !path.startsWith("auth.") && !path.startsWith("registration.") && path !== "session.switchOrganization");
 
-/** An organization with one member per role and real data (GUIDE.md fixtures through the real services). */
-type Tenant = TestOrg & { data: OrgData };
+/** No ledger runs here: HORIZON_URL points at a closed port, so Stellar lookups fail at once (the degraded path). */
+beforeAll(async () => {
+  vi.stubEnv("STELLAR_NETWORK", "local");
+  vi.stubEnv("HORIZON_URL", `http://127.0.0.1:${await freePort()}`);
+});
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
+
+/**
+ * An organization with one member per role and real data (GUIDE.md fixtures through the real
+ * services), a distribution account keypair, and its first receiver's wallet registered at a
+ * Stellar address.
+ */
+type Tenant = TestOrg & { data: OrgData; distribution: string; registeredAddress: string };
 type Fixture = { a: Tenant; b: Tenant };
 
 async function tenant(): Promise<Tenant> {
   const org = await createOrgWithMembers(db);
-  return { ...org, data: await seedOrgData(db, org) };
+  const data = await seedOrgData(db, org);
+  const distribution = await ensureDistributionKeypair(db, org.org.id, "local");
+  const registeredAddress = Keypair.random().publicKey();
+  await db.update(receiverWallets).set({ status: "REGISTERED", stellarAddress: registeredAddress }).where(eq(receiverWallets.id, data.receiverWalletIds[0]!));
+  return { ...org, data, distribution: distribution.publicKey, registeredAddress };
 }
 
-/** Everything that identifies A: its organization, members and data. */
-const leakIdentifiers = (a: Tenant) => [...identifiersOf(a), ...dataIdentifiersOf(a.data)];
+/** Everything that identifies A: its organization, members and data, its Stellar addresses. */
+const leakIdentifiers = (a: Tenant) => [...identifiersOf(a), ...dataIdentifiersOf(a.data), a.distribution, a.registeredAddress];
 
 /** The ids of an organization's rows in one table, sorted: what B's list procedures must return. */
 async function idsIn(table: "assets" | "wallets" | "disbursements" | "payments" | "receivers" | "api_keys", orgId: string): Promise<string[]> {
@@ -209,6 +233,34 @@ const PROBES: Record<string, Probe> = {
     },
   },
   "receivers.get": { input: ({ a }) => ({ id: a.data.receivers[0]!.id }), expect: notFound("The receiver") },
+  "receivers.updateContact": {
+    input: ({ a }) => ({ id: a.data.receivers[0]!.id, phoneNumber: nextUkMobile(), externalId: `moved-${randomSuffix()}` }),
+    expect: notFound("The receiver"),
+  },
+  "receivers.unregisterWallet": { input: ({ a }) => ({ receiverWalletId: a.data.receiverWalletIds[0]! }), expect: notFound("The receiver wallet") },
+  "receivers.issueRegistrationLink": { input: ({ a }) => ({ receiverWalletId: a.data.receiverWalletIds[0]! }), expect: notFound("The receiver wallet") },
+  "receivers.resendInvitation": { input: ({ a }) => ({ receiverWalletId: a.data.receiverWalletIds[1]! }), expect: notFound("The receiver wallet") },
+
+  "messages.list": {
+    input: () => ({ page_limit: 100 }),
+    expect: async (result, { b }) => {
+      const page = result as { data: { id: string }[]; pagination: { total: number } };
+      const own = [...(await db.execute<{ id: string }>(sql`select id from messages where org_id = ${b.org.id} order by id`))].map((r) => r.id);
+      expect(sortedIds(page.data)).toEqual(own);
+      expect(page.pagination.total).toBe(own.length);
+    },
+  },
+
+  "stellar.distributionAccount": {
+    expect: async (result, { b }) => {
+      const view = result as { public_key: string; ledger_error: string | null; balances: { asset_id: string }[]; recent_transactions: unknown[] };
+      expect(view.public_key).toBe(b.distribution);
+      expect(view.ledger_error).toMatch(/^The ledger could not be reached/);
+      expect(view.balances.map((x) => x.asset_id).sort()).toEqual(await idsIn("assets", b.org.id));
+      expect(view.recent_transactions).toEqual([]);
+    },
+  },
+  "stellar.preflight": { input: ({ a }) => ({ id: a.data.disbursement.id }), expect: notFound("The disbursement") },
 
   "apiKeys.list": {
     expect: async (result, { b }) => {
@@ -308,6 +360,9 @@ describe("tenancy: organization B never reaches organization A", () => {
     expect(outcomes).toContain("developer catalog.createWallet ok");
     expect(outcomes).toContain("developer apiKeys.revoke NOT_FOUND");
     expect(outcomes).toContain("business receivers.list ok");
+    expect(outcomes).toContain("developer stellar.distributionAccount ok");
+    expect(outcomes).toContain("developer stellar.preflight FORBIDDEN");
+    expect(outcomes).toContain("approver stellar.preflight NOT_FOUND");
     expect(await orgSnapshot(db, fx.a.org.id)).toEqual(before);
   });
 
@@ -365,8 +420,11 @@ describe("tenancy: organization B never reaches organization A", () => {
 
   // The control for the refusals above: A's own owner, with the very same inputs, succeeds, so
   // B's NOT_FOUND/BAD_REQUEST comes from the organization scoping, not from a bad input. (Not
-  // team.setActive: its probe aims at A's owner, who may not deactivate themself.)
-  it.each(Object.keys(PROBES).filter((path) => typeof PROBES[path]!.expect !== "function" && path !== "team.setActive"))(
+  // team.setActive: its probe aims at A's owner, who may not deactivate themself; nor the receiver
+  // wallet verbs: the seeded wallets are DRAFT, and their success for the own organization is
+  // covered in permissions.test.ts and registration.test.ts.)
+  const NO_CONTROL = ["team.setActive", "receivers.unregisterWallet", "receivers.issueRegistrationLink", "receivers.resendInvitation"];
+  it.each(Object.keys(PROBES).filter((path) => typeof PROBES[path]!.expect !== "function" && !NO_CONTROL.includes(path)))(
     "control: %s with the same input succeeds for A's own owner",
     async (path) => {
       const own = await tenant();

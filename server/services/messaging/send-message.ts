@@ -2,7 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { messages } from "@/db/schema";
 import { logger } from "@/server/log";
-import { messageTransport } from "./transports";
+import { messageTransport, transportNameFor } from "./transports";
 
 export type OutgoingMessage = {
   orgId: string;
@@ -25,7 +25,7 @@ export async function sendMessage(db: DbOrTx, message: OutgoingMessage): Promise
   const transport = messageTransport();
   const [row] = await db
     .insert(messages)
-    .values({ ...message, transport: transport.name, status: "PENDING" })
+    .values({ ...message, transport: transportNameFor(transport, message.channel), status: "PENDING" })
     .returning({ id: messages.id });
   if (!row) throw new Error("message insert returned nothing");
   return deliverMessage(db, row.id);
@@ -41,7 +41,7 @@ export async function deliverMessage(db: DbOrTx, id: string): Promise<{ id: stri
     await transport.send({ channel: m.channel, destination: m.destination, subject: m.subject, body: m.body });
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
-    logger.warn({ event: "message.failed", messageId: id, transport: transport.name, channel: m.channel, error }, "message delivery failed");
+    logger.warn({ event: "message.failed", messageId: id, transport: transportNameFor(transport, m.channel), channel: m.channel, error }, "message delivery failed");
   }
   const status = error ? "FAILURE" : "SUCCESS";
   await db
@@ -51,7 +51,7 @@ export async function deliverMessage(db: DbOrTx, id: string): Promise<{ id: stri
       attempts: sql`${messages.attempts} + 1`,
       lastError: error,
       sentAt: error ? m.sentAt : new Date(),
-      transport: transport.name,
+      transport: transportNameFor(transport, m.channel),
       updatedAt: new Date(),
     })
     .where(eq(messages.id, id));

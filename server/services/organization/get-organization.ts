@@ -15,6 +15,9 @@ export async function getOrganization(ctx: OrgContext) {
     timezone: org.timezone,
     approvalRequired: org.approvalRequired,
     invitationMessageTemplate: org.invitationMessageTemplate,
+    invitationsEnabled: org.invitationsEnabled,
+    invitationResendIntervalHours: org.invitationResendIntervalHours,
+    invitationMaxResends: org.invitationMaxResends,
     updatedAt: org.updatedAt,
   };
 }

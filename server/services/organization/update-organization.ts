@@ -32,6 +32,19 @@ export const updateOrganizationInput = z.object({
       const problem = v ? templateProblem(v) : null;
       if (problem) c.addIssue({ code: "custom", message: `The message ${problem}.` });
     }),
+  invitationsEnabled: z.boolean().optional(),
+  invitationResendIntervalHours: z
+    .number({ error: "Enter a number of hours." })
+    .int("Use a whole number of hours.")
+    .min(1, "Use at least 1 hour.")
+    .max(24 * 90, "Use at most 2160 hours (90 days).")
+    .optional(),
+  invitationMaxResends: z
+    .number({ error: "Enter a number of resends." })
+    .int("Use a whole number.")
+    .min(0, "Use 0 or more (0: only the first invitation).")
+    .max(20, "Use at most 20 resends.")
+    .optional(),
 });
 
 export async function updateOrganization(ctx: OrgContext, raw: z.input<typeof updateOrganizationInput>) {

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { assets, disbursements, payments, receivers, receiverWallets, wallets } from "@/db/schema";
 
@@ -10,6 +10,14 @@ export const paymentColumns = {
   r: { id: receivers.id, externalId: receivers.externalId, phoneNumber: receivers.phoneNumber, email: receivers.email },
   rw: { id: receiverWallets.id, status: receiverWallets.status, stellarAddress: receiverWallets.stellarAddress, stellarMemo: receiverWallets.stellarMemo },
   w: { id: wallets.id, name: wallets.name },
+  /** A PENDING payment's transaction (stored before it is submitted): the hash to follow it by. */
+  tx: {
+    openHash: sql<string | null>`(
+      select t.hash from stellar_transaction_payments stp
+      join stellar_transactions t on t.id = stp.transaction_id
+      where stp.payment_id = ${payments.id} and t.status in ('BUILT', 'SUBMITTED')
+      order by t.created_at desc limit 1)`,
+  },
 };
 
 export function paymentBaseQuery(db: DbOrTx) {
@@ -25,14 +33,15 @@ export function paymentBaseQuery(db: DbOrTx) {
 
 type Row = Awaited<ReturnType<ReturnType<typeof paymentBaseQuery>["execute"]>>[number];
 
-export function toPaymentView({ p, d, a, r, rw, w }: Row) {
+export function toPaymentView({ p, d, a, r, rw, w, tx }: Row) {
   return {
     id: p.id,
     amount: p.amount,
     status: p.status,
     status_message: p.statusMessage,
     status_history: p.statusHistory,
-    stellar_transaction_id: p.stellarTransactionHash,
+    // SDP sets it once the payment is submitted: the settled hash, else the open transaction's.
+    stellar_transaction_id: p.stellarTransactionHash ?? (p.status === "PENDING" ? tx.openHash : null),
     stellar_operation_id: p.stellarOperationId,
     sender_address: p.senderAddress,
     external_payment_id: p.externalPaymentId,

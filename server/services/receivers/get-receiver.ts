@@ -1,6 +1,6 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import { receivers, receiverVerifications, receiverWallets, wallets } from "@/db/schema";
+import { messages, payments, receivers, receiverVerifications, receiverWallets, wallets } from "@/db/schema";
 import { assertCan, type OrgContext } from "../context";
 import { notFound } from "../errors";
 import { receiverStats, receiverView } from "./list-receivers";
@@ -27,6 +27,32 @@ export async function getReceiver(ctx: OrgContext, id: string) {
     })
     .from(receiverVerifications)
     .where(and(eq(receiverVerifications.receiverId, r.id), eq(receiverVerifications.orgId, ctx.org.id)));
+  const walletIds = walletRows.map(({ rw }) => rw.id);
+  const inFlightRows = walletIds.length
+    ? await ctx.db
+        .select({ id: payments.receiverWalletId, n: sql<number>`count(*)::int` })
+        .from(payments)
+        .where(and(eq(payments.orgId, ctx.org.id), inArray(payments.receiverWalletId, walletIds), eq(payments.status, "PENDING")))
+        .groupBy(payments.receiverWalletId)
+    : [];
+  const inFlight = new Map(inFlightRows.map((row) => [row.id, row.n]));
+  // The messages sent to the receiver (never the body: it carries a live registration link).
+  const messageRows = await ctx.db
+    .select({
+      id: messages.id,
+      type: messages.type,
+      channel: messages.channel,
+      destination: messages.destination,
+      status: messages.status,
+      attempts: messages.attempts,
+      lastError: messages.lastError,
+      receiverWalletId: messages.receiverWalletId,
+      createdAt: messages.createdAt,
+    })
+    .from(messages)
+    .where(and(eq(messages.receiverId, r.id), eq(messages.orgId, ctx.org.id)))
+    .orderBy(desc(messages.createdAt), desc(messages.id))
+    .limit(100);
   const stats = (await receiverStats(ctx, [r.id])).get(r.id)!;
   return {
     ...receiverView(r),
@@ -38,6 +64,10 @@ export async function getReceiver(ctx: OrgContext, id: string) {
       stellar_address: rw.stellarAddress,
       stellar_memo: rw.stellarMemo,
       status_history: rw.statusHistory,
+      invitations_sent: rw.invitationsSent,
+      last_invitation_at: rw.lastInvitationAt?.toISOString() ?? null,
+      /** Payments of this wallet submitted to the network: while any, it cannot be unregistered. */
+      payments_in_flight: inFlight.get(rw.id) ?? 0,
       created_at: rw.createdAt.toISOString(),
       updated_at: rw.updatedAt.toISOString(),
     })),
@@ -48,6 +78,17 @@ export async function getReceiver(ctx: OrgContext, id: string) {
       attempts: v.attempts,
       locked: v.failedAt !== null,
       updated_at: v.updatedAt.toISOString(),
+    })),
+    messages: messageRows.map((m) => ({
+      id: m.id,
+      type: m.type,
+      channel: m.channel,
+      destination: m.destination,
+      status: m.status,
+      attempts: m.attempts,
+      last_error: m.lastError,
+      receiver_wallet_id: m.receiverWalletId,
+      created_at: m.createdAt.toISOString(),
     })),
   };
 }

@@ -118,6 +118,8 @@ export async function getDistributionAccountView(ctx: OrgContext, config: Stella
         available: spendable !== null ? formatStroops(spendable - inFlight.stroops) : null,
       };
     }),
+    /** CHANNEL_ACCOUNTS: how many channel accounts the platform sets up (for the funding advice). */
+    channels_configured: config.channelAccounts,
     channels: { total: channels.length, active: channels.filter((c) => c.active).length, busy: channels.filter((c) => c.locked).length },
     recent_transactions: recent.map((t) => ({
       id: t.id,

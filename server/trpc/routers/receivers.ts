@@ -1,11 +1,22 @@
 import { z } from "zod";
+import { resendInvitation, resendInvitationInput } from "@/server/services/messaging/send-receiver-invitations";
 import { getReceiver } from "@/server/services/receivers/get-receiver";
+import { issueRegistrationLink, issueRegistrationLinkInput } from "@/server/services/receivers/issue-registration-link";
 import { listReceivers, listReceiversInput } from "@/server/services/receivers/list-receivers";
+import { unregisterReceiverWallet, unregisterReceiverWalletInput } from "@/server/services/receivers/unregister-receiver-wallet";
+import { updateReceiverContact, updateReceiverContactInput } from "@/server/services/receivers/update-receiver-contact";
 import { requirePermission, router } from "../init";
 
 const read = requirePermission("disbursements:read");
+const write = requirePermission("receivers:write");
 
 export const receiversRouter = router({
   list: read.input(listReceiversInput).query(({ ctx, input }) => listReceivers(ctx.service, input)),
   get: read.input(z.object({ id: z.uuid() })).query(({ ctx, input }) => getReceiver(ctx.service, input.id)),
+  resendInvitation: requirePermission("receivers:write")
+    .input(resendInvitationInput)
+    .mutation(({ ctx, input }) => resendInvitation(ctx.service, input)),
+  updateContact: write.input(updateReceiverContactInput).mutation(({ ctx, input }) => updateReceiverContact(ctx.service, input)),
+  unregisterWallet: write.input(unregisterReceiverWalletInput).mutation(({ ctx, input }) => unregisterReceiverWallet(ctx.service, input)),
+  issueRegistrationLink: write.input(issueRegistrationLinkInput).mutation(({ ctx, input }) => issueRegistrationLink(ctx.service, input)),
 });

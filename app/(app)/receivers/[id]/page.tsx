@@ -6,6 +6,7 @@ import { ReceiverDetailView } from "@/components/receivers/receiver-detail";
 import { Forbidden } from "@/components/shell/forbidden";
 import { Skeleton } from "@/components/ui/skeleton";
 import { pageAccess } from "@/server/auth/page-guard";
+import { can } from "@/server/domain/permissions";
 import { getQueryClient, HydrateClient, prefetch, trpc } from "@/server/trpc/server";
 
 export const metadata = { title: "Receiver" };
@@ -29,7 +30,7 @@ export default async function ReceiverPage({ params }: { params: Promise<{ id: s
   return (
     <HydrateClient>
       <Suspense fallback={<Skeleton className="h-[32rem] w-full" />}>
-        <ReceiverDetailView id={id} />
+        <ReceiverDetailView id={id} canWrite={can(access.role, "receivers:write")} />
       </Suspense>
     </HydrateClient>
   );

@@ -1,0 +1,75 @@
+"use client";
+
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { Inbox } from "lucide-react";
+import Link from "next/link";
+import { Card, CardContent } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Skeleton } from "@/components/ui/skeleton";
+import { useTRPC } from "@/components/trpc/client";
+import { DateTime, Pager } from "@/components/disbursements/common";
+import { useUrlState } from "@/components/disbursements/use-url-state";
+import { CHANNEL_LABELS, LinkifiedText, MESSAGE_TYPE_LABELS, MessageStatusBadge } from "./message-status";
+import { outboxInput } from "./outbox-input";
+
+/** Every message of the organization, newest first; the outbox keeps the full text so its links can be followed. */
+export function OutboxList() {
+  const trpc = useTRPC();
+  const { searchParams, set } = useUrlState();
+  const input = outboxInput(searchParams);
+  const query = useQuery({ ...trpc.messages.list.queryOptions(input), placeholderData: keepPreviousData });
+  if (query.isPending) return <Skeleton className="h-64 w-full" />;
+  const rows = query.data?.data ?? [];
+  if (rows.length === 0) {
+    return (
+      <EmptyState
+        icon={<Inbox aria-hidden />}
+        title="No messages yet"
+        description="Invitations appear here when a disbursement that invites by email or phone starts."
+      />
+    );
+  }
+  return (
+    <div className="space-y-4">
+      <ul className="space-y-3" aria-label="Messages">
+        {rows.map((m) => (
+          <li key={m.id}>
+            <Card>
+              <CardContent className="space-y-2 pt-4">
+                <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm">
+                  <span className="font-medium">{MESSAGE_TYPE_LABELS[m.type] ?? m.type}</span>
+                  <span className="text-muted-foreground">
+                    {CHANNEL_LABELS[m.channel] ?? m.channel} to <span className="font-mono text-foreground">{m.destination}</span>
+                  </span>
+                  <MessageStatusBadge status={m.status} />
+                  <span className="text-muted-foreground">
+                    <DateTime value={m.created_at} withSeconds />
+                  </span>
+                  {m.receiver && (
+                    <Link href={`/receivers/${m.receiver.id}`} className="text-primary underline-offset-2 hover:underline">
+                      Receiver {m.receiver.external_id}
+                    </Link>
+                  )}
+                </div>
+                {m.subject && <p className="text-sm font-medium">{m.subject}</p>}
+                {m.body !== null ? (
+                  <p className="rounded-md bg-muted p-3 text-sm break-words whitespace-pre-wrap" data-testid="message-body">
+                    <LinkifiedText text={m.body} />
+                  </p>
+                ) : (
+                  <p className="text-sm text-muted-foreground">Delivered by {m.transport}; the text is not shown here.</p>
+                )}
+                {m.last_error && (
+                  <p className="text-sm text-destructive">
+                    Last error (after {m.attempts} {m.attempts === 1 ? "attempt" : "attempts"}): {m.last_error}
+                  </p>
+                )}
+              </CardContent>
+            </Card>
+          </li>
+        ))}
+      </ul>
+      <Pager pagination={query.data?.pagination} onPage={(page) => set({ page: page === 1 ? null : page })} noun="messages" />
+    </div>
+  );
+}

@@ -1,0 +1,54 @@
+import { and, count, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { messages, receivers } from "@/db/schema";
+import { assertCan, type OrgContext } from "../context";
+import { pageInput, paginate } from "../pagination";
+
+export const listMessagesInput = pageInput.extend({
+  receiver_id: z.uuid().optional(),
+  status: z.enum(["PENDING", "SUCCESS", "FAILURE"]).optional(),
+  channel: z.enum(["EMAIL", "SMS"]).optional(),
+});
+
+/**
+ * The organization's messages, newest first. The body is shown only for messages the embedded
+ * outbox transport kept (so someone trying the app can follow a link); for messages that really
+ * left (SMTP, SMS) it stays hidden, as it carries a live registration link.
+ */
+export async function listMessages(ctx: OrgContext, raw: z.input<typeof listMessagesInput>) {
+  assertCan(ctx, "disbursements:read");
+  const input = listMessagesInput.parse(raw);
+  const where: SQL[] = [eq(messages.orgId, ctx.org.id)];
+  if (input.receiver_id) where.push(eq(messages.receiverId, input.receiver_id));
+  if (input.status) where.push(inArray(messages.status, [input.status]));
+  if (input.channel) where.push(eq(messages.channel, input.channel));
+  const [total] = await ctx.db.select({ n: count() }).from(messages).where(and(...where));
+  const rows = await ctx.db
+    .select({ m: messages, r: { id: receivers.id, externalId: receivers.externalId } })
+    .from(messages)
+    .leftJoin(receivers, and(eq(receivers.id, messages.receiverId), eq(receivers.orgId, ctx.org.id)))
+    .where(and(...where))
+    .orderBy(desc(messages.createdAt), desc(messages.id))
+    .limit(input.page_limit)
+    .offset((input.page - 1) * input.page_limit);
+  return paginate(
+    rows.map(({ m, r }) => ({
+      id: m.id,
+      type: m.type,
+      channel: m.channel,
+      transport: m.transport,
+      destination: m.destination,
+      subject: m.subject,
+      body: m.transport === "outbox" ? m.body : null,
+      status: m.status,
+      attempts: m.attempts,
+      last_error: m.lastError,
+      receiver: r?.id ? { id: r.id, external_id: r.externalId } : null,
+      disbursement_id: m.disbursementId,
+      sent_at: m.sentAt?.toISOString() ?? null,
+      created_at: m.createdAt.toISOString(),
+    })),
+    total?.n ?? 0,
+    input,
+  );
+}

@@ -1,0 +1,55 @@
+import { and, asc, eq } from "drizzle-orm";
+import type { DbOrTx } from "@/db/client";
+import { assets, organizations, stellarAccounts } from "@/db/schema";
+import { stellarConfig } from "@/server/stellar/network";
+import { sepConfig, type SepConfig } from "./config";
+
+/** Quote a TOML basic string. */
+function q(value: string): string {
+  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}"`;
+}
+
+/** The enabled assets of all organizations, each code+issuer once (XLM is native: no issuer). */
+export async function listSepAssets(db: DbOrTx): Promise<{ code: string; issuer: string }[]> {
+  const rows = await db
+    .selectDistinct({ code: assets.code, issuer: assets.issuer })
+    .from(assets)
+    .where(eq(assets.enabled, true))
+    .orderBy(asc(assets.code), asc(assets.issuer));
+  return rows;
+}
+
+/** The organization name shown to wallets: SEP_ORG_NAME, else the single organization's name. */
+async function orgName(db: DbOrTx): Promise<string> {
+  if (process.env.SEP_ORG_NAME) return process.env.SEP_ORG_NAME;
+  const orgs = await db.select({ name: organizations.name }).from(organizations).orderBy(asc(organizations.createdAt)).limit(2);
+  return orgs.length === 1 ? orgs[0]!.name : "Disbursement Platform";
+}
+
+/** SEP-1 stellar.toml: network, SEP-10 signing key and endpoints, SEP-24 server, accounts, currencies. */
+export async function buildStellarToml(db: DbOrTx, config: SepConfig = sepConfig()): Promise<string> {
+  const network = stellarConfig().network;
+  const distribution = await db
+    .select({ publicKey: stellarAccounts.publicKey })
+    .from(stellarAccounts)
+    .where(and(eq(stellarAccounts.kind, "distribution"), eq(stellarAccounts.network, network)))
+    .orderBy(asc(stellarAccounts.publicKey));
+  const accounts = [config.signingKeypair.publicKey(), ...distribution.map((a) => a.publicKey)];
+  const lines = [
+    `NETWORK_PASSPHRASE = ${q(config.networkPassphrase)}`,
+    `SIGNING_KEY = ${q(config.signingKeypair.publicKey())}`,
+    `WEB_AUTH_ENDPOINT = ${q(config.webAuthEndpoint)}`,
+    `TRANSFER_SERVER_SEP0024 = ${q(config.transferServer)}`,
+    `ACCOUNTS = [${accounts.map(q).join(", ")}]`,
+    "",
+    "[DOCUMENTATION]",
+    `ORG_NAME = ${q(await orgName(db))}`,
+    `ORG_URL = ${q(config.appUrl)}`,
+  ];
+  for (const asset of await listSepAssets(db)) {
+    if (asset.issuer) lines.push("", "[[CURRENCIES]]", `code = ${q(asset.code)}`, `issuer = ${q(asset.issuer)}`, `status = "live"`);
+    // XLM, as SDP lists it: the native asset has no issuer.
+    else lines.push("", "[[CURRENCIES]]", `code = "native"`, `status = "live"`, `is_asset_anchored = true`, `anchor_asset_type = "crypto"`, `anchor_asset = "XLM"`);
+  }
+  return `${lines.join("\n")}\n`;
+}
