@@ -15,6 +15,8 @@ import { sendDueInvitations } from "@/server/services/messaging/send-receiver-in
 import { outboxTransport, setMessageTransport, type MessageTransport, type TransportMessage } from "@/server/services/messaging/transports";
 import { seedDemoCatalog } from "@/server/services/catalog/seed-demo-catalog";
 import { resolveRegistrationToken } from "@/server/services/registration/registration-token";
+import { sep10SigningKeypair, sepConfig } from "@/server/services/sep/config";
+import { splitSignedDeepLink } from "@/server/services/sep/deep-link";
 import { callerFor, createOrgWithMembers, expectTRPCError, nextUkMobile, randomSuffix, testDb, type TestOrg, type TestUser } from "./helpers";
 
 const db = testDb();
@@ -415,6 +417,26 @@ describe("the resend schedule", () => {
     await sendDueInvitations(db, { appUrl: APP_URL, orgId: t.org.org.id });
     // The link is appended when the template lacks it.
     expect(transport.sent[1]!.body).toMatch(new RegExp(`^Disbursement text for ${t.org.org.name} ${APP_URL.replace(/[.]/g, "\\.")}/r/\\S+$`));
+  });
+
+  it("a wallet with its own app gets SDP's signed deep link instead of the registration page", async () => {
+    const transport = recorder();
+    setMessageTransport(transport);
+    const s = await startedDisbursement("PHONE_NUMBER", 1);
+    await db.execute(
+      sql`update wallets set deep_link_schema = 'https://wallet.example/sdp' where id = (select wallet_id from receiver_wallets where id = ${s.walletIds[0]!})`,
+    );
+    await sendDueInvitations(db, { appUrl: APP_URL, orgId: s.org.org.id });
+    const link = /(https:\/\/wallet\.example\/sdp\?\S+)/.exec(transport.sent[0]!.body)?.[1];
+    expect(link, transport.sent[0]!.body).toBeDefined();
+    const url = new URL(link!);
+    expect(url.searchParams.get("asset")).toMatch(/^USDC-G[A-Z2-7]{55}$/);
+    expect(url.searchParams.get("domain")).toBe(sepConfig().homeDomain);
+    expect(url.searchParams.get("name")).toBe(s.org.org.name);
+    const signed = splitSignedDeepLink(link!);
+    expect(signed).not.toBeNull();
+    expect(sep10SigningKeypair().verify(Buffer.from(signed!.unsigned, "utf8"), signed!.signature)).toBe(true);
+    expect(transport.sent[0]!.body).not.toContain(`${APP_URL}/r/`);
   });
 
   it("two concurrent schedulers never double-send", async () => {

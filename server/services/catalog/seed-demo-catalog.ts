@@ -15,7 +15,8 @@ export async function seedDemoCatalog(db: DbOrTx, orgId: string, demoIssuer = Ke
       orgId,
       name: "Demo Wallet",
       homepage: "http://localhost:3000/wallet",
-      deepLinkSchema: "http://localhost:3000/register",
+      // No wallet app of its own: invitations link to this platform's registration page.
+      deepLinkSchema: "",
       sep10ClientDomain: "localhost",
     })
     .returning();

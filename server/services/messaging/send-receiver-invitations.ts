@@ -7,8 +7,9 @@ import { logger } from "@/server/log";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest, notFound } from "../errors";
-import { issueRegistrationToken } from "../registration/registration-token";
-import { buildInvitationLink } from "./invitation-link";
+import { issueRegistrationToken, registrationUrl } from "../registration/registration-token";
+import { sepConfig } from "../sep/config";
+import { invitationLinkFor } from "../sep/deep-link";
 import { sendMessage } from "./send-message";
 
 /**
@@ -40,6 +41,8 @@ type InvitationCandidate = {
   wallet_id: string;
   deep_link_schema: string;
   sep10_client_domain: string;
+  asset_code: string;
+  asset_issuer: string;
 };
 
 /**
@@ -53,19 +56,21 @@ function candidateQuery(where: SQL, lock: "skip" | "wait" | null, limit: number)
            d.id as disbursement_id, d.receiver_registration_message_template as disbursement_template,
            d.registration_contact_type as contact_type,
            r.email, r.phone_number,
-           w.id as wallet_id, w.deep_link_schema, w.sep10_client_domain
+           w.id as wallet_id, w.deep_link_schema, w.sep10_client_domain,
+           a.code as asset_code, a.issuer as asset_issuer
     from receiver_wallets rw
     join organizations o on o.id = rw.org_id
     join receivers r on r.id = rw.receiver_id
     join wallets w on w.id = rw.wallet_id
     join lateral (
-      select d.id, d.receiver_registration_message_template, d.registration_contact_type
+      select d.id, d.receiver_registration_message_template, d.registration_contact_type, d.asset_id
       from payments p join disbursements d on d.id = p.disbursement_id
       where p.receiver_wallet_id = rw.id and d.org_id = rw.org_id
         and d.status = 'STARTED' and d.registration_contact_type in ('EMAIL', 'PHONE_NUMBER')
       order by d.created_at desc, d.id
       limit 1
     ) d on true
+    join assets a on a.id = d.asset_id
     where rw.status = 'READY'
       and ((d.registration_contact_type = 'EMAIL' and r.email is not null)
         or (d.registration_contact_type = 'PHONE_NUMBER' and r.phone_number is not null))
@@ -87,12 +92,16 @@ function dueCondition(now: Date, orgId?: string) {
 /** Issue a fresh link, render, send over the contact's channel and count it. Call inside the transaction holding the wallet lock. */
 async function deliverInvitation(tx: DbOrTx, c: InvitationCandidate, options: { now: Date; appUrl: string }) {
   const token = await issueRegistrationToken(tx, { orgId: c.org_id, receiverWalletId: c.receiver_wallet_id, now: options.now });
-  const link = buildInvitationLink({
+  // Wallets with their own app get SDP's signed deep link (the app then runs SEP-10/24 with us);
+  // otherwise, or when the schema points at this platform, our registration page.
+  const link = invitationLinkFor({
     appUrl: options.appUrl,
-    token,
-    orgId: c.org_id,
-    receiverWalletId: c.receiver_wallet_id,
-    wallet: { id: c.wallet_id, deepLinkSchema: c.deep_link_schema, sep10ClientDomain: c.sep10_client_domain },
+    registrationUrl: registrationUrl(options.appUrl, token),
+    deepLinkSchema: c.deep_link_schema,
+    homeDomain: sepConfig().homeDomain,
+    orgName: c.organization_name,
+    assetCode: c.asset_code,
+    assetIssuer: c.asset_issuer || null,
   });
   const body = renderTemplate(c.disbursement_template || c.organization_template, { organizationName: c.organization_name, registrationLink: link });
   const email = c.contact_type === "EMAIL";

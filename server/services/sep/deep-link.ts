@@ -43,7 +43,7 @@ export function splitSignedDeepLink(link: string): { unsigned: string; signature
  * The invitation link for a receiver wallet: the wallet's signed deep link when its
  * deep_link_schema points elsewhere, else our registration page (`registrationUrl`, /r/<token>) —
  * for an empty schema or one on this platform (e.g. the demo wallet's `<APP_URL>/register`).
- * For the invitations' `setInvitationLinkBuilder` hook (it needs the organization's name and the
+ * Used by the invitation scheduler (it passes the organization's name and the
  * disbursement's asset).
  */
 export function invitationLinkFor(input: {
