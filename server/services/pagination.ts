@@ -27,3 +27,8 @@ export function paginate<T>(data: T[], total: number, input: { page: number; pag
     data,
   };
 }
+
+/** A user's search text as an ILIKE "contains" pattern, with LIKE's wildcards escaped. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+}

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { disbursements } from "@/db/schema";
 import { DISBURSEMENT_STATUSES } from "@/server/domain/disbursement-types";
 import { assertCan, type OrgContext } from "../context";
-import { pageInput, paginate } from "../pagination";
+import { containsPattern, pageInput, paginate } from "../pagination";
 import { loadDisbursementViews } from "./disbursement-view";
 
 export const listDisbursementsInput = pageInput.extend({
@@ -16,13 +16,11 @@ export const listDisbursementsInput = pageInput.extend({
   direction: z.enum(["asc", "desc"]).default("desc"),
 });
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
-
 export async function listDisbursements(ctx: OrgContext, raw: z.input<typeof listDisbursementsInput>) {
   assertCan(ctx, "disbursements:read");
   const input = listDisbursementsInput.parse(raw);
   const where: SQL[] = [eq(disbursements.orgId, ctx.org.id)];
-  if (input.q) where.push(ilike(disbursements.name, `%${escapeLike(input.q)}%`));
+  if (input.q) where.push(ilike(disbursements.name, containsPattern(input.q)));
   if (input.status?.length) where.push(inArray(disbursements.status, input.status));
   const column = { name: disbursements.name, created_at: disbursements.createdAt, status: disbursements.status }[input.sort];
   const order = input.direction === "asc" ? asc(column) : desc(column);

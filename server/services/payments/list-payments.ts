@@ -3,7 +3,7 @@ import { z } from "zod";
 import { payments, receivers } from "@/db/schema";
 import { PAYMENT_STATUSES } from "@/server/domain/disbursement-types";
 import { assertCan, type OrgContext } from "../context";
-import { pageInput, paginate } from "../pagination";
+import { containsPattern, pageInput, paginate } from "../pagination";
 import { loadPaymentViews } from "./payment-view";
 
 export const listPaymentsInput = pageInput.extend({
@@ -18,8 +18,6 @@ export const listPaymentsInput = pageInput.extend({
   direction: z.enum(["asc", "desc"]).default("desc"),
 });
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
-
 export async function listPayments(ctx: OrgContext, raw: z.input<typeof listPaymentsInput>) {
   assertCan(ctx, "disbursements:read");
   const input = listPaymentsInput.parse(raw);
@@ -28,7 +26,7 @@ export async function listPayments(ctx: OrgContext, raw: z.input<typeof listPaym
   if (input.disbursement_id) where.push(eq(payments.disbursementId, input.disbursement_id));
   if (input.receiver_id) where.push(eq(payments.receiverId, input.receiver_id));
   if (input.q) {
-    const like = `%${escapeLike(input.q.toLowerCase())}%`;
+    const like = containsPattern(input.q.toLowerCase());
     where.push(
       or(
         ilike(payments.externalPaymentId, like),

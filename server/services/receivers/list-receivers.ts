@@ -2,15 +2,13 @@ import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from "dr
 import { z } from "zod";
 import { payments, receivers, receiverWallets } from "@/db/schema";
 import { assertCan, type OrgContext } from "../context";
-import { pageInput, paginate } from "../pagination";
+import { containsPattern, pageInput, paginate } from "../pagination";
 
 export const listReceiversInput = pageInput.extend({
   q: z.string().trim().max(128).optional(),
   sort: z.enum(["created_at", "updated_at", "external_id"]).default("created_at"),
   direction: z.enum(["asc", "desc"]).default("desc"),
 });
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 
 /** Per-receiver payment and wallet counts, computed in SQL for the given receivers. */
 export async function receiverStats(ctx: OrgContext, ids: string[]) {
@@ -72,7 +70,7 @@ export async function listReceivers(ctx: OrgContext, raw: z.input<typeof listRec
   const input = listReceiversInput.parse(raw);
   const where: SQL[] = [eq(receivers.orgId, ctx.org.id)];
   if (input.q) {
-    const like = `%${escapeLike(input.q.toLowerCase())}%`;
+    const like = containsPattern(input.q.toLowerCase());
     where.push(or(ilike(receivers.phoneNumber, like), ilike(receivers.email, like), ilike(receivers.externalId, like))!);
   }
   const column = { created_at: receivers.createdAt, updated_at: receivers.updatedAt, external_id: receivers.externalId }[input.sort];
