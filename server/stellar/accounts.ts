@@ -322,7 +322,7 @@ export async function setupAllOrganizations(db: Db, config: StellarConfig, log: 
   return reports;
 }
 
-/** Organizations with claimable work but no usable channel account (for the worker to set up). */
+/** Organizations with claimable work but no usable channel account, or with no distribution account at all (for the worker to set up). */
 export async function organizationsNeedingSetup(db: DbOrTx, network: string): Promise<string[]> {
   const rows = await db.execute<{ org_id: string }>(sql`
     select distinct p.org_id from payments p
@@ -330,6 +330,11 @@ export async function organizationsNeedingSetup(db: DbOrTx, network: string): Pr
     where p.status = 'READY'
       and not exists (
         select 1 from stellar_accounts c
-        where c.org_id = p.org_id and c.network = ${network} and c.kind = 'channel' and c.activated_at is not null)`);
+        where c.org_id = p.org_id and c.network = ${network} and c.kind = 'channel' and c.activated_at is not null)
+    union
+    -- Organizations created after start-up (e.g. by the CLI) have no distribution account yet.
+    select o.id as org_id from organizations o
+    where not exists (
+      select 1 from stellar_accounts a where a.org_id = o.id and a.network = ${network} and a.kind = 'distribution')`);
   return [...rows].map((r) => r.org_id);
 }

@@ -22,7 +22,7 @@ import { changeDisbursementStatus } from "@/server/services/disbursements/change
 import { createDisbursement } from "@/server/services/disbursements/create-disbursement";
 import { demoBalanceProvider, distributionBalanceProvider, setDistributionBalanceProvider } from "@/server/services/disbursements/distribution-balance";
 import { importInstructions } from "@/server/services/disbursements/import-instructions";
-import { getDistributionAccount, keypairOf, setupOrganizationAccounts, submitSetupTransaction } from "@/server/stellar/accounts";
+import { getDistributionAccount, keypairOf, organizationsNeedingSetup, setupOrganizationAccounts, submitSetupTransaction } from "@/server/stellar/accounts";
 import { installLedgerBalanceProvider } from "@/server/stellar/balance-provider";
 import { startWorker, type WorkerHandle, type WorkerOptions } from "@/server/stellar/engine/run-worker";
 import { friendbot, loadAccountState } from "@/server/stellar/horizon";
@@ -288,6 +288,15 @@ describe("distribution and channel accounts", () => {
     expect(again.distribution).toBe(distribution);
     expect(again.channels).toBe(4);
     expect(await ledgerBalance(distribution, { code: "USDC", issuer: usdc!.issuer })).toBe(1_000_000n * 10_000_000n);
+  }, 60_000);
+
+  it("the worker's set-up loop picks up an organization created after start-up, and only until it has a distribution account", async () => {
+    const late = await createOrgWithMembers(db, ["owner"]);
+    expect(await organizationsNeedingSetup(db, config.network)).toContain(late.org.id);
+    expect(await organizationsNeedingSetup(db, config.network)).not.toContain(org.org.id);
+    await seedDemoCatalog(db, late.org.id);
+    await setupOrganizationAccounts(db, late.org.id, config);
+    expect(await organizationsNeedingSetup(db, config.network)).not.toContain(late.org.id);
   }, 60_000);
 
   it("reads the distribution balance from the ledger, and start refuses a shortfall", async () => {
