@@ -14,13 +14,12 @@ import {
   AlertDialogHeader,
   AlertDialogTitle,
 } from "@/components/ui/alert-dialog";
-import { Badge } from "@/components/ui/badge";
+import { EnabledToggle } from "./enabled-toggle";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
-import { Switch } from "@/components/ui/switch";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
@@ -84,25 +83,20 @@ export function AssetsSection({ canWrite }: { canWrite: boolean }) {
                     {a.issuer ? <CopyValue value={a.issuer} label={`issuer of ${a.code}`} /> : <span className="text-muted-foreground">Native (no issuer)</span>}
                   </TableCell>
                   <TableCell>
-                    {canWrite ? (
-                      <div className="flex items-center gap-2">
-                        <Switch
-                          checked={a.enabled}
-                          disabled={setEnabled.isPending}
-                          aria-label={`${a.code} enabled`}
-                          onCheckedChange={(on) => {
-                            setNotice(null);
-                            if (on) setEnabled.mutate({ id: a.id, enabled: true });
-                            else setDisabling(a);
-                          }}
-                        />
-                        <span className="text-sm text-muted-foreground">{a.enabled ? "Enabled" : "Disabled"}</span>
-                      </div>
-                    ) : a.enabled ? (
-                      <Badge variant="success">Enabled</Badge>
-                    ) : (
-                      <Badge variant="outline">Disabled</Badge>
-                    )}
+                    <EnabledToggle
+                      enabled={a.enabled}
+                      canWrite={canWrite}
+                      pending={setEnabled.isPending}
+                      label={a.code}
+                      onEnable={() => {
+                        setNotice(null);
+                        setEnabled.mutate({ id: a.id, enabled: true });
+                      }}
+                      onRequestDisable={() => {
+                        setNotice(null);
+                        setDisabling(a);
+                      }}
+                    />
                   </TableCell>
                 </TableRow>
               ))}

@@ -15,6 +15,7 @@ import {
   AlertDialogTitle,
 } from "@/components/ui/alert-dialog";
 import { Badge } from "@/components/ui/badge";
+import { EnabledToggle } from "./enabled-toggle";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -88,7 +89,11 @@ export function WalletsSection({ canWrite }: { canWrite: boolean }) {
                     </a>
                   </TableCell>
                   <TableCell className="max-w-56">
-                    <code className="text-xs break-all">{w.deep_link_schema}</code>
+                    {w.deep_link_schema ? (
+                      <code className="text-xs break-all">{w.deep_link_schema}</code>
+                    ) : (
+                      <span className="text-sm text-muted-foreground">None: invitations open this platform&apos;s registration page</span>
+                    )}
                   </TableCell>
                   <TableCell>
                     <code className="text-xs">{w.sep_10_client_domain}</code>
@@ -107,25 +112,20 @@ export function WalletsSection({ canWrite }: { canWrite: boolean }) {
                     </div>
                   </TableCell>
                   <TableCell>
-                    {canWrite ? (
-                      <div className="flex items-center gap-2">
-                        <Switch
-                          checked={w.enabled}
-                          disabled={update.isPending}
-                          aria-label={`${w.name} enabled`}
-                          onCheckedChange={(on) => {
-                            setNotice(null);
-                            if (on) update.mutate({ id: w.id, enabled: true });
-                            else setDisabling(w);
-                          }}
-                        />
-                        <span className="text-sm text-muted-foreground">{w.enabled ? "Enabled" : "Disabled"}</span>
-                      </div>
-                    ) : w.enabled ? (
-                      <Badge variant="success">Enabled</Badge>
-                    ) : (
-                      <Badge variant="outline">Disabled</Badge>
-                    )}
+                    <EnabledToggle
+                      enabled={w.enabled}
+                      canWrite={canWrite}
+                      pending={update.isPending}
+                      label={w.name}
+                      onEnable={() => {
+                        setNotice(null);
+                        update.mutate({ id: w.id, enabled: true });
+                      }}
+                      onRequestDisable={() => {
+                        setNotice(null);
+                        setDisabling(w);
+                      }}
+                    />
                   </TableCell>
                 </TableRow>
               ))}
