@@ -1,12 +1,12 @@
 "use client";
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { SearchField } from "@/components/ui/search-field";
 import { ArrowDown, ArrowUp, ArrowUpDown, Plus, Search, Send } from "lucide-react";
 import Link from "next/link";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Input } from "@/components/ui/input";
 import { Progress } from "@/components/ui/progress";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { messageOf } from "@/components/trpc/errors";
@@ -69,23 +69,7 @@ export function DisbursementsList({ canWrite }: { canWrite: boolean }) {
   return (
     <div className="space-y-4">
       <div className="flex flex-col gap-3 lg:flex-row lg:items-end lg:justify-between">
-        <div className="flex flex-col gap-1.5">
-          <label htmlFor="disbursement-search" className="text-sm font-medium">
-            Search by name
-          </label>
-          <div className="relative w-full sm:w-80">
-            <Search aria-hidden className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-muted-foreground" />
-            <Input
-              id="disbursement-search"
-              type="search"
-              value={search}
-              onChange={(e) => setSearch(e.target.value)}
-              placeholder="e.g. March stipends"
-              className="pl-9"
-              maxLength={128}
-            />
-          </div>
-        </div>
+        <SearchField id="disbursement-search" label="Search by name" value={search} onChange={setSearch} placeholder="e.g. March stipends" />
         <div role="group" aria-label="Filter by status" className="flex flex-wrap gap-1.5">
           {FILTERS.map((f) => {
             const active = (input.status ?? "") === f.value;

@@ -1,6 +1,7 @@
 "use client";
 
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { SearchField } from "@/components/ui/search-field";
 import { Banknote, RotateCcw, Search } from "lucide-react";
 import { useState } from "react";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
@@ -16,7 +17,6 @@ import {
 } from "@/components/ui/alert-dialog";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Input } from "@/components/ui/input";
 import { messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
 import { PAYMENT_STATUSES } from "@/server/domain/disbursement-types";
@@ -79,23 +79,7 @@ export function PaymentsList({ canRetry }: { canRetry: boolean }) {
   return (
     <div className="space-y-4">
       <div className="flex flex-col gap-3 sm:flex-row sm:items-end sm:justify-between">
-        <div className="flex flex-col gap-1.5">
-          <label htmlFor="payment-search" className="text-sm font-medium">
-            Search
-          </label>
-          <div className="relative w-full sm:w-80">
-            <Search aria-hidden className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-muted-foreground" />
-            <Input
-              id="payment-search"
-              type="search"
-              value={search}
-              onChange={(e) => setSearch(e.target.value)}
-              placeholder="Phone, email, receiver id or paymentID"
-              className="pl-9"
-              maxLength={128}
-            />
-          </div>
-        </div>
+        <SearchField id="payment-search" label="Search" value={search} onChange={setSearch} placeholder="Phone, email, receiver id or paymentID" />
         <div className="flex flex-col gap-1.5">
           <label htmlFor="payment-status" className="text-sm font-medium">
             Status

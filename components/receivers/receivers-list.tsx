@@ -1,12 +1,12 @@
 "use client";
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { SearchField } from "@/components/ui/search-field";
 import { Search, UsersRound } from "lucide-react";
 import Link from "next/link";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Input } from "@/components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
@@ -25,23 +25,7 @@ export function ReceiversList() {
 
   return (
     <div className="space-y-4">
-      <div className="flex flex-col gap-1.5">
-        <label htmlFor="receiver-search" className="text-sm font-medium">
-          Search
-        </label>
-        <div className="relative w-full sm:w-80">
-          <Search aria-hidden className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-muted-foreground" />
-          <Input
-            id="receiver-search"
-            type="search"
-            value={search}
-            onChange={(e) => setSearch(e.target.value)}
-            placeholder="Phone, email or external id"
-            className="pl-9"
-            maxLength={128}
-          />
-        </div>
-      </div>
+      <SearchField id="receiver-search" label="Search" value={search} onChange={setSearch} placeholder="Phone, email or external id" />
 
       {query.isError ? (
         <Alert variant="destructive">
