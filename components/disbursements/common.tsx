@@ -104,6 +104,7 @@ const DISBURSEMENT_STATUS: Record<DisbursementStatus, { label: string; variant: 
   STARTED: { label: "Started", variant: "default" },
   PAUSED: { label: "Paused", variant: "warning" },
   COMPLETED: { label: "Completed", variant: "success" },
+  CANCELED: { label: "Cancelled", variant: "destructive" },
 };
 
 const PAYMENT_STATUS: Record<PaymentStatus, { label: string; variant: Variant }> = {

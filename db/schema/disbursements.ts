@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { customType, index, integer, jsonb, numeric, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, customType, index, integer, jsonb, numeric, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import {
   DISBURSEMENT_STATUSES,
   PAYMENT_STATUSES,
@@ -39,6 +39,18 @@ export const disbursements = pgTable(
     /** Append-only: `{user_id, status, timestamp}` per change, written with the change. */
     statusHistory: jsonb().$type<StatusHistoryEntry[]>().notNull().default([]),
     fileName: text(),
+    /**
+     * Envelope (G2P Bridge): what the disbursement declares it will hold and when it may be paid.
+     * Payments are accepted only while the received count and total stay within the declared ones;
+     * it starts only when they are equal and `scheduledAt` has come. Null: not declared.
+     */
+    declaredCount: integer(),
+    declaredTotal: numeric({ precision: 19, scale: 7 }),
+    scheduledAt: timestamp({ withTimezone: true }),
+    /** Started by the scheduler once complete and due (G2P envelopes), rather than by a person. */
+    autoStart: boolean().notNull().default(false),
+    /** When the envelope was cancelled (status CANCELED); final. */
+    cancelledAt: timestamp({ withTimezone: true }),
     createdBy: uuid().references(() => users.id, { onDelete: "set null" }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

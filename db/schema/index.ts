@@ -6,3 +6,4 @@ export * from "./disbursements";
 export * from "./api-keys";
 export * from "./stellar";
 export * from "./messages";
+export * from "./g2p";

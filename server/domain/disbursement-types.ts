@@ -10,7 +10,7 @@ export type RegistrationContactType = (typeof REGISTRATION_CONTACT_TYPES)[number
 export const VERIFICATION_FIELDS = ["DATE_OF_BIRTH", "YEAR_MONTH", "PIN", "NATIONAL_ID_NUMBER"] as const;
 export type VerificationField = (typeof VERIFICATION_FIELDS)[number];
 
-export const DISBURSEMENT_STATUSES = ["DRAFT", "READY", "STARTED", "PAUSED", "COMPLETED"] as const;
+export const DISBURSEMENT_STATUSES = ["DRAFT", "READY", "STARTED", "PAUSED", "COMPLETED", "CANCELED"] as const;
 export type DisbursementStatus = (typeof DISBURSEMENT_STATUSES)[number];
 
 export const PAYMENT_STATUSES = ["DRAFT", "READY", "PENDING", "PAUSED", "SUCCESS", "FAILED", "CANCELED"] as const;

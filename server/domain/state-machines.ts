@@ -5,11 +5,13 @@ import type { DisbursementStatus, PaymentStatus, ReceiverWalletStatus } from "./
  * the UI reads them to show only the actions that are allowed.
  */
 export const DISBURSEMENT_TRANSITIONS: Record<DisbursementStatus, readonly DisbursementStatus[]> = {
-  DRAFT: ["READY"],
-  READY: ["READY", "STARTED"],
+  // CANCELED: an envelope cancelled before its schedule date (and before it started); final.
+  DRAFT: ["READY", "CANCELED"],
+  READY: ["READY", "STARTED", "CANCELED"],
   STARTED: ["PAUSED", "COMPLETED"],
   PAUSED: ["STARTED"],
   COMPLETED: [],
+  CANCELED: [],
 };
 
 export const PAYMENT_TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {

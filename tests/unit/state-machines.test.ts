@@ -11,7 +11,7 @@ import {
 
 /** Every pair of statuses: exactly the GUIDE.md §2 edges are allowed, nothing else. */
 const ALLOWED = {
-  disbursement: new Set(["DRAFT>READY", "READY>READY", "READY>STARTED", "STARTED>PAUSED", "PAUSED>STARTED", "STARTED>COMPLETED"]),
+  disbursement: new Set(["DRAFT>READY", "READY>READY", "READY>STARTED", "STARTED>PAUSED", "PAUSED>STARTED", "STARTED>COMPLETED", "DRAFT>CANCELED", "READY>CANCELED"]),
   payment: new Set([
     "DRAFT>READY",
     "READY>PENDING",
