@@ -1,20 +1,404 @@
+import { and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import type { DisburseMessage } from "@/server/domain/g2p/messages";
-import type { G2pCall } from "./g2p-call";
-import type { ItemStatusRow } from "./item-views";
+import { assets, disbursements, g2pItems, g2pTransactions, payments, receivers, receiverWallets, walletAssets, wallets, type G2pSender } from "@/db/schema";
+import type { PaymentStatusHistoryEntry, RegistrationContactType, StatusHistoryEntry } from "@/server/domain/disbursement-types";
+import { contactKind } from "@/server/domain/disbursement-types";
+import { G2P_HEADER_REJECTIONS, G2P_ITEM_REASONS } from "@/server/domain/g2p/codes";
+import { envelopeAdmissionProblem } from "@/server/domain/g2p/envelope-rules";
+import { formatPayeeFa } from "@/server/domain/g2p/financial-address";
+import { checkDisburseItem, type CheckedItem, type DisburseItem, type DisburseMessage, type ItemProblem } from "@/server/domain/g2p/messages";
+import { formatStroops, parseAmount, toStroops } from "@/server/domain/money";
+import { G2pRejection, type G2pCall } from "./g2p-call";
+import { loadItemStatuses, type ItemStatusRow } from "./item-views";
+
+type Asset = typeof assets.$inferSelect;
+type NewItem = { raw: DisburseItem; checked: CheckedItem };
+
+/** Several item problems as one readable line (the rejection's message); each item also keeps its own code. */
+function summarize(problems: ItemProblem[]): string {
+  const shown = problems.slice(0, 20).map((p) => `disbursements[${p.index}] (reference_id ${p.referenceId || "?"}): ${p.code}: ${p.message}`);
+  const more = problems.length > shown.length ? `; and ${problems.length - shown.length} more` : "";
+  return shown.join("; ") + more;
+}
+
+function reject(problems: ItemProblem[]): never {
+  throw new G2pRejection(problems[0]!.code, summarize(problems), problems);
+}
+
+/** The values that make two items with the same reference_id the same request (idempotency). */
+function sameRequest(a: Record<string, unknown>, b: DisburseItem): boolean {
+  const keys = ["payee_fa", "amount", "currency_code", "scheduled_timestamp", "payer_fa"] as const;
+  return keys.every((k) => (a[k] ?? null) === (b[k] ?? null));
+}
 
 /**
- * `/disburse`: turn the request's items into payments of the transaction's envelope. Runs in the
- * caller's transaction; throws G2pRejection (and writes nothing) when any item or the envelope
- * refuses. Idempotent: items already received with the same values change nothing.
+ * Currency to asset: an enabled asset of the organization whose code is the currency code, or the
+ * code followed by "C" (USD → USDC, EUR → EURC: the stablecoins' naming), supported by the
+ * sender's wallet. Without a currency code the sender's default asset is paid.
+ */
+async function assetForCurrency(tx: DbOrTx, orgId: string, sender: G2pSender, currency: string | null): Promise<Asset | null> {
+  const supported = await tx
+    .select({ asset: assets })
+    .from(assets)
+    .innerJoin(walletAssets, and(eq(walletAssets.assetId, assets.id), eq(walletAssets.walletId, sender.walletId)))
+    .where(and(eq(assets.orgId, orgId), eq(assets.enabled, true)));
+  if (currency === null) return supported.find((r) => r.asset.id === sender.defaultAssetId)?.asset ?? null;
+  const exact = supported.find((r) => r.asset.code === currency);
+  return (exact ?? supported.find((r) => r.asset.code === `${currency}C`))?.asset ?? null;
+}
+
+/** A readable, unique disbursement name for a transaction's envelope. */
+async function envelopeName(tx: DbOrTx, orgId: string, sender: G2pSender, transactionId: string): Promise<string> {
+  const base = `G2P ${sender.senderId} ${transactionId}`.slice(0, 120);
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? base : `${base} (${n})`;
+    const taken = await tx.query.disbursements.findFirst({ where: and(eq(disbursements.orgId, orgId), eq(disbursements.name, name)), columns: { id: true } });
+    if (!taken) return name;
+  }
+}
+
+/**
+ * `/disburse`: turn the request's items into payments of the transaction's envelope (GUIDE.md §8;
+ * G2P Bridge envelope rules). Runs in the caller's transaction; throws G2pRejection (and writes
+ * nothing) when any item or the envelope refuses. Idempotent on (sender, transaction_id) and on
+ * reference_id: items already received with the same values change nothing.
+ *
+ * The first request of a transaction creates its envelope: a disbursement in READY, started by the
+ * scheduler once complete and due (autoStart). It declares `disbursement_envelope` when given, else
+ * exactly this request's items and the latest of their scheduled_timestamps.
  */
 export async function acceptDisburseRequest(
   tx: DbOrTx,
   call: G2pCall,
   message: DisburseMessage,
 ): Promise<{ disbursementId: string; items: ItemStatusRow[] }> {
-  void tx;
-  void call;
-  void message;
-  throw new Error("acceptDisburseRequest: not implemented yet");
+  const { ctx, sender } = call;
+  const orgId = ctx.org.id;
+
+  // ---- each item on its own ----------------------------------------------------------------
+  const problems: ItemProblem[] = [];
+  const checked: NewItem[] = [];
+  const seen = new Set<string>();
+  message.disbursements.forEach((raw, index) => {
+    const result = checkDisburseItem(raw, index);
+    if (!result.ok) return void problems.push(result.problem);
+    if (seen.has(result.item.referenceId)) {
+      problems.push({ referenceId: result.item.referenceId, index, code: G2P_ITEM_REASONS.referenceIdDuplicate, message: "reference_id appears more than once in this request" });
+      return;
+    }
+    seen.add(result.item.referenceId);
+    checked.push({ raw, checked: result.item });
+  });
+  if (problems.length > 0) reject(problems);
+
+  // One writer per organization at a time, shared with instruction imports: receivers and wallet
+  // addresses are matched and created below, and the envelope's counts are read then extended.
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`disbursement-import:${orgId}`}, 0))`);
+
+  // ---- reference ids already received from this sender -------------------------------------
+  const referenceIds = checked.map((c) => c.checked.referenceId);
+  const known = await tx.execute<{ reference_id: string; request: Record<string, unknown>; transaction_id: string }>(sql`
+    select i.reference_id, i.request, t.transaction_id
+    from g2p_items i join g2p_transactions t on t.id = i.g2p_transaction_id
+    where i.sender_row_id = ${sender.id} and i.reference_id = any(${sql.param(referenceIds)}::text[])`);
+  const knownByRef = new Map([...known].map((k) => [k.reference_id, k] as const));
+  const fresh: (NewItem & { index: number })[] = [];
+  checked.forEach((c, i) => {
+    const index = message.disbursements.indexOf(c.raw);
+    const prior = knownByRef.get(c.checked.referenceId);
+    if (!prior) return void fresh.push({ ...c, index: index >= 0 ? index : i });
+    if (prior.transaction_id !== message.transaction_id) {
+      problems.push({ referenceId: c.checked.referenceId, index, code: G2P_ITEM_REASONS.referenceIdDuplicate, message: `reference_id was already used in transaction ${prior.transaction_id}` });
+    } else if (!sameRequest(prior.request, c.raw)) {
+      problems.push({ referenceId: c.checked.referenceId, index, code: G2P_ITEM_REASONS.referenceIdDuplicate, message: "reference_id was already received in this transaction with different values" });
+    }
+  });
+  if (problems.length > 0) reject(problems);
+
+  // ---- the transaction's envelope ----------------------------------------------------------
+  const callbackBase = call.header.sender_uri ?? sender.callbackUrl;
+  let [txn] = await tx
+    .select()
+    .from(g2pTransactions)
+    .where(and(eq(g2pTransactions.senderRowId, sender.id), eq(g2pTransactions.transactionId, message.transaction_id)));
+  const declaration = message.disbursement_envelope;
+  const createdNow = !txn;
+
+  if (!txn) {
+    if (fresh.length === 0) throw new G2pRejection(G2P_HEADER_REJECTIONS.transactionIdInvalid, "The request holds no new items.");
+    const currency = declaration?.disbursement_currency_code?.trim() || fresh.find((f) => f.checked.currencyCode)?.checked.currencyCode || null;
+    const asset = await assetForCurrency(tx, orgId, sender, currency);
+    if (!asset) {
+      const what = currency === null ? "no currency_code was given and the sender has no default asset" : `no asset for currency ${currency} is enabled for the sender's wallet`;
+      const offending = fresh.find((f) => f.checked.currencyCode === currency) ?? fresh[0]!;
+      reject([{ referenceId: offending.checked.referenceId, index: offending.index, code: G2P_ITEM_REASONS.currencyCodeInvalid, message: what }]);
+    }
+    const [wallet] = await tx.select().from(wallets).where(and(eq(wallets.id, sender.walletId), eq(wallets.orgId, orgId)));
+    if (!wallet?.enabled) throw new G2pRejection(G2P_HEADER_REJECTIONS.envelopeClosed, "The sender's wallet provider is disabled; the organization must enable it.");
+
+    let declaredCount = fresh.length;
+    let declaredTotal = fresh.reduce((s, f) => s + f.checked.amountStroops, 0n);
+    let scheduledAt: Date | null = fresh.reduce<Date | null>((max, f) => (f.checked.scheduledAt && (!max || f.checked.scheduledAt > max) ? f.checked.scheduledAt : max), null);
+    if (declaration) {
+      const total = parseAmount(declaration.total_disbursement_amount);
+      if (!total.ok || !/^\d{1,13}(\.\d{1,7})?$/.test(declaration.total_disbursement_amount)) {
+        throw new G2pRejection(G2P_ITEM_REASONS.amountInvalid, `disbursement_envelope.total_disbursement_amount "${declaration.total_disbursement_amount}" must be a positive decimal with at most 7 decimals`);
+      }
+      declaredCount = declaration.number_of_disbursements;
+      declaredTotal = total.stroops;
+      if (declaration.disbursement_schedule_date) scheduledAt = new Date(declaration.disbursement_schedule_date);
+    }
+    const kinds = new Set(fresh.map((f) => f.checked.payee.kind));
+    if (kinds.has("phone") && kinds.has("email")) {
+      const first = fresh.find((f) => f.checked.payee.kind === "email")!;
+      reject([{ referenceId: first.checked.referenceId, index: first.index, code: G2P_ITEM_REASONS.payeeFaInvalid, message: "one transaction reaches its unregistered payees by phone or by e-mail, not both; send e-mail payees in another transaction" }]);
+    }
+    const contactType: RegistrationContactType = kinds.has("email") ? "EMAIL" : kinds.has("phone") ? "PHONE_NUMBER" : "PHONE_NUMBER_AND_WALLET_ADDRESS";
+    const now = new Date().toISOString();
+    const history: StatusHistoryEntry[] = [
+      { user_id: ctx.actor.userId, status: "DRAFT", timestamp: now },
+      { user_id: ctx.actor.userId, status: "READY", timestamp: now },
+    ];
+    const [d] = await tx
+      .insert(disbursements)
+      .values({
+        orgId,
+        name: await envelopeName(tx, orgId, sender, message.transaction_id),
+        walletId: sender.walletId,
+        assetId: asset.id,
+        status: "READY",
+        registrationContactType: contactType,
+        verificationField: null,
+        statusHistory: history,
+        declaredCount,
+        declaredTotal: formatStroops(declaredTotal),
+        scheduledAt,
+        autoStart: true,
+        createdBy: ctx.actor.userId,
+      })
+      .returning({ id: disbursements.id });
+    [txn] = await tx
+      .insert(g2pTransactions)
+      .values({ orgId, senderRowId: sender.id, transactionId: message.transaction_id, disbursementId: d!.id, callbackBase })
+      .returning();
+  } else if (call.header.sender_uri && txn.callbackBase !== callbackBase) {
+    await tx.update(g2pTransactions).set({ callbackBase }).where(eq(g2pTransactions.id, txn.id));
+  }
+  const transaction = txn!;
+
+  const [envelope] = await tx.select().from(disbursements).where(eq(disbursements.id, transaction.disbursementId)).for("update");
+  if (!envelope) throw new Error("g2p transaction without its disbursement");
+
+  if (fresh.length > 0) {
+    if (declaration && !createdNow) {
+      const total = parseAmount(declaration.total_disbursement_amount);
+      const sameDeclaration =
+        envelope.declaredCount === declaration.number_of_disbursements &&
+        envelope.declaredTotal !== null &&
+        total.ok &&
+        toStroops(envelope.declaredTotal) === total.stroops;
+      if (!sameDeclaration) {
+        throw new G2pRejection(G2P_HEADER_REJECTIONS.transactionIdInvalid, "disbursement_envelope may only be declared by the first request of a transaction; it cannot be changed.");
+      }
+    }
+    await addItems(tx, call, envelope, transaction.id, fresh);
+  }
+
+  const items = await loadItemStatuses(tx, orgId, sender.id, { kind: "references", referenceIds });
+  return { disbursementId: envelope.id, items };
+}
+
+type Envelope = typeof disbursements.$inferSelect;
+
+/** Envelope rules, then receivers, receiver wallets, payments and items for the new items. */
+async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransactionId: string, fresh: (NewItem & { index: number })[]) {
+  const { ctx, sender } = call;
+  const orgId = ctx.org.id;
+  const problems: ItemProblem[] = [];
+
+  // Currency and schedule of each item against the envelope.
+  const [asset] = await tx.select().from(assets).where(eq(assets.id, envelope.assetId));
+  const assetsByCurrency = new Map<string, string | null>();
+  for (const f of fresh) {
+    const currency = f.checked.currencyCode;
+    if (currency !== null) {
+      if (!assetsByCurrency.has(currency)) assetsByCurrency.set(currency, (await assetForCurrency(tx, orgId, sender, currency))?.id ?? null);
+      const assetId = assetsByCurrency.get(currency);
+      if (assetId !== envelope.assetId) {
+        problems.push({
+          referenceId: f.checked.referenceId,
+          index: f.index,
+          code: G2P_ITEM_REASONS.currencyCodeInvalid,
+          message: assetId ? `currency ${currency} differs from this transaction's ${asset?.code ?? "asset"}` : `no asset for currency ${currency} is enabled for the sender's wallet`,
+        });
+        continue;
+      }
+    }
+    if (f.checked.scheduledAt && (!envelope.scheduledAt || f.checked.scheduledAt > envelope.scheduledAt) && f.checked.scheduledAt.getTime() > Date.now()) {
+      problems.push({
+        referenceId: f.checked.referenceId,
+        index: f.index,
+        code: G2P_ITEM_REASONS.scheduleTsInvalid,
+        message: envelope.scheduledAt
+          ? `scheduled_timestamp is after the envelope's schedule date ${envelope.scheduledAt.toISOString()}`
+          : "scheduled_timestamp is in the future but this transaction's envelope is paid as soon as it is complete",
+      });
+      continue;
+    }
+    const kind = f.checked.payee.kind;
+    if (kind !== "stellar" && kind !== contactKind(envelope.registrationContactType)) {
+      problems.push({
+        referenceId: f.checked.referenceId,
+        index: f.index,
+        code: G2P_ITEM_REASONS.payeeFaInvalid,
+        message: `this transaction reaches unregistered payees by ${contactKind(envelope.registrationContactType)}; a ${kind} payee needs another transaction`,
+      });
+    }
+  }
+  if (problems.length > 0) reject(problems);
+
+  // Declared count and total (G2P Bridge): received so far, cancelled payments included.
+  const [received] = await tx
+    .select({ count: sql<number>`count(*)::int`, total: sql<string>`coalesce(sum(${payments.amount}), 0)::text` })
+    .from(payments)
+    .where(eq(payments.disbursementId, envelope.id));
+  const addStroops = fresh.reduce((s, f) => s + f.checked.amountStroops, 0n);
+  const admission = envelopeAdmissionProblem(
+    {
+      status: envelope.status,
+      declaredCount: envelope.declaredCount,
+      declaredTotalStroops: envelope.declaredTotal === null ? null : toStroops(envelope.declaredTotal),
+      scheduledAt: envelope.scheduledAt,
+      receivedCount: received?.count ?? 0,
+      receivedTotalStroops: toStroops(received?.total),
+    },
+    fresh.length,
+    addStroops,
+  );
+  if (admission) {
+    const code =
+      admission.field === "count"
+        ? G2P_HEADER_REJECTIONS.totalCountInvalid
+        : admission.field === "total"
+          ? G2P_ITEM_REASONS.amountInvalid
+          : G2P_HEADER_REJECTIONS.envelopeClosed;
+    throw new G2pRejection(code, admission.message);
+  }
+
+  // ---- receivers and their wallets with this sender's wallet provider ----------------------
+  const now = new Date().toISOString();
+  const stellar = fresh.filter((f) => f.checked.payee.kind === "stellar").map((f) => (f.checked.payee as { address: string }).address);
+  const phones = fresh.filter((f) => f.checked.payee.kind === "phone").map((f) => (f.checked.payee as { phone: string }).phone);
+  const emails = fresh.filter((f) => f.checked.payee.kind === "email").map((f) => (f.checked.payee as { email: string }).email);
+
+  const holders = stellar.length
+    ? await tx.execute<{ receiver_id: string; stellar_address: string }>(sql`
+        select distinct on (stellar_address) receiver_id, stellar_address from receiver_wallets
+        where org_id = ${orgId} and stellar_address = any(${sql.param(stellar)}::text[])
+        order by stellar_address, created_at`)
+    : [];
+  const receiverByAddress = new Map([...holders].map((h) => [h.stellar_address, h.receiver_id] as const));
+  const contacts = phones.length || emails.length
+    ? await tx.execute<{ id: string; phone_number: string | null; email: string | null }>(sql`
+        select id, phone_number, email from receivers
+        where org_id = ${orgId} and (phone_number = any(${sql.param(phones)}::text[]) or email = any(${sql.param(emails)}::text[]))`)
+    : [];
+  const receiverByPhone = new Map([...contacts].filter((c) => c.phone_number).map((c) => [c.phone_number!, c.id] as const));
+  const receiverByEmail = new Map([...contacts].filter((c) => c.email).map((c) => [c.email!, c.id] as const));
+
+  const receiverOf = (payee: CheckedItem["payee"]) =>
+    payee.kind === "stellar" ? receiverByAddress.get(payee.address) : payee.kind === "phone" ? receiverByPhone.get(payee.phone) : receiverByEmail.get(payee.email);
+  const remember = (payee: CheckedItem["payee"], id: string) =>
+    payee.kind === "stellar" ? receiverByAddress.set(payee.address, id) : payee.kind === "phone" ? receiverByPhone.set(payee.phone, id) : receiverByEmail.set(payee.email, id);
+
+  for (const f of fresh) {
+    const payee = f.checked.payee;
+    if (receiverOf(payee)) continue;
+    const [r] = await tx
+      .insert(receivers)
+      .values({
+        orgId,
+        externalId: formatPayeeFa(payee).slice(0, 64),
+        phoneNumber: payee.kind === "phone" ? payee.phone : null,
+        email: payee.kind === "email" ? payee.email : null,
+      })
+      .returning({ id: receivers.id });
+    remember(payee, r!.id);
+  }
+
+  const receiverIds = [...new Set(fresh.map((f) => receiverOf(f.checked.payee)!))];
+  const existingWallets = await tx
+    .select({ id: receiverWallets.id, receiverId: receiverWallets.receiverId, address: receiverWallets.stellarAddress, status: receiverWallets.status })
+    .from(receiverWallets)
+    .where(and(eq(receiverWallets.walletId, sender.walletId), sql`${receiverWallets.receiverId} = any(${sql.param(receiverIds)}::uuid[])`));
+  const walletByReceiver = new Map(existingWallets.map((w) => [w.receiverId, w] as const));
+
+  for (const f of fresh) {
+    const payee = f.checked.payee;
+    const receiverId = receiverOf(payee)!;
+    const existing = walletByReceiver.get(receiverId);
+    if (existing) {
+      if (payee.kind === "stellar" && existing.address !== payee.address) {
+        problems.push({
+          referenceId: f.checked.referenceId,
+          index: f.index,
+          code: G2P_ITEM_REASONS.payeeFaInvalid,
+          message: "this receiver is registered with another Stellar address for this wallet provider",
+        });
+      }
+      continue;
+    }
+    const status = payee.kind === "stellar" ? "REGISTERED" : "DRAFT";
+    const [w] = await tx
+      .insert(receiverWallets)
+      .values({
+        orgId,
+        receiverId,
+        walletId: sender.walletId,
+        status,
+        stellarAddress: payee.kind === "stellar" ? payee.address : null,
+        statusHistory: [{ user_id: ctx.actor.userId, status, timestamp: now }],
+      })
+      .returning({ id: receiverWallets.id, receiverId: receiverWallets.receiverId, address: receiverWallets.stellarAddress, status: receiverWallets.status });
+    walletByReceiver.set(receiverId, w!);
+  }
+  if (problems.length > 0) reject(problems);
+
+  // ---- payments and items --------------------------------------------------------------------
+  const draft: PaymentStatusHistoryEntry[] = [{ status: "DRAFT", status_message: null, timestamp: now }];
+  for (let start = 0; start < fresh.length; start += 1000) {
+    const chunk = fresh.slice(start, start + 1000);
+    const created = await tx
+      .insert(payments)
+      .values(
+        chunk.map((f) => {
+          const receiverId = receiverOf(f.checked.payee)!;
+          return {
+            orgId,
+            disbursementId: envelope.id,
+            receiverId,
+            receiverWalletId: walletByReceiver.get(receiverId)!.id,
+            assetId: envelope.assetId,
+            amount: formatStroops(f.checked.amountStroops),
+            status: "DRAFT" as const,
+            statusHistory: draft,
+            externalPaymentId: f.checked.referenceId.slice(0, 99),
+            // Position in the request (1-based), so answers list items in the order they were sent.
+            lineNumber: f.index + 1,
+          };
+        }),
+      )
+      .returning({ id: payments.id });
+    await tx.insert(g2pItems).values(
+      chunk.map((f, i) => ({
+        orgId,
+        senderRowId: sender.id,
+        g2pTransactionId,
+        paymentId: created[i]!.id,
+        referenceId: f.checked.referenceId,
+        request: f.raw as Record<string, unknown>,
+      })),
+    );
+  }
+  await tx.update(disbursements).set({ updatedAt: new Date() }).where(eq(disbursements.id, envelope.id));
 }

@@ -1,5 +1,9 @@
+import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
+import type { DisbursementStatus, PaymentStatus, PaymentStatusHistoryEntry } from "@/server/domain/disbursement-types";
 import type { G2pItemStatus } from "@/server/domain/g2p/codes";
+import { cancellationStatus, replyStatus, shipmentStatus } from "@/server/domain/g2p/envelope-rules";
+import { g2pItemReason, g2pItemStatus } from "@/server/domain/g2p/item-status";
 
 /**
  * One item as G2P Connect reports it (`disbursements_status[]`), plus the G2P Bridge tracking
@@ -37,11 +41,95 @@ export type ItemFilter =
 
 export type ItemStatusRow = G2pDisbursementStatus & { transaction_id: string; item_id: string };
 
+type Row = {
+  item_id: string;
+  reference_id: string;
+  request: Record<string, unknown>;
+  transaction_id: string;
+  payment_status: PaymentStatus;
+  status_message: string | null;
+  status_history: PaymentStatusHistoryEntry[];
+  updated_at: string;
+  disbursement_status: DisbursementStatus;
+  asset_code: string;
+};
+
+const text = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+
+/** Drop undefined members so answers and callbacks carry only the fields that have values. */
+function compact<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+export function toItemStatus(r: Row): ItemStatusRow {
+  const history = r.status_history ?? [];
+  const status = g2pItemStatus(r.payment_status, r.disbursement_status);
+  const reason = g2pItemReason(r.payment_status, r.status_message);
+  const shipment = shipmentStatus(history);
+  const reply = replyStatus(r.payment_status, history, r.status_message);
+  const cancellation = cancellationStatus(r.payment_status, history);
+  const latest = history.at(-1)?.timestamp ?? new Date(r.updated_at).toISOString();
+  return compact({
+    item_id: r.item_id,
+    transaction_id: r.transaction_id,
+    reference_id: r.reference_id,
+    timestamp: latest,
+    status,
+    status_reason_code: reason.code ?? undefined,
+    status_reason_message: reason.message ?? undefined,
+    instruction: text(r.request.instruction),
+    amount: String(r.request.amount),
+    payer_fa: text(r.request.payer_fa),
+    payer_name: text(r.request.payer_name),
+    payee_fa: String(r.request.payee_fa),
+    payee_name: text(r.request.payee_name),
+    currency_code: text(r.request.currency_code) ?? r.asset_code,
+    locale: text(r.request.locale),
+    shipment_to_bank_status: shipment.status,
+    shipment_to_bank_time_stamp: shipment.at ?? undefined,
+    reply_status_from_bank: reply.status ?? undefined,
+    reply_from_bank_time_stamp: reply.at ?? undefined,
+    failure_error_code: reply.failureErrorCode ?? undefined,
+    failure_error_message: reply.failureErrorMessage ?? undefined,
+    cancellation_status: cancellation.status,
+    cancellation_time_stamp: cancellation.at ?? undefined,
+  });
+}
+
+/** The G2P answer form of a row: without our internal ids. */
+export function publicItemStatus(row: ItemStatusRow): G2pDisbursementStatus {
+  const { item_id: _item, transaction_id: _txn, ...rest } = row;
+  return rest;
+}
+
 /** Items of one sender matching `filter`, in the order they were received. */
 export async function loadItemStatuses(db: DbOrTx, orgId: string, senderRowId: string, filter: ItemFilter): Promise<ItemStatusRow[]> {
-  void db;
-  void orgId;
-  void senderRowId;
-  void filter;
-  throw new Error("loadItemStatuses: not implemented yet");
+  let where;
+  switch (filter.kind) {
+    case "transaction":
+      where = sql`t.transaction_id = ${filter.transactionId}`;
+      break;
+    case "references":
+      if (filter.referenceIds.length === 0) return [];
+      where = sql`i.reference_id = any(${sql.param(filter.referenceIds)}::text[])`;
+      break;
+    case "payee_fa":
+      where = sql`lower(i.request->>'payee_fa') = lower(${filter.value})`;
+      break;
+    case "payer_fa":
+      where = sql`lower(i.request->>'payer_fa') = lower(${filter.value})`;
+      break;
+  }
+  const rows = await db.execute<Row>(sql`
+    select i.id as item_id, i.reference_id, i.request, t.transaction_id,
+      p.status as payment_status, p.status_message, p.status_history, p.updated_at,
+      d.status as disbursement_status, a.code as asset_code
+    from g2p_items i
+    join g2p_transactions t on t.id = i.g2p_transaction_id
+    join payments p on p.id = i.payment_id
+    join disbursements d on d.id = p.disbursement_id
+    join assets a on a.id = p.asset_id
+    where i.org_id = ${orgId} and i.sender_row_id = ${senderRowId} and ${where}
+    order by i.received_at, p.line_number, i.id`);
+  return [...rows].map(toItemStatus);
 }
