@@ -5,12 +5,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { disbursements, g2pItems, g2pSenders, g2pTransactions, payments, receivers, receiverWallets, type G2pSender } from "@/db/schema";
 import { seedDemoCatalog } from "@/server/services/catalog/seed-demo-catalog";
 import { acceptDisburseRequest } from "@/server/services/g2p/accept-disburse-request";
+import { cancelG2pItems } from "@/server/services/g2p/cancel-g2p-items";
 import { G2pRejection, type G2pCall } from "@/server/services/g2p/g2p-call";
 import type { DisburseMessage } from "@/server/domain/g2p/messages";
-import { createOrgWithMembers, nextUkMobile, randomSuffix, testDb, type TestOrg } from "./helpers";
+import { createOrgWithMembers, nextUkMobile, randomSuffix, testDb } from "./helpers";
 
 const db = testDb();
-let org: TestOrg;
+let org: Awaited<ReturnType<typeof createOrgWithMembers<"owner">>>;
 let sender: G2pSender;
 
 function call(): G2pCall {
@@ -62,7 +63,7 @@ beforeAll(async () => {
   org = await createOrgWithMembers(db, ["owner"]);
   const catalog = await seedDemoCatalog(db, org.org.id);
   const { publicKey } = generateKeyPairSync("ed25519");
-  [sender] = await db
+  const [row] = await db
     .insert(g2pSenders)
     .values({
       orgId: org.org.id,
@@ -74,6 +75,7 @@ beforeAll(async () => {
       defaultAssetId: catalog.usdc.id,
     })
     .returning();
+  sender = row!;
 });
 
 describe("acceptDisburseRequest", () => {
@@ -187,5 +189,47 @@ describe("acceptDisburseRequest", () => {
       ],
     });
     expect(mixed.code).toBe("rjct.payee_fa.invalid");
+  });
+
+  it("cancels items or the whole envelope before the schedule date only; cancellation is final", async () => {
+    const txn = `T-${randomSuffix()}`;
+    const schedule = new Date(Date.now() + 3_600_000).toISOString();
+    const accepted = await accept({
+      transaction_id: txn,
+      disbursement_envelope: { number_of_disbursements: 3, total_disbursement_amount: "3", disbursement_schedule_date: schedule },
+      disbursements: [stellarItem(`${txn}-1`, "1"), stellarItem(`${txn}-2`, "1"), stellarItem(`${txn}-3`, "1")],
+    });
+    const cancel = (message: Parameters<typeof cancelG2pItems>[2]) => db.transaction((tx) => cancelG2pItems(tx, call(), message));
+
+    const one = await cancel({ transaction_id: txn, cancel_request: { reference_id_list: [`${txn}-2`] } });
+    expect(one.items).toHaveLength(1);
+    expect(one.items[0]).toMatchObject({ reference_id: `${txn}-2`, status: "rjct", status_reason_code: "rjct.disbursement.cancelled", cancellation_status: "CANCELLED" });
+    expect(one.items[0]!.cancellation_time_stamp).toBeTruthy();
+    // Asking again changes nothing; an unknown reference is refused and nothing else is cancelled with it.
+    expect((await cancel({ transaction_id: txn, cancel_request: { reference_id_list: [`${txn}-2`] } })).items[0]!.cancellation_status).toBe("CANCELLED");
+    const unknown = await cancel({ transaction_id: txn, cancel_request: { reference_id_list: [`${txn}-1`, "nope"] } }).catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(G2pRejection);
+    expect((unknown as G2pRejection).code).toBe("rjct.reference_id.not_found");
+    const statuses = async () => (await db.select({ status: payments.status }).from(payments).where(eq(payments.disbursementId, accepted.disbursementId))).map((p) => p.status).sort();
+    expect(await statuses()).toEqual(["CANCELED", "DRAFT", "DRAFT"]);
+    const missing = await cancel({ transaction_id: `${txn}-none` }).catch((e: unknown) => e);
+    expect((missing as G2pRejection).code).toBe("rjct.transaction_id.not_found");
+
+    // Once the schedule date has come, nothing can be cancelled.
+    await db.update(disbursements).set({ scheduledAt: new Date(Date.now() - 1000) }).where(eq(disbursements.id, accepted.disbursementId));
+    const late = await cancel({ transaction_id: txn, cancel_request: { reference_id_list: [`${txn}-1`] } }).catch((e: unknown) => e);
+    expect((late as G2pRejection).code).toBe("rjct.schedule_ts.invalid");
+    const lateAll = await cancel({ transaction_id: txn }).catch((e: unknown) => e);
+    expect((lateAll as G2pRejection).code).toBe("rjct.schedule_ts.invalid");
+    expect(await statuses()).toEqual(["CANCELED", "DRAFT", "DRAFT"]);
+
+    await db.update(disbursements).set({ scheduledAt: new Date(schedule) }).where(eq(disbursements.id, accepted.disbursementId));
+    const all = await cancel({ transaction_id: txn });
+    expect(all.items.map((i) => i.cancellation_status)).toEqual(["CANCELLED", "CANCELLED", "CANCELLED"]);
+    const [d] = await db.select().from(disbursements).where(eq(disbursements.id, accepted.disbursementId));
+    expect(d!.status).toBe("CANCELED");
+    expect(d!.cancelledAt).toBeTruthy();
+    // A cancelled envelope accepts nothing more.
+    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-4`, "1")] })).code).toBe("rjct.envelope.closed");
   });
 });

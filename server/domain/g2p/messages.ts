@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseAmount } from "../money";
-import { G2P_ITEM_REASONS, type G2pItemReason } from "./codes";
+import { G2P_ITEM_REASONS, type G2pErrorCode, type G2pItemReason } from "./codes";
 import { parsePayeeFa, type PayeeAddress } from "./financial-address";
 
 /**
@@ -135,7 +135,8 @@ export type CheckedItem = {
   currencyCode: string | null;
   scheduledAt: Date | null;
 };
-export type ItemProblem = { referenceId: string; index: number; code: G2pItemReason; message: string };
+/** One item at fault; mostly an item reason, or an envelope-level refusal that applies to that item. */
+export type ItemProblem = { referenceId: string; index: number; code: G2pItemReason | G2pErrorCode; message: string };
 
 /** Check one item's values; the first problem wins (one reason code per item). */
 export function checkDisburseItem(item: DisburseItem, index: number): { ok: true; item: CheckedItem } | { ok: false; problem: ItemProblem } {

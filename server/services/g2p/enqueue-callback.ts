@@ -1,5 +1,6 @@
 import type { DbOrTx } from "@/db/client";
-import type { G2pSender } from "@/db/schema";
+import { g2pMessages, type G2pSender } from "@/db/schema";
+import { callbackHeader, orgSlug, signedBody } from "./g2p-answers";
 
 export type G2pCallbackEndpoint = "/on-disburse" | "/disburse/on-search" | "/disburse/on-status" | "/disburse/txn/on-status" | "/disburse/on-cancel";
 
@@ -27,9 +28,45 @@ export type EnqueueCallbackInput = {
 /**
  * Build, sign and store a callback in the outbox (g2p_messages, direction outbound, PENDING, due
  * now) in the caller's transaction; the delivery loop sends it. Returns the stored row id and body.
+ *
+ * The header names us by the organization's slug (sender_id) and the sender by its sender_id
+ * (receiver_id); the signature's keyId is `<org slug>|platform`, verifiable with the platform
+ * public key the Integrations page shows.
  */
 export async function enqueueCallback(tx: DbOrTx, input: EnqueueCallbackInput): Promise<{ id: string; body: Record<string, unknown> }> {
-  void tx;
-  void input;
-  throw new Error("enqueueCallback: not implemented yet");
+  const now = new Date();
+  const header = callbackHeader({
+    orgSlug: await orgSlug(tx, input.orgId),
+    receiverId: input.sender.senderId,
+    action: input.action,
+    status: input.status,
+    statusReasonCode: input.statusReasonCode,
+    statusReasonMessage: input.statusReasonMessage,
+    totalCount: input.totalCount,
+    completedCount: input.completedCount,
+    now,
+  });
+  const body = signedBody(header, input.message);
+  const items = input.message.disbursements_status;
+  const [row] = await tx
+    .insert(g2pMessages)
+    .values({
+      orgId: input.orgId,
+      senderRowId: input.sender.id,
+      senderId: input.sender.senderId,
+      direction: "outbound",
+      endpoint: input.endpoint,
+      action: input.action,
+      messageId: header.message_id,
+      correlationId: input.correlationId,
+      transactionId: input.transactionId,
+      status: "PENDING",
+      itemCount: Array.isArray(items) ? items.length : input.totalCount,
+      body,
+      url: `${input.callbackBase.replace(/\/+$/, "")}${input.endpoint}`,
+      nextAttemptAt: now,
+    })
+    .returning({ id: g2pMessages.id });
+  if (!row) throw new Error("callback insert returned nothing");
+  return { id: row.id, body };
 }

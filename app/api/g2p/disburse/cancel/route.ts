@@ -1,0 +1,6 @@
+import { g2pPostHandler } from "@/server/services/g2p/receive-g2p-request";
+
+export const dynamic = "force-dynamic";
+
+/** Extension (G2P Bridge cancel_disbursement), synchronous: answers the on-cancel body. */
+export const POST = g2pPostHandler("cancel");

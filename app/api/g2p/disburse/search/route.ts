@@ -1,0 +1,6 @@
+import { g2pPostHandler } from "@/server/services/g2p/receive-g2p-request";
+
+export const dynamic = "force-dynamic";
+
+/** G2P Connect `POST /disburse/search`: ACK now, the on-search callback follows. */
+export const POST = g2pPostHandler("search");

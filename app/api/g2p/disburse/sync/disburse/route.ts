@@ -1,0 +1,6 @@
+import { g2pPostHandler } from "@/server/services/g2p/receive-g2p-request";
+
+export const dynamic = "force-dynamic";
+
+/** Synchronous disburse: answers the on-disburse body directly. */
+export const POST = g2pPostHandler("sync-disburse");

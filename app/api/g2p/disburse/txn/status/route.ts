@@ -1,0 +1,6 @@
+import { g2pPostHandler } from "@/server/services/g2p/receive-g2p-request";
+
+export const dynamic = "force-dynamic";
+
+/** G2P Connect `POST /disburse/txn/status`: ACK now, the txn on-status callback follows. */
+export const POST = g2pPostHandler("txn-status");

@@ -1,0 +1,106 @@
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import type { DbOrTx } from "@/db/client";
+import { organizations } from "@/db/schema";
+import { G2P_VERSION, type AckStatus, type G2pItemStatus } from "@/server/domain/g2p/codes";
+import type { G2pDisbursementStatus, ItemStatusRow } from "./item-views";
+import { platformSigningKey, signG2pMessage } from "./signature";
+
+/**
+ * The bodies we answer and send over G2P Connect (GUIDE.md §8): synchronous ACK/NACK/ERR, and the
+ * signed `{signature, header, message}` of callbacks and synchronous answers.
+ */
+
+export type AckBody = {
+  message: { ack_status: AckStatus; timestamp: string; error?: { code: string; message: string }; correlation_id: string };
+};
+
+export function ackBody(status: AckStatus, correlationId: string, error?: { code: string; message: string }, now = new Date()): AckBody {
+  return { message: { ack_status: status, timestamp: now.toISOString(), ...(error ? { error } : {}), correlation_id: correlationId } };
+}
+
+/** Our sender_id towards an organization's senders is the organization's slug. */
+export async function orgSlug(db: DbOrTx, orgId: string): Promise<string> {
+  const [org] = await db.select({ slug: organizations.slug }).from(organizations).where(eq(organizations.id, orgId));
+  if (!org) throw new Error(`organization ${orgId} not found`);
+  return org.slug;
+}
+
+export type CallbackHeaderInput = {
+  /** Our sender_id: the organization's slug. */
+  orgSlug: string;
+  /** The sender we answer (its sender_id). */
+  receiverId: string;
+  action: string;
+  status: string;
+  statusReasonCode?: string;
+  statusReasonMessage?: string;
+  totalCount: number;
+  completedCount: number;
+  now?: Date;
+};
+
+export type CallbackHeader = {
+  version: string;
+  message_id: string;
+  message_ts: string;
+  action: string;
+  status: string;
+  status_reason_code?: string;
+  status_reason_message?: string;
+  total_count: number;
+  completed_count: number;
+  sender_id: string;
+  receiver_id: string;
+  is_msg_encrypted: false;
+  meta: Record<string, unknown>;
+};
+
+export function callbackHeader(input: CallbackHeaderInput): CallbackHeader {
+  return {
+    version: G2P_VERSION,
+    message_id: randomUUID(),
+    message_ts: (input.now ?? new Date()).toISOString(),
+    action: input.action,
+    status: input.status,
+    ...(input.statusReasonCode ? { status_reason_code: input.statusReasonCode } : {}),
+    ...(input.statusReasonMessage ? { status_reason_message: input.statusReasonMessage.slice(0, 999) } : {}),
+    total_count: input.totalCount,
+    completed_count: input.completedCount,
+    sender_id: input.orgSlug,
+    receiver_id: input.receiverId,
+    is_msg_encrypted: false,
+    meta: {},
+  };
+}
+
+export type SignedBody = { signature: string; header: CallbackHeader; message: Record<string, unknown> };
+
+/** Sign a header and message with the platform key, keyId `<org slug>|platform`. */
+export function signedBody(header: CallbackHeader, message: Record<string, unknown>): SignedBody {
+  const signature = signG2pMessage(header, message, { keyId: `${header.sender_id}|platform`, privateKey: platformSigningKey().privateKey });
+  return { signature, header, message };
+}
+
+/** An item as sent on the wire: without our internal ids (the transaction id only where asked). */
+export function wireItem(row: ItemStatusRow, options: { withTransactionId?: boolean } = {}): G2pDisbursementStatus & { transaction_id?: string } {
+  const { item_id: _itemId, transaction_id: transactionId, ...rest } = row;
+  void _itemId;
+  return options.withTransactionId ? { ...rest, transaction_id: transactionId } : rest;
+}
+
+/**
+ * The on-disburse header status for a set of items: succ when every item is paid, rjct when every
+ * item is refused, pdng while any is being paid, else rcvd.
+ */
+export function disburseHeaderStatus(statuses: readonly G2pItemStatus[]): G2pItemStatus {
+  if (statuses.length > 0 && statuses.every((s) => s === "succ")) return "succ";
+  if (statuses.length > 0 && statuses.every((s) => s === "rjct")) return "rjct";
+  if (statuses.some((s) => s === "pdng")) return "pdng";
+  return "rcvd";
+}
+
+/** Items that reached a final status (succ or rjct): the header's completed_count. */
+export function completedCount(statuses: readonly G2pItemStatus[]): number {
+  return statuses.filter((s) => s === "succ" || s === "rjct").length;
+}

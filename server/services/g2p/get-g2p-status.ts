@@ -1,0 +1,132 @@
+import { randomUUID } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import { getDb, type Db } from "@/db/client";
+import { g2pItems, g2pSenders, g2pTransactions, type G2pSender } from "@/db/schema";
+import { hasScope } from "@/server/domain/api-scopes";
+import { G2P_ITEM_REASONS, G2P_TRANSPORT_ERRORS } from "@/server/domain/g2p/codes";
+import { logger } from "@/server/log";
+import { clientIp } from "@/server/rest/request";
+import { authenticateApiKey } from "../api-keys/authenticate-api-key";
+import type { OrgContext } from "../context";
+import { ServiceError } from "../errors";
+import { ackBody, callbackHeader, completedCount, disburseHeaderStatus, orgSlug, signedBody, wireItem } from "./g2p-answers";
+import { loadItemStatuses } from "./item-views";
+
+/**
+ * `GET /disburse/status/{transaction_id}/{summary_only}` and `GET /disburse/status/{reference_id}`:
+ * a GET carries no signed message, so the API key alone (read:disbursements) authorizes it. The
+ * answer is the on-disburse body, signed by us. `?sender_id=` chooses the sender; without it the
+ * id is looked up among all of the organization's senders (409 when more than one has it).
+ */
+
+type Answer = { status: number; body: unknown };
+
+class Refused extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly httpStatus: number,
+  ) {
+    super(message);
+  }
+}
+
+type RouteContext = { params: Promise<Record<string, string | string[] | undefined>> };
+
+const param = (params: Record<string, string | string[] | undefined>, name: string) => {
+  const v = params[name];
+  return typeof v === "string" ? v : "";
+};
+
+export async function g2pStatusByTransactionHandler(request: Request, context: RouteContext): Promise<Response> {
+  const params = await context.params;
+  const answer = await getG2pStatus(getDb(), request, { kind: "transaction", id: param(params, "id"), summaryOnly: param(params, "summary") });
+  return Response.json(answer.body, { status: answer.status });
+}
+
+export async function g2pStatusByReferenceHandler(request: Request, context: RouteContext): Promise<Response> {
+  const params = await context.params;
+  const answer = await getG2pStatus(getDb(), request, { kind: "reference", id: param(params, "id") });
+  return Response.json(answer.body, { status: answer.status });
+}
+
+export type StatusQuery = { kind: "transaction"; id: string; summaryOnly: string } | { kind: "reference"; id: string };
+
+export async function getG2pStatus(db: Db, request: Request, query: StatusQuery, now = new Date()): Promise<Answer> {
+  const reference = randomUUID();
+  try {
+    let ctx: OrgContext;
+    try {
+      ctx = await authenticateApiKey(db, { authorization: request.headers.get("authorization"), ip: clientIp(request) });
+    } catch (error) {
+      if (error instanceof ServiceError && error.code === "UNAUTHORIZED") {
+        throw new Refused(G2P_TRANSPORT_ERRORS.accessDenied, "Send a valid API key as Authorization: Bearer <key>.", 401);
+      }
+      throw error;
+    }
+    if (!hasScope(ctx.scopes ?? [], "read:disbursements")) {
+      throw new Refused(G2P_TRANSPORT_ERRORS.accessDenied, "This API key lacks the read:disbursements scope.", 403);
+    }
+    const id = query.id.trim();
+    if (id === "" || id.length > 99) throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, "The id in the path must be 1 to 99 characters.", 400);
+    let summaryOnly = false;
+    if (query.kind === "transaction") {
+      const flag = query.summaryOnly.toLowerCase();
+      if (flag !== "true" && flag !== "false") throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, "summary_only must be true or false.", 400);
+      summaryOnly = flag === "true";
+    }
+
+    const orgId = ctx.org.id;
+    const senderId = new URL(request.url).searchParams.get("sender_id");
+    let chosen: G2pSender | undefined;
+    if (senderId) {
+      [chosen] = await db.select().from(g2pSenders).where(and(eq(g2pSenders.orgId, orgId), eq(g2pSenders.senderId, senderId)));
+      if (!chosen) throw new Refused(G2P_TRANSPORT_ERRORS.senderIdInvalid, `sender_id "${senderId}" is not a sender of this organization.`, 403);
+    }
+
+    // Which senders have this id (one sender's transaction and reference ids are unique).
+    const owners =
+      query.kind === "transaction"
+        ? await db
+            .select({ senderRowId: g2pTransactions.senderRowId })
+            .from(g2pTransactions)
+            .where(and(eq(g2pTransactions.orgId, orgId), eq(g2pTransactions.transactionId, id), ...(chosen ? [eq(g2pTransactions.senderRowId, chosen.id)] : [])))
+        : await db
+            .select({ senderRowId: g2pItems.senderRowId })
+            .from(g2pItems)
+            .where(and(eq(g2pItems.orgId, orgId), eq(g2pItems.referenceId, id), ...(chosen ? [eq(g2pItems.senderRowId, chosen.id)] : [])));
+    if (owners.length === 0) {
+      const code = query.kind === "transaction" ? G2P_ITEM_REASONS.transactionIdNotFound : G2P_ITEM_REASONS.referenceIdNotFound;
+      return { status: 404, body: ackBody("NACK", reference, { code, message: `No ${query.kind === "transaction" ? "transaction" : "item"} "${id}" was received${chosen ? " from this sender" : ""}.` }, now) };
+    }
+    if (owners.length > 1) {
+      throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, `More than one sender used "${id}"; add ?sender_id=<sender_id> to choose one.`, 409);
+    }
+    const [sender] = chosen ? [chosen] : await db.select().from(g2pSenders).where(and(eq(g2pSenders.orgId, orgId), eq(g2pSenders.id, owners[0]!.senderRowId)));
+    if (!sender) throw new Error("the sender of a G2P transaction is missing");
+
+    const rows = await loadItemStatuses(db, orgId, sender.id, query.kind === "transaction" ? { kind: "transaction", transactionId: id } : { kind: "references", referenceIds: [id] });
+    const statuses = rows.map((r) => r.status);
+    const header = callbackHeader({
+      orgSlug: await orgSlug(db, orgId),
+      receiverId: sender.senderId,
+      action: "on-disburse",
+      status: disburseHeaderStatus(statuses),
+      totalCount: rows.length,
+      completedCount: completedCount(statuses),
+      now,
+    });
+    const transactionId = query.kind === "transaction" ? id : (rows[0]?.transaction_id ?? "");
+    return {
+      status: 200,
+      body: signedBody(header, { transaction_id: transactionId, disbursements_status: summaryOnly ? [] : rows.map((r) => wireItem(r)) }),
+    };
+  } catch (error) {
+    if (error instanceof Refused) return { status: error.httpStatus, body: ackBody("ERR", reference, { code: error.code, message: error.message }, now) };
+    logger.error({ err: error, reference }, "g2p status query failed");
+    return {
+      status: 500,
+      body: ackBody("ERR", reference, { code: G2P_TRANSPORT_ERRORS.serviceUnavailable, message: "The status could not be read; try again later." }, now),
+    };
+  }
+}

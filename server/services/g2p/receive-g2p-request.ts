@@ -1,0 +1,536 @@
+import { randomUUID } from "node:crypto";
+import { and, eq, inArray } from "drizzle-orm";
+import { DrizzleQueryError } from "drizzle-orm/errors";
+import { z } from "zod";
+import { getDb, type Db, type DbOrTx } from "@/db/client";
+import { g2pItems, g2pMessages, g2pSenders, g2pTransactions, type G2pSender } from "@/db/schema";
+import { hasScope, type ApiScope } from "@/server/domain/api-scopes";
+import { G2P_HEADER_REJECTIONS, G2P_TRANSPORT_ERRORS, type AckStatus, type G2pItemStatus } from "@/server/domain/g2p/codes";
+import {
+  cancelMessageSchema,
+  describeZodError,
+  disburseMessageSchema,
+  g2pEnvelopeSchema,
+  parseRfc3339,
+  searchMessageSchema,
+  txnStatusMessageSchema,
+  type CancelMessage,
+  type DisburseMessage,
+  type G2pHeader,
+  type ItemProblem,
+  type SearchMessage,
+  type TxnStatusMessage,
+} from "@/server/domain/g2p/messages";
+import { logger } from "@/server/log";
+import { clientIp } from "@/server/rest/request";
+import { authenticateApiKey } from "../api-keys/authenticate-api-key";
+import type { OrgContext } from "../context";
+import { ServiceError } from "../errors";
+import { acceptDisburseRequest } from "./accept-disburse-request";
+import { cancelG2pItems } from "./cancel-g2p-items";
+import { enqueueCallback, type G2pCallbackEndpoint } from "./enqueue-callback";
+import { G2pRejection, type G2pCall } from "./g2p-call";
+import { ackBody, callbackHeader, completedCount, disburseHeaderStatus, orgSlug, signedBody, wireItem } from "./g2p-answers";
+import type { ItemStatusRow } from "./item-views";
+import { searchG2pItems, txnStatusOfG2pItems } from "./query-g2p-items";
+import { parseEd25519PublicKey, verifyG2pSignature } from "./signature";
+
+/**
+ * The G2P Connect transport (GUIDE.md §8) in front of every POST endpoint under /api/g2p: body,
+ * envelope, API key and scope, registered sender, receiver_id and sender_uri, encryption, version,
+ * Ed25519 signature, message_ts window, action, message schema and total_count; then one
+ * transaction that records the message as accepted (its message_id can never be accepted again:
+ * the partial unique index g2p_messages_accepted_message_key), runs the endpoint's handler and
+ * stores the callback. A refusal rolls everything back and is logged on its own as NACK/ERR, so
+ * it leaves nothing else behind and does not reserve its message_id.
+ */
+
+/** Largest request body read (a disburse message of 10,000 items fits with room to spare). */
+export const MAX_G2P_BODY_BYTES = 20 * 1024 * 1024;
+
+/** How far message_ts may be from our clock (G2P_MESSAGE_TS_WINDOW_SECONDS, default 300). */
+export function messageTsWindowSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.G2P_MESSAGE_TS_WINDOW_SECONDS;
+  if (raw === undefined || raw === "") return 300;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error("G2P_MESSAGE_TS_WINDOW_SECONDS must be a positive whole number of seconds");
+  return n;
+}
+
+type Kind = "disburse" | "search" | "txn-status" | "cancel";
+
+type EndpointSpec = {
+  path: string;
+  kind: Kind;
+  action: string;
+  scope: ApiScope;
+  /** Answers the callback body itself instead of ACK + callback. */
+  sync: boolean;
+  callback?: { endpoint: G2pCallbackEndpoint; action: string };
+};
+
+export const G2P_POST_ENDPOINTS = {
+  disburse: { path: "/disburse", kind: "disburse", action: "disburse", scope: "write:disbursements", sync: false, callback: { endpoint: "/on-disburse", action: "on-disburse" } },
+  "sync-disburse": { path: "/disburse/sync/disburse", kind: "disburse", action: "disburse", scope: "write:disbursements", sync: true, callback: { endpoint: "/on-disburse", action: "on-disburse" } },
+  search: { path: "/disburse/search", kind: "search", action: "search", scope: "read:disbursements", sync: false, callback: { endpoint: "/disburse/on-search", action: "on-search" } },
+  "status-alias": { path: "/disburse/status", kind: "search", action: "search", scope: "read:disbursements", sync: false, callback: { endpoint: "/disburse/on-status", action: "on-status" } },
+  "sync-search": { path: "/disburse/sync/search", kind: "search", action: "search", scope: "read:disbursements", sync: true, callback: { endpoint: "/disburse/on-search", action: "on-search" } },
+  "txn-status": { path: "/disburse/txn/status", kind: "txn-status", action: "status", scope: "read:disbursements", sync: false, callback: { endpoint: "/disburse/txn/on-status", action: "on-status" } },
+  "sync-txn-status": { path: "/disburse/sync/txn/status", kind: "txn-status", action: "status", scope: "read:disbursements", sync: true, callback: { endpoint: "/disburse/txn/on-status", action: "on-status" } },
+  cancel: { path: "/disburse/cancel", kind: "cancel", action: "cancel", scope: "write:disbursements", sync: true, callback: { endpoint: "/disburse/on-cancel", action: "on-cancel" } },
+} as const satisfies Record<string, EndpointSpec>;
+
+export type G2pPostEndpointKey = keyof typeof G2P_POST_ENDPOINTS;
+
+export type G2pAnswer = { status: number; body: unknown };
+
+/** The route handler of one POST endpoint. */
+export function g2pPostHandler(key: G2pPostEndpointKey) {
+  return async function POST(request: Request): Promise<Response> {
+    const answer = await receiveG2pRequest(getDb(), request, key);
+    return Response.json(answer.body, { status: answer.status });
+  };
+}
+
+/* ---------------------------------------------------------------- refusals */
+
+const ERR_HTTP_STATUS: Record<string, number> = {
+  [G2P_TRANSPORT_ERRORS.requestBad]: 400,
+  [G2P_TRANSPORT_ERRORS.versionNotSupported]: 400,
+  [G2P_TRANSPORT_ERRORS.accessDenied]: 403,
+  [G2P_TRANSPORT_ERRORS.senderIdInvalid]: 403,
+  [G2P_TRANSPORT_ERRORS.senderUriInvalid]: 403,
+  [G2P_TRANSPORT_ERRORS.receiverIdInvalid]: 403,
+  [G2P_TRANSPORT_ERRORS.signatureMissing]: 401,
+  [G2P_TRANSPORT_ERRORS.signatureInvalid]: 401,
+  [G2P_TRANSPORT_ERRORS.encryptionNotSupported]: 400,
+  [G2P_TRANSPORT_ERRORS.serviceUnavailable]: 500,
+};
+
+/** A refusal of the transport checks (before any handler ran). */
+class Refused extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly httpStatus = code.startsWith("rjct.") ? 200 : (ERR_HTTP_STATUS[code] ?? 400),
+  ) {
+    super(message);
+  }
+}
+
+const ackStatusOf = (code: string): AckStatus => (code.startsWith("rjct.") ? "NACK" : "ERR");
+
+/** The problems of a refused message's items, for error.message (bounded). */
+function describeProblems(problems: readonly ItemProblem[], kind: Kind): string {
+  const list = kind === "disburse" ? "disbursements" : kind === "cancel" ? "cancel_request.reference_id_list" : "items";
+  const shown = problems.slice(0, 20).map((p) => `${list}[${p.index}] (reference_id ${p.referenceId}): ${p.code}: ${p.message}`);
+  if (problems.length > shown.length) shown.push(`and ${problems.length - shown.length} more`);
+  return shown.join("; ");
+}
+
+function isAcceptedMessageDuplicate(error: unknown): boolean {
+  const cause = (error instanceof DrizzleQueryError ? error.cause : error) as { code?: unknown; constraint_name?: unknown } | undefined;
+  return cause?.code === "23505" && cause.constraint_name === "g2p_messages_accepted_message_key";
+}
+
+/* ---------------------------------------------------------------- the pipeline */
+
+const looseEnvelopeSchema = g2pEnvelopeSchema.extend({ message: z.unknown() });
+
+type Known = {
+  ctx: OrgContext;
+  header: G2pHeader;
+  body: Record<string, unknown>;
+  sender: G2pSender | null;
+};
+
+function messageFacts(spec: EndpointSpec, message: unknown): { transactionId: string | null; itemCount: number } {
+  const m = (typeof message === "object" && message !== null ? message : {}) as Record<string, unknown>;
+  const transactionId = typeof m.transaction_id === "string" ? m.transaction_id.slice(0, 200) : null;
+  return { transactionId, itemCount: countItems(spec.kind, m) };
+}
+
+/** How many items a message holds, the number header.total_count must state. */
+function countItems(kind: Kind, message: Record<string, unknown>): number {
+  if (kind === "disburse") return Array.isArray(message.disbursements) ? message.disbursements.length : 0;
+  if (kind === "search") return Array.isArray(message.search_request) ? message.search_request.length : 0;
+  if (kind === "cancel") {
+    const list = (message.cancel_request as { reference_id_list?: unknown } | undefined)?.reference_id_list;
+    return Array.isArray(list) ? list.length : 1;
+  }
+  return 1;
+}
+
+/**
+ * Receive one POSTed G2P message for `key`'s endpoint and answer it: `{status, body}` with an
+ * ACK/NACK/ERR acknowledgement, or (sync endpoints) the signed callback body itself.
+ */
+export async function receiveG2pRequest(db: Db, request: Request, key: G2pPostEndpointKey, now = new Date()): Promise<G2pAnswer> {
+  const spec: EndpointSpec = G2P_POST_ENDPOINTS[key];
+  const correlationId = randomUUID();
+  const log = logger.child({ g2p: spec.path, correlationId });
+  let known: Known | null = null;
+  let parsedMessage: unknown;
+
+  const refuse = async (code: string, message: string, httpStatus?: number, body?: unknown): Promise<G2pAnswer> => {
+    const status = httpStatus ?? (code.startsWith("rjct.") ? 200 : (ERR_HTTP_STATUS[code] ?? 400));
+    log.info({ code, orgId: known?.ctx.org.id, senderId: known?.header.sender_id, messageId: known?.header.message_id }, "g2p request refused");
+    if (known) await logRefusal(db, spec, known, correlationId, code, message, log);
+    return { status, body: body ?? ackBody(ackStatusOf(code), correlationId, { code, message }) };
+  };
+
+  try {
+    // 1. Body and envelope.
+    const raw = await readBody(request);
+    const envelope = looseEnvelopeSchema.safeParse(raw);
+    if (!envelope.success) throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, describeZodError(envelope.error));
+    const { header, signature } = envelope.data;
+
+    // 2. API key and its scope.
+    let ctx: OrgContext;
+    try {
+      ctx = await authenticateApiKey(db, { authorization: request.headers.get("authorization"), ip: clientIp(request) });
+    } catch (error) {
+      if (error instanceof ServiceError && error.code === "UNAUTHORIZED") {
+        throw new Refused(G2P_TRANSPORT_ERRORS.accessDenied, "Send a valid API key as Authorization: Bearer <key>.", 401);
+      }
+      throw error;
+    }
+    known = { ctx, header, body: raw as Record<string, unknown>, sender: null };
+    if (!hasScope(ctx.scopes ?? [], spec.scope)) {
+      throw new Refused(G2P_TRANSPORT_ERRORS.accessDenied, `This API key lacks the ${spec.scope} scope that ${spec.path} needs.`);
+    }
+
+    // 3. Sender, receiver and callback origin.
+    const [sender] = await db
+      .select()
+      .from(g2pSenders)
+      .where(and(eq(g2pSenders.orgId, ctx.org.id), eq(g2pSenders.senderId, header.sender_id), eq(g2pSenders.enabled, true)));
+    if (!sender) throw new Refused(G2P_TRANSPORT_ERRORS.senderIdInvalid, `sender_id "${header.sender_id}" is not a registered, enabled sender of this organization.`);
+    known.sender = sender;
+    const slug = await orgSlug(db, ctx.org.id);
+    if (header.receiver_id !== undefined && header.receiver_id !== slug) {
+      throw new Refused(G2P_TRANSPORT_ERRORS.receiverIdInvalid, `receiver_id "${header.receiver_id}" is not this platform's id for the organization ("${slug}").`);
+    }
+    if (header.sender_uri !== undefined && !sameOrigin(header.sender_uri, sender.callbackUrl)) {
+      throw new Refused(G2P_TRANSPORT_ERRORS.senderUriInvalid, "sender_uri must have the same origin (scheme, host and port) as the sender's registered callback URL.");
+    }
+
+    // 4. Encryption, message shape, version.
+    if (header.is_msg_encrypted === true) {
+      throw new Refused(G2P_TRANSPORT_ERRORS.encryptionNotSupported, "Encrypted messages are not supported; send is_msg_encrypted false with a signed plain message.");
+    }
+    const message = envelope.data.message;
+    if (typeof message !== "object" || message === null || Array.isArray(message)) {
+      throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, "message: must be an object");
+    }
+    if (header.version !== undefined && header.version.split(".")[0]?.trim() !== "1") {
+      throw new Refused(G2P_TRANSPORT_ERRORS.versionNotSupported, `version "${header.version}" is not supported; this platform speaks 1.x.`);
+    }
+
+    // 5. Signature.
+    const windowSeconds = messageTsWindowSeconds();
+    if (!signature) throw new Refused(G2P_TRANSPORT_ERRORS.signatureMissing, "The message is not signed; send the signature of its header and message.");
+    let verified: ReturnType<typeof verifyG2pSignature>;
+    try {
+      verified = verifyG2pSignature(signature, header, message, parseEd25519PublicKey(sender.publicKey), { now, skewSeconds: windowSeconds });
+    } catch (error) {
+      log.warn({ err: error, senderRowId: sender.id }, "g2p sender public key unusable");
+      verified = { ok: false, reason: "the sender's registered public key cannot be used" };
+    }
+    if (!verified.ok) throw new Refused(G2P_TRANSPORT_ERRORS.signatureInvalid, `The signature is not valid: ${verified.reason}.`);
+
+    // 6. Header rules: message_ts window, action.
+    const skewMs = Math.abs(parseRfc3339(header.message_ts).getTime() - now.getTime());
+    if (skewMs > windowSeconds * 1000) {
+      throw new Refused(
+        G2P_HEADER_REJECTIONS.messageTsInvalid,
+        `message_ts ${header.message_ts} is more than ${windowSeconds} seconds away from this platform's clock (${now.toISOString()}).`,
+      );
+    }
+    if (header.action !== spec.action) {
+      throw new Refused(G2P_HEADER_REJECTIONS.actionNotSupported, `${spec.path} takes action "${spec.action}", not "${header.action}".`);
+    }
+
+    // 7. The endpoint's message and total_count.
+    const schema = { disburse: disburseMessageSchema, search: searchMessageSchema, "txn-status": txnStatusMessageSchema, cancel: cancelMessageSchema }[spec.kind];
+    const parsed = schema.safeParse(message);
+    if (!parsed.success) throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, describeZodError(parsed.error, "message"));
+    parsedMessage = parsed.data;
+    const items = countItems(spec.kind, message as Record<string, unknown>);
+    if (header.total_count !== undefined && header.total_count !== items) {
+      throw new Refused(G2P_HEADER_REJECTIONS.totalCountInvalid, `header.total_count is ${header.total_count} but the message holds ${items}.`);
+    }
+
+    // 8. Accept: record, handle, answer, in one transaction.
+    const facts = messageFacts(spec, message);
+    const knownSender = sender;
+    return await db.transaction(async (tx) => {
+      await tx.insert(g2pMessages).values({
+        orgId: ctx.org.id,
+        senderRowId: knownSender.id,
+        senderId: header.sender_id,
+        direction: "inbound",
+        endpoint: spec.path,
+        action: header.action,
+        messageId: header.message_id,
+        correlationId,
+        transactionId: facts.transactionId,
+        status: "ACK",
+        itemCount: facts.itemCount,
+        body: raw as Record<string, unknown>,
+      });
+      const call: G2pCall = { ctx: { ...ctx, db: tx }, sender: knownSender, header, correlationId, now };
+      return handle(tx, spec, call, slug, parsed.data);
+    });
+  } catch (error) {
+    if (error instanceof Refused) return refuse(error.code, error.message, error.httpStatus);
+    if (isAcceptedMessageDuplicate(error)) {
+      return refuse(G2P_HEADER_REJECTIONS.messageIdDuplicate, `message_id "${known?.header.message_id}" was already accepted from this sender; send a new message_id.`);
+    }
+    if (error instanceof G2pRejection) {
+      // Name the items at fault unless the handler's message already does.
+      const first = error.items[0];
+      const detail = first && !error.message.includes(first.code) ? `${error.message} ${describeProblems(error.items, spec.kind)}` : error.message;
+      const body =
+        spec.kind === "disburse" && spec.sync && error.code.startsWith("rjct.") && known?.sender
+          ? refusedDisburseBody(await orgSlug(db, known.ctx.org.id), known.sender, parsedMessage as DisburseMessage, correlationId, error, now)
+          : undefined;
+      return refuse(error.code, detail, undefined, body);
+    }
+    if (error instanceof ServiceError) {
+      if (error.code === "FORBIDDEN" || error.code === "UNAUTHORIZED") return refuse(G2P_TRANSPORT_ERRORS.accessDenied, error.message);
+      if (error.code === "CONFLICT" || error.code === "TOO_MANY_REQUESTS") {
+        return refuse(G2P_TRANSPORT_ERRORS.serviceUnavailable, `${error.message} Send the message again.`, 503);
+      }
+      return refuse(G2P_TRANSPORT_ERRORS.requestBad, error.message);
+    }
+    log.error({ err: error, orgId: known?.ctx.org.id, messageId: known?.header.message_id }, "g2p request failed");
+    return refuse(G2P_TRANSPORT_ERRORS.serviceUnavailable, "The request could not be processed; send it again later.");
+  }
+}
+
+async function readBody(request: Request): Promise<unknown> {
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (Number.isFinite(declared) && declared > MAX_G2P_BODY_BYTES) {
+    throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, `The request body is larger than ${MAX_G2P_BODY_BYTES} bytes.`, 413);
+  }
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_G2P_BODY_BYTES) throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, `The request body is larger than ${MAX_G2P_BODY_BYTES} bytes.`, 413);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, "The request body is not valid JSON.");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, "The request body must be a JSON object {signature, header, message}.");
+  }
+  return value;
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
+/** Log a refused message on its own (never as ACK, so it reserves nothing); a failure here must not change the answer. */
+async function logRefusal(db: Db, spec: EndpointSpec, known: Known, correlationId: string, code: string, message: string, log: typeof logger) {
+  const facts = messageFacts(spec, known.body.message);
+  try {
+    await db.insert(g2pMessages).values({
+      orgId: known.ctx.org.id,
+      senderRowId: known.sender?.id ?? null,
+      senderId: known.header.sender_id,
+      direction: "inbound",
+      endpoint: spec.path,
+      action: known.header.action,
+      messageId: known.header.message_id,
+      correlationId,
+      transactionId: facts.transactionId,
+      status: ackStatusOf(code),
+      errorCode: code,
+      errorMessage: message.slice(0, 4000),
+      itemCount: facts.itemCount,
+      body: known.body,
+    });
+  } catch (error) {
+    log.error({ err: error, orgId: known.ctx.org.id }, "could not log a refused g2p message");
+  }
+}
+
+/* ---------------------------------------------------------------- handlers */
+
+async function handle(tx: DbOrTx, spec: EndpointSpec, call: G2pCall, slug: string, message: unknown): Promise<G2pAnswer> {
+  switch (spec.kind) {
+    case "disburse":
+      return handleDisburse(tx, spec, call, slug, message as DisburseMessage);
+    case "search":
+      return handleSearch(tx, spec, call, slug, message as SearchMessage);
+    case "txn-status":
+      return handleTxnStatus(tx, spec, call, slug, message as TxnStatusMessage);
+    case "cancel":
+      return handleCancel(tx, spec, call, slug, message as CancelMessage);
+  }
+}
+
+const ack = (call: G2pCall): G2pAnswer => ({ status: 200, body: ackBody("ACK", call.correlationId, undefined, call.now) });
+
+/** Answer directly (sync) or store the callback and ACK. */
+async function answer(
+  tx: DbOrTx,
+  spec: EndpointSpec,
+  call: G2pCall,
+  slug: string,
+  reply: { callbackBase: string; transactionId: string; message: Record<string, unknown>; status: string; reasonCode?: string; reasonMessage?: string; total: number; completed: number },
+): Promise<G2pAnswer> {
+  const callback = spec.callback!;
+  if (spec.sync) {
+    const header = callbackHeader({
+      orgSlug: slug,
+      receiverId: call.sender.senderId,
+      action: callback.action,
+      status: reply.status,
+      statusReasonCode: reply.reasonCode,
+      statusReasonMessage: reply.reasonMessage,
+      totalCount: reply.total,
+      completedCount: reply.completed,
+    });
+    return { status: 200, body: signedBody(header, reply.message) };
+  }
+  await enqueueCallback(tx, {
+    orgId: call.ctx.org.id,
+    sender: call.sender,
+    endpoint: callback.endpoint,
+    action: callback.action,
+    callbackBase: reply.callbackBase,
+    correlationId: call.correlationId,
+    transactionId: reply.transactionId,
+    message: reply.message,
+    status: reply.status,
+    statusReasonCode: reply.reasonCode,
+    statusReasonMessage: reply.reasonMessage,
+    totalCount: reply.total,
+    completedCount: reply.completed,
+  });
+  return ack(call);
+}
+
+/** Record what the sender has now been told about these items, so the change reporter does not repeat it. */
+async function markReported(tx: DbOrTx, orgId: string, items: readonly ItemStatusRow[], at: Date) {
+  const byStatus = new Map<G2pItemStatus, string[]>();
+  for (const item of items) byStatus.set(item.status, [...(byStatus.get(item.status) ?? []), item.item_id]);
+  for (const [status, ids] of byStatus) {
+    await tx
+      .update(g2pItems)
+      .set({ reportedStatus: status, reportedAt: at })
+      .where(and(eq(g2pItems.orgId, orgId), inArray(g2pItems.id, ids)));
+  }
+}
+
+function onDisburseSummary(items: readonly ItemStatusRow[]) {
+  const statuses = items.map((i) => i.status);
+  return { status: disburseHeaderStatus(statuses), total: items.length, completed: completedCount(statuses) };
+}
+
+async function handleDisburse(tx: DbOrTx, spec: EndpointSpec, call: G2pCall, slug: string, message: DisburseMessage): Promise<G2pAnswer> {
+  const { items } = await acceptDisburseRequest(tx, call, message);
+  const [txn] = await tx
+    .select({ callbackBase: g2pTransactions.callbackBase })
+    .from(g2pTransactions)
+    .where(and(eq(g2pTransactions.senderRowId, call.sender.id), eq(g2pTransactions.transactionId, message.transaction_id)));
+  await markReported(tx, call.ctx.org.id, items, call.now);
+  const summary = onDisburseSummary(items);
+  return answer(tx, spec, call, slug, {
+    callbackBase: txn?.callbackBase ?? call.header.sender_uri ?? call.sender.callbackUrl,
+    transactionId: message.transaction_id,
+    message: { transaction_id: message.transaction_id, correlation_id: call.correlationId, disbursements_status: items.map((i) => wireItem(i)) },
+    status: summary.status,
+    total: summary.total,
+    completed: summary.completed,
+  });
+}
+
+async function handleSearch(tx: DbOrTx, spec: EndpointSpec, call: G2pCall, slug: string, message: SearchMessage): Promise<G2pAnswer> {
+  const responses = await searchG2pItems(tx, call.ctx.org.id, call.sender, message, call.now);
+  const allRefused = responses.every((r) => r.status === "rjct");
+  return answer(tx, spec, call, slug, {
+    callbackBase: call.header.sender_uri ?? call.sender.callbackUrl,
+    transactionId: message.transaction_id,
+    message: { transaction_id: message.transaction_id, correlation_id: call.correlationId, search_response: responses },
+    status: allRefused ? "rjct" : "succ",
+    reasonCode: allRefused ? responses[0]?.status_reason_code : undefined,
+    total: responses.length,
+    completed: responses.length,
+  });
+}
+
+async function handleTxnStatus(tx: DbOrTx, spec: EndpointSpec, call: G2pCall, slug: string, message: TxnStatusMessage): Promise<G2pAnswer> {
+  const result = await txnStatusOfG2pItems(tx, call.ctx.org.id, call.sender, message, call.now);
+  return answer(tx, spec, call, slug, {
+    callbackBase: call.header.sender_uri ?? call.sender.callbackUrl,
+    transactionId: message.transaction_id,
+    message: {
+      transaction_id: message.transaction_id,
+      correlation_id: call.correlationId,
+      txnstatus_response: { txn_type: "disburse", txn_status: { transaction_id: result.transactionId, disbursements_status: result.disbursementsStatus } },
+    },
+    status: result.status,
+    reasonCode: result.statusReasonCode,
+    reasonMessage: result.statusReasonMessage,
+    total: result.disbursementsStatus.length,
+    completed: result.disbursementsStatus.length,
+  });
+}
+
+async function handleCancel(tx: DbOrTx, spec: EndpointSpec, call: G2pCall, slug: string, message: CancelMessage): Promise<G2pAnswer> {
+  const { items } = await cancelG2pItems(tx, call, message);
+  await markReported(tx, call.ctx.org.id, items, call.now);
+  return answer(tx, spec, call, slug, {
+    callbackBase: call.header.sender_uri ?? call.sender.callbackUrl,
+    transactionId: message.transaction_id,
+    message: { transaction_id: message.transaction_id, correlation_id: call.correlationId, disbursements_status: items.map((i) => wireItem(i)) },
+    status: "succ",
+    total: items.length,
+    completed: items.filter((i) => i.cancellation_status === "CANCELLED").length,
+  });
+}
+
+/**
+ * The synchronous on-disburse answer to a refused disburse message: status rjct with the
+ * refusal's code, every item rjct with its own code (items not at fault carry the message's code,
+ * as nothing of the message was kept).
+ */
+function refusedDisburseBody(slug: string, sender: G2pSender, message: DisburseMessage, correlationId: string, rejection: G2pRejection, now: Date) {
+  const problems = new Map(rejection.items.map((p) => [p.index, p]));
+  const items = message.disbursements.map((item, index) => {
+    const problem = problems.get(index);
+    return {
+      reference_id: item.reference_id,
+      timestamp: now.toISOString(),
+      status: "rjct",
+      status_reason_code: problem?.code ?? rejection.code,
+      status_reason_message: (problem?.message ?? `Refused with the rest of the message: ${rejection.message}`).slice(0, 999),
+      // Values are echoed only when well-formed: an answer never repeats a malformed field.
+      ...(/^\d+(\.\d+)?$/.test(item.amount) ? { amount: item.amount } : {}),
+      ...(/^[A-Za-z][\w-]*:.+/.test(item.payee_fa) ? { payee_fa: item.payee_fa } : {}),
+      ...(item.payer_fa && /^[A-Za-z][\w-]*:.+/.test(item.payer_fa) ? { payer_fa: item.payer_fa } : {}),
+      ...(item.currency_code && /^[A-Z]{3,12}$/.test(item.currency_code) ? { currency_code: item.currency_code } : {}),
+    };
+  });
+  const header = callbackHeader({
+    orgSlug: slug,
+    receiverId: sender.senderId,
+    action: "on-disburse",
+    status: "rjct",
+    statusReasonCode: rejection.code,
+    statusReasonMessage: rejection.message,
+    totalCount: items.length,
+    completedCount: items.length,
+    now,
+  });
+  return signedBody(header, { transaction_id: message.transaction_id, correlation_id: correlationId, disbursements_status: items });
+}
