@@ -9,6 +9,10 @@
  * WORKER_ORG_IDS (comma-separated; default all), WORKER_SETUP=0 to skip account set-up.
  * Invitations: the worker also sends due receiver invitations every INVITATION_SCHEDULER_SECONDS
  * (default 10; 0 turns it off) over the transports chosen by MESSAGE_TRANSPORT / SMTP_URL / SMS_API_URL.
+ * G2P Connect: the worker delivers signed callbacks, reports item status changes and starts due
+ * envelopes (server/services/g2p/g2p-loops.ts); G2P_CALLBACKS=off, G2P_STATUS_REPORTS=off and
+ * G2P_ENVELOPE_SCHEDULER=off turn each off; G2P_CALLBACK_TIMEOUT_MS, G2P_CALLBACK_MAX_ATTEMPTS,
+ * G2P_CALLBACK_BACKOFF_MS tune delivery.
  */
 import { createDb } from "../db/client";
 
@@ -46,7 +50,7 @@ async function main() {
     url ||= (await ensureDatabase(() => {})).url;
   }
   const config = stellarConfig();
-  const { db, sql } = createDb(url, { max: Math.max(4, (intFromEnv("WORKER_CONCURRENCY") ?? config.channelAccounts) + 3) });
+  const { db, sql } = createDb(url, { max: Math.max(4, (intFromEnv("WORKER_CONCURRENCY") ?? config.channelAccounts) + 6) });
   installLedgerBalanceProvider(db, config);
   const orgIds = process.env.WORKER_ORG_IDS ? process.env.WORKER_ORG_IDS.split(",").map((s) => s.trim()).filter(Boolean) : null;
 
@@ -56,18 +60,22 @@ async function main() {
   const { startInvitationScheduler } = await import("../server/services/messaging/invitation-scheduler");
   configureMessageTransportsFromEnv();
   let invitations: ReturnType<typeof startInvitationScheduler> | null = null;
+  const { startG2pLoops, g2pLoopsOptionsFromEnv } = await import("../server/services/g2p/g2p-loops");
+  let g2p: ReturnType<typeof startG2pLoops> | null = null;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ event: "stellar.worker.signal", signal }, "stopping the worker");
     const grace = new Promise((r) => setTimeout(r, Number(process.env.WORKER_STOP_GRACE_MS || 10_000)).unref());
-    await Promise.race([Promise.all([worker?.stop(), invitations?.stop()]), grace]);
+    await Promise.race([Promise.all([worker?.stop(), invitations?.stop(), g2p?.stop()]), grace]);
     await sql.end({ timeout: 5 }).catch(() => {});
     process.exit(0);
   };
   onSignal = (signal) => void shutdown(signal);
   if (pendingSignal) onSignal(pendingSignal);
+  // G2P callbacks, status reports and envelope starts need no Stellar set-up: start them first.
+  if (!stopping) g2p = startG2pLoops({ db, orgIds, ...g2pLoopsOptionsFromEnv() });
 
   if (process.env.WORKER_SETUP !== "0") {
     const reports = await setupAllOrganizations(db, config, logger);

@@ -94,9 +94,11 @@ export function wireItem(row: ItemStatusRow, options: { withTransactionId?: bool
  * item is refused, pdng while any is being paid, else rcvd.
  */
 export function disburseHeaderStatus(statuses: readonly G2pItemStatus[]): G2pItemStatus {
-  if (statuses.length > 0 && statuses.every((s) => s === "succ")) return "succ";
-  if (statuses.length > 0 && statuses.every((s) => s === "rjct")) return "rjct";
-  if (statuses.some((s) => s === "pdng")) return "pdng";
+  if (statuses.length === 0) return "rcvd";
+  const final = (s: G2pItemStatus) => s === "succ" || s === "rjct";
+  // Processed: every item reached its end. The message is rejected only if every item was.
+  if (statuses.every(final)) return statuses.every((s) => s === "rjct") ? "rjct" : "succ";
+  if (statuses.some((s) => s === "pdng" || final(s))) return "pdng";
   return "rcvd";
 }
 

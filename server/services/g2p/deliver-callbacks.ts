@@ -1,0 +1,216 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { logger } from "@/server/log";
+
+/**
+ * The callback outbox (g2p_messages, direction outbound): POST each due PENDING callback to the URL
+ * stored on its row until the receiver acknowledges it, with exponential backoff between attempts,
+ * and give up (FAILED) after the last one. Any number of workers may run this at once: a row is
+ * claimed under `FOR UPDATE SKIP LOCKED` by pushing its `next_attempt_at` past a lease, so no other
+ * worker sees it as due while the POST is in flight (which happens outside the transaction).
+ */
+
+export type CallbackDeliveryConfig = {
+  /** Per-POST timeout (G2P_CALLBACK_TIMEOUT_MS, default 10 s). */
+  timeoutMs: number;
+  /** Attempts before FAILED (G2P_CALLBACK_MAX_ATTEMPTS, default 12). */
+  maxAttempts: number;
+  /** First retry delay, doubled each attempt (G2P_CALLBACK_BACKOFF_MS, default 1 s). */
+  backoffMs: number;
+  /** Longest retry delay (G2P_CALLBACK_BACKOFF_MAX_MS, default 5 min). */
+  backoffMaxMs: number;
+  /** POSTs in flight at once per call. */
+  concurrency: number;
+};
+
+function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number`);
+  return n;
+}
+
+export function callbackDeliveryConfig(env: Record<string, string | undefined> = process.env): CallbackDeliveryConfig {
+  return {
+    timeoutMs: positiveInt(env, "G2P_CALLBACK_TIMEOUT_MS", 10_000),
+    maxAttempts: positiveInt(env, "G2P_CALLBACK_MAX_ATTEMPTS", 12),
+    backoffMs: positiveInt(env, "G2P_CALLBACK_BACKOFF_MS", 1_000),
+    backoffMaxMs: positiveInt(env, "G2P_CALLBACK_BACKOFF_MAX_MS", 300_000),
+    concurrency: positiveInt(env, "G2P_CALLBACK_CONCURRENCY", 8),
+  };
+}
+
+/** Delay before the attempt after `attempts` failed ones: backoff, 2×, 4× … capped. */
+export function retryDelayMs(attempts: number, config: Pick<CallbackDeliveryConfig, "backoffMs" | "backoffMaxMs">): number {
+  const exp = Math.min(Math.max(attempts - 1, 0), 30);
+  return Math.min(config.backoffMs * 2 ** exp, config.backoffMaxMs);
+}
+
+export type AttemptOutcome =
+  | { ok: true; httpStatus: number }
+  | { ok: false; httpStatus: number | null; code: string; message: string };
+
+/**
+ * Whether an answer acknowledges the callback: HTTP 2xx and either an empty body or a G2P
+ * acknowledgement with `message.ack_status` ACK. A 2xx NACK/ERR is a refusal and is retried.
+ */
+export function judgeCallbackAnswer(httpStatus: number, text: string): AttemptOutcome {
+  if (httpStatus < 200 || httpStatus > 299) {
+    return { ok: false, httpStatus, code: `http_${httpStatus}`, message: `HTTP ${httpStatus}${text ? `: ${text.slice(0, 200)}` : ""}` };
+  }
+  if (text.trim() === "") return { ok: true, httpStatus };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ok: false, httpStatus, code: "answer_invalid", message: "the answer is not JSON" };
+  }
+  const message = (parsed as { message?: { ack_status?: unknown; error?: { code?: unknown; message?: unknown } } } | null)?.message;
+  if (message?.ack_status === "ACK") return { ok: true, httpStatus };
+  const ack = typeof message?.ack_status === "string" ? message.ack_status : "none";
+  const code = typeof message?.error?.code === "string" ? message.error.code : `ack_${ack.toLowerCase()}`;
+  const why = typeof message?.error?.message === "string" ? `: ${message.error.message.slice(0, 200)}` : "";
+  return { ok: false, httpStatus, code, message: `the receiver answered ack_status ${ack}${why}` };
+}
+
+type Claimed = { id: string; org_id: string; url: string | null; body: unknown; attempts: number };
+
+export type DeliverOptions = {
+  limit?: number;
+  now?: Date;
+  fetchImpl?: typeof fetch;
+  config?: Partial<CallbackDeliveryConfig>;
+  /** Only these organizations' callbacks (default: all). */
+  orgIds?: string[] | null;
+  log?: Pick<typeof logger, "info" | "warn">;
+};
+
+export type DeliverResult = { claimed: number; delivered: number; retrying: number; failed: number };
+
+/**
+ * Claim up to `limit` due callbacks, POST them, record each attempt on its row. Returns counts; a
+ * result with `claimed === limit` means more may be due right away.
+ */
+export async function deliverDueCallbacks(db: Db, options: DeliverOptions = {}): Promise<DeliverResult> {
+  const config = { ...callbackDeliveryConfig(), ...options.config };
+  const limit = Math.max(1, options.limit ?? 50);
+  const now = options.now ?? new Date();
+  const doFetch = options.fetchImpl ?? fetch;
+  const log = options.log ?? logger;
+  // The lease outlasts the POST's timeout, so a slow answer is never overtaken by another worker;
+  // if this process dies mid-POST the row is due again when the lease runs out.
+  const leaseUntil = new Date(now.getTime() + config.timeoutMs + 30_000);
+
+  const orgFilter = options.orgIds?.length
+    ? sql`and m.org_id in (${sql.join(
+        options.orgIds.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )})`
+    : sql``;
+
+  const claimed = await db.transaction(async (tx) => {
+    // In order per transaction and URL: a callback waits while an older one for the same
+    // transaction is still pending, so a sender never sees `succ` before the `pdng` it replaces.
+    const rows = (await tx.execute(sql`
+      select m.id, m.org_id, m.url, m.body, m.attempts
+      from g2p_messages m
+      where m.direction = 'outbound' and m.status = 'PENDING'
+        and (m.next_attempt_at is null or m.next_attempt_at <= ${now.toISOString()}::timestamptz)
+        ${orgFilter}
+        and not exists (
+          select 1 from g2p_messages o
+          where o.direction = 'outbound' and o.status = 'PENDING' and o.org_id = m.org_id
+            and o.transaction_id = m.transaction_id and o.url = m.url
+            and (o.created_at, o.id) < (m.created_at, m.id))
+      order by m.next_attempt_at asc nulls first, m.created_at asc
+      limit ${limit}
+      for update skip locked`)) as unknown as Claimed[];
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    // The attempt is counted when it is claimed: a crash mid-POST still uses one up.
+    await tx.execute(sql`
+      update g2p_messages
+      set next_attempt_at = ${leaseUntil.toISOString()}::timestamptz, attempts = attempts + 1, last_attempt_at = ${now.toISOString()}::timestamptz
+      where id in (${sql.join(
+        ids.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )})`);
+    return rows.map((r) => ({ ...r, attempts: r.attempts + 1 }));
+  });
+
+  const result: DeliverResult = { claimed: claimed.length, delivered: 0, retrying: 0, failed: 0 };
+  let next = 0;
+  const lane = async () => {
+    while (next < claimed.length) {
+      const row = claimed[next++]!;
+      const outcome = await post(row, doFetch, config.timeoutMs);
+      // Backoff counts from the answer (a fake `now` stands still, for tests).
+      const state = await record(db, row, outcome, options.now ?? new Date(), config);
+      result[state]++;
+      const fields = {
+        event: "g2p.callback.attempt",
+        message_row_id: row.id,
+        org_id: row.org_id,
+        url: row.url,
+        attempt: row.attempts,
+        http_status: outcome.httpStatus,
+        outcome: state,
+        ...(outcome.ok ? {} : { error_code: outcome.code, error: outcome.message }),
+      };
+      if (state === "failed") log.warn(fields, "callback given up after the last attempt");
+      else log.info(fields, state === "delivered" ? "callback delivered" : "callback attempt failed; will retry");
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(config.concurrency, claimed.length) }, () => lane()));
+  return result;
+}
+
+async function post(row: Claimed, doFetch: typeof fetch, timeoutMs: number): Promise<AttemptOutcome> {
+  if (!row.url || !/^https?:\/\//i.test(row.url)) return { ok: false, httpStatus: null, code: "url_invalid", message: "the callback has no http(s) URL" };
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const res = await doFetch(row.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify(row.body),
+      // Never follow a redirect: the signed body goes only to the URL checked when it was enqueued.
+      redirect: "manual",
+      signal,
+    });
+    const text = await res.text();
+    return judgeCallbackAnswer(res.status, text);
+  } catch (error) {
+    const e = error as Error & { cause?: { code?: string; message?: string } };
+    if (signal.aborted) return { ok: false, httpStatus: null, code: "timeout", message: `no answer within ${timeoutMs} ms` };
+    const detail = e.cause?.code ?? e.cause?.message ?? e.message ?? String(error);
+    return { ok: false, httpStatus: null, code: "network_error", message: String(detail).slice(0, 200) };
+  }
+}
+
+async function record(
+  db: Db,
+  row: Claimed,
+  outcome: AttemptOutcome,
+  answeredAt: Date,
+  config: CallbackDeliveryConfig,
+): Promise<"delivered" | "retrying" | "failed"> {
+  // `attempts` guards against writing over a later attempt (should a lease ever have run out).
+  const guard = sql`id = ${row.id}::uuid and status = 'PENDING' and attempts = ${row.attempts}`;
+  if (outcome.ok) {
+    await db.execute(sql`
+      update g2p_messages
+      set status = 'DELIVERED', delivered_at = now(), next_attempt_at = null, last_http_status = ${outcome.httpStatus},
+          error_code = null, error_message = null
+      where ${guard}`);
+    return "delivered";
+  }
+  const finalAttempt = row.attempts >= config.maxAttempts;
+  const nextAt = finalAttempt ? null : new Date(answeredAt.getTime() + retryDelayMs(row.attempts, config)).toISOString();
+  await db.execute(sql`
+    update g2p_messages
+    set status = ${finalAttempt ? "FAILED" : "PENDING"}, next_attempt_at = ${nextAt}::timestamptz,
+        last_http_status = ${outcome.httpStatus}, error_code = ${outcome.code}, error_message = ${outcome.message}
+    where ${guard}`);
+  return finalAttempt ? "failed" : "retrying";
+}
