@@ -1,7 +1,7 @@
 import type { Permission } from "@/server/domain/permissions";
 
 export type NavItem = { href: string; label: string; permission: Permission; icon: NavIcon };
-export type NavIcon = "home" | "disbursements" | "receivers" | "payments" | "wallets" | "distribution" | "team" | "keys" | "settings" | "outbox";
+export type NavIcon = "home" | "disbursements" | "receivers" | "payments" | "wallets" | "distribution" | "team" | "keys" | "settings" | "outbox" | "integrations";
 
 /** The sidebar, in order; each entry shows only to roles holding its permission. */
 export const NAV_ITEMS: NavItem[] = [
@@ -14,5 +14,6 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/distribution-account", label: "Distribution account", permission: "organization:read", icon: "distribution" },
   { href: "/team", label: "Team", permission: "users:manage", icon: "team" },
   { href: "/api-keys", label: "API keys", permission: "api_keys:manage", icon: "keys" },
+  { href: "/integrations", label: "Integrations", permission: "integrations:manage", icon: "integrations" },
   { href: "/settings", label: "Settings", permission: "organization:read", icon: "settings" },
 ];

@@ -6,6 +6,7 @@ import {
   Inbox,
   KeyRound,
   Landmark,
+  Network,
   Send,
   Settings,
   Users,
@@ -29,6 +30,7 @@ const ICONS: Record<NavIcon, LucideIcon> = {
   keys: KeyRound,
   settings: Settings,
   outbox: Inbox,
+  integrations: Network,
 };
 
 export function SidebarNav({ items, onNavigate }: { items: Pick<NavItem, "href" | "label" | "icon">[]; onNavigate?: () => void }) {

@@ -33,7 +33,7 @@ export function isApiScope(value: unknown): value is ApiScope {
 
 /**
  * Which scopes let a key use a permission: any one of them suffices. `null` means never through a
- * key: managing users and API keys stays with people signed in to the app.
+ * key: managing users, API keys and integrations (G2P senders) stays with people signed in to the app.
  *
  * The permission matrix has no separate read permission for payments and receivers (both are
  * read under `disbursements:read`), so any of the three read scopes passes that service check; the
@@ -55,6 +55,8 @@ export const PERMISSION_SCOPES: Record<Permission, readonly ApiScope[] | null> =
   "assets:write": ["write:assets"],
   "wallets:write": ["write:wallets"],
   "exports:read": ["read:disbursements", "read:payments", "read:receivers"],
+  // Registering G2P senders decides who may move money: people only, never a key.
+  "integrations:manage": null,
 };
 
 function parse(scope: ApiScope): { level: ApiScopeLevel; area: string } {

@@ -18,6 +18,7 @@ export const PERMISSIONS = {
   "assets:write": ["owner", "financial_controller", "developer"],
   "wallets:write": ["owner", "developer"],
   "exports:read": ["owner", "financial_controller", "initiator", "approver"],
+  "integrations:manage": ["owner", "developer"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -3,6 +3,7 @@ import { apiKeysRouter } from "./routers/api-keys";
 import { authRouter } from "./routers/auth";
 import { catalogRouter } from "./routers/catalog";
 import { disbursementsRouter } from "./routers/disbursements";
+import { integrationsRouter } from "./routers/integrations";
 import { messagesRouter } from "./routers/messages";
 import { organizationRouter } from "./routers/organization";
 import { paymentsRouter } from "./routers/payments";
@@ -26,6 +27,7 @@ export const appRouter = router({
   apiKeys: apiKeysRouter,
   stellar: stellarRouter,
   messages: messagesRouter,
+  integrations: integrationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -39,15 +39,17 @@ describe("scope table (pure)", () => {
     expect(hasScope(["write:payments"], "write:disbursements")).toBe(false);
   });
 
-  it("no scope ever unlocks managing users or API keys", () => {
+  it("no scope ever unlocks managing users, API keys or integrations", () => {
     expect(PERMISSION_SCOPES["users:manage"]).toBeNull();
     expect(PERMISSION_SCOPES["api_keys:manage"]).toBeNull();
+    expect(PERMISSION_SCOPES["integrations:manage"]).toBeNull();
     expect(scopesAllow([...API_SCOPES], "users:manage")).toBe(false);
     expect(scopesAllow([...API_SCOPES], "api_keys:manage")).toBe(false);
+    expect(scopesAllow([...API_SCOPES], "integrations:manage")).toBe(false);
   });
 
   it("every other permission has at least one scope", () => {
-    for (const p of ALL_PERMISSIONS.filter((p) => p !== "users:manage" && p !== "api_keys:manage")) {
+    for (const p of ALL_PERMISSIONS.filter((p) => p !== "users:manage" && p !== "api_keys:manage" && p !== "integrations:manage")) {
       expect(scopesAllow(["write:all"], p), p).toBe(true);
     }
   });

@@ -21,6 +21,7 @@ const MATRIX = `
 | write wallets                                             | wallets:write       | ✓ |   | ✓ |   |   |   |
 | edit organization                                         | organization:write  | ✓ | ✓ |   |   |   |   |
 | exports                                                   | exports:read        | ✓ | ✓ |   |   | ✓ | ✓ |
+| integrations (G2P senders, message log)                   | integrations:manage | ✓ |   | ✓ |   |   |   |
 `;
 
 const ROWS = MATRIX.trim()
@@ -39,7 +40,7 @@ describe("permission matrix (GUIDE.md §4)", () => {
   });
 
   it("has exactly one permission per row of the guide, and no others", () => {
-    expect(ROWS).toHaveLength(13);
+    expect(ROWS).toHaveLength(14);
     expect([...ALL_PERMISSIONS].sort()).toEqual(ROWS.map((r) => r.permission).sort());
     expect(Object.keys(PERMISSIONS)).toEqual(ALL_PERMISSIONS);
   });
@@ -74,6 +75,6 @@ describe("permission matrix (GUIDE.md §4)", () => {
     expect(ROLES.filter((r) => can(r, "users:manage"))).toEqual(["owner"]);
     expect(ROLES.every((r) => can(r, "organization:read"))).toBe(true);
     expect(permissionsOf("owner")).toEqual(ALL_PERMISSIONS);
-    expect(permissionsOf("developer")).toEqual(["api_keys:manage", "organization:read", "assets:write", "wallets:write"]);
+    expect(permissionsOf("developer")).toEqual(["api_keys:manage", "organization:read", "assets:write", "wallets:write", "integrations:manage"]);
   });
 });

@@ -1,0 +1,62 @@
+import { eq } from "drizzle-orm";
+import { organizations } from "@/db/schema";
+import { assertCan, type OrgContext } from "../context";
+import { notFound } from "../errors";
+import { platformSigningKey } from "../g2p/signature";
+
+/** Where the G2P Connect interface is served, relative to the app's base URL. */
+export const G2P_BASE_PATH = "/api/g2p";
+
+export type G2pEndpoint = { method: "GET" | "POST"; path: string; purpose: string; callback: string | null };
+
+/**
+ * The interface a sender calls. Asynchronous requests answer ACK/NACK/ERR at once and report by
+ * callback (to the request's sender_uri, else the sender's callback URL); the sync variants answer
+ * with the callback's body directly.
+ */
+export const G2P_ENDPOINTS: readonly G2pEndpoint[] = [
+  { method: "POST", path: "/disburse", purpose: "Send disbursement items of a transaction", callback: "/on-disburse" },
+  { method: "POST", path: "/disburse/search", purpose: "Status by reference id or payer/payee address", callback: "/disburse/on-search" },
+  { method: "POST", path: "/disburse/status", purpose: "Older name of /disburse/search", callback: "/disburse/on-status" },
+  { method: "POST", path: "/disburse/txn/status", purpose: "Status of a transaction or a list of reference ids", callback: "/disburse/txn/on-status" },
+  { method: "GET", path: "/disburse/status/{transaction_id}/{summary_only}", purpose: "Status of a transaction (summary_only: true or false)", callback: null },
+  { method: "GET", path: "/disburse/status/{reference_id}", purpose: "Status of one item", callback: null },
+  { method: "POST", path: "/disburse/sync/disburse", purpose: "Synchronous /disburse: answers with the on-disburse body", callback: null },
+  { method: "POST", path: "/disburse/sync/search", purpose: "Synchronous /disburse/search", callback: null },
+  { method: "POST", path: "/disburse/sync/txn/status", purpose: "Synchronous /disburse/txn/status", callback: null },
+  { method: "POST", path: "/disburse/cancel", purpose: "Cancel a transaction or some of its items before the schedule date (G2P Bridge)", callback: null },
+];
+
+/** The app's absolute base URL (APP_URL, as the launcher sets it; NEXTAUTH_URL as a fallback). */
+export function appBaseUrl(env: Record<string, string | undefined> = process.env): string {
+  return (env.APP_URL || env.NEXTAUTH_URL || "http://localhost:3000").replace(/\/+$/, "");
+}
+
+/**
+ * What a sender needs to talk to this organization: the receiver id to put in `header.receiver_id`
+ * (the organization's slug), the public key our callbacks are signed with, the endpoint URLs and
+ * how messages are signed (server/services/g2p/signature.ts).
+ */
+export async function getPlatformIdentity(ctx: OrgContext) {
+  assertCan(ctx, "integrations:manage");
+  const [org] = await ctx.db.select({ slug: organizations.slug, name: organizations.name }).from(organizations).where(eq(organizations.id, ctx.org.id));
+  if (!org) throw notFound("The organization");
+  const key = platformSigningKey();
+  const baseUrl = `${appBaseUrl()}${G2P_BASE_PATH}`;
+  return {
+    receiver_id: org.slug,
+    organization_name: org.name,
+    public_key_pem: key.publicKeyPem,
+    public_key_base64: key.publicKeyBase64,
+    base_url: baseUrl,
+    endpoints: G2P_ENDPOINTS.map((e) => ({ ...e, url: `${baseUrl}${e.path}` })),
+    authentication: "An API key of this organization in the Authorization header (Bearer sdp_…).",
+    signature: {
+      algorithm: "ed25519",
+      format:
+        'Signature keyId="<sender_id>|<key id>|ed25519",algorithm="ed25519",created="<unix s>",expires="<unix s>",headers="(created) (expires) digest",signature="<base64>"',
+      signing_string: "(created): <created>\n(expires): <expires>\ndigest: BLAKE-512=<base64 digest>",
+      digest: "BLAKE2b-512 of the canonical JSON of {\"header\": …, \"message\": …} (keys sorted at every level, no white space), in base64",
+    },
+  };
+}

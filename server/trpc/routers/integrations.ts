@@ -1,0 +1,23 @@
+import { createG2pSender, createG2pSenderInput } from "@/server/services/integrations/create-g2p-sender";
+import { getG2pMessage, getG2pMessageInput } from "@/server/services/integrations/get-g2p-message";
+import { getPlatformIdentity } from "@/server/services/integrations/get-platform-identity";
+import { listG2pMessages, listG2pMessagesInput } from "@/server/services/integrations/list-g2p-messages";
+import { listG2pSenders } from "@/server/services/integrations/list-g2p-senders";
+import { retryG2pCallback, retryG2pCallbackInput } from "@/server/services/integrations/retry-g2p-callback";
+import { setG2pSenderEnabled, setG2pSenderEnabledInput } from "@/server/services/integrations/set-g2p-sender-enabled";
+import { updateG2pSender, updateG2pSenderInput } from "@/server/services/integrations/update-g2p-sender";
+import { requirePermission, router } from "../init";
+
+const manage = requirePermission("integrations:manage");
+
+/** The Integrations page: G2P Connect senders, this platform's identity, the message log. */
+export const integrationsRouter = router({
+  identity: manage.query(({ ctx }) => getPlatformIdentity(ctx.service)),
+  senders: manage.query(({ ctx }) => listG2pSenders(ctx.service)),
+  createSender: manage.input(createG2pSenderInput).mutation(({ ctx, input }) => createG2pSender(ctx.service, input)),
+  updateSender: manage.input(updateG2pSenderInput).mutation(({ ctx, input }) => updateG2pSender(ctx.service, input)),
+  setSenderEnabled: manage.input(setG2pSenderEnabledInput).mutation(({ ctx, input }) => setG2pSenderEnabled(ctx.service, input)),
+  messages: manage.input(listG2pMessagesInput).query(({ ctx, input }) => listG2pMessages(ctx.service, input)),
+  message: manage.input(getG2pMessageInput).query(({ ctx, input }) => getG2pMessage(ctx.service, input)),
+  retryCallback: manage.input(retryG2pCallbackInput).mutation(({ ctx, input }) => retryG2pCallback(ctx.service, input)),
+});
