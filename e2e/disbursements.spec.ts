@@ -147,3 +147,77 @@ test("create, upload with errors, fix, then a second person starts, pauses and r
     await owner.context().close();
   }
 });
+
+/** "YYYY-MM-DDTHH:mm" for a datetime-local input, `days` from now (read in the organization's zone). */
+function localDateTime(days: number): string {
+  const d = new Date(Date.now() + days * 86_400_000);
+  return d.toISOString().slice(0, 16);
+}
+
+test("an envelope with a schedule date: Start is blocked until then, and it can be cancelled for good", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const page = await asUser(browser, "financial.controller@demo.local");
+  const name = unique("E2E envelope");
+  const [p1, p2] = phones(2);
+  const tag = unique("env");
+
+  await page.goto("/disbursements/new");
+  await expect(page.getByRole("heading", { name: "New disbursement" })).toBeVisible();
+  await page.getByRole("textbox", { name: "Name", exact: true }).fill(name);
+  await page.getByRole("combobox", { name: "Wallet", exact: true }).selectOption({ label: "Demo Wallet" });
+  const usdc = await page.getByRole("combobox", { name: "Asset", exact: true }).locator("option", { hasText: "USDC" }).getAttribute("value");
+  await page.getByRole("combobox", { name: "Asset", exact: true }).selectOption(usdc!);
+  await page.getByRole("radio", { name: /^Phone number Receivers get an SMS/ }).check();
+  await page.getByRole("combobox", { name: "Verification field", exact: true }).selectOption("DATE_OF_BIRTH");
+
+  // The envelope: a bad count is refused beside the field before anything is sent.
+  await page.getByRole("textbox", { name: "Expected number of payments" }).fill("two");
+  await page.getByRole("textbox", { name: "Expected total (USDC)" }).fill("30.5");
+  await page.getByLabel("Schedule date and time").fill(localDateTime(30));
+  await page.getByLabel("Instructions file (CSV)").setInputFiles({
+    name: "envelope.csv",
+    mimeType: "text/csv",
+    buffer: csv(["phone,id,amount,verification", `${p1},${tag}-1,10.50,1990-01-31`, `${p2},${tag}-2,20,1991-02-28`]),
+  });
+  await page.getByRole("button", { name: "Upload and continue" }).click();
+  await expect(page.getByText("Enter a whole number of payments from 1 to 10,000,000.")).toBeVisible();
+  await expect(page.getByTestId("draft-saved")).toHaveCount(0);
+
+  await page.getByRole("textbox", { name: "Expected number of payments" }).fill("2");
+  await page.getByRole("button", { name: "Upload and continue" }).click();
+  await page.waitForURL(/\/disbursements\/[0-9a-f-]{36}$/);
+
+  // Complete (2 of 2, 30.5 of 30.5) but not due: Start is blocked, and the page says why.
+  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+  await expect(page.getByTestId("disbursement-status")).toHaveText("Ready");
+  await expect(page.getByTestId("envelope-count")).toContainText("2 of 2 received");
+  await expect(page.getByTestId("envelope-total")).toContainText("30.5 USDC of 30.5 USDC received");
+  await expect(page.getByTestId("envelope-schedule")).toContainText("Not yet due");
+  await expect(page.getByTestId("start-blocked")).toContainText("Start is blocked");
+  await expect(page.getByTestId("start-blocked")).toContainText("cannot start before then");
+  await expect(page.getByRole("button", { name: "Start", exact: true })).toHaveCount(0);
+
+  // Cancel it through the confirmation dialog, which says it is final.
+  await page.getByRole("button", { name: "Cancel disbursement" }).click();
+  const dialog = page.getByRole("alertdialog");
+  await expect(dialog).toContainText("Cancellation is final");
+  await expect(dialog).toContainText("2 payments not yet sent are cancelled with it");
+  await dialog.getByRole("button", { name: "Cancel disbursement" }).click();
+
+  await expect(page.getByTestId("disbursement-status")).toHaveText("Cancelled");
+  await expect(page.getByTestId("cancelled-notice")).toContainText("Cancellation is final");
+  await expect(page.getByTestId("envelope-cancellation")).toContainText("Cancelled");
+  await expect(page.getByTestId("envelope-cancelled-count")).toHaveText("2");
+  await expect(page.getByTestId("start-blocked")).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Cancel disbursement" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Replace instructions" })).toHaveCount(0);
+  await expect(page.getByTestId("status-timeline").getByRole("listitem").last()).toContainText("Cancelled");
+
+  // Its payments are cancelled too, and a payment's page tells so.
+  await page.getByRole("link", { name: p1! }).waitFor();
+  await page.locator('a[href^="/payments/"]').first().click();
+  await expect(page.getByTestId("payment-status")).toHaveText("Canceled");
+  await expect(page.getByTestId("tracking-cancellation")).toContainText("Cancelled");
+  await expect(page.getByTestId("tracking-shipment")).toContainText("Not sent yet");
+  await page.context().close();
+});

@@ -94,6 +94,9 @@ export type UploadError = {
 
 const LINE_KEY = /^line (\d+)(?: - (.+))?$/i;
 
+/** Extras of a file refused by the envelope's declarations (import-instructions). */
+const ENVELOPE_KEYS = new Set(["envelope", "declared_count", "file_count", "declared_total", "file_total"]);
+
 /** SDP's error body `{error, extras}` → something to list by line. */
 export function parseUploadError(status: number, body: unknown): UploadError {
   const b = (body && typeof body === "object" ? body : {}) as { error?: unknown; extras?: unknown };
@@ -106,6 +109,9 @@ export function parseUploadError(status: number, body: unknown): UploadError {
     const m = LINE_KEY.exec(key);
     if (m) {
       lines.push({ line: Number(m[1]), field: m[2] ?? "", message: text });
+    } else if (ENVELOPE_KEYS.has(key)) {
+      // The envelope's sentence names both values; these are their machine-readable copies.
+      continue;
     } else if (/total|count/i.test(key) && /^\d+$/.test(String(value))) {
       total = Number(value);
     } else if (!(key === "status" && typeof value !== "string")) {
@@ -113,8 +119,10 @@ export function parseUploadError(status: number, body: unknown): UploadError {
     }
   }
   lines.sort((a, b2) => a.line - b2.line || a.field.localeCompare(b2.field));
-  const message =
-    typeof b.error === "string" && b.error
+  const envelope = typeof extras.envelope === "string" ? extras.envelope : null;
+  const message = envelope
+    ? envelope
+    : typeof b.error === "string" && b.error
       ? b.error
       : status === 413
         ? "The file is too large."

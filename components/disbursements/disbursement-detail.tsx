@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
-import { ArrowLeft, Download, ListChecks, Pause, Play, ShieldCheck, Trash2, Upload, Wallet } from "lucide-react";
+import { ArrowLeft, Ban, CalendarClock, Download, ListChecks, Pause, Play, ShieldCheck, Trash2, Upload, Wallet } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
@@ -40,6 +40,7 @@ import {
 } from "./common";
 import { CONTACT_TYPE_INFO, VERIFICATION_LABELS, uploadInstructions, type UploadError } from "./csv";
 import { CsvFilePicker, CsvTemplateLink, UploadErrors } from "./csv-picker";
+import { EnvelopeCard, envelopeBlockText, hasEnvelope } from "./envelope";
 import { PreflightReport, usePreflight } from "./preflight";
 import { StatusTimeline } from "./status-timeline";
 
@@ -68,6 +69,7 @@ export function DisbursementDetailView({ id, userId, roleLabel }: { id: string; 
   const { data: org } = useSuspenseQuery(trpc.organization.get.queryOptions());
   const [confirm, setConfirm] = useState<StatusAction | null>(null);
   const [deleting, setDeleting] = useState(false);
+  const [cancelling, setCancelling] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [uploaderOpen, setUploaderOpen] = useState(!d.file_name);
   const [showPreflight, setShowPreflight] = useState(false);
@@ -92,6 +94,7 @@ export function DisbursementDetailView({ id, userId, roleLabel }: { id: string; 
 
   const changeStatus = useMutation(trpc.disbursements.changeStatus.mutationOptions());
   const remove = useMutation(trpc.disbursements.delete.mutationOptions());
+  const cancel = useMutation(trpc.disbursements.cancel.mutationOptions());
   const allowed = new Set(d.actions.allowed);
   const code = d.asset.code;
   const statusErrors = fieldErrorsOf(changeStatus.error);
@@ -138,11 +141,15 @@ export function DisbursementDetailView({ id, userId, roleLabel }: { id: string; 
 
   // Why this user sees no Start button on a READY disbursement: the server's reason, else the
   // two-person rule (read from the organization's setting and the history), else the role.
+  // The envelope (declared count and total, schedule date) blocks everyone, so it is named first.
   const approvalBlocks = org.approvalRequired && authoredDraftOrReady(d.status_history, userId);
+  const envelopeBlock = d.status === "READY" ? envelopeBlockText(d.envelope, code) : null;
   const startBlocked =
     d.status !== "READY" || allowed.has("start")
       ? null
-      : d.actions.startBlockedReason || approvalBlocks
+      : envelopeBlock
+        ? { title: "Start is blocked", body: envelopeBlock, envelope: true }
+        : d.actions.startBlockedReason || approvalBlocks
         ? {
             title: "Waiting for a second person",
             body: `${d.actions.startBlockedReason ?? APPROVAL_REASON} Your organization has “Approval required” on and you created or uploaded this disbursement, so another approver, owner or financial controller must start it.`,
@@ -151,6 +158,20 @@ export function DisbursementDetailView({ id, userId, roleLabel }: { id: string; 
             title: "Ready to start",
             body: `The ${roleLabel} role cannot start disbursements. An approver, owner or financial controller can.`,
           };
+
+  function runCancel() {
+    setNotice(null);
+    cancel.mutate(
+      { id },
+      {
+        // On failure the dialog stays open with the reason.
+        onSuccess: () => {
+          setCancelling(false);
+          return refresh();
+        },
+      },
+    );
+  }
 
   const remainingAmount = formatStroops(toStroops(d.total_amount) - toStroops(d.amount_disbursed));
   const amountPercent = percentOf(d.amount_disbursed, d.total_amount);
@@ -250,6 +271,19 @@ export function DisbursementDetailView({ id, userId, roleLabel }: { id: string; 
               Resume
             </Button>
           )}
+          {allowed.has("cancel") && (
+            <Button
+              variant="outline"
+              className="text-destructive"
+              onClick={() => {
+                cancel.reset();
+                setCancelling(true);
+              }}
+            >
+              <Ban aria-hidden />
+              Cancel disbursement
+            </Button>
+          )}
           {allowed.has("delete") && (
             <Button variant="outline" className="text-destructive" onClick={() => setDeleting(true)}>
               <Trash2 aria-hidden />
@@ -259,9 +293,29 @@ export function DisbursementDetailView({ id, userId, roleLabel }: { id: string; 
         </div>
       </div>
 
+      {d.status === "CANCELED" && (
+        <Alert data-testid="cancelled-notice">
+          <Ban aria-hidden />
+          <AlertTitle>Cancelled</AlertTitle>
+          <AlertDescription>
+            <p>
+              This disbursement was cancelled
+              {d.envelope.cancellation_time_stamp ? (
+                <>
+                  {" "}
+                  on <DateTime value={d.envelope.cancellation_time_stamp} />
+                </>
+              ) : null}
+              , with {formatCount(d.envelope.cancelled_count)} {d.envelope.cancelled_count === 1 ? "payment" : "payments"}. Cancellation is final:
+              nothing of it will be sent.
+            </p>
+          </AlertDescription>
+        </Alert>
+      )}
+
       {startBlocked && (
         <Alert data-testid="start-blocked">
-          <ShieldCheck aria-hidden />
+          {"envelope" in startBlocked ? <CalendarClock aria-hidden /> : <ShieldCheck aria-hidden />}
           <AlertTitle>{startBlocked.title}</AlertTitle>
           <AlertDescription>{startBlocked.body}</AlertDescription>
         </Alert>
@@ -366,6 +420,7 @@ export function DisbursementDetailView({ id, userId, roleLabel }: { id: string; 
 
       <div className="grid gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
+          {hasEnvelope(d) && <EnvelopeCard d={d} />}
           <Card>
             <CardHeader>
               <CardTitle asChild>
@@ -473,6 +528,48 @@ export function DisbursementDetailView({ id, userId, roleLabel }: { id: string; 
               </AlertDialogFooter>
             </>
           )}
+        </AlertDialogContent>
+      </AlertDialog>
+
+      <AlertDialog
+        open={cancelling}
+        onOpenChange={(open) => {
+          if (cancel.isPending) return;
+          setCancelling(open);
+        }}
+      >
+        <AlertDialogContent>
+          <AlertDialogHeader>
+            <AlertDialogTitle>Cancel “{d.name}”?</AlertDialogTitle>
+            <AlertDialogDescription asChild>
+              <div className="space-y-2">
+                <p>
+                  {d.total_payments > 0
+                    ? `Its ${formatCount(d.total_payments - d.total_payments_canceled)} ${d.total_payments - d.total_payments_canceled === 1 ? "payment" : "payments"} not yet sent are cancelled with it. Nothing is paid.`
+                    : "It has no payments yet. Nothing is paid."}
+                </p>
+                <p className="font-medium text-foreground">Cancellation is final: a cancelled disbursement cannot be started, changed or restored.</p>
+              </div>
+            </AlertDialogDescription>
+          </AlertDialogHeader>
+          {cancel.error && (
+            <Alert variant="destructive">
+              <AlertDescription>{messageOf(cancel.error)}</AlertDescription>
+            </Alert>
+          )}
+          <AlertDialogFooter>
+            <AlertDialogCancel disabled={cancel.isPending}>Keep it</AlertDialogCancel>
+            <AlertDialogAction
+              variant="destructive"
+              disabled={cancel.isPending}
+              onClick={(e) => {
+                e.preventDefault();
+                runCancel();
+              }}
+            >
+              {cancel.isPending ? "Cancelling…" : "Cancel disbursement"}
+            </AlertDialogAction>
+          </AlertDialogFooter>
         </AlertDialogContent>
       </AlertDialog>
 

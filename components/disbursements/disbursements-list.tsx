@@ -152,6 +152,17 @@ export function DisbursementsList({ canWrite }: { canWrite: boolean }) {
                       <Link href={`/disbursements/${d.id}`} className="block truncate text-primary hover:underline focus-visible:underline">
                         {d.name}
                       </Link>
+                      {(d.g2p || (d.envelope.scheduled_at && (d.status === "DRAFT" || d.status === "READY"))) && (
+                        <span className="block text-xs font-normal text-muted-foreground">
+                          {d.g2p ? `G2P · ${d.g2p.sender_name}` : null}
+                          {d.g2p && d.envelope.scheduled_at && (d.status === "DRAFT" || d.status === "READY") ? " · " : null}
+                          {d.envelope.scheduled_at && (d.status === "DRAFT" || d.status === "READY") ? (
+                            <>
+                              Scheduled <DateTime value={d.envelope.scheduled_at} />
+                            </>
+                          ) : null}
+                        </span>
+                      )}
                     </TableCell>
                     <TableCell>
                       <DisbursementStatusBadge status={d.status} />

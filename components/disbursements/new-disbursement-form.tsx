@@ -26,6 +26,7 @@ import { DEFAULT_INVITATION_TEMPLATE, renderTemplate } from "@/server/domain/mes
 import { NativeSelect, shorten, type DisbursementDetail } from "./common";
 import { CONTACT_TYPE_INFO, VERIFICATION_FORMATS, VERIFICATION_LABELS, uploadInstructions, type UploadError } from "./csv";
 import { CsvFilePicker, CsvTemplateLink, UploadErrors } from "./csv-picker";
+import { EMPTY_ENVELOPE, EnvelopeFields, envelopeDraftErrors, envelopeInput, type EnvelopeDraft, type EnvelopeErrors } from "./envelope";
 
 type Created = { id: string; name: string };
 
@@ -50,6 +51,9 @@ export function NewDisbursementForm() {
   const [created, setCreated] = useState<Created | null>(null);
   const [uploadError, setUploadError] = useState<UploadError | null>(null);
   const [uploading, setUploading] = useState(false);
+  const [envelope, setEnvelope] = useState<EnvelopeDraft>(EMPTY_ENVELOPE);
+  const [envelopeErrors, setEnvelopeErrors] = useState<EnvelopeErrors>({});
+  const timeZone = org.timezone || "UTC";
 
   const create = useMutation(trpc.disbursements.create.mutationOptions());
   const errors = fieldErrorsOf(create.error);
@@ -70,6 +74,13 @@ export function NewDisbursementForm() {
 
   async function ensureCreated(): Promise<Created | null> {
     if (created) return created;
+    // The envelope fields are checked here first: a clear message beside the field, nothing sent.
+    const problems = envelopeDraftErrors(envelope, timeZone);
+    setEnvelopeErrors(problems);
+    if (Object.keys(problems).length > 0) {
+      requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus());
+      return null;
+    }
     try {
       const d = await create.mutateAsync({
         name,
@@ -78,6 +89,7 @@ export function NewDisbursementForm() {
         registration_contact_type: contactType,
         verification_field: usesWalletAddress ? null : verificationField || null,
         receiver_registration_message_template: template.trim() || null,
+        ...envelopeInput(envelope, timeZone),
       });
       const c = { id: d.id, name: d.name };
       setCreated(c);
@@ -289,7 +301,39 @@ export function NewDisbursementForm() {
       <Card>
         <CardHeader>
           <CardTitle asChild>
-            <h2>2. Choose the CSV</h2>
+            <h2>2. Envelope (optional)</h2>
+          </CardTitle>
+          <CardDescription>
+            Fix what this disbursement must hold before it can start, and when it may be paid. Start stays blocked until the file matches the
+            expected number of payments and total and the schedule date has come; until that date it can still be cancelled. Leave empty for
+            no such rules.
+          </CardDescription>
+        </CardHeader>
+        <CardContent>
+          <fieldset disabled={Boolean(created) || busy}>
+            <legend className="sr-only">Envelope</legend>
+            <EnvelopeFields
+              draft={envelope}
+              onChange={(next) => {
+                setEnvelope(next);
+                setEnvelopeErrors({});
+              }}
+              errors={{
+                declared_count: envelopeErrors.declared_count ?? errors.declared_count,
+                declared_total: envelopeErrors.declared_total ?? errors.declared_total,
+                scheduled_at: envelopeErrors.scheduled_at ?? errors.scheduled_at,
+              }}
+              timeZone={timeZone}
+              assetCode={walletAssets.find((a) => a.id === assetId)?.code ?? null}
+            />
+          </fieldset>
+        </CardContent>
+      </Card>
+
+      <Card>
+        <CardHeader>
+          <CardTitle asChild>
+            <h2>3. Choose the CSV</h2>
           </CardTitle>
           <CardDescription>
             Columns for {CONTACT_TYPE_INFO[contactType].label.toLowerCase()}:{" "}
@@ -319,6 +363,11 @@ export function NewDisbursementForm() {
         <Alert variant="destructive">
           <AlertDescription>{otherError}</AlertDescription>
         </Alert>
+      )}
+      {Object.keys(envelopeErrors).length > 0 && (
+        <p role="alert" className="text-sm font-medium text-destructive">
+          Some envelope fields are not valid. Check the fields marked above.
+        </p>
       )}
       {create.error && Object.keys(errors).length > 0 && (
         <p role="alert" className="text-sm font-medium text-destructive">

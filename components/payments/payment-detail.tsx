@@ -19,6 +19,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
+import { Badge } from "@/components/ui/badge";
 import {
   CopyValue,
   DateTime,
@@ -26,11 +27,13 @@ import {
   DisbursementStatusBadge,
   formatAmount,
   PaymentStatusBadge,
+  type RouterOutputs,
   shortId,
   WalletStatusBadge,
 } from "@/components/disbursements/common";
 import { StatusTimeline } from "@/components/disbursements/status-timeline";
 import { splitStatusMessage, TransactionHash } from "@/components/stellar/links";
+import { paymentCancellationProblem } from "@/server/domain/g2p/envelope-rules";
 import { contactOf } from "./payments-table";
 
 type Action = "cancel" | "retry";
@@ -61,6 +64,11 @@ export function PaymentDetailView({ id, canCancel, canRetry }: { id: string; can
   const receiver = p.receiver_wallet.receiver;
   const amount = `${formatAmount(p.amount)} ${p.asset.code}`;
   const failure = splitStatusMessage(p.status_message);
+  // A payment of a scheduled envelope may be cancelled before the schedule date (also while DRAFT);
+  // any other only while READY. The server decides again.
+  const cancellable = p.disbursement.scheduled_at
+    ? paymentCancellationProblem({ status: p.disbursement.status, scheduledAt: new Date(p.disbursement.scheduled_at) }, p.status, new Date()) === null
+    : p.status === "READY";
 
   function run(action: Action) {
     setNotice(null);
@@ -103,7 +111,7 @@ export function PaymentDetailView({ id, canCancel, canRetry }: { id: string; can
               Retry
             </Button>
           )}
-          {canCancel && p.status === "READY" && (
+          {canCancel && cancellable && (
             <Button variant="outline" className="text-destructive" onClick={() => setConfirm("cancel")}>
               <Ban aria-hidden />
               Cancel payment
@@ -190,6 +198,8 @@ export function PaymentDetailView({ id, canCancel, canRetry }: { id: string; can
             </CardContent>
           </Card>
 
+          <TrackingCard p={p} />
+
           <Card>
             <CardHeader>
               <CardTitle asChild>
@@ -261,5 +271,75 @@ export function PaymentDetailView({ id, canCancel, canRetry }: { id: string; can
         </AlertDialogContent>
       </AlertDialog>
     </div>
+  );
+}
+
+type PaymentDetail = RouterOutputs["payments"]["get"];
+
+/**
+ * G2P Bridge tracking, as the payment's own status tells it: sent to the network (shipment), the
+ * network's answer (reply) and cancellation, each with its time.
+ */
+function TrackingCard({ p }: { p: PaymentDetail }) {
+  return (
+    <Card data-testid="payment-tracking">
+      <CardHeader>
+        <CardTitle asChild>
+          <h2>Tracking</h2>
+        </CardTitle>
+      </CardHeader>
+      <CardContent>
+        <dl className="grid gap-4 sm:grid-cols-3">
+          <Detail term="Shipment">
+            <span data-testid="tracking-shipment" className="flex flex-col gap-1">
+              <Badge variant={p.shipment_to_bank_status === "PROCESSED" ? "secondary" : "outline"} className="w-fit">
+                {p.shipment_to_bank_status === "PROCESSED" ? "Sent" : "Not sent yet"}
+              </Badge>
+              {p.shipment_to_bank_time_stamp && <DateTime value={p.shipment_to_bank_time_stamp} className="text-xs text-muted-foreground" />}
+            </span>
+          </Detail>
+          <Detail term="Reply">
+            <span data-testid="tracking-reply" className="flex flex-col gap-1">
+              {p.reply_status_from_bank ? (
+                <Badge variant={p.reply_status_from_bank === "SUCCESS" ? "success" : "destructive"} className="w-fit">
+                  {p.reply_status_from_bank === "SUCCESS" ? "Paid" : "Failed"}
+                </Badge>
+              ) : (
+                <span className="text-muted-foreground">No reply yet</span>
+              )}
+              {p.reply_from_bank_time_stamp && <DateTime value={p.reply_from_bank_time_stamp} className="text-xs text-muted-foreground" />}
+              {p.failure_error_code && (
+                <span className="text-xs">
+                  <code>{p.failure_error_code}</code>
+                  {p.failure_error_message ? `: ${p.failure_error_message}` : ""}
+                </span>
+              )}
+            </span>
+          </Detail>
+          <Detail term="Cancellation">
+            <span data-testid="tracking-cancellation" className="flex flex-col gap-1">
+              {p.cancellation_status === "CANCELLED" ? (
+                <Badge variant="destructive" className="w-fit">
+                  Cancelled
+                </Badge>
+              ) : (
+                <span>Not cancelled</span>
+              )}
+              {p.cancellation_time_stamp && <DateTime value={p.cancellation_time_stamp} className="text-xs text-muted-foreground" />}
+            </span>
+          </Detail>
+          {p.disbursement.scheduled_at && (
+            <Detail term="Schedule date">
+              <DateTime value={p.disbursement.scheduled_at} />
+            </Detail>
+          )}
+          {p.reference_id && (
+            <Detail term="G2P reference id">
+              <code className="text-xs break-all">{p.reference_id}</code>
+            </Detail>
+          )}
+        </dl>
+      </CardContent>
+    </Card>
   );
 }

@@ -1,4 +1,5 @@
 import type { DisbursementStatus, StatusHistoryEntry } from "./disbursement-types";
+import { envelopeCancellationProblem, envelopeStartProblem, type EnvelopeState } from "./g2p/envelope-rules";
 import { can } from "./permissions";
 import type { Role } from "./roles";
 import { DELETABLE_DISBURSEMENT_STATUSES, DISBURSEMENT_TRANSITIONS, UPLOADABLE_DISBURSEMENT_STATUSES } from "./state-machines";
@@ -8,11 +9,12 @@ export function authoredDraftOrReady(history: Pick<StatusHistoryEntry, "user_id"
   return history.some((h) => h.user_id === userId && (h.status === "DRAFT" || h.status === "READY"));
 }
 
-export type DisbursementAction = "upload" | "start" | "pause" | "resume" | "delete";
+export type DisbursementAction = "upload" | "start" | "pause" | "resume" | "cancel" | "delete";
 
 /**
- * What this user may do to this disbursement now: the transition table, the role's permissions
- * and the two-person rule combined. The UI shows exactly these buttons; the server re-checks.
+ * What this user may do to this disbursement now: the transition table, the role's permissions,
+ * the envelope rules (complete and due to start, before the schedule date to cancel) and the
+ * two-person rule combined. The UI shows exactly these buttons; the server re-checks.
  */
 export function disbursementActions(input: {
   status: DisbursementStatus;
@@ -20,21 +22,33 @@ export function disbursementActions(input: {
   role: Role;
   userId: string;
   approvalRequired: boolean;
+  /** Declared against received, and the schedule date; absent: nothing declared, no schedule. */
+  envelope?: EnvelopeState | null;
+  /** Made by a G2P Connect sender: its payments are the sender's items (no upload), and it is cancelled, not deleted. */
+  fromG2p?: boolean;
+  now?: Date;
 }): { allowed: DisbursementAction[]; startBlockedReason: string | null } {
   const { status, role } = input;
+  const now = input.now ?? new Date();
   const allowed: DisbursementAction[] = [];
   let startBlockedReason: string | null = null;
   const next = DISBURSEMENT_TRANSITIONS[status];
-  if (can(role, "disbursements:write") && UPLOADABLE_DISBURSEMENT_STATUSES.includes(status)) allowed.push("upload");
+  if (can(role, "disbursements:write") && UPLOADABLE_DISBURSEMENT_STATUSES.includes(status) && !input.fromG2p) allowed.push("upload");
   if (can(role, "disbursements:start")) {
     if (status === "READY" && next.includes("STARTED")) {
-      if (input.approvalRequired && authoredDraftOrReady(input.statusHistory, input.userId)) {
+      const envelopeProblem = input.envelope ? envelopeStartProblem(input.envelope, now) : null;
+      if (envelopeProblem) startBlockedReason = envelopeProblem;
+      else if (input.approvalRequired && authoredDraftOrReady(input.statusHistory, input.userId)) {
         startBlockedReason = "Approval is required: someone other than the creator or uploader must start this disbursement.";
       } else allowed.push("start");
     }
     if (status === "STARTED" && next.includes("PAUSED")) allowed.push("pause");
     if (status === "PAUSED" && next.includes("STARTED")) allowed.push("resume");
   }
-  if (can(role, "disbursements:write") && DELETABLE_DISBURSEMENT_STATUSES.includes(status)) allowed.push("delete");
+  const write = can(role, "disbursements:write");
+  if (write && next.includes("CANCELED") && envelopeCancellationProblem({ status, scheduledAt: input.envelope?.scheduledAt ?? null }, now) === null) {
+    allowed.push("cancel");
+  }
+  if (write && DELETABLE_DISBURSEMENT_STATUSES.includes(status) && !input.fromG2p) allowed.push("delete");
   return { allowed, startBlockedReason };
 }

@@ -15,7 +15,8 @@ export const DISBURSEMENT_TRANSITIONS: Record<DisbursementStatus, readonly Disbu
 };
 
 export const PAYMENT_TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
-  DRAFT: ["READY"],
+  // DRAFT → CANCELED: a payment of an envelope cancelled (whole or this item) before it started.
+  DRAFT: ["READY", "CANCELED"],
   READY: ["PENDING", "PAUSED", "CANCELED", "FAILED"],
   PAUSED: ["READY"],
   // PENDING → READY: the engine requeues a payment whose transaction expired unsubmitted or failed

@@ -109,6 +109,24 @@ export const DisbursementSchema = z
     amount_disbursed: decimal,
     total_amount: decimal,
     average_amount: decimal,
+    envelope: z
+      .object({
+        declared_count: z.int().nullable(),
+        declared_total: decimal.nullable(),
+        scheduled_at: timestamp.nullable(),
+        received_count: z.int().describe("Every payment received, cancelled ones included."),
+        received_total: decimal,
+        cancelled_count: z.int(),
+        cancellation_status: z.enum(["NOT_CANCELLED", "CANCELLED"]),
+        cancellation_time_stamp: timestamp.nullable(),
+        auto_start: z.boolean().describe("Started by the scheduler once complete and due (G2P envelopes)."),
+        start_blocked_reason: z.string().nullable().describe("Why it cannot start yet: incomplete or not yet due."),
+      })
+      .describe("Envelope rules (G2P Bridge): declared against received, schedule date, cancellation."),
+    g2p: z
+      .object({ sender_id: z.string(), sender_name: z.string(), transaction_id: z.string() })
+      .nullable()
+      .describe("The G2P Connect sender and transaction that made it, if any."),
   })
   .register(docs, { id: "Disbursement" });
 
@@ -128,8 +146,17 @@ export const PaymentSchema = z
     line_number: z.int().nullable(),
     created_at: timestamp,
     updated_at: timestamp,
-    disbursement: z.object({ id: uuid, name: z.string(), status: z.enum(DISBURSEMENT_STATUSES) }),
+    disbursement: z.object({ id: uuid, name: z.string(), status: z.enum(DISBURSEMENT_STATUSES), scheduled_at: timestamp.nullable() }),
     asset: z.object({ id: uuid, code: z.string(), issuer: z.string() }),
+    shipment_to_bank_status: z.enum(["PENDING", "PROCESSED"]).describe("PROCESSED once submitted to the network."),
+    shipment_to_bank_time_stamp: timestamp.nullable(),
+    reply_status_from_bank: z.enum(["SUCCESS", "FAILURE"]).nullable(),
+    reply_from_bank_time_stamp: timestamp.nullable(),
+    failure_error_code: z.string().nullable(),
+    failure_error_message: z.string().nullable(),
+    cancellation_status: z.enum(["NOT_CANCELLED", "CANCELLED"]),
+    cancellation_time_stamp: timestamp.nullable(),
+    reference_id: z.string().nullable().describe("The G2P Connect item's reference_id, when a G2P sender made this payment."),
     receiver_wallet: z.object({
       id: uuid,
       status: z.enum(RECEIVER_WALLET_STATUSES),
@@ -338,12 +365,25 @@ export const REST_ROUTES = [
     path: "/disbursements/{id}/status",
     operationId: "changeDisbursementStatus",
     summary: "Start, pause or resume a disbursement",
-    description: "A forbidden transition answers 400 naming the allowed ones; an insufficient balance answers 409 with the shortfall; the two-person rule answers 403.",
+    description:
+      "A forbidden transition answers 400 naming the allowed ones; an envelope that has not received what it declares, or whose schedule date has not come, answers 400 saying so; an insufficient balance answers 409 with the shortfall; the two-person rule answers 403.",
     tag: "Disbursements",
     scope: "write:disbursements",
     body: { type: "json", schema: disbursementStatusBody },
     success: { status: 200, description: "The status changed.", schema: message({ disbursement: DisbursementSchema }) },
     errors: [400, 401, 403, 404, 409],
+  },
+  {
+    method: "POST",
+    path: "/disbursements/{id}/cancel",
+    operationId: "cancelDisbursement",
+    summary: "Cancel a disbursement (envelope) before it starts",
+    description:
+      "Only a DRAFT or READY disbursement, and only before its schedule date. Its payments not yet paid become CANCELED with it. Final: a cancelled disbursement never changes again. Otherwise 400 saying why.",
+    tag: "Disbursements",
+    scope: "write:disbursements",
+    success: { status: 200, description: "The disbursement is CANCELED.", schema: message({ disbursement: DisbursementSchema }) },
+    errors: [400, 401, 403, 404],
   },
   {
     method: "GET",

@@ -176,7 +176,7 @@ describe("status machine", () => {
       verification_field: "PIN",
     });
     const error = await expectTRPCError(owner.disbursements.changeStatus({ id: draft.id, status: "STARTED" }), "BAD_REQUEST");
-    expect(error.message).toBe("A disbursement cannot go from DRAFT to STARTED. Allowed from DRAFT: READY.");
+    expect(error.message).toBe("A disbursement cannot go from DRAFT to STARTED. Allowed from DRAFT: READY, CANCELED.");
     const paused = await expectTRPCError(owner.disbursements.changeStatus({ id: draft.id, status: "PAUSED" }), "BAD_REQUEST");
     expect(paused.message).toMatch(/Allowed from DRAFT: READY/);
     const [row] = await db.select().from(disbursements).where(eq(disbursements.id, draft.id));

@@ -1,7 +1,8 @@
+import { generateKeyPairSync } from "node:crypto";
 import { Keypair } from "@stellar/stellar-sdk";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { apiKeys, assets, disbursements, memberships, payments, receivers, receiverWallets, stellarAccounts, wallets } from "@/db/schema";
+import { apiKeys, assets, disbursements, g2pMessages, g2pSenders, memberships, payments, receivers, receiverWallets, stellarAccounts, wallets } from "@/db/schema";
 import { freePort } from "@/scripts/lib/embedded-postgres";
 import { ensureDistributionKeypair, keypairOf } from "@/server/stellar/accounts";
 import { can, PERMISSIONS, permissionsOf, type Permission } from "@/server/domain/permissions";
@@ -56,6 +57,40 @@ async function seededOrg(): Promise<PermOrg> {
 
 const sortedIds = (rows: { id: string }[]) => rows.map((r) => r.id).sort();
 type Page = { data: { id: string }[]; pagination: { total: number } };
+
+/**
+ * G2P fixtures for the integrations.* entries, made by their `prepare` (a registered sender, a
+ * received request and a callback that failed), by organization id. Refused calls never prepare:
+ * their input names an id that exists nowhere.
+ */
+const g2pOf = new Map<string, { senderRowId: string; inboundId: string; failedCallbackId: string }>();
+const NO_ID = "00000000-0000-4000-8000-000000000000";
+const ed25519Pem = () => generateKeyPairSync("ed25519").publicKey.export({ format: "pem", type: "spki" }).toString().trim();
+
+async function prepareG2p(org: PermOrg) {
+  const [sender] = await db
+    .insert(g2pSenders)
+    .values({
+      orgId: org.org.id,
+      senderId: `perm-sender-${randomSuffix()}`,
+      name: "Perm sender",
+      callbackUrl: "https://sender.example.org/g2p",
+      publicKey: ed25519Pem(),
+      walletId: org.data.catalog.wallet.id,
+    })
+    .returning();
+  const common = { orgId: org.org.id, senderRowId: sender!.id, senderId: sender!.senderId, body: { message: { transaction_id: "T-perm" } } };
+  const [inbound, failed] = await db
+    .insert(g2pMessages)
+    .values([
+      { ...common, direction: "inbound", endpoint: "/disburse", messageId: `perm-msg-${randomSuffix()}`, status: "ACK" },
+      { ...common, direction: "outbound", endpoint: "/on-disburse", messageId: `perm-msg-${randomSuffix()}`, status: "FAILED", attempts: 3 },
+    ])
+    .returning();
+  g2pOf.set(org.org.id, { senderRowId: sender!.id, inboundId: inbound!.id, failedCallbackId: failed!.id });
+}
+
+const g2pIds = (org: PermOrg) => g2pOf.get(org.org.id) ?? { senderRowId: NO_ID, inboundId: NO_ID, failedCallbackId: NO_ID };
 
 /**
  * The one table mapping every guarded procedure to the permission it requires, with an input that
@@ -183,7 +218,7 @@ const GUARDED: Record<
       const write = can(role, "disbursements:write");
       const start = can(role, "disbursements:start");
       expect((result as { actions: unknown }).actions).toEqual({
-        allowed: [...(write ? ["upload"] : []), ...(start ? ["start"] : []), ...(write ? ["delete"] : [])],
+        allowed: [...(write ? ["upload"] : []), ...(start ? ["start"] : []), ...(write ? ["cancel", "delete"] : [])],
         startBlockedReason: null,
       });
     },
@@ -218,6 +253,16 @@ const GUARDED: Record<
       expect(result).toMatchObject({ id: data.disbursement.id, status: "STARTED" });
       const [draft] = await db.select({ status: payments.status }).from(payments).where(eq(payments.id, data.payments.draft));
       expect(draft?.status).toBe("READY");
+    },
+  },
+  "disbursements.cancel": {
+    permission: "disbursements:write",
+    input: ({ data }) => ({ id: data.disbursement.id }),
+    check: async (result, { data }) => {
+      expect(result).toMatchObject({ id: data.disbursement.id, status: "CANCELED", envelope: { cancellation_status: "CANCELLED" } });
+      const rows = await db.select({ status: payments.status }).from(payments).where(eq(payments.disbursementId, data.disbursement.id));
+      // Unsent payments end CANCELED; the seeded FAILED one (a send attempt) keeps its outcome.
+      expect(rows.map((r) => r.status).sort()).toEqual(["CANCELED", "CANCELED", "CANCELED", "FAILED"]);
     },
   },
   "disbursements.delete": {
@@ -372,6 +417,94 @@ const GUARDED: Record<
     permission: "api_keys:manage",
     input: ({ data }) => ({ id: data.apiKey.id }),
     check: (result, { data }) => expect(result).toMatchObject({ id: data.apiKey.id, status: "revoked" }),
+  },
+
+  "integrations.identity": {
+    permission: "integrations:manage",
+    check: (result, { org }) => {
+      expect(result).toMatchObject({ receiver_id: org.slug, public_key_pem: expect.stringMatching(/^-----BEGIN PUBLIC KEY-----/) });
+      expect(JSON.stringify(result)).not.toMatch(/PRIVATE/);
+    },
+  },
+  "integrations.senders": {
+    permission: "integrations:manage",
+    prepare: prepareG2p,
+    check: async (result, org) => {
+      const rows = await db.select({ id: g2pSenders.id }).from(g2pSenders).where(eq(g2pSenders.orgId, org.org.id));
+      expect(sortedIds(result as { id: string }[])).toEqual(sortedIds(rows));
+      expect(sortedIds(rows)).toContain(g2pIds(org).senderRowId);
+    },
+  },
+  "integrations.createSender": {
+    permission: "integrations:manage",
+    input: ({ data }) => ({
+      sender_id: `perm-${randomSuffix()}`,
+      name: "Perm registry",
+      callback_url: "https://registry.example.org/g2p",
+      public_key: ed25519Pem(),
+      wallet_id: data.catalog.wallet.id,
+      default_asset_id: data.catalog.usdc.id,
+    }),
+    check: async (result, { org, users }, role) => {
+      const sender = result as { id: string; enabled: boolean };
+      expect(sender.enabled).toBe(true);
+      const rows = await db.select({ orgId: g2pSenders.orgId, createdBy: g2pSenders.createdBy }).from(g2pSenders).where(eq(g2pSenders.id, sender.id));
+      expect(rows).toEqual([{ orgId: org.id, createdBy: users[role].id }]);
+    },
+  },
+  "integrations.updateSender": {
+    permission: "integrations:manage",
+    prepare: prepareG2p,
+    input: (org) => ({
+      id: g2pIds(org).senderRowId,
+      name: "Perm renamed",
+      callback_url: "https://registry.example.org/v2",
+      public_key: ed25519Pem(),
+      wallet_id: org.data.catalog.wallet.id,
+    }),
+    check: async (result, org) => {
+      expect(result).toMatchObject({ id: g2pIds(org).senderRowId, name: "Perm renamed", callback_url: "https://registry.example.org/v2" });
+      const [row] = await db.select({ name: g2pSenders.name }).from(g2pSenders).where(eq(g2pSenders.id, g2pIds(org).senderRowId));
+      expect(row?.name).toBe("Perm renamed");
+    },
+  },
+  "integrations.setSenderEnabled": {
+    permission: "integrations:manage",
+    prepare: prepareG2p,
+    input: (org) => ({ id: g2pIds(org).senderRowId, enabled: false }),
+    check: async (result, org) => {
+      expect(result).toMatchObject({ id: g2pIds(org).senderRowId, enabled: false });
+      const [row] = await db.select({ enabled: g2pSenders.enabled }).from(g2pSenders).where(eq(g2pSenders.id, g2pIds(org).senderRowId));
+      expect(row?.enabled).toBe(false);
+    },
+  },
+  "integrations.messages": {
+    permission: "integrations:manage",
+    prepare: prepareG2p,
+    input: () => ({ page_limit: 100 }),
+    check: async (result, org) => {
+      const rows = await db.select({ id: g2pMessages.id }).from(g2pMessages).where(eq(g2pMessages.orgId, org.org.id));
+      expect(sortedIds((result as Page).data)).toEqual(sortedIds(rows));
+      expect(sortedIds(rows)).toContain(g2pIds(org).inboundId);
+      expect(JSON.stringify(result)).not.toContain("T-perm");
+    },
+  },
+  "integrations.message": {
+    permission: "integrations:manage",
+    prepare: prepareG2p,
+    input: (org) => ({ id: g2pIds(org).inboundId }),
+    check: (result, org) =>
+      expect(result).toMatchObject({ id: g2pIds(org).inboundId, direction: "inbound", status: "ACK", body: { message: { transaction_id: "T-perm" } } }),
+  },
+  "integrations.retryCallback": {
+    permission: "integrations:manage",
+    prepare: prepareG2p,
+    input: (org) => ({ id: g2pIds(org).failedCallbackId }),
+    check: async (result, org) => {
+      expect(result).toMatchObject({ id: g2pIds(org).failedCallbackId, status: "PENDING", attempts: 3 });
+      const [row] = await db.select({ status: g2pMessages.status }).from(g2pMessages).where(eq(g2pMessages.id, g2pIds(org).failedCallbackId));
+      expect(row?.status).toBe("PENDING");
+    },
   },
 };
 

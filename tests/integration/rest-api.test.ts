@@ -24,6 +24,7 @@ import type { OrgContext } from "@/server/services/context";
 import * as assetsRoute from "@/app/api/v1/assets/route";
 import * as disbursementRoute from "@/app/api/v1/disbursements/[id]/route";
 import * as instructionsRoute from "@/app/api/v1/disbursements/[id]/instructions/route";
+import * as disbursementCancelRoute from "@/app/api/v1/disbursements/[id]/cancel/route";
 import * as disbursementReceiversRoute from "@/app/api/v1/disbursements/[id]/receivers/route";
 import * as disbursementStatusRoute from "@/app/api/v1/disbursements/[id]/status/route";
 import * as disbursementsRoute from "@/app/api/v1/disbursements/route";
@@ -440,7 +441,7 @@ describe("error shapes", () => {
     const created = await call(disbursementsRoute.POST, "POST", "/disbursements", { key, json: createBody(fx) });
     const res = await call(disbursementStatusRoute.PATCH, "PATCH", `/disbursements/${created.body.id}/status`, { key, id: created.body.id, json: { status: "STARTED" } });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: "Bad request", extras: { status: "allowed from DRAFT: READY" } });
+    expect(res.body).toEqual({ error: "Bad request", extras: { status: "allowed from DRAFT: READY, CANCELED" } });
     const bad = await call(disbursementStatusRoute.PATCH, "PATCH", `/disbursements/${created.body.id}/status`, { key, id: created.body.id, json: { status: "COMPLETED" } });
     expect(bad.body).toEqual({ error: "Bad request", extras: { status: "status must be STARTED or PAUSED" } });
   });
@@ -510,6 +511,7 @@ describe("tenancy: another organization's ids answer 404 on every {id} route, an
     "GET /disbursements/{id}/instructions": (t) => ({ handler: instructionsRoute.GET, id: t.disbursementId }),
     "PATCH /disbursements/{id}/status": (t) => ({ handler: disbursementStatusRoute.PATCH, id: t.disbursementId, options: { json: { status: "STARTED" } } }),
     "GET /disbursements/{id}/receivers": (t) => ({ handler: disbursementReceiversRoute.GET, id: t.disbursementId }),
+    "POST /disbursements/{id}/cancel": (t) => ({ handler: disbursementCancelRoute.POST, id: t.disbursementId }),
     "GET /payments/{id}": (t) => ({ handler: paymentRoute.GET, id: t.paymentId }),
     "PATCH /payments/{id}/status": (t) => ({ handler: paymentStatusRoute.PATCH, id: t.paymentId, options: { json: { status: "CANCELED" } } }),
     "GET /receivers/{id}": (t) => ({ handler: receiverRoute.GET, id: t.receiverId }),

@@ -1,8 +1,9 @@
+import { generateKeyPairSync } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { Keypair } from "@stellar/stellar-sdk";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { disbursements, memberships, receiverWallets, users } from "@/db/schema";
+import { disbursements, g2pMessages, g2pSenders, memberships, receiverWallets, users } from "@/db/schema";
 import { freePort } from "@/scripts/lib/embedded-postgres";
 import { ensureDistributionKeypair } from "@/server/stellar/accounts";
 import { ROLES } from "@/server/domain/roles";
@@ -48,7 +49,7 @@ afterAll(() => {
  * services), a distribution account keypair, and its first receiver's wallet registered at a
  * Stellar address.
  */
-type Tenant = TestOrg & { data: OrgData; distribution: string; registeredAddress: string };
+type Tenant = TestOrg & { data: OrgData; distribution: string; registeredAddress: string; g2p: G2pFixture };
 type Fixture = { a: Tenant; b: Tenant };
 
 async function tenant(): Promise<Tenant> {
@@ -57,11 +58,61 @@ async function tenant(): Promise<Tenant> {
   const distribution = await ensureDistributionKeypair(db, org.org.id, "local");
   const registeredAddress = Keypair.random().publicKey();
   await db.update(receiverWallets).set({ status: "REGISTERED", stellarAddress: registeredAddress }).where(eq(receiverWallets.id, data.receiverWalletIds[0]!));
-  return { ...org, data, distribution: distribution.publicKey, registeredAddress };
+  return { ...org, data, distribution: distribution.publicKey, registeredAddress, g2p: await g2pFixture(org, data) };
+}
+
+/** A registered G2P sender with a received request and a callback that failed (the integrations.* probes). */
+type G2pFixture = { senderRowId: string; senderId: string; senderName: string; inboundId: string; failedCallbackId: string; messageIds: string[] };
+
+const ed25519PublicKey = () => generateKeyPairSync("ed25519").publicKey.export({ format: "pem", type: "spki" }).toString();
+
+async function g2pFixture(org: TestOrg, data: OrgData): Promise<G2pFixture> {
+  const sender = await callerFor(db, org.users.owner.id, org.org.id).integrations.createSender({
+    sender_id: `g2p-sender-${randomSuffix()}`,
+    name: `G2P sender ${randomSuffix()}`,
+    callback_url: "https://sender.example.org/g2p",
+    public_key: ed25519PublicKey(),
+    wallet_id: data.catalog.wallet.id,
+  });
+  const common = { orgId: org.org.id, senderRowId: sender.id, senderId: sender.sender_id, transactionId: `g2p-txn-${randomSuffix()}`, body: {} };
+  const [inbound, failed] = await db
+    .insert(g2pMessages)
+    .values([
+      { ...common, direction: "inbound", endpoint: "/disburse", messageId: `g2p-msg-${randomSuffix()}`, status: "ACK" },
+      { ...common, direction: "outbound", endpoint: "/on-disburse", messageId: `g2p-msg-${randomSuffix()}`, status: "FAILED", attempts: 5 },
+    ])
+    .returning();
+  return {
+    senderRowId: sender.id,
+    senderId: sender.sender_id,
+    senderName: sender.name,
+    inboundId: inbound!.id,
+    failedCallbackId: failed!.id,
+    messageIds: [inbound!.messageId, failed!.messageId, common.transactionId],
+  };
+}
+
+/** A's G2P sender and failed callback as the fixture made them: B's refused calls left them alone. */
+async function expectG2pUntouched(a: Tenant) {
+  const [sender] = await db.select().from(g2pSenders).where(eq(g2pSenders.id, a.g2p.senderRowId));
+  expect(sender).toMatchObject({ orgId: a.org.id, name: a.g2p.senderName, enabled: true, callbackUrl: "https://sender.example.org/g2p" });
+  const [failed] = await db.select().from(g2pMessages).where(eq(g2pMessages.id, a.g2p.failedCallbackId));
+  expect(failed).toMatchObject({ orgId: a.org.id, status: "FAILED", nextAttemptAt: null });
 }
 
 /** Everything that identifies A: its organization, members and data, its Stellar addresses. */
-const leakIdentifiers = (a: Tenant) => [...identifiersOf(a), ...dataIdentifiersOf(a.data), a.distribution, a.registeredAddress];
+const leakIdentifiers = (a: Tenant) => [
+  ...identifiersOf(a),
+  ...dataIdentifiersOf(a.data),
+  a.distribution,
+  a.registeredAddress,
+  a.g2p.senderRowId,
+  a.g2p.senderId,
+  a.g2p.senderName,
+  a.g2p.inboundId,
+  a.g2p.failedCallbackId,
+  ...a.g2p.messageIds,
+];
 
 /** The ids of an organization's rows in one table, sorted: what B's list procedures must return. */
 async function idsIn(table: "assets" | "wallets" | "disbursements" | "payments" | "receivers" | "api_keys", orgId: string): Promise<string[]> {
@@ -207,6 +258,7 @@ const PROBES: Record<string, Probe> = {
   },
   "disbursements.changeStatus": { input: ({ a }) => ({ id: a.data.disbursement.id, status: "STARTED" }), expect: notFound("The disbursement") },
   "disbursements.delete": { input: ({ a }) => ({ id: a.data.disbursement.id }), expect: notFound("The disbursement") },
+  "disbursements.cancel": { input: ({ a }) => ({ id: a.data.disbursement.id }), expect: notFound("The disbursement") },
 
   "payments.list": {
     input: () => ({ page_limit: 100 }),
@@ -279,6 +331,66 @@ const PROBES: Record<string, Probe> = {
     },
   },
   "apiKeys.revoke": { input: ({ a }) => ({ id: a.data.apiKey.id }), expect: notFound("The API key") },
+
+  "integrations.identity": {
+    expect: (result, { b }) => {
+      // The receiver id is B's slug (organization.update may have renamed B, never its slug).
+      expect(result).toMatchObject({ receiver_id: b.org.slug });
+    },
+  },
+  "integrations.senders": {
+    expect: async (result, { b }) => {
+      const ids = sortedIds(result as { id: string }[]);
+      const own = [...(await db.execute<{ id: string }>(sql`select id from g2p_senders where org_id = ${b.org.id} order by id`))].map((r) => r.id);
+      expect(ids).toEqual(own);
+      expect(ids).toContain(b.g2p.senderRowId);
+    },
+  },
+  "integrations.createSender": {
+    input: ({ b }) => ({
+      sender_id: `probe-sender-${randomSuffix()}`,
+      name: "Probe sender",
+      callback_url: "https://probe.example.org/g2p",
+      public_key: ed25519PublicKey(),
+      wallet_id: b.data.catalog.wallet.id,
+    }),
+    expect: async (result, { b }) => {
+      const rows = await db.select({ orgId: g2pSenders.orgId }).from(g2pSenders).where(eq(g2pSenders.id, (result as { id: string }).id));
+      expect(rows).toEqual([{ orgId: b.org.id }]);
+    },
+  },
+  "integrations.updateSender": {
+    input: ({ a }) => ({
+      id: a.g2p.senderRowId,
+      name: "Hijacked",
+      callback_url: "https://elsewhere.example.org/g2p",
+      public_key: ed25519PublicKey(),
+      wallet_id: a.data.catalog.wallet.id,
+    }),
+    expect: notFound("The sender"),
+    after: ({ a }) => expectG2pUntouched(a),
+  },
+  "integrations.setSenderEnabled": {
+    input: ({ a }) => ({ id: a.g2p.senderRowId, enabled: false }),
+    expect: notFound("The sender"),
+    after: ({ a }) => expectG2pUntouched(a),
+  },
+  "integrations.messages": {
+    input: () => ({ page_limit: 100 }),
+    expect: async (result, { b }) => {
+      const page = result as { data: { id: string }[]; pagination: { total: number } };
+      const own = [...(await db.execute<{ id: string }>(sql`select id from g2p_messages where org_id = ${b.org.id} order by id`))].map((r) => r.id);
+      expect(sortedIds(page.data)).toEqual(own);
+      expect(own).toContain(b.g2p.inboundId);
+      expect(page.pagination.total).toBe(own.length);
+    },
+  },
+  "integrations.message": { input: ({ a }) => ({ id: a.g2p.inboundId }), expect: notFound("The message") },
+  "integrations.retryCallback": {
+    input: ({ a }) => ({ id: a.g2p.failedCallbackId }),
+    expect: notFound("The message"),
+    after: ({ a }) => expectG2pUntouched(a),
+  },
 };
 
 function expectError(error: TRPCError, expected: ExpectedError) {

@@ -14,6 +14,7 @@ const ALLOWED = {
   disbursement: new Set(["DRAFT>READY", "READY>READY", "READY>STARTED", "STARTED>PAUSED", "PAUSED>STARTED", "STARTED>COMPLETED", "DRAFT>CANCELED", "READY>CANCELED"]),
   payment: new Set([
     "DRAFT>READY",
+    "DRAFT>CANCELED",
     "READY>PENDING",
     "READY>PAUSED",
     "READY>CANCELED",
@@ -45,7 +46,7 @@ describe("disbursement transitions", () => {
   });
   it("names the allowed targets in the error", () => {
     expect(transitionError("disbursement", DISBURSEMENT_TRANSITIONS, "DRAFT", "STARTED")).toBe(
-      "A disbursement cannot go from DRAFT to STARTED. Allowed from DRAFT: READY.",
+      "A disbursement cannot go from DRAFT to STARTED. Allowed from DRAFT: READY, CANCELED.",
     );
     expect(transitionError("disbursement", DISBURSEMENT_TRANSITIONS, "COMPLETED", "PAUSED")).toMatch(/COMPLETED cannot change status/);
   });

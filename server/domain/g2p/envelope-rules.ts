@@ -1,5 +1,5 @@
 import type { DisbursementStatus, PaymentStatus, PaymentStatusHistoryEntry } from "../disbursement-types";
-import { formatStroops } from "../money";
+import { displayAmount, formatStroops } from "../money";
 
 /**
  * OpenG2P G2P Bridge envelope rules (GUIDE.md §8), pure. An envelope (a disbursement) may declare
@@ -43,6 +43,30 @@ export function envelopeAdmissionProblem(env: EnvelopeState, count: number, stro
     };
   }
   return null;
+}
+
+/**
+ * Why a whole instructions file cannot fill the envelope, or null. A file replaces every payment
+ * of the disbursement, so it is measured alone (nothing counts as received before it); the message
+ * names the file's values against the declared ones.
+ */
+export function fileAdmissionProblem(
+  env: Pick<EnvelopeState, "status" | "declaredCount" | "declaredTotalStroops">,
+  fileCount: number,
+  fileStroops: bigint,
+): EnvelopeProblem | null {
+  const problem = envelopeAdmissionProblem({ ...env, scheduledAt: null, receivedCount: 0, receivedTotalStroops: 0n }, fileCount, fileStroops);
+  if (!problem || problem.field === "status") return problem;
+  if (problem.field === "count") {
+    return {
+      field: "count",
+      message: `The file has ${fileCount} ${fileCount === 1 ? "payment" : "payments"}; this disbursement declares ${env.declaredCount} at most.`,
+    };
+  }
+  return {
+    field: "total",
+    message: `The file's payments total ${displayAmount(formatStroops(fileStroops))}; this disbursement declares a total of ${displayAmount(formatStroops(env.declaredTotalStroops ?? 0n))}.`,
+  };
 }
 
 /** True when the envelope has received exactly what it declared (undeclared parts always match). */

@@ -12,10 +12,10 @@ import { getDisbursement } from "./get-disbursement";
 export const ENVELOPE_CANCELLED_MESSAGE = "envelope cancelled";
 
 /**
- * Payments an envelope cancellation ends. Before its start they are DRAFT (READY and PAUSED only
- * appear once started, FAILED after a send); PENDING is never touched: it is on the network.
+ * Payments an envelope cancellation ends: before its start they are DRAFT (READY only once
+ * started, which a cancellable envelope is not); nothing sent is ever touched.
  */
-const CANCELLABLE_PAYMENT_STATUSES = ["DRAFT", "READY", "PAUSED", "FAILED"] as const;
+const CANCELLABLE_PAYMENT_STATUSES = ["DRAFT", "READY"] as const;
 
 /**
  * Cancel an envelope the caller has locked (`select … for update`) and checked with

@@ -5,10 +5,12 @@ import { assets, disbursements, organizations, payments, receiverWallets, wallet
 import type { DisbursementStatus, PaymentStatus } from "@/server/domain/disbursement-types";
 import { formatStroops, toStroops } from "@/server/domain/money";
 import { authoredDraftOrReady } from "@/server/domain/disbursement-actions";
+import { envelopeStartProblem } from "@/server/domain/g2p/envelope-rules";
 import { DISBURSEMENT_TRANSITIONS, canTransition, transitionError } from "@/server/domain/state-machines";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest, conflict, forbidden, notFound } from "../errors";
-import { appendStatusHistory } from "./disbursement-view";
+import { completeDisbursementIfDone } from "./complete-if-done";
+import { appendStatusHistory, loadEnvelopeState } from "./disbursement-view";
 import { distributionBalanceProvider } from "./distribution-balance";
 import { getDisbursement } from "./get-disbursement";
 
@@ -32,24 +34,24 @@ export async function movePayments(tx: DbOrTx, orgId: string, disbursementId: st
 }
 
 /** Check that the distribution account covers this disbursement plus every other payment in flight in the asset. */
-async function assertBalanceCovers(tx: DbOrTx, ctx: OrgContext, disbursementId: string, asset: { id: string; code: string; issuer: string }) {
+async function assertBalanceCovers(tx: DbOrTx, orgId: string, disbursementId: string, asset: { id: string; code: string; issuer: string }) {
   const [own] = await tx
     .select({ amount: sql<string>`coalesce(sum(${payments.amount}), 0)::text` })
     .from(payments)
-    .where(and(eq(payments.orgId, ctx.org.id), eq(payments.disbursementId, disbursementId), inArray(payments.status, ["DRAFT", "READY", "PAUSED"])));
+    .where(and(eq(payments.orgId, orgId), eq(payments.disbursementId, disbursementId), inArray(payments.status, ["DRAFT", "READY", "PAUSED"])));
   const [others] = await tx
     .select({ amount: sql<string>`coalesce(sum(${payments.amount}), 0)::text` })
     .from(payments)
     .where(
       and(
-        eq(payments.orgId, ctx.org.id),
+        eq(payments.orgId, orgId),
         eq(payments.assetId, asset.id),
         ne(payments.disbursementId, disbursementId),
         inArray(payments.status, ["READY", "PENDING", "PAUSED"]),
       ),
     );
   const needed = toStroops(own?.amount) + toStroops(others?.amount);
-  const available = await distributionBalanceProvider().availableStroops(ctx.org.id, asset);
+  const available = await distributionBalanceProvider().availableStroops(orgId, asset);
   if (available < needed) {
     const shortfall = formatStroops(needed - available);
     throw conflict(`Insufficient balance: the distribution account is short of ${shortfall} ${asset.code}`, {
@@ -58,6 +60,68 @@ async function assertBalanceCovers(tx: DbOrTx, ctx: OrgContext, disbursementId: 
       shortfall,
     });
   }
+}
+
+type LockedDisbursement = typeof disbursements.$inferSelect;
+
+/**
+ * Who starts: a person (subject to the two-person rule, named in the history) or the envelope
+ * scheduler (no person: user_id null, no two-person rule).
+ */
+export type Starter = { userId: string } | { scheduler: true };
+
+/**
+ * READY → STARTED or PAUSED → STARTED of a disbursement locked by the caller, the one start
+ * routine of people and the scheduler. Every check (envelope complete and due, two-person rule,
+ * wallet enabled, balance) runs before anything is written, so a ServiceError leaves no trace.
+ */
+export async function startLockedDisbursement(tx: DbOrTx, orgId: string, d: LockedDisbursement, starter: Starter, now = new Date()) {
+  if (!canTransition(DISBURSEMENT_TRANSITIONS, d.status, "STARTED")) {
+    throw badRequest(transitionError("disbursement", DISBURSEMENT_TRANSITIONS, d.status, "STARTED"), {
+      status: `allowed from ${d.status}: ${DISBURSEMENT_TRANSITIONS[d.status].join(", ") || "none"}`,
+    });
+  }
+  const userId = "userId" in starter ? starter.userId : null;
+  if (d.status === "READY") {
+    // The envelope rules (G2P Bridge): complete and due. Resuming a PAUSED one is not a first start.
+    const problem = envelopeStartProblem(await loadEnvelopeState(tx, orgId, d), now);
+    if (problem) throw badRequest(problem, { envelope: problem });
+    if (userId !== null) {
+      const [org] = await tx.select().from(organizations).where(eq(organizations.id, orgId));
+      if (org?.approvalRequired && authoredDraftOrReady(d.statusHistory, userId)) {
+        throw forbidden("Approval is required: someone other than the disbursement's creator or uploader must start it.");
+      }
+    }
+  }
+  const [wallet] = await tx.select().from(wallets).where(eq(wallets.id, d.walletId));
+  if (!wallet?.enabled) throw badRequest(`The wallet ${wallet?.name ?? ""} is disabled; enable it before starting.`.replace("  ", " "));
+  const [asset] = await tx.select().from(assets).where(eq(assets.id, d.assetId));
+  if (!asset) throw notFound("The disbursement's asset");
+  await assertBalanceCovers(tx, orgId, d.id, asset);
+
+  if (d.status === "READY") {
+    await movePayments(tx, orgId, d.id, ["DRAFT"], "READY", null);
+    // Receivers who have not registered a wallet become READY for an invitation.
+    const entry = JSON.stringify([{ user_id: userId, status: "READY", timestamp: new Date().toISOString() }]);
+    await tx
+      .update(receiverWallets)
+      .set({ status: "READY", statusHistory: sql`${receiverWallets.statusHistory} || ${entry}::jsonb`, updatedAt: new Date() })
+      .where(
+        and(
+          eq(receiverWallets.orgId, orgId),
+          eq(receiverWallets.status, "DRAFT"),
+          inArray(receiverWallets.id, tx.select({ id: payments.receiverWalletId }).from(payments).where(eq(payments.disbursementId, d.id))),
+        ),
+      );
+  } else {
+    await movePayments(tx, orgId, d.id, ["PAUSED"], "READY", "resumed");
+  }
+  await tx
+    .update(disbursements)
+    .set({ status: "STARTED", statusHistory: appendStatusHistory(disbursements.statusHistory, userId, "STARTED"), updatedAt: new Date() })
+    .where(eq(disbursements.id, d.id));
+  // An envelope whose payments were all cancelled one by one has nothing to send: done at once.
+  await completeDisbursementIfDone(tx, orgId, d.id);
 }
 
 /** Start, pause or resume a disbursement (GUIDE.md §2), recording status_history in the same transaction. */
@@ -77,41 +141,11 @@ export async function changeDisbursementStatus(ctx: OrgContext, raw: z.input<typ
         status: `allowed from ${d.status}: ${DISBURSEMENT_TRANSITIONS[d.status].join(", ") || "none"}`,
       });
     }
-
     if (target === "STARTED") {
-      const [org] = await tx.select().from(organizations).where(eq(organizations.id, ctx.org.id));
-      if (d.status === "READY" && org?.approvalRequired && authoredDraftOrReady(d.statusHistory, ctx.actor.userId)) {
-        throw forbidden("Approval is required: someone other than the disbursement's creator or uploader must start it.");
-      }
-      const [wallet] = await tx.select().from(wallets).where(eq(wallets.id, d.walletId));
-      if (!wallet?.enabled) throw badRequest(`The wallet ${wallet?.name ?? ""} is disabled; enable it before starting.`.replace("  ", " "));
-      const [asset] = await tx.select().from(assets).where(eq(assets.id, d.assetId));
-      if (!asset) throw notFound("The disbursement's asset");
-      await assertBalanceCovers(tx, ctx, d.id, asset);
-      if (d.status === "READY") {
-        await movePayments(tx, ctx.org.id, d.id, ["DRAFT"], "READY", null);
-        // Receivers who have not registered a wallet become READY for an invitation.
-        const entry = JSON.stringify([{ user_id: ctx.actor.userId, status: "READY", timestamp: new Date().toISOString() }]);
-        await tx
-          .update(receiverWallets)
-          .set({ status: "READY", statusHistory: sql`${receiverWallets.statusHistory} || ${entry}::jsonb`, updatedAt: new Date() })
-          .where(
-            and(
-              eq(receiverWallets.orgId, ctx.org.id),
-              eq(receiverWallets.status, "DRAFT"),
-              inArray(
-                receiverWallets.id,
-                tx.select({ id: payments.receiverWalletId }).from(payments).where(eq(payments.disbursementId, d.id)),
-              ),
-            ),
-          );
-      } else {
-        await movePayments(tx, ctx.org.id, d.id, ["PAUSED"], "READY", "resumed");
-      }
-    } else {
-      await movePayments(tx, ctx.org.id, d.id, ["READY"], "PAUSED", "disbursement paused");
+      await startLockedDisbursement(tx, ctx.org.id, d, { userId: ctx.actor.userId });
+      return;
     }
-
+    await movePayments(tx, ctx.org.id, d.id, ["READY"], "PAUSED", "disbursement paused");
     await tx
       .update(disbursements)
       .set({ status: target, statusHistory: appendStatusHistory(disbursements.statusHistory, ctx.actor.userId, target), updatedAt: new Date() })

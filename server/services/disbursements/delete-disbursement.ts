@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { disbursements } from "@/db/schema";
+import { disbursements, g2pTransactions } from "@/db/schema";
 import { DELETABLE_DISBURSEMENT_STATUSES } from "@/server/domain/state-machines";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
@@ -18,6 +18,9 @@ export async function deleteDisbursement(ctx: OrgContext, id: string) {
     if (!DELETABLE_DISBURSEMENT_STATUSES.includes(d.status)) {
       throw badRequest(`Only DRAFT or READY disbursements can be deleted; this one is ${d.status}.`);
     }
+    // A G2P envelope answers to its sender (statuses, callbacks): it is cancelled, never erased.
+    const [fromG2p] = await tx.select({ id: g2pTransactions.id }).from(g2pTransactions).where(eq(g2pTransactions.disbursementId, d.id));
+    if (fromG2p) throw badRequest("This disbursement came from a G2P Connect sender; cancel it instead of deleting it.");
     // Payments and the file go with it (ON DELETE CASCADE).
     await tx.delete(disbursements).where(eq(disbursements.id, d.id));
     await recordAuditEvent(tx, { orgId: ctx.org.id, actorUserId: ctx.actor.userId, action: "disbursement.deleted", targetId: d.id, details: { name: d.name } });

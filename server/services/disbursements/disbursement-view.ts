@@ -1,7 +1,9 @@
 import { and, eq, inArray, sql, type AnyColumn } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { assets, disbursements, payments, wallets } from "@/db/schema";
+import { assets, disbursements, g2pSenders, g2pTransactions, payments, wallets } from "@/db/schema";
 import type { StatusHistoryEntry } from "@/server/domain/disbursement-types";
+import { envelopeStartProblem, type EnvelopeState } from "@/server/domain/g2p/envelope-rules";
+import { toStroops } from "@/server/domain/money";
 
 /**
  * Totals computed in SQL, per disbursement (SDP's shape). "Sent" counts SUCCESS; "remaining"
@@ -36,6 +38,27 @@ const EMPTY_TOTALS = {
   average_amount: "0.0000000",
 };
 
+/**
+ * The envelope (G2P Bridge): what the disbursement declares against what it received. "Received"
+ * counts every payment it holds, cancelled ones included (cancelling does not reopen room).
+ */
+export type EnvelopeView = {
+  declared_count: number | null;
+  declared_total: string | null;
+  scheduled_at: string | null;
+  received_count: number;
+  received_total: string;
+  cancelled_count: number;
+  cancellation_status: "NOT_CANCELLED" | "CANCELLED";
+  cancellation_time_stamp: string | null;
+  auto_start: boolean;
+  /** Why the envelope cannot start now (incomplete or not yet due), while it has not started. */
+  start_blocked_reason: string | null;
+};
+
+/** Where a disbursement came from when a G2P Connect sender made it (null otherwise). */
+export type G2pOriginView = { sender_id: string; sender_name: string; transaction_id: string };
+
 export type DisbursementView = {
   id: string;
   name: string;
@@ -50,21 +73,77 @@ export type DisbursementView = {
   created_by: string | null;
   wallet: { id: string; name: string; homepage: string; sep_10_client_domain: string; deep_link_schema: string; enabled: boolean; created_at: string; updated_at: string };
   asset: { id: string; code: string; issuer: string; created_at: string; updated_at: string };
+  envelope: EnvelopeView;
+  g2p: G2pOriginView | null;
 } & typeof EMPTY_TOTALS;
+
+/** The pure rules' input, from a view (its totals are the received ones). */
+export function envelopeStateOf(view: Pick<DisbursementView, "status" | "envelope">): EnvelopeState {
+  const e = view.envelope;
+  return {
+    status: view.status,
+    declaredCount: e.declared_count,
+    declaredTotalStroops: e.declared_total === null ? null : toStroops(e.declared_total),
+    scheduledAt: e.scheduled_at === null ? null : new Date(e.scheduled_at),
+    receivedCount: e.received_count,
+    receivedTotalStroops: toStroops(e.received_total),
+  };
+}
+
+/** What the envelope holds, counted in SQL under the caller's lock (cancelled payments included). */
+export async function loadEnvelopeState(
+  tx: DbOrTx,
+  orgId: string,
+  d: Pick<typeof disbursements.$inferSelect, "id" | "status" | "declaredCount" | "declaredTotal" | "scheduledAt">,
+): Promise<EnvelopeState> {
+  const [received] = await tx
+    .select({ count: sql<number>`count(*)::int`, total: sql<string>`coalesce(sum(${payments.amount}), 0)::text` })
+    .from(payments)
+    .where(and(eq(payments.orgId, orgId), eq(payments.disbursementId, d.id)));
+  return {
+    status: d.status,
+    declaredCount: d.declaredCount,
+    declaredTotalStroops: d.declaredTotal === null ? null : toStroops(d.declaredTotal),
+    scheduledAt: d.scheduledAt,
+    receivedCount: received?.count ?? 0,
+    receivedTotalStroops: toStroops(received?.total),
+  };
+}
 
 /** Load disbursements of one organization in SDP's response shape, totals included. */
 export async function loadDisbursementViews(db: DbOrTx, orgId: string, ids: string[]): Promise<DisbursementView[]> {
   if (ids.length === 0) return [];
   const rows = await db
-    .select({ d: disbursements, w: wallets, a: assets })
+    .select({
+      d: disbursements,
+      w: wallets,
+      a: assets,
+      g2p: { senderId: g2pSenders.senderId, senderName: g2pSenders.name, transactionId: g2pTransactions.transactionId },
+    })
     .from(disbursements)
     .innerJoin(wallets, eq(wallets.id, disbursements.walletId))
     .innerJoin(assets, eq(assets.id, disbursements.assetId))
+    .leftJoin(g2pTransactions, and(eq(g2pTransactions.disbursementId, disbursements.id), eq(g2pTransactions.orgId, orgId)))
+    .leftJoin(g2pSenders, eq(g2pSenders.id, g2pTransactions.senderRowId))
     .where(and(eq(disbursements.orgId, orgId), inArray(disbursements.id, ids)));
   const totals = new Map((await totalsQuery(db, orgId, ids)).map((t) => [t.disbursementId, t]));
+  const now = new Date();
   const byId = new Map(
-    rows.map(({ d, w, a }) => {
+    rows.map(({ d, w, a, g2p }) => {
       const t = totals.get(d.id);
+      const envelope: EnvelopeView = {
+        declared_count: d.declaredCount,
+        declared_total: d.declaredTotal,
+        scheduled_at: d.scheduledAt?.toISOString() ?? null,
+        received_count: t?.totalPayments ?? 0,
+        received_total: t?.totalAmount ?? EMPTY_TOTALS.total_amount,
+        cancelled_count: t?.totalPaymentsCanceled ?? 0,
+        cancellation_status: d.status === "CANCELED" ? "CANCELLED" : "NOT_CANCELLED",
+        cancellation_time_stamp: d.cancelledAt?.toISOString() ?? null,
+        auto_start: d.autoStart,
+        start_blocked_reason: null,
+      };
+      if (d.status === "DRAFT" || d.status === "READY") envelope.start_blocked_reason = envelopeStartProblem(envelopeStateOf({ status: d.status, envelope }), now);
       const view: DisbursementView = {
         id: d.id,
         name: d.name,
@@ -100,6 +179,8 @@ export async function loadDisbursementViews(db: DbOrTx, orgId: string, ids: stri
               average_amount: t.averageAmount,
             }
           : EMPTY_TOTALS),
+        envelope,
+        g2p: g2p?.senderId && g2p.transactionId ? { sender_id: g2p.senderId, sender_name: g2p.senderName ?? g2p.senderId, transaction_id: g2p.transactionId } : null,
       };
       return [d.id, view] as const;
     }),

@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { DrizzleQueryError, and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { disbursementFiles, disbursements } from "@/db/schema";
+import { disbursementFiles, disbursements, g2pTransactions } from "@/db/schema";
 import { csvLimitsFromEnv, validateInstructionsCsv, type ValidRow } from "@/server/domain/csv-instructions";
 import { contactKind, includesWalletAddress, type StatusHistoryEntry } from "@/server/domain/disbursement-types";
+import { fileAdmissionProblem } from "@/server/domain/g2p/envelope-rules";
+import { formatStroops, toStroops } from "@/server/domain/money";
 import { UPLOADABLE_DISBURSEMENT_STATUSES } from "@/server/domain/state-machines";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
@@ -35,6 +37,27 @@ function conciseDatabaseError(error: unknown): unknown {
   return error;
 }
 
+/** 400 naming the file's count or total against the declared ones, when the file does not fit. */
+function assertFileFitsEnvelope(d: Pick<typeof disbursements.$inferSelect, "status" | "declaredCount" | "declaredTotal">, rows: ValidRow[]) {
+  if (d.declaredCount === null && d.declaredTotal === null) return;
+  let stroops = 0n;
+  for (const row of rows) stroops += row.stroops;
+  const problem = fileAdmissionProblem(
+    { status: d.status, declaredCount: d.declaredCount, declaredTotalStroops: d.declaredTotal === null ? null : toStroops(d.declaredTotal) },
+    rows.length,
+    stroops,
+  );
+  if (!problem) return;
+  // `envelope` carries the sentence (SDP's 400 body has no message of its own once extras exist).
+  const extras: Record<string, string> =
+    problem.field === "count"
+      ? { envelope: problem.message, declared_count: String(d.declaredCount), file_count: String(rows.length) }
+      : problem.field === "total"
+        ? { envelope: problem.message, declared_total: formatStroops(toStroops(d.declaredTotal)), file_total: formatStroops(stroops) }
+        : { status: problem.message };
+  throw badRequest(problem.message, extras);
+}
+
 function uploadableMessage(status: string) {
   return `Instructions can only be uploaded while the disbursement is ${UPLOADABLE_DISBURSEMENT_STATUSES.join(" or ")}; this one is ${status}.`;
 }
@@ -61,6 +84,16 @@ export async function importInstructions(ctx: OrgContext, input: ImportInstructi
   if (!UPLOADABLE_DISBURSEMENT_STATUSES.includes(found.status)) {
     throw badRequest(uploadableMessage(found.status), { status: `instructions cannot be uploaded to a ${found.status} disbursement` });
   }
+  // A G2P envelope's payments are the sender's items: a file would replace (and orphan) them.
+  const [fromG2p] = await ctx.db
+    .select({ transactionId: g2pTransactions.transactionId })
+    .from(g2pTransactions)
+    .where(and(eq(g2pTransactions.disbursementId, found.id), eq(g2pTransactions.orgId, ctx.org.id)));
+  if (fromG2p) {
+    throw badRequest("This disbursement's payments come from a G2P Connect sender; instructions cannot be uploaded to it.", {
+      status: `made by G2P transaction ${fromG2p.transactionId}`,
+    });
+  }
 
   const result = validateInstructionsCsv(input.content, {
     contactType: found.registrationContactType,
@@ -73,6 +106,9 @@ export async function importInstructions(ctx: OrgContext, input: ImportInstructi
     throw badRequest("could not parse csv file", extras);
   }
   const rows = result.rows;
+  // The envelope's declarations bound the whole file (it replaces every payment). They never change
+  // after creation, so checking them before the transaction is enough.
+  assertFileFitsEnvelope(found, rows);
   const fileName = input.fileName.trim().slice(0, 255) || "instructions.csv";
 
   try {

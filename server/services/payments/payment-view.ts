@@ -1,11 +1,12 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { assets, disbursements, payments, receivers, receiverWallets, wallets } from "@/db/schema";
+import { cancellationStatus, replyStatus, shipmentStatus } from "@/server/domain/g2p/envelope-rules";
 
 /** Columns for payment rows in SDP's response shape. */
 export const paymentColumns = {
   p: payments,
-  d: { id: disbursements.id, name: disbursements.name, status: disbursements.status },
+  d: { id: disbursements.id, name: disbursements.name, status: disbursements.status, scheduledAt: disbursements.scheduledAt },
   a: { id: assets.id, code: assets.code, issuer: assets.issuer },
   r: { id: receivers.id, externalId: receivers.externalId, phoneNumber: receivers.phoneNumber, email: receivers.email },
   rw: { id: receiverWallets.id, status: receiverWallets.status, stellarAddress: receiverWallets.stellarAddress, stellarMemo: receiverWallets.stellarMemo },
@@ -18,6 +19,8 @@ export const paymentColumns = {
       where stp.payment_id = ${payments.id} and t.status in ('BUILT', 'SUBMITTED')
       order by t.created_at desc limit 1)`,
   },
+  /** The G2P Connect item it came from, if a sender made it (one item per payment, indexed). */
+  g2p: { referenceId: sql<string | null>`(select gi.reference_id from g2p_items gi where gi.payment_id = ${payments.id})` },
 };
 
 export function paymentBaseQuery(db: DbOrTx) {
@@ -33,7 +36,11 @@ export function paymentBaseQuery(db: DbOrTx) {
 
 type Row = Awaited<ReturnType<ReturnType<typeof paymentBaseQuery>["execute"]>>[number];
 
-export function toPaymentView({ p, d, a, r, rw, w, tx }: Row) {
+export function toPaymentView({ p, d, a, r, rw, w, tx, g2p }: Row) {
+  // G2P Bridge tracking, derived from the payment's own status and history.
+  const shipment = shipmentStatus(p.statusHistory);
+  const reply = replyStatus(p.status, p.statusHistory, p.statusMessage);
+  const cancellation = cancellationStatus(p.status, p.statusHistory);
   return {
     id: p.id,
     amount: p.amount,
@@ -48,8 +55,17 @@ export function toPaymentView({ p, d, a, r, rw, w, tx }: Row) {
     line_number: p.lineNumber,
     created_at: p.createdAt.toISOString(),
     updated_at: p.updatedAt.toISOString(),
-    disbursement: d,
+    disbursement: { id: d.id, name: d.name, status: d.status, scheduled_at: d.scheduledAt?.toISOString() ?? null },
     asset: a,
+    shipment_to_bank_status: shipment.status,
+    shipment_to_bank_time_stamp: shipment.at,
+    reply_status_from_bank: reply.status,
+    reply_from_bank_time_stamp: reply.at,
+    failure_error_code: reply.failureErrorCode,
+    failure_error_message: reply.failureErrorMessage,
+    cancellation_status: cancellation.status,
+    cancellation_time_stamp: cancellation.at,
+    reference_id: g2p.referenceId,
     receiver_wallet: {
       id: rw.id,
       status: rw.status,

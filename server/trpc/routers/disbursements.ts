@@ -2,9 +2,11 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { organizations } from "@/db/schema";
 import { disbursementActions } from "@/server/domain/disbursement-actions";
+import { cancelEnvelope } from "@/server/services/disbursements/cancel-envelope";
 import { changeDisbursementStatus, changeDisbursementStatusInput } from "@/server/services/disbursements/change-disbursement-status";
 import { createDisbursement, createDisbursementInput } from "@/server/services/disbursements/create-disbursement";
 import { deleteDisbursement } from "@/server/services/disbursements/delete-disbursement";
+import { envelopeStateOf } from "@/server/services/disbursements/disbursement-view";
 import { getDisbursement } from "@/server/services/disbursements/get-disbursement";
 import { listDisbursements, listDisbursementsInput } from "@/server/services/disbursements/list-disbursements";
 import { pageInput } from "@/server/services/pagination";
@@ -29,6 +31,8 @@ export const disbursementsRouter = router({
       role: ctx.role,
       userId: ctx.userId,
       approvalRequired: org?.approvalRequired ?? false,
+      envelope: envelopeStateOf(view),
+      fromG2p: view.g2p !== null,
     });
     return { ...view, actions };
   }),
@@ -40,4 +44,6 @@ export const disbursementsRouter = router({
   create: write.input(createDisbursementInput).mutation(({ ctx, input }) => createDisbursement(ctx.service, input)),
   changeStatus: start.input(changeDisbursementStatusInput).mutation(({ ctx, input }) => changeDisbursementStatus(ctx.service, input)),
   delete: write.input(byId).mutation(({ ctx, input }) => deleteDisbursement(ctx.service, input.id)),
+  /** Cancel the whole envelope before it starts and before its schedule date; final. */
+  cancel: write.input(byId).mutation(({ ctx, input }) => cancelEnvelope(ctx.service, input.id)),
 });
