@@ -464,17 +464,20 @@ export function DisbursementDetailView({ id, userId, roleLabel }: { id: string; 
             </CardContent>
           </Card>
 
-          <InstructionsCard
-            ref={instructionsRef}
-            d={d}
-            canUpload={allowed.has("upload")}
-            open={uploaderOpen}
-            onOpenChange={setUploaderOpen}
-            onUploaded={() => {
-              setNotice(null);
-              return refresh();
-            }}
-          />
+          {/* A G2P envelope's payments arrive as signed messages; there is no file to upload. */}
+          {!d.g2p && (
+            <InstructionsCard
+              ref={instructionsRef}
+              d={d}
+              canUpload={allowed.has("upload")}
+              open={uploaderOpen}
+              onOpenChange={setUploaderOpen}
+              onUploaded={() => {
+                setNotice(null);
+                return refresh();
+              }}
+            />
+          )}
         </div>
 
         <Card className="h-fit">
