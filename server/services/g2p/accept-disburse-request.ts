@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { assets, disbursements, g2pItems, g2pTransactions, payments, receivers, receiverWallets, walletAssets, wallets, type G2pSender } from "@/db/schema";
@@ -12,6 +13,9 @@ import { G2pRejection, type G2pCall } from "./g2p-call";
 import { loadItemStatuses, type ItemStatusRow } from "./item-views";
 
 type Asset = typeof assets.$inferSelect;
+
+/** Rows per insert statement. */
+const CHUNK = 1000;
 type NewItem = { raw: DisburseItem; checked: CheckedItem };
 
 /** Several item problems as one readable line (the rejection's message); each item also keeps its own code. */
@@ -311,20 +315,22 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
   const remember = (payee: CheckedItem["payee"], id: string) =>
     payee.kind === "stellar" ? receiverByAddress.set(payee.address, id) : payee.kind === "phone" ? receiverByPhone.set(payee.phone, id) : receiverByEmail.set(payee.email, id);
 
+  // New receivers, with ids made here so each chunk is one statement.
+  const newReceivers: (typeof receivers.$inferInsert)[] = [];
   for (const f of fresh) {
     const payee = f.checked.payee;
     if (receiverOf(payee)) continue;
-    const [r] = await tx
-      .insert(receivers)
-      .values({
-        orgId,
-        externalId: formatPayeeFa(payee).slice(0, 64),
-        phoneNumber: payee.kind === "phone" ? payee.phone : null,
-        email: payee.kind === "email" ? payee.email : null,
-      })
-      .returning({ id: receivers.id });
-    remember(payee, r!.id);
+    const id = randomUUID();
+    remember(payee, id);
+    newReceivers.push({
+      id,
+      orgId,
+      externalId: formatPayeeFa(payee).slice(0, 64),
+      phoneNumber: payee.kind === "phone" ? payee.phone : null,
+      email: payee.kind === "email" ? payee.email : null,
+    });
   }
+  for (let start = 0; start < newReceivers.length; start += CHUNK) await tx.insert(receivers).values(newReceivers.slice(start, start + CHUNK));
 
   const receiverIds = [...new Set(fresh.map((f) => receiverOf(f.checked.payee)!))];
   const existingWallets = await tx
@@ -333,6 +339,7 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
     .where(and(eq(receiverWallets.walletId, sender.walletId), sql`${receiverWallets.receiverId} = any(${sql.param(receiverIds)}::uuid[])`));
   const walletByReceiver = new Map(existingWallets.map((w) => [w.receiverId, w] as const));
 
+  const newWallets: (typeof receiverWallets.$inferInsert)[] = [];
   for (const f of fresh) {
     const payee = f.checked.payee;
     const receiverId = receiverOf(payee)!;
@@ -348,26 +355,20 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
       }
       continue;
     }
+    // Stellar payees are registered at once; phone and e-mail payees register through an invitation.
     const status = payee.kind === "stellar" ? "REGISTERED" : "DRAFT";
-    const [w] = await tx
-      .insert(receiverWallets)
-      .values({
-        orgId,
-        receiverId,
-        walletId: sender.walletId,
-        status,
-        stellarAddress: payee.kind === "stellar" ? payee.address : null,
-        statusHistory: [{ user_id: ctx.actor.userId, status, timestamp: now }],
-      })
-      .returning({ id: receiverWallets.id, receiverId: receiverWallets.receiverId, address: receiverWallets.stellarAddress, status: receiverWallets.status });
-    walletByReceiver.set(receiverId, w!);
+    const address = payee.kind === "stellar" ? payee.address : null;
+    const id = randomUUID();
+    walletByReceiver.set(receiverId, { id, receiverId, address, status });
+    newWallets.push({ id, orgId, receiverId, walletId: sender.walletId, status, stellarAddress: address, statusHistory: [{ user_id: ctx.actor.userId, status, timestamp: now }] });
   }
   if (problems.length > 0) reject(problems);
+  for (let start = 0; start < newWallets.length; start += CHUNK) await tx.insert(receiverWallets).values(newWallets.slice(start, start + CHUNK));
 
   // ---- payments and items --------------------------------------------------------------------
   const draft: PaymentStatusHistoryEntry[] = [{ status: "DRAFT", status_message: null, timestamp: now }];
-  for (let start = 0; start < fresh.length; start += 1000) {
-    const chunk = fresh.slice(start, start + 1000);
+  for (let start = 0; start < fresh.length; start += CHUNK) {
+    const chunk = fresh.slice(start, start + CHUNK);
     const created = await tx
       .insert(payments)
       .values(
