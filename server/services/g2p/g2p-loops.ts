@@ -3,6 +3,7 @@ import { logger } from "@/server/log";
 import { callbackDeliveryConfig, deliverDueCallbacks } from "./deliver-callbacks";
 import { startDueEnvelopes } from "./envelope-scheduler";
 import { reportItemChanges } from "./report-item-changes";
+import { createStopSignal } from "@/server/stop-signal";
 
 /**
  * The worker's G2P loops: deliver due callbacks (every `callbackIdleMs` when idle, at once again
@@ -49,24 +50,13 @@ export function g2pLoopsOptionsFromEnv(env: Record<string, string | undefined> =
 
 export function startG2pLoops(options: G2pLoopsOptions): G2pLoopsHandle {
   const log = options.log ?? logger;
-  let stopping = false;
-  const wakers = new Set<() => void>();
-  const sleep = (delay: number) =>
-    new Promise<void>((resolve) => {
-      if (stopping) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        wakers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, delay);
-      wakers.add(done);
-    });
+  const signal = createStopSignal();
+  const sleep = (ms: number) => signal.sleep(ms);
 
   /** Run `step` until stopped; it returns true when more work is waiting (run again at once). */
   const loop = async (name: string, everyMs: number, step: () => Promise<boolean>) => {
     let failures = 0;
-    while (!stopping) {
+    while (!signal.stopped) {
       try {
         const more = await step();
         failures = 0;
@@ -112,8 +102,7 @@ export function startG2pLoops(options: G2pLoopsOptions): G2pLoopsHandle {
   return {
     stop() {
       stopped ??= (async () => {
-        stopping = true;
-        for (const wake of [...wakers]) wake();
+        signal.stop();
         await Promise.allSettled(loops);
         log.info({ event: "g2p.loops.stop" }, "G2P loops stopped");
       })();

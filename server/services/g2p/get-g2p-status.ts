@@ -2,13 +2,9 @@ import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { getDb, type Db } from "@/db/client";
 import { g2pItems, g2pSenders, g2pTransactions, type G2pSender } from "@/db/schema";
-import { hasScope } from "@/server/domain/api-scopes";
 import { G2P_ITEM_REASONS, G2P_TRANSPORT_ERRORS } from "@/server/domain/g2p/codes";
 import { logger } from "@/server/log";
-import { clientIp } from "@/server/rest/request";
-import { authenticateApiKey } from "../api-keys/authenticate-api-key";
-import type { OrgContext } from "../context";
-import { ServiceError } from "../errors";
+import { G2pRefused, authenticateG2pKey, requireG2pScope } from "./g2p-refusal";
 import { ackBody, callbackHeader, completedCount, disburseHeaderStatus, orgSlug, signedBody, wireItem } from "./g2p-answers";
 import { loadItemStatuses } from "./item-views";
 
@@ -20,16 +16,6 @@ import { loadItemStatuses } from "./item-views";
  */
 
 type Answer = { status: number; body: unknown };
-
-class Refused extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly httpStatus: number,
-  ) {
-    super(message);
-  }
-}
 
 type RouteContext = { params: Promise<Record<string, string | string[] | undefined>> };
 
@@ -55,24 +41,14 @@ export type StatusQuery = { kind: "transaction"; id: string; summaryOnly: string
 export async function getG2pStatus(db: Db, request: Request, query: StatusQuery, now = new Date()): Promise<Answer> {
   const reference = randomUUID();
   try {
-    let ctx: OrgContext;
-    try {
-      ctx = await authenticateApiKey(db, { authorization: request.headers.get("authorization"), ip: clientIp(request) });
-    } catch (error) {
-      if (error instanceof ServiceError && error.code === "UNAUTHORIZED") {
-        throw new Refused(G2P_TRANSPORT_ERRORS.accessDenied, "Send a valid API key as Authorization: Bearer <key>.", 401);
-      }
-      throw error;
-    }
-    if (!hasScope(ctx.scopes ?? [], "read:disbursements")) {
-      throw new Refused(G2P_TRANSPORT_ERRORS.accessDenied, "This API key lacks the read:disbursements scope.", 403);
-    }
+    const ctx = await authenticateG2pKey(db, request);
+    requireG2pScope(ctx, "read:disbursements", "a status query");
     const id = query.id.trim();
-    if (id === "" || id.length > 99) throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, "The id in the path must be 1 to 99 characters.", 400);
+    if (id === "" || id.length > 99) throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, "The id in the path must be 1 to 99 characters.", 400);
     let summaryOnly = false;
     if (query.kind === "transaction") {
       const flag = query.summaryOnly.toLowerCase();
-      if (flag !== "true" && flag !== "false") throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, "summary_only must be true or false.", 400);
+      if (flag !== "true" && flag !== "false") throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, "summary_only must be true or false.", 400);
       summaryOnly = flag === "true";
     }
 
@@ -81,7 +57,7 @@ export async function getG2pStatus(db: Db, request: Request, query: StatusQuery,
     let chosen: G2pSender | undefined;
     if (senderId) {
       [chosen] = await db.select().from(g2pSenders).where(and(eq(g2pSenders.orgId, orgId), eq(g2pSenders.senderId, senderId)));
-      if (!chosen) throw new Refused(G2P_TRANSPORT_ERRORS.senderIdInvalid, `sender_id "${senderId}" is not a sender of this organization.`, 403);
+      if (!chosen) throw new G2pRefused(G2P_TRANSPORT_ERRORS.senderIdInvalid, `sender_id "${senderId}" is not a sender of this organization.`, 403);
     }
 
     // Which senders have this id (one sender's transaction and reference ids are unique).
@@ -100,7 +76,7 @@ export async function getG2pStatus(db: Db, request: Request, query: StatusQuery,
       return { status: 404, body: ackBody("NACK", reference, { code, message: `No ${query.kind === "transaction" ? "transaction" : "item"} "${id}" was received${chosen ? " from this sender" : ""}.` }, now) };
     }
     if (owners.length > 1) {
-      throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, `More than one sender used "${id}"; add ?sender_id=<sender_id> to choose one.`, 409);
+      throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, `More than one sender used "${id}"; add ?sender_id=<sender_id> to choose one.`, 409);
     }
     const [sender] = chosen ? [chosen] : await db.select().from(g2pSenders).where(and(eq(g2pSenders.orgId, orgId), eq(g2pSenders.id, owners[0]!.senderRowId)));
     if (!sender) throw new Error("the sender of a G2P transaction is missing");
@@ -122,7 +98,7 @@ export async function getG2pStatus(db: Db, request: Request, query: StatusQuery,
       body: signedBody(header, { transaction_id: transactionId, disbursements_status: summaryOnly ? [] : rows.map((r) => wireItem(r)) }),
     };
   } catch (error) {
-    if (error instanceof Refused) return { status: error.httpStatus, body: ackBody("ERR", reference, { code: error.code, message: error.message }, now) };
+    if (error instanceof G2pRefused) return { status: error.httpStatus, body: ackBody("ERR", reference, { code: error.code, message: error.message }, now) };
     logger.error({ err: error, reference }, "g2p status query failed");
     return {
       status: 500,

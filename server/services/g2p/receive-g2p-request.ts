@@ -4,7 +4,7 @@ import { DrizzleQueryError } from "drizzle-orm/errors";
 import { z } from "zod";
 import { getDb, type Db, type DbOrTx } from "@/db/client";
 import { g2pItems, g2pMessages, g2pSenders, g2pTransactions, type G2pSender } from "@/db/schema";
-import { hasScope, type ApiScope } from "@/server/domain/api-scopes";
+import { type ApiScope } from "@/server/domain/api-scopes";
 import { G2P_HEADER_REJECTIONS, G2P_TRANSPORT_ERRORS, type AckStatus, type G2pItemStatus } from "@/server/domain/g2p/codes";
 import {
   cancelMessageSchema,
@@ -22,14 +22,13 @@ import {
   type TxnStatusMessage,
 } from "@/server/domain/g2p/messages";
 import { logger } from "@/server/log";
-import { clientIp } from "@/server/rest/request";
-import { authenticateApiKey } from "../api-keys/authenticate-api-key";
 import type { OrgContext } from "../context";
 import { ServiceError } from "../errors";
 import { acceptDisburseRequest } from "./accept-disburse-request";
 import { cancelG2pItems } from "./cancel-g2p-items";
 import { enqueueCallback, type G2pCallbackEndpoint } from "./enqueue-callback";
 import { G2pRejection, type G2pCall } from "./g2p-call";
+import { G2pRefused, authenticateG2pKey, g2pHttpStatus, requireG2pScope } from "./g2p-refusal";
 import { ackBody, callbackHeader, completedCount, disburseHeaderStatus, orgSlug, signedBody, wireItem } from "./g2p-answers";
 import type { ItemStatusRow } from "./item-views";
 import { searchG2pItems, txnStatusOfG2pItems } from "./query-g2p-items";
@@ -94,29 +93,6 @@ export function g2pPostHandler(key: G2pPostEndpointKey) {
 
 /* ---------------------------------------------------------------- refusals */
 
-const ERR_HTTP_STATUS: Record<string, number> = {
-  [G2P_TRANSPORT_ERRORS.requestBad]: 400,
-  [G2P_TRANSPORT_ERRORS.versionNotSupported]: 400,
-  [G2P_TRANSPORT_ERRORS.accessDenied]: 403,
-  [G2P_TRANSPORT_ERRORS.senderIdInvalid]: 403,
-  [G2P_TRANSPORT_ERRORS.senderUriInvalid]: 403,
-  [G2P_TRANSPORT_ERRORS.receiverIdInvalid]: 403,
-  [G2P_TRANSPORT_ERRORS.signatureMissing]: 401,
-  [G2P_TRANSPORT_ERRORS.signatureInvalid]: 401,
-  [G2P_TRANSPORT_ERRORS.encryptionNotSupported]: 400,
-  [G2P_TRANSPORT_ERRORS.serviceUnavailable]: 500,
-};
-
-/** A refusal of the transport checks (before any handler ran). */
-class Refused extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly httpStatus = code.startsWith("rjct.") ? 200 : (ERR_HTTP_STATUS[code] ?? 400),
-  ) {
-    super(message);
-  }
-}
 
 const ackStatusOf = (code: string): AckStatus => (code.startsWith("rjct.") ? "NACK" : "ERR");
 
@@ -173,7 +149,7 @@ export async function receiveG2pRequest(db: Db, request: Request, key: G2pPostEn
   let parsedMessage: unknown;
 
   const refuse = async (code: string, message: string, httpStatus?: number, body?: unknown): Promise<G2pAnswer> => {
-    const status = httpStatus ?? (code.startsWith("rjct.") ? 200 : (ERR_HTTP_STATUS[code] ?? 400));
+    const status = httpStatus ?? g2pHttpStatus(code);
     log.info({ code, orgId: known?.ctx.org.id, senderId: known?.header.sender_id, messageId: known?.header.message_id }, "g2p request refused");
     if (known) await logRefusal(db, spec, known, correlationId, code, message, log);
     return { status, body: body ?? ackBody(ackStatusOf(code), correlationId, { code, message }) };
@@ -183,54 +159,44 @@ export async function receiveG2pRequest(db: Db, request: Request, key: G2pPostEn
     // 1. Body and envelope.
     const raw = await readBody(request);
     const envelope = looseEnvelopeSchema.safeParse(raw);
-    if (!envelope.success) throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, describeZodError(envelope.error));
+    if (!envelope.success) throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, describeZodError(envelope.error));
     const { header, signature } = envelope.data;
 
     // 2. API key and its scope.
-    let ctx: OrgContext;
-    try {
-      ctx = await authenticateApiKey(db, { authorization: request.headers.get("authorization"), ip: clientIp(request) });
-    } catch (error) {
-      if (error instanceof ServiceError && error.code === "UNAUTHORIZED") {
-        throw new Refused(G2P_TRANSPORT_ERRORS.accessDenied, "Send a valid API key as Authorization: Bearer <key>.", 401);
-      }
-      throw error;
-    }
+    const ctx = await authenticateG2pKey(db, request);
     known = { ctx, header, body: raw as Record<string, unknown>, sender: null };
-    if (!hasScope(ctx.scopes ?? [], spec.scope)) {
-      throw new Refused(G2P_TRANSPORT_ERRORS.accessDenied, `This API key lacks the ${spec.scope} scope that ${spec.path} needs.`);
-    }
+    requireG2pScope(ctx, spec.scope, spec.path);
 
     // 3. Sender, receiver and callback origin.
     const [sender] = await db
       .select()
       .from(g2pSenders)
       .where(and(eq(g2pSenders.orgId, ctx.org.id), eq(g2pSenders.senderId, header.sender_id), eq(g2pSenders.enabled, true)));
-    if (!sender) throw new Refused(G2P_TRANSPORT_ERRORS.senderIdInvalid, `sender_id "${header.sender_id}" is not a registered, enabled sender of this organization.`);
+    if (!sender) throw new G2pRefused(G2P_TRANSPORT_ERRORS.senderIdInvalid, `sender_id "${header.sender_id}" is not a registered, enabled sender of this organization.`);
     known.sender = sender;
     const slug = await orgSlug(db, ctx.org.id);
     if (header.receiver_id !== undefined && header.receiver_id !== slug) {
-      throw new Refused(G2P_TRANSPORT_ERRORS.receiverIdInvalid, `receiver_id "${header.receiver_id}" is not this platform's id for the organization ("${slug}").`);
+      throw new G2pRefused(G2P_TRANSPORT_ERRORS.receiverIdInvalid, `receiver_id "${header.receiver_id}" is not this platform's id for the organization ("${slug}").`);
     }
     if (header.sender_uri !== undefined && !sameOrigin(header.sender_uri, sender.callbackUrl)) {
-      throw new Refused(G2P_TRANSPORT_ERRORS.senderUriInvalid, "sender_uri must have the same origin (scheme, host and port) as the sender's registered callback URL.");
+      throw new G2pRefused(G2P_TRANSPORT_ERRORS.senderUriInvalid, "sender_uri must have the same origin (scheme, host and port) as the sender's registered callback URL.");
     }
 
     // 4. Encryption, message shape, version.
     if (header.is_msg_encrypted === true) {
-      throw new Refused(G2P_TRANSPORT_ERRORS.encryptionNotSupported, "Encrypted messages are not supported; send is_msg_encrypted false with a signed plain message.");
+      throw new G2pRefused(G2P_TRANSPORT_ERRORS.encryptionNotSupported, "Encrypted messages are not supported; send is_msg_encrypted false with a signed plain message.");
     }
     const message = envelope.data.message;
     if (typeof message !== "object" || message === null || Array.isArray(message)) {
-      throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, "message: must be an object");
+      throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, "message: must be an object");
     }
     if (header.version !== undefined && header.version.split(".")[0]?.trim() !== "1") {
-      throw new Refused(G2P_TRANSPORT_ERRORS.versionNotSupported, `version "${header.version}" is not supported; this platform speaks 1.x.`);
+      throw new G2pRefused(G2P_TRANSPORT_ERRORS.versionNotSupported, `version "${header.version}" is not supported; this platform speaks 1.x.`);
     }
 
     // 5. Signature.
     const windowSeconds = messageTsWindowSeconds();
-    if (!signature) throw new Refused(G2P_TRANSPORT_ERRORS.signatureMissing, "The message is not signed; send the signature of its header and message.");
+    if (!signature) throw new G2pRefused(G2P_TRANSPORT_ERRORS.signatureMissing, "The message is not signed; send the signature of its header and message.");
     let verified: ReturnType<typeof verifyG2pSignature>;
     try {
       verified = verifyG2pSignature(signature, header, message, parseEd25519PublicKey(sender.publicKey), { now, skewSeconds: windowSeconds });
@@ -238,28 +204,28 @@ export async function receiveG2pRequest(db: Db, request: Request, key: G2pPostEn
       log.warn({ err: error, senderRowId: sender.id }, "g2p sender public key unusable");
       verified = { ok: false, reason: "the sender's registered public key cannot be used" };
     }
-    if (!verified.ok) throw new Refused(G2P_TRANSPORT_ERRORS.signatureInvalid, `The signature is not valid: ${verified.reason}.`);
+    if (!verified.ok) throw new G2pRefused(G2P_TRANSPORT_ERRORS.signatureInvalid, `The signature is not valid: ${verified.reason}.`);
 
     // 6. Header rules: message_ts window, action.
     const skewMs = Math.abs(parseRfc3339(header.message_ts).getTime() - now.getTime());
     if (skewMs > windowSeconds * 1000) {
-      throw new Refused(
+      throw new G2pRefused(
         G2P_HEADER_REJECTIONS.messageTsInvalid,
         `message_ts ${header.message_ts} is more than ${windowSeconds} seconds away from this platform's clock (${now.toISOString()}).`,
       );
     }
     if (header.action !== spec.action) {
-      throw new Refused(G2P_HEADER_REJECTIONS.actionNotSupported, `${spec.path} takes action "${spec.action}", not "${header.action}".`);
+      throw new G2pRefused(G2P_HEADER_REJECTIONS.actionNotSupported, `${spec.path} takes action "${spec.action}", not "${header.action}".`);
     }
 
     // 7. The endpoint's message and total_count.
     const schema = { disburse: disburseMessageSchema, search: searchMessageSchema, "txn-status": txnStatusMessageSchema, cancel: cancelMessageSchema }[spec.kind];
     const parsed = schema.safeParse(message);
-    if (!parsed.success) throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, describeZodError(parsed.error, "message"));
+    if (!parsed.success) throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, describeZodError(parsed.error, "message"));
     parsedMessage = parsed.data;
     const items = countItems(spec.kind, message as Record<string, unknown>);
     if (header.total_count !== undefined && header.total_count !== items) {
-      throw new Refused(G2P_HEADER_REJECTIONS.totalCountInvalid, `header.total_count is ${header.total_count} but the message holds ${items}.`);
+      throw new G2pRefused(G2P_HEADER_REJECTIONS.totalCountInvalid, `header.total_count is ${header.total_count} but the message holds ${items}.`);
     }
 
     // 8. Accept: record, handle, answer, in one transaction.
@@ -284,7 +250,7 @@ export async function receiveG2pRequest(db: Db, request: Request, key: G2pPostEn
       return handle(tx, spec, call, slug, parsed.data);
     });
   } catch (error) {
-    if (error instanceof Refused) return refuse(error.code, error.message, error.httpStatus);
+    if (error instanceof G2pRefused) return refuse(error.code, error.message, error.httpStatus);
     if (isAcceptedMessageDuplicate(error)) {
       return refuse(G2P_HEADER_REJECTIONS.messageIdDuplicate, `message_id "${known?.header.message_id}" was already accepted from this sender; send a new message_id.`);
     }
@@ -313,18 +279,18 @@ export async function receiveG2pRequest(db: Db, request: Request, key: G2pPostEn
 async function readBody(request: Request): Promise<unknown> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > MAX_G2P_BODY_BYTES) {
-    throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, `The request body is larger than ${MAX_G2P_BODY_BYTES} bytes.`, 413);
+    throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, `The request body is larger than ${MAX_G2P_BODY_BYTES} bytes.`, 413);
   }
   const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_G2P_BODY_BYTES) throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, `The request body is larger than ${MAX_G2P_BODY_BYTES} bytes.`, 413);
+  if (Buffer.byteLength(text) > MAX_G2P_BODY_BYTES) throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, `The request body is larger than ${MAX_G2P_BODY_BYTES} bytes.`, 413);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, "The request body is not valid JSON.");
+    throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, "The request body is not valid JSON.");
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new Refused(G2P_TRANSPORT_ERRORS.requestBad, "The request body must be a JSON object {signature, header, message}.");
+    throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, "The request body must be a JSON object {signature, header, message}.");
   }
   return value;
 }

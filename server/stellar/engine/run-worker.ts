@@ -5,6 +5,7 @@ import { claimPaymentBatch } from "./claim-payment-batch";
 import { MAX_OPS_PER_TRANSACTION, silentLog, type EngineContext, type EngineLog } from "./context";
 import { reconcileDueTransactions } from "./reconcile-transactions";
 import { submitPaymentTransaction } from "./submit-payment-batch";
+import { createStopSignal } from "@/server/stop-signal";
 
 export type WorkerOptions = {
   db: Db;
@@ -51,19 +52,8 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
     orgIds: options.orgIds ?? null,
   };
   const stats: WorkerStats = { built: 0, reconciled: 0, errors: 0 };
-  let stopping = false;
-  const wakers = new Set<() => void>();
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (stopping) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        wakers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      wakers.add(done);
-    });
+  const signal = createStopSignal();
+  const sleep = (ms: number) => signal.sleep(ms);
   const failed = async (where: string, error: unknown, failures: number) => {
     stats.errors++;
     log.warn({ event: "stellar.worker.error", where, error: (error as Error)?.message ?? String(error) }, "worker step failed");
@@ -72,7 +62,7 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
 
   const lane = async () => {
     let failures = 0;
-    while (!stopping) {
+    while (!signal.stopped) {
       try {
         const claim = await claimPaymentBatch(ctx);
         failures = 0;
@@ -90,7 +80,7 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
 
   const reconciler = async () => {
     let failures = 0;
-    while (!stopping) {
+    while (!signal.stopped) {
       try {
         const n = await reconcileDueTransactions(ctx, concurrency);
         stats.reconciled += n;
@@ -104,10 +94,10 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
 
   const setupLoop = async () => {
     const every = options.setupEveryMs ?? 30_000;
-    while (!stopping) {
+    while (!signal.stopped) {
       try {
         for (const orgId of await organizationsNeedingSetup(ctx.db, ctx.config.network)) {
-          if (stopping || (ctx.orgIds && !ctx.orgIds.includes(orgId))) continue;
+          if (signal.stopped || (ctx.orgIds && !ctx.orgIds.includes(orgId))) continue;
           await setupOrganizationAccounts(ctx.db, orgId, ctx.config, log);
         }
       } catch (error) {
@@ -126,8 +116,7 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
     stats,
     stop() {
       stopped ??= (async () => {
-        stopping = true;
-        for (const wake of [...wakers]) wake();
+        signal.stop();
         await Promise.allSettled(loops);
         log.info({ event: "stellar.worker.stop", ...stats }, "worker stopped");
       })();
