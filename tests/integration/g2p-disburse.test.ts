@@ -2,10 +2,14 @@ import { generateKeyPairSync } from "node:crypto";
 import { Keypair } from "@stellar/stellar-sdk";
 import { count, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { disbursements, g2pItems, g2pSenders, g2pTransactions, payments, receivers, receiverWallets, type G2pSender } from "@/db/schema";
+import { disbursements, g2pItems, messages, g2pSenders, g2pTransactions, payments, receivers, receiverWallets, type G2pSender } from "@/db/schema";
 import { seedDemoCatalog } from "@/server/services/catalog/seed-demo-catalog";
 import { acceptDisburseRequest } from "@/server/services/g2p/accept-disburse-request";
 import { cancelG2pItems } from "@/server/services/g2p/cancel-g2p-items";
+import { demoBalanceProvider, setDistributionBalanceProvider } from "@/server/services/disbursements/distribution-balance";
+import { startEnvelopeBySchedule } from "@/server/services/disbursements/start-envelope-by-schedule";
+import { sendDueInvitations } from "@/server/services/messaging/send-receiver-invitations";
+import { getRegistrationContext } from "@/server/services/registration/get-registration-context";
 import { G2pRejection, type G2pCall } from "@/server/services/g2p/g2p-call";
 import type { DisburseMessage } from "@/server/domain/g2p/messages";
 import { createOrgWithMembers, nextUkMobile, randomSuffix, testDb } from "./helpers";
@@ -231,5 +235,27 @@ describe("acceptDisburseRequest", () => {
     expect(d!.cancelledAt).toBeTruthy();
     // A cancelled envelope accepts nothing more.
     expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-4`, "1")] })).code).toBe("rjct.envelope.closed");
+  });
+
+  it("invites a phone payee to register once the envelope starts, with a one-time code and no verification value", async () => {
+    setDistributionBalanceProvider(demoBalanceProvider);
+    const txn = `T-${randomSuffix()}`;
+    const phone = nextUkMobile();
+    const accepted = await accept({ transaction_id: txn, disbursements: [{ reference_id: `${txn}-1`, payee_fa: `mobile:${phone}`, amount: "12.5", currency_code: "USD" }] });
+    expect(await startEnvelopeBySchedule(db, org.org.id, accepted.disbursementId)).toMatchObject({ started: true });
+    const [w] = await db.select().from(receiverWallets).innerJoin(receivers, eq(receivers.id, receiverWallets.receiverId)).where(eq(receivers.phoneNumber, phone));
+    expect(w!.receiver_wallets.status).toBe("READY");
+
+    const appUrl = "http://app.test";
+    const run = await sendDueInvitations(db, { appUrl, orgId: org.org.id });
+    expect(run.sent).toBeGreaterThanOrEqual(1);
+    const [invitation] = await db.select().from(messages).where(eq(messages.receiverWalletId, w!.receiver_wallets.id));
+    expect(invitation).toMatchObject({ type: "RECEIVER_INVITATION", destination: phone, status: "SUCCESS" });
+    const token = decodeURIComponent(/\/r\/(\S+)/.exec(invitation!.body)![1]!.replace(/[.,;]$/, ""));
+    const context = await getRegistrationContext(db, token);
+    expect(context).toMatchObject({ contactType: "PHONE_NUMBER", verificationField: null, step: "otp", amounts: [{ asset: "USDC", amount: "12.5" }] });
+
+    const item = await db.transaction((tx) => acceptDisburseRequest(tx, call(), { transaction_id: txn, disbursements: [{ reference_id: `${txn}-1`, payee_fa: `mobile:${phone}`, amount: "12.5", currency_code: "USD" }] }));
+    expect(item.items[0]!.status).toBe("pdng");
   });
 });
