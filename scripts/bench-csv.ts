@@ -7,9 +7,8 @@
  * Targets (issue 3, 2-core machine): 100,000 rows in ≤ 10 s, peak RSS ≤ 400 MB. Not a test.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import v8 from "node:v8";
@@ -22,7 +21,7 @@ import type { OrgContext } from "../server/services/context";
 import { createDisbursement } from "../server/services/disbursements/create-disbursement";
 import { importInstructions } from "../server/services/disbursements/import-instructions";
 import { addUserToOrganization, createOrganization } from "../server/services/organization/create-organization";
-import { freePort, startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./lib/embedded-postgres";
+import { benchDatabase } from "./lib/bench-database";
 
 const SIZES = [10_000, 100_000];
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -85,16 +84,8 @@ async function main() {
   process.env.ENCRYPTION_KEY ||= randomBytes(32).toString("hex");
   process.env.CSV_MAX_ROWS ||= "100000";
 
-  let embedded: EmbeddedPostgresHandle | null = null;
-  let tempDir: string | null = null;
-  let url = process.env.BENCH_DATABASE_URL;
-  if (!url) {
-    tempDir = mkdtempSync(path.join(os.tmpdir(), "sdp-bench-pg-"));
-    if (process.getuid?.() === 0) chmodSync(tempDir, 0o755);
-    console.log("starting embedded PostgreSQL ...");
-    embedded = await startEmbeddedPostgres({ dir: tempDir, port: await freePort(), database: "bench", fast: false });
-    url = embedded.url;
-  }
+  const database = await benchDatabase("sdp-bench-pg");
+  const url = database.url;
   // One connection for the imports, so the PostgreSQL CPU time of the backend is theirs alone.
   const handle = createDb(url, { max: 1 });
   const scratch = createDb(url, { max: 1 });
@@ -103,7 +94,7 @@ async function main() {
     const [version] = await handle.sql`select current_setting('server_version') as v, current_setting('fsync') as fsync, current_setting('synchronous_commit') as sc`;
     console.log(`PostgreSQL ${version?.v} (fsync=${version?.fsync}, synchronous_commit=${version?.sc}); node ${process.version}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"})`);
     const [backend] = await handle.sql`select pg_backend_pid() as pid, inet_server_addr() as addr`;
-    const local = !process.env.BENCH_DATABASE_URL || /^(127\.|::1|localhost)/.test(String(backend?.addr ?? ""));
+    const local = !database.external || /^(127\.|::1|localhost)/.test(String(backend?.addr ?? ""));
     const backendPid = local ? Number(backend?.pid) : null;
 
     const suffix = randomBytes(4).toString("hex");
@@ -171,8 +162,7 @@ async function main() {
   } finally {
     await handle.sql.end({ timeout: 5 });
     await scratch.sql.end({ timeout: 5 });
-    await embedded?.stop();
-    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    await database.stop();
   }
 }
 

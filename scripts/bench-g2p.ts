@@ -8,9 +8,7 @@
  * PostgreSQL: BENCH_DATABASE_URL, else a throw-away embedded cluster in a temporary folder. Not a test.
  */
 import { generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { Keypair } from "@stellar/stellar-sdk";
 import { createDb } from "../db/client";
 import { applyMigrations } from "../db/migrate";
@@ -21,23 +19,15 @@ import type { OrgContext } from "../server/services/context";
 import { receiveG2pRequest, type G2pPostEndpointKey } from "../server/services/g2p/receive-g2p-request";
 import { signG2pMessage } from "../server/services/g2p/signature";
 import { addUserToOrganization, createOrganization } from "../server/services/organization/create-organization";
-import { freePort, startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./lib/embedded-postgres";
+import { benchDatabase } from "./lib/bench-database";
 
 const ITEMS = 10_000;
 
 async function main() {
   process.env.ENCRYPTION_KEY ||= randomBytes(32).toString("hex");
   process.env.LOG_LEVEL ||= "warn";
-  let embedded: EmbeddedPostgresHandle | null = null;
-  let tempDir: string | null = null;
-  let url = process.env.BENCH_DATABASE_URL;
-  if (!url) {
-    tempDir = mkdtempSync(path.join(os.tmpdir(), "sdp-bench-g2p-"));
-    if (process.getuid?.() === 0) chmodSync(tempDir, 0o755);
-    console.log("starting embedded PostgreSQL ...");
-    embedded = await startEmbeddedPostgres({ dir: tempDir, port: await freePort(), database: "bench", fast: false });
-    url = embedded.url;
-  }
+  const database = await benchDatabase("sdp-bench-g2p");
+  const url = database.url;
   const handle = createDb(url, { max: 4 });
   try {
     await applyMigrations(url);
@@ -118,8 +108,7 @@ async function main() {
     console.log(`\nprocess maxRSS: ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
   } finally {
     await handle.sql.end({ timeout: 5 });
-    await embedded?.stop();
-    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    await database.stop();
   }
 }
 

@@ -4,12 +4,11 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { SearchField } from "@/components/ui/search-field";
 import { ArrowDown, ArrowUp, ArrowUpDown, Plus, Search, Send } from "lucide-react";
 import Link from "next/link";
-import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Progress } from "@/components/ui/progress";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { messageOf } from "@/components/trpc/errors";
+import { LoadError } from "@/components/trpc/load-error";
 import { useTRPC } from "@/components/trpc/client";
 import { cn } from "@/lib/utils";
 import { DISBURSEMENT_STATUSES } from "@/server/domain/disbursement-types";
@@ -89,15 +88,7 @@ export function DisbursementsList({ canWrite }: { canWrite: boolean }) {
       </div>
 
       {query.isError ? (
-        <Alert variant="destructive">
-          <AlertTitle>Disbursements could not be loaded</AlertTitle>
-          <AlertDescription className="space-y-2">
-            <p>{messageOf(query.error)}</p>
-            <Button variant="outline" size="sm" onClick={() => void query.refetch()}>
-              Try again
-            </Button>
-          </AlertDescription>
-        </Alert>
+        <LoadError title="Disbursements could not be loaded" error={query.error} onRetry={() => void query.refetch()} />
       ) : rows && rows.length === 0 ? (
         filtered ? (
           <EmptyState

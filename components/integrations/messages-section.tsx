@@ -13,6 +13,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { DateTime, Detail, NativeSelect, Pager, shorten, SkeletonRows, type RouterOutputs } from "@/components/disbursements/common";
 import { useDebouncedSearch, useUrlState } from "@/components/disbursements/use-url-state";
 import { messageOf } from "@/components/trpc/errors";
+import { LoadError } from "@/components/trpc/load-error";
 import { useTRPC } from "@/components/trpc/client";
 import { cn } from "@/lib/utils";
 import { G2pStatusBadge, g2pStatusLabel } from "./g2p-status-badge";
@@ -107,15 +108,7 @@ export function MessagesSection() {
       </div>
 
       {query.isError && !rows ? (
-        <Alert variant="destructive">
-          <AlertTitle>Messages could not be loaded</AlertTitle>
-          <AlertDescription className="space-y-2">
-            <p>{messageOf(query.error)}</p>
-            <Button variant="outline" size="sm" onClick={() => void query.refetch()}>
-              Try again
-            </Button>
-          </AlertDescription>
-        </Alert>
+        <LoadError title="Messages could not be loaded" error={query.error} onRetry={() => void query.refetch()} />
       ) : rows && rows.length === 0 ? (
         filtered ? (
           <EmptyState

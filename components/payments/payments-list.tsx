@@ -4,7 +4,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { SearchField } from "@/components/ui/search-field";
 import { Banknote, RotateCcw, Search } from "lucide-react";
 import { useState } from "react";
-import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
+import { Alert, AlertDescription } from "@/components/ui/alert";
 import {
   AlertDialog,
   AlertDialogAction,
@@ -18,6 +18,7 @@ import {
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { messageOf } from "@/components/trpc/errors";
+import { LoadError } from "@/components/trpc/load-error";
 import { useTRPC } from "@/components/trpc/client";
 import { PAYMENT_STATUSES } from "@/server/domain/disbursement-types";
 import { NativeSelect, Pager, paymentStatusLabel } from "@/components/disbursements/common";
@@ -126,15 +127,7 @@ export function PaymentsList({ canRetry }: { canRetry: boolean }) {
       )}
 
       {query.isError ? (
-        <Alert variant="destructive">
-          <AlertTitle>Payments could not be loaded</AlertTitle>
-          <AlertDescription className="space-y-2">
-            <p>{messageOf(query.error)}</p>
-            <Button variant="outline" size="sm" onClick={() => void query.refetch()}>
-              Try again
-            </Button>
-          </AlertDescription>
-        </Alert>
+        <LoadError title="Payments could not be loaded" error={query.error} onRetry={() => void query.refetch()} />
       ) : rows && rows.length === 0 ? (
         <EmptyState
           icon={filtered ? <Search aria-hidden /> : <Banknote aria-hidden />}

@@ -4,11 +4,10 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { SearchField } from "@/components/ui/search-field";
 import { Search, UsersRound } from "lucide-react";
 import Link from "next/link";
-import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { messageOf } from "@/components/trpc/errors";
+import { LoadError } from "@/components/trpc/load-error";
 import { useTRPC } from "@/components/trpc/client";
 import { cn } from "@/lib/utils";
 import { DateTime, Pager, SkeletonRows } from "@/components/disbursements/common";
@@ -28,15 +27,7 @@ export function ReceiversList() {
       <SearchField id="receiver-search" label="Search" value={search} onChange={setSearch} placeholder="Phone, email or external id" />
 
       {query.isError ? (
-        <Alert variant="destructive">
-          <AlertTitle>Receivers could not be loaded</AlertTitle>
-          <AlertDescription className="space-y-2">
-            <p>{messageOf(query.error)}</p>
-            <Button variant="outline" size="sm" onClick={() => void query.refetch()}>
-              Try again
-            </Button>
-          </AlertDescription>
-        </Alert>
+        <LoadError title="Receivers could not be loaded" error={query.error} onRetry={() => void query.refetch()} />
       ) : rows && rows.length === 0 ? (
         input.q ? (
           <EmptyState

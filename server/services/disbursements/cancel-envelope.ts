@@ -1,9 +1,9 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { disbursements, payments } from "@/db/schema";
-import type { PaymentStatusHistoryEntry } from "@/server/domain/disbursement-types";
 import { envelopeCancellationProblem } from "@/server/domain/g2p/envelope-rules";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import { markPaymentsCanceled } from "../payments/mark-payments-canceled";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest, notFound } from "../errors";
 import { appendStatusHistory } from "./disbursement-view";
@@ -24,17 +24,13 @@ const CANCELLABLE_PAYMENT_STATUSES = ["DRAFT", "READY"] as const;
  * null when no person acts (a G2P sender's cancel request). Returns how many payments it cancelled.
  */
 export async function cancelLockedEnvelope(tx: DbOrTx, orgId: string, disbursementId: string, userId: string | null, now = new Date()): Promise<number> {
-  const entry: PaymentStatusHistoryEntry[] = [{ status: "CANCELED", status_message: ENVELOPE_CANCELLED_MESSAGE, timestamp: now.toISOString() }];
-  const cancelled = await tx
-    .update(payments)
-    .set({
-      status: "CANCELED",
-      statusMessage: ENVELOPE_CANCELLED_MESSAGE,
-      statusHistory: sql`${payments.statusHistory} || ${JSON.stringify(entry)}::jsonb`,
-      updatedAt: now,
-    })
-    .where(and(eq(payments.orgId, orgId), eq(payments.disbursementId, disbursementId), inArray(payments.status, [...CANCELLABLE_PAYMENT_STATUSES])))
-    .returning({ id: payments.id });
+  const cancelled = await markPaymentsCanceled(
+    tx,
+    orgId,
+    and(eq(payments.disbursementId, disbursementId), inArray(payments.status, [...CANCELLABLE_PAYMENT_STATUSES])),
+    ENVELOPE_CANCELLED_MESSAGE,
+    now,
+  );
   await tx
     .update(disbursements)
     .set({ status: "CANCELED", cancelledAt: now, statusHistory: appendStatusHistory(disbursements.statusHistory, userId, "CANCELED"), updatedAt: now })

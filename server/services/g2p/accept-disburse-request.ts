@@ -16,7 +16,7 @@ type Asset = typeof assets.$inferSelect;
 
 /** Rows per insert statement. */
 const CHUNK = 1000;
-type NewItem = { raw: DisburseItem; checked: CheckedItem };
+type NewItem = { raw: DisburseItem; checked: CheckedItem; /** Position in the request. */ index: number };
 
 /** Several item problems as one readable line (the rejection's message); each item also keeps its own code. */
 function summarize(problems: ItemProblem[]): string {
@@ -91,7 +91,7 @@ export async function acceptDisburseRequest(
       return;
     }
     seen.add(result.item.referenceId);
-    checked.push({ raw, checked: result.item });
+    checked.push({ raw, checked: result.item, index });
   });
   if (problems.length > 0) reject(problems);
 
@@ -106,17 +106,20 @@ export async function acceptDisburseRequest(
     from g2p_items i join g2p_transactions t on t.id = i.g2p_transaction_id
     where i.sender_row_id = ${sender.id} and i.reference_id = any(${sql.param(referenceIds)}::text[])`);
   const knownByRef = new Map([...known].map((k) => [k.reference_id, k] as const));
-  const fresh: (NewItem & { index: number })[] = [];
-  checked.forEach((c, i) => {
-    const index = message.disbursements.indexOf(c.raw);
+  const fresh: NewItem[] = [];
+  for (const c of checked) {
+    const { index } = c;
     const prior = knownByRef.get(c.checked.referenceId);
-    if (!prior) return void fresh.push({ ...c, index: index >= 0 ? index : i });
+    if (!prior) {
+      fresh.push(c);
+      continue;
+    }
     if (prior.transaction_id !== message.transaction_id) {
       problems.push({ referenceId: c.checked.referenceId, index, code: G2P_ITEM_REASONS.referenceIdDuplicate, message: `reference_id was already used in transaction ${prior.transaction_id}` });
     } else if (!sameRequest(prior.request, c.raw)) {
       problems.push({ referenceId: c.checked.referenceId, index, code: G2P_ITEM_REASONS.referenceIdDuplicate, message: "reference_id was already received in this transaction with different values" });
     }
-  });
+  }
   if (problems.length > 0) reject(problems);
 
   // ---- the transaction's envelope ----------------------------------------------------------
@@ -215,7 +218,7 @@ export async function acceptDisburseRequest(
 type Envelope = typeof disbursements.$inferSelect;
 
 /** Envelope rules, then receivers, receiver wallets, payments and items for the new items. */
-async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransactionId: string, fresh: (NewItem & { index: number })[]) {
+async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransactionId: string, fresh: NewItem[]) {
   const { ctx, sender } = call;
   const orgId = ctx.org.id;
   const problems: ItemProblem[] = [];

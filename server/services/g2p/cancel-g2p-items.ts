@@ -1,11 +1,11 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { disbursements, g2pItems, g2pTransactions, payments } from "@/db/schema";
-import type { PaymentStatusHistoryEntry } from "@/server/domain/disbursement-types";
 import { G2P_HEADER_REJECTIONS, G2P_ITEM_REASONS } from "@/server/domain/g2p/codes";
 import { envelopeCancellationProblem, paymentCancellationProblem } from "@/server/domain/g2p/envelope-rules";
 import type { CancelMessage, ItemProblem } from "@/server/domain/g2p/messages";
 import { cancelLockedEnvelope } from "../disbursements/cancel-envelope";
+import { markPaymentsCanceled } from "../payments/mark-payments-canceled";
 import { G2pRejection, type G2pCall } from "./g2p-call";
 import { loadItemStatuses, type ItemStatusRow } from "./item-views";
 
@@ -67,17 +67,6 @@ export async function cancelG2pItems(tx: DbOrTx, call: G2pCall, message: CancelM
     const text = problems.slice(0, 20).map((p) => `${p.referenceId}: ${p.code}: ${p.message}`).join("; ");
     throw new G2pRejection(problems[0]!.code, text, problems);
   }
-  if (toCancel.length > 0) {
-    const entry: PaymentStatusHistoryEntry[] = [{ status: "CANCELED", status_message: ITEM_CANCELLED_MESSAGE, timestamp: now.toISOString() }];
-    await tx
-      .update(payments)
-      .set({
-        status: "CANCELED",
-        statusMessage: ITEM_CANCELLED_MESSAGE,
-        statusHistory: sql`${payments.statusHistory} || ${JSON.stringify(entry)}::jsonb`,
-        updatedAt: now,
-      })
-      .where(and(eq(payments.orgId, orgId), inArray(payments.id, toCancel)));
-  }
+  if (toCancel.length > 0) await markPaymentsCanceled(tx, orgId, inArray(payments.id, toCancel), ITEM_CANCELLED_MESSAGE, now);
   return { items: await loadItemStatuses(tx, orgId, sender.id, { kind: "references", referenceIds: unique }) };
 }

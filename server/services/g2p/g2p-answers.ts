@@ -90,8 +90,9 @@ export function wireItem(row: ItemStatusRow, options: { withTransactionId?: bool
 }
 
 /**
- * The on-disburse header status for a set of items: succ when every item is paid, rjct when every
- * item is refused, pdng while any is being paid, else rcvd.
+ * The on-disburse header status for a set of items: succ once every item is final and at least one
+ * was paid, rjct when every item was refused, pdng while any is being paid (or some are final and
+ * others not), else rcvd.
  */
 export function disburseHeaderStatus(statuses: readonly G2pItemStatus[]): G2pItemStatus {
   if (statuses.length === 0) return "rcvd";

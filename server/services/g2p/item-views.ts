@@ -96,12 +96,6 @@ export function toItemStatus(r: Row): ItemStatusRow {
   });
 }
 
-/** The G2P answer form of a row: without our internal ids. */
-export function publicItemStatus(row: ItemStatusRow): G2pDisbursementStatus {
-  const { item_id: _item, transaction_id: _txn, ...rest } = row;
-  return rest;
-}
-
 /** Items of one sender matching `filter`, in the order they were received. */
 export async function loadItemStatuses(db: DbOrTx, orgId: string, senderRowId: string, filter: ItemFilter): Promise<ItemStatusRow[]> {
   let where;

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { disbursements, payments } from "@/db/schema";
 import { paymentCancellationProblem } from "@/server/domain/g2p/envelope-rules";
 import { PAYMENT_TRANSITIONS, canTransition, transitionError } from "@/server/domain/state-machines";
@@ -6,6 +6,7 @@ import { assertCan, type OrgContext } from "../context";
 import { badRequest, notFound } from "../errors";
 import { completeDisbursementIfDone } from "../disbursements/complete-if-done";
 import { getPayment } from "./get-payment";
+import { markPaymentsCanceled } from "./mark-payments-canceled";
 
 /**
  * Cancel one payment; final. A payment of a disbursement with a schedule date follows the envelope
@@ -35,11 +36,7 @@ export async function cancelPayment(ctx: OrgContext, id: string) {
         { status: `cannot cancel a ${p.status} payment` },
       );
     }
-    const entry = JSON.stringify([{ status: "CANCELED", status_message: "canceled by a user", timestamp: new Date().toISOString() }]);
-    await tx
-      .update(payments)
-      .set({ status: "CANCELED", statusMessage: "canceled by a user", statusHistory: sql`${payments.statusHistory} || ${entry}::jsonb`, updatedAt: new Date() })
-      .where(eq(payments.id, p.id));
+    await markPaymentsCanceled(tx, ctx.org.id, eq(payments.id, p.id), "canceled by a user");
     await completeDisbursementIfDone(tx, ctx.org.id, p.disbursementId);
   });
   return getPayment(ctx, id);
