@@ -2,6 +2,7 @@ import { index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-
 import { disbursements } from "./disbursements";
 import { organizations } from "./organizations";
 import { receivers, receiverWallets } from "./receivers";
+import { users } from "./users";
 
 export const messageChannelEnum = pgEnum("message_channel", ["EMAIL", "SMS"]);
 export const messageStatusEnum = pgEnum("message_status", ["PENDING", "SUCCESS", "FAILURE"]);
@@ -14,13 +15,14 @@ export const messages = pgTable(
   "messages",
   {
     id: uuid().primaryKey().defaultRandom(),
-    orgId: uuid()
-      .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
+    /** Null for account messages (password reset) that belong to no organization. */
+    orgId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
+    /** The staff account an account message is for (invitation, password reset). */
+    userId: uuid().references(() => users.id, { onDelete: "cascade" }),
     receiverId: uuid().references(() => receivers.id, { onDelete: "cascade" }),
     receiverWalletId: uuid().references(() => receiverWallets.id, { onDelete: "cascade" }),
     disbursementId: uuid().references(() => disbursements.id, { onDelete: "set null" }),
-    type: text({ enum: ["RECEIVER_INVITATION", "RECEIVER_OTP"] }).notNull(),
+    type: text({ enum: ["RECEIVER_INVITATION", "RECEIVER_OTP", "ACCOUNT_INVITATION", "PASSWORD_RESET"] }).notNull(),
     channel: messageChannelEnum().notNull(),
     /** Which transport carried it: outbox (embedded), smtp, sms-http. */
     transport: text().notNull(),
@@ -38,6 +40,7 @@ export const messages = pgTable(
     index("messages_org_created_idx").on(t.orgId, t.createdAt),
     index("messages_receiver_idx").on(t.receiverId),
     index("messages_pending_idx").on(t.status, t.createdAt),
+    index("messages_user_idx").on(t.userId),
   ],
 );
 

@@ -8,6 +8,8 @@ export const organizations = pgTable("organizations", {
   timezone: text().notNull().default("UTC"),
   // Two-person rule: whoever authored DRAFT or READY may not start the disbursement.
   approvalRequired: boolean().notNull().default(false),
+  /** Every member must sign in with a second factor (TOTP); members without one are sent to enrolment. */
+  mfaRequired: boolean().notNull().default(false),
   invitationMessageTemplate: text(),
   /** Receiver invitations: on/off, resend interval and how many resends after the first message (SDP: 3). */
   invitationsEnabled: boolean().notNull().default(true),

@@ -80,6 +80,14 @@ export const receiverWallets = pgTable(
     otpExpiresAt: timestamp({ withTimezone: true }),
     otpAttempts: integer().notNull().default(0),
     otpConfirmedAt: timestamp({ withTimezone: true }),
+    /**
+     * Daily caps on one-time codes (docs/security.md): codes sent and wrong guesses since
+     * otpDayStartedAt; past either cap the registration locks until staff unlock it.
+     */
+    otpDayStartedAt: timestamp({ withTimezone: true }),
+    otpCodesToday: integer().notNull().default(0),
+    otpGuessesToday: integer().notNull().default(0),
+    otpLockedAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

@@ -23,6 +23,11 @@ export const users = pgTable(
     email: text().notNull(),
     name: text().notNull(),
     passwordHash: text(),
+    /** TOTP (RFC 6238) secret, AES-GCM encrypted (secret-box, purpose "mfa-totp"); set once enrolment is confirmed. */
+    mfaSecretEncrypted: text(),
+    mfaEnabledAt: timestamp({ withTimezone: true }),
+    /** A secret being enrolled: shown as a QR code, becomes mfaSecretEncrypted when a code from it is confirmed. */
+    mfaPendingSecretEncrypted: text(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -42,6 +47,11 @@ export const memberships = pgTable(
     role: roleEnum().notNull(),
     isActive: boolean().notNull().default(true),
     invitedBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    /**
+     * Memberships by consent: null while an invitation to an existing account waits for its holder
+     * to accept it (docs/security.md). Pending memberships grant nothing.
+     */
+    acceptedAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -61,6 +71,8 @@ export const passwordTokens = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     tokenHash: text().notNull(),
     purpose: text({ enum: ["invite", "reset"] }).notNull(),
+    /** The organization whose invitation minted it (invite links); null for self-service resets. */
+    orgId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
     expiresAt: timestamp({ withTimezone: true }).notNull(),
     usedAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -75,10 +87,52 @@ export const loginAttempts = pgTable(
     id: bigserial({ mode: "number" }).primaryKey(),
     email: text().notNull(),
     ip: text().notNull(),
+    /** What was checked: the password, or the second factor (TOTP or recovery code). */
+    kind: text({ enum: ["password", "mfa"] }).notNull().default("password"),
     succeeded: boolean().notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("login_attempts_email_ip_time_idx").on(t.email, t.ip, t.createdAt)],
+  (t) => [
+    index("login_attempts_email_ip_time_idx").on(t.email, t.ip, t.createdAt),
+    index("login_attempts_email_time_idx").on(t.email, t.createdAt),
+    index("login_attempts_ip_time_idx").on(t.ip, t.createdAt),
+  ],
+);
+
+/**
+ * One row per signed-in browser. The session cookie (JWT) carries the row's id; every request
+ * checks the row is neither revoked nor expired, so sign-out, "sign out everywhere", password
+ * change and deactivation end sessions at once (docs/security.md).
+ */
+export const userSessions = pgTable(
+  "user_sessions",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    revokedAt: timestamp({ withTimezone: true }),
+    userAgent: text(),
+    ip: text(),
+  },
+  (t) => [index("user_sessions_user_idx").on(t.userId)],
+);
+
+/** MFA recovery codes: SHA-256 of each code, single use. */
+export const mfaRecoveryCodes = pgTable(
+  "mfa_recovery_codes",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text().notNull(),
+    usedAt: timestamp({ withTimezone: true }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("mfa_recovery_codes_user_idx").on(t.userId)],
 );
 
 /** Append-only record of who changed what in an organization (team and settings changes). */
@@ -100,3 +154,4 @@ export const auditEvents = pgTable(
 
 export type User = typeof users.$inferSelect;
 export type Membership = typeof memberships.$inferSelect;
+export type UserSession = typeof userSessions.$inferSelect;
