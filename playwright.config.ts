@@ -65,7 +65,7 @@ export default defineConfig({
       PORT: String(port),
       APP_URL: baseURL,
       NEXTAUTH_URL: baseURL,
-      NEXT_DIST_DIR: ".next-test",
+      NEXT_DIST_DIR: process.env.E2E_DIST_DIR || ".next-test",
       NEXT_TELEMETRY_DISABLED: "1",
       DATA_DIR: process.env.E2E_DATA_DIR || ".test-data/e2e",
       EMBEDDED_PG_PORT: process.env.E2E_PG_PORT || "54339",
