@@ -1,4 +1,4 @@
-import { index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigserial, index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { disbursements } from "./disbursements";
 import { organizations } from "./organizations";
 import { receivers, receiverWallets } from "./receivers";
@@ -62,6 +62,24 @@ export const sep24Transactions = pgTable(
     completedAt: timestamp({ withTimezone: true }),
   },
   (t) => [index("sep24_transactions_org_idx").on(t.orgId, t.createdAt)],
+);
+
+/**
+ * "Forgot password" requests, counted per e-mail and per client address to throttle them
+ * (server/services/auth/request-password-reset.ts). Kept whether or not an account exists.
+ */
+export const passwordResetRequests = pgTable(
+  "password_reset_requests",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    email: text().notNull(),
+    ip: text().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("password_reset_requests_email_time_idx").on(t.email, t.createdAt),
+    index("password_reset_requests_ip_time_idx").on(t.ip, t.createdAt),
+  ],
 );
 
 export type Message = typeof messages.$inferSelect;

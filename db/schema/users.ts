@@ -1,4 +1,5 @@
 import {
+  bigint,
   bigserial,
   boolean,
   index,
@@ -28,6 +29,8 @@ export const users = pgTable(
     mfaEnabledAt: timestamp({ withTimezone: true }),
     /** A secret being enrolled: shown as a QR code, becomes mfaSecretEncrypted when a code from it is confirmed. */
     mfaPendingSecretEncrypted: text(),
+    /** The last TOTP time step accepted (RFC 6238 T); a code from this step or earlier is refused, so a code works once. */
+    mfaLastUsedStep: bigint({ mode: "number" }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
