@@ -16,6 +16,9 @@ export default defineConfig({
       LOG_LEVEL: "silent",
       // A fixed test key for keyed hashes and encrypted secrets (never used outside tests).
       ENCRYPTION_KEY: "0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0",
+      // The loopback G2P senders of the tests listen on 127.0.0.1 (random ports); the outbound guard
+      // refuses loopback unless listed (tests/integration/ssrf.test.ts clears this for itself).
+      OUTBOUND_ALLOW_HOSTS: "127.0.0.1",
     },
     fileParallelism: true,
     projects: [

@@ -43,7 +43,7 @@ test("an owner sees the platform key, registers a sender and is told why a bad k
   const keyField = dialog.getByRole("textbox", { name: "Public key" });
   await expect(dialog.getByText("The public key must be an Ed25519 key: PEM (BEGIN PUBLIC KEY) or the 32 raw bytes in base64 or hex.")).toBeVisible();
   await expect(keyField).toHaveAttribute("aria-invalid", "true");
-  await expect(dialog.getByText(/Use https: plain http is accepted only for localhost/)).toBeVisible();
+  await expect(dialog.getByText(/Use https: on a production installation plain http is accepted only for hosts listed in OUTBOUND_ALLOW_HOSTS/)).toBeVisible();
 
   // An RSA key is named as such.
   const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ format: "pem", type: "spki" }).toString();
@@ -56,7 +56,15 @@ test("an owner sees the platform key, registers a sender and is told why a bad k
   const senderPem = publicKey.export({ format: "pem", type: "spki" }).toString();
   const senderRaw = (publicKey.export({ format: "der", type: "spki" }) as Buffer).subarray(12).toString("base64");
   await keyField.fill(senderPem);
-  await dialog.getByRole("textbox", { name: "Callback URL" }).fill("https://registry.example.org/g2p/");
+  // A cloud metadata address is refused on the field before anything is stored or called.
+  const callbackField = dialog.getByRole("textbox", { name: "Callback URL" });
+  await callbackField.fill("https://169.254.169.254/latest");
+  await dialog.getByRole("combobox", { name: "Wallet" }).selectOption({ label: "Demo Wallet" });
+  await dialog.getByRole("button", { name: "Register sender" }).click();
+  await expect(dialog.getByText("This destination address is not allowed: 169.254.169.254 is a cloud metadata address.", { exact: false })).toBeVisible();
+  await expect(callbackField).toHaveAttribute("aria-invalid", "true");
+  await dialog.screenshot({ path: test.info().outputPath("sender-callback-refused.png") });
+  await callbackField.fill("https://registry.example.org/g2p/");
   await dialog.getByRole("combobox", { name: "Wallet" }).selectOption({ label: "Demo Wallet" });
   await dialog.getByRole("button", { name: "Register sender" }).click();
   await expect(dialog).toBeHidden();

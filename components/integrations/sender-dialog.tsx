@@ -117,7 +117,7 @@ function SenderForm({ sender, onCancel, onSaved }: { sender?: SenderRow; onCance
         label="Callback URL"
         required
         error={errors.callback_url}
-        hint="We POST results to this URL plus /on-disburse, /disburse/on-search or /disburse/txn/on-status. Use https; plain http is accepted only for localhost, or when this installation is not running in production."
+        hint="We POST results to this URL plus /on-disburse, /disburse/on-search or /disburse/txn/on-status. Use https to a public address: loopback, private and link-local addresses are refused unless the operator lists the host in OUTBOUND_ALLOW_HOSTS, and in production plain http is accepted only for listed hosts."
       >
         <Input name="callback_url" type="url" autoComplete="off" spellCheck={false} defaultValue={sender?.callback_url} placeholder="https://registry.example.org/g2p" />
       </Field>

@@ -4,6 +4,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { auditEvents, g2pMessages, g2pSenders, g2pTransactions, walletAssets, wallets, type G2pMessage } from "@/db/schema";
 import { can } from "@/server/domain/permissions";
 import { ROLES } from "@/server/domain/roles";
+import { parseAllowHosts } from "@/server/net/address-policy";
 import { seedDemoCatalog } from "@/server/services/catalog/seed-demo-catalog";
 import { platformSigningKey } from "@/server/services/g2p/signature";
 import { checkCallbackUrl } from "@/server/services/integrations/sender-input";
@@ -81,13 +82,22 @@ async function insertMessage(orgId: string, values: Partial<typeof g2pMessages.$
 }
 
 describe("callback URL rule", () => {
-  it("requires https in production except for loopback hosts; accepts http elsewhere", () => {
-    expect(checkCallbackUrl("https://sender.example.org/g2p/", true)).toEqual({ ok: true, url: "https://sender.example.org/g2p" });
-    expect(checkCallbackUrl("http://sender.example.org/g2p", true)).toMatchObject({ ok: false, message: expect.stringMatching(/https/) });
-    expect(checkCallbackUrl("http://localhost:4000/cb", true)).toEqual({ ok: true, url: "http://localhost:4000/cb" });
-    expect(checkCallbackUrl("http://127.0.0.1:4000", true)).toEqual({ ok: true, url: "http://127.0.0.1:4000" });
-    expect(checkCallbackUrl("http://[::1]:4000/x", true)).toEqual({ ok: true, url: "http://[::1]:4000/x" });
-    expect(checkCallbackUrl("http://sender.example.org/g2p", false)).toEqual({ ok: true, url: "http://sender.example.org/g2p" });
+  it("requires https in production except for allow-listed hosts; refuses literal non-public hosts unless allow-listed", () => {
+    const none = parseAllowHosts("");
+    const loopbacks = parseAllowHosts("localhost:4000, 127.0.0.1:4000, [::1]");
+    expect(checkCallbackUrl("https://sender.example.org/g2p/", true, none)).toEqual({ ok: true, url: "https://sender.example.org/g2p" });
+    expect(checkCallbackUrl("http://sender.example.org/g2p", true, none)).toMatchObject({ ok: false, message: expect.stringMatching(/https/) });
+    expect(checkCallbackUrl("http://localhost:4000/cb", true, loopbacks)).toEqual({ ok: true, url: "http://localhost:4000/cb" });
+    expect(checkCallbackUrl("http://127.0.0.1:4000", true, loopbacks)).toEqual({ ok: true, url: "http://127.0.0.1:4000" });
+    expect(checkCallbackUrl("http://[::1]:4000/x", true, loopbacks)).toEqual({ ok: true, url: "http://[::1]:4000/x" });
+    expect(checkCallbackUrl("http://sender.example.org/g2p", false, none)).toEqual({ ok: true, url: "http://sender.example.org/g2p" });
+    // Loopback and other non-public literals (in any numeric form) are refused unless listed, even over https.
+    expect(checkCallbackUrl("https://127.0.0.1:4001/cb", false, loopbacks)).toMatchObject({ ok: false, message: expect.stringContaining("127.0.0.1 is a loopback address") });
+    expect(checkCallbackUrl("http://localhost:4000/cb", false, none)).toMatchObject({ ok: false, message: expect.stringContaining("localhost is a loopback name") });
+    expect(checkCallbackUrl("https://0x7f000001/cb", false, none)).toMatchObject({ ok: false, message: expect.stringContaining("127.0.0.1 is a loopback address") });
+    expect(checkCallbackUrl("https://[::ffff:127.0.0.1]/cb", false, none)).toMatchObject({ ok: false, message: expect.stringContaining("loopback") });
+    expect(checkCallbackUrl("https://169.254.169.254/latest", false, none)).toMatchObject({ ok: false, message: expect.stringContaining("cloud metadata") });
+    expect(checkCallbackUrl("https://10.1.2.3/cb", false, none)).toMatchObject({ ok: false, message: expect.stringContaining("10.1.2.3 is a private address") });
     for (const bad of ["ftp://sender.example.org", "sender.example.org", "https://u:p@sender.example.org", "https://sender.example.org/cb?x=1", "https://sender.example.org/#a"]) {
       expect(checkCallbackUrl(bad, false), bad).toMatchObject({ ok: false });
     }

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { logger } from "@/server/log";
+import { guardedRequest, OutboundError, staffSnippet, type GuardOptions } from "@/server/net/guarded-fetch";
 
 /**
  * The callback outbox (g2p_messages, direction outbound): POST each due PENDING callback to the URL
@@ -54,10 +55,11 @@ export type AttemptOutcome =
 /**
  * Whether an answer acknowledges the callback: HTTP 2xx and either an empty body or a G2P
  * acknowledgement with `message.ack_status` ACK. A 2xx NACK/ERR is a refusal and is retried.
+ * What is kept of the answer for staff is cut to a few hundred bytes (staffSnippet).
  */
 export function judgeCallbackAnswer(httpStatus: number, text: string): AttemptOutcome {
   if (httpStatus < 200 || httpStatus > 299) {
-    return { ok: false, httpStatus, code: `http_${httpStatus}`, message: `HTTP ${httpStatus}${text ? `: ${text.slice(0, 200)}` : ""}` };
+    return { ok: false, httpStatus, code: `http_${httpStatus}`, message: staffSnippet(`HTTP ${httpStatus}${text ? `: ${text}` : ""}`) };
   }
   if (text.trim() === "") return { ok: true, httpStatus };
   let parsed: unknown;
@@ -70,8 +72,8 @@ export function judgeCallbackAnswer(httpStatus: number, text: string): AttemptOu
   if (message?.ack_status === "ACK") return { ok: true, httpStatus };
   const ack = typeof message?.ack_status === "string" ? message.ack_status : "none";
   const code = typeof message?.error?.code === "string" ? message.error.code : `ack_${ack.toLowerCase()}`;
-  const why = typeof message?.error?.message === "string" ? `: ${message.error.message.slice(0, 200)}` : "";
-  return { ok: false, httpStatus, code, message: `the receiver answered ack_status ${ack}${why}` };
+  const why = typeof message?.error?.message === "string" ? `: ${message.error.message}` : "";
+  return { ok: false, httpStatus, code: staffSnippet(code, 100), message: staffSnippet(`the receiver answered ack_status ${ack}${why}`) };
 }
 
 type Claimed = { id: string; org_id: string; url: string | null; body: unknown; attempts: number };
@@ -79,7 +81,8 @@ type Claimed = { id: string; org_id: string; url: string | null; body: unknown; 
 export type DeliverOptions = {
   limit?: number;
   now?: Date;
-  fetchImpl?: typeof fetch;
+  /** The outbound guard's settings (default: OUTBOUND_ALLOW_HOSTS, https only in production). */
+  guard?: GuardOptions;
   config?: Partial<CallbackDeliveryConfig>;
   /** Only these organizations' callbacks (default: all). */
   orgIds?: string[] | null;
@@ -96,7 +99,6 @@ export async function deliverDueCallbacks(db: Db, options: DeliverOptions = {}):
   const config = { ...callbackDeliveryConfig(), ...options.config };
   const limit = Math.max(1, options.limit ?? 50);
   const now = options.now ?? new Date();
-  const doFetch = options.fetchImpl ?? fetch;
   const log = options.log ?? logger;
   // The lease outlasts the POST's timeout, so a slow answer is never overtaken by another worker;
   // if this process dies mid-POST the row is due again when the lease runs out.
@@ -144,7 +146,7 @@ export async function deliverDueCallbacks(db: Db, options: DeliverOptions = {}):
   const lane = async () => {
     while (next < claimed.length) {
       const row = claimed[next++]!;
-      const outcome = await post(row, doFetch, config.timeoutMs);
+      const outcome = await post(row, config.timeoutMs, options.guard);
       // Backoff counts from the answer (a fake `now` stands still, for tests).
       const state = await record(db, row, outcome, options.now ?? new Date(), config);
       result[state]++;
@@ -166,25 +168,29 @@ export async function deliverDueCallbacks(db: Db, options: DeliverOptions = {}):
   return result;
 }
 
-async function post(row: Claimed, doFetch: typeof fetch, timeoutMs: number): Promise<AttemptOutcome> {
+/** Bytes of a callback answer read at most: an acknowledgement is small. */
+const ANSWER_MAX_BYTES = 64 * 1024;
+
+async function post(row: Claimed, timeoutMs: number, guard: GuardOptions | undefined): Promise<AttemptOutcome> {
   if (!row.url || !/^https?:\/\//i.test(row.url)) return { ok: false, httpStatus: null, code: "url_invalid", message: "the callback has no http(s) URL" };
-  const signal = AbortSignal.timeout(timeoutMs);
   try {
-    const res = await doFetch(row.url, {
+    // The guarded client (server/net/guarded-fetch.ts) refuses non-public destinations before
+    // connecting and never follows a redirect: the signed body goes only to the stored URL.
+    const res = await guardedRequest(row.url, {
+      ...guard,
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
       body: JSON.stringify(row.body),
-      // Never follow a redirect: the signed body goes only to the URL checked when it was enqueued.
-      redirect: "manual",
-      signal,
+      timeoutMs,
+      maxResponseBytes: ANSWER_MAX_BYTES,
     });
-    const text = await res.text();
-    return judgeCallbackAnswer(res.status, text);
+    return judgeCallbackAnswer(res.status, res.body.toString("utf8"));
   } catch (error) {
-    const e = error as Error & { cause?: { code?: string; message?: string } };
-    if (signal.aborted) return { ok: false, httpStatus: null, code: "timeout", message: `no answer within ${timeoutMs} ms` };
-    const detail = e.cause?.code ?? e.cause?.message ?? e.message ?? String(error);
-    return { ok: false, httpStatus: null, code: "network_error", message: String(detail).slice(0, 200) };
+    if (error instanceof OutboundError) {
+      const code = error.code === "dns_failed" ? "network_error" : error.code;
+      return { ok: false, httpStatus: null, code, message: staffSnippet(error.message) };
+    }
+    return { ok: false, httpStatus: null, code: "network_error", message: staffSnippet(String((error as Error)?.message ?? error)) };
   }
 }
 

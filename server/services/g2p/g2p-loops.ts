@@ -1,5 +1,6 @@
 import type { Db } from "@/db/client";
 import { logger } from "@/server/log";
+import { outboundAllowList } from "@/server/net/address-policy";
 import { callbackDeliveryConfig, deliverDueCallbacks } from "./deliver-callbacks";
 import { startDueEnvelopes } from "./envelope-scheduler";
 import { reportItemChanges } from "./report-item-changes";
@@ -69,8 +70,12 @@ export function startG2pLoops(options: G2pLoopsOptions): G2pLoopsHandle {
     }
   };
 
-  // A bad G2P_CALLBACK_* setting stops the worker at start rather than failing every tick.
-  if (options.callbacks !== false) callbackDeliveryConfig();
+  // A bad G2P_CALLBACK_* or OUTBOUND_ALLOW_HOSTS setting stops the worker at start rather than
+  // failing every tick.
+  if (options.callbacks !== false) {
+    callbackDeliveryConfig();
+    outboundAllowList();
+  }
   const batch = options.callbackBatch ?? 50;
   const loops: Promise<void>[] = [];
   const running: string[] = [];

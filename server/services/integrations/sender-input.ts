@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { assets, walletAssets, wallets } from "@/db/schema";
+import { isAllowListed, literalHostProblem, outboundAllowList, type AllowList } from "@/server/net/address-policy";
 import type { OrgContext } from "../context";
 import { badRequest } from "../errors";
 import { normalizeEd25519PublicKey } from "../g2p/signature";
@@ -13,17 +14,18 @@ import { normalizeEd25519PublicKey } from "../g2p/signature";
 
 export const SENDER_ID_PATTERN = /^[A-Za-z0-9._:-]{1,99}$/;
 
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
 export type CallbackUrlCheck = { ok: true; url: string } | { ok: false; message: string };
 
 /**
  * The rule for callback URLs: http(s), no credentials, query or fragment (endpoint paths such as
- * `/on-disburse` are appended to it). Callbacks carry payees' addresses and amounts, so a
- * production installation requires https, except to a loopback host (a sender on the same
- * machine); development and test installations accept plain http anywhere.
+ * `/on-disburse` are appended to it). The host must not be a literal loopback, private, link-local
+ * or other non-public address (or `localhost`) unless OUTBOUND_ALLOW_HOSTS lists it; names are
+ * resolved and checked at each delivery (server/net/guarded-fetch.ts). Callbacks carry payees'
+ * addresses and amounts, so a production installation requires https, except to an allow-listed
+ * host (the same rule the guarded client applies); development and test installations accept
+ * plain http anywhere.
  */
-export function checkCallbackUrl(raw: string, production: boolean): CallbackUrlCheck {
+export function checkCallbackUrl(raw: string, production: boolean, allow: AllowList = outboundAllowList()): CallbackUrlCheck {
   let url: URL;
   try {
     url = new URL(raw.trim());
@@ -35,9 +37,15 @@ export function checkCallbackUrl(raw: string, production: boolean): CallbackUrlC
   if (url.search || url.hash || raw.includes("?") || raw.includes("#")) {
     return { ok: false, message: "The callback URL must not have a query (?) or fragment (#): endpoint paths are appended to it." };
   }
-  const loopback = LOOPBACK_HOSTS.has(url.hostname) || url.hostname.endsWith(".localhost");
-  if (production && url.protocol === "http:" && !loopback) {
-    return { ok: false, message: "Use https: plain http is accepted only for localhost on a production installation." };
+  const problem = literalHostProblem(url, allow);
+  if (problem) {
+    return {
+      ok: false,
+      message: `This destination address is not allowed: ${problem}. Callbacks go only to public addresses (an operator can allow a host with OUTBOUND_ALLOW_HOSTS).`,
+    };
+  }
+  if (production && url.protocol === "http:" && !isAllowListed(url, allow)) {
+    return { ok: false, message: "Use https: on a production installation plain http is accepted only for hosts listed in OUTBOUND_ALLOW_HOSTS." };
   }
   return { ok: true, url: `${url.origin}${url.pathname.replace(/\/+$/, "")}` };
 }

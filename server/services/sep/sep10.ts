@@ -1,4 +1,6 @@
 import { MuxedAccount, StellarToml, StrKey, WebAuth, type Transaction } from "@stellar/stellar-sdk";
+import { parse as parseToml } from "smol-toml";
+import { guardedRequest } from "@/server/net/guarded-fetch";
 import { subkey } from "../crypto/keys";
 import { sepConfig, type SepConfig } from "./config";
 import { SepError } from "./errors";
@@ -28,9 +30,20 @@ export const horizonAccountLoader: AccountLoader = async (accountId) => {
   return { signers: body.signers ?? [], thresholds: { med_threshold: Number(body.thresholds?.med_threshold ?? 0) } };
 };
 
+/**
+ * `client_domain` comes from an unauthenticated request, so its stellar.toml is fetched through the
+ * guarded client (server/net/guarded-fetch.ts): non-public addresses are refused unless listed in
+ * OUTBOUND_ALLOW_HOSTS, the answer is capped, redirects are not followed.
+ */
 export const tomlClientSigningKeyResolver: ClientSigningKeyResolver = async (clientDomain) => {
   const local = /^(localhost|127\.0\.0\.1)(:\d+)?$/.test(clientDomain);
-  const toml = await StellarToml.Resolver.resolve(clientDomain, { allowHttp: local, timeout: 10_000 });
+  const res = await guardedRequest(`${local ? "http" : "https"}://${clientDomain}/.well-known/stellar.toml`, {
+    headers: { accept: "text/plain, application/toml" },
+    timeoutMs: 10_000,
+    maxResponseBytes: StellarToml.STELLAR_TOML_MAX_SIZE,
+  });
+  if (res.status !== 200 || res.truncated) throw new Error(`stellar.toml answered HTTP ${res.status}${res.truncated ? " (too large)" : ""}`);
+  const toml = parseToml(res.body.toString("utf8")) as { SIGNING_KEY?: unknown };
   const key = toml.SIGNING_KEY;
   if (typeof key !== "string" || !StrKey.isValidEd25519PublicKey(key)) throw new Error("no valid SIGNING_KEY");
   return key;
