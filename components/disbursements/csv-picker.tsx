@@ -7,6 +7,7 @@ import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Input } from "@/components/ui/input";
 import { Progress } from "@/components/ui/progress";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { parseCsvRecords } from "@/server/domain/csv-records";
 import type { RegistrationContactType } from "@/server/domain/disbursement-types";
 import { groupThousands } from "@/server/domain/money";
 import { headerProblems, templateCsv, templateFileName, type UploadError } from "./csv";
@@ -17,7 +18,7 @@ const CHUNK_BYTES = 256 * 1024;
 type Preview =
   | { state: "idle" }
   | { state: "parsing"; percent: number; rows: number }
-  | { state: "done"; fields: string[]; sample: Record<string, string>[]; rows: number; malformed: number }
+  | { state: "done"; fields: string[]; sample: Record<string, string>[]; sampleLines: (number | null)[]; rows: number; malformed: number }
   | { state: "failed"; message: string };
 
 /**
@@ -39,11 +40,19 @@ function useCsvPreview(file: File | null): Preview {
     let bytes = 0;
     let fields: string[] = [];
     const sample: Record<string, string>[] = [];
+    // Physical lines of the non-blank records in the first chunk (header first), numbered as the
+    // server numbers them: a quoted value may span lines (server/domain/csv-records.ts).
+    let firstChunkLines: number[] = [];
     setPreview({ state: "parsing", percent: 0, rows: 0 });
     Papa.parse<Record<string, string>>(file, {
       header: true,
       skipEmptyLines: "greedy",
       chunkSize: CHUNK_BYTES,
+      beforeFirstChunk(chunk) {
+        const { records, lines } = parseCsvRecords(chunk.replace(/^\uFEFF/, ""));
+        firstChunkLines = lines.filter((_, i) => records[i]!.some((v) => v.trim() !== ""));
+        return undefined;
+      },
       transformHeader: (h) => h.replace(/^\uFEFF/, "").trim(),
       chunk(results, p) {
         parser = p;
@@ -62,7 +71,9 @@ function useCsvPreview(file: File | null): Preview {
         setPreview({ state: "parsing", percent: file.size ? (bytes * 100) / file.size : 100, rows });
       },
       complete() {
-        if (!cancelled) setPreview({ state: "done", fields, sample, rows, malformed });
+        // The header is the first non-blank record; sample row i is the (i + 1)th after it.
+        const sampleLines = sample.map((_, i) => firstChunkLines[i + 1] ?? null);
+        if (!cancelled) setPreview({ state: "done", fields, sample, sampleLines, rows, malformed });
       },
       error(err) {
         if (!cancelled) setPreview({ state: "failed", message: err.message || "The file could not be read." });
@@ -189,7 +200,7 @@ export function CsvFilePicker({
                 <TableBody>
                   {preview.sample.map((row, i) => (
                     <TableRow key={i}>
-                      <TableCell className="text-muted-foreground tabular-nums">{i + 2}</TableCell>
+                      <TableCell className="text-muted-foreground tabular-nums">{preview.sampleLines[i] ?? "—"}</TableCell>
                       {preview.fields.map((f) => (
                         <TableCell key={f} className="font-mono text-xs whitespace-nowrap">
                           {row[f] ?? ""}

@@ -1,3 +1,4 @@
+import { csvLine, echoValue } from "@/server/domain/csv-safety";
 import type { RegistrationContactType, VerificationField } from "@/server/domain/disbursement-types";
 
 /** Columns of an instructions file per contact type (GUIDE.md §3), in template order. */
@@ -16,7 +17,8 @@ export const CSV_COLUMNS: Record<RegistrationContactType, { required: string[]; 
   },
 };
 
-const KNOWN = new Set(["phone", "email", "id", "amount", "verification", "paymentID", "walletAddress", "walletAddressMemo"]);
+/** Known columns by lower-case name: the server matches names ignoring case (server/domain/csv-instructions.ts). */
+const KNOWN = new Map(["phone", "email", "id", "amount", "verification", "paymentID", "walletAddress", "walletAddressMemo"].map((c) => [c.toLowerCase(), c]));
 
 export function templateHeader(type: RegistrationContactType): string[] {
   const c = CSV_COLUMNS[type];
@@ -25,7 +27,7 @@ export function templateHeader(type: RegistrationContactType): string[] {
 
 /** The template file's text: just the header, so an unedited template can never pay anyone. */
 export function templateCsv(type: RegistrationContactType): string {
-  return `${templateHeader(type).join(",")}\r\n`;
+  return `${csvLine(templateHeader(type))}\r\n`;
 }
 
 export function templateFileName(type: RegistrationContactType): string {
@@ -35,13 +37,14 @@ export function templateFileName(type: RegistrationContactType): string {
 /** Column problems seen in the browser before uploading (the server checks again, row by row). */
 export function headerProblems(type: RegistrationContactType, fields: string[]): string[] {
   const c = CSV_COLUMNS[type];
-  const present = new Set(fields);
+  const present = new Set(fields.map((f) => KNOWN.get(f.trim().toLowerCase()) ?? f));
   const problems: string[] = [];
   const missing = c.required.filter((f) => !present.has(f));
   if (missing.length) problems.push(`Missing column${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}.`);
   const forbidden = c.notAllowed.filter((f) => present.has(f));
   if (forbidden.length) problems.push(`Not used with this contact type: ${forbidden.join(", ")}.`);
-  const unknown = fields.filter((f) => f !== "" && !KNOWN.has(f));
+  // Names are cut to 64 characters, as in the server's errors: a 1 MB "name" is not worth showing.
+  const unknown = fields.filter((f) => f.trim() !== "" && !KNOWN.has(f.trim().toLowerCase())).map((f) => echoValue(f));
   if (unknown.length) problems.push(`Unknown column${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}.`);
   return problems;
 }

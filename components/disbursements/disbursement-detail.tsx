@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
-import { ArrowLeft, Ban, CalendarClock, Download, ListChecks, Pause, Play, ShieldCheck, Trash2, Upload, Wallet } from "lucide-react";
+import { AlertTriangle, ArrowLeft, Ban, CalendarClock, Download, ListChecks, Pause, Play, ShieldCheck, Trash2, Upload, Wallet } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
@@ -58,7 +58,18 @@ function Stat({ label, value, sub, testId }: { label: string; value: React.React
 
 const APPROVAL_REASON = "Approval is required: someone other than the creator or uploader must start this disbursement.";
 
-export function DisbursementDetailView({ id, userId, roleLabel }: { id: string; userId: string; roleLabel: string }) {
+export function DisbursementDetailView({
+  id,
+  userId,
+  roleLabel,
+  canExport = false,
+}: {
+  id: string;
+  userId: string;
+  roleLabel: string;
+  /** "exports:read": the instructions file holds verification values, so only these roles see its links. */
+  canExport?: boolean;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const router = useRouter();
@@ -470,6 +481,7 @@ export function DisbursementDetailView({ id, userId, roleLabel }: { id: string; 
               ref={instructionsRef}
               d={d}
               canUpload={allowed.has("upload")}
+              canExport={canExport}
               open={uploaderOpen}
               onOpenChange={setUploaderOpen}
               onUploaded={() => {
@@ -630,6 +642,7 @@ function InstructionsCard({
   ref,
   d,
   canUpload,
+  canExport,
   open,
   onOpenChange,
   onUploaded,
@@ -637,6 +650,7 @@ function InstructionsCard({
   ref: React.Ref<HTMLElement>;
   d: DisbursementDetail;
   canUpload: boolean;
+  canExport: boolean;
   open: boolean;
   onOpenChange: (open: boolean) => void;
   onUploaded: () => Promise<unknown>;
@@ -687,14 +701,27 @@ function InstructionsCard({
         </CardHeader>
         <CardContent className="space-y-4">
           <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
-            {d.file_name && (
+            {d.file_name && canExport && (
               <a
                 href={`/api/disbursements/${d.id}/instructions`}
                 download={d.file_name}
+                title="Cells starting with =, +, -, @ or a tab get a ' in front, so a spreadsheet shows them as text instead of running them."
                 className="inline-flex items-center gap-1.5 text-sm font-medium text-primary underline-offset-4 hover:underline"
+                data-testid="download-instructions"
               >
                 <Download aria-hidden className="size-4" />
                 Download instructions CSV
+              </a>
+            )}
+            {d.file_name && canExport && (
+              <a
+                href={`/api/disbursements/${d.id}/instructions?original=true`}
+                download
+                className="inline-flex items-center gap-1.5 text-sm text-muted-foreground underline-offset-4 hover:underline"
+                data-testid="download-original-instructions"
+              >
+                <AlertTriangle aria-hidden className="size-4 text-warning" />
+                Original file as uploaded — may contain formulas; open with care
               </a>
             )}
             {canUpload && <CsvTemplateLink contactType={contactType} />}

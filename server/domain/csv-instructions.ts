@@ -1,7 +1,8 @@
 import { StrKey } from "@stellar/stellar-sdk";
 import { isValidPhoneNumber } from "libphonenumber-js";
-import Papa from "papaparse";
 import { regexes } from "zod";
+import { characterProblem, decodeCsvBytes, parseCsvRecords } from "./csv-records";
+import { echoValue, stripNeutralization } from "./csv-safety";
 import { includesWalletAddress, type RegistrationContactType, type VerificationField } from "./disbursement-types";
 import { formatStroops, parseAmount } from "./money";
 
@@ -9,7 +10,9 @@ import { formatStroops, parseAmount } from "./money";
  * Disbursement instructions (GUIDE.md §3): parse an uploaded CSV and validate every row for a
  * disbursement's registration_contact_type and verification_field. Pure: no I/O, no database.
  * Errors use SDP's keys: `line N - field` (the header is line 1, data rows start at line 2),
- * `file` for whole-file problems.
+ * `file` for whole-file problems. N is the file's physical line where the row starts (a quoted
+ * value may span lines), as a text editor numbers it. Values quoted back in errors are cut to 64
+ * characters (docs/security/files.md).
  */
 
 export const CSV_COLUMNS = ["phone", "email", "id", "amount", "verification", "paymentID", "walletAddress", "walletAddressMemo"] as const;
@@ -108,6 +111,9 @@ export const MESSAGES = {
   yearMonthFuture: "year/month cannot be in the future",
   pin: "invalid pin length. Cannot have less than 4 or more than 8 characters in pin",
   nationalId: "invalid national id. Cannot have less than 1 or more than 50 characters in national id",
+  nul: "the value contains a NUL byte (character 0), which a CSV file cannot hold. Remove it, or export the sheet again as \"CSV UTF-8 (comma delimited)\"",
+  invalidUtf8:
+    "the value is not valid UTF-8 text (the file may be saved in another encoding, such as Windows-1252). Save it as \"CSV UTF-8 (comma delimited)\" and upload it again",
 } as const;
 
 /** A validation failure that is not about one row: the whole file is refused. */
@@ -181,6 +187,11 @@ function checkVerification(field: VerificationField, value: string, today: strin
   }
 }
 
+/** The problem with a verification value (same rules as a CSV cell; staff edits use it too), or null. */
+export function verificationValueProblem(field: VerificationField, value: string, now = new Date()): string | null {
+  return checkVerification(field, value, latestToday(now));
+}
+
 const VERIFICATION_LABEL: Record<VerificationField, string> = {
   DATE_OF_BIRTH: "date of birth",
   YEAR_MONTH: "year/month",
@@ -219,7 +230,12 @@ function sniffBinary(bytes: Uint8Array): string | null {
   if (startsWith(0xff, 0xfe) || startsWith(0xfe, 0xff)) {
     return "the file is UTF-16 text, not UTF-8. Save it as \"CSV UTF-8 (comma delimited)\" and upload it again";
   }
-  if (bytes.indexOf(0) !== -1) return "the file is not a CSV file: it contains binary data";
+  // A NUL here and there is reported on its line (validateInstructionsCsv); many of them mean
+  // binary data or UTF-16 without a byte order mark, where line-by-line errors would be noise.
+  const sample = bytes.subarray(0, 4096);
+  let nuls = 0;
+  for (const b of sample) if (b === 0) nuls++;
+  if (nuls * 8 > sample.length) return "the file is not a CSV file: it contains binary data";
   return null;
 }
 
@@ -246,22 +262,13 @@ export function validateInstructionsCsv(content: Uint8Array | string, options: C
   if (bytes.byteLength === 0) return fileError("the file is empty");
   const binary = sniffBinary(bytes);
   if (binary) return fileError(binary);
-  let text: string;
-  try {
-    // fatal: refuse invalid UTF-8 instead of inserting U+FFFD; the BOM is dropped (ignoreBOM: false).
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    return fileError(
-      "the file is not valid UTF-8 text. Save it as \"CSV UTF-8 (comma delimited)\" (or re-encode it to UTF-8) and upload it again",
-    );
-  }
-  if (text.trim() === "") return fileError("the file is empty");
+  // Invalid UTF-8 and NUL bytes are reported on their line and field below, not as a file error.
+  const decoded = decodeCsvBytes(bytes);
+  if (decoded.text.trim() === "") return fileError("the file is empty");
+  const checkCharacters = decoded.hasNul || decoded.invalidSequences > 0;
 
   // ---- text → records ---------------------------------------------------------------------
-  // One line ending (files pasted together mix CRLF and LF; CR alone is old Mac): papaparse expects one.
-  if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
-  const parsed = Papa.parse<string[]>(text, { delimiter: ",", newline: "\n", header: false, skipEmptyLines: false, quoteChar: '"' });
-  const records = parsed.data;
+  const { records, lines, quoteProblems: quoteCodes } = parseCsvRecords(decoded.text);
   const isBlank = (r: string[] | undefined) => !r || r.every((v) => v.trim() === "");
   // Trailing blank lines (and the empty record after a final newline) are not rows.
   let end = records.length;
@@ -273,7 +280,16 @@ export function validateInstructionsCsv(content: Uint8Array | string, options: C
 
   // ---- header -----------------------------------------------------------------------------
   const header = records[headerIndex] ?? [];
-  const headerLine = headerIndex + 1;
+  const headerLine = lines[headerIndex] ?? headerIndex + 1;
+  if (checkCharacters) {
+    // A column name with a NUL or non-UTF-8 bytes cannot be matched: say that, not "unknown column".
+    const sink = new ErrorSink(limits.maxErrors);
+    header.forEach((raw, index) => {
+      const problem = characterProblem(raw);
+      if (problem) sink.add(`line ${headerLine} - column ${index + 1}`, problem === "nul" ? MESSAGES.nul : MESSAGES.invalidUtf8);
+    });
+    if (sink.total > 0) return { ok: false, errors: sink.errors, totalErrors: sink.total };
+  }
   const columnAt: (CsvColumn | null)[] = [];
   const seen = new Map<CsvColumn, number>();
   const headerErrors = new ErrorSink(limits.maxErrors);
@@ -302,8 +318,11 @@ export function validateInstructionsCsv(content: Uint8Array | string, options: C
   for (const column of rules.notAllowed) {
     if (seen.has(column)) headerErrors.add(`line ${headerLine} - ${column}`, `column ${column} is not allowed for ${contactType} disbursements`);
   }
-  for (const { name } of unknown) {
-    headerErrors.add(`line ${headerLine} - ${name}`, `unknown column ${name}. Known columns: ${CSV_COLUMNS.join(", ")}`);
+  for (const { index, name } of unknown) {
+    // The name is in the key only, cut to 64 characters (a 1 MB "name" is not echoed, let alone twice).
+    let key = `line ${headerLine} - ${echoValue(name)}`;
+    if (key in headerErrors.errors) key = `line ${headerLine} - column ${index + 1}`;
+    headerErrors.add(key, `unknown column. Known columns: ${CSV_COLUMNS.join(", ")}`);
   }
   if (headerErrors.total > 0) return { ok: false, errors: headerErrors.errors, totalErrors: headerErrors.total };
 
@@ -319,13 +338,8 @@ export function validateInstructionsCsv(content: Uint8Array | string, options: C
 
   // ---- rows -------------------------------------------------------------------------------
   const sink = new ErrorSink(limits.maxErrors);
-  // Papaparse reports quote problems by record index.
-  const quoteProblems = new Map<number, string>();
-  for (const e of parsed.errors) {
-    if (e.type === "Quotes" && typeof e.row === "number" && !quoteProblems.has(e.row)) {
-      quoteProblems.set(e.row, e.code === "MissingQuotes" ? "a quoted value is not closed (missing \")" : "a quoted value is malformed (a \" inside a quoted value must be doubled)");
-    }
-  }
+  const quoteMessage = (code: string) =>
+    code === "MissingQuotes" ? "a quoted value is not closed (missing \")" : "a quoted value is malformed (a \" inside a quoted value must be doubled)";
 
   const idx = (c: CsvColumn) => seen.get(c) ?? -1;
   const iPhone = idx("phone");
@@ -345,22 +359,40 @@ export function validateInstructionsCsv(content: Uint8Array | string, options: C
   const firstLineOfContact = new Map<string, number>();
   const firstLineOfAddress = new Map<string, number>();
   const rows: ValidRow[] = [];
-  const value = (record: string[], i: number) => (i >= 0 ? (record[i] ?? "").trim() : "");
+  // A served copy prefixes formula-like values with ' (csv-safety.ts); uploading it back is the same file.
+  const value = (record: string[], i: number) => {
+    if (i < 0) return "";
+    const v = (record[i] ?? "").trim();
+    return v.charCodeAt(0) === 39 /* ' */ ? stripNeutralization(v).trim() : v;
+  };
+  const fieldName = (i: number) => columnAt[i] ?? `column ${i + 1}`;
 
   for (let r = headerIndex + 1; r < end; r++) {
     const record = records[r] as string[];
     if (isBlank(record)) continue;
-    const line = r + 1;
+    const line = lines[r] ?? r + 1;
     let failed = false;
     const fail = (field: string, message: string) => {
       failed = true;
       sink.add(`line ${line} - ${field}`, message);
     };
 
-    const quoteProblem = quoteProblems.get(r);
+    const quoteProblem = quoteCodes.get(r);
     if (quoteProblem) {
-      fail("row", quoteProblem);
+      fail("row", quoteMessage(quoteProblem));
       continue;
+    }
+    if (checkCharacters) {
+      // Name every field holding a NUL or non-UTF-8 bytes; the row's other checks would only add noise.
+      let bad = false;
+      record.forEach((cell, i) => {
+        const problem = characterProblem(cell);
+        if (problem) {
+          bad = true;
+          fail(fieldName(i), problem === "nul" ? MESSAGES.nul : MESSAGES.invalidUtf8);
+        }
+      });
+      if (bad) continue;
     }
     // Extra empty values at the end (a spreadsheet's trailing commas) are harmless.
     const extraFilled = record.length > width && record.slice(width).some((v) => v.trim() !== "");

@@ -127,7 +127,7 @@ describe("a successful upload", () => {
     const [file] = await db.select().from(disbursementFiles).where(eq(disbursementFiles.disbursementId, d.id));
     expect(file).toMatchObject({ orgId: fx.org.id, fileName: "march.csv", rowCount: 3, sizeBytes: content.length, uploadedBy: fx.users.initiator.id });
     expect(Buffer.compare(Buffer.from(file?.content ?? []), content)).toBe(0);
-    const download = await getInstructionsFile(ctxOf(fx, "approver"), d.id);
+    const download = await getInstructionsFile(ctxOf(fx, "approver"), d.id, "original");
     expect(download.fileName).toBe("march.csv");
     expect(download.contentType).toBe("text/csv");
     expect(Buffer.compare(download.content, content)).toBe(0);
@@ -290,7 +290,7 @@ describe("re-upload", () => {
     expect(now[0]).toMatchObject({ receiverId: r1.id, receiverWalletId: w1?.id });
     // Receivers of the replaced rows stay (they may be paid by other disbursements).
     expect((await receiverByPhone(fx, p2)).externalId).toBe("a-2");
-    expect(Buffer.compare((await getInstructionsFile(ctxOf(fx), d.id)).content, second)).toBe(0);
+    expect(Buffer.compare((await getInstructionsFile(ctxOf(fx), d.id, "original")).content, second)).toBe(0);
   });
 
   it("an unconfirmed verification value is replaced; a REGISTERED receiver wallet stays registered", async () => {
@@ -393,12 +393,13 @@ describe("access and status", () => {
     expect(await orgSnapshot(db, fx.org.id)).toEqual(before);
   });
 
-  it("downloading needs disbursements:read and an uploaded file", async () => {
+  it("downloading needs exports:read (the file holds verification values) and an uploaded file", async () => {
     const d = await newDisbursement(fx);
     await expectServiceError(getInstructionsFile(ctxOf(fx), d.id), "NOT_FOUND");
     await upload(fx, d.id, csv(PHONE_HEADER, `${nextUkMobile()},g,1,1990-01-01,`));
     await expectServiceError(getInstructionsFile(ctxOf(fx, "developer"), d.id), "FORBIDDEN");
-    expect((await getInstructionsFile(ctxOf(fx, "business"), d.id)).fileName).toBe("instructions.csv");
+    await expectServiceError(getInstructionsFile(ctxOf(fx, "business"), d.id), "FORBIDDEN");
+    expect((await getInstructionsFile(ctxOf(fx, "approver"), d.id)).fileName).toBe("instructions.csv");
   });
 
   it("a STARTED disbursement is BAD_REQUEST naming its status, and nothing changes", async () => {

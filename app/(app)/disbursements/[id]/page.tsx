@@ -6,6 +6,7 @@ import { paymentListInput } from "@/components/disbursements/list-params";
 import { Forbidden } from "@/components/shell/forbidden";
 import { Skeleton } from "@/components/ui/skeleton";
 import { pageAccess } from "@/server/auth/page-guard";
+import { can } from "@/server/domain/permissions";
 import { getQueryClient, HydrateClient, prefetch, trpc } from "@/server/trpc/server";
 
 export const metadata = { title: "Disbursement" };
@@ -30,7 +31,7 @@ export default async function DisbursementPage({ params }: { params: Promise<{ i
   return (
     <HydrateClient>
       <Suspense fallback={<Skeleton className="h-[40rem] w-full" />}>
-        <DisbursementDetailView id={id} userId={access.user.id} roleLabel={access.roleLabel} />
+        <DisbursementDetailView id={id} userId={access.user.id} roleLabel={access.roleLabel} canExport={can(access.role, "exports:read")} />
       </Suspense>
     </HydrateClient>
   );
