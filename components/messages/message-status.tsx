@@ -24,7 +24,7 @@ export function LinkifiedText({ text }: { text: string }) {
   return (
     <>
       {parts.map((part, i) =>
-        /^https?:\/\//.test(part) ? (
+        /^https?:\/\//.test(part) && !part.includes("[redacted]") ? (
           <a key={i} href={part} className="break-all text-primary underline underline-offset-2" target="_blank" rel="noreferrer noopener">
             {part}
           </a>

@@ -56,9 +56,12 @@ export function OutboxList() {
                   <p className="rounded-md bg-muted p-3 text-sm break-words whitespace-pre-wrap" data-testid="message-body">
                     <LinkifiedText text={m.body} />
                   </p>
-                ) : (
+                ) : null}
+                {m.body !== null && m.body_masked ? (
+                  <p className="text-xs text-muted-foreground">One-time codes and links in messages are hidden for your role.</p>
+                ) : m.body === null ? (
                   <p className="text-sm text-muted-foreground">Delivered by {m.transport}; the text is not shown here.</p>
-                )}
+                ) : null}
                 {m.last_error && (
                   <p className="text-sm text-destructive">
                     Last error (after {m.attempts} {m.attempts === 1 ? "attempt" : "attempts"}): {m.last_error}

@@ -94,13 +94,18 @@ export function EditContactButton({ receiver }: { receiver: { id: string; phone_
   );
 }
 
-/** Staff actions on one receiver wallet: unregister (REGISTERED, nothing in flight) or copy a fresh registration link (READY). */
+/**
+ * Staff actions on one receiver wallet: unregister (REGISTERED, nothing in flight) or copy a fresh
+ * registration link (READY; only for roles that may see receivers' secrets, docs/security.md).
+ */
 export function ReceiverWalletActions({
   receiverId,
   wallet,
+  canSecrets = false,
 }: {
   receiverId: string;
   wallet: { id: string; status: string; payments_in_flight: number; wallet: { name: string } };
+  canSecrets?: boolean;
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -123,6 +128,7 @@ export function ReceiverWalletActions({
     }),
   );
   if (wallet.status === "READY") {
+    if (!canSecrets) return null;
     return (
       <div className="space-y-2">
         <Button variant="outline" size="sm" onClick={() => link.mutate({ receiverWalletId: wallet.id })} disabled={link.isPending}>

@@ -14,6 +14,7 @@ import { StatusTimeline } from "@/components/disbursements/status-timeline";
 import { ScopedPayments } from "@/components/payments/payments-table";
 import { EditContactButton, ReceiverWalletActions } from "./receiver-actions";
 import { ReceiverMessages } from "./receiver-messages";
+import { ReplaceVerificationButton, UnlockReceiverButton } from "./receiver-security-actions";
 import { ResendInvitationButton } from "./resend-invitation-button";
 
 function Count({ label, value }: { label: string; value: number }) {
@@ -25,7 +26,7 @@ function Count({ label, value }: { label: string; value: number }) {
   );
 }
 
-export function ReceiverDetailView({ id, canWrite = false }: { id: string; canWrite?: boolean }) {
+export function ReceiverDetailView({ id, canWrite = false, canSecrets = false }: { id: string; canWrite?: boolean; canSecrets?: boolean }) {
   const trpc = useTRPC();
   const { data: r } = useSuspenseQuery(trpc.receivers.get.queryOptions({ id }));
   const contact = r.phone_number || r.email || r.external_id;
@@ -73,10 +74,20 @@ export function ReceiverDetailView({ id, canWrite = false }: { id: string; canWr
 
         <Card className="lg:col-span-2">
           <CardHeader>
-            <CardTitle asChild>
-              <h2>Verification</h2>
-            </CardTitle>
+            <div className="flex flex-wrap items-center justify-between gap-2">
+              <CardTitle asChild>
+                <h2>Verification</h2>
+              </CardTitle>
+              {canWrite && r.registration_locked && <UnlockReceiverButton receiverId={id} />}
+            </div>
             <CardDescription>What the receiver must confirm to register. Values are stored hashed and never shown.</CardDescription>
+            {r.registration_locked && (
+              <p className="text-sm text-destructive" data-testid="registration-locked">
+                Registration is locked after too many wrong attempts
+                {r.wallets.some((w) => w.otp_locked) ? " (one-time codes)" : ""}
+                {r.verifications.some((v) => v.locked && !v.confirmed) ? " (verification value)" : ""}.
+              </p>
+            )}
           </CardHeader>
           <CardContent>
             {r.verifications.length === 0 ? (
@@ -89,6 +100,7 @@ export function ReceiverDetailView({ id, canWrite = false }: { id: string; canWr
                     <TableHead>Confirmed</TableHead>
                     <TableHead className="text-right">Attempts</TableHead>
                     <TableHead>Locked</TableHead>
+                    {canWrite && <TableHead className="sr-only">Actions</TableHead>}
                   </TableRow>
                 </TableHeader>
                 <TableBody>
@@ -119,6 +131,11 @@ export function ReceiverDetailView({ id, canWrite = false }: { id: string; canWr
                           "No"
                         )}
                       </TableCell>
+                      {canWrite && (
+                        <TableCell className="text-right">
+                          <ReplaceVerificationButton receiverId={id} field={v.verification_field as VerificationField} />
+                        </TableCell>
+                      )}
                     </TableRow>
                   ))}
                 </TableBody>
@@ -143,7 +160,15 @@ export function ReceiverDetailView({ id, canWrite = false }: { id: string; canWr
                     <CardTitle asChild className="text-base">
                       <h3>{w.wallet.name}</h3>
                     </CardTitle>
-                    <WalletStatusBadge status={w.status} />
+                    <div className="flex items-center gap-2">
+                      {w.otp_locked && (
+                        <Badge variant="destructive">
+                          <Lock aria-hidden />
+                          Codes locked
+                        </Badge>
+                      )}
+                      <WalletStatusBadge status={w.status} />
+                    </div>
                   </div>
                 </CardHeader>
                 <CardContent className="space-y-4">
@@ -153,7 +178,7 @@ export function ReceiverDetailView({ id, canWrite = false }: { id: string; canWr
                     </Detail>
                     <Detail term="Memo">{w.stellar_memo || "—"}</Detail>
                   </dl>
-                  {canWrite && <ReceiverWalletActions receiverId={id} wallet={w} />}
+                  {canWrite && <ReceiverWalletActions receiverId={id} wallet={w} canSecrets={canSecrets} />}
                   {canWrite && w.status === "READY" && (
                     <div className="text-xs text-muted-foreground">
                       <ResendInvitationButton receiverId={id} receiverWalletId={w.id} />

@@ -95,10 +95,16 @@ function OtpStep({ token, ctx, onDone, onDead }: { token: string; ctx: Context; 
   const fieldError = fieldErrorsOf(verify.error).code;
   return (
     <StepCard step={1} title={t("otp.title")} icon={<ShieldCheck aria-hidden className="mt-0.5 size-5 shrink-0 text-primary" />}>
-      <p className="text-sm text-muted-foreground">
-        {sentTo ? t("otp.sent", { hint: sentTo }) : t(ctx.contactType === "PHONE_NUMBER" ? "otp.intro.phone" : "otp.intro.email", { hint: ctx.contactHint })}
-      </p>
-      {sentTo && (
+      {ctx.otp.locked ? (
+        <Alert variant="destructive">
+          <AlertDescription>{t("otp.lockedDaily", { org: ctx.organization.name })}</AlertDescription>
+        </Alert>
+      ) : (
+        <p className="text-sm text-muted-foreground">
+          {sentTo ? t("otp.sent", { hint: sentTo }) : t(ctx.contactType === "PHONE_NUMBER" ? "otp.intro.phone" : "otp.intro.email", { hint: ctx.contactHint })}
+        </p>
+      )}
+      {sentTo && !ctx.otp.locked && (
         <form
           className="space-y-4"
           onSubmit={(e) => {
@@ -126,16 +132,18 @@ function OtpStep({ token, ctx, onDone, onDead }: { token: string; ctx: Context; 
         </form>
       )}
       <ErrorAlert error={send.error} />
-      <Button
-        type="button"
-        size="lg"
-        variant={sentTo ? "outline" : "default"}
-        className="w-full"
-        disabled={send.isPending}
-        onClick={() => send.mutate({ token })}
-      >
-        {sentTo ? t("otp.resend") : t("otp.send")}
-      </Button>
+      {!ctx.otp.locked && (
+        <Button
+          type="button"
+          size="lg"
+          variant={sentTo ? "outline" : "default"}
+          className="w-full"
+          disabled={send.isPending}
+          onClick={() => send.mutate({ token })}
+        >
+          {sentTo ? t("otp.resend") : t("otp.send")}
+        </Button>
+      )}
     </StepCard>
   );
 }

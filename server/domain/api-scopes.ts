@@ -52,6 +52,8 @@ export const PERMISSION_SCOPES: Record<Permission, readonly ApiScope[] | null> =
   "payments:retry": ["write:payments"],
   "payments:cancel": ["write:payments"],
   "receivers:write": ["write:receivers"],
+  // Receivers' one-time codes and registration links: shown to people in the app only.
+  "receivers:secrets": null,
   "assets:write": ["write:assets"],
   "wallets:write": ["write:wallets"],
   "exports:read": ["read:disbursements", "read:payments", "read:receivers"],

@@ -15,6 +15,8 @@ export const PERMISSIONS = {
   "payments:retry": ["owner", "financial_controller", "business"],
   "payments:cancel": ["owner", "financial_controller"],
   "receivers:write": ["owner", "financial_controller", "initiator", "approver"],
+  /** Receivers' one-time codes and registration links (Outbox bodies, staff-issued links): docs/security.md. */
+  "receivers:secrets": ["owner", "financial_controller"],
   "assets:write": ["owner", "financial_controller", "developer"],
   "wallets:write": ["owner", "developer"],
   "exports:read": ["owner", "financial_controller", "initiator", "approver"],

@@ -28,6 +28,7 @@ export const REGISTRATION_STRINGS = {
     "otp.sendFailed": "We could not send the code right now. Please try again in a moment.",
     "otp.format": "Enter the 6 digits of the code.",
     "otp.confirmFirst": "Confirm the code we sent you first.",
+    "otp.lockedDaily": "Too many attempts. Contact {org} to unlock your registration.",
 
     "verify.title": "Verify your identity",
     "verify.intro": "Enter the detail {org} has on record for you.",

@@ -43,13 +43,16 @@ describe("scope table (pure)", () => {
     expect(PERMISSION_SCOPES["users:manage"]).toBeNull();
     expect(PERMISSION_SCOPES["api_keys:manage"]).toBeNull();
     expect(PERMISSION_SCOPES["integrations:manage"]).toBeNull();
+    // Receivers' one-time codes and registration links: people in the app only (docs/security.md).
+    expect(PERMISSION_SCOPES["receivers:secrets"]).toBeNull();
+    expect(scopesAllow([...API_SCOPES], "receivers:secrets")).toBe(false);
     expect(scopesAllow([...API_SCOPES], "users:manage")).toBe(false);
     expect(scopesAllow([...API_SCOPES], "api_keys:manage")).toBe(false);
     expect(scopesAllow([...API_SCOPES], "integrations:manage")).toBe(false);
   });
 
   it("every other permission has at least one scope", () => {
-    for (const p of ALL_PERMISSIONS.filter((p) => p !== "users:manage" && p !== "api_keys:manage" && p !== "integrations:manage")) {
+    for (const p of ALL_PERMISSIONS.filter((p) => p !== "users:manage" && p !== "api_keys:manage" && p !== "integrations:manage" && p !== "receivers:secrets")) {
       expect(scopesAllow(["write:all"], p), p).toBe(true);
     }
   });

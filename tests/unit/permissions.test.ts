@@ -17,6 +17,7 @@ const MATRIX = `
 | retry failed payments, direct payment                     | payments:retry      | ✓ | ✓ |   | ✓ |   |   |
 | cancel payment                                            | payments:cancel     | ✓ | ✓ |   |   |   |   |
 | edit receivers                                            | receivers:write     | ✓ | ✓ |   |   | ✓ | ✓ |
+| receivers' one-time codes and registration links          | receivers:secrets   | ✓ | ✓ |   |   |   |   |
 | write assets                                              | assets:write        | ✓ | ✓ | ✓ |   |   |   |
 | write wallets                                             | wallets:write       | ✓ |   | ✓ |   |   |   |
 | edit organization                                         | organization:write  | ✓ | ✓ |   |   |   |   |
@@ -40,7 +41,7 @@ describe("permission matrix (GUIDE.md §4)", () => {
   });
 
   it("has exactly one permission per row of the guide, and no others", () => {
-    expect(ROWS).toHaveLength(14);
+    expect(ROWS).toHaveLength(15);
     expect([...ALL_PERMISSIONS].sort()).toEqual(ROWS.map((r) => r.permission).sort());
     expect(Object.keys(PERMISSIONS)).toEqual(ALL_PERMISSIONS);
   });

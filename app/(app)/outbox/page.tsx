@@ -18,7 +18,7 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
     <>
       <PageHeader
         title="Outbox"
-        description="Messages sent to receivers, newest first. Messages kept in the built-in outbox show their full text, so you can follow the links yourself."
+        description="Messages sent to receivers, newest first. Messages kept in the built-in outbox show their full text, so you can follow the links yourself; one-time codes and registration links only to owners and financial controllers."
       />
       <HydrateClient>
         <Suspense fallback={<Skeleton className="h-96 w-full" />}>

@@ -447,13 +447,15 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
   );
 
   if (field) {
-    // An unconfirmed value is replaced; a confirmed one matched (else we stopped above).
+    // An unconfirmed value is replaced; a confirmed one matched (else we stopped above). Only a NEW
+    // value gets here, and it starts over: its attempts and lock (failed_at) are cleared, so a
+    // receiver locked out by wrong values can verify against the corrected one (docs/security.md).
     await writeChunks(verificationUpserts, (r) => ({ r: r.receiverId, h: hashVerificationValue(field, r.verification ?? "") }), (json) =>
       tx.execute(sql`
         insert into receiver_verifications (receiver_id, org_id, verification_field, hashed_value)
         select t.r, ${orgId}, ${field}::verification_field, t.h from json_to_recordset(${json}::json) as t(r uuid, h text)
         on conflict (receiver_id, verification_field) do update
-          set hashed_value = excluded.hashed_value, updated_at = now()
+          set hashed_value = excluded.hashed_value, attempts = 0, failed_at = null, updated_at = now()
           where receiver_verifications.confirmed_at is null`),
     );
   }

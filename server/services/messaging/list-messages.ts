@@ -1,6 +1,8 @@
-import { and, count, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNull, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { messages, receivers } from "@/db/schema";
+import { redactMessageSecrets } from "@/server/domain/message-secrets";
+import { can } from "@/server/domain/permissions";
 import { assertCan, type OrgContext } from "../context";
 import { pageInput, paginate } from "../pagination";
 
@@ -13,12 +15,22 @@ export const listMessagesInput = pageInput.extend({
 /**
  * The organization's messages, newest first. The body is shown only for messages the embedded
  * outbox transport kept (so someone trying the app can follow a link); for messages that really
- * left (SMTP, SMS) it stays hidden, as it carries a live registration link.
+ * left (SMTP, SMS) it stays hidden. An outbox body holds the receiver's one-time code or live
+ * registration link: roles without `receivers:secrets` get it masked here, on the server, so the
+ * secret never reaches their browser (docs/security.md, "Receivers' secrets").
  */
 export async function listMessages(ctx: OrgContext, raw: z.input<typeof listMessagesInput>) {
   assertCan(ctx, "disbursements:read");
   const input = listMessagesInput.parse(raw);
-  const where: SQL[] = [eq(messages.orgId, ctx.org.id)];
+  // API keys never see them (server/domain/api-scopes.ts gives the permission no scope). A staff
+  // account's set-password link (account messages) only the people who manage users see.
+  const seesSecrets = can(ctx.role, "receivers:secrets") && !ctx.scopes;
+  const seesAccountLinks = can(ctx.role, "users:manage") && !ctx.scopes;
+  const isAccountMessage = (type: string) => type === "ACCOUNT_INVITATION" || type === "PASSWORD_RESET";
+  const sees = (type: string) => (isAccountMessage(type) ? seesAccountLinks : seesSecrets);
+  const shown = (type: string, text: string | null) => (text === null || sees(type) ? text : redactMessageSecrets(type, text));
+  // Account messages (staff invitations, password resets) carry set-password links: never listed here.
+  const where: SQL[] = [eq(messages.orgId, ctx.org.id), isNull(messages.userId)];
   if (input.receiver_id) where.push(eq(messages.receiverId, input.receiver_id));
   if (input.status) where.push(inArray(messages.status, [input.status]));
   if (input.channel) where.push(eq(messages.channel, input.channel));
@@ -38,8 +50,10 @@ export async function listMessages(ctx: OrgContext, raw: z.input<typeof listMess
       channel: m.channel,
       transport: m.transport,
       destination: m.destination,
-      subject: m.subject,
-      body: m.transport === "outbox" ? m.body : null,
+      subject: shown(m.type, m.subject),
+      body: m.transport === "outbox" ? shown(m.type, m.body) : null,
+      /** True when the code and link in `body` were masked for this role. */
+      body_masked: m.transport === "outbox" && !sees(m.type),
       status: m.status,
       attempts: m.attempts,
       last_error: m.lastError,

@@ -57,6 +57,8 @@ export async function getReceiver(ctx: OrgContext, id: string) {
   return {
     ...receiverView(r),
     ...stats,
+    /** A wallet's code lock or a verification-value lock: staff with receivers:write can unlock. */
+    registration_locked: walletRows.some(({ rw }) => rw.otpLockedAt !== null) || verifications.some((v) => v.failedAt !== null && v.confirmedAt === null),
     wallets: walletRows.map(({ rw, w }) => ({
       id: rw.id,
       wallet: w,
@@ -68,6 +70,9 @@ export async function getReceiver(ctx: OrgContext, id: string) {
       last_invitation_at: rw.lastInvitationAt?.toISOString() ?? null,
       /** Payments of this wallet submitted to the network: while any, it cannot be unregistered. */
       payments_in_flight: inFlight.get(rw.id) ?? 0,
+      /** Registration locked past the daily one-time code caps (server/domain/otp-caps.ts); staff unlock it. */
+      otp_locked: rw.otpLockedAt !== null,
+      otp_locked_at: rw.otpLockedAt?.toISOString() ?? null,
       created_at: rw.createdAt.toISOString(),
       updated_at: rw.updatedAt.toISOString(),
     })),

@@ -9,9 +9,12 @@ import { issueRegistrationToken, registrationUrl } from "../registration/registr
 
 export const issueRegistrationLinkInput = z.object({ receiverWalletId: z.uuid() });
 
-/** Staff: a fresh registration link for a READY receiver wallet (earlier links stop working). */
+/**
+ * Staff: a fresh registration link for a READY receiver wallet (earlier links stop working). The
+ * link is a bearer secret, so only roles with `receivers:secrets` get one (docs/security.md).
+ */
 export async function issueRegistrationLink(ctx: OrgContext, raw: z.input<typeof issueRegistrationLinkInput>) {
-  assertCan(ctx, "receivers:write");
+  assertCan(ctx, "receivers:secrets");
   const parsed = issueRegistrationLinkInput.safeParse(raw);
   if (!parsed.success) throw notFound("The receiver wallet");
   return ctx.db.transaction(async (tx) => {

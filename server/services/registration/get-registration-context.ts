@@ -49,6 +49,8 @@ export async function getRegistrationContext(db: DbOrTx, token: string, now = ne
     otp: {
       sent: wallet.otpHash !== null && wallet.otpExpiresAt !== null && wallet.otpExpiresAt > now,
       attemptsLeft: Math.max(0, OTP_MAX_ATTEMPTS - wallet.otpAttempts),
+      /** Past the daily caps (server/domain/otp-caps.ts): only staff can unlock. */
+      locked: wallet.otpLockedAt !== null,
     },
     verification: {
       attemptsLeft: Math.max(0, VERIFICATION_MAX_ATTEMPTS - (verification?.attempts ?? 0)),

@@ -3,6 +3,8 @@ import { resendInvitation, resendInvitationInput } from "@/server/services/messa
 import { getReceiver } from "@/server/services/receivers/get-receiver";
 import { issueRegistrationLink, issueRegistrationLinkInput } from "@/server/services/receivers/issue-registration-link";
 import { listReceivers, listReceiversInput } from "@/server/services/receivers/list-receivers";
+import { setReceiverVerification, setReceiverVerificationInput } from "@/server/services/receivers/set-receiver-verification";
+import { unlockReceiver, unlockReceiverInput } from "@/server/services/receivers/unlock-receiver";
 import { unregisterReceiverWallet, unregisterReceiverWalletInput } from "@/server/services/receivers/unregister-receiver-wallet";
 import { updateReceiverContact, updateReceiverContactInput } from "@/server/services/receivers/update-receiver-contact";
 import { requirePermission, router } from "../init";
@@ -18,5 +20,10 @@ export const receiversRouter = router({
     .mutation(({ ctx, input }) => resendInvitation(ctx.service, input)),
   updateContact: write.input(updateReceiverContactInput).mutation(({ ctx, input }) => updateReceiverContact(ctx.service, input)),
   unregisterWallet: write.input(unregisterReceiverWalletInput).mutation(({ ctx, input }) => unregisterReceiverWallet(ctx.service, input)),
-  issueRegistrationLink: write.input(issueRegistrationLinkInput).mutation(({ ctx, input }) => issueRegistrationLink(ctx.service, input)),
+  // A registration link is a receiver's secret (docs/security.md): owners and financial controllers only.
+  issueRegistrationLink: requirePermission("receivers:secrets")
+    .input(issueRegistrationLinkInput)
+    .mutation(({ ctx, input }) => issueRegistrationLink(ctx.service, input)),
+  unlock: write.input(unlockReceiverInput).mutation(({ ctx, input }) => unlockReceiver(ctx.service, input)),
+  setVerification: write.input(setReceiverVerificationInput).mutation(({ ctx, input }) => setReceiverVerification(ctx.service, input)),
 });

@@ -30,7 +30,7 @@ export default async function ReceiverPage({ params }: { params: Promise<{ id: s
   return (
     <HydrateClient>
       <Suspense fallback={<Skeleton className="h-[32rem] w-full" />}>
-        <ReceiverDetailView id={id} canWrite={can(access.role, "receivers:write")} />
+        <ReceiverDetailView id={id} canWrite={can(access.role, "receivers:write")} canSecrets={can(access.role, "receivers:secrets")} />
       </Suspense>
     </HydrateClient>
   );
