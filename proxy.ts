@@ -1,12 +1,17 @@
 import { getToken } from "next-auth/jwt";
 import { NextResponse, type NextRequest } from "next/server";
+import { secureCookies } from "@/server/auth/cookie-security";
+import { redactPath } from "@/server/http/log-redaction";
+import { newNonce, securityHeaders } from "@/server/http/security-headers";
 
 // "/.well-known", "/sep10", "/sep24": Stellar wallet interop (SEP-1/10/24), public; wallets authenticate with SEP-10 JWTs.
-const PUBLIC_PAGES = ["/login", "/set-password", "/r", "/.well-known", "/sep10", "/sep24"];
+const PUBLIC_PAGES = ["/login", "/forgot-password", "/set-password", "/r", "/.well-known", "/sep10", "/sep24"];
 
 /**
  * Gives every request an id (logged by handlers) and sends signed-out visitors of app pages to
  * /login. This is only a convenience: every page, procedure and route checks access on its own.
+ * Also sets the security headers (docs/security.md, "Headers"): pages get a CSP with a fresh
+ * nonce, which Next.js reads from the request's own CSP header and puts on its script tags.
  */
 export async function proxy(request: NextRequest) {
   const requestId = request.headers.get("x-request-id") || crypto.randomUUID();
@@ -14,22 +19,30 @@ export async function proxy(request: NextRequest) {
   headers.set("x-request-id", requestId);
 
   const { pathname, search } = request.nextUrl;
-  // One structured line per request (pino's shape), correlated with handler logs by reqId.
+  const isPage = !pathname.startsWith("/api/");
+  const nonce = isPage ? newNonce() : undefined;
+  const security = securityHeaders({ pathname, nonce, appUrl: process.env.APP_URL, dev: process.env.NODE_ENV === "development" });
+  if (nonce) headers.set("content-security-policy", security["content-security-policy"]!);
+  // One structured line per request (pino's shape), correlated with handler logs by reqId. The path
+  // is redacted: registration links carry their bearer token in it; the query string is never logged.
   if (process.env.LOG_LEVEL !== "silent" && process.env.LOG_LEVEL !== "warn" && process.env.LOG_LEVEL !== "error") {
     console.log(
-      JSON.stringify({ level: 30, time: new Date().toISOString(), service: "web", reqId: requestId, method: request.method, path: pathname, msg: "request" }),
+      JSON.stringify({ level: 30, time: new Date().toISOString(), service: "web", reqId: requestId, method: request.method, path: redactPath(pathname), msg: "request" }),
     );
   }
-  const isPage = !pathname.startsWith("/api/");
   if (isPage && !PUBLIC_PAGES.some((p) => pathname === p || pathname.startsWith(`${p}/`))) {
-    const token = await getToken({ req: request, secret: process.env.AUTH_SECRET });
+    const token = await getToken({ req: request, secret: process.env.AUTH_SECRET, secureCookie: secureCookies() });
     if (!token?.sub) {
       const login = new URL("/login", request.url);
       if (pathname !== "/") login.searchParams.set("callbackUrl", pathname + search);
-      return NextResponse.redirect(login);
+      return withHeaders(NextResponse.redirect(login), security, requestId);
     }
   }
-  const response = NextResponse.next({ request: { headers } });
+  return withHeaders(NextResponse.next({ request: { headers } }), security, requestId);
+}
+
+function withHeaders(response: NextResponse, security: Record<string, string>, requestId: string): NextResponse {
+  for (const [name, value] of Object.entries(security)) response.headers.set(name, value);
   response.headers.set("x-request-id", requestId);
   return response;
 }

@@ -1,5 +1,6 @@
 import { ZodError } from "zod";
 import type { Logger } from "@/server/log";
+import { PayloadTooLargeError } from "@/server/rest/request";
 import { ServiceError, type ServiceErrorCode } from "@/server/services/errors";
 
 /**
@@ -54,6 +55,7 @@ export function badRequestBody(message: string, extras?: Record<string, string>)
 
 /** The status and SDP-shaped body for an error a service or the adapter raised. */
 export function errorBody(error: unknown): { status: number; body: ErrorBody } | null {
+  if (error instanceof PayloadTooLargeError) return { status: 413, body: { error: error.message, extras: { status: 413, message: error.message } } };
   if (error instanceof ZodError) {
     return { status: 400, body: badRequestBody(error.issues[0]?.message ?? "The request is not valid.", zodFieldExtras(error)) };
   }

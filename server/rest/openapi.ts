@@ -9,6 +9,7 @@ import {
 } from "@/server/domain/disbursement-types";
 import { changeDisbursementStatusInput } from "@/server/services/disbursements/change-disbursement-status";
 import { createDisbursementInput } from "@/server/services/disbursements/create-disbursement";
+import { instructionsFileQuery } from "@/server/services/disbursements/get-instructions-file";
 import { listDisbursementsInput } from "@/server/services/disbursements/list-disbursements";
 import { pageInput } from "@/server/services/pagination";
 import { listPaymentsInput } from "@/server/services/payments/list-payments";
@@ -192,6 +193,7 @@ export const ReceiverSchema = z
 export const ReceiverDetailSchema = z
   .object({
     ...ReceiverSchema.shape,
+    registration_locked: z.boolean().meta({ description: "A wallet's one-time code lock or a verification-value lock is on; staff unlock it." }),
     wallets: z.array(
       z.object({
         id: uuid,
@@ -202,6 +204,8 @@ export const ReceiverDetailSchema = z
         status_history: z.array(StatusHistoryEntry),
         invitations_sent: z.int().meta({ description: "Invitations sent for this wallet (first + resends)." }),
         last_invitation_at: timestamp.nullable(),
+        otp_locked: z.boolean().meta({ description: "Registration locked after the daily one-time code caps; staff unlock it." }),
+        otp_locked_at: timestamp.nullable(),
         created_at: timestamp,
         updated_at: timestamp,
       }),
@@ -355,9 +359,12 @@ export const REST_ROUTES = [
     path: "/disbursements/{id}/instructions",
     operationId: "downloadDisbursementInstructions",
     summary: "Download the stored instructions file",
+    description:
+      "By default every cell a spreadsheet could run as a formula (starting with =, +, -, @, tab, CR or LF) gets a ' prefix; a file with none comes back byte for byte. `original=true` returns the bytes as uploaded. Both need a role with the export permission (not business). Headers `X-CSV-Variant` (neutralized or original) and `X-CSV-Neutralized-Cells` say what was served.",
     tag: "Disbursements",
     scope: "read:disbursements",
-    success: { status: 200, description: "The file as uploaded.", contentType: "text/csv" },
+    query: instructionsFileQuery,
+    success: { status: 200, description: "The file (neutralized by default, or as uploaded).", contentType: "text/csv" },
     errors: [401, 403, 404],
   },
   {

@@ -1,12 +1,18 @@
+import { MULTIPART_OVERHEAD_BYTES, csvMaxBytes, tooLargeMessage } from "@/server/http/upload-limit";
 import { badRequest } from "@/server/services/errors";
 
 /** Largest JSON body the API reads. */
 export const MAX_JSON_BYTES = 1024 * 1024;
 /**
- * Default cap on a multipart body read into memory, a guard in front of the service's own file
- * limits. Checked against Content-Length before the body is read.
+ * A body or file over the upload limit: 413 with the sizes in words (docs/security.md, "Limits").
+ * server/rest/errors.ts maps it for both upload routes.
  */
-export const MAX_MULTIPART_BYTES = 64 * 1024 * 1024;
+export class PayloadTooLargeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PayloadTooLargeError";
+  }
+}
 
 function declaredLength(request: Request): number | null {
   const raw = request.headers.get("content-length");
@@ -35,23 +41,54 @@ export async function readJsonObject(request: Request): Promise<Record<string, u
   return body as Record<string, unknown>;
 }
 
-/** One file from a multipart/form-data body, or 400 naming the field. */
+/** The whole body, refused with 413 as soon as more than `maxBytes` have arrived. */
+async function readBodyUpTo(request: Request, maxBytes: number, fileLimit: number): Promise<Uint8Array<ArrayBuffer>> {
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      // Stop reading; the rest is left for the server to drain, so the client still gets the 413
+      // (cancelling would reset the connection under a client that is still sending).
+      reader.releaseLock();
+      throw new PayloadTooLargeError(tooLargeMessage(total, fileLimit, true));
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/**
+ * One file from a multipart/form-data body, or 400 naming the field. A file over `maxFileBytes`
+ * (CSV_MAX_BYTES by default) is refused with 413: from Content-Length before anything is read when
+ * the client declares it, else while the body streams in, and by the file's own size once parsed.
+ */
 export async function readMultipartFile(
   request: Request,
   field = "file",
-  maxBytes = MAX_MULTIPART_BYTES,
+  maxFileBytes = csvMaxBytes(),
 ): Promise<{ fileName: string; content: Buffer; contentType: string }> {
   const type = request.headers.get("content-type") ?? "";
   if (!/^multipart\/form-data\b/i.test(type)) {
     throw badRequest("Send the file as multipart/form-data.", { [field]: `send multipart/form-data with the file in the "${field}" field` });
   }
+  const maxBodyBytes = maxFileBytes + MULTIPART_OVERHEAD_BYTES;
   const length = declaredLength(request);
-  if (length !== null && length > maxBytes) {
-    throw badRequest("The upload is too large.", { [field]: `the upload is larger than the limit of ${maxBytes} bytes` });
-  }
+  if (length !== null && length > maxBodyBytes) throw new PayloadTooLargeError(tooLargeMessage(length, maxFileBytes));
+  const body = await readBodyUpTo(request, maxBodyBytes, maxFileBytes);
   let form: FormData;
   try {
-    form = await request.formData();
+    form = await new Response(body, { headers: { "content-type": type } }).formData();
   } catch {
     throw badRequest("The multipart body could not be read.", { [field]: "could not parse multipart form data" });
   }
@@ -59,6 +96,7 @@ export async function readMultipartFile(
   if (value === null || typeof value === "string") {
     throw badRequest(`Attach the file in the "${field}" field.`, { [field]: `attach the CSV file in the "${field}" field` });
   }
+  if (value.size > maxFileBytes) throw new PayloadTooLargeError(tooLargeMessage(value.size, maxFileBytes));
   // Keep only the base name: a client may send a path.
   const fileName = (value.name || "instructions.csv").split(/[\\/]/).pop() || "instructions.csv";
   return { fileName, content: Buffer.from(await value.arrayBuffer()), contentType: value.type || "application/octet-stream" };
@@ -81,10 +119,10 @@ export function queryObject(url: URL, lists: readonly string[] = ["status"]): Re
 }
 
 /**
- * The client address for allowed-IP checks: the right-most X-Forwarded-For entry, which is the
- * address the nearest proxy saw (Next.js itself fills the header from the socket when it is absent).
- * Behind a proxy this is reliable; exposed directly, a client can send its own header, so deploy
- * behind a reverse proxy that appends to X-Forwarded-For if allowed IPs matter.
+ * The client address for allowed-IP checks. The web server the launcher runs
+ * (server/http/web-server.ts) replaces X-Forwarded-For with the one address computed from the
+ * socket and TRUSTED_PROXY_HOPS before the app sees the request, so the header holds exactly that
+ * address and is not the client's to choose (docs/security.md, "Client address").
  */
 export function clientIp(request: Request): string | null {
   const forwarded = request.headers.get("x-forwarded-for");

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ACTIVE_ORG_COOKIE } from "@/server/auth/constants";
+import { appCookie } from "@/server/auth/cookie-security";
 import { permissionsOf } from "@/server/domain/permissions";
 import { listUserOrganizations } from "@/server/services/auth/resolve-membership";
 import { TRPCError } from "@trpc/server";
@@ -22,7 +23,7 @@ export const sessionRouter = router({
     }
     ctx.resHeaders?.append(
       "set-cookie",
-      `${ACTIVE_ORG_COOKIE}=${input.orgId}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${60 * 60 * 24 * 365}`,
+      appCookie(ACTIVE_ORG_COOKIE, input.orgId, 60 * 60 * 24 * 365),
     );
     return { orgId: input.orgId };
   }),

@@ -1,4 +1,5 @@
 import { getDb } from "@/db/client";
+import { refuseCrossOrigin } from "@/server/http/same-origin";
 import { SepError } from "@/server/services/sep/errors";
 import { sepErrorResponse } from "@/server/services/sep/http";
 import { submitInteractiveContact } from "@/server/services/sep/sep24";
@@ -10,6 +11,9 @@ export const dynamic = "force-dynamic";
  * contact when the organization knows it, then shows the same neutral page either way.
  */
 export async function POST(request: Request) {
+  // Only the interactive page's own form may post here (docs/security.md, "CSRF").
+  const refused = refuseCrossOrigin(request);
+  if (refused) return refused;
   const form = await request.formData().catch(() => null);
   const field = (name: string) => (typeof form?.get(name) === "string" ? (form.get(name) as string) : "");
   const transactionId = field("transaction_id");

@@ -1,8 +1,9 @@
 import { sessionOrgContext } from "@/server/auth/session-context";
+import { refuseCrossOrigin } from "@/server/http/same-origin";
 import { logger } from "@/server/log";
 import { NOT_AUTHORIZED, errorResponse, jsonResponse } from "@/server/rest/errors";
-import { readMultipartFile } from "@/server/rest/request";
-import { getInstructionsFile } from "@/server/services/disbursements/get-instructions-file";
+import { queryObject, readMultipartFile } from "@/server/rest/request";
+import { getInstructionsFile, instructionsFileHeaders, instructionsFileQuery } from "@/server/services/disbursements/get-instructions-file";
 import { importInstructions } from "@/server/services/disbursements/import-instructions";
 
 /**
@@ -10,11 +11,15 @@ import { importInstructions } from "@/server/services/disbursements/import-instr
  * services and SDP-shaped errors as the REST API, so the UI lists CSV errors by line.
  */
 export async function POST(request: Request, { params }: { params: Promise<{ id: string }> }) {
+  // A cookie-authenticated state change: same origin only (docs/security.md, "CSRF").
+  const refused = refuseCrossOrigin(request);
+  if (refused) return refused;
   const ctx = await sessionOrgContext();
   if (!ctx) return jsonResponse(NOT_AUTHORIZED, 401);
   const { id } = await params;
   const log = logger.child({ reqId: request.headers.get("x-request-id") ?? undefined, route: "instructions.upload" });
   try {
+    // CSV_MAX_BYTES, checked from Content-Length before reading and while streaming (413 above it).
     const file = await readMultipartFile(request);
     return jsonResponse(await importInstructions(ctx, { disbursementId: id, fileName: file.fileName, content: file.content }));
   } catch (error) {
@@ -27,13 +32,10 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   if (!ctx) return jsonResponse(NOT_AUTHORIZED, 401);
   const { id } = await params;
   try {
-    const file = await getInstructionsFile(ctx, id);
-    return new Response(new Uint8Array(file.content), {
-      headers: {
-        "content-type": file.contentType,
-        "content-disposition": `attachment; filename="${file.fileName.replace(/["\\\r\n]/g, "_")}"`,
-      },
-    });
+    // Neutralized by default; `?original=true` is the byte-exact file (both need exports:read).
+    const { original: variant } = instructionsFileQuery.parse(queryObject(new URL(request.url)));
+    const file = await getInstructionsFile(ctx, id, variant);
+    return new Response(new Uint8Array(file.content), { headers: instructionsFileHeaders(file) });
   } catch (error) {
     return errorResponse(error, logger.child({ reqId: request.headers.get("x-request-id") ?? undefined }));
   }
