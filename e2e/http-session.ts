@@ -33,10 +33,10 @@ export async function signInOverHttp(
   });
   const location = res.headers()["location"] ?? "";
   let error: string | null = null;
-  if (res.status() === 200) {
-    const body = (await res.json().catch(() => ({}))) as { url?: string };
-    const url = body.url ? new URL(body.url, s.baseURL) : null;
-    error = url?.searchParams.get("error") ?? null;
+  // With json=true next-auth answers { url } (200 on success, 401 for refused credentials) instead of a redirect.
+  const body = location ? {} : ((await res.json().catch(() => ({}))) as { url?: string });
+  if (body.url) {
+    error = new URL(body.url, s.baseURL).searchParams.get("error");
   } else if (location) {
     error = new URL(location, s.baseURL).searchParams.get("error");
   } else {

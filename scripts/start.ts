@@ -18,7 +18,7 @@ const started = Date.now();
 const NEXT_BIN = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
 const DIST_DIR = path.join(ROOT, process.env.NEXT_DIST_DIR || ".next");
 const SOURCE_DIRS = ["app", "components", "server", "db", "lib", "public"];
-const SOURCE_FILES = ["next.config.ts", "proxy.ts", "instrumentation.ts", "package-lock.json", "tsconfig.json", "postcss.config.mjs"];
+const SOURCE_FILES = ["next.config.ts", "proxy.ts", "instrumentation.ts", "instrumentation-client.ts", "package-lock.json", "tsconfig.json", "postcss.config.mjs"];
 
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 
@@ -149,7 +149,13 @@ async function main() {
   }
 
   worker = startWorkerProcess(childEnv, say); // Stellar: one payment worker beside the web server
-  server = run(dev ? ["dev", "-p", String(port)] : ["start", "-p", String(port)], childEnv);
+  // Next.js behind a small Node server that fixes X-Forwarded-For to the real client address
+  // (server/http/web-server.ts; `next start` would keep a client-sent header).
+  server = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "web-server.ts"), ...(dev ? ["--dev"] : [])], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: "inherit",
+  });
   server.once("exit", (code) => {
     if (!stopping) {
       process.stderr.write(`[start] the web server exited (code ${code})\n`);

@@ -29,6 +29,14 @@ const envSchema = z.object({
     .default(12),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1, "must be at least 1").default(5),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1, "must be at least 1").default(60),
+  // Sign-in throttling beyond (email, address): docs/security.md, "Sign-in throttling".
+  LOGIN_IP_MAX_FAILURES: z.coerce.number().int().min(1, "must be at least 1").default(50),
+  LOGIN_IP_WINDOW_SECONDS: z.coerce.number().int().min(1, "must be at least 1").default(600),
+  LOGIN_ACCOUNT_DELAY_AFTER: z.coerce.number().int().min(1, "must be at least 1").default(10),
+  LOGIN_ACCOUNT_WINDOW_SECONDS: z.coerce.number().int().min(1, "must be at least 1").default(900),
+  LOGIN_ACCOUNT_MAX_DELAY_SECONDS: z.coerce.number().int().min(0, "must be 0 or more").max(60, "must be at most 60").default(30),
+  /** How many reverse proxies in front of the app append to X-Forwarded-For (0: use the socket address). */
+  TRUSTED_PROXY_HOPS: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(0, "must be 0 or more").max(10, "must be at most 10").default(0),
   STELLAR_NETWORK: z.enum(["local", "testnet", "pubnet"], { error: "must be one of local, testnet, pubnet" }).default("local"),
 });
 

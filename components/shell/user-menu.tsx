@@ -1,8 +1,9 @@
 "use client";
 
 import { useMutation } from "@tanstack/react-query";
-import { Check, ChevronDown, LogOut } from "lucide-react";
+import { Check, ChevronDown, LogOut, UserRound } from "lucide-react";
 import { signOut } from "next-auth/react";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { Button } from "@/components/ui/button";
 import {
@@ -65,6 +66,12 @@ export function UserMenu({ user, roleLabel, currentOrgId, organizations }: Props
           </>
         )}
         <DropdownMenuSeparator />
+        <DropdownMenuItem asChild>
+          <Link href="/profile">
+            <UserRound aria-hidden className="size-4" />
+            Profile
+          </Link>
+        </DropdownMenuItem>
         <DropdownMenuItem onSelect={() => void signOut({ callbackUrl: "/login" })}>
           <LogOut aria-hidden className="size-4" />
           Sign out

@@ -1,19 +1,33 @@
 import "server-only";
-import { getServerSession } from "next-auth";
+import { getToken } from "next-auth/jwt";
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 import { getDb } from "@/db/client";
 import { resolveMembership } from "@/server/services/auth/resolve-membership";
+import { countPendingInvitations } from "@/server/services/team/account-invitations";
+import { liveSessionUserId } from "@/server/services/auth/sessions";
 import { ACTIVE_ORG_COOKIE } from "./constants";
 import { authOptions } from "./options";
 
-/** The signed-in user's id from the JWT session, or null. */
-export const getSessionUserId = cache(async (): Promise<string | null> => {
-  const session = await getServerSession(authOptions);
-  const id = (session?.user as { id?: string } | undefined)?.id;
-  return id || null;
+/**
+ * Who this request is signed in as: the session cookie (a JWT) must decode with AUTH_SECRET and
+ * its server-side session (`sid`) must be neither revoked nor expired (docs/security.md,
+ * "Sessions"). Read once per request. The Authorization header is not consulted: only the cookie.
+ */
+export const getSessionIdentity = cache(async (): Promise<{ userId: string; sessionId: string } | null> => {
+  const jar = await cookies();
+  const token = await getToken({
+    req: { cookies: Object.fromEntries(jar.getAll().map((c) => [c.name, c.value])), headers: {} } as unknown as Parameters<typeof getToken>[0]["req"],
+    secret: authOptions.secret,
+    secureCookie: authOptions.useSecureCookies ?? (process.env.NEXTAUTH_URL ?? "").startsWith("https://"),
+  });
+  const userId = await liveSessionUserId(getDb(), token);
+  return userId && typeof token?.sid === "string" ? { userId, sessionId: token.sid } : null;
 });
+
+/** The signed-in user's id, or null when signed out or the session was revoked or has expired. */
+export const getSessionUserId = cache(async (): Promise<string | null> => (await getSessionIdentity())?.userId ?? null);
 
 /** The caller's current membership, read fresh from the database once per request. */
 export const getCurrentMembership = cache(async () => {
@@ -26,6 +40,14 @@ export const getCurrentMembership = cache(async () => {
 /** For pages: the membership, or a redirect to sign-in. */
 export async function requireMembership() {
   const membership = await getCurrentMembership();
-  if (!membership) redirect((await getSessionUserId()) ? "/login?reason=inactive" : "/login");
+  if (!membership) {
+    const userId = await getSessionUserId();
+    if (!userId) redirect("/login");
+    // Signed in, but every membership is still an invitation to accept (docs/security.md).
+    if ((await countPendingInvitations({ db: getDb(), userId })) > 0) redirect("/invitations");
+    redirect("/login?reason=inactive");
+  }
+  // The organization requires MFA and this user has none yet: enrolment comes first (docs/security.md).
+  if (membership.mfaEnrolmentRequired) redirect("/mfa/setup");
   return membership;
 }

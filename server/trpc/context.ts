@@ -6,6 +6,13 @@ import { logger, type Logger } from "@/server/log";
 export type TRPCContext = {
   db: DbOrTx;
   userId: string | null;
+  /** The caller's server-side session (user_sessions.id), when signed in through the browser. */
+  sessionId?: string | null;
+  /**
+   * The client's address (X-Forwarded-For as server/http/web-server.ts rewrites it with
+   * TRUSTED_PROXY_HOPS), for throttling public requests such as "forgot password".
+   */
+  clientIp?: string | null;
   /** The organization the caller chose (cookie); validated against memberships by the org tier. */
   activeOrgId: string | null;
   requestId: string;

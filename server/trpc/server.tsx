@@ -6,7 +6,7 @@ import { cache } from "react";
 import { makeQueryClient } from "@/components/trpc/query-client";
 import { getDb } from "@/db/client";
 import { ACTIVE_ORG_COOKIE } from "@/server/auth/constants";
-import { getSessionUserId } from "@/server/auth/session";
+import { getSessionIdentity } from "@/server/auth/session";
 import { buildContext } from "./context";
 import { appRouter } from "./root";
 
@@ -16,7 +16,8 @@ export const getQueryClient = cache(makeQueryClient);
 const createRscContext = cache(async () =>
   buildContext({
     db: getDb(),
-    userId: await getSessionUserId(),
+    userId: (await getSessionIdentity())?.userId ?? null,
+    sessionId: (await getSessionIdentity())?.sessionId ?? null,
     activeOrgId: (await cookies()).get(ACTIVE_ORG_COOKIE)?.value ?? null,
     requestId: (await headers()).get("x-request-id") ?? undefined,
   }),

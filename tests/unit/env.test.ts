@@ -118,6 +118,20 @@ describe("parseEnv", () => {
     expect(parseEnv({ ...VALID, PASSWORD_HASH_COST: "15" }).PASSWORD_HASH_COST).toBe(15);
   });
 
+  it("reads TRUSTED_PROXY_HOPS and the sign-in throttling settings (docs/security.md)", () => {
+    expect(parseEnv(VALID)).toMatchObject({
+      TRUSTED_PROXY_HOPS: 0,
+      LOGIN_IP_MAX_FAILURES: 50,
+      LOGIN_IP_WINDOW_SECONDS: 600,
+      LOGIN_ACCOUNT_DELAY_AFTER: 10,
+      LOGIN_ACCOUNT_WINDOW_SECONDS: 900,
+      LOGIN_ACCOUNT_MAX_DELAY_SECONDS: 30,
+    });
+    expect(parseEnv({ ...VALID, TRUSTED_PROXY_HOPS: "2" }).TRUSTED_PROXY_HOPS).toBe(2);
+    expect(problemsOf({ ...VALID, TRUSTED_PROXY_HOPS: "-1" })).toEqual(["TRUSTED_PROXY_HOPS must be 0 or more"]);
+    expect(problemsOf({ ...VALID, TRUSTED_PROXY_HOPS: "1.5" })).toEqual(["TRUSTED_PROXY_HOPS must be a whole number"]);
+  });
+
   it("lists every wrong variable at once", () => {
     const problems = problemsOf({
       ...VALID,

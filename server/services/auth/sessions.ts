@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, ne } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, ne } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { userSessions } from "@/db/schema";
 
@@ -75,4 +75,32 @@ export async function revokeUserSessions(
     )
     .returning({ id: userSessions.id });
   return rows.length;
+}
+
+/**
+ * The user a decoded session cookie (JWT) stands for, or null when it carries no session id or
+ * its session was revoked or has expired: a cookie alone never signs anyone in.
+ */
+export async function liveSessionUserId(db: DbOrTx, token: { sub?: unknown; sid?: unknown } | null | undefined): Promise<string | null> {
+  const userId = typeof token?.sub === "string" ? token.sub : null;
+  const sid = typeof token?.sid === "string" ? token.sid : null;
+  if (!userId || !sid) return null;
+  return (await isSessionLive(db, sid, userId)) ? userId : null;
+}
+
+export type ActiveSession = { id: string; createdAt: Date; expiresAt: Date; userAgent: string | null; ip: string | null };
+
+/** The user's sessions that are neither revoked nor expired, newest first. */
+export async function listActiveSessions(db: DbOrTx, userId: string, now = new Date()): Promise<ActiveSession[]> {
+  return db
+    .select({
+      id: userSessions.id,
+      createdAt: userSessions.createdAt,
+      expiresAt: userSessions.expiresAt,
+      userAgent: userSessions.userAgent,
+      ip: userSessions.ip,
+    })
+    .from(userSessions)
+    .where(and(eq(userSessions.userId, userId), isNull(userSessions.revokedAt), gt(userSessions.expiresAt, now)))
+    .orderBy(desc(userSessions.createdAt));
 }

@@ -2,12 +2,28 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { cookies } from "next/headers";
 import { getDb } from "@/db/client";
 import { ACTIVE_ORG_COOKIE } from "@/server/auth/constants";
-import { getSessionUserId } from "@/server/auth/session";
+import { getSessionIdentity } from "@/server/auth/session";
+import { refuseCrossOrigin } from "@/server/http/same-origin";
 import { buildContext } from "@/server/trpc/context";
 import { appRouter } from "@/server/trpc/root";
 
 async function handler(req: Request) {
-  const userId = await getSessionUserId();
+  if (req.method !== "GET") {
+    // Every mutation is a cookie-authenticated state change: same origin only, JSON only (no
+    // form-encodable bodies a cross-site <form> could send; docs/security.md, "CSRF").
+    const refused = refuseCrossOrigin(req);
+    if (refused) return refused;
+    const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (type !== "application/json") {
+      return Response.json(
+        { error: { message: `tRPC requests must be sent as application/json, not ${type || "a body without a content type"}.`, code: "UNSUPPORTED_MEDIA_TYPE" } },
+        { status: 415, headers: { "cache-control": "no-store" } },
+      );
+    }
+  }
+  // Signed in only while the cookie's server-side session is live (server/auth/session.ts).
+  const identity = await getSessionIdentity();
+  const userId = identity?.userId ?? null;
   const activeOrgId = (await cookies()).get(ACTIVE_ORG_COOKIE)?.value ?? null;
   return fetchRequestHandler({
     endpoint: "/api/trpc",
@@ -17,6 +33,9 @@ async function handler(req: Request) {
       buildContext({
         db: getDb(),
         userId,
+        sessionId: identity?.sessionId ?? null,
+        // server/http/web-server.ts leaves exactly the client's address here.
+        clientIp: req.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim() || null,
         activeOrgId,
         requestId: req.headers.get("x-request-id") ?? undefined,
         resHeaders,
