@@ -13,7 +13,7 @@ import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
 import { DEFAULT_INVITATION_TEMPLATE, renderTemplate } from "@/server/domain/message-template";
 
-export function SettingsForm({ canEdit }: { canEdit: boolean }) {
+export function SettingsForm({ canEdit, isOwner = false }: { canEdit: boolean; isOwner?: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { data: org } = useSuspenseQuery(trpc.organization.get.queryOptions());
@@ -22,6 +22,7 @@ export function SettingsForm({ canEdit }: { canEdit: boolean }) {
   const [logoUrl, setLogoUrl] = useState(org.logoUrl ?? "");
   const [timezone, setTimezone] = useState(org.timezone);
   const [approvalRequired, setApprovalRequired] = useState(org.approvalRequired);
+  const [mfaRequired, setMfaRequired] = useState(org.mfaRequired);
   const [template, setTemplate] = useState(org.invitationMessageTemplate ?? "");
   const [invitationsEnabled, setInvitationsEnabled] = useState(org.invitationsEnabled);
   const [resendHours, setResendHours] = useState(String(org.invitationResendIntervalHours));
@@ -37,6 +38,7 @@ export function SettingsForm({ canEdit }: { canEdit: boolean }) {
     logoUrl !== (org.logoUrl ?? "") ||
     timezone !== org.timezone ||
     approvalRequired !== org.approvalRequired ||
+    mfaRequired !== org.mfaRequired ||
     template !== (org.invitationMessageTemplate ?? "") ||
     invitationsEnabled !== org.invitationsEnabled ||
     resendHours !== String(org.invitationResendIntervalHours) ||
@@ -51,6 +53,7 @@ export function SettingsForm({ canEdit }: { canEdit: boolean }) {
           logoUrl,
           timezone,
           approvalRequired,
+          mfaRequired,
           invitationMessageTemplate: template,
           invitationsEnabled,
           invitationResendIntervalHours: Number(resendHours),
@@ -109,6 +112,39 @@ export function SettingsForm({ canEdit }: { canEdit: boolean }) {
                 </p>
               </div>
             </div>
+          </CardContent>
+        </Card>
+
+        <Card>
+          <CardHeader>
+            <CardTitle>Sign-in security</CardTitle>
+            <CardDescription>Two-factor authentication with an authenticator app (TOTP).</CardDescription>
+          </CardHeader>
+          <CardContent className="space-y-2">
+            <div className="flex items-start gap-3">
+              <Switch
+                id="mfa-required"
+                checked={mfaRequired}
+                onCheckedChange={setMfaRequired}
+                disabled={!isOwner}
+                aria-describedby="mfa-required-hint"
+              />
+              <div>
+                <label htmlFor="mfa-required" className="text-sm font-medium">
+                  MFA required for all members
+                </label>
+                <p id="mfa-required-hint" className="text-sm text-muted-foreground">
+                  When on, members without two-factor authentication are sent to set it up right after signing in, and can do nothing
+                  else in this organization until they have. API keys are not affected.{" "}
+                  {isOwner ? "Turn it on for your own account first (Profile)." : "Only owners can change this."}
+                </p>
+              </div>
+            </div>
+            {errors.mfaRequired && (
+              <p role="alert" className="text-sm text-destructive">
+                {errors.mfaRequired}
+              </p>
+            )}
           </CardContent>
         </Card>
 

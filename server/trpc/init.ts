@@ -52,6 +52,10 @@ const mapServiceErrors = t.middleware(async ({ next, path, ctx }) => {
   return result;
 });
 
+/** Shown when the organization requires two-factor authentication and the caller has not enrolled. */
+export const MFA_ENROLMENT_REQUIRED_MESSAGE =
+  "Your organization requires two-factor authentication. Set up an authenticator app on your Profile to continue.";
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
@@ -71,6 +75,10 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
 export const orgProcedure = authedProcedure.use(async ({ ctx, next }) => {
   const membership = await resolveMembership(ctx.db, ctx.userId, ctx.activeOrgId);
   if (!membership) throw new TRPCError({ code: "FORBIDDEN", message: "Your account has no active organization membership." });
+  if (membership.mfaEnrolmentRequired) {
+    // The mfa router is account-level (authedProcedure), so enrolment still works meanwhile.
+    throw new TRPCError({ code: "FORBIDDEN", message: MFA_ENROLMENT_REQUIRED_MESSAGE });
+  }
   const service: OrgContext = { db: ctx.db, actor: { userId: ctx.userId }, org: { id: membership.org.id }, role: membership.role };
   return next({ ctx: { ...ctx, org: membership.org, role: membership.role, user: membership.user, service } });
 });

@@ -23,7 +23,7 @@ export default async function SettingsPage() {
       />
       <HydrateClient>
         <Suspense fallback={<Skeleton className="h-96 w-full" />}>
-          <SettingsForm canEdit={canEdit} />
+          <SettingsForm canEdit={canEdit} isOwner={access.role === "owner"} />
         </Suspense>
       </HydrateClient>
     </>

@@ -14,6 +14,7 @@ export async function getOrganization(ctx: OrgContext) {
     logoUrl: org.logoUrl,
     timezone: org.timezone,
     approvalRequired: org.approvalRequired,
+    mfaRequired: org.mfaRequired,
     invitationMessageTemplate: org.invitationMessageTemplate,
     invitationsEnabled: org.invitationsEnabled,
     invitationResendIntervalHours: org.invitationResendIntervalHours,

@@ -1,10 +1,11 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { organizations } from "@/db/schema";
+import { organizations, users } from "@/db/schema";
 import { templateProblem } from "@/server/domain/message-template";
 import { isTimeZone } from "@/server/domain/timezones";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
+import { badRequest, forbidden } from "../errors";
 import { getOrganization } from "./get-organization";
 
 export const updateOrganizationInput = z.object({
@@ -22,6 +23,8 @@ export const updateOrganizationInput = z.object({
     .refine(isTimeZone, "Choose a valid time zone, e.g. Africa/Nairobi or UTC.")
     .optional(),
   approvalRequired: z.boolean().optional(),
+  /** Owners only; an owner must have MFA on before requiring it (docs/security.md, "MFA"). */
+  mfaRequired: z.boolean().optional(),
   invitationMessageTemplate: z
     .string()
     .trim()
@@ -52,6 +55,16 @@ export async function updateOrganization(ctx: OrgContext, raw: z.input<typeof up
   const input = updateOrganizationInput.parse(raw);
   const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
   await ctx.db.transaction(async (tx) => {
+    const current = await tx.query.organizations.findFirst({ where: eq(organizations.id, ctx.org.id), columns: { mfaRequired: true } });
+    const mfaChanged = input.mfaRequired !== undefined && input.mfaRequired !== current?.mfaRequired;
+    if (mfaChanged) {
+      if (ctx.role !== "owner" || ctx.apiKeyId) throw forbidden("Only an owner can change whether two-factor authentication is required.");
+      const actor = await tx.query.users.findFirst({ where: eq(users.id, ctx.actor.userId), columns: { mfaEnabledAt: true } });
+      if (input.mfaRequired && !actor?.mfaEnabledAt) {
+        const message = "Turn on two-factor authentication for your own account (Profile) before requiring it for all members.";
+        throw badRequest(message, { mfaRequired: message });
+      }
+    }
     await tx
       .update(organizations)
       .set({ ...changes, updatedAt: new Date() })
@@ -62,6 +75,14 @@ export async function updateOrganization(ctx: OrgContext, raw: z.input<typeof up
       action: "organization.updated",
       details: { fields: Object.keys(changes) },
     });
+    if (mfaChanged) {
+      await recordAuditEvent(tx, {
+        orgId: ctx.org.id,
+        actorUserId: ctx.actor.userId,
+        action: input.mfaRequired ? "organization.mfa_required_on" : "organization.mfa_required_off",
+        details: { mfaRequired: input.mfaRequired },
+      });
+    }
   });
   return getOrganization(ctx);
 }
