@@ -4,14 +4,15 @@
  */
 import { parseArgs } from "node:util";
 import { ZodError } from "zod";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull } from "drizzle-orm";
 import { createDb } from "../db/client";
 import { applyMigrations } from "../db/migrate";
-import { memberships, organizations, users } from "../db/schema";
+import { memberships, messages, organizations, users } from "../db/schema";
 import { API_SCOPES } from "../server/domain/api-scopes";
 import { isRole, ROLES } from "../server/domain/roles";
 import { createPasswordToken, setPasswordPath } from "../server/services/auth/password-tokens";
 import { hashPassword, passwordProblem } from "../server/services/auth/password";
+import { revokeUserSessions } from "../server/services/auth/sessions";
 import { createApiKey } from "../server/services/api-keys/create-api-key";
 import { ServiceError } from "../server/services/errors";
 import { addUserToOrganization, createOrganization } from "../server/services/organization/create-organization";
@@ -26,7 +27,10 @@ Commands:
                Add a user to an organization with a role (${ROLES.join(", ")}).
                Without --password, prints a one-time set-password link.
   reset-password --email <email> [--password <password>]
-               Set a new password, or print a one-time link to set one.
+               Set a new password (every session of the account ends), or print a one-time link to set one.
+  account-mail --email <email> [--limit <n>]
+               Print the newest account e-mails (invitations, password resets) sent to that address,
+               with their links when the outbox transport kept them.
   list-orgs    List organizations.
   create-api-key --org <slug|id> --name <name> --scopes <scope,scope,...> [--expires <YYYY-MM-DD>] [--user <email>]
                Create a REST API key and print it (shown once). Scopes: ${API_SCOPES.join(", ")}.
@@ -64,6 +68,7 @@ async function main() {
       scopes: { type: "string" },
       expires: { type: "string" },
       user: { type: "string" },
+      limit: { type: "string" },
     },
     strict: true,
   });
@@ -101,7 +106,7 @@ async function main() {
         });
         process.stdout.write(`${user.email} is ${role} in ${org.name}\n`);
         if (!values.password && !user.passwordHash) {
-          const token = await createPasswordToken(db, user.id, "invite");
+          const token = await createPasswordToken(db, user.id, "invite", { orgId: org.id });
           process.stdout.write(`Set-password link (one-time): ${appUrl}${setPasswordPath(token)}\n`);
         }
         break;
@@ -114,10 +119,28 @@ async function main() {
           const problem = passwordProblem(values.password);
           if (problem) throw new UsageError(problem);
           await db.update(users).set({ passwordHash: await hashPassword(values.password), updatedAt: new Date() }).where(eq(users.id, user.id));
+          await revokeUserSessions(db, user.id);
           process.stdout.write(`Password of ${email} changed.\n`);
         } else {
           const token = await createPasswordToken(db, user.id, "reset");
           process.stdout.write(`Set-password link for ${email} (one-time): ${appUrl}${setPasswordPath(token)}\n`);
+        }
+        break;
+      }
+      case "account-mail": {
+        const email = required(values, "email").toLowerCase();
+        const limit = Math.min(Math.max(Number(values.limit ?? 5) || 5, 1), 50);
+        const rows = await db
+          .select()
+          .from(messages)
+          .where(and(eq(messages.destination, email), inArray(messages.type, ["ACCOUNT_INVITATION", "PASSWORD_RESET"])))
+          .orderBy(desc(messages.createdAt))
+          .limit(limit);
+        if (rows.length === 0) process.stdout.write(`No account e-mails to ${email}.\n`);
+        for (const m of rows) {
+          process.stdout.write(
+            `--- ${m.createdAt.toISOString()} ${m.type} via ${m.transport} (${m.status})\nSubject: ${m.subject ?? ""}\n${m.body}\n`,
+          );
         }
         break;
       }
@@ -142,6 +165,7 @@ async function main() {
             and(
               eq(memberships.orgId, org.id),
               eq(memberships.isActive, true),
+              isNotNull(memberships.acceptedAt),
               userEmail ? eq(users.email, userEmail) : eq(memberships.role, "owner"),
             ),
           )

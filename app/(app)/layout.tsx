@@ -9,6 +9,7 @@ import { requireMembership } from "@/server/auth/session";
 import { can } from "@/server/domain/permissions";
 import { ROLE_LABELS } from "@/server/domain/roles";
 import { listUserOrganizations } from "@/server/services/auth/resolve-membership";
+import { countPendingInvitations } from "@/server/services/team/account-invitations";
 import { stellarLinks, type StellarLinks } from "@/server/stellar/explorer";
 import { stellarConfig } from "@/server/stellar/network";
 
@@ -27,6 +28,7 @@ export const dynamic = "force-dynamic";
 export default async function AppLayout({ children }: { children: React.ReactNode }) {
   const { user, org, role } = await requireMembership();
   const organizations = await listUserOrganizations(getDb(), user.id);
+  const pendingInvitations = await countPendingInvitations({ db: getDb(), userId: user.id });
   const items = NAV_ITEMS.filter((item) => can(role, item.permission)).map(({ href, label, icon }) => ({ href, label, icon }));
 
   const brand = (
@@ -65,6 +67,14 @@ export default async function AppLayout({ children }: { children: React.ReactNod
             />
           </div>
         </header>
+        {pendingInvitations > 0 && (
+          <div role="status" className="border-b border-border bg-accent px-4 py-2 text-sm" data-testid="invitations-notice">
+            {pendingInvitations === 1 ? "An organization invited you to join it." : `${pendingInvitations} organizations invited you to join them.`}{" "}
+            <Link href="/invitations" className="font-medium text-primary underline-offset-4 hover:underline">
+              Review invitations
+            </Link>
+          </div>
+        )}
         <main id="main" className="mx-auto w-full max-w-6xl flex-1 p-4 md:p-8">
           <StellarLinksProvider value={linksForBrowser()}>{children}</StellarLinksProvider>
         </main>

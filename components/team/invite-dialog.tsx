@@ -46,21 +46,21 @@ export function InviteDialog() {
         <DialogHeader>
           <DialogTitle>Invite a team member</DialogTitle>
           <DialogDescription>
-            They get a one-time link to set their password. Send it to them yourself: it is shown only once.
+            They get an invitation e-mail with a one-time link. The link is also shown here, once, if you prefer to send it yourself.
           </DialogDescription>
         </DialogHeader>
         {invite.data ? (
           <div className="space-y-4">
             <Alert variant="success">
               <AlertDescription>
-                {invite.data.email} was added as {ROLE_LABELS[role]}.
+                {invite.data.email} is invited as {ROLE_LABELS[role]}. We sent them an invitation e-mail.
               </AlertDescription>
             </Alert>
-            {invite.data.setPasswordLink ? (
-              <OneTimeLink path={invite.data.setPasswordLink} />
-            ) : (
-              <p className="text-sm text-muted-foreground">This person already has a password and can sign in now.</p>
-            )}
+            <OneTimeLink path={invite.data.invitationLink} label="One-time invitation link" />
+            <p className="text-sm text-muted-foreground">
+              Someone new chooses a password with this link. If the address already has an account, its holder signs in
+              and accepts the invitation instead; until then the invitation grants nothing.
+            </p>
             <DialogFooter>
               <Button onClick={() => onOpenChange(false)}>Done</Button>
             </DialogFooter>

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
-import { Link2, UserX, UserCheck, Users } from "lucide-react";
+import { Link2, Mail, MoreHorizontal, UserCheck, UserMinus, UserX, Users, XCircle } from "lucide-react";
 import { useState } from "react";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import {
@@ -13,11 +13,11 @@ import {
   AlertDialogFooter,
   AlertDialogHeader,
   AlertDialogTitle,
-  AlertDialogTrigger,
 } from "@/components/ui/alert-dialog";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuTrigger } from "@/components/ui/dropdown-menu";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { messageOf } from "@/components/trpc/errors";
@@ -27,12 +27,38 @@ import { InviteDialog } from "./invite-dialog";
 import { OneTimeLink } from "./one-time-link";
 import { RoleSelect } from "./role-select";
 
+type Member = { userId: string; name: string; email: string };
+
+const CONFIRM = {
+  deactivate: {
+    title: (name: string) => `Deactivate ${name}?`,
+    text: (email: string) => `${email} loses access at once and is signed out everywhere. You can reactivate them later.`,
+    action: "Deactivate",
+  },
+  revoke: {
+    title: (name: string) => `Revoke the invitation of ${name}?`,
+    text: (email: string) => `The invitation and its links stop working. You can invite ${email} again later.`,
+    action: "Revoke invitation",
+  },
+  remove: {
+    title: (name: string) => `Remove ${name} from the organization?`,
+    text: (email: string) => `${email} loses access to this organization at once and is signed out everywhere. Their account stays; to work here again they need a new invitation.`,
+    action: "Remove",
+  },
+  reset: {
+    title: (name: string) => `Send ${name} a password reset e-mail?`,
+    text: (email: string) => `${email} gets a one-time link to choose a new password. Only they see the link.`,
+    action: "Send e-mail",
+  },
+} as const;
+
 export function TeamManager() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { data: members } = useSuspenseQuery(trpc.team.list.queryOptions());
   const [notice, setNotice] = useState<{ kind: "success" | "error"; text: string } | null>(null);
   const [link, setLink] = useState<{ name: string; path: string } | null>(null);
+  const [confirm, setConfirm] = useState<{ kind: "deactivate" | "revoke" | "remove" | "reset"; member: Member } | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.team.list.queryKey() });
 
   const changeRole = useMutation(
@@ -60,6 +86,32 @@ export function TeamManager() {
       onError: (e) => setNotice({ kind: "error", text: messageOf(e) ?? "" }),
     }),
   );
+  const revokeInvitation = useMutation(
+    trpc.team.revokeInvitation.mutationOptions({
+      onSuccess: (r) => {
+        setNotice({ kind: "success", text: `The invitation of ${nameOf(r.userId)} was revoked.` });
+        return refresh();
+      },
+      onError: (e) => setNotice({ kind: "error", text: messageOf(e) ?? "" }),
+    }),
+  );
+  const remove = useMutation(
+    trpc.team.remove.mutationOptions({
+      onSuccess: (r) => {
+        setNotice({ kind: "success", text: `${nameOf(r.userId)} was removed from the organization.` });
+        return refresh();
+      },
+      onError: (e) => setNotice({ kind: "error", text: messageOf(e) ?? "" }),
+    }),
+  );
+  const sendReset = useMutation(
+    trpc.team.sendPasswordReset.mutationOptions({
+      onSuccess: (r) => setNotice({ kind: "success", text: `A password reset e-mail was sent to ${r.email}.` }),
+      onError: (e) => setNotice({ kind: "error", text: messageOf(e) ?? "" }),
+    }),
+  );
+  const nameOf = (userId: string) => members.find((x) => x.userId === userId)?.name ?? "The user";
+  const busy = createLink.isPending || revokeInvitation.isPending || remove.isPending || sendReset.isPending || setActive.isPending;
 
   return (
     <div className="space-y-4">
@@ -111,59 +163,61 @@ export function TeamManager() {
                 <TableCell>
                   {!m.isActive ? (
                     <Badge variant="destructive">Deactivated</Badge>
-                  ) : m.hasPassword ? (
-                    <Badge variant="success">Active</Badge>
-                  ) : (
+                  ) : m.invitationPending ? (
                     <Badge variant="warning">Invitation pending</Badge>
+                  ) : (
+                    <Badge variant="success">Active</Badge>
                   )}
                 </TableCell>
                 <TableCell className="text-right">
                   {!m.isSelf && (
-                    <div className="flex justify-end gap-1">
-                      <Button
-                        variant="ghost"
-                        size="sm"
-                        disabled={createLink.isPending}
-                        onClick={() =>
-                          createLink.mutate(
-                            { userId: m.userId },
-                            { onSuccess: (r) => setLink({ name: m.name, path: r.setPasswordLink }) },
-                          )
-                        }
-                      >
-                        <Link2 aria-hidden className="size-4" />
-                        {m.hasPassword ? "Reset link" : "New invitation link"}
-                      </Button>
-                      {m.isActive ? (
-                        <AlertDialog>
-                          <AlertDialogTrigger asChild>
-                            <Button variant="ghost" size="sm" className="text-destructive">
-                              <UserX aria-hidden className="size-4" />
-                              Deactivate
-                            </Button>
-                          </AlertDialogTrigger>
-                          <AlertDialogContent>
-                            <AlertDialogHeader>
-                              <AlertDialogTitle>Deactivate {m.name}?</AlertDialogTitle>
-                              <AlertDialogDescription>
-                                {m.email} loses access at once, including any page already open. You can reactivate them later.
-                              </AlertDialogDescription>
-                            </AlertDialogHeader>
-                            <AlertDialogFooter>
-                              <AlertDialogCancel>Cancel</AlertDialogCancel>
-                              <AlertDialogAction variant="destructive" onClick={() => setActive.mutate({ userId: m.userId, active: false })}>
-                                Deactivate
-                              </AlertDialogAction>
-                            </AlertDialogFooter>
-                          </AlertDialogContent>
-                        </AlertDialog>
-                      ) : (
-                        <Button variant="ghost" size="sm" onClick={() => setActive.mutate({ userId: m.userId, active: true })}>
-                          <UserCheck aria-hidden className="size-4" />
-                          Reactivate
+                    <DropdownMenu>
+                      <DropdownMenuTrigger asChild>
+                        <Button variant="ghost" size="sm" disabled={busy} aria-label={`Actions for ${m.name}`}>
+                          <MoreHorizontal aria-hidden className="size-4" />
                         </Button>
-                      )}
-                    </div>
+                      </DropdownMenuTrigger>
+                      <DropdownMenuContent align="end" className="w-60">
+                        {m.invitationPending ? (
+                          <>
+                            <DropdownMenuItem
+                              onSelect={() =>
+                                createLink.mutate({ userId: m.userId }, { onSuccess: (r) => setLink({ name: m.name, path: r.setPasswordLink }) })
+                              }
+                            >
+                              <Link2 aria-hidden className="size-4" />
+                              New invitation link
+                            </DropdownMenuItem>
+                            <DropdownMenuItem destructive onSelect={() => setConfirm({ kind: "revoke", member: m })}>
+                              <XCircle aria-hidden className="size-4" />
+                              Revoke invitation
+                            </DropdownMenuItem>
+                          </>
+                        ) : (
+                          <>
+                            <DropdownMenuItem onSelect={() => setConfirm({ kind: "reset", member: m })}>
+                              <Mail aria-hidden className="size-4" />
+                              Send password reset e-mail
+                            </DropdownMenuItem>
+                            {m.isActive ? (
+                              <DropdownMenuItem destructive onSelect={() => setConfirm({ kind: "deactivate", member: m })}>
+                                <UserX aria-hidden className="size-4" />
+                                Deactivate
+                              </DropdownMenuItem>
+                            ) : (
+                              <DropdownMenuItem onSelect={() => setActive.mutate({ userId: m.userId, active: true })}>
+                                <UserCheck aria-hidden className="size-4" />
+                                Reactivate
+                              </DropdownMenuItem>
+                            )}
+                            <DropdownMenuItem destructive onSelect={() => setConfirm({ kind: "remove", member: m })}>
+                              <UserMinus aria-hidden className="size-4" />
+                              Remove from organization
+                            </DropdownMenuItem>
+                          </>
+                        )}
+                      </DropdownMenuContent>
+                    </DropdownMenu>
                   )}
                 </TableCell>
               </TableRow>
@@ -171,11 +225,36 @@ export function TeamManager() {
           </TableBody>
         </Table>
       )}
+      <AlertDialog open={confirm !== null} onOpenChange={(open) => !open && setConfirm(null)}>
+        {confirm && (
+          <AlertDialogContent>
+            <AlertDialogHeader>
+              <AlertDialogTitle>{CONFIRM[confirm.kind].title(confirm.member.name)}</AlertDialogTitle>
+              <AlertDialogDescription>{CONFIRM[confirm.kind].text(confirm.member.email)}</AlertDialogDescription>
+            </AlertDialogHeader>
+            <AlertDialogFooter>
+              <AlertDialogCancel>Cancel</AlertDialogCancel>
+              <AlertDialogAction
+                variant={confirm.kind === "reset" ? "default" : "destructive"}
+                onClick={() => {
+                  const userId = confirm.member.userId;
+                  if (confirm.kind === "deactivate") setActive.mutate({ userId, active: false });
+                  if (confirm.kind === "revoke") revokeInvitation.mutate({ userId });
+                  if (confirm.kind === "remove") remove.mutate({ userId });
+                  if (confirm.kind === "reset") sendReset.mutate({ userId });
+                }}
+              >
+                {CONFIRM[confirm.kind].action}
+              </AlertDialogAction>
+            </AlertDialogFooter>
+          </AlertDialogContent>
+        )}
+      </AlertDialog>
       <Dialog open={link !== null} onOpenChange={(open) => !open && setLink(null)}>
         <DialogContent>
           <DialogHeader>
             <DialogTitle>New link for {link?.name}</DialogTitle>
-            <DialogDescription>Earlier links for this person no longer work. This one is shown only once.</DialogDescription>
+            <DialogDescription>Earlier links of this organization for this person no longer work. This one is shown only once.</DialogDescription>
           </DialogHeader>
           {link && <OneTimeLink path={link.path} />}
         </DialogContent>

@@ -4,9 +4,12 @@ import { authRouter } from "./routers/auth";
 import { catalogRouter } from "./routers/catalog";
 import { disbursementsRouter } from "./routers/disbursements";
 import { integrationsRouter } from "./routers/integrations";
+import { invitationsRouter } from "./routers/invitations";
 import { messagesRouter } from "./routers/messages";
+import { mfaRouter } from "./routers/mfa";
 import { organizationRouter } from "./routers/organization";
 import { paymentsRouter } from "./routers/payments";
+import { profileRouter } from "./routers/profile";
 import { receiversRouter } from "./routers/receivers";
 import { registrationRouter } from "./routers/registration";
 import { sessionRouter } from "./routers/session";
@@ -17,8 +20,11 @@ import { teamRouter } from "./routers/team";
 export const appRouter = router({
   auth: authRouter,
   session: sessionRouter,
+  profile: profileRouter,
+  mfa: mfaRouter,
   organization: organizationRouter,
   team: teamRouter,
+  invitations: invitationsRouter,
   catalog: catalogRouter,
   disbursements: disbursementsRouter,
   payments: paymentsRouter,

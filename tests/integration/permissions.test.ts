@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { apiKeys, assets, disbursements, g2pMessages, g2pSenders, memberships, payments, receivers, receiverWallets, stellarAccounts, wallets } from "@/db/schema";
 import { freePort } from "@/scripts/lib/embedded-postgres";
 import { ensureDistributionKeypair, keypairOf } from "@/server/stellar/accounts";
+import { inviteUser } from "@/server/services/team/invite-user";
 import { can, PERMISSIONS, permissionsOf, type Permission } from "@/server/domain/permissions";
 import { ROLES, type Role } from "@/server/domain/roles";
 import {
@@ -132,8 +133,8 @@ const GUARDED: Record<
     permission: "users:manage",
     input: () => ({ email: `perm-${randomSuffix()}@test.local`, name: "Permission Probe", role: "business" }),
     check: async (result, { org }) => {
-      const { userId, setPasswordLink } = result as { userId: string; setPasswordLink: string };
-      expect(setPasswordLink).toMatch(/^\/set-password\?token=/);
+      const { userId, invitationLink } = result as { userId: string; invitationLink: string };
+      expect(invitationLink).toMatch(/^\/set-password\?token=/);
       const rows = await db.select().from(memberships).where(and(eq(memberships.orgId, org.id), eq(memberships.userId, userId)));
       expect(rows).toHaveLength(1);
     },
@@ -150,8 +151,32 @@ const GUARDED: Record<
   },
   "team.createPasswordLink": {
     permission: "users:manage",
-    input: ({ users }) => ({ userId: users.developer.id }),
+    // Only for someone without a password (memberships by consent): a fresh invitee.
+    prepare: async (org) => void invitees.set(org.org.id, await inviteProbe(org)),
+    input: ({ org, users }) => ({ userId: invitees.get(org.id) ?? users.developer.id }),
     check: (result) => expect(result).toMatchObject({ setPasswordLink: expect.stringMatching(/^\/set-password\?token=/) }),
+  },
+  "team.revokeInvitation": {
+    permission: "users:manage",
+    prepare: async (org) => void invitees.set(org.org.id, await inviteProbe(org)),
+    input: ({ org, users }) => ({ userId: invitees.get(org.id) ?? users.developer.id }),
+    check: async (result, { org }) => {
+      const { userId } = result as { userId: string };
+      expect(await db.select().from(memberships).where(and(eq(memberships.orgId, org.id), eq(memberships.userId, userId)))).toHaveLength(0);
+    },
+  },
+  "team.remove": {
+    permission: "users:manage",
+    input: ({ users }) => ({ userId: users.business.id }),
+    check: async (result, { org, users }) => {
+      expect(result).toEqual({ userId: users.business.id });
+      expect(await db.select().from(memberships).where(and(eq(memberships.orgId, org.id), eq(memberships.userId, users.business.id)))).toHaveLength(0);
+    },
+  },
+  "team.sendPasswordReset": {
+    permission: "users:manage",
+    input: ({ users }) => ({ userId: users.business.id }),
+    check: (result, { users }) => expect(result).toEqual({ email: users.business.email }),
   },
 
   "catalog.assets": {
@@ -330,12 +355,30 @@ const GUARDED: Record<
     check: (result, { data }) => expect(result).toEqual({ id: data.receiverWalletIds[0]!, status: "READY" }),
   },
   "receivers.issueRegistrationLink": {
-    permission: "receivers:write",
+    permission: "receivers:secrets",
     input: ({ data }) => ({ receiverWalletId: data.receiverWalletIds[1]! }),
     prepare: async ({ data }) => {
       await db.update(receiverWallets).set({ status: "READY" }).where(eq(receiverWallets.id, data.receiverWalletIds[1]!));
     },
     check: (result) => expect((result as { url: string }).url).toMatch(/\/r\/[^/]+$/),
+  },
+
+  "receivers.unlock": {
+    permission: "receivers:write",
+    input: ({ data }) => ({ id: data.receivers[1]!.id }),
+    prepare: async ({ data }) => {
+      await db.update(receiverWallets).set({ otpLockedAt: new Date(), otpGuessesToday: 10 }).where(eq(receiverWallets.receiverId, data.receivers[1]!.id));
+    },
+    check: async (result, { data }) => {
+      expect(result).toEqual({ id: data.receivers[1]!.id, unlocked_wallets: 1, unlocked_verifications: [] });
+      const [row] = await db.select({ lockedAt: receiverWallets.otpLockedAt }).from(receiverWallets).where(eq(receiverWallets.receiverId, data.receivers[1]!.id));
+      expect(row?.lockedAt).toBeNull();
+    },
+  },
+  "receivers.setVerification": {
+    permission: "receivers:write",
+    input: ({ data }) => ({ id: data.receivers[2]!.id, verificationField: "DATE_OF_BIRTH", value: "1980-02-02" }),
+    check: (result, { data }) => expect(result).toEqual({ id: data.receivers[2]!.id, verification_field: "DATE_OF_BIRTH", confirmed: false, locked: false }),
   },
 
   "receivers.resendInvitation": {
@@ -508,9 +551,25 @@ const GUARDED: Record<
   },
 };
 
+/** A fresh invitee without a password in the organization (team.createPasswordLink, team.revokeInvitation), by organization id. */
+const invitees = new Map<string, string>();
+async function inviteProbe(org: PermOrg): Promise<string> {
+  const ctx = { db, actor: { userId: org.users.owner.id }, org: { id: org.org.id }, role: "owner" as const };
+  return (await inviteUser(ctx, { email: `probe-${randomSuffix()}@test.local`, name: "Probe", role: "business" })).userId;
+}
+
 const PROCEDURES = allProcedures();
 const GUARDED_PATHS = PROCEDURES.map((p) => p.path).filter(
-  (path) => !path.startsWith("auth.") && !path.startsWith("session.") && !path.startsWith("registration."),
+  // mfa.*: the caller's own account, not organization data (tests/integration/mfa.test.ts).
+  // invitations.*: the caller's own pending invitations (tests/integration/account-consent.test.ts).
+  (path) =>
+    !path.startsWith("auth.") &&
+    !path.startsWith("session.") &&
+    !path.startsWith("registration.") &&
+    !path.startsWith("mfa.") &&
+    !path.startsWith("invitations.") &&
+    // profile.*: the caller's own account (tests/integration/sessions.test.ts).
+    !path.startsWith("profile."),
 );
 const typeOf = (path: string) => PROCEDURES.find((p) => p.path === path)?.type;
 

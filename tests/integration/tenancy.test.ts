@@ -33,7 +33,18 @@ const db = testDb();
  */
 const ORG_SCOPED = allProcedures()
   .map((p) => p.path)
-  .filter((path) => !path.startsWith("auth.") && !path.startsWith("registration.") && path !== "session.switchOrganization");
+  // mfa.*: account-level, the caller's own second factor (tests/integration/mfa.test.ts).
+  // invitations.*: the caller's own pending invitations (tests/integration/account-consent.test.ts).
+  .filter(
+    (path) =>
+      !path.startsWith("auth.") &&
+      !path.startsWith("registration.") &&
+      !path.startsWith("mfa.") &&
+      !path.startsWith("invitations.") &&
+      // profile.*: the caller's own account and sessions (tests/integration/sessions.test.ts).
+      !path.startsWith("profile.") &&
+      path !== "session.switchOrganization",
+  );
 
 /** No ledger runs here: HORIZON_URL points at a closed port, so Stellar lookups fail at once (the degraded path). */
 beforeAll(async () => {
@@ -188,6 +199,9 @@ const PROBES: Record<string, Probe> = {
   "team.changeRole": { input: ({ a }) => ({ userId: a.users.approver.id, role: "owner" }), expect: notFound("That team member") },
   "team.setActive": { input: ({ a }) => ({ userId: a.users.owner.id, active: false }), expect: notFound("That team member") },
   "team.createPasswordLink": { input: ({ a }) => ({ userId: a.users.developer.id }), expect: notFound("That team member") },
+  "team.revokeInvitation": { input: ({ a }) => ({ userId: a.users.developer.id }), expect: notFound("That team member") },
+  "team.remove": { input: ({ a }) => ({ userId: a.users.developer.id }), expect: notFound("That team member") },
+  "team.sendPasswordReset": { input: ({ a }) => ({ userId: a.users.developer.id }), expect: notFound("That team member") },
 
   "catalog.assets": {
     expect: async (result, { b }) => {
@@ -233,6 +247,7 @@ const PROBES: Record<string, Probe> = {
     input: () => ({ page_limit: 100 }),
     expect: async (result, { b }) => {
       const page = result as { data: { id: string }[]; pagination: { total: number } };
+      // Account messages (staff invitations) carry set-password links and are never listed.
       const own = await idsIn("disbursements", b.org.id);
       expect(sortedIds(page.data)).toEqual(own);
       expect(page.pagination.total).toBe(own.length);
@@ -264,6 +279,7 @@ const PROBES: Record<string, Probe> = {
     input: () => ({ page_limit: 100 }),
     expect: async (result, { b }) => {
       const page = result as { data: { id: string }[]; pagination: { total: number } };
+      // Account messages (staff invitations) carry set-password links and are never listed.
       const own = await idsIn("payments", b.org.id);
       expect(sortedIds(page.data)).toEqual(own);
       expect(page.pagination.total).toBe(own.length);
@@ -278,6 +294,7 @@ const PROBES: Record<string, Probe> = {
     input: () => ({ page_limit: 100 }),
     expect: async (result, { b }) => {
       const page = result as { data: { id: string }[]; pagination: { total: number } };
+      // Account messages (staff invitations) carry set-password links and are never listed.
       const own = await idsIn("receivers", b.org.id);
       expect(sortedIds(page.data)).toEqual(own);
       expect(page.pagination.total).toBe(own.length);
@@ -292,12 +309,18 @@ const PROBES: Record<string, Probe> = {
   "receivers.unregisterWallet": { input: ({ a }) => ({ receiverWalletId: a.data.receiverWalletIds[0]! }), expect: notFound("The receiver wallet") },
   "receivers.issueRegistrationLink": { input: ({ a }) => ({ receiverWalletId: a.data.receiverWalletIds[0]! }), expect: notFound("The receiver wallet") },
   "receivers.resendInvitation": { input: ({ a }) => ({ receiverWalletId: a.data.receiverWalletIds[1]! }), expect: notFound("The receiver wallet") },
+  "receivers.unlock": { input: ({ a }) => ({ id: a.data.receivers[0]!.id }), expect: notFound("The receiver") },
+  "receivers.setVerification": {
+    input: ({ a }) => ({ id: a.data.receivers[0]!.id, verificationField: "DATE_OF_BIRTH", value: "1990-01-01" }),
+    expect: notFound("The receiver"),
+  },
 
   "messages.list": {
     input: () => ({ page_limit: 100 }),
     expect: async (result, { b }) => {
       const page = result as { data: { id: string }[]; pagination: { total: number } };
-      const own = [...(await db.execute<{ id: string }>(sql`select id from messages where org_id = ${b.org.id} order by id`))].map((r) => r.id);
+      // Account messages (staff invitations) carry set-password links and are never listed.
+      const own = [...(await db.execute<{ id: string }>(sql`select id from messages where org_id = ${b.org.id} and user_id is null order by id`))].map((r) => r.id);
       expect(sortedIds(page.data)).toEqual(own);
       expect(page.pagination.total).toBe(own.length);
     },
@@ -379,6 +402,7 @@ const PROBES: Record<string, Probe> = {
     input: () => ({ page_limit: 100 }),
     expect: async (result, { b }) => {
       const page = result as { data: { id: string }[]; pagination: { total: number } };
+      // Account messages (staff invitations) carry set-password links and are never listed.
       const own = [...(await db.execute<{ id: string }>(sql`select id from g2p_messages where org_id = ${b.org.id} order by id`))].map((r) => r.id);
       expect(sortedIds(page.data)).toEqual(own);
       expect(own).toContain(b.g2p.inboundId);
@@ -535,7 +559,8 @@ describe("tenancy: organization B never reaches organization A", () => {
   // team.setActive: its probe aims at A's owner, who may not deactivate themself; nor the receiver
   // wallet verbs: the seeded wallets are DRAFT, and their success for the own organization is
   // covered in permissions.test.ts and registration.test.ts.)
-  const NO_CONTROL = ["team.setActive", "receivers.unregisterWallet", "receivers.issueRegistrationLink", "receivers.resendInvitation"];
+  // team.createPasswordLink / team.revokeInvitation serve only invitations (the developer has joined).
+  const NO_CONTROL = ["team.setActive", "team.createPasswordLink", "team.revokeInvitation", "receivers.unregisterWallet", "receivers.issueRegistrationLink", "receivers.resendInvitation", "receivers.unlock"];
   it.each(Object.keys(PROBES).filter((path) => typeof PROBES[path]!.expect !== "function" && !NO_CONTROL.includes(path)))(
     "control: %s with the same input succeeds for A's own owner",
     async (path) => {
@@ -549,6 +574,7 @@ describe("tenancy: organization B never reaches organization A", () => {
     const { a, b } = { a: await createOrgWithMembers(db, ["owner"]), b: await createOrgWithMembers(db, ["owner"]) };
     const member = await callerFor(db, a.users.owner.id).team.invite({ email: `both-${randomSuffix()}@test.local`, name: "Both", role: "financial_controller" });
     await callerFor(db, b.users.owner.id).team.invite({ email: member.email, name: "Both", role: "financial_controller" });
+    await callerFor(db, member.userId).invitations.accept({ orgId: b.org.id });
     const caller = callerFor(db, member.userId, a.org.id);
     expect((await caller.organization.get()).id).toBe(a.org.id);
 
@@ -586,6 +612,9 @@ describe("session.switchOrganization", () => {
     const a = await createOrgWithMembers(db, ["owner"]);
     const b = await createOrgWithMembers(db, ["owner"]);
     await callerFor(db, a.users.owner.id).team.invite({ email: b.users.owner.email, name: "x", role: "developer" });
+    // Pending until its holder accepts (memberships by consent): no switching there yet.
+    await expectTRPCError(callerFor(db, b.users.owner.id).session.switchOrganization({ orgId: a.org.id }), "FORBIDDEN");
+    await callerFor(db, b.users.owner.id).invitations.accept({ orgId: a.org.id });
     const headers = new Headers();
     const caller = callerFor(db, b.users.owner.id, null, { resHeaders: headers });
     expect(await caller.session.switchOrganization({ orgId: a.org.id })).toEqual({ orgId: a.org.id });
@@ -601,6 +630,7 @@ describe("session.switchOrganization", () => {
     const b = await createOrgWithMembers(db, ["owner"]);
     await expectTRPCError(callerFor(db, null).session.switchOrganization({ orgId: a.org.id }), "UNAUTHORIZED");
     await callerFor(db, b.users.owner.id).team.invite({ email: a.users.approver.email, name: "x", role: "approver" });
+    await callerFor(db, a.users.approver.id).invitations.accept({ orgId: b.org.id });
     await callerFor(db, a.users.owner.id).team.setActive({ userId: a.users.approver.id, active: false });
     await expectTRPCError(callerFor(db, a.users.approver.id).session.switchOrganization({ orgId: a.org.id }), "FORBIDDEN");
     expect(await callerFor(db, a.users.approver.id).session.switchOrganization({ orgId: b.org.id })).toEqual({ orgId: b.org.id });

@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, isNotNull } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { memberships, organizations, users } from "@/db/schema";
 import type { Role } from "@/server/domain/roles";
@@ -7,11 +7,17 @@ export type ResolvedMembership = {
   user: { id: string; email: string; name: string };
   org: { id: string; name: string; slug: string; logoUrl: string | null };
   role: Role;
+  /**
+   * The organization requires MFA and the user has not enrolled: pages send them to /mfa/setup and
+   * organization-scoped tRPC procedures refuse (docs/security.md).
+   */
+  mfaEnrolmentRequired: boolean;
 };
 
 /**
  * Re-read on every request: the user's active membership in the preferred organization,
- * else in their first organization. A deactivated membership or a changed role counts at once.
+ * else in their first organization. A deactivated membership or a changed role counts at once;
+ * an invitation not yet accepted by the account holder grants nothing (docs/security.md).
  */
 export async function resolveMembership(
   db: DbOrTx,
@@ -28,11 +34,13 @@ export async function resolveMembership(
       orgSlug: organizations.slug,
       logoUrl: organizations.logoUrl,
       role: memberships.role,
+      mfaRequired: organizations.mfaRequired,
+      mfaEnabledAt: users.mfaEnabledAt,
     })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .innerJoin(organizations, eq(organizations.id, memberships.orgId))
-    .where(and(eq(memberships.userId, userId), eq(memberships.isActive, true)))
+    .where(and(eq(memberships.userId, userId), eq(memberships.isActive, true), isNotNull(memberships.acceptedAt)))
     .orderBy(asc(memberships.createdAt));
   const row = rows.find((r) => r.orgId === preferredOrgId) ?? rows[0];
   if (!row) return null;
@@ -40,6 +48,7 @@ export async function resolveMembership(
     user: { id: row.userId, email: row.email, name: row.name },
     org: { id: row.orgId, name: row.orgName, slug: row.orgSlug, logoUrl: row.logoUrl },
     role: row.role,
+    mfaEnrolmentRequired: row.mfaRequired && !row.mfaEnabledAt,
   };
 }
 
@@ -49,6 +58,6 @@ export async function listUserOrganizations(db: DbOrTx, userId: string) {
     .select({ id: organizations.id, name: organizations.name, role: memberships.role })
     .from(memberships)
     .innerJoin(organizations, eq(organizations.id, memberships.orgId))
-    .where(and(eq(memberships.userId, userId), eq(memberships.isActive, true)))
+    .where(and(eq(memberships.userId, userId), eq(memberships.isActive, true), isNotNull(memberships.acceptedAt)))
     .orderBy(asc(organizations.name));
 }

@@ -56,10 +56,11 @@ export async function addUserToOrganization(
     if (!user) throw new Error("user insert returned nothing");
     await tx
       .insert(memberships)
-      .values({ orgId: input.orgId, userId: user.id, role: input.role })
+      // The operator acts with the installation's authority: the membership counts at once.
+      .values({ orgId: input.orgId, userId: user.id, role: input.role, acceptedAt: new Date() })
       .onConflictDoUpdate({
         target: [memberships.orgId, memberships.userId],
-        set: { role: input.role, isActive: true, updatedAt: new Date() },
+        set: { role: input.role, isActive: true, acceptedAt: new Date(), updatedAt: new Date() },
       });
     await recordAuditEvent(tx, {
       orgId: input.orgId,

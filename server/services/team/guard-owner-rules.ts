@@ -1,4 +1,4 @@
-import { and, count, eq, ne } from "drizzle-orm";
+import { and, count, eq, isNotNull, ne } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { memberships, organizations } from "@/db/schema";
 import type { OrgContext } from "../context";
@@ -20,7 +20,7 @@ export async function lockMember(tx: DbOrTx, ctx: OrgContext, userId: string) {
   return member;
 }
 
-/** An organization must always keep one active owner. */
+/** An organization must always keep one active owner (a pending invitation does not count). */
 export async function assertAnotherActiveOwner(tx: DbOrTx, ctx: OrgContext, userId: string) {
   const [other] = await tx
     .select({ n: count() })
@@ -30,6 +30,7 @@ export async function assertAnotherActiveOwner(tx: DbOrTx, ctx: OrgContext, user
         eq(memberships.orgId, ctx.org.id),
         eq(memberships.role, "owner"),
         eq(memberships.isActive, true),
+        isNotNull(memberships.acceptedAt),
         ne(memberships.userId, userId),
       ),
     );

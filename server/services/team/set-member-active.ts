@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { memberships } from "@/db/schema";
+import { revokeUserSessions } from "../auth/sessions";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest } from "../errors";
@@ -8,7 +9,10 @@ import { assertAnotherActiveOwner, lockMember } from "./guard-owner-rules";
 
 export const setMemberActiveInput = z.object({ userId: z.uuid(), active: z.boolean() });
 
-/** Deactivate or reactivate a member. Sessions are re-checked per request, so it counts at once. */
+/**
+ * Deactivate or reactivate a member. Deactivation also ends every session of the person at once
+ * (server/services/auth/sessions.ts), not only their access to this organization.
+ */
 export async function setMemberActive(ctx: OrgContext, raw: z.input<typeof setMemberActiveInput>) {
   assertCan(ctx, "users:manage");
   const input = setMemberActiveInput.parse(raw);
@@ -21,6 +25,7 @@ export async function setMemberActive(ctx: OrgContext, raw: z.input<typeof setMe
       .update(memberships)
       .set({ isActive: input.active, updatedAt: new Date() })
       .where(and(eq(memberships.orgId, ctx.org.id), eq(memberships.userId, input.userId)));
+    if (!input.active) await revokeUserSessions(tx, input.userId);
     await recordAuditEvent(tx, {
       orgId: ctx.org.id,
       actorUserId: ctx.actor.userId,

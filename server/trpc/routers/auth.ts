@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { inspectPasswordToken, setPasswordWithToken } from "@/server/services/auth/password-tokens";
+import { requestPasswordReset, requestPasswordResetInput } from "@/server/services/auth/request-password-reset";
 import { publicProcedure, router } from "../init";
 
 export const authRouter = router({
@@ -13,4 +14,9 @@ export const authRouter = router({
       const user = await setPasswordWithToken(ctx.db, input);
       return { email: user.email };
     }),
+
+  /** "Forgot password": the same answer whether or not an account exists (docs/security.md). */
+  requestPasswordReset: publicProcedure
+    .input(requestPasswordResetInput)
+    .mutation(({ ctx, input }) => requestPasswordReset(ctx.db, { email: input.email, ip: ctx.clientIp })),
 });

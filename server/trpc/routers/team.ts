@@ -2,6 +2,8 @@ import { changeRole, changeRoleInput } from "@/server/services/team/change-role"
 import { createPasswordLink, createPasswordLinkInput } from "@/server/services/team/create-password-link";
 import { inviteUser, inviteUserInput } from "@/server/services/team/invite-user";
 import { listMembers } from "@/server/services/team/list-members";
+import { memberInput, removeMember, revokeInvitation } from "@/server/services/team/remove-member";
+import { sendMemberPasswordReset } from "@/server/services/team/send-member-password-reset";
 import { setMemberActive, setMemberActiveInput } from "@/server/services/team/set-member-active";
 import { requirePermission, router } from "../init";
 
@@ -15,4 +17,7 @@ export const teamRouter = router({
   createPasswordLink: manageUsers
     .input(createPasswordLinkInput)
     .mutation(({ ctx, input }) => createPasswordLink(ctx.service, input)),
+  revokeInvitation: manageUsers.input(memberInput).mutation(({ ctx, input }) => revokeInvitation(ctx.service, input)),
+  remove: manageUsers.input(memberInput).mutation(({ ctx, input }) => removeMember(ctx.service, input)),
+  sendPasswordReset: manageUsers.input(memberInput).mutation(({ ctx, input }) => sendMemberPasswordReset(ctx.service, input)),
 });
