@@ -57,7 +57,7 @@ export default defineConfig({
   webServer: {
     command: `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join("node_modules", "tsx", "dist", "cli.mjs"))} scripts/start.ts`,
     url: `${baseURL}/api/health`,
-    timeout: 300_000,
+    timeout: 900_000,
     reuseExistingServer: false,
     stdout: "pipe",
     stderr: "pipe",
@@ -73,6 +73,9 @@ export default defineConfig({
       LEDGER_PORT: process.env.E2E_LEDGER_PORT || "8100",
       ...(process.env.E2E_DATABASE_URL ? { DATABASE_URL: process.env.E2E_DATABASE_URL } : { DATABASE_URL: "" }),
       LOG_LEVEL: "warn",
+      // e2e/g2p.spec.ts registers a G2P sender on 127.0.0.1 (random port): the outbound guard refuses
+      // loopback callbacks unless the host is listed.
+      OUTBOUND_ALLOW_HOSTS: "127.0.0.1",
     },
   },
 });
