@@ -1,0 +1,27 @@
+import { CONFIG_NAMES, parseConfig, type Config, type ConfigSource } from "./schema";
+
+export { ConfigError, parseConfig, type Config, type ConfigName, type ConfigSource } from "./schema";
+
+let cached: { key: string; value: Config } | undefined;
+
+/**
+ * The configuration of this process, typed and validated (server/config/schema.ts). Parsed once
+ * and cached; parsed again only when a declared variable changed since, so the launcher's and the
+ * worker's own defaults (set before their first read) and tests that set or stub variables at run
+ * time take effect. A wrong value throws ConfigError naming the variable and its rule.
+ */
+export function config(): Config {
+  const key = CONFIG_NAMES.map((name) => process.env[name] ?? "").join("\u0000");
+  if (cached?.key !== key) cached = { key, value: parseConfig(process.env) };
+  return cached.value;
+}
+
+/** Forget the cached configuration (tests that replace process.env wholesale). */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}
+
+/** The configuration of an explicit source (tests, the launcher's child environment), else this process's. */
+export function configFrom(source?: ConfigSource): Config {
+  return source ? parseConfig(source) : config();
+}
