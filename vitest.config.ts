@@ -28,6 +28,8 @@ export default defineConfig({
           name: "unit",
           include: ["tests/unit/**/*.test.ts"],
           environment: "node",
+          // The 5 s default is tight for the heavier unit tests on a loaded machine.
+          testTimeout: 60_000,
         },
       },
       {
@@ -37,8 +39,10 @@ export default defineConfig({
           include: ["tests/integration/**/*.test.ts"],
           environment: "node",
           globalSetup: ["tests/integration/global-setup.ts"],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
+          // Generous for a loaded 2-core machine; a deadline only decides how long a broken test
+          // takes to fail (tests/support/wait.ts).
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
       {
@@ -47,7 +51,8 @@ export default defineConfig({
           name: "stellar",
           include: ["tests/stellar/**/*.test.ts"],
           environment: "node",
-          testTimeout: 60_000,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
     ],

@@ -35,7 +35,7 @@ function phones(count: number): string[] {
 const csv = (lines: string[]) => Buffer.from(`${lines.join("\r\n")}\r\n`, "utf8");
 
 test("create, upload with errors, fix, then a second person starts, pauses and resumes", async ({ browser }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(540_000);
   const owner = await asUser(browser, "owner@demo.local");
   await setApprovalRequired(owner, true);
 
@@ -155,7 +155,7 @@ function localDateTime(days: number): string {
 }
 
 test("an envelope with a schedule date: Start is blocked until then, and it can be cancelled for good", async ({ browser }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(360_000);
   const page = await asUser(browser, "financial.controller@demo.local");
   const name = unique("E2E envelope");
   const [p1, p2] = phones(2);

@@ -16,7 +16,7 @@ async function asUser(browser: Browser, email: string): Promise<Page> {
 }
 
 test("business sees no download and is refused; a financial controller gets the neutralized file and the labelled original", async ({ browser, baseURL }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(360_000);
   // The owner makes a READY disbursement whose file holds formulas.
   const s = await newHttpSession(baseURL!);
   expect((await signInOverHttp(s, "owner@demo.local", DEMO_PASSWORD)).error).toBeNull();

@@ -30,7 +30,7 @@ async function nativeBalance(request: APIRequestContext, address: string): Promi
 }
 
 test("a registry registered in the UI disburses over signed G2P messages and is called back until every item is settled", async ({ page, request }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(540_000);
 
   // --- The registry: a key pair and a callback server that records and acknowledges.
   const { publicKey, privateKey } = generateKeyPairSync("ed25519");
@@ -80,7 +80,7 @@ test("a registry registered in the UI disburses over signed G2P messages and is 
 
     // --- Three funded accounts and one that does not exist.
     const funded = [Keypair.random().publicKey(), Keypair.random().publicKey(), Keypair.random().publicKey()];
-    for (const address of funded) expect((await request.get(`${LEDGER}/friendbot?addr=${address}`, { timeout: 30_000 })).ok()).toBe(true);
+    for (const address of funded) expect((await request.get(`${LEDGER}/friendbot?addr=${address}`, { timeout: 90_000 })).ok()).toBe(true);
     const before = await Promise.all(funded.map((a) => nativeBalance(request, a)));
     const missing = Keypair.random().publicKey();
     const amounts = ["1.5", "2", "0.0000001", "3"];
@@ -125,7 +125,7 @@ test("a registry registered in the UI disburses over signed G2P messages and is 
       return seen;
     };
     await expect
-      .poll(() => [...latest().values()].filter((s) => s.status === "succ" || s.status === "rjct").length, { timeout: 120_000, intervals: [1000] })
+      .poll(() => [...latest().values()].filter((s) => s.status === "succ" || s.status === "rjct").length, { timeout: 360_000, intervals: [1000] })
       .toBe(items.length);
     const final = latest();
     expect(funded.map((_, i) => final.get(items[i]!.reference_id)?.status)).toEqual(["succ", "succ", "succ"]);

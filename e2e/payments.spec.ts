@@ -32,7 +32,7 @@ async function nativeBalance(request: APIRequestContext, address: string): Promi
 }
 
 async function friendbot(request: APIRequestContext, address: string) {
-  const res = await request.get(`${LEDGER}/friendbot?addr=${address}`, { timeout: 30_000 });
+  const res = await request.get(`${LEDGER}/friendbot?addr=${address}`, { timeout: 90_000 });
   expect(res.ok(), `friendbot for ${address}: ${res.status()}`).toBe(true);
 }
 
@@ -43,7 +43,7 @@ function phones(count: number): string[] {
 }
 
 test("preflight flags a missing account; the worker pays the others exactly and fails it in plain language", async ({ page, request }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(540_000);
 
   // --- Two fresh funded accounts and one that does not exist.
   const funded = [Keypair.random().publicKey(), Keypair.random().publicKey()];
@@ -83,7 +83,7 @@ test("preflight flags a missing account; the worker pays the others exactly and 
   // --- Preflight from the button: the missing account is flagged, per receiver.
   await page.getByRole("button", { name: "Run preflight" }).click();
   const report = page.getByTestId("preflight-result");
-  await expect(report).toHaveAttribute("data-outcome", "problems", { timeout: 20_000 });
+  await expect(report).toHaveAttribute("data-outcome", "problems", { timeout: 60_000 });
   await expect(report).toContainText("1 payment of 3 will fail");
   const flagged = report.getByTestId(`preflight-problem-${missing}`);
   await expect(flagged).toContainText(p3!);
@@ -95,14 +95,14 @@ test("preflight flags a missing account; the worker pays the others exactly and 
   await page.getByRole("button", { name: "Start", exact: true }).click();
   const dialog = page.getByRole("alertdialog");
   await expect(dialog).toContainText("3 payments totalling 22.8456789 XLM");
-  await expect(dialog.getByTestId("preflight-result")).toHaveAttribute("data-outcome", "problems", { timeout: 20_000 });
+  await expect(dialog.getByTestId("preflight-result")).toHaveAttribute("data-outcome", "problems", { timeout: 60_000 });
   await expect(dialog.getByTestId(`preflight-problem-${missing}`)).toContainText("does not exist");
   await dialog.getByRole("button", { name: "Start disbursement" }).click();
   await expect(dialog).toBeHidden();
 
   // --- Live progress: the page follows the worker without a reload (bounded wait).
-  await expect(page.getByTestId("total-sent")).toContainText("2", { timeout: 60_000 });
-  await expect(page.getByTestId("total-failed")).toContainText("1", { timeout: 60_000 });
+  await expect(page.getByTestId("total-sent")).toContainText("2", { timeout: 180_000 });
+  await expect(page.getByTestId("total-failed")).toContainText("1", { timeout: 180_000 });
   await expect(page.getByTestId("total-remaining")).toContainText("0");
   // One payment failed, so it cannot complete.
   await expect(page.getByTestId("disbursement-status")).toHaveText("Started");
@@ -111,7 +111,7 @@ test("preflight flags a missing account; the worker pays the others exactly and 
   await expect(rows).toHaveCount(3);
   const successRows = rows.filter({ has: page.locator('[data-status="SUCCESS"]') });
   const failedRows = rows.filter({ has: page.locator('[data-status="FAILED"]') });
-  await expect(successRows).toHaveCount(2, { timeout: 15_000 });
+  await expect(successRows).toHaveCount(2, { timeout: 60_000 });
   await expect(failedRows).toHaveCount(1);
   await expect(failedRows.getByTestId("failure-reason")).toHaveText("The receiver's Stellar account does not exist.");
   await expect(failedRows).toContainText(p3!);

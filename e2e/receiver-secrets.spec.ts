@@ -27,14 +27,14 @@ async function outboxItem(page: Page, phone: string, type: "Invitation" | "One-t
         await page.goto("/outbox");
         return item.count();
       },
-      { timeout: 60_000, intervals: [1_000, 2_000, 3_000] },
+      { timeout: 180_000, intervals: [1_000, 2_000, 3_000] },
     )
     .toBeGreaterThan(0);
   return item;
 }
 
 test("codes and links are masked for business; staff unlock a locked receiver who then verifies", async ({ page, browser }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(540_000);
   const phone = `+1415558${String(1000 + Math.floor(Math.random() * 8999)).padStart(4, "0")}`;
   const dob = "1987-03-21";
   const externalId = unique("secrets");

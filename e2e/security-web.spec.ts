@@ -170,7 +170,7 @@ test("a signed-in page does not render inside another site's frame", async ({ pa
 });
 
 test("sign-in never redirects to another host, whatever the callbackUrl", async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(360_000);
   attackerPages.set("/landed", "<!doctype html><title>attacker</title><h1>attacker landed</h1>");
   const evilHost = new URL(attackerOrigin).host;
   const variants = [
@@ -204,7 +204,7 @@ test("sign-in never redirects to another host, whatever the callbackUrl", async 
 });
 
 test("a page on another origin cannot upload instructions, call a tRPC mutation, sign the victim out or in", async ({ page, baseURL }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(360_000);
   const s = await ownerSession(baseURL!);
   const draft = await createDraft(s);
   const tag = unique("csrf");
@@ -253,7 +253,7 @@ test("a page on another origin cannot upload instructions, call a tRPC mutation,
   };
   page.on("response", onResponse);
   await page.goto(`${attackerOrigin}/csrf`);
-  await expect.poll(() => seen.length, { timeout: 20_000 }).toBe(6);
+  await expect.poll(() => seen.length, { timeout: 60_000 }).toBe(6);
   page.off("response", onResponse);
   // Every forged request was refused by the server (403), not merely unreadable by the attacker.
   expect(seen.map((r) => `${r.url} ${r.status}`)).toEqual([
@@ -284,7 +284,7 @@ test("a page on another origin cannot upload instructions, call a tRPC mutation,
 });
 
 test("the upload limit is CSV_MAX_BYTES end to end: a file at the limit is read, a larger one gets 413 in words", async ({ baseURL }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(540_000);
   const s = await ownerSession(baseURL!);
   const draft = await createDraft(s);
 

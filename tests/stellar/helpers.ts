@@ -20,6 +20,7 @@ import {
   xdr,
 } from "@stellar/stellar-sdk";
 import { startLocalLedger, type LocalLedgerHandle, type StartLocalLedgerOptions } from "@/server/stellar/local-ledger";
+import { waitFor } from "../support/wait";
 
 export const PASSPHRASE = Networks.STANDALONE;
 export const XLM = 10_000_000n;
@@ -149,16 +150,19 @@ export async function sequence(server: Horizon.Server, accountId: string): Promi
 }
 
 /** Poll GET /transactions/{hash} until found (or `timeoutMs`). */
-export async function waitForTransaction(server: Horizon.Server, hash: string, timeoutMs = 10_000): Promise<Horizon.ServerApi.TransactionRecord> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await server.transactions().transaction(hash).call();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+export async function waitForTransaction(server: Horizon.Server, hash: string, timeoutMs = 60_000): Promise<Horizon.ServerApi.TransactionRecord> {
+  let last: unknown;
+  return waitFor(
+    async () => {
+      try {
+        return await server.transactions().transaction(hash).call();
+      } catch (e) {
+        last = e;
+        return null;
+      }
+    },
+    { timeoutMs, intervalMs: 50, message: `transaction ${hash}`, details: () => String(last) },
+  );
 }
 
 export async function latestLedger(server: Horizon.Server): Promise<number> {
