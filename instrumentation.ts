@@ -1,5 +1,6 @@
 /** Runs once when a server process starts: refuse to run with an invalid environment. */
 export async function register() {
+  // NEXT_RUNTIME is Next.js' own variable (which runtime loads this file), not the app's configuration.
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { env } = await import("./server/env");
   const { logger } = await import("./server/log");

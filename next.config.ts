@@ -1,4 +1,5 @@
 import type { NextConfig } from "next";
+import { config } from "./server/config";
 import { proxyBodyLimit } from "./server/http/upload-limit";
 
 const nextConfig: NextConfig = {
@@ -12,7 +13,7 @@ const nextConfig: NextConfig = {
   },
   typedRoutes: false,
   // Tests build into their own folder so a running app's build is never overwritten.
-  distDir: process.env.NEXT_DIST_DIR || ".next",
+  distDir: config().NEXT_DIST_DIR,
 };
 
 export default nextConfig;

@@ -3,6 +3,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { secureCookies } from "@/server/auth/cookie-security";
 import { redactPath } from "@/server/http/log-redaction";
 import { newNonce, securityHeaders } from "@/server/http/security-headers";
+import { config as appConfig } from "@/server/config";
 
 // "/.well-known", "/sep10", "/sep24": Stellar wallet interop (SEP-1/10/24), public; wallets authenticate with SEP-10 JWTs.
 const PUBLIC_PAGES = ["/login", "/forgot-password", "/set-password", "/r", "/.well-known", "/sep10", "/sep24"];
@@ -21,17 +22,19 @@ export async function proxy(request: NextRequest) {
   const { pathname, search } = request.nextUrl;
   const isPage = !pathname.startsWith("/api/");
   const nonce = isPage ? newNonce() : undefined;
-  const security = securityHeaders({ pathname, nonce, appUrl: process.env.APP_URL, dev: process.env.NODE_ENV === "development" });
+  const { APP_URL, LOG_LEVEL, AUTH_SECRET } = appConfig();
+  // NODE_ENV stays a process.env read: Next.js sets it and inlines it at build time.
+  const security = securityHeaders({ pathname, nonce, appUrl: APP_URL, dev: process.env.NODE_ENV === "development" });
   if (nonce) headers.set("content-security-policy", security["content-security-policy"]!);
   // One structured line per request (pino's shape), correlated with handler logs by reqId. The path
   // is redacted: registration links carry their bearer token in it; the query string is never logged.
-  if (process.env.LOG_LEVEL !== "silent" && process.env.LOG_LEVEL !== "warn" && process.env.LOG_LEVEL !== "error") {
+  if (LOG_LEVEL !== "silent" && LOG_LEVEL !== "warn" && LOG_LEVEL !== "error") {
     console.log(
       JSON.stringify({ level: 30, time: new Date().toISOString(), service: "web", reqId: requestId, method: request.method, path: redactPath(pathname), msg: "request" }),
     );
   }
   if (isPage && !PUBLIC_PAGES.some((p) => pathname === p || pathname.startsWith(`${p}/`))) {
-    const token = await getToken({ req: request, secret: process.env.AUTH_SECRET, secureCookie: secureCookies() });
+    const token = await getToken({ req: request, secret: AUTH_SECRET, secureCookie: secureCookies() });
     if (!token?.sub) {
       const login = new URL("/login", request.url);
       if (pathname !== "/") login.searchParams.set("callbackUrl", pathname + search);

@@ -1,6 +1,7 @@
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "./schema";
+import { config } from "../server/config";
 
 export type Db = PostgresJsDatabase<typeof schema>;
 /** A database handle or an open transaction: services accept either and join the caller's transaction. */
@@ -21,7 +22,7 @@ const globalForDb = globalThis as unknown as { __db?: ReturnType<typeof createDb
 /** The process-wide pool, created on first use from DATABASE_URL. */
 export function getDb(): Db {
   if (!globalForDb.__db) {
-    const url = process.env.DATABASE_URL;
+    const url = config().DATABASE_URL;
     if (!url) throw new Error("DATABASE_URL is not set");
     globalForDb.__db = createDb(url);
   }

@@ -81,6 +81,7 @@ async function measured<T>(backendPid: number | null, fn: () => Promise<T>) {
 }
 
 async function main() {
+  // This benchmark's own defaults, written to the environment before anything reads config() (server/config).
   process.env.ENCRYPTION_KEY ||= randomBytes(32).toString("hex");
   process.env.CSV_MAX_ROWS ||= "100000";
 

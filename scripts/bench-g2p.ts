@@ -24,6 +24,7 @@ import { benchDatabase } from "./lib/bench-database";
 const ITEMS = 10_000;
 
 async function main() {
+  // This benchmark's own defaults, written to the environment before anything reads config() (server/config).
   process.env.ENCRYPTION_KEY ||= randomBytes(32).toString("hex");
   process.env.LOG_LEVEL ||= "warn";
   const database = await benchDatabase("sdp-bench-g2p");

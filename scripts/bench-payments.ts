@@ -25,17 +25,20 @@ import { applyMigrations } from "../db/migrate";
 import { payments } from "../db/schema";
 import { freePort, startEmbeddedPostgres } from "./lib/embedded-postgres";
 import { ROOT } from "./lib/runtime-defaults";
+import { config } from "../server/config";
 
+// This benchmark's own defaults, written to the environment before anything reads config() (server/config).
 process.env.ENCRYPTION_KEY ||= "0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0";
 process.env.LOG_LEVEL ||= "warn";
 
-const COUNT = Number(process.env.BENCH_PAYMENTS || 10_000);
-const MAX_OPS = Number(process.env.BENCH_MAX_OPS || 99);
-const SINGLE_SECONDS = Number(process.env.BENCH_SINGLE_SECONDS || 30);
-const SCENARIOS = (process.env.BENCH_SCENARIOS || "uncapped,capped").split(",").map((s) => s.trim());
+const BENCH = config();
+const COUNT = BENCH.BENCH_PAYMENTS;
+const MAX_OPS = BENCH.BENCH_MAX_OPS;
+const SINGLE_SECONDS = BENCH.BENCH_SINGLE_SECONDS;
+const SCENARIOS = BENCH.BENCH_SCENARIOS.split(",").map((s) => s.trim());
 const SCENARIO = {
-  uncapped: { closeIntervalMs: 1000, maxOpsPerLedger: 0, channels: Number(process.env.BENCH_CHANNELS_UNCAPPED || 20) },
-  capped: { closeIntervalMs: 5000, maxOpsPerLedger: 1000, channels: Number(process.env.BENCH_CHANNELS_CAPPED || 12) },
+  uncapped: { closeIntervalMs: 1000, maxOpsPerLedger: 0, channels: BENCH.BENCH_CHANNELS_UNCAPPED },
+  capped: { closeIntervalMs: 5000, maxOpsPerLedger: 1000, channels: BENCH.BENCH_CHANNELS_CAPPED },
 } as const;
 
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);

@@ -2,21 +2,24 @@
  * Operator commands: `npm run cli -- <command> [options]`.
  * Uses DATABASE_URL, or the embedded database under .data/ (joining it when the app runs).
  */
+import "./lib/check-config";
 import { parseArgs } from "node:util";
 import { ZodError } from "zod";
 import { and, asc, desc, eq, inArray, isNotNull } from "drizzle-orm";
 import { createDb } from "../db/client";
 import { applyMigrations } from "../db/migrate";
-import { memberships, messages, organizations, users } from "../db/schema";
+import { memberships, messages, mfaRecoveryCodes, organizations, users } from "../db/schema";
 import { API_SCOPES } from "../server/domain/api-scopes";
 import { isRole, ROLES } from "../server/domain/roles";
 import { createPasswordToken, setPasswordPath } from "../server/services/auth/password-tokens";
 import { hashPassword, passwordProblem } from "../server/services/auth/password";
 import { revokeUserSessions } from "../server/services/auth/sessions";
+import { auditInEveryOrganization } from "../server/services/profile/user-context";
 import { createApiKey } from "../server/services/api-keys/create-api-key";
 import { ServiceError } from "../server/services/errors";
 import { addUserToOrganization, createOrganization } from "../server/services/organization/create-organization";
 import { ensureDatabase, ensureEncryptionKey } from "./lib/runtime-defaults";
+import { config } from "../server/config";
 
 const HELP = `Usage: npm run cli -- <command> [options]
 
@@ -28,6 +31,8 @@ Commands:
                Without --password, prints a one-time set-password link.
   reset-password --email <email> [--password <password>]
                Set a new password (every session of the account ends), or print a one-time link to set one.
+  reset-mfa    --email <email>
+               Remove a user's two-factor authentication (lost phone and recovery codes) and end their sessions.
   account-mail --email <email> [--limit <n>]
                Print the newest account e-mails (invitations, password resets) sent to that address,
                with their links when the outbox transport kept them.
@@ -76,7 +81,7 @@ async function main() {
   const { url, embedded } = await ensureDatabase(() => {});
   await applyMigrations(url);
   const { db, sql } = createDb(url, { max: 2 });
-  const appUrl = process.env.APP_URL || `http://localhost:${process.env.PORT || 3000}`;
+  const appUrl = config().APP_URL || `http://localhost:${config().PORT}`;
   try {
     switch (command) {
       case "create-org": {
@@ -125,6 +130,25 @@ async function main() {
           const token = await createPasswordToken(db, user.id, "reset");
           process.stdout.write(`Set-password link for ${email} (one-time): ${appUrl}${setPasswordPath(token)}\n`);
         }
+        break;
+      }
+      case "reset-mfa": {
+        // For a person who lost both the authenticator and the recovery codes, after the operator
+        // has verified them out of band (docs/security/mfa.md, "Operators").
+        const email = required(values, "email").toLowerCase();
+        const user = await db.query.users.findFirst({ where: eq(users.email, email) });
+        if (!user) throw new UsageError(`no user with email ${email}`);
+        if (!user.mfaEnabledAt && !user.mfaPendingSecretEncrypted) throw new UsageError(`${email} has no two-factor authentication to reset`);
+        await db.transaction(async (tx) => {
+          await tx
+            .update(users)
+            .set({ mfaSecretEncrypted: null, mfaEnabledAt: null, mfaPendingSecretEncrypted: null, mfaLastUsedStep: null, updatedAt: new Date() })
+            .where(eq(users.id, user.id));
+          await tx.delete(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, user.id));
+          await revokeUserSessions(tx, user.id);
+          await auditInEveryOrganization(tx, user.id, { action: "user.mfa_reset_by_operator", details: { by: "operator command line" } });
+        });
+        process.stdout.write(`Two-factor authentication of ${email} removed; every session ended. They enrol again from Profile.\n`);
         break;
       }
       case "account-mail": {
@@ -176,6 +200,7 @@ async function main() {
         }
         const scopes = required(values, "scopes").split(",").map((s) => s.trim()).filter(Boolean);
         // The secret's hash is keyed with ENCRYPTION_KEY: the same one the app uses (env, else .data/).
+        // Written to this process's environment so config() (server/config) reads it from here on.
         process.env.ENCRYPTION_KEY = ensureEncryptionKey();
         const created = await createApiKey(
           { db, actor: { userId: member.userId }, org: { id: org.id }, role: member.role },

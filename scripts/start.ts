@@ -3,12 +3,14 @@
  * first-run demo data, a production build when none is current, then the Next.js server.
  * Stops cleanly on Ctrl-C / SIGTERM.
  */
+import "./lib/check-config";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { applyMigrations } from "../db/migrate";
 import { createDb } from "../db/client";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemoIfEmpty } from "../db/seed";
+import { config } from "../server/config";
 import { EnvError, parseEnv } from "../server/env";
 import { DATA_DIR, ensureAuthSecret, ensureDatabase, ensureEncryptionKey, ROOT } from "./lib/runtime-defaults";
 import { ensureLedger, setupStellarAccounts, startWorkerProcess, type LedgerRuntime, type WorkerRuntime } from "./lib/stellar-runtime";
@@ -16,7 +18,7 @@ import { ensureLedger, setupStellarAccounts, startWorkerProcess, type LedgerRunt
 const dev = process.argv.includes("--dev");
 const started = Date.now();
 const NEXT_BIN = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
-const DIST_DIR = path.join(ROOT, process.env.NEXT_DIST_DIR || ".next");
+const DIST_DIR = path.join(ROOT, config().NEXT_DIST_DIR);
 const SOURCE_DIRS = ["app", "components", "server", "db", "lib", "public"];
 const SOURCE_FILES = ["next.config.ts", "proxy.ts", "instrumentation.ts", "instrumentation-client.ts", "package-lock.json", "tsconfig.json", "postcss.config.mjs"];
 
@@ -69,14 +71,14 @@ async function main() {
   if (embedded?.owned) say(`embedded PostgreSQL running (data in ${path.relative(ROOT, DATA_DIR) || "."}/pg)`);
   else if (embedded) say("joined the embedded PostgreSQL that is already running");
 
-  const port = Number(process.env.PORT || 3000);
+  const { PORT: port, APP_URL, NEXTAUTH_URL } = config();
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
     AUTH_SECRET: ensureAuthSecret(),
     ENCRYPTION_KEY: ensureEncryptionKey(),
-    APP_URL: process.env.APP_URL || `http://localhost:${port}`,
-    NEXTAUTH_URL: process.env.NEXTAUTH_URL || process.env.APP_URL || `http://localhost:${port}`,
+    APP_URL: APP_URL || `http://localhost:${port}`,
+    NEXTAUTH_URL: NEXTAUTH_URL || APP_URL || `http://localhost:${port}`,
     NODE_ENV: dev ? "development" : "production",
     PORT: String(port),
   };

@@ -10,6 +10,7 @@ import path from "node:path";
 import postgres from "postgres";
 import { freePort } from "./lib/embedded-postgres";
 import { ROOT } from "./lib/runtime-defaults";
+import { config } from "../server/config";
 
 type Counts = { passed: number; failed: number; skipped: number };
 
@@ -77,7 +78,8 @@ async function main() {
     E2E_LEDGER_PORT: String(await freePort()),
     E2E_DATA_DIR: e2eDataDir,
   };
-  if (process.env.TEST_DATABASE_URL) e2eEnv.E2E_DATABASE_URL = await createE2eDatabase(process.env.TEST_DATABASE_URL);
+  const { TEST_DATABASE_URL } = config();
+  if (TEST_DATABASE_URL) e2eEnv.E2E_DATABASE_URL = await createE2eDatabase(TEST_DATABASE_URL);
   const e2eJson = path.join(resultsDir, "e2e-results.json");
   const e2eCode = await run(node, [bin("@playwright/test/cli.js"), "test"], e2eEnv);
   const e = existsSync(e2eJson) ? playwrightCounts(e2eJson) : null;

@@ -6,12 +6,12 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { trustedProxyHops } from "../server/domain/client-address";
+import { config } from "../server/config";
 import { startWebServer, type WebServer } from "../server/http/web-server";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dev = process.argv.includes("--dev");
-const port = Number(process.env.PORT || 3000);
+const { PORT: port, TRUSTED_PROXY_HOPS: hops } = config();
 
 let web: WebServer | null = null;
 let stopping = false;
@@ -24,7 +24,7 @@ const stop = async () => {
 process.on("SIGTERM", () => void stop());
 process.on("SIGINT", () => void stop());
 
-startWebServer({ dev, dir: ROOT, port, hops: trustedProxyHops(process.env.TRUSTED_PROXY_HOPS) })
+startWebServer({ dev, dir: ROOT, port, hops })
   .then((w) => {
     web = w;
     if (stopping) void w.close().then(() => process.exit(0));

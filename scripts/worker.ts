@@ -12,10 +12,14 @@
  * G2P Connect: the worker delivers signed callbacks, reports item status changes and starts due
  * envelopes (server/services/g2p/g2p-loops.ts); G2P_CALLBACKS=off, G2P_STATUS_REPORTS=off and
  * G2P_ENVELOPE_SCHEDULER=off turn each off; G2P_CALLBACK_TIMEOUT_MS, G2P_CALLBACK_MAX_ATTEMPTS,
- * G2P_CALLBACK_BACKOFF_MS tune delivery.
+ * G2P_CALLBACK_BACKOFF_MS tune delivery. Every variable with its default and rule: docs/configuration.md;
+ * a wrong value stops the worker before it starts (scripts/lib/check-config.ts).
  */
 import { createDb } from "../db/client";
+import { config } from "../server/config";
+import { checkConfig } from "./lib/check-config";
 
+// Set for this process before anything reads the configuration: the log lines say `worker`.
 process.env.LOG_SERVICE ||= "worker";
 
 // Signals that arrive while the worker is still loading are honoured once it has loaded.
@@ -26,14 +30,6 @@ let onSignal: (signal: string) => void = (signal) => {
 process.on("SIGTERM", () => onSignal("SIGTERM"));
 process.on("SIGINT", () => onSignal("SIGINT"));
 
-function intFromEnv(name: string): number | undefined {
-  const raw = process.env[name];
-  if (!raw) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number`);
-  return n;
-}
-
 async function main() {
   const { logger } = await import("../server/log");
   const { stellarConfig } = await import("../server/stellar/network");
@@ -43,16 +39,18 @@ async function main() {
 
   // The embedded-PostgreSQL helpers are loaded only when needed: that package installs its own
   // SIGTERM handler, which would cut the graceful stop short.
-  let url = process.env.DATABASE_URL ?? "";
-  if (!url || !process.env.ENCRYPTION_KEY) {
+  let url = config().DATABASE_URL ?? "";
+  if (!url || !config().ENCRYPTION_KEY) {
     const { ensureDatabase, ensureEncryptionKey } = await import("./lib/runtime-defaults");
+    // Written to this process's environment so config() reads the generated key from here on.
     process.env.ENCRYPTION_KEY ||= ensureEncryptionKey();
     url ||= (await ensureDatabase(() => {})).url;
   }
-  const config = stellarConfig();
-  const { db, sql } = createDb(url, { max: Math.max(4, (intFromEnv("WORKER_CONCURRENCY") ?? config.channelAccounts) + 6) });
-  installLedgerBalanceProvider(db, config);
-  const orgIds = process.env.WORKER_ORG_IDS ? process.env.WORKER_ORG_IDS.split(",").map((s) => s.trim()).filter(Boolean) : null;
+  const settings = checkConfig(process.env, { require: ["ENCRYPTION_KEY"] });
+  const stellar = stellarConfig();
+  const { db, sql } = createDb(url, { max: Math.max(4, (settings.WORKER_CONCURRENCY ?? stellar.channelAccounts) + 6) });
+  installLedgerBalanceProvider(db, stellar);
+  const orgIds = settings.WORKER_ORG_IDS ? settings.WORKER_ORG_IDS.split(",").map((s) => s.trim()).filter(Boolean) : null;
 
   let worker: ReturnType<typeof startWorker> | null = null;
   // Receiver invitations (server/services/messaging): transports from the environment, own loop.
@@ -67,7 +65,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ event: "stellar.worker.signal", signal }, "stopping the worker");
-    const grace = new Promise((r) => setTimeout(r, Number(process.env.WORKER_STOP_GRACE_MS || 10_000)).unref());
+    const grace = new Promise((r) => setTimeout(r, settings.WORKER_STOP_GRACE_MS).unref());
     await Promise.race([Promise.all([worker?.stop(), invitations?.stop(), g2p?.stop()]), grace]);
     await sql.end({ timeout: 5 }).catch(() => {});
     process.exit(0);
@@ -77,8 +75,8 @@ async function main() {
   // G2P callbacks, status reports and envelope starts need no Stellar set-up: start them first.
   if (!stopping) g2p = startG2pLoops({ db, orgIds, ...g2pLoopsOptionsFromEnv() });
 
-  if (process.env.WORKER_SETUP !== "0") {
-    const reports = await setupAllOrganizations(db, config, logger);
+  if (settings.WORKER_SETUP) {
+    const reports = await setupAllOrganizations(db, stellar, logger);
     for (const r of reports.filter((r) => !r.funded)) {
       logger.warn({ event: "stellar.setup.fund_me", org_id: r.orgId, distribution: r.distribution }, `fund the distribution account ${r.distribution}`);
     }
@@ -86,17 +84,17 @@ async function main() {
   if (stopping) return;
   worker = startWorker({
     db,
-    config,
+    config: stellar,
     log: logger,
-    concurrency: intFromEnv("WORKER_CONCURRENCY"),
-    maxOpsPerTx: intFromEnv("WORKER_MAX_OPS"),
-    leaseMs: intFromEnv("WORKER_LEASE_MS"),
-    idleMs: intFromEnv("WORKER_IDLE_MS"),
+    concurrency: settings.WORKER_CONCURRENCY,
+    maxOpsPerTx: settings.WORKER_MAX_OPS,
+    leaseMs: settings.WORKER_LEASE_MS,
+    idleMs: settings.WORKER_IDLE_MS,
     orgIds,
-    autoSetup: process.env.WORKER_SETUP !== "0",
+    autoSetup: settings.WORKER_SETUP,
   });
-  if (process.env.INVITATION_SCHEDULER_SECONDS !== "0") {
-    invitations = startInvitationScheduler({ db, everySeconds: intFromEnv("INVITATION_SCHEDULER_SECONDS"), orgIds });
+  if (settings.INVITATION_SCHEDULER_SECONDS !== 0) {
+    invitations = startInvitationScheduler({ db, everySeconds: settings.INVITATION_SCHEDULER_SECONDS, orgIds });
   }
 }
 

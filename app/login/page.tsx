@@ -1,13 +1,14 @@
 import { LoginForm } from "@/components/auth/login-form";
 import { AuthCard } from "@/components/auth/auth-card";
 import { safeCallbackPath } from "@/lib/safe-callback-url";
+import { config } from "@/server/config";
 
 export const metadata = { title: "Sign in" };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
   // Only a same-origin relative path (docs/security.md, "Redirects").
-  const callbackUrl = safeCallbackPath(params.callbackUrl, process.env.APP_URL);
+  const callbackUrl = safeCallbackPath(params.callbackUrl, config().APP_URL);
   const notice =
     params.reason === "inactive"
       ? "Your account has no active organization membership. Ask your organization's owner to reactivate it."

@@ -262,8 +262,3 @@ export function Detail({ term, children, className }: { term: ReactNode; childre
     </div>
   );
 }
-
-/** The tRPC error code of a failed query or mutation. */
-export function errorCodeOf(error: unknown): string | undefined {
-  return (error as { data?: { code?: string } } | null)?.data?.code;
-}

@@ -1,7 +1,8 @@
 import { csvLine, echoValue } from "@/server/domain/csv-safety";
 import type { RegistrationContactType, VerificationField } from "@/server/domain/disbursement-types";
+import { isErrorReason, type ErrorReason } from "@/server/domain/error-codes";
 
-/** Columns of an instructions file per contact type (GUIDE.md §3), in template order. */
+/** Columns of an instructions file per contact type (docs/domain.md#csv-instructions), in template order. */
 export const CSV_COLUMNS: Record<RegistrationContactType, { required: string[]; optional: string[]; notAllowed: string[] }> = {
   PHONE_NUMBER: { required: ["phone", "id", "amount", "verification"], optional: ["paymentID"], notAllowed: ["email", "walletAddress", "walletAddressMemo"] },
   EMAIL: { required: ["email", "id", "amount", "verification"], optional: ["paymentID"], notAllowed: ["phone", "walletAddress", "walletAddressMemo"] },
@@ -93,6 +94,8 @@ export type UploadError = {
   other: { key: string; message: string }[];
   /** The total number of row errors when the server capped the list, if it said so. */
   total: number | null;
+  /** The body's domain reason (docs/errors.md), when it names one. */
+  reason: ErrorReason | null;
 };
 
 const LINE_KEY = /^line (\d+)(?: - (.+))?$/i;
@@ -102,7 +105,8 @@ const ENVELOPE_KEYS = new Set(["envelope", "declared_count", "file_count", "decl
 
 /** SDP's error body `{error, extras}` → something to list by line. */
 export function parseUploadError(status: number, body: unknown): UploadError {
-  const b = (body && typeof body === "object" ? body : {}) as { error?: unknown; extras?: unknown };
+  const b = (body && typeof body === "object" ? body : {}) as { error?: unknown; extras?: unknown; reason?: unknown };
+  const reason = isErrorReason(b.reason) ? b.reason : null;
   const extras = b.extras && typeof b.extras === "object" ? (b.extras as Record<string, unknown>) : {};
   const lines: UploadError["lines"] = [];
   const other: UploadError["other"] = [];
@@ -122,7 +126,7 @@ export function parseUploadError(status: number, body: unknown): UploadError {
     }
   }
   lines.sort((a, b2) => a.line - b2.line || a.field.localeCompare(b2.field));
-  const envelope = typeof extras.envelope === "string" ? extras.envelope : null;
+  const envelope = reason === "ENVELOPE_INCOMPLETE" && typeof extras.envelope === "string" ? extras.envelope : null;
   const message = envelope
     ? envelope
     : typeof b.error === "string" && b.error
@@ -132,7 +136,7 @@ export function parseUploadError(status: number, body: unknown): UploadError {
         : status >= 500
           ? "The server could not process the file. Try again."
           : "The file could not be uploaded.";
-  return { status, message, lines, other, total };
+  return { status, message, lines, other, total, reason };
 }
 
 export type UploadResult<T> = { ok: true; disbursement: T } | { ok: false; error: UploadError };
@@ -145,7 +149,7 @@ export async function uploadInstructions<T>(disbursementId: string, file: File):
   try {
     res = await fetch(`/api/disbursements/${disbursementId}/instructions`, { method: "POST", body: form });
   } catch {
-    return { ok: false, error: { status: 0, message: "The upload did not reach the server. Check your connection and try again.", lines: [], other: [], total: null } };
+    return { ok: false, error: { status: 0, message: "The upload did not reach the server. Check your connection and try again.", lines: [], other: [], total: null, reason: null } };
   }
   const body: unknown = await res.json().catch(() => null);
   if (res.ok) return { ok: true, disbursement: body as T };

@@ -20,7 +20,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Progress } from "@/components/ui/progress";
 import { Spinner } from "@/components/ui/spinner";
-import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
+import { fieldErrorsOf, hasReason, messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
 import { ScopedPayments } from "@/components/payments/payments-table";
 import { cn } from "@/lib/utils";
@@ -333,20 +333,24 @@ export function DisbursementDetailView({
       )}
 
       {changeStatus.error &&
-        (statusErrors.shortfall ? (
+        (hasReason(changeStatus.error, "INSUFFICIENT_BALANCE") ? (
           <Alert variant="destructive" data-testid="insufficient-balance">
             <Wallet aria-hidden />
             <AlertTitle>Not enough {code} in the distribution account</AlertTitle>
             <AlertDescription className="space-y-1">
-              <p>
-                It is short of{" "}
-                <strong>
-                  {formatAmount(statusErrors.shortfall)} {code}
-                </strong>
-                {statusErrors.available && statusErrors.required
-                  ? `: ${formatAmount(statusErrors.available)} available, ${formatAmount(statusErrors.required)} needed for this disbursement and the other payments waiting to go out.`
-                  : "."}
-              </p>
+              {statusErrors.shortfall ? (
+                <p>
+                  It is short of{" "}
+                  <strong>
+                    {formatAmount(statusErrors.shortfall)} {code}
+                  </strong>
+                  {statusErrors.available && statusErrors.required
+                    ? `: ${formatAmount(statusErrors.available)} available, ${formatAmount(statusErrors.required)} needed for this disbursement and the other payments waiting to go out.`
+                    : "."}
+                </p>
+              ) : (
+                <p>{messageOf(changeStatus.error)}</p>
+              )}
               <p>
                 Add funds on the{" "}
                 <Link href="/distribution-account" className="font-medium underline">

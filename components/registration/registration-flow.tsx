@@ -7,7 +7,7 @@ import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field, type FieldControlProps } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
-import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
+import { fieldErrorsOf, hasReason, messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
 import type { VerificationField } from "@/server/domain/disbursement-types";
 import { t } from "@/server/domain/registration-strings";
@@ -17,7 +17,7 @@ import { cn } from "@/lib/utils";
 type Context = Awaited<ReturnType<typeof getRegistrationContext>>;
 type Step = "otp" | "verify" | "wallet" | "done";
 
-const isDeadLink = (error: unknown) => (error as { data?: { code?: string } } | null)?.data?.code === "NOT_FOUND";
+const isDeadLink = (error: unknown) => hasReason(error, "LINK_INVALID");
 
 function Shell({ org, children }: { org?: Context["organization"]; children: React.ReactNode }) {
   return (
@@ -168,7 +168,7 @@ function VerifyStep({ token, ctx, onDone, onDead }: { token: string; ctx: Contex
   const [value, setValue] = useState("");
   const verify = useMutation(trpc.registration.verifyIdentity.mutationOptions({ onSuccess: onDone, onError: (e) => isDeadLink(e) && onDead() }));
   const fieldError = fieldErrorsOf(verify.error).value;
-  const locked = ctx.verification.locked || (verify.error as { data?: { code?: string } } | null)?.data?.code === "TOO_MANY_REQUESTS";
+  const locked = ctx.verification.locked || hasReason(verify.error, "RATE_LIMITED");
   return (
     <StepCard step={2} title={t("verify.title")} icon={<ShieldCheck aria-hidden className="mt-0.5 size-5 shrink-0 text-primary" />}>
       <p className="text-sm text-muted-foreground">{t("verify.intro", { org: ctx.organization.name })}</p>

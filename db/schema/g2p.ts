@@ -6,9 +6,10 @@ import { organizations } from "./organizations";
 import { users } from "./users";
 
 /**
- * Systems allowed to drive disbursements over G2P Connect (GUIDE.md §8). `senderId` is the
- * `header.sender_id` they send; their messages must be signed with the private half of `publicKey`
- * (Ed25519). Callbacks go to `callbackUrl` (a message's `sender_uri` may only point at the same origin).
+ * Systems allowed to drive disbursements over G2P Connect (docs/g2p-connect.md#set-up-a-sender).
+ * `senderId` is the `header.sender_id` they send; their messages must be signed with the private half of
+ * `publicKey` (Ed25519). Callbacks go to `callbackUrl` (a message's `sender_uri` may only point at the
+ * same origin).
  */
 export const g2pSenders = pgTable(
   "g2p_senders",

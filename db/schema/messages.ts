@@ -44,7 +44,7 @@ export const messages = pgTable(
   ],
 );
 
-/** SEP-24 interactive deposits started by a wallet app for a receiver (GUIDE.md §6). */
+/** SEP-24 interactive deposits started by a wallet app for a receiver (docs/domain.md#sep-10-and-sep-24). */
 export const sep24Transactions = pgTable(
   "sep24_transactions",
   {

@@ -2,13 +2,16 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./embedded-postgres";
+import { config } from "../../server/config";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
-export const DATA_DIR = process.env.DATA_DIR ? path.resolve(process.env.DATA_DIR) : path.join(ROOT, ".data");
+const dataDir = config().DATA_DIR;
+export const DATA_DIR = dataDir ? path.resolve(dataDir) : path.join(ROOT, ".data");
 
 /** AUTH_SECRET from the environment, else one generated once and kept under .data/. */
 export function ensureAuthSecret(): string {
-  if (process.env.AUTH_SECRET) return process.env.AUTH_SECRET;
+  const given = config().AUTH_SECRET;
+  if (given) return given;
   mkdirSync(DATA_DIR, { recursive: true });
   const file = path.join(DATA_DIR, "auth-secret");
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString("base64url") + "\n", { mode: 0o600 });
@@ -17,7 +20,8 @@ export function ensureAuthSecret(): string {
 
 /** ENCRYPTION_KEY from the environment, else one generated once and kept under .data/. Losing it loses encrypted secrets. */
 export function ensureEncryptionKey(): string {
-  if (process.env.ENCRYPTION_KEY) return process.env.ENCRYPTION_KEY;
+  const given = config().ENCRYPTION_KEY;
+  if (given) return given;
   mkdirSync(DATA_DIR, { recursive: true });
   const file = path.join(DATA_DIR, "encryption-key");
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString("base64") + "\n", { mode: 0o600 });
@@ -29,8 +33,8 @@ export function ensureEncryptionKey(): string {
  * or joined when the app already runs it).
  */
 export async function ensureDatabase(log: (line: string) => void): Promise<{ url: string; embedded: EmbeddedPostgresHandle | null }> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, embedded: null };
-  const port = Number(process.env.EMBEDDED_PG_PORT || 54329);
+  const { DATABASE_URL, EMBEDDED_PG_PORT: port } = config();
+  if (DATABASE_URL) return { url: DATABASE_URL, embedded: null };
   const handle = await startEmbeddedPostgres({ dir: DATA_DIR, port, database: "disbursements", log });
   return { url: handle.url, embedded: handle };
 }

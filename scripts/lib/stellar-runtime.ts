@@ -7,6 +7,7 @@ import path from "node:path";
 import { createDb } from "../../db/client";
 import { portIsOpen } from "./embedded-postgres";
 import { ROOT } from "./runtime-defaults";
+import { parseConfig } from "../../server/config";
 
 type Say = (line: string) => void;
 
@@ -18,8 +19,8 @@ export type LedgerRuntime = { url: string; close: () => Promise<void> };
  * listening there (the app is running). Null on a real network (HORIZON_URL or the SDF default).
  */
 export async function ensureLedger(env: NodeJS.ProcessEnv, dataDir: string, say: Say): Promise<LedgerRuntime | null> {
-  if ((env.STELLAR_NETWORK || "local") !== "local" || env.HORIZON_URL) return null;
-  const port = Number(env.LEDGER_PORT || 8000);
+  const { STELLAR_NETWORK, HORIZON_URL, LEDGER_PORT: port } = parseConfig(env);
+  if (STELLAR_NETWORK !== "local" || HORIZON_URL) return null;
   const url = `http://127.0.0.1:${port}`;
   if (await portIsOpen(port)) {
     const { PASSPHRASES } = await import("../../server/stellar/network");
@@ -40,7 +41,8 @@ export async function ensureLedger(env: NodeJS.ProcessEnv, dataDir: string, say:
 
 /** Distribution account, issuer and channels for every organization (idempotent; failures are reported). */
 export async function setupStellarAccounts(databaseUrl: string, env: NodeJS.ProcessEnv, say: Say) {
-  // The set-up decrypts and encrypts secrets with ENCRYPTION_KEY, read from this process's environment.
+  // The set-up decrypts and encrypts secrets with ENCRYPTION_KEY, read from this process's
+  // configuration: hand it the key the launcher generated for its children.
   process.env.ENCRYPTION_KEY ||= env.ENCRYPTION_KEY;
   const { stellarConfig } = await import("../../server/stellar/network");
   const { setupAllOrganizations } = await import("../../server/stellar/accounts");

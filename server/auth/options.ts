@@ -8,6 +8,7 @@ import { ServiceError } from "@/server/services/errors";
 import { verifyCredentials } from "@/server/services/auth/verify-credentials";
 import { MFA_REQUIRED, userHasMfa, verifySecondFactor } from "@/server/services/auth/mfa/verify-second-factor";
 import { createUserSession, liveSessionUserId, revokeSession, SESSION_MAX_AGE_SECONDS } from "@/server/services/auth/sessions";
+import { config } from "@/server/config";
 
 /**
  * The client address for throttling and the sessions list. The web server (server/http/web-server.ts)
@@ -32,7 +33,7 @@ type SignedInUser = { id: string; sessionClient?: { userAgent: string | null; ip
  * re-read from the database on every request.
  */
 export const authOptions: NextAuthOptions = {
-  secret: process.env.AUTH_SECRET,
+  secret: config().AUTH_SECRET,
   // The cookie lives as long as the server-side session row (server/services/auth/sessions.ts).
   session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
   // Secure cookies (and next-auth's __Secure-/__Host- names) whenever APP_URL is https (docs/security.md, "Cookies").

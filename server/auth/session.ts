@@ -9,6 +9,7 @@ import { countPendingInvitations } from "@/server/services/team/account-invitati
 import { liveSessionUserId } from "@/server/services/auth/sessions";
 import { ACTIVE_ORG_COOKIE } from "./constants";
 import { authOptions } from "./options";
+import { config } from "@/server/config";
 
 /**
  * Who this request is signed in as: the session cookie (a JWT) must decode with AUTH_SECRET and
@@ -20,7 +21,7 @@ export const getSessionIdentity = cache(async (): Promise<{ userId: string; sess
   const token = await getToken({
     req: { cookies: Object.fromEntries(jar.getAll().map((c) => [c.name, c.value])), headers: {} } as unknown as Parameters<typeof getToken>[0]["req"],
     secret: authOptions.secret,
-    secureCookie: authOptions.useSecureCookies ?? (process.env.NEXTAUTH_URL ?? "").startsWith("https://"),
+    secureCookie: authOptions.useSecureCookies ?? (config().NEXTAUTH_URL ?? "").startsWith("https://"),
   });
   const userId = await liveSessionUserId(getDb(), token);
   return userId && typeof token?.sid === "string" ? { userId, sessionId: token.sid } : null;

@@ -2,9 +2,9 @@ import { PERMISSIONS, can, type Permission } from "./permissions";
 import type { Role } from "./roles";
 
 /**
- * API key scopes (GUIDE.md §5): `read:<area>` / `write:<area>` per area, plus `read:all` and
- * `write:all`. A write scope implies the read scope of the same area. Pure: the server and the UI
- * read the same tables.
+ * API key scopes (docs/domain.md#api-keys-and-scopes): `read:<area>` / `write:<area>` per area, plus
+ * `read:all` and `write:all`. A write scope implies the read scope of the same area. Pure: the server and
+ * the UI read the same tables.
  */
 export const API_SCOPE_AREAS = ["disbursements", "payments", "receivers", "wallets", "assets", "organization"] as const;
 export type ApiScopeArea = (typeof API_SCOPE_AREAS)[number];

@@ -47,9 +47,3 @@ export function normalizeAddress(text: string): string | null {
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(lower);
   return mapped ? mapped[1]! : lower;
 }
-
-/** TRUSTED_PROXY_HOPS as a whole number ≥ 0 (0 when unset or not a whole number). */
-export function trustedProxyHops(value: string | undefined): number {
-  const n = Number(value ?? 0);
-  return Number.isInteger(n) && n >= 0 ? n : 0;
-}

@@ -5,14 +5,15 @@ import { characterProblem, decodeCsvBytes, parseCsvRecords } from "./csv-records
 import { echoValue, stripNeutralization } from "./csv-safety";
 import { includesWalletAddress, type RegistrationContactType, type VerificationField } from "./disbursement-types";
 import { formatStroops, parseAmount } from "./money";
+import { configFrom, type ConfigSource } from "@/server/config";
 
 /**
- * Disbursement instructions (GUIDE.md §3): parse an uploaded CSV and validate every row for a
- * disbursement's registration_contact_type and verification_field. Pure: no I/O, no database.
- * Errors use SDP's keys: `line N - field` (the header is line 1, data rows start at line 2),
- * `file` for whole-file problems. N is the file's physical line where the row starts (a quoted
- * value may span lines), as a text editor numbers it. Values quoted back in errors are cut to 64
- * characters (docs/security/files.md).
+ * Disbursement instructions (docs/domain.md#csv-instructions): parse an uploaded CSV and validate every
+ * row for a disbursement's registration_contact_type and verification_field. Pure: no I/O, no database.
+ * Errors use SDP's keys: `line N - field` (the header is line 1, data rows start at line 2), `file` for
+ * whole-file problems. N is the file's physical line where the row starts (a quoted value may span
+ * lines), as a text editor numbers it. Values quoted back in errors are cut to 64 characters
+ * (docs/security/files.md).
  */
 
 export const CSV_COLUMNS = ["phone", "email", "id", "amount", "verification", "paymentID", "walletAddress", "walletAddressMemo"] as const;
@@ -39,19 +40,10 @@ export type CsvLimits = {
 
 export const DEFAULT_CSV_LIMITS: CsvLimits = { maxRows: 100_000, maxBytes: 20 * 1024 * 1024, maxErrors: 100 };
 
-function positiveInt(raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const n = Number(raw);
-  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
-}
-
-/** Limits from CSV_MAX_ROWS, CSV_MAX_BYTES and CSV_MAX_ERRORS; invalid values fall back to the defaults. */
-export function csvLimitsFromEnv(env: Record<string, string | undefined> = process.env): CsvLimits {
-  return {
-    maxRows: positiveInt(env.CSV_MAX_ROWS, DEFAULT_CSV_LIMITS.maxRows),
-    maxBytes: positiveInt(env.CSV_MAX_BYTES, DEFAULT_CSV_LIMITS.maxBytes),
-    maxErrors: positiveInt(env.CSV_MAX_ERRORS, DEFAULT_CSV_LIMITS.maxErrors),
-  };
+/** Limits from CSV_MAX_ROWS, CSV_MAX_BYTES and CSV_MAX_ERRORS (server/config/schema.ts refuses invalid values). */
+export function csvLimitsFromEnv(env?: ConfigSource): CsvLimits {
+  const c = configFrom(env);
+  return { maxRows: c.CSV_MAX_ROWS, maxBytes: c.CSV_MAX_BYTES, maxErrors: c.CSV_MAX_ERRORS };
 }
 
 /** One instruction row, normalized: trimmed, phone/email lower-cased, wallet address upper-cased. */

@@ -1,4 +1,7 @@
-/** Enumerations shared by disbursements, receivers and payments (GUIDE.md §2–§3). */
+/**
+ * Enumerations shared by disbursements, receivers and payments (docs/domain.md#state-machines,
+ * docs/domain.md#csv-instructions).
+ */
 export const REGISTRATION_CONTACT_TYPES = [
   "EMAIL",
   "PHONE_NUMBER",

@@ -1,6 +1,7 @@
 /**
- * Receiver invitation templates (GUIDE.md §6): plain text with `{{.OrganizationName}}` and
- * `{{.RegistrationLink}}`. HTML is refused; the link is appended when the template lacks it.
+ * Receiver invitation templates (docs/domain.md#receivers-and-registration): plain text with
+ * `{{.OrganizationName}}` and `{{.RegistrationLink}}`. HTML is refused; the link is appended when the
+ * template lacks it.
  */
 export const TEMPLATE_VARIABLES = ["OrganizationName", "RegistrationLink"] as const;
 export const DEFAULT_INVITATION_TEMPLATE =

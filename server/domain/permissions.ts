@@ -1,8 +1,8 @@
 import type { Role } from "./roles";
 
 /**
- * The permission matrix (GUIDE.md §4): the single table both the server and the UI read.
- * A procedure or route guards with one permission; the UI shows only what the role may do.
+ * The permission matrix (docs/domain.md#roles-and-permissions): the single table both the server and the
+ * UI read. A procedure or route guards with one permission; the UI shows only what the role may do.
  */
 export const PERMISSIONS = {
   "users:manage": ["owner"],

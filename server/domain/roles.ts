@@ -1,4 +1,4 @@
-/** The six roles of SDP (GUIDE.md §4). A user holds exactly one per organization. */
+/** The six roles of SDP (docs/domain.md#roles-and-permissions). A user holds exactly one per organization. */
 export const ROLES = [
   "owner",
   "financial_controller",

@@ -27,27 +27,6 @@ export const DEFAULT_THROTTLE_POLICY: ThrottlePolicy = {
   accountMaxDelaySeconds: 30,
 };
 
-const ENV_NAMES: Record<keyof ThrottlePolicy, string> = {
-  maxFailures: "LOGIN_MAX_FAILURES",
-  windowSeconds: "LOGIN_WINDOW_SECONDS",
-  ipMaxFailures: "LOGIN_IP_MAX_FAILURES",
-  ipWindowSeconds: "LOGIN_IP_WINDOW_SECONDS",
-  accountDelayAfter: "LOGIN_ACCOUNT_DELAY_AFTER",
-  accountWindowSeconds: "LOGIN_ACCOUNT_WINDOW_SECONDS",
-  accountMaxDelaySeconds: "LOGIN_ACCOUNT_MAX_DELAY_SECONDS",
-};
-
-/** The policy from the environment (validated at start-up by server/env.ts), defaults elsewhere. */
-export function throttlePolicyFrom(source: Record<string, string | undefined>): ThrottlePolicy {
-  const policy = { ...DEFAULT_THROTTLE_POLICY };
-  for (const key of Object.keys(ENV_NAMES) as (keyof ThrottlePolicy)[]) {
-    const raw = source[ENV_NAMES[key]];
-    const n = raw === undefined || raw === "" ? NaN : Number(raw);
-    if (Number.isInteger(n) && n >= (key === "accountMaxDelaySeconds" ? 0 : 1)) policy[key] = n;
-  }
-  return policy;
-}
-
 /**
  * Seconds an attempt on an account waits before its password is checked, given the account's
  * failures (from every address) in the account window: none below the threshold, then 1, 2, 4, …

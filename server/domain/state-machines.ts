@@ -1,7 +1,7 @@
 import type { DisbursementStatus, PaymentStatus, ReceiverWalletStatus } from "./disbursement-types";
 
 /**
- * The state machines of GUIDE.md §2 as explicit transition tables. The server enforces them;
+ * The state machines of docs/domain.md#state-machines as explicit transition tables. The server enforces them;
  * the UI reads them to show only the actions that are allowed.
  */
 export const DISBURSEMENT_TRANSITIONS: Record<DisbursementStatus, readonly DisbursementStatus[]> = {

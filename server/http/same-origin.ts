@@ -1,3 +1,4 @@
+import { config } from "@/server/config";
 /**
  * CSRF guard for cookie-authenticated state changes (docs/security.md, "CSRF"). Browsers send
  * `Origin` on every cross-origin POST (and on same-origin POSTs); a request is refused when that
@@ -63,7 +64,7 @@ export function crossOriginRefusal(verdict: { reason: string }): Response {
 }
 
 /** The request's own guard: null when it may go on, else the 403 to send. */
-export function refuseCrossOrigin(request: Request, appUrl = process.env.APP_URL): Response | null {
+export function refuseCrossOrigin(request: Request, appUrl = config().APP_URL): Response | null {
   const verdict = checkSameOrigin(request.headers, appUrl);
   return verdict.ok ? null : crossOriginRefusal(verdict);
 }

@@ -4,27 +4,26 @@
  * a little framing on top, and Next.js' proxy must copy at least that much of a body (its own
  * default is 10 MiB, which cut larger uploads short). Pure: next.config.ts imports it.
  */
+import { configFrom, type ConfigSource } from "../config";
+
 export const DEFAULT_CSV_MAX_BYTES = 20 * 1024 * 1024;
 /** Multipart framing (boundaries, part headers, a long file name) allowed on top of the file. */
 export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 /** How much more the proxy copies than the route accepts, so a cut-short copy is still "too large". */
 const PROXY_MARGIN_BYTES = 1024 * 1024;
 
-/** CSV_MAX_BYTES as csvLimitsFromEnv reads it (a positive whole number, else the default). */
-export function csvMaxBytes(env: Record<string, string | undefined> = process.env): number {
-  const raw = env.CSV_MAX_BYTES;
-  if (raw === undefined || raw.trim() === "") return DEFAULT_CSV_MAX_BYTES;
-  const n = Number(raw);
-  return Number.isSafeInteger(n) && n > 0 ? n : DEFAULT_CSV_MAX_BYTES;
+/** CSV_MAX_BYTES as csvLimitsFromEnv reads it (a positive whole number; server/config/schema.ts). */
+export function csvMaxBytes(env?: ConfigSource): number {
+  return configFrom(env).CSV_MAX_BYTES;
 }
 
 /** The largest multipart body the upload routes read. */
-export function uploadBodyLimit(env: Record<string, string | undefined> = process.env): number {
+export function uploadBodyLimit(env?: ConfigSource): number {
   return csvMaxBytes(env) + MULTIPART_OVERHEAD_BYTES;
 }
 
 /** Next.js' `experimental.proxyClientMaxBodySize`: above the route's limit, never below Next's 10 MiB default. */
-export function proxyBodyLimit(env: Record<string, string | undefined> = process.env): number {
+export function proxyBodyLimit(env?: ConfigSource): number {
   return Math.max(10 * 1024 * 1024, uploadBodyLimit(env) + PROXY_MARGIN_BYTES);
 }
 

@@ -90,6 +90,7 @@ export async function vetDestination(input: string | URL, options: GuardOptions 
   if (url.username || url.password) throw new OutboundError("url_invalid", "the URL must not contain a user name or password");
   const allowListed = isAllowListed(url, options.allowHosts ?? outboundAllowList());
   const host = bareHost(url.hostname);
+  // NODE_ENV stays a process.env read: Next.js sets it and inlines it at build time.
   const httpsOnly = options.httpsOnly ?? process.env.NODE_ENV === "production";
   if (httpsOnly && url.protocol === "http:" && !allowListed) {
     throw refused(`plain http to ${host} (use https, or list the host in OUTBOUND_ALLOW_HOSTS)`);

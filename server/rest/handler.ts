@@ -38,7 +38,7 @@ export function restHandler(key: RestRouteKey, fn: (call: RestCall) => Promise<u
     try {
       const ctx = await authenticateApiKey(getDb(), { authorization: request.headers.get("authorization"), ip: clientIp(request) });
       log = log.child({ orgId: ctx.org.id, apiKeyId: ctx.apiKeyId });
-      if (!hasScope(ctx.scopes ?? [], meta.scope)) throw forbidden(`This API key lacks the ${meta.scope} scope.`);
+      if (!hasScope(ctx.scopes ?? [], meta.scope)) throw forbidden(`This API key lacks the ${meta.scope} scope.`, "FORBIDDEN_SCOPE");
       const params = (await context?.params) ?? {};
       const id = typeof params.id === "string" ? params.id : "";
       if (meta.path.includes("{id}") && !z.uuid().safeParse(id).success) throw notFound("The resource");

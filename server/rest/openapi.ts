@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { API_SCOPES, type ApiScope } from "@/server/domain/api-scopes";
+import { ERROR_REASON_NAMES, type ErrorReason } from "@/server/domain/error-codes";
 import {
   DISBURSEMENT_STATUSES,
   PAYMENT_STATUSES,
@@ -31,7 +32,7 @@ export const disbursementStatusBody = changeDisbursementStatusInput.omit({ id: t
 /** `PATCH /payments/{id}/status`: only cancellation is a manual payment transition. */
 export const paymentStatusBody = z.object({ status: z.literal("CANCELED", { error: "status must be CANCELED" }) });
 /** `POST /disbursements/{id}/instructions`: multipart/form-data. */
-export const instructionsUploadBody = z.object({ file: z.file().describe("The instructions CSV (GUIDE.md §3 columns).") });
+export const instructionsUploadBody = z.object({ file: z.file().describe("The instructions CSV (columns: docs/domain.md#csv-instructions).") });
 /** `GET /wallets` query. */
 export const listWalletsQuery = z.object({
   enabled: z
@@ -271,6 +272,10 @@ export const ErrorSchema = z
       .record(z.string(), z.union([z.string(), z.number()]))
       .optional()
       .describe('Per-field messages (`"line N - field"` for CSV rows), or `status` and `message`.'),
+    reason: z
+      .enum(ERROR_REASON_NAMES as [ErrorReason, ...ErrorReason[]])
+      .optional()
+      .describe("The stable domain reason (docs/errors.md), such as INSUFFICIENT_BALANCE or APPROVAL_REQUIRED; branch on this, not on the message."),
   })
   .register(docs, { id: "Error" });
 
@@ -514,11 +519,11 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 };
 
 const ERROR_EXAMPLES: Record<number, unknown> = {
-  400: { error: "Bad request", extras: { name: "Enter a name." } },
-  401: { error: "Not authorized", extras: { status: 401, message: "Not authorized" } },
-  403: { error: "Forbidden" },
-  404: { error: "Resource not found", extras: { status: 404, message: "The disbursement was not found." } },
-  409: { error: "disbursement already exists", extras: { name: 'a disbursement named "May payroll" already exists' } },
+  400: { error: "Bad request", extras: { name: "Enter a name." }, reason: "VALIDATION_FAILED" },
+  401: { error: "Not authorized", extras: { status: 401, message: "Not authorized" }, reason: "UNAUTHENTICATED" },
+  403: { error: "Forbidden", reason: "FORBIDDEN_SCOPE" },
+  404: { error: "Resource not found", extras: { status: 404, message: "The disbursement was not found." }, reason: "NOT_FOUND" },
+  409: { error: "disbursement already exists", extras: { name: 'a disbursement named "May payroll" already exists' }, reason: "ALREADY_EXISTS" },
 };
 
 /** Rewrite zod's local `#/$defs/X` references to components, and (for responses) drop `additionalProperties: false`. */

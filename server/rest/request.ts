@@ -23,9 +23,9 @@ function declaredLength(request: Request): number | null {
 /** The JSON body (any JSON value; the service validates it), or 400. */
 export async function readJson(request: Request): Promise<unknown> {
   const length = declaredLength(request);
-  if (length !== null && length > MAX_JSON_BYTES) throw badRequest(`The request body is larger than ${MAX_JSON_BYTES} bytes.`);
+  if (length !== null && length > MAX_JSON_BYTES) throw badRequest(`The request body is larger than ${MAX_JSON_BYTES} bytes.`, undefined, "PAYLOAD_TOO_LARGE");
   const text = await request.text();
-  if (text.length > MAX_JSON_BYTES) throw badRequest(`The request body is larger than ${MAX_JSON_BYTES} bytes.`);
+  if (text.length > MAX_JSON_BYTES) throw badRequest(`The request body is larger than ${MAX_JSON_BYTES} bytes.`, undefined, "PAYLOAD_TOO_LARGE");
   if (text.trim() === "") throw badRequest("The request body is empty; send a JSON object.");
   try {
     return JSON.parse(text);

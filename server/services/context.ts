@@ -6,7 +6,8 @@ import { forbidden } from "./errors";
 
 /**
  * What every organization-scoped service verb receives: who acts, in which organization,
- * with which role, and the database handle (a pool or the caller's open transaction).
+ * with which role, and the database handle (a pool or the caller's open transaction). The layer
+ * rules: docs/architecture.md#layers.
  */
 export type OrgContext = {
   db: DbOrTx;
@@ -25,5 +26,5 @@ export type OrgContext = {
 /** Services re-check permissions so the REST API and the worker cannot bypass them. */
 export function assertCan(ctx: Pick<OrgContext, "role" | "scopes">, permission: Permission) {
   if (!can(ctx.role, permission)) throw forbidden();
-  if (ctx.scopes && !scopesAllow(ctx.scopes, permission)) throw forbidden("This API key's scopes do not allow this.");
+  if (ctx.scopes && !scopesAllow(ctx.scopes, permission)) throw forbidden("This API key's scopes do not allow this.", "FORBIDDEN_SCOPE");
 }

@@ -3,6 +3,7 @@ import { setDistributionBalanceProvider, type DistributionBalanceProvider } from
 import { availableStroops, getDistributionAccount } from "./accounts";
 import { loadAccountState } from "./horizon";
 import { stellarConfig, type StellarConfig } from "./network";
+import { configFrom, type ConfigSource } from "@/server/config";
 
 /**
  * The distribution balance as the ledger has it: the organization's distribution account's balance
@@ -21,8 +22,9 @@ export function ledgerBalanceProvider(db: Db | (() => Db), config: StellarConfig
 }
 
 /** True when this process should use the ledger's balances (a Horizon URL is known or a real network is chosen). */
-export function engineConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(env.HORIZON_URL) || env.STELLAR_NETWORK === "testnet" || env.STELLAR_NETWORK === "pubnet";
+export function engineConfigured(env?: ConfigSource): boolean {
+  const { HORIZON_URL, STELLAR_NETWORK } = configFrom(env);
+  return Boolean(HORIZON_URL) || STELLAR_NETWORK === "testnet" || STELLAR_NETWORK === "pubnet";
 }
 
 /** Install the ledger balance provider (web process and worker start-up). */

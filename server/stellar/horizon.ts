@@ -1,12 +1,13 @@
 import { FeeBumpTransaction, Horizon, NotFoundError, Transaction } from "@stellar/stellar-sdk";
 import { horizonServer } from "./network";
+import { config } from "@/server/config";
 
 /**
  * The Horizon calls the engine makes, through the SDK's `Horizon.Server`, with the answers reduced
  * to what the engine decides on. Every call is bounded in time.
  */
 
-const GET_TIMEOUT_MS = Number(process.env.STELLAR_HTTP_TIMEOUT_MS || 15_000);
+const GET_TIMEOUT_MS = config().STELLAR_HTTP_TIMEOUT_MS;
 
 export function horizon(url: string): Horizon.Server {
   const server = horizonServer(url);

@@ -1,4 +1,5 @@
 import { Horizon } from "@stellar/stellar-sdk";
+import { configFrom, type Config, type ConfigSource } from "@/server/config";
 
 /**
  * Which Stellar network the engine talks to, from the environment:
@@ -13,10 +14,8 @@ export const PASSPHRASES: Record<StellarNetworkName, string> = {
   pubnet: "Public Global Stellar Network ; September 2015",
 };
 
-type Env = Record<string, string | undefined>;
-
-const DEFAULT_HORIZON: Record<StellarNetworkName, (env: Env) => string> = {
-  local: (env) => `http://127.0.0.1:${env.LEDGER_PORT || 8000}`,
+const DEFAULT_HORIZON: Record<StellarNetworkName, (c: Config) => string> = {
+  local: (c) => `http://127.0.0.1:${c.LEDGER_PORT}`,
   testnet: () => "https://horizon-testnet.stellar.org",
   pubnet: () => "https://horizon.stellar.org",
 };
@@ -37,27 +36,20 @@ export type StellarConfig = {
   txLedgerWindow: number;
 };
 
-function positiveInt(raw: string | undefined, fallback: number, name: string): number {
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number`);
-  return n;
-}
-
-export function stellarConfig(env: Env = process.env): StellarConfig {
-  const raw = env.STELLAR_NETWORK || "local";
-  if (!(STELLAR_NETWORKS as readonly string[]).includes(raw)) throw new Error("STELLAR_NETWORK must be one of local, testnet, pubnet");
-  const network = raw as StellarNetworkName;
-  const horizonUrl = (env.HORIZON_URL || DEFAULT_HORIZON[network](env)).replace(/\/+$/, "");
+/** The network of a configuration (server/config/schema.ts checks every value); `env` for tests and the launcher. */
+export function stellarConfig(env?: ConfigSource): StellarConfig {
+  const c = configFrom(env);
+  const network = c.STELLAR_NETWORK;
+  const horizonUrl = (c.HORIZON_URL || DEFAULT_HORIZON[network](c)).replace(/\/+$/, "");
   return {
     network,
-    passphrase: network === "local" ? env.STELLAR_NETWORK_PASSPHRASE || PASSPHRASES.local : PASSPHRASES[network],
+    passphrase: network === "local" ? c.STELLAR_NETWORK_PASSPHRASE || PASSPHRASES.local : PASSPHRASES[network],
     horizonUrl,
     friendbotUrl: network === "local" ? `${horizonUrl}/friendbot` : null,
-    channelAccounts: positiveInt(env.CHANNEL_ACCOUNTS, 4, "CHANNEL_ACCOUNTS"),
-    baseFee: positiveInt(env.STELLAR_BASE_FEE, 100, "STELLAR_BASE_FEE"),
-    txTimeoutSeconds: positiveInt(env.STELLAR_TX_TIMEOUT_SECONDS, 60, "STELLAR_TX_TIMEOUT_SECONDS"),
-    txLedgerWindow: positiveInt(env.STELLAR_TX_LEDGER_WINDOW, 12, "STELLAR_TX_LEDGER_WINDOW"),
+    channelAccounts: c.CHANNEL_ACCOUNTS,
+    baseFee: c.STELLAR_BASE_FEE,
+    txTimeoutSeconds: c.STELLAR_TX_TIMEOUT_SECONDS,
+    txLedgerWindow: c.STELLAR_TX_LEDGER_WINDOW,
   };
 }
 

@@ -1,11 +1,25 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError, z } from "zod";
+import type { ErrorReason } from "@/server/domain/error-codes";
 import { can, type Permission } from "@/server/domain/permissions";
 import { resolveMembership } from "@/server/services/auth/resolve-membership";
 import type { OrgContext } from "@/server/services/context";
 import { ServiceError, type ServiceErrorCode } from "@/server/services/errors";
 import type { TRPCContext } from "./context";
+
+/** The reason of a tRPC error raised without a ServiceError (input parsing, unknown procedure, …). */
+const FALLBACK_REASON: Partial<Record<TRPCError["code"], ErrorReason>> = {
+  PARSE_ERROR: "VALIDATION_FAILED",
+  BAD_REQUEST: "VALIDATION_FAILED",
+  UNAUTHORIZED: "UNAUTHENTICATED",
+  FORBIDDEN: "FORBIDDEN_ROLE",
+  NOT_FOUND: "NOT_FOUND",
+  CONFLICT: "CONFLICT",
+  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  UNPROCESSABLE_CONTENT: "UNPROCESSABLE",
+  TOO_MANY_REQUESTS: "RATE_LIMITED",
+};
 
 const t = initTRPC.context<TRPCContext>().create({
   transformer: superjson,
@@ -17,7 +31,10 @@ const t = initTRPC.context<TRPCContext>().create({
         : cause instanceof ServiceError && cause.extras
           ? Object.fromEntries(Object.entries(cause.extras).map(([k, v]) => [k, [v]]))
           : null;
-    return { ...shape, message: cause instanceof ZodError ? "Some fields are not valid." : shape.message, data: { ...shape.data, fieldErrors } };
+    // The stable domain reason the UI branches on (components/trpc/errors.ts, docs/errors.md).
+    const reason: ErrorReason =
+      cause instanceof ServiceError ? cause.reason : cause instanceof ZodError ? "VALIDATION_FAILED" : (FALLBACK_REASON[error.code] ?? "INTERNAL");
+    return { ...shape, message: cause instanceof ZodError ? "Some fields are not valid." : shape.message, data: { ...shape.data, fieldErrors, reason } };
   },
 });
 
@@ -64,7 +81,7 @@ export const publicProcedure = t.procedure.use(mapServiceErrors);
 
 /** Tier 2: a signed-in user. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.userId) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  if (!ctx.userId) throw new ServiceError("UNAUTHORIZED", "Sign in to continue.", undefined, "UNAUTHENTICATED");
   return next({ ctx: { ...ctx, userId: ctx.userId } });
 });
 
@@ -74,20 +91,20 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
  */
 export const orgProcedure = authedProcedure.use(async ({ ctx, next }) => {
   const membership = await resolveMembership(ctx.db, ctx.userId, ctx.activeOrgId);
-  if (!membership) throw new TRPCError({ code: "FORBIDDEN", message: "Your account has no active organization membership." });
+  if (!membership) throw new ServiceError("FORBIDDEN", "Your account has no active organization membership.", undefined, "NO_MEMBERSHIP");
   if (membership.mfaEnrolmentRequired) {
     // The mfa router is account-level (authedProcedure), so enrolment still works meanwhile.
-    throw new TRPCError({ code: "FORBIDDEN", message: MFA_ENROLMENT_REQUIRED_MESSAGE });
+    throw new ServiceError("FORBIDDEN", MFA_ENROLMENT_REQUIRED_MESSAGE, undefined, "MFA_REQUIRED");
   }
   const service: OrgContext = { db: ctx.db, actor: { userId: ctx.userId }, org: { id: membership.org.id }, role: membership.role };
   return next({ ctx: { ...ctx, org: membership.org, role: membership.role, user: membership.user, service } });
 });
 
-/** Tier 4: a member whose role holds the permission (GUIDE.md §4). */
+/** Tier 4: a member whose role holds the permission (docs/domain.md#roles-and-permissions). */
 export function requirePermission(permission: Permission) {
   return orgProcedure.use(({ ctx, next }) => {
     if (!can(ctx.role, permission)) {
-      throw new TRPCError({ code: "FORBIDDEN", message: "Your role does not allow this." });
+      throw new ServiceError("FORBIDDEN", "Your role does not allow this.", undefined, "FORBIDDEN_ROLE");
     }
     return next();
   });

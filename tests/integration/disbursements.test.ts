@@ -177,6 +177,7 @@ describe("status machine", () => {
     });
     const error = await expectTRPCError(owner.disbursements.changeStatus({ id: draft.id, status: "STARTED" }), "BAD_REQUEST");
     expect(error.message).toBe("A disbursement cannot go from DRAFT to STARTED. Allowed from DRAFT: READY, CANCELED.");
+    expect(error.cause).toMatchObject({ reason: "INVALID_TRANSITION" });
     const paused = await expectTRPCError(owner.disbursements.changeStatus({ id: draft.id, status: "PAUSED" }), "BAD_REQUEST");
     expect(paused.message).toMatch(/Allowed from DRAFT: READY/);
     const [row] = await db.select().from(disbursements).where(eq(disbursements.id, draft.id));
@@ -194,6 +195,7 @@ describe("status machine", () => {
     expect(view.actions.startBlockedReason).toMatch(/Approval is required/);
     const error = await expectTRPCError(owner.disbursements.changeStatus({ id: d.id, status: "STARTED" }), "FORBIDDEN");
     expect(error.message).toMatch(/Approval is required/);
+    expect(error.cause).toMatchObject({ reason: "APPROVAL_REQUIRED" });
     const controller = callerFor(db, fx.users.financial_controller.id, fx.org.id);
     expect((await controller.disbursements.changeStatus({ id: d.id, status: "STARTED" })).status).toBe("STARTED");
   });
@@ -209,6 +211,7 @@ describe("status machine", () => {
     // 0.3 of its own + 0.3 in flight from the first = 0.6 > 0.5.
     expect(error.message).toBe("Insufficient balance: the distribution account is short of 0.1000000 USDC");
     expect(JSON.stringify(error.cause)).toContain('"shortfall":"0.1000000"');
+    expect(error.cause).toMatchObject({ reason: "INSUFFICIENT_BALANCE" });
     expect((await owner.disbursements.get({ id: second.id })).status).toBe("READY");
   });
 
@@ -224,6 +227,7 @@ describe("status machine", () => {
     expect(left!.n).toBe(0);
     const error = await expectTRPCError(owner.disbursements.delete({ id: started.id }), "BAD_REQUEST");
     expect(error.message).toMatch(/Only DRAFT or READY/);
+    expect(error.cause).toMatchObject({ reason: "INVALID_STATE" });
   });
 });
 

@@ -92,7 +92,7 @@ describe("who may download the instructions file (exports:read)", () => {
     for (const query of ["", "?original=true"]) {
       const res = await browserGet(role, withFormulas, query);
       expect(res.status).toBe(403);
-      expect(JSON.parse(res.bytes.toString())).toEqual({ error: "Forbidden" });
+      expect(JSON.parse(res.bytes.toString())).toEqual({ error: "Forbidden", reason: "FORBIDDEN_ROLE" });
       expect(res.bytes.includes("1990-01-31")).toBe(false);
     }
     for (const variant of ["neutralized", "original"] as const) {
@@ -138,7 +138,7 @@ describe("the default download neutralizes formula cells; the original is byte-e
   it("a value other than true or false is a 400 naming the parameter", async () => {
     const res = await browserGet("owner", withFormulas, "?original=yes");
     expect(res.status).toBe(400);
-    expect(JSON.parse(res.bytes.toString())).toEqual({ error: "Bad request", extras: { original: "original must be true or false" } });
+    expect(JSON.parse(res.bytes.toString())).toEqual({ error: "Bad request", extras: { original: "original must be true or false" }, reason: "VALIDATION_FAILED" });
   });
 
   it("the neutralized copy uploads back to the same instructions", async () => {

@@ -189,6 +189,7 @@ describe("instructions within the declarations", () => {
       code: "BAD_REQUEST",
       message: "The file has 4 payments; this disbursement declares 3 at most.",
       extras: { envelope: "The file has 4 payments; this disbursement declares 3 at most.", declared_count: "3", file_count: "4" },
+      reason: "ENVELOPE_INCOMPLETE",
     });
     expect(await orgSnapshot(db, fx.org.id)).toEqual(before);
   });
@@ -257,6 +258,7 @@ describe("start: refused until complete and due", () => {
     });
     const error = await expectTRPCError(caller.disbursements.changeStatus({ id: d.id, status: "STARTED" }), "BAD_REQUEST");
     expect(error.message).toBe("The envelope has received 2 of the 3 payments it declares.");
+    expect(error.cause).toMatchObject({ reason: "ENVELOPE_INCOMPLETE" });
     expect((await getDisbursement(ctxOf(fx), d.id)).status).toBe("READY");
     expect((await paymentsOf(d.id)).map((p) => p.status)).toEqual(["DRAFT", "DRAFT"]);
   });
@@ -268,6 +270,7 @@ describe("start: refused until complete and due", () => {
     expect((await caller.disbursements.get({ id: d.id })).actions.startBlockedReason).toMatch(/^The envelope is scheduled for .*; it cannot start before then\.$/);
     const error = await expectTRPCError(caller.disbursements.changeStatus({ id: d.id, status: "STARTED" }), "BAD_REQUEST");
     expect(error.message).toMatch(/it cannot start before then/);
+    expect(error.cause).toMatchObject({ reason: "ENVELOPE_NOT_DUE" });
 
     await reschedule(d.id, new Date(Date.now() - 1000));
     const view = await caller.disbursements.get({ id: d.id });
@@ -436,7 +439,11 @@ describe("cancelEnvelope", () => {
     expect(DisbursementSchema.parse(body.disbursement)).toMatchObject({ status: "CANCELED", envelope: { cancellation_status: "CANCELLED", cancelled_count: 2 } });
     const again = await post(writeKey);
     expect(again.status).toBe(400);
-    expect(await again.json()).toEqual({ error: "Bad request", extras: { status: 400, message: "The envelope is already cancelled; cancellation is final." } });
+    expect(await again.json()).toEqual({
+      error: "Bad request",
+      extras: { status: 400, message: "The envelope is already cancelled; cancellation is final." },
+      reason: "INVALID_STATE",
+    });
   });
 });
 

@@ -18,6 +18,8 @@ import { createDb } from "@/db/client";
 import { assets, disbursements } from "@/db/schema";
 import { formatStroops, toStroops } from "@/server/domain/money";
 import { demoBalanceProvider, setDistributionBalanceProvider } from "@/server/services/disbursements/distribution-balance";
+import { startEnvelopeBySchedule } from "@/server/services/disbursements/start-envelope-by-schedule";
+import { startDueEnvelopes } from "@/server/services/g2p/envelope-scheduler";
 import { startG2pLoops, type G2pLoopsHandle } from "@/server/services/g2p/g2p-loops";
 import { platformSigningKey, verifyG2pSignature } from "@/server/services/g2p/signature";
 import { setupOrganizationAccounts, submitSetupTransaction } from "@/server/stellar/accounts";
@@ -29,6 +31,7 @@ import { stellarConfig, type StellarConfig } from "@/server/stellar/network";
 import { disburseMessage, g2pFixture, g2pTestDb, postG2p, searchMessage, signedRequest, txnStatusMessage, type G2pFixture, type TestItem } from "./g2p-helpers";
 import { ackAnswer, startLoopback, type Loopback, type ReceivedCallback } from "./g2p-loopback";
 import { randomSuffix } from "./helpers";
+import { waitFor } from "../support/wait";
 
 const COUNT = 100;
 const db = g2pTestDb();
@@ -47,18 +50,8 @@ const workerLog: string[] = [];
 const note = (level: string) => (obj: object, msg?: string) => void workerLog.push(`${level} ${msg ?? ""} ${JSON.stringify(obj)}`);
 const testLog = { info: note("info"), warn: note("warn"), error: note("error"), debug: () => {} };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 60_000, everyMs = 100): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last) return last as NonNullable<T>;
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 500)})\n${workerLog.slice(-20).join("\n")}`);
-}
+/** The worker loops' last log lines, appended to a wait that times out. */
+const recentWorkerLog = () => workerLog.slice(-20).join("\n");
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
@@ -159,7 +152,7 @@ beforeAll(async () => {
   // The G2P loops of a worker (limited to this organization: other files share the database),
   // quick ticks so the test is short. The payment worker starts later, in the test.
   loops = startG2pLoops({ db: workerPool.db, orgIds: [fx.org.id], callbackIdleMs: 100, reportEveryMs: 250, envelopeEveryMs: 300, log: testLog });
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await loops?.stop();
@@ -185,15 +178,16 @@ describe("G2P Connect end to end", () => {
     expect(correlationId).toBeTruthy();
 
     // The answer's callback: every item received, for the request it answers.
-    const first = await waitFor("the on-disburse callback answering the request", () =>
-      loopback.received.find((c) => c.path === "/g2p/on-disburse" && c.body?.message?.correlation_id === correlationId),
+    const first = await waitFor(
+      () => loopback.received.find((c) => c.path === "/g2p/on-disburse" && c.body?.message?.correlation_id === correlationId),
+      { message: "the on-disburse callback answering the request", details: recentWorkerLog },
     );
     expect(first.body.header).toMatchObject({ action: "on-disburse", status: "rcvd", total_count: COUNT, sender_id: fx.org.slug, receiver_id: fx.sender.senderId });
     expect(first.body.message.disbursements_status.map((s: { reference_id: string }) => s.reference_id)).toEqual(refs);
 
     // The scheduler starts the envelope (complete, no schedule date): every item becomes pdng
     // before any is paid (the payment worker is not running yet).
-    await waitFor("pdng for every item", () => allAt(transactionId, refs, "pdng"), 30_000);
+    await waitFor(() => allAt(transactionId, refs, "pdng"), { timeoutMs: 120_000, message: "pdng for every item", details: recentWorkerLog });
     const [envelope] = await db
       .select({ status: disbursements.status, autoStart: disbursements.autoStart })
       .from(disbursements)
@@ -202,7 +196,7 @@ describe("G2P Connect end to end", () => {
     expect(envelope).toEqual({ status: "STARTED", autoStart: true });
 
     worker = startWorker({ db: workerPool.db, config, orgIds: [fx.org.id], idleMs: 40, leaseMs: 5_000, log: testLog });
-    const seen = await waitFor("succ for every item", () => allAt(transactionId, refs, "succ"), 90_000);
+    const seen = await waitFor(() => allAt(transactionId, refs, "succ"), { timeoutMs: 240_000, message: "succ for every item", details: recentWorkerLog });
     for (const ref of refs) expect(progresses(seen.get(ref)!), `${ref}: ${seen.get(ref)!.join(" → ")}`).toBe(true);
 
     // Every callback was signed by the platform for this organization, and JSON.
@@ -257,54 +251,67 @@ describe("G2P Connect end to end", () => {
     // Async: ACK now, the answer arrives as a signed callback.
     const search = await postG2p("/disburse/search", signedRequest(fx.sender, "search", searchMessage([{ type: "transaction_id", value: transactionId }])), { key: fx.writeKey });
     expect(search.body.message.ack_status).toBe("ACK");
-    const onSearch = await waitFor("the on-search callback", () =>
-      loopback.received.find((c) => c.path === "/g2p/disburse/on-search" && c.body?.message?.correlation_id === search.body.message.correlation_id),
+    const onSearch = await waitFor(
+      () => loopback.received.find((c) => c.path === "/g2p/disburse/on-search" && c.body?.message?.correlation_id === search.body.message.correlation_id),
+      { message: "the on-search callback", details: recentWorkerLog },
     );
     expect(onSearch.verified).toBe(true);
     expectAllSucc(onSearch.body.message.search_response[0].data.disbursements_status);
 
     const status = await postG2p("/disburse/txn/status", signedRequest(fx.sender, "status", txnStatusMessage({ type: "reference_id_list", value: refs })), { key: fx.writeKey });
     expect(status.body.message.ack_status).toBe("ACK");
-    const onStatus = await waitFor("the txn on-status callback", () =>
-      loopback.received.find((c) => c.path === "/g2p/disburse/txn/on-status" && c.body?.message?.correlation_id === status.body.message.correlation_id),
+    const onStatus = await waitFor(
+      () => loopback.received.find((c) => c.path === "/g2p/disburse/txn/on-status" && c.body?.message?.correlation_id === status.body.message.correlation_id),
+      { message: "the txn on-status callback", details: recentWorkerLog },
     );
     expect(onStatus.verified).toBe(true);
     expectAllSucc(onStatus.body.message.txnstatus_response.txn_status.disbursements_status);
-  }, 180_000);
+  }, 480_000);
 
   it("an envelope declared up front and received in two messages starts only when complete and when its date has come", async () => {
     const transactionId = `txn-env-${randomSuffix()}`;
     const payees = accounts.slice(COUNT, COUNT + 3);
     const items = itemsFor(payees, `env-${randomSuffix()}`, (i) => `${i + 1}.25`);
     const refs = items.map((i) => i.reference_id);
-    const schedule = new Date(Date.now() + 5_000);
+    // Far ahead, so no machine is slow enough to reach it by itself: the test brings the date forward
+    // once the envelope is complete, instead of racing the clock.
+    const schedule = new Date(Date.now() + 3_600_000);
     const envelope = { number_of_disbursements: 3, total_disbursement_amount: "6.75", disbursement_schedule_date: schedule.toISOString() };
+    const scheduler = (now: Date) => startDueEnvelopes(db, { orgIds: [fx.org.id], now });
 
     const first = await postG2p("/disburse", signedRequest(fx.sender, "disburse", disburseMessage(items.slice(0, 2), { transactionId, envelope })), { key: fx.writeKey });
     expect(first.body.message.ack_status, first.text).toBe("ACK");
     const [link] = (await db.execute(sql`select disbursement_id from g2p_transactions where org_id = ${fx.org.id} and transaction_id = ${transactionId}`)) as unknown as {
       disbursement_id: string;
     }[];
-    const envelopeState = async () => (await db.select().from(disbursements).where(eq(disbursements.id, link!.disbursement_id)))[0]!;
-    expect(await envelopeState()).toMatchObject({ status: "READY", declaredCount: 3, autoStart: true });
+    const id = link!.disbursement_id;
+    const envelopeState = async () => (await db.select().from(disbursements).where(eq(disbursements.id, id)))[0]!;
+    expect(await envelopeState()).toMatchObject({ status: "READY", declaredCount: 3, autoStart: true, scheduledAt: schedule });
 
-    // Incomplete: several scheduler ticks pass and nothing starts.
-    await sleep(1_000);
+    // Incomplete: even once its date has come, the scheduler holds it.
+    const afterSchedule = new Date(schedule.getTime() + 1_000);
+    expect((await scheduler(afterSchedule)).held).toContainEqual({ id, reason: "The envelope has not received everything it declares." });
     expect((await envelopeState()).status).toBe("READY");
     const second = await postG2p("/disburse", signedRequest(fx.sender, "disburse", disburseMessage(items.slice(2), { transactionId, envelope })), { key: fx.writeKey });
     expect(second.body.message.ack_status, second.text).toBe("ACK");
-    expect(Date.now()).toBeLessThan(schedule.getTime() - 500); // the test's premise: complete before the date
-    await sleep(Math.max(0, schedule.getTime() - Date.now() - 400));
-    expect((await envelopeState()).status).toBe("READY"); // complete, not yet due
+    // Complete, not yet due: not among the due envelopes, and held for its date when asked directly.
+    const beforeSchedule = new Date(schedule.getTime() - 1_000);
+    const early = await scheduler(beforeSchedule);
+    expect([...early.started, ...early.held.map((h) => h.id)]).not.toContain(id);
+    expect(await startEnvelopeBySchedule(db, fx.org.id, id, beforeSchedule)).toEqual({ started: false, reason: `The envelope is scheduled for ${schedule.toISOString()}.` });
+    expect((await envelopeState()).status).toBe("READY");
 
-    await waitFor("the envelope to start", async () => (await envelopeState()).status !== "READY", 15_000);
+    // The date comes: the running scheduler loop starts it on its own.
+    const due = new Date();
+    await db.update(disbursements).set({ scheduledAt: due }).where(eq(disbursements.id, id));
+    await waitFor(async () => (await envelopeState()).status !== "READY", { timeoutMs: 120_000, message: "the envelope to start", details: recentWorkerLog });
     const started = (await envelopeState()).statusHistory.find((h) => h.status === "STARTED");
     expect(started, "a STARTED history entry").toBeDefined();
     expect(started!.user_id).toBeNull(); // the scheduler, not a person
-    expect(new Date(started!.timestamp).getTime()).toBeGreaterThanOrEqual(schedule.getTime());
+    expect(new Date(started!.timestamp).getTime()).toBeGreaterThanOrEqual(due.getTime());
 
-    await waitFor("succ for the three items", () => allAt(transactionId, refs, "succ"), 60_000);
+    await waitFor(() => allAt(transactionId, refs, "succ"), { timeoutMs: 180_000, message: "succ for the three items", details: recentWorkerLog });
     const balances = await mapLimit(payees, 3, (k) => ledgerBalance(k.publicKey(), usdc));
     expect(balances).toEqual(items.map((i) => toStroops(i.amount)));
-  }, 90_000);
+  }, 360_000);
 });

@@ -18,6 +18,7 @@ import { resolveRegistrationToken } from "@/server/services/registration/registr
 import { sep10SigningKeypair, sepConfig } from "@/server/services/sep/config";
 import { splitSignedDeepLink } from "@/server/services/sep/deep-link";
 import { callerFor, createOrgWithMembers, expectTRPCError, nextUkMobile, randomSuffix, testDb, type TestOrg, type TestUser } from "./helpers";
+import { sleep } from "../support/wait";
 
 const db = testDb();
 const APP_URL = "http://app.invitations.test";
@@ -32,7 +33,7 @@ function recorder(options: { delayMs?: number } = {}): MessageTransport & { sent
     name: "outbox",
     sent,
     async send(message) {
-      if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+      if (options.delayMs) await sleep(options.delayMs);
       sent.push(message);
       await outboxTransport.send(message);
     },

@@ -251,3 +251,44 @@ describe("organization setting: MFA required for all members", () => {
     await expectTRPCError(member.organization.get(), "FORBIDDEN");
   });
 });
+
+describe("operator: npm run cli -- reset-mfa", () => {
+  it("removes a user's second factor and recovery codes, ends their sessions and audits it; refuses a user without MFA", async () => {
+    const { execFile } = await import("node:child_process");
+    const path = await import("node:path");
+    const { createUserSession, isSessionLive } = await import("@/server/services/auth/sessions");
+    const run = (args: string[]) =>
+      new Promise<{ code: number; out: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [path.join("node_modules", "tsx", "dist", "cli.mjs"), "scripts/cli.ts", ...args],
+          { env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent" } },
+          (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+        );
+      });
+    const { org, users: members } = await createOrgWithMembers(db, ["owner"]);
+    const owner = members.owner;
+    await enrol(owner.id);
+    const sid = await createUserSession(db, { userId: owner.id });
+
+    const done = await run(["reset-mfa", "--email", owner.email]);
+    expect(done.out).toContain(`Two-factor authentication of ${owner.email} removed`);
+    expect(done.code).toBe(0);
+    const [row] = await db.select().from(users).where(eq(users.id, owner.id));
+    expect(row!.mfaEnabledAt).toBeNull();
+    expect(row!.mfaSecretEncrypted).toBeNull();
+    expect(await db.select().from(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, owner.id))).toEqual([]);
+    expect(await isSessionLive(db, sid, owner.id)).toBe(false);
+    const audit = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.action, "user.mfa_reset_by_operator")));
+    expect(audit).toHaveLength(1);
+    // Signing in needs only the password again.
+    expect(await authorize({ email: owner.email, password: TEST_PASSWORD })).toMatchObject({ id: owner.id });
+
+    const again = await run(["reset-mfa", "--email", owner.email]);
+    expect(again.code).not.toBe(0);
+    expect(again.out).toContain("has no two-factor authentication to reset");
+  }, 120_000);
+});

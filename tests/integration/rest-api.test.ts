@@ -21,6 +21,7 @@ import { createApiKey } from "@/server/services/api-keys/create-api-key";
 import { revokeApiKey } from "@/server/services/api-keys/revoke-api-key";
 import { seedDemoCatalog } from "@/server/services/catalog/seed-demo-catalog";
 import type { OrgContext } from "@/server/services/context";
+import { demoBalanceProvider, setDistributionBalanceProvider } from "@/server/services/disbursements/distribution-balance";
 import * as assetsRoute from "@/app/api/v1/assets/route";
 import * as disbursementRoute from "@/app/api/v1/disbursements/[id]/route";
 import * as instructionsRoute from "@/app/api/v1/disbursements/[id]/instructions/route";
@@ -48,7 +49,7 @@ type Handler = (request: Request, context?: { params?: Promise<Record<string, st
 type Fixture = TestOrg & { catalog: Awaited<ReturnType<typeof seedDemoCatalog>> };
 
 const BASE = "http://localhost/api/v1";
-const UNAUTHORIZED_BODY = { error: "Not authorized", extras: { status: 401, message: "Not authorized" } };
+const UNAUTHORIZED_BODY = { error: "Not authorized", extras: { status: 401, message: "Not authorized" }, reason: "UNAUTHENTICATED" };
 
 async function orgWithCatalog(): Promise<Fixture> {
   const org = await createOrgWithMembers(db);
@@ -188,7 +189,7 @@ describe("scopes", () => {
     const name = `Forbidden ${randomSuffix()}`;
     const res = await call(disbursementsRoute.POST, "POST", "/disbursements", { key: readAll, json: createBody(fx, name) });
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ error: "Forbidden" });
+    expect(res.body).toEqual({ error: "Forbidden", reason: "FORBIDDEN_SCOPE" });
     expect(await db.select().from(disbursements).where(eq(disbursements.name, name))).toEqual([]);
     expect((await call(retryRoute.PATCH, "PATCH", "/payments/retry", { key: readAll, json: { payment_ids: [] } })).status).toBe(403);
   });
@@ -204,7 +205,7 @@ describe("scopes", () => {
     ] as const) {
       const res = await call(handler, "GET", p, { key: paymentsOnly });
       expect(res.status, p).toBe(403);
-      expect(res.body).toEqual({ error: "Forbidden" });
+      expect(res.body).toEqual({ error: "Forbidden", reason: "FORBIDDEN_SCOPE" });
     }
     const walletsOnly = await keyFor(fx, ["read:wallets"]);
     expect((await call(walletsRoute.GET, "GET", "/wallets", { key: walletsOnly })).status).toBe(200);
@@ -331,14 +332,16 @@ describe("the disbursement flow through the API", () => {
     const again = await call(paymentStatusRoute.PATCH, "PATCH", `/payments/${first!.id}/status`, { key, id: first!.id, json: { status: "CANCELED" } });
     expect(again.status).toBe(400);
     expect(again.body.error).toBe("Bad request");
+    expect(again.body.reason).toBe("INVALID_TRANSITION");
     const wrongStatus = await call(paymentStatusRoute.PATCH, "PATCH", `/payments/${second!.id}/status`, { key, id: second!.id, json: { status: "SUCCESS" } });
     expect(wrongStatus.status).toBe(400);
-    expect(wrongStatus.body).toEqual({ error: "Bad request", extras: { status: "status must be CANCELED" } });
+    expect(wrongStatus.body).toEqual({ error: "Bad request", extras: { status: "status must be CANCELED" }, reason: "VALIDATION_FAILED" });
 
     // Retry: only FAILED payments (the engine fails one here).
     const notFailed = await call(retryRoute.PATCH, "PATCH", "/payments/retry", { key, json: { payment_ids: [second!.id] } });
     expect(notFailed.status).toBe(400);
     expect(notFailed.body.extras[second!.id]).toMatch(/not FAILED/);
+    expect(notFailed.body.reason).toBe("INVALID_TRANSITION");
     await db.update(payments).set({ status: "FAILED" }).where(eq(payments.id, second!.id));
     const retried = await call(retryRoute.PATCH, "PATCH", "/payments/retry", { key, json: { payment_ids: [second!.id] } });
     expect(retried.status, retried.text).toBe(200);
@@ -351,7 +354,7 @@ describe("the disbursement flow through the API", () => {
     // A started disbursement cannot be deleted; a draft can.
     const refused = await call(disbursementRoute.DELETE, "DELETE", `/disbursements/${draft.id}`, { key, id: draft.id });
     expect(refused.status).toBe(400);
-    expect(refused.body).toEqual({ error: "Bad request", extras: { status: 400, message: expect.stringContaining("DRAFT or READY") } });
+    expect(refused.body).toEqual({ error: "Bad request", extras: { status: 400, message: expect.stringContaining("DRAFT or READY") }, reason: "INVALID_STATE" });
     const other = await call(disbursementsRoute.POST, "POST", "/disbursements", { key, json: createBody(fx) });
     const deleted = await call(disbursementRoute.DELETE, "DELETE", `/disbursements/${other.body.id}`, { key, id: other.body.id });
     expect(deleted.status).toBe(204);
@@ -366,7 +369,7 @@ describe("the disbursement flow through the API", () => {
     expect(enabled.body).toEqual([]);
     const badFilter = await call(walletsRoute.GET, "GET", "/wallets", { key, query: "enabled=maybe" });
     expect(badFilter.status).toBe(400);
-    expect(badFilter.body).toEqual({ error: "Bad request", extras: { enabled: "enabled must be true or false" } });
+    expect(badFilter.body).toEqual({ error: "Bad request", extras: { enabled: "enabled must be true or false" }, reason: "VALIDATION_FAILED" });
     const assets = await call(assetsRoute.GET, "GET", "/assets", { key });
     expect(z.array(AssetSchema).parse(assets.body).map((a) => a.code)).toEqual(["USDC", "XLM"]);
   });
@@ -395,14 +398,14 @@ describe("error shapes", () => {
     for (const rawBody of ["{oops", "", "[1,2]"]) {
       const res = await call(disbursementsRoute.POST, "POST", "/disbursements", { key, rawBody });
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ error: "Bad request", extras: { status: 400, message: expect.any(String) } });
+      expect(res.body).toEqual({ error: "Bad request", extras: { status: 400, message: expect.any(String) }, reason: "VALIDATION_FAILED" });
     }
     const wallet = await call(disbursementsRoute.POST, "POST", "/disbursements", {
       key,
       json: { ...createBody(fx), wallet_id: "00000000-0000-4000-8000-000000000000" },
     });
     expect(wallet.status).toBe(400);
-    expect(wallet.body).toEqual({ error: "Bad request", extras: { wallet_id: "wallet not found" } });
+    expect(wallet.body).toEqual({ error: "Bad request", extras: { wallet_id: "wallet not found" }, reason: "VALIDATION_FAILED" });
   });
 
   it("400 with `line N - field` extras for CSV rows, and nothing stored", async () => {
@@ -423,7 +426,7 @@ describe("error shapes", () => {
     form.set("other", "x");
     const res = await call(instructionsRoute.POST, "POST", `/disbursements/${created.body.id}/instructions`, { key, id: created.body.id, form });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: "Bad request", extras: { file: expect.stringContaining('"file"') } });
+    expect(res.body).toEqual({ error: "Bad request", extras: { file: expect.stringContaining('"file"') }, reason: "VALIDATION_FAILED" });
     const json = await call(instructionsRoute.POST, "POST", `/disbursements/${created.body.id}/instructions`, { key, id: created.body.id, json: {} });
     expect(json.status).toBe(400);
   });
@@ -431,7 +434,7 @@ describe("error shapes", () => {
   it("400 for list parameters out of range", async () => {
     const res = await call(disbursementsRoute.GET, "GET", "/disbursements", { key, query: "page_limit=101&page=0" });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: "Bad request", extras: { page_limit: "page_limit must be at most 100", page: "page must be 1 or more" } });
+    expect(res.body).toEqual({ error: "Bad request", extras: { page_limit: "page_limit must be at most 100", page: "page must be 1 or more" }, reason: "VALIDATION_FAILED" });
     const status = await call(disbursementsRoute.GET, "GET", "/disbursements", { key, query: "status=NOPE" });
     expect(status.status).toBe(400);
     expect(Object.keys(status.body.extras)[0]).toMatch(/^status/);
@@ -441,9 +444,9 @@ describe("error shapes", () => {
     const created = await call(disbursementsRoute.POST, "POST", "/disbursements", { key, json: createBody(fx) });
     const res = await call(disbursementStatusRoute.PATCH, "PATCH", `/disbursements/${created.body.id}/status`, { key, id: created.body.id, json: { status: "STARTED" } });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: "Bad request", extras: { status: "allowed from DRAFT: READY, CANCELED" } });
+    expect(res.body).toEqual({ error: "Bad request", extras: { status: "allowed from DRAFT: READY, CANCELED" }, reason: "INVALID_TRANSITION" });
     const bad = await call(disbursementStatusRoute.PATCH, "PATCH", `/disbursements/${created.body.id}/status`, { key, id: created.body.id, json: { status: "COMPLETED" } });
-    expect(bad.body).toEqual({ error: "Bad request", extras: { status: "status must be STARTED or PAUSED" } });
+    expect(bad.body).toEqual({ error: "Bad request", extras: { status: "status must be STARTED or PAUSED" }, reason: "VALIDATION_FAILED" });
   });
 
   it("409 for a duplicate name", async () => {
@@ -451,7 +454,7 @@ describe("error shapes", () => {
     expect((await call(disbursementsRoute.POST, "POST", "/disbursements", { key, json: body })).status).toBe(201);
     const res = await call(disbursementsRoute.POST, "POST", "/disbursements", { key, json: body });
     expect(res.status).toBe(409);
-    expect(res.body).toEqual({ error: "disbursement already exists", extras: { name: `a disbursement named "${body.name}" already exists` } });
+    expect(res.body).toEqual({ error: "disbursement already exists", extras: { name: `a disbursement named "${body.name}" already exists` }, reason: "ALREADY_EXISTS" });
   });
 
   it("403 for the two-person rule, when the key's creator authored the disbursement", async () => {
@@ -462,14 +465,31 @@ describe("error shapes", () => {
     const d = await readyDisbursement(strict, strictKey);
     const res = await call(disbursementStatusRoute.PATCH, "PATCH", `/disbursements/${d.id}/status`, { key: strictKey, id: d.id, json: { status: "STARTED" } });
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ error: "Forbidden" });
+    expect(res.body).toEqual({ error: "Forbidden", reason: "APPROVAL_REQUIRED" });
+  });
+
+  it("409 with reason INSUFFICIENT_BALANCE and the amounts in extras when the balance is short", async () => {
+    const d = await readyDisbursement(fx, key, ["3"]);
+    setDistributionBalanceProvider({ availableStroops: async () => 10_000_000n }); // 1
+    try {
+      const res = await call(disbursementStatusRoute.PATCH, "PATCH", `/disbursements/${d.id}/status`, { key, id: d.id, json: { status: "STARTED" } });
+      expect(res.status).toBe(409);
+      expect(res.body).toEqual({
+        error: "Insufficient balance: the distribution account is short of 2.0000000 USDC",
+        extras: { available: "1.0000000", required: "3.0000000", shortfall: "2.0000000" },
+        reason: "INSUFFICIENT_BALANCE",
+      });
+    } finally {
+      setDistributionBalanceProvider(demoBalanceProvider);
+    }
+    expect((await call(disbursementRoute.GET, "GET", `/disbursements/${d.id}`, { key, id: d.id })).body).toMatchObject({ status: "READY" });
   });
 
   it("404 for unknown and malformed ids", async () => {
     for (const id of ["00000000-0000-4000-8000-000000000000", "not-a-uuid", "1; drop table payments"]) {
       const res = await call(disbursementRoute.GET, "GET", `/disbursements/${encodeURIComponent(id)}`, { key, id });
       expect(res.status, id).toBe(404);
-      expect(res.body).toMatchObject({ error: "Resource not found", extras: { status: 404 } });
+      expect(res.body).toMatchObject({ error: "Resource not found", extras: { status: 404 }, reason: "NOT_FOUND" });
       expect((await call(disbursementRoute.DELETE, "DELETE", `/disbursements/x`, { key, id })).status).toBe(404);
       expect((await call(paymentRoute.GET, "GET", `/payments/x`, { key, id })).status).toBe(404);
     }

@@ -69,7 +69,7 @@ beforeAll(async () => {
   peer = await countingServer();
   // Stored directly, as a sender registered before the guard (or one whose DNS name moved) would be.
   fx = await g2pFixture(db, { callbackUrl: `http://127.0.0.1:${peer.port}/g2p` });
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   vi.unstubAllEnvs();

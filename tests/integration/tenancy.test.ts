@@ -56,7 +56,7 @@ afterAll(() => {
 });
 
 /**
- * An organization with one member per role and real data (GUIDE.md fixtures through the real
+ * An organization with one member per role and real data (docs/domain.md's roles and objects, through the real
  * services), a distribution account keypair, and its first receiver's wallet registered at a
  * Stellar address.
  */

@@ -3,7 +3,8 @@ import { ALL_PERMISSIONS, can, PERMISSIONS, permissionsOf, type Permission } fro
 import { ROLES, type Role } from "@/server/domain/roles";
 
 /**
- * GUIDE.md §4, transcribed row by row (columns in the guide's order). Each row names the
+ * The permission table of docs/domain.md#roles-and-permissions, transcribed row by row (columns in
+ * the table's order). Each row names the
  * permission that guards the action.
  */
 const COLUMNS: Role[] = ["owner", "financial_controller", "developer", "business", "initiator", "approver"];
@@ -35,12 +36,12 @@ const ROWS = MATRIX.trim()
     return { action, permission: permission as Permission, allowed };
   });
 
-describe("permission matrix (GUIDE.md §4)", () => {
-  it("the guide's roles are exactly ROLES, in order", () => {
+describe("permission matrix (docs/domain.md#roles-and-permissions)", () => {
+  it("the table's roles are exactly ROLES, in order", () => {
     expect(COLUMNS).toEqual([...ROLES]);
   });
 
-  it("has exactly one permission per row of the guide, and no others", () => {
+  it("has exactly one permission per row of the table, and no others", () => {
     expect(ROWS).toHaveLength(15);
     expect([...ALL_PERMISSIONS].sort()).toEqual(ROWS.map((r) => r.permission).sort());
     expect(Object.keys(PERMISSIONS)).toEqual(ALL_PERMISSIONS);
@@ -51,7 +52,7 @@ describe("permission matrix (GUIDE.md §4)", () => {
       expect(can(role, permission)).toBe(allowed.includes(role));
     });
 
-    it("lists exactly the guide's roles", () => {
+    it("lists exactly the table's roles", () => {
       expect([...PERMISSIONS[permission]].sort()).toEqual([...allowed].sort());
     });
   });
@@ -65,7 +66,7 @@ describe("permission matrix (GUIDE.md §4)", () => {
     }
   });
 
-  it.each(COLUMNS)("permissionsOf(%s) is that role's column of the guide", (role) => {
+  it.each(COLUMNS)("permissionsOf(%s) is that role's column of the table", (role) => {
     const expected = ROWS.filter((r) => r.allowed.includes(role)).map((r) => r.permission);
     expect([...permissionsOf(role)].sort()).toEqual([...expected].sort());
     // In the table's order, without duplicates.

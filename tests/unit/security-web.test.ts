@@ -213,12 +213,13 @@ describe("log redaction", () => {
 
 describe("upload limit", () => {
   it("agrees with the CSV validator's CSV_MAX_BYTES and sits above it in the proxy", () => {
-    for (const env of [{}, { CSV_MAX_BYTES: "5000000" }, { CSV_MAX_BYTES: "-1" }, { CSV_MAX_BYTES: "50000000" }]) {
+    for (const env of [{}, { CSV_MAX_BYTES: "5000000" }, { CSV_MAX_BYTES: "50000000" }]) {
       expect(csvMaxBytes(env)).toBe(csvLimitsFromEnv(env).maxBytes);
       expect(uploadBodyLimit(env)).toBeGreaterThan(csvMaxBytes(env));
       expect(proxyBodyLimit(env)).toBeGreaterThan(uploadBodyLimit(env));
     }
     expect(csvMaxBytes({})).toBe(20 * 1024 * 1024);
+    expect(() => csvMaxBytes({ CSV_MAX_BYTES: "-1" })).toThrow(/CSV_MAX_BYTES must be a positive whole number/);
   });
 
   it("says the sizes in words", () => {
@@ -264,7 +265,10 @@ describe("upload limit", () => {
     const slightly = new Uint8Array(limit + 1).fill(65);
     const error = await readMultipartFile(multipart(slightly, false), "file", limit).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PayloadTooLargeError);
-    expect(errorBody(error)).toEqual({ status: 413, body: { error: "The file is just over 97.7 KB; the limit is 97.7 KB.", extras: { status: 413, message: "The file is just over 97.7 KB; the limit is 97.7 KB." } } });
+    expect(errorBody(error)).toEqual({
+      status: 413,
+      body: { error: "The file is just over 97.7 KB; the limit is 97.7 KB.", extras: { status: 413, message: "The file is just over 97.7 KB; the limit is 97.7 KB." }, reason: "PAYLOAD_TOO_LARGE" },
+    });
   });
 });
 

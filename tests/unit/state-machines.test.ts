@@ -9,7 +9,7 @@ import {
   transitionError,
 } from "@/server/domain/state-machines";
 
-/** Every pair of statuses: exactly the GUIDE.md §2 edges are allowed, nothing else. */
+/** Every pair of statuses: exactly the docs/domain.md#state-machines edges are allowed, nothing else. */
 const ALLOWED = {
   disbursement: new Set(["DRAFT>READY", "READY>READY", "READY>STARTED", "STARTED>PAUSED", "PAUSED>STARTED", "STARTED>COMPLETED", "DRAFT>CANCELED", "READY>CANCELED"]),
   payment: new Set([

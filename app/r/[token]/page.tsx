@@ -8,7 +8,10 @@ import { InvalidLink, RegistrationFlow } from "@/components/registration/registr
 export const metadata: Metadata = { title: t("page.title"), robots: { index: false, follow: false }, referrer: "no-referrer" };
 export const dynamic = "force-dynamic";
 
-/** The public registration page a receiver reaches from an invitation (GUIDE.md §6). */
+/**
+ * The public registration page a receiver reaches from an invitation
+ * (docs/domain.md#receivers-and-registration).
+ */
 export default async function RegistrationPage({ params }: { params: Promise<{ token: string }> }) {
   const { token: raw } = await params;
   const token = decodeURIComponent(raw);

@@ -1,5 +1,5 @@
 /**
- * G2P Connect disburse codes (GUIDE.md §8). Transport errors (`err.*`) answer with ack_status ERR;
+ * G2P Connect disburse codes (docs/g2p-connect.md). Transport errors (`err.*`) answer with ack_status ERR;
  * business refusals (`rjct.*`) answer NACK for the whole message or `rjct` for one item.
  */
 export const G2P_VERSION = "1.0.0";

@@ -2,11 +2,11 @@ import type { DisbursementStatus, PaymentStatus, PaymentStatusHistoryEntry } fro
 import { displayAmount, formatStroops } from "../money";
 
 /**
- * OpenG2P G2P Bridge envelope rules (GUIDE.md §8), pure. An envelope (a disbursement) may declare
- * how many payments it will hold, their total and a schedule date. Payments are accepted only while
- * the received count and amount stay within the declared ones; processing starts only when they
- * are equal and the schedule date has come; cancelling the envelope or one payment is allowed only
- * before the schedule date (and before processing started) and is final.
+ * OpenG2P G2P Bridge envelope rules (docs/domain.md#g2p-connect-and-g2p-bridge), pure. An envelope (a
+ * disbursement) may declare how many payments it will hold, their total and a schedule date. Payments are
+ * accepted only while the received count and amount stay within the declared ones; processing starts only
+ * when they are equal and the schedule date has come; cancelling the envelope or one payment is allowed
+ * only before the schedule date (and before processing started) and is final.
  *
  * "Received" counts every payment ever accepted, cancelled ones included: cancelling does not
  * reopen room in the envelope (a sender replaces a cancelled item with a new reference_id only if
@@ -81,18 +81,26 @@ export function envelopeDue(env: Pick<EnvelopeState, "scheduledAt">, now: Date):
   return env.scheduledAt === null || env.scheduledAt.getTime() <= now.getTime();
 }
 
-/** Why processing cannot start now, or null: complete and due. */
-export function envelopeStartProblem(env: EnvelopeState, now: Date): string | null {
+/** Why processing cannot start now, with its error reason (docs/errors.md), or null: complete and due. */
+export function envelopeStartBlock(env: EnvelopeState, now: Date): { reason: "ENVELOPE_INCOMPLETE" | "ENVELOPE_NOT_DUE"; message: string } | null {
   if (env.declaredCount !== null && env.receivedCount !== env.declaredCount) {
-    return `The envelope has received ${env.receivedCount} of the ${env.declaredCount} payments it declares.`;
+    return { reason: "ENVELOPE_INCOMPLETE", message: `The envelope has received ${env.receivedCount} of the ${env.declaredCount} payments it declares.` };
   }
   if (env.declaredTotalStroops !== null && env.receivedTotalStroops !== env.declaredTotalStroops) {
-    return `The envelope has received ${formatStroops(env.receivedTotalStroops)} of the ${formatStroops(env.declaredTotalStroops)} it declares.`;
+    return {
+      reason: "ENVELOPE_INCOMPLETE",
+      message: `The envelope has received ${formatStroops(env.receivedTotalStroops)} of the ${formatStroops(env.declaredTotalStroops)} it declares.`,
+    };
   }
   if (!envelopeDue(env, now) && env.scheduledAt) {
-    return `The envelope is scheduled for ${env.scheduledAt.toISOString()}; it cannot start before then.`;
+    return { reason: "ENVELOPE_NOT_DUE", message: `The envelope is scheduled for ${env.scheduledAt.toISOString()}; it cannot start before then.` };
   }
   return null;
+}
+
+/** Why processing cannot start now, or null: complete and due. */
+export function envelopeStartProblem(env: EnvelopeState, now: Date): string | null {
+  return envelopeStartBlock(env, now)?.message ?? null;
 }
 
 /** Why the whole envelope cannot be cancelled now, or null. */

@@ -3,7 +3,7 @@ import { isValidPhoneNumber } from "libphonenumber-js";
 import { regexes } from "zod";
 
 /**
- * Financial addresses (`id-type:id@provider`, GUIDE.md §8) that we can pay: a Stellar account
+ * Financial addresses (`id-type:id@provider`, docs/g2p-connect.md#disburse) that we can pay: a Stellar account
  * (`stellar:G…` or `stellar:M…`, registered at once), or a phone (`mobile:+…`) or e-mail
  * (`email:…`) whose owner registers a wallet through the invitation flow. A trailing `@provider`
  * is allowed and ignored (for e-mail the provider is whatever follows a second `@`).

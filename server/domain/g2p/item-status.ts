@@ -3,9 +3,9 @@ import { G2P_ITEM_REASONS, type G2pItemStatus } from "./codes";
 import { failureCode, failureText } from "./envelope-rules";
 
 /**
- * A G2P item's status (GUIDE.md §8) from its payment: `rcvd` while the envelope waits (not started),
- * `pdng` once processing started and until the rail answers, `succ` when paid, `rjct` when it failed
- * or was cancelled (a failed payment that staff retry goes back to `pdng`).
+ * A G2P item's status (docs/g2p-connect.md#disburse) from its payment: `rcvd` while the envelope waits
+ * (not started), `pdng` once processing started and until the rail answers, `succ` when paid, `rjct` when
+ * it failed or was cancelled (a failed payment that staff retry goes back to `pdng`).
  */
 export function g2pItemStatus(payment: PaymentStatus, disbursement: DisbursementStatus): G2pItemStatus {
   switch (payment) {

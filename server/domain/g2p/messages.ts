@@ -4,7 +4,7 @@ import { G2P_ITEM_REASONS, type G2pErrorCode, type G2pItemReason } from "./codes
 import { parsePayeeFa, type PayeeAddress } from "./financial-address";
 
 /**
- * The G2P Connect disburse messages we accept (GUIDE.md §8), as zod schemas for the structure.
+ * The G2P Connect disburse messages we accept (docs/g2p-connect.md#disburse), as zod schemas for the structure.
  * Field rules that answer with an item reason code (amount, payee_fa, ...) are checked per item by
  * `checkDisburseItem`, so one bad item is reported by its reference_id instead of failing parsing.
  */

@@ -144,12 +144,12 @@ export async function setPasswordWithToken(db: DbOrTx, input: { token: string; p
   const passwordHash = await hashPassword(input.password);
   return db.transaction(async (tx) => {
     const row = await findLiveToken(tx, input.token, true);
-    if (!row) throw badRequest(INVALID_LINK);
+    if (!row) throw badRequest(INVALID_LINK, undefined, "LINK_INVALID");
     const [user] = await tx.select().from(users).where(eq(users.id, row.userId)).for("update");
-    if (!user) throw badRequest(INVALID_LINK);
+    if (!user) throw badRequest(INVALID_LINK, undefined, "LINK_INVALID");
     if (!(await mayUseToken(tx, row, user))) {
       logger.warn({ event: "auth.password_link_refused", userId: user.id, orgId: row.orgId, purpose: row.purpose }, "set-password refused");
-      throw new ServiceError("FORBIDDEN", EXISTING_ACCOUNT_REFUSAL);
+      throw new ServiceError("FORBIDDEN", EXISTING_ACCOUNT_REFUSAL, undefined, "LINK_INVALID");
     }
     await tx.update(passwordTokens).set({ usedAt: new Date() }).where(eq(passwordTokens.id, row.id));
     await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id));

@@ -1,11 +1,11 @@
 import bcrypt from "bcryptjs";
+import { config } from "@/server/config";
 
 export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 72; // bcrypt reads at most 72 bytes
 
 function cost(): number {
-  const value = Number(process.env.PASSWORD_HASH_COST ?? 12);
-  return Number.isInteger(value) && value >= 4 && value <= 15 ? value : 12;
+  return config().PASSWORD_HASH_COST;
 }
 
 export function passwordProblem(password: string): string | null {

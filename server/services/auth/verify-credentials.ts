@@ -4,19 +4,28 @@ import { loginAttempts, memberships, users } from "@/db/schema";
 import {
   accountDelaySeconds,
   DEFAULT_THROTTLE_POLICY,
-  throttlePolicyFrom,
   waitInWords,
   type ThrottlePolicy,
 } from "@/server/domain/sign-in-throttle";
 import { ServiceError } from "../errors";
 import { verifyAgainstDummy, verifyPassword } from "./password";
+import { config } from "@/server/config";
 
 export type { ThrottlePolicy };
 
 export const INVALID_CREDENTIALS = "Wrong email or password.";
 
 export function throttlePolicy(): ThrottlePolicy {
-  return throttlePolicyFrom(process.env);
+  const c = config();
+  return {
+    maxFailures: c.LOGIN_MAX_FAILURES,
+    windowSeconds: c.LOGIN_WINDOW_SECONDS,
+    ipMaxFailures: c.LOGIN_IP_MAX_FAILURES,
+    ipWindowSeconds: c.LOGIN_IP_WINDOW_SECONDS,
+    accountDelayAfter: c.LOGIN_ACCOUNT_DELAY_AFTER,
+    accountWindowSeconds: c.LOGIN_ACCOUNT_WINDOW_SECONDS,
+    accountMaxDelaySeconds: c.LOGIN_ACCOUNT_MAX_DELAY_SECONDS,
+  };
 }
 
 /** A refused attempt (429) and when that address may try again. */
@@ -91,7 +100,7 @@ export async function verifyCredentials(
     : await verifyAgainstDummy(input.password);
 
   if (ok) await db.update(loginAttempts).set({ succeeded: true }).where(eq(loginAttempts.id, attempt!.id));
-  if (!ok || !user) throw new ServiceError("UNAUTHORIZED", INVALID_CREDENTIALS);
+  if (!ok || !user) throw new ServiceError("UNAUTHORIZED", INVALID_CREDENTIALS, undefined, "INVALID_CREDENTIALS");
 
   // An account whose only memberships are pending invitations signs in too: it lands on
   // /invitations to accept them (memberships by consent, docs/security.md).
@@ -99,7 +108,7 @@ export async function verifyCredentials(
     where: and(eq(memberships.userId, user.id), or(isNull(memberships.acceptedAt), eq(memberships.isActive, true))),
   });
   if (!active) {
-    throw new ServiceError("FORBIDDEN", "This account is deactivated. Ask your organization's owner to reactivate it.");
+    throw new ServiceError("FORBIDDEN", "This account is deactivated. Ask your organization's owner to reactivate it.", undefined, "ACCOUNT_DEACTIVATED");
   }
   return user.id;
 }

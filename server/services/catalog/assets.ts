@@ -43,7 +43,7 @@ export async function createAsset(ctx: OrgContext, raw: z.input<typeof createAss
   const input = createAssetInput.parse(raw);
   return ctx.db.transaction(async (tx) => {
     const [row] = await tx.insert(assets).values({ orgId: ctx.org.id, code: input.code, issuer: input.issuer }).onConflictDoNothing().returning();
-    if (!row) throw conflict(`The asset ${input.code}${input.issuer ? ` from ${input.issuer.slice(0, 6)}…` : ""} already exists.`);
+    if (!row) throw conflict(`The asset ${input.code}${input.issuer ? ` from ${input.issuer.slice(0, 6)}…` : ""} already exists.`, undefined, "ALREADY_EXISTS");
     await recordAuditEvent(tx, { orgId: ctx.org.id, actorUserId: ctx.actor.userId, action: "asset.created", targetId: row.id, details: { code: row.code } });
     return assetView(row);
   });

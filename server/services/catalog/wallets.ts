@@ -75,7 +75,7 @@ export async function createWallet(ctx: OrgContext, raw: z.input<typeof createWa
       })
       .onConflictDoNothing()
       .returning({ id: wallets.id });
-    if (!row) throw conflict(`A wallet named "${input.name}" already exists.`, { name: "already exists" });
+    if (!row) throw conflict(`A wallet named "${input.name}" already exists.`, { name: "already exists" }, "ALREADY_EXISTS");
     await tx.insert(walletAssets).values([...new Set(input.asset_ids)].map((assetId) => ({ walletId: row.id, assetId })));
     await recordAuditEvent(tx, { orgId: ctx.org.id, actorUserId: ctx.actor.userId, action: "wallet.created", targetId: row.id, details: { name: input.name } });
     return row.id;

@@ -1,15 +1,16 @@
 import { createHmac, hkdfSync } from "node:crypto";
+import { config } from "@/server/config";
+import { decodeEncryptionKey } from "@/server/config/schema";
 
 /**
  * ENCRYPTION_KEY (32+ random bytes, base64 or hex; `npm start` generates one under .data/) is the
  * root of the app's keyed hashes and encrypted secrets; each use derives its own subkey.
  */
 function rootKey(): Buffer {
-  const raw = process.env.ENCRYPTION_KEY;
+  // config() refuses a key shorter than 32 bytes (server/config/schema.ts).
+  const raw = config().ENCRYPTION_KEY;
   if (!raw) throw new Error("ENCRYPTION_KEY is not set");
-  const key = /^[0-9a-f]{64,}$/i.test(raw) ? Buffer.from(raw, "hex") : Buffer.from(raw, "base64");
-  if (key.length < 32) throw new Error("ENCRYPTION_KEY must hold at least 32 bytes (base64 or hex)");
-  return key;
+  return decodeEncryptionKey(raw);
 }
 
 const subkeys = new Map<string, Buffer>();

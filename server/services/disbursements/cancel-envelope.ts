@@ -54,7 +54,7 @@ export async function cancelEnvelope(ctx: OrgContext, id: string) {
     if (!d) throw notFound("The disbursement");
     const now = new Date();
     const problem = envelopeCancellationProblem(d, now);
-    if (problem) throw badRequest(problem);
+    if (problem) throw badRequest(problem, undefined, "INVALID_STATE");
     const count = await cancelLockedEnvelope(tx, ctx.org.id, d.id, ctx.actor.userId, now);
     await recordAuditEvent(tx, {
       orgId: ctx.org.id,

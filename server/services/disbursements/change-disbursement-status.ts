@@ -5,7 +5,7 @@ import { assets, disbursements, organizations, payments, receiverWallets, wallet
 import type { DisbursementStatus, PaymentStatus } from "@/server/domain/disbursement-types";
 import { formatStroops, toStroops } from "@/server/domain/money";
 import { authoredDraftOrReady } from "@/server/domain/disbursement-actions";
-import { envelopeStartProblem } from "@/server/domain/g2p/envelope-rules";
+import { envelopeStartBlock } from "@/server/domain/g2p/envelope-rules";
 import { DISBURSEMENT_TRANSITIONS, canTransition, transitionError } from "@/server/domain/state-machines";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest, conflict, forbidden, notFound } from "../errors";
@@ -58,7 +58,7 @@ async function assertBalanceCovers(tx: DbOrTx, orgId: string, disbursementId: st
       available: formatStroops(available),
       required: formatStroops(needed),
       shortfall,
-    });
+    }, "INSUFFICIENT_BALANCE");
   }
 }
 
@@ -79,22 +79,22 @@ export async function startLockedDisbursement(tx: DbOrTx, orgId: string, d: Lock
   if (!canTransition(DISBURSEMENT_TRANSITIONS, d.status, "STARTED")) {
     throw badRequest(transitionError("disbursement", DISBURSEMENT_TRANSITIONS, d.status, "STARTED"), {
       status: `allowed from ${d.status}: ${DISBURSEMENT_TRANSITIONS[d.status].join(", ") || "none"}`,
-    });
+    }, "INVALID_TRANSITION");
   }
   const userId = "userId" in starter ? starter.userId : null;
   if (d.status === "READY") {
     // The envelope rules (G2P Bridge): complete and due. Resuming a PAUSED one is not a first start.
-    const problem = envelopeStartProblem(await loadEnvelopeState(tx, orgId, d), now);
-    if (problem) throw badRequest(problem, { envelope: problem });
+    const block = envelopeStartBlock(await loadEnvelopeState(tx, orgId, d), now);
+    if (block) throw badRequest(block.message, { envelope: block.message }, block.reason);
     if (userId !== null) {
       const [org] = await tx.select().from(organizations).where(eq(organizations.id, orgId));
       if (org?.approvalRequired && authoredDraftOrReady(d.statusHistory, userId)) {
-        throw forbidden("Approval is required: someone other than the disbursement's creator or uploader must start it.");
+        throw forbidden("Approval is required: someone other than the disbursement's creator or uploader must start it.", "APPROVAL_REQUIRED");
       }
     }
   }
   const [wallet] = await tx.select().from(wallets).where(eq(wallets.id, d.walletId));
-  if (!wallet?.enabled) throw badRequest(`The wallet ${wallet?.name ?? ""} is disabled; enable it before starting.`.replace("  ", " "));
+  if (!wallet?.enabled) throw badRequest(`The wallet ${wallet?.name ?? ""} is disabled; enable it before starting.`.replace("  ", " "), undefined, "RESOURCE_DISABLED");
   const [asset] = await tx.select().from(assets).where(eq(assets.id, d.assetId));
   if (!asset) throw notFound("The disbursement's asset");
   await assertBalanceCovers(tx, orgId, d.id, asset);
@@ -124,7 +124,10 @@ export async function startLockedDisbursement(tx: DbOrTx, orgId: string, d: Lock
   await completeDisbursementIfDone(tx, orgId, d.id);
 }
 
-/** Start, pause or resume a disbursement (GUIDE.md §2), recording status_history in the same transaction. */
+/**
+ * Start, pause or resume a disbursement (docs/domain.md#disbursement), recording status_history in the
+ * same transaction.
+ */
 export async function changeDisbursementStatus(ctx: OrgContext, raw: z.input<typeof changeDisbursementStatusInput>) {
   assertCan(ctx, "disbursements:start");
   const input = changeDisbursementStatusInput.parse(raw);
@@ -139,7 +142,7 @@ export async function changeDisbursementStatus(ctx: OrgContext, raw: z.input<typ
     if (!canTransition(DISBURSEMENT_TRANSITIONS, d.status, target)) {
       throw badRequest(transitionError("disbursement", DISBURSEMENT_TRANSITIONS, d.status, target), {
         status: `allowed from ${d.status}: ${DISBURSEMENT_TRANSITIONS[d.status].join(", ") || "none"}`,
-      });
+      }, "INVALID_TRANSITION");
     }
     if (target === "STARTED") {
       await startLockedDisbursement(tx, ctx.org.id, d, { userId: ctx.actor.userId });

@@ -83,7 +83,7 @@ export async function createDisbursement(ctx: OrgContext, raw: CreateDisbursemen
   const id = await ctx.db.transaction(async (tx) => {
     const wallet = await tx.query.wallets.findFirst({ where: and(eq(wallets.id, input.wallet_id), eq(wallets.orgId, ctx.org.id)) });
     if (!wallet) throw badRequest("Invalid wallet provided", { wallet_id: "wallet not found" });
-    if (!wallet.enabled) throw badRequest("Wallet is not enabled", { wallet_id: `${wallet.name} is disabled` });
+    if (!wallet.enabled) throw badRequest("Wallet is not enabled", { wallet_id: `${wallet.name} is disabled` }, "RESOURCE_DISABLED");
     const asset = await tx.query.assets.findFirst({ where: and(eq(assets.id, input.asset_id), eq(assets.orgId, ctx.org.id)) });
     if (!asset) throw badRequest("Invalid asset provided", { asset_id: "asset not found" });
     const supported = await tx.query.walletAssets.findFirst({
@@ -95,7 +95,7 @@ export async function createDisbursement(ctx: OrgContext, raw: CreateDisbursemen
     const taken = await tx.query.disbursements.findFirst({
       where: and(eq(disbursements.orgId, ctx.org.id), eq(disbursements.name, input.name)),
     });
-    if (taken) throw conflict("disbursement already exists", { name: `a disbursement named "${input.name}" already exists` });
+    if (taken) throw conflict("disbursement already exists", { name: `a disbursement named "${input.name}" already exists` }, "ALREADY_EXISTS");
     const [row] = await tx
       .insert(disbursements)
       .values({
@@ -115,7 +115,7 @@ export async function createDisbursement(ctx: OrgContext, raw: CreateDisbursemen
       .onConflictDoNothing()
       .returning({ id: disbursements.id });
     // A concurrent create of the same name loses the unique index race.
-    if (!row) throw conflict("disbursement already exists", { name: `a disbursement named "${input.name}" already exists` });
+    if (!row) throw conflict("disbursement already exists", { name: `a disbursement named "${input.name}" already exists` }, "ALREADY_EXISTS");
     return row.id;
   });
   return getDisbursement(ctx, id);

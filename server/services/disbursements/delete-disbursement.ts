@@ -16,11 +16,11 @@ export async function deleteDisbursement(ctx: OrgContext, id: string) {
       .for("update");
     if (!d) throw notFound("The disbursement");
     if (!DELETABLE_DISBURSEMENT_STATUSES.includes(d.status)) {
-      throw badRequest(`Only DRAFT or READY disbursements can be deleted; this one is ${d.status}.`);
+      throw badRequest(`Only DRAFT or READY disbursements can be deleted; this one is ${d.status}.`, undefined, "INVALID_STATE");
     }
     // A G2P envelope answers to its sender (statuses, callbacks): it is cancelled, never erased.
     const [fromG2p] = await tx.select({ id: g2pTransactions.id }).from(g2pTransactions).where(eq(g2pTransactions.disbursementId, d.id));
-    if (fromG2p) throw badRequest("This disbursement came from a G2P Connect sender; cancel it instead of deleting it.");
+    if (fromG2p) throw badRequest("This disbursement came from a G2P Connect sender; cancel it instead of deleting it.", undefined, "G2P_MANAGED");
     // Payments and the file go with it (ON DELETE CASCADE).
     await tx.delete(disbursements).where(eq(disbursements.id, d.id));
     await recordAuditEvent(tx, { orgId: ctx.org.id, actorUserId: ctx.actor.userId, action: "disbursement.deleted", targetId: d.id, details: { name: d.name } });

@@ -1,4 +1,5 @@
 import { parseAmount } from "@/server/domain/money";
+import { config } from "@/server/config";
 
 /**
  * How much of an asset the organization's distribution account can still send, in stroops.
@@ -11,7 +12,7 @@ export interface DistributionBalanceProvider {
 
 export const demoBalanceProvider: DistributionBalanceProvider = {
   async availableStroops() {
-    const parsed = parseAmount(process.env.DEMO_DISTRIBUTION_BALANCE || "1000000");
+    const parsed = parseAmount(config().DEMO_DISTRIBUTION_BALANCE);
     return parsed.ok ? parsed.stroops : 0n;
   },
 };

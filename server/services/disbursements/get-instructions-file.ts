@@ -33,8 +33,9 @@ export type InstructionsFile = {
 };
 
 /**
- * The instructions file for download. It holds receivers' verification values (dates of birth,
- * PINs) in plain text, so both copies need "exports:read" (GUIDE.md §4: not business, not developer).
+ * The instructions file for download. It holds receivers' verification values (dates of birth, PINs) in
+ * plain text, so both copies need "exports:read" (docs/domain.md#roles-and-permissions: not business, not
+ * developer).
  */
 export async function getInstructionsFile(
   ctx: OrgContext,

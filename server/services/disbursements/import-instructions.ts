@@ -29,7 +29,7 @@ function conciseDatabaseError(error: unknown): unknown {
   if (error instanceof ServiceError) return error;
   const cause = error instanceof DrizzleQueryError ? error.cause : error;
   const pg = (cause ?? {}) as { code?: unknown; message?: unknown };
-  if (pg.code === "23505") return conflict("The receivers changed while the file was being imported; upload it again.");
+  if (pg.code === "23505") return conflict("The receivers changed while the file was being imported; upload it again.", undefined, "CONCURRENT_CHANGE");
   if (error instanceof DrizzleQueryError || typeof pg.code === "string") {
     const code = typeof pg.code === "string" ? ` (SQLSTATE ${pg.code})` : "";
     return new Error(`instructions import failed: ${String(pg.message ?? "database error")}${code}`);
@@ -55,7 +55,7 @@ function assertFileFitsEnvelope(d: Pick<typeof disbursements.$inferSelect, "stat
       : problem.field === "total"
         ? { envelope: problem.message, declared_total: formatStroops(toStroops(d.declaredTotal)), file_total: formatStroops(stroops) }
         : { status: problem.message };
-  throw badRequest(problem.message, extras);
+  throw badRequest(problem.message, extras, problem.field === "count" || problem.field === "total" ? "ENVELOPE_INCOMPLETE" : "INVALID_STATE");
 }
 
 function uploadableMessage(status: string) {
@@ -63,7 +63,7 @@ function uploadableMessage(status: string) {
 }
 
 /**
- * Upload disbursement instructions (GUIDE.md §3): validate the CSV, then in ONE transaction
+ * Upload disbursement instructions (docs/domain.md#csv-instructions): validate the CSV, then in ONE transaction
  * replace the disbursement's payments, upsert receivers (by phone or e-mail within the
  * organization), their verification values and receiver wallets, store the file and move the
  * disbursement DRAFT → READY (or READY → READY). All-or-nothing; set-based SQL throughout:
@@ -82,7 +82,7 @@ export async function importInstructions(ctx: OrgContext, input: ImportInstructi
     .where(and(eq(disbursements.id, input.disbursementId), eq(disbursements.orgId, ctx.org.id)));
   if (!found) throw notFound("The disbursement");
   if (!UPLOADABLE_DISBURSEMENT_STATUSES.includes(found.status)) {
-    throw badRequest(uploadableMessage(found.status), { status: `instructions cannot be uploaded to a ${found.status} disbursement` });
+    throw badRequest(uploadableMessage(found.status), { status: `instructions cannot be uploaded to a ${found.status} disbursement` }, "INVALID_STATE");
   }
   // A G2P envelope's payments are the sender's items: a file would replace (and orphan) them.
   const [fromG2p] = await ctx.db
@@ -92,7 +92,7 @@ export async function importInstructions(ctx: OrgContext, input: ImportInstructi
   if (fromG2p) {
     throw badRequest("This disbursement's payments come from a G2P Connect sender; instructions cannot be uploaded to it.", {
       status: `made by G2P transaction ${fromG2p.transactionId}`,
-    });
+    }, "G2P_MANAGED");
   }
 
   const result = validateInstructionsCsv(input.content, {
@@ -120,10 +120,10 @@ export async function importInstructions(ctx: OrgContext, input: ImportInstructi
         .for("update");
       if (!d) throw notFound("The disbursement");
       if (!UPLOADABLE_DISBURSEMENT_STATUSES.includes(d.status)) {
-        throw badRequest(uploadableMessage(d.status), { status: `instructions cannot be uploaded to a ${d.status} disbursement` });
+        throw badRequest(uploadableMessage(d.status), { status: `instructions cannot be uploaded to a ${d.status} disbursement` }, "INVALID_STATE");
       }
       if (d.registrationContactType !== found.registrationContactType || d.verificationField !== found.verificationField) {
-        throw conflict("The disbursement changed while the file was being checked; upload it again.");
+        throw conflict("The disbursement changed while the file was being checked; upload it again.", undefined, "CONCURRENT_CHANGE");
       }
       // One import per organization at a time: concurrent imports touching the same receivers or
       // wallet addresses would otherwise race past the conflict checks (or deadlock).
@@ -422,7 +422,7 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
       walletUpdates.push(row);
     }
   }
-  if (conflicts.length > 0) throw conflict("wallet address conflict", lineErrors(conflicts, "walletAddress", maxErrors));
+  if (conflicts.length > 0) throw conflict("wallet address conflict", lineErrors(conflicts, "walletAddress", maxErrors), "ALREADY_EXISTS");
   verificationByReceiver.clear();
   walletByReceiver.clear();
   holdersByAddress.clear();

@@ -62,10 +62,11 @@ async function envelopeName(tx: DbOrTx, orgId: string, sender: G2pSender, transa
 }
 
 /**
- * `/disburse`: turn the request's items into payments of the transaction's envelope (GUIDE.md §8;
- * G2P Bridge envelope rules). Runs in the caller's transaction; throws G2pRejection (and writes
- * nothing) when any item or the envelope refuses. Idempotent on (sender, transaction_id) and on
- * reference_id: items already received with the same values change nothing.
+ * `/disburse`: turn the request's items into payments of the transaction's envelope
+ * (docs/g2p-connect.md#disburse; G2P Bridge envelope rules: docs/domain.md#g2p-connect-and-g2p-bridge).
+ * Runs in the caller's transaction; throws G2pRejection (and writes nothing) when any item or the
+ * envelope refuses. Idempotent on (sender, transaction_id) and on reference_id: items already received
+ * with the same values change nothing.
  *
  * The first request of a transaction creates its envelope: a disbursement in READY, started by the
  * scheduler once complete and due (autoStart). It declares `disbursement_envelope` when given, else

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { logger } from "@/server/log";
 import { guardedRequest, OutboundError, staffSnippet, type GuardOptions } from "@/server/net/guarded-fetch";
+import { configFrom, type ConfigSource } from "@/server/config";
 
 /**
  * The callback outbox (g2p_messages, direction outbound): POST each due PENDING callback to the URL
@@ -24,21 +25,14 @@ export type CallbackDeliveryConfig = {
   concurrency: number;
 };
 
-function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number`);
-  return n;
-}
-
-export function callbackDeliveryConfig(env: Record<string, string | undefined> = process.env): CallbackDeliveryConfig {
+export function callbackDeliveryConfig(env?: ConfigSource): CallbackDeliveryConfig {
+  const c = configFrom(env);
   return {
-    timeoutMs: positiveInt(env, "G2P_CALLBACK_TIMEOUT_MS", 10_000),
-    maxAttempts: positiveInt(env, "G2P_CALLBACK_MAX_ATTEMPTS", 12),
-    backoffMs: positiveInt(env, "G2P_CALLBACK_BACKOFF_MS", 1_000),
-    backoffMaxMs: positiveInt(env, "G2P_CALLBACK_BACKOFF_MAX_MS", 300_000),
-    concurrency: positiveInt(env, "G2P_CALLBACK_CONCURRENCY", 8),
+    timeoutMs: c.G2P_CALLBACK_TIMEOUT_MS,
+    maxAttempts: c.G2P_CALLBACK_MAX_ATTEMPTS,
+    backoffMs: c.G2P_CALLBACK_BACKOFF_MS,
+    backoffMaxMs: c.G2P_CALLBACK_BACKOFF_MAX_MS,
+    concurrency: c.G2P_CALLBACK_CONCURRENCY,
   };
 }
 

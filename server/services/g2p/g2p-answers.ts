@@ -7,7 +7,7 @@ import type { G2pDisbursementStatus, ItemStatusRow } from "./item-views";
 import { platformSigningKey, signG2pMessage } from "./signature";
 
 /**
- * The bodies we answer and send over G2P Connect (GUIDE.md §8): synchronous ACK/NACK/ERR, and the
+ * The bodies we answer and send over G2P Connect (docs/g2p-connect.md): synchronous ACK/NACK/ERR, and the
  * signed `{signature, header, message}` of callbacks and synchronous answers.
  */
 

@@ -5,6 +5,7 @@ import { callbackDeliveryConfig, deliverDueCallbacks } from "./deliver-callbacks
 import { startDueEnvelopes } from "./envelope-scheduler";
 import { reportItemChanges } from "./report-item-changes";
 import { createStopSignal } from "@/server/stop-signal";
+import { configFrom, type ConfigSource } from "@/server/config";
 
 /**
  * The worker's G2P loops: deliver due callbacks (every `callbackIdleMs` when idle, at once again
@@ -26,26 +27,21 @@ export type G2pLoopsOptions = {
 
 export type G2pLoopsHandle = { stop(): Promise<void> };
 
-const off = (v: string | undefined) => v !== undefined && /^(off|0|false|no)$/i.test(v.trim());
-const ms = (v: string | undefined, fallback: number) => {
-  const n = Number(v);
-  return v && Number.isInteger(n) && n > 0 ? n : fallback;
-};
-
 /**
  * Options from the environment: G2P_CALLBACKS, G2P_STATUS_REPORTS, G2P_ENVELOPE_SCHEDULER (`off`
  * turns one off); G2P_CALLBACK_IDLE_MS (500), G2P_CALLBACK_BATCH (50), G2P_REPORT_EVERY_MS (1000),
  * G2P_ENVELOPE_EVERY_MS (5000).
  */
-export function g2pLoopsOptionsFromEnv(env: Record<string, string | undefined> = process.env): Omit<G2pLoopsOptions, "db"> {
+export function g2pLoopsOptionsFromEnv(env?: ConfigSource): Omit<G2pLoopsOptions, "db"> {
+  const c = configFrom(env);
   return {
-    callbacks: !off(env.G2P_CALLBACKS),
-    reports: !off(env.G2P_STATUS_REPORTS),
-    envelopes: !off(env.G2P_ENVELOPE_SCHEDULER),
-    callbackIdleMs: ms(env.G2P_CALLBACK_IDLE_MS, 500),
-    callbackBatch: ms(env.G2P_CALLBACK_BATCH, 50),
-    reportEveryMs: ms(env.G2P_REPORT_EVERY_MS, 1_000),
-    envelopeEveryMs: ms(env.G2P_ENVELOPE_EVERY_MS, 5_000),
+    callbacks: c.G2P_CALLBACKS,
+    reports: c.G2P_STATUS_REPORTS,
+    envelopes: c.G2P_ENVELOPE_SCHEDULER,
+    callbackIdleMs: c.G2P_CALLBACK_IDLE_MS,
+    callbackBatch: c.G2P_CALLBACK_BATCH,
+    reportEveryMs: c.G2P_REPORT_EVERY_MS,
+    envelopeEveryMs: c.G2P_ENVELOPE_EVERY_MS,
   };
 }
 

@@ -33,9 +33,11 @@ import { ackBody, callbackHeader, completedCount, disburseHeaderStatus, orgSlug,
 import type { ItemStatusRow } from "./item-views";
 import { searchG2pItems, txnStatusOfG2pItems } from "./query-g2p-items";
 import { parseEd25519PublicKey, verifyG2pSignature } from "./signature";
+import { configFrom, type ConfigSource } from "@/server/config";
 
 /**
- * The G2P Connect transport (GUIDE.md §8) in front of every POST endpoint under /api/g2p: body,
+ * The G2P Connect transport (docs/g2p-connect.md#endpoints) in front of every POST endpoint under
+ * /api/g2p: body,
  * envelope, API key and scope, registered sender, receiver_id and sender_uri, encryption, version,
  * Ed25519 signature, message_ts window, action, message schema and total_count; then one
  * transaction that records the message as accepted (its message_id can never be accepted again:
@@ -48,12 +50,8 @@ import { parseEd25519PublicKey, verifyG2pSignature } from "./signature";
 export const MAX_G2P_BODY_BYTES = 20 * 1024 * 1024;
 
 /** How far message_ts may be from our clock (G2P_MESSAGE_TS_WINDOW_SECONDS, default 300). */
-export function messageTsWindowSeconds(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.G2P_MESSAGE_TS_WINDOW_SECONDS;
-  if (raw === undefined || raw === "") return 300;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error("G2P_MESSAGE_TS_WINDOW_SECONDS must be a positive whole number of seconds");
-  return n;
+export function messageTsWindowSeconds(env?: ConfigSource): number {
+  return configFrom(env).G2P_MESSAGE_TS_WINDOW_SECONDS;
 }
 
 type Kind = "disburse" | "search" | "txn-status" | "cancel";

@@ -2,8 +2,8 @@ import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyOb
 import { subkey } from "../crypto/keys";
 
 /**
- * G2P Connect message signatures (GUIDE.md §8): Ed25519 over a signing string that carries the
- * validity window and a digest of the message's `header` and `message`, in the HTTP-signature
+ * G2P Connect message signatures (docs/g2p-connect.md#signatures): Ed25519 over a signing string that
+ * carries the validity window and a digest of the message's `header` and `message`, in the HTTP-signature
  * style the spec shows:
  *
  *   Signature keyId="<sender_id>|<key id>|ed25519",algorithm="ed25519",created="<unix s>",

@@ -35,7 +35,7 @@ export async function createG2pSender(ctx: OrgContext, raw: z.input<typeof creat
     if (!row) {
       throw conflict(`A sender with the id "${input.sender_id}" is already registered.`, {
         sender_id: "This sender id is already registered in this organization.",
-      });
+      }, "ALREADY_EXISTS");
     }
     await recordAuditEvent(tx, {
       orgId: ctx.org.id,

@@ -3,6 +3,7 @@ import { organizations } from "@/db/schema";
 import { assertCan, type OrgContext } from "../context";
 import { notFound } from "../errors";
 import { platformSigningKey } from "../g2p/signature";
+import { configFrom, type ConfigSource } from "@/server/config";
 
 /** Where the G2P Connect interface is served, relative to the app's base URL. */
 export const G2P_BASE_PATH = "/api/g2p";
@@ -28,8 +29,9 @@ export const G2P_ENDPOINTS: readonly G2pEndpoint[] = [
 ];
 
 /** The app's absolute base URL (APP_URL, as the launcher sets it; NEXTAUTH_URL as a fallback). */
-export function appBaseUrl(env: Record<string, string | undefined> = process.env): string {
-  return (env.APP_URL || env.NEXTAUTH_URL || "http://localhost:3000").replace(/\/+$/, "");
+export function appBaseUrl(env?: ConfigSource): string {
+  const { APP_URL, NEXTAUTH_URL } = configFrom(env);
+  return (APP_URL || NEXTAUTH_URL || "http://localhost:3000").replace(/\/+$/, "");
 }
 
 /**

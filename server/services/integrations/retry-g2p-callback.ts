@@ -22,8 +22,8 @@ export async function retryG2pCallback(ctx: OrgContext, raw: z.input<typeof retr
       .where(and(eq(g2pMessages.id, input.id), eq(g2pMessages.orgId, ctx.org.id)))
       .for("update");
     if (!current) throw notFound("The message");
-    if (current.direction !== "outbound") throw conflict("Only callbacks we send can be retried; this message was received.");
-    if (current.status !== "FAILED") throw conflict(`Only a failed callback can be retried; this one is ${current.status}.`);
+    if (current.direction !== "outbound") throw conflict("Only callbacks we send can be retried; this message was received.", undefined, "INVALID_STATE");
+    if (current.status !== "FAILED") throw conflict(`Only a failed callback can be retried; this one is ${current.status}.`, undefined, "INVALID_STATE");
     await tx
       .update(g2pMessages)
       .set({ status: "PENDING", nextAttemptAt: new Date() })

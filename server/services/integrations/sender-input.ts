@@ -50,6 +50,7 @@ export function checkCallbackUrl(raw: string, production: boolean, allow: AllowL
   return { ok: true, url: `${url.origin}${url.pathname.replace(/\/+$/, "")}` };
 }
 
+// NODE_ENV stays a process.env read: Next.js sets it and inlines it at build time.
 const isProduction = () => process.env.NODE_ENV === "production";
 
 const senderFields = {
@@ -115,7 +116,7 @@ export async function assertSenderReferences(
     .where(and(eq(wallets.id, input.wallet_id), eq(wallets.orgId, ctx.org.id)));
   if (!wallet) throw badRequest("Unknown wallet", { wallet_id: "Choose one of this organization's wallets." });
   if (requireEnabled.wallet && !wallet.enabled) {
-    throw badRequest("That wallet is disabled.", { wallet_id: "This wallet is disabled: enable it under Wallets & assets, or choose another." });
+    throw badRequest("That wallet is disabled.", { wallet_id: "This wallet is disabled: enable it under Wallets & assets, or choose another." }, "RESOURCE_DISABLED");
   }
   if (!input.default_asset_id) return;
   const [asset] = await ctx.db
@@ -125,5 +126,5 @@ export async function assertSenderReferences(
     .where(and(eq(assets.id, input.default_asset_id), eq(assets.orgId, ctx.org.id)));
   if (!asset) throw badRequest("Unknown asset", { default_asset_id: "Choose one of this organization's assets." });
   if (!asset.supported) throw badRequest("The wallet does not support that asset.", { default_asset_id: "The chosen wallet does not support this asset." });
-  if (requireEnabled.asset && !asset.enabled) throw badRequest("That asset is disabled.", { default_asset_id: "This asset is disabled: enable it, or choose another." });
+  if (requireEnabled.asset && !asset.enabled) throw badRequest("That asset is disabled.", { default_asset_id: "This asset is disabled: enable it, or choose another." }, "RESOURCE_DISABLED");
 }

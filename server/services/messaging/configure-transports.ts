@@ -2,8 +2,9 @@ import { logger } from "@/server/log";
 import { smsHttpTransport } from "./sms-http-transport";
 import { smtpTransport } from "./smtp-transport";
 import { channelTransport, outboxTransport, setMessageTransport, type MessageTransport } from "./transports";
+import { configFrom, type ConfigSource } from "@/server/config";
 
-type Source = Record<string, string | undefined>;
+type Source = ConfigSource;
 
 /**
  * Pick the transport of each channel from the environment:
@@ -12,20 +13,15 @@ type Source = Record<string, string | undefined>;
  *   SMS through a Twilio-compatible API when SMS_API_URL is set (SMS_ACCOUNT_SID, SMS_AUTH_TOKEN,
  *   SMS_FROM); a channel without settings stays in the outbox.
  */
-export function transportsFromEnv(source: Source = process.env): { transport: MessageTransport; email: string; sms: string } {
-  const get = (name: string) => (source[name] ?? "").trim();
-  const mode = get("MESSAGE_TRANSPORT") || "auto";
-  if (mode !== "outbox" && mode !== "auto") throw new Error(`MESSAGE_TRANSPORT must be "outbox" or unset, not "${mode}"`);
+export function transportsFromEnv(source?: Source): { transport: MessageTransport; email: string; sms: string } {
+  // The rules (SMTP_URL's scheme, SMS_API_URL's companions) are checked by configFrom: server/config/schema.ts.
+  const c = configFrom(source);
+  const get = (name: "SMTP_URL" | "SMTP_FROM" | "SMS_API_URL" | "SMS_ACCOUNT_SID" | "SMS_AUTH_TOKEN" | "SMS_FROM") => (c[name] ?? "").trim();
   let email: MessageTransport = outboxTransport;
   let sms: MessageTransport = outboxTransport;
-  if (mode === "auto") {
-    if (get("SMTP_URL")) {
-      if (!/^smtps?:\/\//.test(get("SMTP_URL"))) throw new Error("SMTP_URL must look like smtp://user:pass@host:port");
-      email = smtpTransport({ url: get("SMTP_URL"), from: get("SMTP_FROM") || "no-reply@localhost" });
-    }
+  if (c.MESSAGE_TRANSPORT === "auto") {
+    if (get("SMTP_URL")) email = smtpTransport({ url: get("SMTP_URL"), from: get("SMTP_FROM") || "no-reply@localhost" });
     if (get("SMS_API_URL")) {
-      const missing = ["SMS_ACCOUNT_SID", "SMS_AUTH_TOKEN", "SMS_FROM"].filter((n) => !get(n));
-      if (missing.length) throw new Error(`SMS_API_URL is set but ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} missing`);
       sms = smsHttpTransport({ apiUrl: get("SMS_API_URL"), accountSid: get("SMS_ACCOUNT_SID"), authToken: get("SMS_AUTH_TOKEN"), from: get("SMS_FROM") });
     }
   }
@@ -34,7 +30,7 @@ export function transportsFromEnv(source: Source = process.env): { transport: Me
 }
 
 /** Start-up wiring (web server and worker): install the transports chosen by the environment. */
-export function configureMessageTransportsFromEnv(source: Source = process.env) {
+export function configureMessageTransportsFromEnv(source?: Source) {
   const chosen = transportsFromEnv(source);
   setMessageTransport(chosen.transport);
   logger.info({ event: "messaging.transports", email: chosen.email, sms: chosen.sms }, "message transports configured");

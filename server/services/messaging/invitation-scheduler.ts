@@ -1,6 +1,7 @@
 import type { Db } from "@/db/client";
 import { logger } from "@/server/log";
 import { sendDueInvitations } from "./send-receiver-invitations";
+import { config } from "@/server/config";
 
 export type InvitationSchedulerHandle = { stop(): Promise<void> };
 
@@ -9,7 +10,7 @@ export type InvitationSchedulerHandle = { stop(): Promise<void> };
  * stopped. Several workers may each run one: the wallet lock keeps them from double-sending.
  */
 export function startInvitationScheduler(options: { db: Db; everySeconds?: number; appUrl?: string; orgIds?: string[] | null }): InvitationSchedulerHandle {
-  const everyMs = Math.max(1, options.everySeconds ?? (Number(process.env.INVITATION_SCHEDULER_SECONDS) || 10)) * 1000;
+  const everyMs = Math.max(1, options.everySeconds ?? (config().INVITATION_SCHEDULER_SECONDS || 10)) * 1000;
   let stopping = false;
   let wake: (() => void) | null = null;
   const loop = (async () => {

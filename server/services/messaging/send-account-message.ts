@@ -3,6 +3,7 @@ import { messages } from "@/db/schema";
 import { redactMessageSecrets, transportKeepsSecrets } from "@/server/domain/message-secrets";
 import { deliverMessage } from "./send-message";
 import { messageTransport, transportNameFor } from "./transports";
+import { config } from "@/server/config";
 
 /** An e-mail to a staff account (invitation, password reset), not to a receiver. */
 export type AccountMessage = {
@@ -17,7 +18,7 @@ export type AccountMessage = {
 
 /** An absolute link into the app (APP_URL), for messages read outside the browser. */
 export function appLink(path: string): string {
-  const base = (process.env.APP_URL || "http://localhost:3000").replace(/\/+$/, "");
+  const base = (config().APP_URL || "http://localhost:3000").replace(/\/+$/, "");
   return `${base}${path.startsWith("/") ? path : `/${path}`}`;
 }
 

@@ -11,18 +11,19 @@ import { issueRegistrationToken, registrationUrl } from "../registration/registr
 import { sepConfig } from "../sep/config";
 import { invitationLinkFor } from "../sep/deep-link";
 import { sendMessage } from "./send-message";
+import { config } from "@/server/config";
 
 /**
- * Receiver invitations (GUIDE.md §6). A receiver wallet is invited while it is READY (not yet
- * REGISTERED) and has a payment in a STARTED disbursement whose contact type is EMAIL or
- * PHONE_NUMBER, in an organization with invitations on: first when none was sent, then again each
- * time the organization's resend interval has passed since the last one, up to its maximum number
- * of resends (so 1 + max messages in all). Every message goes through the message log.
+ * Receiver invitations (docs/domain.md#receivers-and-registration). A receiver wallet is invited while it
+ * is READY (not yet REGISTERED) and has a payment in a STARTED disbursement whose contact type is EMAIL
+ * or PHONE_NUMBER, in an organization with invitations on: first when none was sent, then again each time
+ * the organization's resend interval has passed since the last one, up to its maximum number of resends
+ * (so 1 + max messages in all). Every message goes through the message log.
  */
 
 /** The base URL receivers open (links in invitations). */
 export function appUrlFromEnv(): string {
-  return process.env.APP_URL || "http://localhost:3000";
+  return config().APP_URL || "http://localhost:3000";
 }
 
 /** A wallet to invite, with what the message needs. */
@@ -174,13 +175,13 @@ export async function resendInvitation(ctx: OrgContext, raw: z.input<typeof rese
       .for("update");
     if (!wallet) throw notFound("The receiver wallet");
     if (wallet.status !== "READY") {
-      throw badRequest(`Only a wallet waiting for registration (READY) can be invited; this one is ${wallet.status}.`);
+      throw badRequest(`Only a wallet waiting for registration (READY) can be invited; this one is ${wallet.status}.`, undefined, "INVALID_STATE");
     }
     const [candidate] = [
       ...(await tx.execute<InvitationCandidate>(candidateQuery(sql`rw.id = ${wallet.id} and rw.org_id = ${ctx.org.id}`, null, 1))),
     ];
     if (!candidate) {
-      throw badRequest("This receiver has no started disbursement that invites by email or phone, or no contact for it.");
+      throw badRequest("This receiver has no started disbursement that invites by email or phone, or no contact for it.", undefined, "INVALID_STATE");
     }
     const message = await deliverInvitation(tx, candidate, { now, appUrl: options.appUrl ?? appUrlFromEnv() });
     await recordAuditEvent(tx, {

@@ -23,7 +23,7 @@ export async function createOrganization(db: DbOrTx, input: { name: string; slug
   if (!name) throw badRequest("The organization needs a name.");
   const slug = input.slug ?? slugify(name);
   const taken = await db.query.organizations.findFirst({ where: eq(organizations.slug, slug) });
-  if (taken) throw conflict(`An organization with the slug "${slug}" already exists.`);
+  if (taken) throw conflict(`An organization with the slug "${slug}" already exists.`, undefined, "ALREADY_EXISTS");
   const [org] = await db
     .insert(organizations)
     .values({ name, slug, approvalRequired: input.approvalRequired ?? false })

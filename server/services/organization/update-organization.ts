@@ -62,7 +62,7 @@ export async function updateOrganization(ctx: OrgContext, raw: z.input<typeof up
       const actor = await tx.query.users.findFirst({ where: eq(users.id, ctx.actor.userId), columns: { mfaEnabledAt: true } });
       if (input.mfaRequired && !actor?.mfaEnabledAt) {
         const message = "Turn on two-factor authentication for your own account (Profile) before requiring it for all members.";
-        throw badRequest(message, { mfaRequired: message });
+        throw badRequest(message, { mfaRequired: message }, "INVALID_STATE");
       }
     }
     await tx

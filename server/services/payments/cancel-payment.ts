@@ -29,11 +29,12 @@ export async function cancelPayment(ctx: OrgContext, id: string) {
     if (!d) throw notFound("The payment's disbursement");
     if (d.scheduledAt) {
       const problem = paymentCancellationProblem(d, p.status, new Date());
-      if (problem) throw badRequest(problem, { status: `cannot cancel a ${p.status} payment now` });
+      if (problem) throw badRequest(problem, { status: `cannot cancel a ${p.status} payment now` }, "INVALID_STATE");
     } else if (p.status !== "READY" || !canTransition(PAYMENT_TRANSITIONS, p.status, "CANCELED")) {
       throw badRequest(
         p.status === "READY" ? transitionError("payment", PAYMENT_TRANSITIONS, p.status, "CANCELED") : `Only READY payments can be canceled; this one is ${p.status}.`,
         { status: `cannot cancel a ${p.status} payment` },
+        "INVALID_TRANSITION",
       );
     }
     await markPaymentsCanceled(tx, ctx.org.id, eq(payments.id, p.id), "canceled by a user");

@@ -26,6 +26,7 @@ export async function retryPayments(ctx: OrgContext, raw: z.input<typeof retryPa
       throw badRequest(
         "Only FAILED payments can be retried.",
         Object.fromEntries(notFailed.map((r) => [r.id, `payment is ${r.status}, not FAILED`])),
+        "INVALID_TRANSITION",
       );
     }
     const entry = JSON.stringify([{ status: "READY", status_message: "retried by a user", timestamp: new Date().toISOString() }]);

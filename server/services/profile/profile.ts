@@ -43,7 +43,7 @@ export async function changePassword(ctx: UserContext, input: { currentPassword:
     await verifyCredentials(ctx.db, { email: user.email, password: input.currentPassword, ip: `profile:${user.id}` });
   } catch (error) {
     if (error instanceof ServiceError && error.code === "UNAUTHORIZED") {
-      throw badRequest(WRONG_CURRENT_PASSWORD, { currentPassword: WRONG_CURRENT_PASSWORD });
+      throw badRequest(WRONG_CURRENT_PASSWORD, { currentPassword: WRONG_CURRENT_PASSWORD }, "INVALID_CREDENTIALS");
     }
     throw error;
   }

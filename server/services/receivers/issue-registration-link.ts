@@ -24,7 +24,7 @@ export async function issueRegistrationLink(ctx: OrgContext, raw: z.input<typeof
       .where(and(eq(receiverWallets.id, parsed.data.receiverWalletId), eq(receiverWallets.orgId, ctx.org.id)))
       .for("update");
     if (!rw) throw notFound("The receiver wallet");
-    if (rw.status !== "READY") throw conflict("Only a wallet waiting for registration (READY) can get a registration link.");
+    if (rw.status !== "READY") throw conflict("Only a wallet waiting for registration (READY) can get a registration link.", undefined, "INVALID_STATE");
     const token = await issueRegistrationToken(tx, { orgId: ctx.org.id, receiverWalletId: rw.id });
     await recordAuditEvent(tx, { orgId: ctx.org.id, actorUserId: ctx.actor.userId, action: "receiver_wallet.link_issued", targetId: rw.id });
     return { url: registrationUrl(appUrl(), token) };

@@ -35,7 +35,7 @@ export async function unlockReceiver(ctx: OrgContext, raw: z.input<typeof unlock
       .from(receiverVerifications)
       .where(and(eq(receiverVerifications.receiverId, r.id), eq(receiverVerifications.orgId, ctx.org.id), isNull(receiverVerifications.confirmedAt), isNotNull(receiverVerifications.failedAt)))
       .for("update");
-    if (lockedWallets.length === 0 && lockedValues.length === 0) throw conflict("This receiver's registration is not locked.");
+    if (lockedWallets.length === 0 && lockedValues.length === 0) throw conflict("This receiver's registration is not locked.", undefined, "INVALID_STATE");
     await tx
       .update(receiverWallets)
       .set({ otpLockedAt: null, otpDayStartedAt: null, otpCodesToday: 0, otpGuessesToday: 0, otpAttempts: 0, updatedAt: now })

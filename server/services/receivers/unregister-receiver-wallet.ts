@@ -26,13 +26,13 @@ export async function unregisterReceiverWallet(ctx: OrgContext, raw: z.input<typ
       .for("update");
     if (!rw) throw notFound("The receiver wallet");
     if (rw.status !== "REGISTERED" || !canTransition(RECEIVER_WALLET_TRANSITIONS, rw.status, "READY")) {
-      throw conflict("Only a registered wallet can be unregistered.");
+      throw conflict("Only a registered wallet can be unregistered.", undefined, "INVALID_TRANSITION");
     }
     const [inFlight] = await tx
       .select({ n: sql<number>`count(*)::int` })
       .from(payments)
       .where(and(eq(payments.receiverWalletId, rw.id), eq(payments.orgId, ctx.org.id), eq(payments.status, "PENDING")));
-    if ((inFlight?.n ?? 0) > 0) throw conflict("This wallet has a payment in flight; wait until it settles before unregistering.");
+    if ((inFlight?.n ?? 0) > 0) throw conflict("This wallet has a payment in flight; wait until it settles before unregistering.", undefined, "INVALID_STATE");
     const now = new Date();
     const entry = JSON.stringify([{ user_id: ctx.actor.userId, status: "READY", timestamp: now.toISOString() } satisfies StatusHistoryEntry]);
     const [updated] = await tx

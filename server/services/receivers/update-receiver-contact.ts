@@ -38,11 +38,11 @@ export async function updateReceiverContact(ctx: OrgContext, raw: z.input<typeof
     if (!r) throw notFound("The receiver");
     if (phone) {
       const [other] = await tx.select({ id: receivers.id }).from(receivers).where(and(eq(receivers.orgId, ctx.org.id), eq(receivers.phoneNumber, phone), ne(receivers.id, r.id)));
-      if (other) throw conflict("Another receiver already has this phone number.", { phoneNumber: "Already used by another receiver." });
+      if (other) throw conflict("Another receiver already has this phone number.", { phoneNumber: "Already used by another receiver." }, "ALREADY_EXISTS");
     }
     if (email) {
       const [other] = await tx.select({ id: receivers.id }).from(receivers).where(and(eq(receivers.orgId, ctx.org.id), eq(receivers.email, email), ne(receivers.id, r.id)));
-      if (other) throw conflict("Another receiver already has this email.", { email: "Already used by another receiver." });
+      if (other) throw conflict("Another receiver already has this email.", { email: "Already used by another receiver." }, "ALREADY_EXISTS");
     }
     const [updated] = await tx
       .update(receivers)

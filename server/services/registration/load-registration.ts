@@ -7,7 +7,7 @@ import { ServiceError } from "../errors";
 import { resolveRegistrationToken } from "./registration-token";
 
 /** The one answer for a forged, expired, replaced or used link: it never says which. */
-export const invalidLink = () => new ServiceError("NOT_FOUND", t("link.invalid.body"));
+export const invalidLink = () => new ServiceError("NOT_FOUND", t("link.invalid.body"), undefined, "LINK_INVALID");
 
 export const OTP_MAX_ATTEMPTS = 5;
 export const OTP_TTL_MS = 5 * 60 * 1000;

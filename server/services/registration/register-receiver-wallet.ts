@@ -33,21 +33,21 @@ export async function registerReceiverWallet(db: DbOrTx, input: { token: string;
   if (memo && !isValidMemo(memo)) throw badRequest(t("wallet.invalidMemo"), { memo: t("wallet.invalidMemo") });
   return db.transaction(async (tx) => {
     const { wallet, receiver, verificationField } = await loadRegistration(tx, input.token, { forUpdate: true, now });
-    if (!wallet.otpConfirmedAt) throw new ServiceError("BAD_REQUEST", t("otp.confirmFirst"));
+    if (!wallet.otpConfirmedAt) throw new ServiceError("BAD_REQUEST", t("otp.confirmFirst"), undefined, "INVALID_STATE");
     if (verificationField) {
       const [v] = await tx
         .select({ confirmedAt: receiverVerifications.confirmedAt })
         .from(receiverVerifications)
         .where(and(eq(receiverVerifications.receiverId, receiver.id), eq(receiverVerifications.verificationField, verificationField)));
-      if (!v?.confirmedAt) throw new ServiceError("BAD_REQUEST", t("verify.confirmFirst"));
+      if (!v?.confirmedAt) throw new ServiceError("BAD_REQUEST", t("verify.confirmFirst"), undefined, "INVALID_STATE");
     }
-    if (!canTransition(RECEIVER_WALLET_TRANSITIONS, wallet.status, "REGISTERED")) throw new ServiceError("NOT_FOUND", t("link.invalid.body"));
+    if (!canTransition(RECEIVER_WALLET_TRANSITIONS, wallet.status, "REGISTERED")) throw new ServiceError("NOT_FOUND", t("link.invalid.body"), undefined, "LINK_INVALID");
     const [taken] = await tx
       .select({ id: receiverWallets.id })
       .from(receiverWallets)
       .where(and(eq(receiverWallets.orgId, wallet.orgId), eq(receiverWallets.stellarAddress, address), ne(receiverWallets.receiverId, receiver.id)))
       .limit(1);
-    if (taken) throw new ServiceError("CONFLICT", t("wallet.addressTaken"), { stellarAddress: t("wallet.addressTaken") });
+    if (taken) throw new ServiceError("CONFLICT", t("wallet.addressTaken"), { stellarAddress: t("wallet.addressTaken") }, "ALREADY_EXISTS");
     const entry = JSON.stringify([{ user_id: null, status: "REGISTERED", timestamp: now.toISOString() } satisfies StatusHistoryEntry]);
     await tx
       .update(receiverWallets)

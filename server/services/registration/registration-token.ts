@@ -3,6 +3,7 @@ import { and, eq } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { receiverWallets } from "@/db/schema";
 import { subkey } from "../crypto/keys";
+import { config } from "@/server/config";
 
 /**
  * Registration links carry `<receiverWalletId>.<nonce>.<expiresAt>.<signature>` (base64url parts).
@@ -10,7 +11,7 @@ import { subkey } from "../crypto/keys";
  * receiver wallet; the nonce must equal the wallet's current `registration_nonce`, so issuing a new
  * link or completing registration (which clears it) makes older links useless.
  */
-export const REGISTRATION_TOKEN_DAYS = Number(process.env.REGISTRATION_TOKEN_DAYS || 30);
+export const REGISTRATION_TOKEN_DAYS = config().REGISTRATION_TOKEN_DAYS;
 
 function sign(payload: string): string {
   return createHmac("sha256", subkey("registration-links")).update(payload).digest("base64url");

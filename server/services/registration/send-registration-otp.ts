@@ -41,7 +41,7 @@ export async function sendRegistrationOtp(db: DbOrTx, token: string, now = new D
       return { ok: false as const, error: locked() };
     }
     const destination = contactType === "PHONE_NUMBER" ? receiver.phoneNumber : receiver.email;
-    if (!destination) throw new ServiceError("UNPROCESSABLE", t("otp.sendFailed"));
+    if (!destination) throw new ServiceError("UNPROCESSABLE", t("otp.sendFailed"), undefined, "DELIVERY_FAILED");
     const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
     await tx
       .update(receiverWallets)
@@ -77,7 +77,7 @@ export async function sendRegistrationOtp(db: DbOrTx, token: string, now = new D
       .update(receiverWallets)
       .set({ otpCodesToday: sql`greatest(${receiverWallets.otpCodesToday} - 1, 0)`, updatedAt: new Date() })
       .where(eq(receiverWallets.id, prepared.wallet.id));
-    throw new ServiceError("UNPROCESSABLE", t("otp.sendFailed"));
+    throw new ServiceError("UNPROCESSABLE", t("otp.sendFailed"), undefined, "DELIVERY_FAILED");
   }
   return { sent: true as const, contactHint: maskContact(prepared.contactType, prepared.destination), expiresInSeconds: OTP_TTL_MS / 1000 };
 }

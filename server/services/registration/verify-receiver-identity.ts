@@ -15,7 +15,7 @@ export async function verifyReceiverIdentity(db: DbOrTx, input: { token: string;
   const value = String(input.value ?? "").trim();
   const outcome = await db.transaction(async (tx) => {
     const { wallet, receiver, verificationField } = await loadRegistration(tx, input.token, { forUpdate: true, now });
-    if (!wallet.otpConfirmedAt) return { ok: false as const, error: new ServiceError("BAD_REQUEST", t("otp.confirmFirst")) };
+    if (!wallet.otpConfirmedAt) return { ok: false as const, error: new ServiceError("BAD_REQUEST", t("otp.confirmFirst"), undefined, "INVALID_STATE") };
     if (!verificationField) return { ok: true as const };
     const [org] = await tx.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, wallet.orgId));
     const locked = () => new ServiceError("TOO_MANY_REQUESTS", t("verify.locked", { org: org?.name ?? "the organization" }));

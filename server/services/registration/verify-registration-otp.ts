@@ -27,9 +27,9 @@ export async function verifyRegistrationOtp(db: DbOrTx, input: { token: string; 
       return new ServiceError("TOO_MANY_REQUESTS", t("otp.lockedDaily", { org: org?.name || "the organization" }));
     };
     if (wallet.otpLockedAt) return { ok: false as const, error: await locked() };
-    if (!wallet.otpHash || !wallet.otpExpiresAt) return { ok: false as const, error: new ServiceError("BAD_REQUEST", t("otp.none")) };
+    if (!wallet.otpHash || !wallet.otpExpiresAt) return { ok: false as const, error: new ServiceError("BAD_REQUEST", t("otp.none"), undefined, "INVALID_CODE") };
     if (wallet.otpAttempts >= OTP_MAX_ATTEMPTS) return { ok: false as const, error: new ServiceError("TOO_MANY_REQUESTS", t("otp.locked")) };
-    if (wallet.otpExpiresAt <= now) return { ok: false as const, error: new ServiceError("BAD_REQUEST", t("otp.expired")) };
+    if (wallet.otpExpiresAt <= now) return { ok: false as const, error: new ServiceError("BAD_REQUEST", t("otp.expired"), undefined, "INVALID_CODE") };
     const expected = Buffer.from(wallet.otpHash, "hex");
     const given = Buffer.from(hashOtp(wallet.id, code), "hex");
     const matches = expected.length === given.length && timingSafeEqual(expected, given);
@@ -57,7 +57,7 @@ export async function verifyRegistrationOtp(db: DbOrTx, input: { token: string; 
       const remaining = Math.min(OTP_MAX_ATTEMPTS - attempts, OTP_DAILY_MAX_GUESSES - guesses);
       return {
         ok: false as const,
-        error: remaining > 0 ? new ServiceError("BAD_REQUEST", t("otp.wrong", { remaining }), { code: t("otp.wrong", { remaining }) }) : new ServiceError("TOO_MANY_REQUESTS", t("otp.locked")),
+        error: remaining > 0 ? new ServiceError("BAD_REQUEST", t("otp.wrong", { remaining }), { code: t("otp.wrong", { remaining }) }, "INVALID_CODE") : new ServiceError("TOO_MANY_REQUESTS", t("otp.locked")),
       };
     }
     await tx

@@ -1,6 +1,7 @@
 import { Keypair } from "@stellar/stellar-sdk";
 import { subkey } from "../crypto/keys";
 import { stellarConfig } from "@/server/stellar/network";
+import { configFrom, type ConfigSource } from "@/server/config";
 
 /**
  * What the Stellar wallet interop (SEP-1, SEP-10, SEP-24) needs from the environment:
@@ -28,16 +29,16 @@ export function sep10SigningKeypair(): Keypair {
   return cachedKeypair.keypair;
 }
 
-export function appUrl(env: Record<string, string | undefined> = process.env): string {
-  return (env.APP_URL || "http://localhost:3000").replace(/\/+$/, "");
+export function appUrl(env?: ConfigSource): string {
+  return (configFrom(env).APP_URL || "http://localhost:3000").replace(/\/+$/, "");
 }
 
-export function sepConfig(env: Record<string, string | undefined> = process.env): SepConfig {
+export function sepConfig(env?: ConfigSource): SepConfig {
   const base = appUrl(env);
   const host = new URL(base).host;
   return {
     appUrl: base,
-    homeDomain: env.SEP10_HOME_DOMAIN || host,
+    homeDomain: configFrom(env).SEP10_HOME_DOMAIN || host,
     webAuthDomain: host,
     webAuthEndpoint: `${base}/sep10/auth`,
     transferServer: `${base}/sep24`,

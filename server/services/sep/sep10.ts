@@ -8,9 +8,9 @@ import { signJwt, verifyJwt, type JwtClaims } from "./jwt";
 import { stellarConfig } from "@/server/stellar/network";
 
 /**
- * SEP-10 web authentication (GUIDE.md §7): a challenge transaction signed by the server key that the
- * wallet signs with its account's key(s); a verified challenge is exchanged for a JWT (HS256 under
- * `subkey("sep10-jwt")`) whose `sub` is the account (`account:memo` with an ID memo).
+ * SEP-10 web authentication (docs/domain.md#sep-10-and-sep-24): a challenge transaction signed by the
+ * server key that the wallet signs with its account's key(s); a verified challenge is exchanged for a JWT
+ * (HS256 under `subkey("sep10-jwt")`) whose `sub` is the account (`account:memo` with an ID memo).
  */
 export const CHALLENGE_TIMEOUT_SECONDS = 900;
 export const TOKEN_LIFETIME_SECONDS = 24 * 3600;

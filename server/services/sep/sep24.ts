@@ -11,10 +11,10 @@ import type { Sep10Session } from "./sep10";
 import { listSepAssets } from "./stellar-toml";
 
 /**
- * SEP-24 interactive deposit, as SDP runs it (GUIDE.md §6): a wallet app authenticated with SEP-10
- * starts a "deposit" for its account; the interactive URL opens our page, which asks for the contact
- * the organization knows, and sends the receiver's registration link (/r/<token>) to that
- * contact. The registration page then confirms the OTP and verification value and registers the
+ * SEP-24 interactive deposit, as SDP runs it (docs/domain.md#sep-10-and-sep-24): a wallet app
+ * authenticated with SEP-10 starts a "deposit" for its account; the interactive URL opens our page, which
+ * asks for the contact the organization knows, and sends the receiver's registration link (/r/<token>) to
+ * that contact. The registration page then confirms the OTP and verification value and registers the
  * address; `completeSep24ForReceiverWallet` marks the SEP-24 transaction completed.
  */
 export const INTERACTIVE_TOKEN_MINUTES = 30;

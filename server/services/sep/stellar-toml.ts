@@ -3,6 +3,7 @@ import type { DbOrTx } from "@/db/client";
 import { assets, organizations, stellarAccounts } from "@/db/schema";
 import { stellarConfig } from "@/server/stellar/network";
 import { sepConfig, type SepConfig } from "./config";
+import { config } from "@/server/config";
 
 /** Quote a TOML basic string. */
 function q(value: string): string {
@@ -21,7 +22,8 @@ export async function listSepAssets(db: DbOrTx): Promise<{ code: string; issuer:
 
 /** The organization name shown to wallets: SEP_ORG_NAME, else the single organization's name. */
 async function orgName(db: DbOrTx): Promise<string> {
-  if (process.env.SEP_ORG_NAME) return process.env.SEP_ORG_NAME;
+  const { SEP_ORG_NAME } = config();
+  if (SEP_ORG_NAME) return SEP_ORG_NAME;
   const orgs = await db.select({ name: organizations.name }).from(organizations).orderBy(asc(organizations.createdAt)).limit(2);
   return orgs.length === 1 ? orgs[0]!.name : "Disbursement Platform";
 }

@@ -12,7 +12,7 @@ export const changeRoleInput = z.object({ userId: z.uuid(), role: z.enum(ROLES) 
 export async function changeRole(ctx: OrgContext, raw: z.input<typeof changeRoleInput>) {
   assertCan(ctx, "users:manage");
   const input = changeRoleInput.parse(raw);
-  if (input.userId === ctx.actor.userId) throw badRequest("You cannot change your own role.");
+  if (input.userId === ctx.actor.userId) throw badRequest("You cannot change your own role.", undefined, "SELF_ACTION");
   return ctx.db.transaction(async (tx) => {
     const member = await lockMember(tx, ctx, input.userId);
     if (member.role === input.role) return { userId: input.userId, role: input.role };

@@ -28,7 +28,7 @@ export async function createPasswordLink(ctx: OrgContext, raw: z.input<typeof cr
     if (member.acceptedAt !== null) {
       const user = await tx.query.users.findFirst({ where: eq(users.id, input.userId) });
       if (!user || user.passwordHash || (await hasOtherAcceptedMembership(tx, input.userId, ctx.org.id))) {
-        throw badRequest(PASSWORD_LINK_REFUSAL);
+        throw badRequest(PASSWORD_LINK_REFUSAL, undefined, "INVALID_STATE");
       }
     }
     const token = await createPasswordToken(tx, input.userId, "invite", { orgId: ctx.org.id });

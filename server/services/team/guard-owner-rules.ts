@@ -34,5 +34,5 @@ export async function assertAnotherActiveOwner(tx: DbOrTx, ctx: OrgContext, user
         ne(memberships.userId, userId),
       ),
     );
-  if ((other?.n ?? 0) === 0) throw badRequest("The organization must keep at least one active owner.");
+  if ((other?.n ?? 0) === 0) throw badRequest("The organization must keep at least one active owner.", undefined, "LAST_OWNER");
 }

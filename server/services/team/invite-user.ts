@@ -45,7 +45,7 @@ export async function inviteUser(ctx: OrgContext, raw: z.input<typeof inviteUser
       .onConflictDoNothing()
       .returning({ id: memberships.id });
     if (!membership) {
-      throw conflict(`${input.email} is already a member of this organization or invited to it.`, { email: "already a member or invited" });
+      throw conflict(`${input.email} is already a member of this organization or invited to it.`, { email: "already a member or invited" }, "ALREADY_EXISTS");
     }
     const token = await createPasswordToken(tx, user.id, "invite", { orgId: ctx.org.id });
     const org = await tx.query.organizations.findFirst({ where: eq(organizations.id, ctx.org.id) });

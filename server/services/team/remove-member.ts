@@ -26,12 +26,12 @@ export function isInvitationPending(m: { acceptedAt: Date | null; passwordHash: 
 export async function revokeInvitation(ctx: OrgContext, raw: z.input<typeof memberInput>) {
   assertCan(ctx, "users:manage");
   const input = memberInput.parse(raw);
-  if (input.userId === ctx.actor.userId) throw badRequest("You cannot revoke your own membership.");
+  if (input.userId === ctx.actor.userId) throw badRequest("You cannot revoke your own membership.", undefined, "SELF_ACTION");
   return ctx.db.transaction(async (tx) => {
     const member = await lockMember(tx, ctx, input.userId);
     const user = await tx.query.users.findFirst({ where: eq(users.id, input.userId) });
     if (!isInvitationPending({ acceptedAt: member.acceptedAt, passwordHash: user?.passwordHash ?? null })) {
-      throw badRequest("This person has already joined. Use “Remove from organization” instead.");
+      throw badRequest("This person has already joined. Use “Remove from organization” instead.", undefined, "INVALID_STATE");
     }
     if (member.role === "owner" && member.acceptedAt && member.isActive) await assertAnotherActiveOwner(tx, ctx, input.userId);
     await tx.delete(memberships).where(and(eq(memberships.orgId, ctx.org.id), eq(memberships.userId, input.userId)));
@@ -55,10 +55,10 @@ export async function revokeInvitation(ctx: OrgContext, raw: z.input<typeof memb
 export async function removeMember(ctx: OrgContext, raw: z.input<typeof memberInput>) {
   assertCan(ctx, "users:manage");
   const input = memberInput.parse(raw);
-  if (input.userId === ctx.actor.userId) throw badRequest("You cannot remove yourself from the organization.");
+  if (input.userId === ctx.actor.userId) throw badRequest("You cannot remove yourself from the organization.", undefined, "SELF_ACTION");
   return ctx.db.transaction(async (tx) => {
     const member = await lockMember(tx, ctx, input.userId);
-    if (member.acceptedAt === null) throw badRequest("This person has not accepted the invitation. Use “Revoke invitation” instead.");
+    if (member.acceptedAt === null) throw badRequest("This person has not accepted the invitation. Use “Revoke invitation” instead.", undefined, "INVALID_STATE");
     if (member.role === "owner" && member.isActive) await assertAnotherActiveOwner(tx, ctx, input.userId);
     const user = await tx.query.users.findFirst({ where: eq(users.id, input.userId) });
     await tx.delete(memberships).where(and(eq(memberships.orgId, ctx.org.id), eq(memberships.userId, input.userId)));

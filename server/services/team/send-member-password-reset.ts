@@ -18,7 +18,7 @@ export async function sendMemberPasswordReset(ctx: OrgContext, raw: { userId: st
     const member = await lockMember(tx, ctx, input.userId);
     const user = await tx.query.users.findFirst({ where: eq(users.id, input.userId) });
     if (!user || isInvitationPending({ acceptedAt: member.acceptedAt, passwordHash: user.passwordHash })) {
-      throw badRequest("This person has not set up their account yet: send them a new invitation link instead.");
+      throw badRequest("This person has not set up their account yet: send them a new invitation link instead.", undefined, "INVALID_STATE");
     }
     return user.email;
   });

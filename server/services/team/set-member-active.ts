@@ -16,7 +16,7 @@ export const setMemberActiveInput = z.object({ userId: z.uuid(), active: z.boole
 export async function setMemberActive(ctx: OrgContext, raw: z.input<typeof setMemberActiveInput>) {
   assertCan(ctx, "users:manage");
   const input = setMemberActiveInput.parse(raw);
-  if (input.userId === ctx.actor.userId) throw badRequest("You cannot deactivate yourself.");
+  if (input.userId === ctx.actor.userId) throw badRequest("You cannot deactivate yourself.", undefined, "SELF_ACTION");
   return ctx.db.transaction(async (tx) => {
     const member = await lockMember(tx, ctx, input.userId);
     if (member.isActive === input.active) return { userId: input.userId, active: input.active };

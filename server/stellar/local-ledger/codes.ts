@@ -1,6 +1,7 @@
 /**
  * Result codes of the local ledger: the numeric values are stellar-core's XDR enums, the strings are
- * the names Horizon puts in `extras.result_codes` (stellar/go `services/horizon/internal/codes`).
+ * the names Horizon puts in `extras.result_codes` (listed at
+ * https://developers.stellar.org/docs/data/horizon/api-reference/errors/result-codes).
  */
 
 /** TransactionResultCode (XDR). */

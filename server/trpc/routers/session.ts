@@ -3,7 +3,7 @@ import { ACTIVE_ORG_COOKIE } from "@/server/auth/constants";
 import { appCookie } from "@/server/auth/cookie-security";
 import { permissionsOf } from "@/server/domain/permissions";
 import { listUserOrganizations } from "@/server/services/auth/resolve-membership";
-import { TRPCError } from "@trpc/server";
+import { ServiceError } from "@/server/services/errors";
 import { authedProcedure, orgProcedure, router } from "../init";
 
 export const sessionRouter = router({
@@ -19,7 +19,7 @@ export const sessionRouter = router({
   switchOrganization: authedProcedure.input(z.object({ orgId: z.uuid() })).mutation(async ({ ctx, input }) => {
     const orgs = await listUserOrganizations(ctx.db, ctx.userId);
     if (!orgs.some((o) => o.id === input.orgId)) {
-      throw new TRPCError({ code: "FORBIDDEN", message: "You are not an active member of that organization." });
+      throw new ServiceError("FORBIDDEN", "You are not an active member of that organization.", undefined, "NO_MEMBERSHIP");
     }
     ctx.resHeaders?.append(
       "set-cookie",

@@ -15,16 +15,16 @@ export async function disableMfa(db: DbOrTx, input: { userId: string; password: 
   const ip = input.ip ?? "profile";
   return withMfaLock(db, input.userId, async (tx, user) => {
     const secret = enabledSecret(user);
-    if (!secret) return { ok: false, error: new ServiceError("CONFLICT", "Two-factor authentication is already off.") };
+    if (!secret) return { ok: false, error: new ServiceError("CONFLICT", "Two-factor authentication is already off.", undefined, "INVALID_STATE") };
     const throttled = await throttleError(tx, user.email);
     if (throttled) return { ok: false, error: throttled };
     if (!user.passwordHash || !(await verifyPassword(input.password, user.passwordHash))) {
       await recordMfaAttempt(tx, user.email, ip, false);
-      return { ok: false, error: new ServiceError("BAD_REQUEST", "Your current password is not right.", { password: "Wrong password." }) };
+      return { ok: false, error: new ServiceError("BAD_REQUEST", "Your current password is not right.", { password: "Wrong password." }, "INVALID_CREDENTIALS") };
     }
     const check = await checkSecondFactor(tx, user.id, secret, input.code);
     await recordMfaAttempt(tx, user.email, ip, check.ok);
-    if (!check.ok) return { ok: false, error: new ServiceError("BAD_REQUEST", check.message, { code: check.message }) };
+    if (!check.ok) return { ok: false, error: new ServiceError("BAD_REQUEST", check.message, { code: check.message }, "INVALID_CODE") };
     await tx
       .update(users)
       .set({ mfaSecretEncrypted: null, mfaPendingSecretEncrypted: null, mfaEnabledAt: null, mfaLastUsedStep: null, updatedAt: new Date() })

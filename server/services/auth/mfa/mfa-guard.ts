@@ -6,6 +6,7 @@ import { matchTotp, parseSecondFactorCode, recoveryCodeFromBytes } from "@/serve
 import { recordAuditEvent } from "../../audit/record-audit-event";
 import { decryptSecret } from "../../crypto/secret-box";
 import { ServiceError } from "../../errors";
+import { config } from "@/server/config";
 
 /** secret-box purpose for TOTP secrets: a subkey of ENCRYPTION_KEY used for nothing else. */
 export const MFA_SECRET_PURPOSE = "mfa-totp";
@@ -16,8 +17,8 @@ export type MfaThrottlePolicy = { maxFailures: number; windowSeconds: number };
 /** Wrong second-factor codes allowed per account within the window (docs/security.md). */
 export function mfaThrottlePolicy(): MfaThrottlePolicy {
   return {
-    maxFailures: Number(process.env.MFA_MAX_FAILURES) || 5,
-    windowSeconds: Number(process.env.MFA_WINDOW_SECONDS) || 300,
+    maxFailures: config().MFA_MAX_FAILURES,
+    windowSeconds: config().MFA_WINDOW_SECONDS,
   };
 }
 

@@ -12,12 +12,12 @@ export async function regenerateRecoveryCodes(db: DbOrTx, input: { userId: strin
   const ip = input.ip ?? "profile";
   return withMfaLock(db, input.userId, async (tx, user) => {
     const secret = enabledSecret(user);
-    if (!secret) return { ok: false, error: new ServiceError("CONFLICT", "Turn on two-factor authentication first.") };
+    if (!secret) return { ok: false, error: new ServiceError("CONFLICT", "Turn on two-factor authentication first.", undefined, "INVALID_STATE") };
     const throttled = await throttleError(tx, user.email);
     if (throttled) return { ok: false, error: throttled };
     const check = await checkSecondFactor(tx, user.id, secret, input.code);
     await recordMfaAttempt(tx, user.email, ip, check.ok);
-    if (!check.ok) return { ok: false, error: new ServiceError("BAD_REQUEST", check.message, { code: check.message }) };
+    if (!check.ok) return { ok: false, error: new ServiceError("BAD_REQUEST", check.message, { code: check.message }, "INVALID_CODE") };
     await tx.delete(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, user.id));
     const { codes, rows } = newRecoveryCodes(user.id);
     await tx.insert(mfaRecoveryCodes).values(rows);

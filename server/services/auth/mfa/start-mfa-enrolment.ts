@@ -19,7 +19,7 @@ export async function startMfaEnrolment(db: DbOrTx, input: { userId: string }) {
   const user = await db.query.users.findFirst({ where: eq(users.id, input.userId) });
   if (!user) throw notFound("The account");
   if (user.mfaEnabledAt) {
-    throw conflict("Two-factor authentication is already on. Turn it off first to move it to another app.");
+    throw conflict("Two-factor authentication is already on. Turn it off first to move it to another app.", undefined, "INVALID_STATE");
   }
   const secret = newTotpSecretBase32();
   await db

@@ -21,12 +21,12 @@ export async function userHasMfa(db: DbOrTx, userId: string): Promise<boolean> {
 export async function verifySecondFactor(db: DbOrTx, input: { userId: string; code: string; ip: string }) {
   return withMfaLock(db, input.userId, async (tx, user) => {
     const secret = enabledSecret(user);
-    if (!secret) return { ok: false, error: new ServiceError("BAD_REQUEST", "Two-factor authentication is not on for this account.") };
+    if (!secret) return { ok: false, error: new ServiceError("BAD_REQUEST", "Two-factor authentication is not on for this account.", undefined, "INVALID_STATE") };
     const throttled = await throttleError(tx, user.email);
     if (throttled) return { ok: false, error: throttled };
     const check = await checkSecondFactor(tx, user.id, secret, input.code);
     await recordMfaAttempt(tx, user.email, input.ip, check.ok);
-    if (!check.ok) return { ok: false, error: new ServiceError("UNAUTHORIZED", check.message) };
+    if (!check.ok) return { ok: false, error: new ServiceError("UNAUTHORIZED", check.message, undefined, "INVALID_CODE") };
     let recoveryCodesLeft: number | null = null;
     if (check.method === "recovery") {
       const [left] = await tx
