@@ -2,7 +2,8 @@
  * `npm test`: every test, provisioning what it needs. Unit and integration tests (vitest) run on
  * real PostgreSQL (embedded on a free port unless TEST_DATABASE_URL is given); end-to-end tests
  * (Playwright, real Chromium) run against a production build on its own embedded database.
- * Ends with one line: "N passed, N failed".
+ * Lint (eslint.config.mjs, with the layer rules of docs/architecture.md#layers) runs first; a lint
+ * or format failure counts as one failure. Ends with one line: "N passed, N failed".
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
@@ -13,6 +14,9 @@ import { ROOT } from "./lib/runtime-defaults";
 import { config } from "../server/config";
 
 type Counts = { passed: number; failed: number; skipped: number };
+
+/** Run `prettier --check` too. Off until the repository has been formatted once (`npm run format`). */
+const CHECK_FORMAT = false;
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
@@ -60,6 +64,15 @@ async function main() {
   const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
   const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
   let broken = false;
+  const checkFailures: string[] = [];
+
+  // 0. Lint (layer rules included) and, once the repository is formatted, the format check.
+  const lintCode = await run(node, [bin("eslint/bin/eslint.js"), ".", "--max-warnings", "0", "--cache", "--cache-location", "node_modules/.cache/eslint/"], env);
+  if (lintCode !== 0) checkFailures.push("Lint failed (npm run lint; rules in eslint.config.mjs, layers in docs/architecture.md#layers).");
+  if (CHECK_FORMAT) {
+    const formatCode = await run(node, [bin("prettier/bin/prettier.cjs"), "--check", ".", "--log-level", "warn"], env);
+    if (formatCode !== 0) checkFailures.push("Format check failed (npm run format rewrites the files listed above).");
+  }
 
   // 1. Unit and integration tests.
   const vitestJson = path.join(resultsDir, "vitest.json");
@@ -89,7 +102,8 @@ async function main() {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(`\nTest wall time: ${seconds}s (unit + integration: vitest; end-to-end: Playwright)\n`);
   if (broken) process.stdout.write("A test runner failed before reporting results (see above).\n");
-  const failed = totals.failed + (broken ? 1 : 0);
+  for (const line of checkFailures) process.stdout.write(`${line}\n`);
+  const failed = totals.failed + (broken ? 1 : 0) + checkFailures.length;
   process.stdout.write(`${totals.passed} passed, ${failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ""}\n`);
   process.exit(failed > 0 || totals.passed === 0 ? 1 : 0);
 }

@@ -36,6 +36,7 @@ async function main() {
   const { setupAllOrganizations } = await import("../server/stellar/accounts");
   const { installLedgerBalanceProvider } = await import("../server/stellar/balance-provider");
   const { startWorker } = await import("../server/stellar/engine/run-worker");
+  const { completeDisbursementIfDone } = await import("../server/services/disbursements/complete-if-done");
 
   // The embedded-PostgreSQL helpers are loaded only when needed: that package installs its own
   // SIGTERM handler, which would cut the graceful stop short.
@@ -92,6 +93,7 @@ async function main() {
     idleMs: settings.WORKER_IDLE_MS,
     orgIds,
     autoSetup: settings.WORKER_SETUP,
+    completeDisbursementIfDone,
   });
   if (settings.INVITATION_SCHEDULER_SECONDS !== 0) {
     invitations = startInvitationScheduler({ db, everySeconds: settings.INVITATION_SCHEDULER_SECONDS, orgIds });

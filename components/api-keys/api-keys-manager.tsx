@@ -5,17 +5,7 @@ import { KeyRound, Trash2 } from "lucide-react";
 import { useState } from "react";
 import { DateTime } from "@/components/disbursements/common";
 import { Alert, AlertDescription } from "@/components/ui/alert";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-  AlertDialogTrigger,
-} from "@/components/ui/alert-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -24,6 +14,7 @@ import { messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
 import type { ApiScope } from "@/server/domain/api-scopes";
 import { CreateApiKeyDialog } from "./create-api-key-dialog";
+import { plural } from "@/lib/format";
 
 const STATUS = {
   active: { label: "Active", variant: "success" },
@@ -51,7 +42,7 @@ export function ApiKeysManager({ grantable }: { grantable: readonly ApiScope[] }
     <div className="space-y-4">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <p className="text-sm text-muted-foreground">
-          {keys.length === 0 ? "No keys yet" : `${active} active of ${keys.length} ${keys.length === 1 ? "key" : "keys"}`}
+          {keys.length === 0 ? "No keys yet" : `${active} active of ${plural(keys.length, "key")}`}
         </p>
         <CreateApiKeyDialog grantable={grantable} />
       </div>
@@ -116,29 +107,20 @@ export function ApiKeysManager({ grantable }: { grantable: readonly ApiScope[] }
                 </TableCell>
                 <TableCell className="text-right">
                   {k.status !== "revoked" && (
-                    <AlertDialog>
-                      <AlertDialogTrigger asChild>
+                    <ConfirmDialog
+                      trigger={
                         <Button variant="ghost" size="sm" className="text-destructive" disabled={revoke.isPending}>
                           <Trash2 aria-hidden className="size-4" />
                           Revoke
                         </Button>
-                      </AlertDialogTrigger>
-                      <AlertDialogContent>
-                        <AlertDialogHeader>
-                          <AlertDialogTitle>Revoke “{k.name}”?</AlertDialogTitle>
-                          <AlertDialogDescription>
-                            Every system using {k.hint} is refused from the next request on. This cannot be undone; create a new key to
-                            restore access.
-                          </AlertDialogDescription>
-                        </AlertDialogHeader>
-                        <AlertDialogFooter>
-                          <AlertDialogCancel>Cancel</AlertDialogCancel>
-                          <AlertDialogAction variant="destructive" onClick={() => revoke.mutate({ id: k.id })}>
-                            Revoke key
-                          </AlertDialogAction>
-                        </AlertDialogFooter>
-                      </AlertDialogContent>
-                    </AlertDialog>
+                      }
+                      title={<>Revoke “{k.name}”?</>}
+                      description={<>Every system using {k.hint} is refused from the next request on. This cannot be undone; create a new key to restore access.</>}
+                      confirmLabel="Revoke key"
+                      variant="destructive"
+                      closeOnConfirm
+                      onConfirm={() => revoke.mutate({ id: k.id })}
+                    />
                   )}
                 </TableCell>
               </TableRow>

@@ -12,6 +12,7 @@ import { Textarea } from "@/components/ui/textarea";
 import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
 import { API_SCOPES, type ApiScope } from "@/server/domain/api-scopes";
+import { API_KEY_NAME_MAX } from "@/server/schemas/api-keys.schema";
 import { OneTimeKey } from "./one-time-key";
 import { ScopePicker } from "./scope-picker";
 
@@ -91,7 +92,7 @@ export function CreateApiKeyDialog({ grantable }: { grantable: readonly ApiScope
             }}
           >
             <Field label="Name" required error={errors.name} hint="What uses it, e.g. “Payroll system (production)”.">
-              <Input name="name" autoComplete="off" required maxLength={120} />
+              <Input name="name" autoComplete="off" required maxLength={API_KEY_NAME_MAX} />
             </Field>
             <div className="flex flex-col gap-1.5">
               <span className="text-sm leading-none font-medium" aria-hidden>

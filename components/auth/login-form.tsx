@@ -9,7 +9,7 @@ import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { safeCallbackPath } from "@/lib/safe-callback-url";
-import { MFA_REQUIRED } from "@/server/services/auth/mfa/mfa-input";
+import { MFA_REQUIRED } from "@/server/schemas/auth.schema";
 import { MfaCodeStep } from "./mfa-code-step";
 
 export function LoginForm({ callbackUrl, notice }: { callbackUrl: string; notice: string | null }) {

@@ -4,16 +4,7 @@ import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-q
 import { Coins, Plus } from "lucide-react";
 import { useState } from "react";
 import { Alert, AlertDescription } from "@/components/ui/alert";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "@/components/ui/alert-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { EnabledToggle } from "./enabled-toggle";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
@@ -24,6 +15,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
 import { CopyValue } from "@/components/disbursements/common";
+import { ASSET_CODE_MAX, STELLAR_ADDRESS_LENGTH } from "@/server/schemas/catalog.schema";
 
 type Asset = { id: string; code: string; issuer: string; enabled: boolean };
 
@@ -105,29 +97,19 @@ export function AssetsSection({ canWrite }: { canWrite: boolean }) {
         </div>
       )}
 
-      <AlertDialog open={disabling !== null} onOpenChange={(open) => !open && !setEnabled.isPending && setDisabling(null)}>
-        <AlertDialogContent>
-          <AlertDialogHeader>
-            <AlertDialogTitle>Disable {disabling?.code}?</AlertDialogTitle>
-            <AlertDialogDescription>
-              New disbursements cannot use {disabling?.code} until it is enabled again. Disbursements that already use it are not changed.
-            </AlertDialogDescription>
-          </AlertDialogHeader>
-          <AlertDialogFooter>
-            <AlertDialogCancel>Keep it enabled</AlertDialogCancel>
-            <AlertDialogAction
-              variant="destructive"
-              disabled={setEnabled.isPending}
-              onClick={(e) => {
-                e.preventDefault();
-                if (disabling) setEnabled.mutate({ id: disabling.id, enabled: false });
-              }}
-            >
-              Disable {disabling?.code}
-            </AlertDialogAction>
-          </AlertDialogFooter>
-        </AlertDialogContent>
-      </AlertDialog>
+      <ConfirmDialog
+        open={disabling !== null}
+        onOpenChange={(open) => !open && setDisabling(null)}
+        title={<>Disable {disabling?.code}?</>}
+        description={<>New disbursements cannot use {disabling?.code} until it is enabled again. Disbursements that already use it are not changed.</>}
+        cancelLabel="Keep it enabled"
+        confirmLabel={<>Disable {disabling?.code}</>}
+        variant="destructive"
+        pending={setEnabled.isPending}
+        onConfirm={() => {
+          if (disabling) setEnabled.mutate({ id: disabling.id, enabled: false });
+        }}
+      />
     </section>
   );
 }
@@ -178,15 +160,15 @@ function AddAssetDialog() {
             create.mutate({ code, issuer: native ? "" : issuer });
           }}
         >
-          <Field label="Code" required error={errors.code} hint="1 to 12 letters or digits, e.g. USDC.">
-            <Input value={code} onChange={(e) => setCode(e.target.value)} maxLength={12} autoComplete="off" className="uppercase" />
+          <Field label="Code" required error={errors.code} hint={`1 to ${ASSET_CODE_MAX} letters or digits, e.g. USDC.`}>
+            <Input value={code} onChange={(e) => setCode(e.target.value)} maxLength={ASSET_CODE_MAX} autoComplete="off" className="uppercase" />
           </Field>
           <Field label="Issuer" required={!native} error={errors.issuer} hint={native ? "Not needed for XLM." : "The issuing account's public key, starting with G."}>
             <Input
               value={native ? "" : issuer}
               onChange={(e) => setIssuer(e.target.value)}
               disabled={native}
-              maxLength={56}
+              maxLength={STELLAR_ADDRESS_LENGTH}
               autoComplete="off"
               spellCheck={false}
               className="font-mono text-xs"

@@ -4,16 +4,7 @@ import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-q
 import { ExternalLink, Plus, Wallet } from "lucide-react";
 import { useState } from "react";
 import { Alert, AlertDescription } from "@/components/ui/alert";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "@/components/ui/alert-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Badge } from "@/components/ui/badge";
 import { EnabledToggle } from "./enabled-toggle";
 import { Button } from "@/components/ui/button";
@@ -26,6 +17,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
 import { shorten } from "@/components/disbursements/common";
+import { WALLET_NAME_MAX } from "@/server/schemas/catalog.schema";
 
 type WalletRow = { id: string; name: string; enabled: boolean };
 
@@ -134,29 +126,19 @@ export function WalletsSection({ canWrite }: { canWrite: boolean }) {
         </div>
       )}
 
-      <AlertDialog open={disabling !== null} onOpenChange={(open) => !open && !update.isPending && setDisabling(null)}>
-        <AlertDialogContent>
-          <AlertDialogHeader>
-            <AlertDialogTitle>Disable {disabling?.name}?</AlertDialogTitle>
-            <AlertDialogDescription>
-              New disbursements cannot use it, and disbursements that use it cannot be started until it is enabled again.
-            </AlertDialogDescription>
-          </AlertDialogHeader>
-          <AlertDialogFooter>
-            <AlertDialogCancel>Keep it enabled</AlertDialogCancel>
-            <AlertDialogAction
-              variant="destructive"
-              disabled={update.isPending}
-              onClick={(e) => {
-                e.preventDefault();
-                if (disabling) update.mutate({ id: disabling.id, enabled: false });
-              }}
-            >
-              Disable wallet
-            </AlertDialogAction>
-          </AlertDialogFooter>
-        </AlertDialogContent>
-      </AlertDialog>
+      <ConfirmDialog
+        open={disabling !== null}
+        onOpenChange={(open) => !open && setDisabling(null)}
+        title={<>Disable {disabling?.name}?</>}
+        description="New disbursements cannot use it, and disbursements that use it cannot be started until it is enabled again."
+        cancelLabel="Keep it enabled"
+        confirmLabel="Disable wallet"
+        variant="destructive"
+        pending={update.isPending}
+        onConfirm={() => {
+          if (disabling) update.mutate({ id: disabling.id, enabled: false });
+        }}
+      />
     </section>
   );
 }
@@ -214,7 +196,7 @@ function AddWalletDialog() {
           }}
         >
           <Field label="Name" required error={errors.name}>
-            <Input name="name" maxLength={120} autoComplete="off" />
+            <Input name="name" maxLength={WALLET_NAME_MAX} autoComplete="off" />
           </Field>
           <Field label="Homepage" required error={errors.homepage} hint="https://…">
             <Input name="homepage" type="url" placeholder="https://wallet.example.org" autoComplete="off" />

@@ -9,6 +9,7 @@ import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { TableCell, TableRow } from "@/components/ui/table";
 import { useTRPC } from "@/components/trpc/client";
+import { formatCount } from "@/lib/format";
 import { cn } from "@/lib/utils";
 import type { DisbursementStatus, PaymentStatus, ReceiverWalletStatus } from "@/server/domain/disbursement-types";
 import { displayAmount, groupThousands, toStroops } from "@/server/domain/money";
@@ -27,10 +28,8 @@ export function formatAmount(decimal: string | null | undefined): string {
   return groupThousands(displayAmount(decimal));
 }
 
-/** An integer count with thousands separators ("20,000"). */
-export function formatCount(n: number): string {
-  return groupThousands(String(n));
-}
+/** Counts and "1 payment"/"3 payments" live in lib/format.ts; re-exported for the existing imports. */
+export { formatCount, plural, pluralWord } from "@/lib/format";
 
 /** part / whole as a percentage (0..100, two decimals), computed on integer stroops. */
 export function percentOf(part: string | null | undefined, whole: string | null | undefined): number {

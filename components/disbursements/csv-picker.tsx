@@ -9,8 +9,8 @@ import { Progress } from "@/components/ui/progress";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { parseCsvRecords } from "@/server/domain/csv-records";
 import type { RegistrationContactType } from "@/server/domain/disbursement-types";
-import { groupThousands } from "@/server/domain/money";
 import { headerProblems, templateCsv, templateFileName, type UploadError } from "./csv";
+import { formatCount, plural, pluralWord } from "@/lib/format";
 
 const PREVIEW_ROWS = 10;
 const CHUNK_BYTES = 256 * 1024;
@@ -148,7 +148,7 @@ export function CsvFilePicker({
       {preview.state === "parsing" && (
         <div className="space-y-1.5 rounded-md border border-border p-3" data-testid="csv-parsing">
           <p className="text-sm">
-            Reading {file?.name}… {groupThousands(String(preview.rows))} rows so far
+            Reading {file?.name}… {formatCount(preview.rows)} rows so far
           </p>
           <Progress value={preview.percent} label="Reading the file" valueText={`${Math.round(preview.percent)}% read`} />
         </div>
@@ -166,14 +166,14 @@ export function CsvFilePicker({
             <FileSpreadsheet aria-hidden className="size-4 text-muted-foreground" />
             <span className="font-medium">{file.name}</span>
             <span className="text-muted-foreground">
-              · {formatBytes(file.size)} · <span data-testid="csv-row-count">{groupThousands(String(preview.rows))}</span>{" "}
-              {preview.rows === 1 ? "row" : "rows"}
+              · {formatBytes(file.size)} · <span data-testid="csv-row-count">{formatCount(preview.rows)}</span>{" "}
+              {pluralWord(preview.rows, "row")}
             </span>
           </p>
           {preview.rows === 0 && <p className="text-sm text-destructive">The file has no data rows.</p>}
           {preview.malformed > 0 && (
             <p className="text-sm text-warning">
-              {preview.malformed} {preview.malformed === 1 ? "row does" : "rows do"} not have the same number of columns as the header.
+              {plural(preview.malformed, "row does", "rows do")} not have the same number of columns as the header.
             </p>
           )}
           {problems.length > 0 && (
@@ -212,7 +212,7 @@ export function CsvFilePicker({
               </Table>
               <p className="text-xs text-muted-foreground">
                 {preview.rows > preview.sample.length
-                  ? `Showing the first ${preview.sample.length} of ${groupThousands(String(preview.rows))} rows.`
+                  ? `Showing the first ${preview.sample.length} of ${formatCount(preview.rows)} rows.`
                   : "Showing every row."}{" "}
                 Line numbers match the file (the header is line 1).
               </p>
@@ -262,8 +262,8 @@ export function UploadErrors({ error, title }: { error: UploadError; title?: str
           <>
             <p className="font-medium">
               {total > shown
-                ? `${groupThousands(String(total))} errors; the first ${groupThousands(String(shown))} are listed:`
-                : `${groupThousands(String(shown))} ${shown === 1 ? "error" : "errors"}:`}
+                ? `${formatCount(total)} errors; the first ${formatCount(shown)} are listed:`
+                : `${plural(shown, "error")}:`}
             </p>
             <ul className="max-h-72 list-inside list-disc space-y-0.5 overflow-y-auto pr-2" aria-label="Errors by line" tabIndex={0}>
               {error.lines.map((l) => (

@@ -1,29 +1,11 @@
 import { csvLine, echoValue } from "@/server/domain/csv-safety";
 import type { RegistrationContactType, VerificationField } from "@/server/domain/disbursement-types";
 import { isErrorReason, type ErrorReason } from "@/server/domain/error-codes";
+import { COLUMN_RULES, knownColumn, templateColumns } from "@/server/schemas/csv.schema";
 
-/** Columns of an instructions file per contact type (docs/domain.md#csv-instructions), in template order. */
-export const CSV_COLUMNS: Record<RegistrationContactType, { required: string[]; optional: string[]; notAllowed: string[] }> = {
-  PHONE_NUMBER: { required: ["phone", "id", "amount", "verification"], optional: ["paymentID"], notAllowed: ["email", "walletAddress", "walletAddressMemo"] },
-  EMAIL: { required: ["email", "id", "amount", "verification"], optional: ["paymentID"], notAllowed: ["phone", "walletAddress", "walletAddressMemo"] },
-  PHONE_NUMBER_AND_WALLET_ADDRESS: {
-    required: ["phone", "id", "amount", "walletAddress"],
-    optional: ["walletAddressMemo", "paymentID"],
-    notAllowed: ["email", "verification"],
-  },
-  EMAIL_AND_WALLET_ADDRESS: {
-    required: ["email", "id", "amount", "walletAddress"],
-    optional: ["walletAddressMemo", "paymentID"],
-    notAllowed: ["phone", "verification"],
-  },
-};
-
-/** Known columns by lower-case name: the server matches names ignoring case (server/domain/csv-instructions.ts). */
-const KNOWN = new Map(["phone", "email", "id", "amount", "verification", "paymentID", "walletAddress", "walletAddressMemo"].map((c) => [c.toLowerCase(), c]));
-
+/** The template's header: the server's columns for this contact type (server/schemas/csv.schema.ts). */
 export function templateHeader(type: RegistrationContactType): string[] {
-  const c = CSV_COLUMNS[type];
-  return [...c.required, ...c.optional];
+  return templateColumns(type);
 }
 
 /** The template file's text: just the header, so an unedited template can never pay anyone. */
@@ -37,15 +19,15 @@ export function templateFileName(type: RegistrationContactType): string {
 
 /** Column problems seen in the browser before uploading (the server checks again, row by row). */
 export function headerProblems(type: RegistrationContactType, fields: string[]): string[] {
-  const c = CSV_COLUMNS[type];
-  const present = new Set(fields.map((f) => KNOWN.get(f.trim().toLowerCase()) ?? f));
+  const rules = COLUMN_RULES[type];
+  const present = new Set<string>(fields.map((f) => knownColumn(f) ?? f));
   const problems: string[] = [];
-  const missing = c.required.filter((f) => !present.has(f));
+  const missing = rules.required.filter((f) => !present.has(f));
   if (missing.length) problems.push(`Missing column${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}.`);
-  const forbidden = c.notAllowed.filter((f) => present.has(f));
+  const forbidden = rules.notAllowed.filter((f) => present.has(f));
   if (forbidden.length) problems.push(`Not used with this contact type: ${forbidden.join(", ")}.`);
   // Names are cut to 64 characters, as in the server's errors: a 1 MB "name" is not worth showing.
-  const unknown = fields.filter((f) => f.trim() !== "" && !KNOWN.has(f.trim().toLowerCase())).map((f) => echoValue(f));
+  const unknown = fields.filter((f) => f.trim() !== "" && !knownColumn(f)).map((f) => echoValue(f));
   if (unknown.length) problems.push(`Unknown column${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}.`);
   return problems;
 }

@@ -8,7 +8,9 @@ import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Progress } from "@/components/ui/progress";
 import { parseAmount, toStroops } from "@/server/domain/money";
+import { MAX_DECLARED_COUNT } from "@/server/schemas/disbursements.schema";
 import { CopyValue, DateTime, Detail, countPercent, formatAmount, formatCount, percentOf, type DisbursementDetail } from "./common";
+import { plural } from "@/lib/format";
 
 /* ---------------------------------------------------------------- time zones */
 
@@ -57,14 +59,12 @@ export type EnvelopeDraft = { count: string; total: string; scheduledLocal: stri
 export const EMPTY_ENVELOPE: EnvelopeDraft = { count: "", total: "", scheduledLocal: "" };
 export type EnvelopeErrors = Partial<Record<"declared_count" | "declared_total" | "scheduled_at", string>>;
 
-const MAX_COUNT = 10_000_000;
-
 /** What is wrong with the envelope fields (all optional), before anything is sent. */
 export function envelopeDraftErrors(draft: EnvelopeDraft, timeZone: string, now = new Date()): EnvelopeErrors {
   const errors: EnvelopeErrors = {};
   const count = draft.count.trim();
-  if (count && (!/^\d+$/.test(count) || Number(count) < 1 || Number(count) > MAX_COUNT)) {
-    errors.declared_count = `Enter a whole number of payments from 1 to ${formatCount(MAX_COUNT)}.`;
+  if (count && (!/^\d+$/.test(count) || Number(count) < 1 || Number(count) > MAX_DECLARED_COUNT)) {
+    errors.declared_count = `Enter a whole number of payments from 1 to ${formatCount(MAX_DECLARED_COUNT)}.`;
   }
   const total = draft.total.trim();
   if (total) {
@@ -159,7 +159,7 @@ export function hasEnvelope(d: Pick<DisbursementDetail, "envelope" | "g2p" | "st
 export function envelopeBlockText(e: Envelope, code: string): ReactNode | null {
   if (!e.start_blocked_reason) return null;
   if (e.declared_count !== null && e.received_count !== e.declared_count) {
-    return `It holds ${formatCount(e.received_count)} of the ${formatCount(e.declared_count)} payments it expects. Upload a file with exactly ${formatCount(e.declared_count)} ${e.declared_count === 1 ? "payment" : "payments"}.`;
+    return `It holds ${formatCount(e.received_count)} of the ${formatCount(e.declared_count)} payments it expects. Upload a file with exactly ${plural(e.declared_count, "payment")}.`;
   }
   if (e.declared_total !== null && toStroops(e.received_total) !== toStroops(e.declared_total)) {
     return `Its payments total ${formatAmount(e.received_total)} ${code} of the ${formatAmount(e.declared_total)} ${code} it expects. Upload a file whose amounts add up to exactly that.`;

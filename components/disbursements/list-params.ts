@@ -1,4 +1,6 @@
 import { DISBURSEMENT_STATUSES, PAYMENT_STATUSES, type DisbursementStatus, type PaymentStatus } from "@/server/domain/disbursement-types";
+import { DISBURSEMENT_SORTS } from "@/server/schemas/disbursements.schema";
+import { SEARCH_MAX } from "@/server/schemas/pagination.schema";
 
 /**
  * URL query string → list input, shared by the server page (prefetch) and the client list
@@ -18,13 +20,13 @@ function pageOf(params: Params): number {
 }
 
 function qOf(params: Params): string | undefined {
-  const q = read(params, "q")?.trim().slice(0, 128);
+  const q = read(params, "q")?.trim().slice(0, SEARCH_MAX);
   return q ? q : undefined;
 }
 
 export const PAGE_LIMIT = 20;
 
-export type DisbursementSort = "name" | "created_at" | "status";
+export type DisbursementSort = (typeof DISBURSEMENT_SORTS)[number];
 export type Direction = "asc" | "desc";
 
 export function disbursementListInput(params: Params) {
@@ -41,7 +43,7 @@ export function disbursementListInput(params: Params) {
   } = {
     page: pageOf(params),
     page_limit: PAGE_LIMIT,
-    sort: sort === "name" || sort === "status" || sort === "created_at" ? sort : "created_at",
+    sort: (DISBURSEMENT_SORTS as readonly string[]).includes(sort ?? "") ? (sort as DisbursementSort) : "created_at",
     direction: direction === "asc" || direction === "desc" ? direction : sort === "name" ? "asc" : "desc",
   };
   const q = qOf(params);

@@ -11,22 +11,18 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
-import { Textarea } from "@/components/ui/textarea";
 import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
-import { cn } from "@/lib/utils";
-import {
-  REGISTRATION_CONTACT_TYPES,
-  VERIFICATION_FIELDS,
-  includesWalletAddress,
-  type RegistrationContactType,
-  type VerificationField,
-} from "@/server/domain/disbursement-types";
-import { DEFAULT_INVITATION_TEMPLATE, renderTemplate } from "@/server/domain/message-template";
+import { includesWalletAddress, type RegistrationContactType, type VerificationField } from "@/server/domain/disbursement-types";
+import { DISBURSEMENT_NAME_MAX } from "@/server/schemas/disbursements.schema";
 import { NativeSelect, shorten, type DisbursementDetail } from "./common";
-import { CONTACT_TYPE_INFO, VERIFICATION_FORMATS, VERIFICATION_LABELS, uploadInstructions, type UploadError } from "./csv";
-import { CsvFilePicker, CsvTemplateLink, UploadErrors } from "./csv-picker";
-import { EMPTY_ENVELOPE, EnvelopeFields, envelopeDraftErrors, envelopeInput, type EnvelopeDraft, type EnvelopeErrors } from "./envelope";
+import { uploadInstructions, type UploadError } from "./csv";
+import { EMPTY_ENVELOPE, envelopeDraftErrors, envelopeInput, type EnvelopeDraft, type EnvelopeErrors } from "./envelope";
+import { ContactTypeFieldset } from "./contact-type-fieldset";
+import { CsvStepCard } from "./csv-step-card";
+import { InvitationMessageField } from "./invitation-message-field";
+import { EnvelopeStepCard } from "./envelope-step-card";
+import { VerificationFieldSelect } from "./verification-field-select";
 
 type Created = { id: string; name: string };
 
@@ -174,7 +170,7 @@ export function NewDisbursementForm() {
           <fieldset disabled={Boolean(created) || busy} className="grid gap-5 md:grid-cols-2">
             <legend className="sr-only">Disbursement details</legend>
             <Field label="Name" required error={errors.name} hint="Unique in your organization, e.g. “March 2025 stipends”." className="md:col-span-2">
-              <Input value={name} onChange={(e) => setName(e.target.value)} maxLength={128} autoComplete="off" />
+              <Input value={name} onChange={(e) => setName(e.target.value)} maxLength={DISBURSEMENT_NAME_MAX} autoComplete="off" />
             </Field>
             <Field label="Wallet" required error={errors.wallet_id} hint="Only enabled wallets are listed.">
               <NativeSelect value={walletId} onChange={(e) => chooseWallet(e.target.value)}>
@@ -207,157 +203,54 @@ export function NewDisbursementForm() {
               </NativeSelect>
             </Field>
 
-            <fieldset className="md:col-span-2" aria-describedby={errors.registration_contact_type ? "contact-type-error" : undefined}>
-              <legend className="mb-2 text-sm font-medium">
-                How receivers are reached<span aria-hidden className="ml-0.5 text-destructive">*</span>
-              </legend>
-              <div className="grid gap-2 sm:grid-cols-2">
-                {REGISTRATION_CONTACT_TYPES.map((t) => (
-                  <label
-                    key={t}
-                    className={cn(
-                      "flex cursor-pointer gap-3 rounded-md border border-border p-3 text-sm has-checked:border-primary has-checked:bg-accent has-focus-visible:ring-2 has-focus-visible:ring-ring",
-                    )}
-                  >
-                    <input
-                      type="radio"
-                      name="registration_contact_type"
-                      value={t}
-                      checked={contactType === t}
-                      onChange={() => setContactType(t)}
-                      className="mt-0.5 size-4 accent-primary"
-                    />
-                    <span>
-                      <span className="block font-medium">{CONTACT_TYPE_INFO[t].label}</span>
-                      <span className="block text-muted-foreground">{CONTACT_TYPE_INFO[t].description}</span>
-                    </span>
-                  </label>
-                ))}
-              </div>
-              {errors.registration_contact_type && (
-                <p id="contact-type-error" className="mt-1 text-xs font-medium text-destructive">
-                  {errors.registration_contact_type}
-                </p>
-              )}
-            </fieldset>
+            <ContactTypeFieldset value={contactType} onChange={setContactType} error={errors.registration_contact_type} />
 
-            {usesWalletAddress ? (
-              <div className="rounded-md bg-muted p-3 text-sm text-muted-foreground md:col-span-2">
-                <span className="font-medium text-foreground">Verification:</span> not used. Receivers do not register, so there is nothing to
-                verify: each row carries its wallet address.
-              </div>
-            ) : (
-              <Field
-                label="Verification field"
-                required
-                error={errors.verification_field}
-                hint={
-                  verificationField
-                    ? `When registering, receivers confirm who they are with their ${VERIFICATION_FORMATS[verificationField]}. Put it in the “verification” column.`
-                    : undefined
-                }
-              >
-                <NativeSelect value={verificationField} onChange={(e) => setVerificationField(e.target.value as VerificationField)}>
-                  {VERIFICATION_FIELDS.map((f) => (
-                    <option key={f} value={f}>
-                      {VERIFICATION_LABELS[f]}
-                    </option>
-                  ))}
-                </NativeSelect>
-              </Field>
-            )}
+            <VerificationFieldSelect
+              usesWalletAddress={usesWalletAddress}
+              value={verificationField}
+              onChange={setVerificationField}
+              error={errors.verification_field}
+            />
 
             {!usesWalletAddress && (
-              <Field
-                label="Invitation message (optional)"
-                className="md:col-span-2"
+              <InvitationMessageField
+                value={template}
+                onChange={setTemplate}
                 error={errors.receiver_registration_message_template}
-                hint={
-                  <>
-                    Plain text. <code>{"{{.OrganizationName}}"}</code> becomes “{org.name}”; <code>{"{{.RegistrationLink}}"}</code> becomes the
-                    receiver&apos;s personal link (added at the end if you leave it out). Empty uses your organization&apos;s default.
-                  </>
-                }
-              >
-                <Textarea
-                  value={template}
-                  onChange={(e) => setTemplate(e.target.value)}
-                  rows={3}
-                  maxLength={1000}
-                  placeholder={org.invitationMessageTemplate || DEFAULT_INVITATION_TEMPLATE}
-                />
-              </Field>
-            )}
-            {!usesWalletAddress && template.trim() && (
-              <div className="rounded-md bg-muted p-3 text-sm md:col-span-2">
-                <p className="mb-1 text-xs font-medium tracking-wide text-muted-foreground uppercase">Preview</p>
-                <p>{renderTemplate(template, { organizationName: org.name, registrationLink: "https://…/register?token=…" })}</p>
-              </div>
+                organizationName={org.name}
+                organizationTemplate={org.invitationMessageTemplate}
+              />
             )}
           </fieldset>
         </CardContent>
       </Card>
 
-      <Card>
-        <CardHeader>
-          <CardTitle asChild>
-            <h2>2. Envelope (optional)</h2>
-          </CardTitle>
-          <CardDescription>
-            Fix what this disbursement must hold before it can start, and when it may be paid. Start stays blocked until the file matches the
-            expected number of payments and total and the schedule date has come; until that date it can still be cancelled. Leave empty for
-            no such rules.
-          </CardDescription>
-        </CardHeader>
-        <CardContent>
-          <fieldset disabled={Boolean(created) || busy}>
-            <legend className="sr-only">Envelope</legend>
-            <EnvelopeFields
-              draft={envelope}
-              onChange={(next) => {
-                setEnvelope(next);
-                setEnvelopeErrors({});
-              }}
-              errors={{
-                declared_count: envelopeErrors.declared_count ?? errors.declared_count,
-                declared_total: envelopeErrors.declared_total ?? errors.declared_total,
-                scheduled_at: envelopeErrors.scheduled_at ?? errors.scheduled_at,
-              }}
-              timeZone={timeZone}
-              assetCode={walletAssets.find((a) => a.id === assetId)?.code ?? null}
-            />
-          </fieldset>
-        </CardContent>
-      </Card>
+      <EnvelopeStepCard
+        disabled={Boolean(created) || busy}
+        draft={envelope}
+        onChange={(next) => {
+          setEnvelope(next);
+          setEnvelopeErrors({});
+        }}
+        errors={{
+          declared_count: envelopeErrors.declared_count ?? errors.declared_count,
+          declared_total: envelopeErrors.declared_total ?? errors.declared_total,
+          scheduled_at: envelopeErrors.scheduled_at ?? errors.scheduled_at,
+        }}
+        timeZone={timeZone}
+        assetCode={walletAssets.find((a) => a.id === assetId)?.code ?? null}
+      />
 
-      <Card>
-        <CardHeader>
-          <CardTitle asChild>
-            <h2>3. Choose the CSV</h2>
-          </CardTitle>
-          <CardDescription>
-            Columns for {CONTACT_TYPE_INFO[contactType].label.toLowerCase()}:{" "}
-            {contactType.startsWith("EMAIL") ? "email" : "phone (+ and country code, e.g. +14155550123)"}, id (your reference for the receiver),
-            amount (up to 7 decimals){usesWalletAddress ? ", walletAddress (G…), walletAddressMemo (optional)" : ", verification"}, paymentID
-            (optional).
-          </CardDescription>
-          <div>
-            <CsvTemplateLink contactType={contactType} />
-          </div>
-        </CardHeader>
-        <CardContent className="space-y-4">
-          <CsvFilePicker
-            file={file}
-            onFileChange={(f) => {
-              setFile(f);
-              setUploadError(null);
-            }}
-            contactType={contactType}
-            disabled={busy}
-          />
-          {uploadError && <UploadErrors error={uploadError} />}
-        </CardContent>
-      </Card>
+      <CsvStepCard
+        contactType={contactType}
+        file={file}
+        onFileChange={(f) => {
+          setFile(f);
+          setUploadError(null);
+        }}
+        disabled={busy}
+        error={uploadError}
+      />
 
       {otherError && (
         <Alert variant="destructive">

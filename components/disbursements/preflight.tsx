@@ -11,6 +11,7 @@ import { messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
 import { cn } from "@/lib/utils";
 import { CopyValue, DateTime, formatCount, type RouterOutputs } from "./common";
+import { plural, pluralWord } from "@/lib/format";
 
 export type PreflightResult = RouterOutputs["stellar"]["preflight"];
 type Problem = PreflightResult["problems"][number];
@@ -32,8 +33,6 @@ export function usePreflight(id: string) {
   return { ...query, run: () => query.refetch() };
 }
 
-const plural = (n: number, one: string, many: string) => `${formatCount(n)} ${n === 1 ? one : many}`;
-
 /** One sentence for a result without problems. */
 function okText(r: PreflightResult): string {
   const unregistered =
@@ -41,7 +40,7 @@ function okText(r: PreflightResult): string {
   if (r.checked === 0) {
     return r.unregistered > 0 ? `No registered destination to check yet.${unregistered}` : "Nothing left to check: every payment was sent or canceled.";
   }
-  return `All ${plural(r.checked, "destination is", "destinations are")} ready: ${r.checked === 1 ? "the account exists" : "each account exists"}${r.asset_code === "XLM" ? "" : ` and trusts ${r.asset_code}`}.${unregistered}`;
+  return `All ${plural(r.checked, "destination is", "destinations are")} ready: ${pluralWord(r.checked, "the account exists", "each account exists")}${r.asset_code === "XLM" ? "" : ` and trusts ${r.asset_code}`}.${unregistered}`;
 }
 
 /** The result of a preflight: ready, the ledger unreachable, or the problems per receiver. */

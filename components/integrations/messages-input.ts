@@ -1,10 +1,13 @@
+import { SEARCH_MAX } from "@/server/schemas/pagination.schema";
+import { G2P_MESSAGE_STATUSES as G2P_LOG_STATUSES, SENDER_ID_MAX, type G2pMessageStatus as G2pLogStatus } from "@/server/schemas/integrations.schema";
+
 /**
  * The message log's query input from the URL, shared by the server page (prefetch) and the client
  * table, so both build the same query key. Unknown values fall back to "all".
  */
 export const G2P_MESSAGES_PAGE_LIMIT = 20;
-export const G2P_LOG_STATUSES = ["ACK", "NACK", "ERR", "PENDING", "DELIVERED", "FAILED"] as const;
-export type G2pLogStatus = (typeof G2P_LOG_STATUSES)[number];
+// The statuses are the server's (server/schemas/integrations.schema.ts), not a copy.
+export { G2P_LOG_STATUSES, type G2pLogStatus };
 
 type Params = URLSearchParams | Record<string, string | string[] | undefined>;
 
@@ -18,8 +21,8 @@ export function g2pMessagesInput(params: Params) {
   const page = Number(read(params, "page"));
   const direction = read(params, "direction");
   const status = read(params, "status");
-  const sender = read(params, "sender")?.trim().slice(0, 99);
-  const q = read(params, "q")?.trim().slice(0, 128);
+  const sender = read(params, "sender")?.trim().slice(0, SENDER_ID_MAX);
+  const q = read(params, "q")?.trim().slice(0, SEARCH_MAX);
   const input: {
     page: number;
     page_limit: number;

@@ -11,6 +11,7 @@ import { Textarea } from "@/components/ui/textarea";
 import { NativeSelect, type RouterOutputs } from "@/components/disbursements/common";
 import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
+import { SENDER_ID_MAX, SENDER_NAME_MAX } from "@/server/schemas/integrations.schema";
 
 export type SenderRow = RouterOutputs["integrations"]["senders"][number];
 
@@ -106,11 +107,11 @@ function SenderForm({ sender, onCancel, onSaved }: { sender?: SenderRow; onCance
           </Field>
         ) : (
           <Field label="Sender id" required error={errors.sender_id} hint="What it puts in header.sender_id. Letters, digits and . _ : -">
-            <Input name="sender_id" autoComplete="off" spellCheck={false} maxLength={99} className="font-mono" placeholder="e.g. social-registry" />
+            <Input name="sender_id" autoComplete="off" spellCheck={false} maxLength={SENDER_ID_MAX} className="font-mono" placeholder="e.g. social-registry" />
           </Field>
         )}
         <Field label="Name" required error={errors.name} hint="For people, e.g. “National social registry”.">
-          <Input name="name" autoComplete="off" maxLength={120} defaultValue={sender?.name} />
+          <Input name="name" autoComplete="off" maxLength={SENDER_NAME_MAX} defaultValue={sender?.name} />
         </Field>
       </div>
       <Field

@@ -4,16 +4,7 @@ import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-q
 import { Network, Pencil, Plus } from "lucide-react";
 import { useState } from "react";
 import { Alert, AlertDescription } from "@/components/ui/alert";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "@/components/ui/alert-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -24,6 +15,7 @@ import { messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
 import { CopyButton } from "./copy-button";
 import { SenderDialog, type SenderRow } from "./sender-dialog";
+import { pluralWord } from "@/lib/format";
 
 /** Registered G2P senders: register, edit, enable or disable. */
 export function SendersSection() {
@@ -128,7 +120,7 @@ export function SendersSection() {
                     <span className="block text-xs text-muted-foreground">{s.default_asset ? `Default ${s.default_asset.code}` : "No default asset"}</span>
                   </TableCell>
                   <TableCell className="text-sm">
-                    <span className="tabular-nums">{formatCount(s.transactions)}</span> {s.transactions === 1 ? "transaction" : "transactions"}
+                    <span className="tabular-nums">{formatCount(s.transactions)}</span> {pluralWord(s.transactions, "transaction")}
                     <span className="block text-xs text-muted-foreground">
                       Last message {s.last_message_at ? <DateTime value={s.last_message_at} /> : "never"}
                     </span>
@@ -179,30 +171,19 @@ export function SendersSection() {
         }}
       />
 
-      <AlertDialog open={disabling !== null} onOpenChange={(open) => !open && !setEnabled.isPending && setDisabling(null)}>
-        <AlertDialogContent>
-          <AlertDialogHeader>
-            <AlertDialogTitle>Disable {disabling?.name}?</AlertDialogTitle>
-            <AlertDialogDescription>
-              Its requests, status queries included, are refused with err.sender_id.invalid until you enable it again. Payments
-              already accepted from it are not cancelled.
-            </AlertDialogDescription>
-          </AlertDialogHeader>
-          <AlertDialogFooter>
-            <AlertDialogCancel>Keep it enabled</AlertDialogCancel>
-            <AlertDialogAction
-              variant="destructive"
-              disabled={setEnabled.isPending}
-              onClick={(e) => {
-                e.preventDefault();
-                if (disabling) setEnabled.mutate({ id: disabling.id, enabled: false });
-              }}
-            >
-              Disable sender
-            </AlertDialogAction>
-          </AlertDialogFooter>
-        </AlertDialogContent>
-      </AlertDialog>
+      <ConfirmDialog
+        open={disabling !== null}
+        onOpenChange={(open) => !open && setDisabling(null)}
+        title={<>Disable {disabling?.name}?</>}
+        description="Its requests, status queries included, are refused with err.sender_id.invalid until you enable it again. Payments already accepted from it are not cancelled."
+        cancelLabel="Keep it enabled"
+        confirmLabel="Disable sender"
+        variant="destructive"
+        pending={setEnabled.isPending}
+        onConfirm={() => {
+          if (disabling) setEnabled.mutate({ id: disabling.id, enabled: false });
+        }}
+      />
     </section>
   );
 }

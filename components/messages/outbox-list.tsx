@@ -11,6 +11,7 @@ import { DateTime, Pager } from "@/components/disbursements/common";
 import { useUrlState } from "@/components/disbursements/use-url-state";
 import { CHANNEL_LABELS, LinkifiedText, MESSAGE_TYPE_LABELS, MessageStatusBadge } from "./message-status";
 import { outboxInput } from "./outbox-input";
+import { plural } from "@/lib/format";
 
 /** Every message of the organization, newest first; the outbox keeps the full text so its links can be followed. */
 export function OutboxList() {
@@ -64,7 +65,7 @@ export function OutboxList() {
                 ) : null}
                 {m.last_error && (
                   <p className="text-sm text-destructive">
-                    Last error (after {m.attempts} {m.attempts === 1 ? "attempt" : "attempts"}): {m.last_error}
+                    Last error (after {plural(m.attempts, "attempt")}): {m.last_error}
                   </p>
                 )}
               </CardContent>

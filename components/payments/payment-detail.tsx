@@ -5,21 +5,11 @@ import { ArrowLeft, Ban, CircleAlert, RotateCcw } from "lucide-react";
 import Link from "next/link";
 import { useState } from "react";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "@/components/ui/alert-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
-import { Badge } from "@/components/ui/badge";
 import {
   CopyValue,
   DateTime,
@@ -27,7 +17,6 @@ import {
   DisbursementStatusBadge,
   formatAmount,
   PaymentStatusBadge,
-  type RouterOutputs,
   shortId,
   WalletStatusBadge,
 } from "@/components/disbursements/common";
@@ -35,6 +24,7 @@ import { StatusTimeline } from "@/components/disbursements/status-timeline";
 import { splitStatusMessage, TransactionHash } from "@/components/stellar/links";
 import { paymentCancellationProblem } from "@/server/domain/g2p/envelope-rules";
 import { contactOf } from "./payments-table";
+import { TrackingCard } from "./payment-tracking-card";
 
 type Action = "cancel" | "retry";
 
@@ -245,101 +235,25 @@ export function PaymentDetailView({ id, canCancel, canRetry }: { id: string; can
         </Card>
       </div>
 
-      <AlertDialog open={confirm !== null} onOpenChange={(open) => !open && !pending && setConfirm(null)}>
-        <AlertDialogContent>
-          <AlertDialogHeader>
-            <AlertDialogTitle>{confirm === "cancel" ? "Cancel this payment?" : "Retry this payment?"}</AlertDialogTitle>
-            <AlertDialogDescription>
-              {confirm === "cancel"
-                ? `${amount} to ${contactOf(receiver)} will not be sent. This cannot be undone.`
-                : `${amount} to ${contactOf(receiver)} goes back to Ready and is sent again.`}
-            </AlertDialogDescription>
-          </AlertDialogHeader>
-          <AlertDialogFooter>
-            <AlertDialogCancel disabled={pending}>{confirm === "cancel" ? "Keep the payment" : "Cancel"}</AlertDialogCancel>
-            <AlertDialogAction
-              variant={confirm === "cancel" ? "destructive" : "default"}
-              disabled={pending}
-              onClick={(e) => {
-                e.preventDefault();
-                if (confirm) run(confirm);
-              }}
-            >
-              {pending ? "Working…" : confirm === "cancel" ? "Cancel payment" : "Retry payment"}
-            </AlertDialogAction>
-          </AlertDialogFooter>
-        </AlertDialogContent>
-      </AlertDialog>
+      <ConfirmDialog
+        open={confirm !== null}
+        onOpenChange={(open) => !open && setConfirm(null)}
+        title={confirm === "cancel" ? "Cancel this payment?" : "Retry this payment?"}
+        description={
+          confirm === "cancel"
+            ? `${amount} to ${contactOf(receiver)} will not be sent. This cannot be undone.`
+            : `${amount} to ${contactOf(receiver)} goes back to Ready and is sent again.`
+        }
+        cancelLabel={confirm === "cancel" ? "Keep the payment" : "Cancel"}
+        confirmLabel={confirm === "cancel" ? "Cancel payment" : "Retry payment"}
+        pendingLabel="Working…"
+        variant={confirm === "cancel" ? "destructive" : "default"}
+        pending={pending}
+        onConfirm={() => {
+          if (confirm) run(confirm);
+        }}
+      />
     </div>
   );
 }
 
-type PaymentDetail = RouterOutputs["payments"]["get"];
-
-/**
- * G2P Bridge tracking, as the payment's own status tells it: sent to the network (shipment), the
- * network's answer (reply) and cancellation, each with its time.
- */
-function TrackingCard({ p }: { p: PaymentDetail }) {
-  return (
-    <Card data-testid="payment-tracking">
-      <CardHeader>
-        <CardTitle asChild>
-          <h2>Tracking</h2>
-        </CardTitle>
-      </CardHeader>
-      <CardContent>
-        <dl className="grid gap-4 sm:grid-cols-3">
-          <Detail term="Shipment">
-            <span data-testid="tracking-shipment" className="flex flex-col gap-1">
-              <Badge variant={p.shipment_to_bank_status === "PROCESSED" ? "secondary" : "outline"} className="w-fit">
-                {p.shipment_to_bank_status === "PROCESSED" ? "Sent" : "Not sent yet"}
-              </Badge>
-              {p.shipment_to_bank_time_stamp && <DateTime value={p.shipment_to_bank_time_stamp} className="text-xs text-muted-foreground" />}
-            </span>
-          </Detail>
-          <Detail term="Reply">
-            <span data-testid="tracking-reply" className="flex flex-col gap-1">
-              {p.reply_status_from_bank ? (
-                <Badge variant={p.reply_status_from_bank === "SUCCESS" ? "success" : "destructive"} className="w-fit">
-                  {p.reply_status_from_bank === "SUCCESS" ? "Paid" : "Failed"}
-                </Badge>
-              ) : (
-                <span className="text-muted-foreground">No reply yet</span>
-              )}
-              {p.reply_from_bank_time_stamp && <DateTime value={p.reply_from_bank_time_stamp} className="text-xs text-muted-foreground" />}
-              {p.failure_error_code && (
-                <span className="text-xs">
-                  <code>{p.failure_error_code}</code>
-                  {p.failure_error_message ? `: ${p.failure_error_message}` : ""}
-                </span>
-              )}
-            </span>
-          </Detail>
-          <Detail term="Cancellation">
-            <span data-testid="tracking-cancellation" className="flex flex-col gap-1">
-              {p.cancellation_status === "CANCELLED" ? (
-                <Badge variant="destructive" className="w-fit">
-                  Cancelled
-                </Badge>
-              ) : (
-                <span>Not cancelled</span>
-              )}
-              {p.cancellation_time_stamp && <DateTime value={p.cancellation_time_stamp} className="text-xs text-muted-foreground" />}
-            </span>
-          </Detail>
-          {p.disbursement.scheduled_at && (
-            <Detail term="Schedule date">
-              <DateTime value={p.disbursement.scheduled_at} />
-            </Detail>
-          )}
-          {p.reference_id && (
-            <Detail term="G2P reference id">
-              <code className="text-xs break-all">{p.reference_id}</code>
-            </Detail>
-          )}
-        </dl>
-      </CardContent>
-    </Card>
-  );
-}

@@ -5,16 +5,8 @@ import { SearchField } from "@/components/ui/search-field";
 import { Banknote, RotateCcw, Search } from "lucide-react";
 import { useState } from "react";
 import { Alert, AlertDescription } from "@/components/ui/alert";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "@/components/ui/alert-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { plural, pluralWord } from "@/lib/format";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { messageOf } from "@/components/trpc/errors";
@@ -41,7 +33,7 @@ export function PaymentsList({ canRetry }: { canRetry: boolean }) {
     trpc.payments.retry.mutationOptions({
       onSuccess: (r) => {
         setRetryIds(null);
-        setNotice(`${r.payments.length} ${r.payments.length === 1 ? "payment is" : "payments are"} queued to be sent again.`);
+        setNotice(`${plural(r.payments.length, "payment is", "payments are")} queued to be sent again.`);
         setSelected(new Set());
         return Promise.all([
           queryClient.invalidateQueries({ queryKey: trpc.payments.list.queryKey() }),
@@ -104,7 +96,7 @@ export function PaymentsList({ canRetry }: { canRetry: boolean }) {
       {canRetry && selected.size > 0 && (
         <div className="flex flex-wrap items-center gap-3 rounded-md border border-border bg-accent px-4 py-2 text-sm" role="region" aria-label="Selected payments">
           <span>
-            {selected.size} failed {selected.size === 1 ? "payment" : "payments"} selected
+            {selected.size} failed {pluralWord(selected.size, "payment")} selected
           </span>
           <Button size="sm" onClick={() => setRetryIds([...selected])}>
             <RotateCcw aria-hidden />
@@ -150,29 +142,19 @@ export function PaymentsList({ canRetry }: { canRetry: boolean }) {
         </>
       )}
 
-      <AlertDialog open={retryIds !== null} onOpenChange={(open) => !open && !retry.isPending && setRetryIds(null)}>
-        <AlertDialogContent>
-          <AlertDialogHeader>
-            <AlertDialogTitle>
-              Retry {retryIds?.length} failed {retryIds?.length === 1 ? "payment" : "payments"}?
-            </AlertDialogTitle>
-            <AlertDialogDescription>They go back to Ready and are sent again with their disbursement.</AlertDialogDescription>
-          </AlertDialogHeader>
-          <AlertDialogFooter>
-            <AlertDialogCancel disabled={retry.isPending}>Cancel</AlertDialogCancel>
-            <AlertDialogAction
-              disabled={retry.isPending}
-              onClick={(e) => {
-                e.preventDefault();
-                setNotice(null);
-                if (retryIds) retry.mutate({ payment_ids: retryIds });
-              }}
-            >
-              {retry.isPending ? "Retrying…" : "Retry payments"}
-            </AlertDialogAction>
-          </AlertDialogFooter>
-        </AlertDialogContent>
-      </AlertDialog>
+      <ConfirmDialog
+        open={retryIds !== null}
+        onOpenChange={(open) => !open && setRetryIds(null)}
+        title={<>Retry {retryIds?.length} failed {pluralWord(retryIds?.length ?? 0, "payment")}?</>}
+        description="They go back to Ready and are sent again with their disbursement."
+        confirmLabel="Retry payments"
+        pendingLabel="Retrying…"
+        pending={retry.isPending}
+        onConfirm={() => {
+          setNotice(null);
+          if (retryIds) retry.mutate({ payment_ids: retryIds });
+        }}
+      />
     </div>
   );
 }

@@ -6,17 +6,7 @@ import { signOut } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useState, type ReactNode } from "react";
 import { Alert, AlertDescription } from "@/components/ui/alert";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-  AlertDialogTrigger,
-} from "@/components/ui/alert-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
@@ -225,29 +215,20 @@ function SessionsCard() {
         )}
       </CardContent>
       <CardFooter>
-        <AlertDialog>
-          <AlertDialogTrigger asChild>
+        <ConfirmDialog
+          trigger={
             <Button variant="destructive" disabled={everywhere.isPending || everywhere.isSuccess}>
               <LogOut aria-hidden />
               Sign out everywhere
             </Button>
-          </AlertDialogTrigger>
-          <AlertDialogContent>
-            <AlertDialogHeader>
-              <AlertDialogTitle>Sign out everywhere?</AlertDialogTitle>
-              <AlertDialogDescription>
-                Every browser signed in to your account is signed out at once, this one included. Use this if a device was lost or someone else
-                may know your password (then change it too).
-              </AlertDialogDescription>
-            </AlertDialogHeader>
-            <AlertDialogFooter>
-              <AlertDialogCancel>Cancel</AlertDialogCancel>
-              <AlertDialogAction variant="destructive" onClick={() => everywhere.mutate()}>
-                Sign out everywhere
-              </AlertDialogAction>
-            </AlertDialogFooter>
-          </AlertDialogContent>
-        </AlertDialog>
+          }
+          title="Sign out everywhere?"
+          description="Every browser signed in to your account is signed out at once, this one included. Use this if a device was lost or someone else may know your password (then change it too)."
+          confirmLabel="Sign out everywhere"
+          variant="destructive"
+          closeOnConfirm
+          onConfirm={() => everywhere.mutate()}
+        />
       </CardFooter>
     </Card>
   );

@@ -4,17 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Copy, Pencil, Unlink } from "lucide-react";
 import { useState } from "react";
 import { Alert, AlertDescription } from "@/components/ui/alert";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-  AlertDialogTrigger,
-} from "@/components/ui/alert-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
@@ -153,26 +143,20 @@ export function ReceiverWalletActions({
   }
   return (
     <div className="space-y-2">
-      <AlertDialog onOpenChange={(open) => !open && unregister.reset()}>
-        <AlertDialogTrigger asChild>
+      <ConfirmDialog
+        onOpenChange={(open) => !open && unregister.reset()}
+        trigger={
           <Button variant="outline" size="sm">
             <Unlink aria-hidden />
             Unregister wallet
           </Button>
-        </AlertDialogTrigger>
-        <AlertDialogContent>
-          <AlertDialogHeader>
-            <AlertDialogTitle>Unregister the {wallet.wallet.name} wallet?</AlertDialogTitle>
-            <AlertDialogDescription>
-              Its Stellar address is removed and the wallet goes back to READY. Payments wait until the receiver registers again with a new link.
-            </AlertDialogDescription>
-          </AlertDialogHeader>
-          <AlertDialogFooter>
-            <AlertDialogCancel>Cancel</AlertDialogCancel>
-            <AlertDialogAction onClick={() => unregister.mutate({ receiverWalletId: wallet.id })}>Unregister</AlertDialogAction>
-          </AlertDialogFooter>
-        </AlertDialogContent>
-      </AlertDialog>
+        }
+        title={<>Unregister the {wallet.wallet.name} wallet?</>}
+        description="Its Stellar address is removed and the wallet goes back to READY. Payments wait until the receiver registers again with a new link."
+        confirmLabel="Unregister"
+        closeOnConfirm
+        onConfirm={() => unregister.mutate({ receiverWalletId: wallet.id })}
+      />
       {unregister.error && <p className="text-sm text-destructive">{messageOf(unregister.error)}</p>}
     </div>
   );

@@ -16,6 +16,7 @@ import { EditContactButton, ReceiverWalletActions } from "./receiver-actions";
 import { ReceiverMessages } from "./receiver-messages";
 import { ReplaceVerificationButton, UnlockReceiverButton } from "./receiver-security-actions";
 import { ResendInvitationButton } from "./resend-invitation-button";
+import { plural } from "@/lib/format";
 
 function Count({ label, value }: { label: string; value: number }) {
   return (
@@ -183,7 +184,7 @@ export function ReceiverDetailView({ id, canWrite = false, canSecrets = false }:
                     <div className="text-xs text-muted-foreground">
                       <ResendInvitationButton receiverId={id} receiverWalletId={w.id} />
                       <p className="mt-1">
-                        {w.invitations_sent === 0 ? "No invitation sent yet." : `${w.invitations_sent} invitation${w.invitations_sent === 1 ? "" : "s"} sent`}
+                        {w.invitations_sent === 0 ? "No invitation sent yet." : `${plural(w.invitations_sent, "invitation")} sent`}
                         {w.last_invitation_at ? <>, last <DateTime value={w.last_invitation_at} /></> : null}
                       </p>
                     </div>

@@ -4,17 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { KeyRound, LockOpen } from "lucide-react";
 import { useState } from "react";
 import { Alert, AlertDescription } from "@/components/ui/alert";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-  AlertDialogTrigger,
-} from "@/components/ui/alert-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
@@ -35,27 +25,20 @@ export function UnlockReceiverButton({ receiverId }: { receiverId: string }) {
   );
   return (
     <div className="space-y-1">
-      <AlertDialog onOpenChange={(open) => !open && unlock.reset()}>
-        <AlertDialogTrigger asChild>
+      <ConfirmDialog
+        onOpenChange={(open) => !open && unlock.reset()}
+        trigger={
           <Button variant="outline" size="sm">
             <LockOpen aria-hidden />
             Unlock registration
           </Button>
-        </AlertDialogTrigger>
-        <AlertDialogContent>
-          <AlertDialogHeader>
-            <AlertDialogTitle>Unlock this receiver&apos;s registration?</AlertDialogTitle>
-            <AlertDialogDescription>
-              The receiver can ask for new one-time codes and try their verification value again. Unlock only after you have checked who asked: the lock
-              exists because someone made too many wrong attempts. If the value on file is wrong, replace it instead.
-            </AlertDialogDescription>
-          </AlertDialogHeader>
-          <AlertDialogFooter>
-            <AlertDialogCancel>Cancel</AlertDialogCancel>
-            <AlertDialogAction onClick={() => unlock.mutate({ id: receiverId })}>Unlock</AlertDialogAction>
-          </AlertDialogFooter>
-        </AlertDialogContent>
-      </AlertDialog>
+        }
+        title="Unlock this receiver's registration?"
+        description="The receiver can ask for new one-time codes and try their verification value again. Unlock only after you have checked who asked: the lock exists because someone made too many wrong attempts. If the value on file is wrong, replace it instead."
+        confirmLabel="Unlock"
+        closeOnConfirm
+        onConfirm={() => unlock.mutate({ id: receiverId })}
+      />
       {unlock.isSuccess && (
         <p role="status" className="text-sm text-success">
           Registration unlocked.

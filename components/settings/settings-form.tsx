@@ -12,6 +12,7 @@ import { Textarea } from "@/components/ui/textarea";
 import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
 import { DEFAULT_INVITATION_TEMPLATE, renderTemplate } from "@/server/domain/message-template";
+import { INVITATION_TEMPLATE_MAX, MAX_RESENDS_LIMIT, ORGANIZATION_NAME_MAX, RESEND_INTERVAL_HOURS } from "@/server/schemas/organization.schema";
 
 export function SettingsForm({ canEdit, isOwner = false }: { canEdit: boolean; isOwner?: boolean }) {
   const trpc = useTRPC();
@@ -69,7 +70,7 @@ export function SettingsForm({ canEdit, isOwner = false }: { canEdit: boolean; i
           </CardHeader>
           <CardContent className="grid gap-4 md:grid-cols-2">
             <Field label="Name" required error={errors.name}>
-              <Input value={name} onChange={(e) => setName(e.target.value)} maxLength={120} required />
+              <Input value={name} onChange={(e) => setName(e.target.value)} maxLength={ORGANIZATION_NAME_MAX} required />
             </Field>
             <Field label="Logo URL" hint="An https:// link to a square image." error={errors.logoUrl}>
               <Input value={logoUrl} onChange={(e) => setLogoUrl(e.target.value)} type="url" placeholder="https://example.org/logo.png" />
@@ -171,14 +172,14 @@ export function SettingsForm({ canEdit, isOwner = false }: { canEdit: boolean; i
             </div>
             <div className="grid gap-4 md:grid-cols-2">
               <Field label="Resend after (hours)" hint="Time between reminders." error={errors.invitationResendIntervalHours}>
-                <Input type="number" inputMode="numeric" min={1} max={2160} step={1} value={resendHours} onChange={(e) => setResendHours(e.target.value)} required />
+                <Input type="number" inputMode="numeric" min={RESEND_INTERVAL_HOURS.min} max={RESEND_INTERVAL_HOURS.max} step={1} value={resendHours} onChange={(e) => setResendHours(e.target.value)} required />
               </Field>
               <Field label="Reminders" hint="How many times to resend after the first invitation (0: none)." error={errors.invitationMaxResends}>
-                <Input type="number" inputMode="numeric" min={0} max={20} step={1} value={maxResends} onChange={(e) => setMaxResends(e.target.value)} required />
+                <Input type="number" inputMode="numeric" min={0} max={MAX_RESENDS_LIMIT} step={1} value={maxResends} onChange={(e) => setMaxResends(e.target.value)} required />
               </Field>
             </div>
             <Field label="Default message" hint="Leave empty to use the standard message." error={errors.invitationMessageTemplate}>
-              <Textarea value={template} onChange={(e) => setTemplate(e.target.value)} rows={4} maxLength={1000} placeholder={DEFAULT_INVITATION_TEMPLATE} />
+              <Textarea value={template} onChange={(e) => setTemplate(e.target.value)} rows={4} maxLength={INVITATION_TEMPLATE_MAX} placeholder={DEFAULT_INVITATION_TEMPLATE} />
             </Field>
             <div className="rounded-md bg-muted p-3 text-sm">
               <p className="mb-1 text-xs font-medium uppercase tracking-wide text-muted-foreground">Preview</p>

@@ -11,6 +11,7 @@ import { Input } from "@/components/ui/input";
 import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
 import { ROLES, ROLE_LABELS, type Role } from "@/server/domain/roles";
+import { EMAIL_MAX, PERSON_NAME_MAX } from "@/server/schemas/team.schema";
 import { OneTimeLink } from "./one-time-link";
 import { RoleSelect } from "./role-select";
 
@@ -75,10 +76,10 @@ export function InviteDialog() {
             }}
           >
             <Field label="Full name" required error={errors.name}>
-              <Input name="name" autoComplete="off" required maxLength={120} />
+              <Input name="name" autoComplete="off" required maxLength={PERSON_NAME_MAX} />
             </Field>
             <Field label="Email" required error={errors.email}>
-              <Input name="email" type="email" autoComplete="off" required maxLength={254} />
+              <Input name="email" type="email" autoComplete="off" required maxLength={EMAIL_MAX} />
             </Field>
             <Field label="Role" error={errors.role}>
               {(p) => <RoleSelect {...p} value={role} onChange={setRole} roles={ROLES} />}

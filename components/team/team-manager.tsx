@@ -4,16 +4,7 @@ import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-q
 import { Link2, Mail, MoreHorizontal, UserCheck, UserMinus, UserX, Users, XCircle } from "lucide-react";
 import { useState } from "react";
 import { Alert, AlertDescription } from "@/components/ui/alert";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "@/components/ui/alert-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
@@ -26,6 +17,7 @@ import { ROLES, ROLE_LABELS } from "@/server/domain/roles";
 import { InviteDialog } from "./invite-dialog";
 import { OneTimeLink } from "./one-time-link";
 import { RoleSelect } from "./role-select";
+import { plural } from "@/lib/format";
 
 type Member = { userId: string; name: string; email: string };
 
@@ -117,7 +109,7 @@ export function TeamManager() {
     <div className="space-y-4">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <p className="text-sm text-muted-foreground">
-          {members.length} {members.length === 1 ? "member" : "members"}
+          {plural(members.length, "member")}
         </p>
         <InviteDialog />
       </div>
@@ -225,31 +217,24 @@ export function TeamManager() {
           </TableBody>
         </Table>
       )}
-      <AlertDialog open={confirm !== null} onOpenChange={(open) => !open && setConfirm(null)}>
-        {confirm && (
-          <AlertDialogContent>
-            <AlertDialogHeader>
-              <AlertDialogTitle>{CONFIRM[confirm.kind].title(confirm.member.name)}</AlertDialogTitle>
-              <AlertDialogDescription>{CONFIRM[confirm.kind].text(confirm.member.email)}</AlertDialogDescription>
-            </AlertDialogHeader>
-            <AlertDialogFooter>
-              <AlertDialogCancel>Cancel</AlertDialogCancel>
-              <AlertDialogAction
-                variant={confirm.kind === "reset" ? "default" : "destructive"}
-                onClick={() => {
-                  const userId = confirm.member.userId;
-                  if (confirm.kind === "deactivate") setActive.mutate({ userId, active: false });
-                  if (confirm.kind === "revoke") revokeInvitation.mutate({ userId });
-                  if (confirm.kind === "remove") remove.mutate({ userId });
-                  if (confirm.kind === "reset") sendReset.mutate({ userId });
-                }}
-              >
-                {CONFIRM[confirm.kind].action}
-              </AlertDialogAction>
-            </AlertDialogFooter>
-          </AlertDialogContent>
-        )}
-      </AlertDialog>
+      {confirm && (
+        <ConfirmDialog
+          open
+          onOpenChange={(open) => !open && setConfirm(null)}
+          title={CONFIRM[confirm.kind].title(confirm.member.name)}
+          description={CONFIRM[confirm.kind].text(confirm.member.email)}
+          confirmLabel={CONFIRM[confirm.kind].action}
+          variant={confirm.kind === "reset" ? "default" : "destructive"}
+          closeOnConfirm
+          onConfirm={() => {
+            const userId = confirm.member.userId;
+            if (confirm.kind === "deactivate") setActive.mutate({ userId, active: false });
+            if (confirm.kind === "revoke") revokeInvitation.mutate({ userId });
+            if (confirm.kind === "remove") remove.mutate({ userId });
+            if (confirm.kind === "reset") sendReset.mutate({ userId });
+          }}
+        />
+      )}
       <Dialog open={link !== null} onOpenChange={(open) => !open && setLink(null)}>
         <DialogContent>
           <DialogHeader>

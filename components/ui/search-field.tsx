@@ -1,5 +1,6 @@
 import { Search } from "lucide-react";
 import { Input } from "@/components/ui/input";
+import { SEARCH_MAX } from "@/server/schemas/pagination.schema";
 
 /** A labelled search box with a leading icon, as the list pages use it. */
 export function SearchField({
@@ -29,7 +30,7 @@ export function SearchField({
           onChange={(e) => onChange(e.target.value)}
           placeholder={placeholder}
           className="pl-9"
-          maxLength={128}
+          maxLength={SEARCH_MAX}
         />
       </div>
     </div>

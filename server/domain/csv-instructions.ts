@@ -1,11 +1,11 @@
-import { StrKey } from "@stellar/stellar-sdk";
 import { isValidPhoneNumber } from "libphonenumber-js";
 import { regexes } from "zod";
 import { characterProblem, decodeCsvBytes, parseCsvRecords } from "./csv-records";
 import { echoValue, stripNeutralization } from "./csv-safety";
 import { includesWalletAddress, type RegistrationContactType, type VerificationField } from "./disbursement-types";
 import { formatStroops, parseAmount } from "./money";
-import { configFrom, type ConfigSource } from "@/server/config";
+import { isStellarAccountAddress, isStellarContractAddress } from "./stellar-address";
+import { COLUMN_RULES, CSV_COLUMNS, DEFAULT_CSV_LIMITS, type CsvColumn, type CsvLimits } from "@/server/schemas/csv.schema";
 
 /**
  * Disbursement instructions (docs/domain.md#csv-instructions): parse an uploaded CSV and validate every
@@ -16,35 +16,8 @@ import { configFrom, type ConfigSource } from "@/server/config";
  * (docs/security/files.md).
  */
 
-export const CSV_COLUMNS = ["phone", "email", "id", "amount", "verification", "paymentID", "walletAddress", "walletAddressMemo"] as const;
-export type CsvColumn = (typeof CSV_COLUMNS)[number];
-
-type ColumnRules = { required: readonly CsvColumn[]; notAllowed: readonly CsvColumn[] };
-
-/** Required and not-allowed columns per contact type; the remaining known columns are optional. */
-export const COLUMN_RULES: Record<RegistrationContactType, ColumnRules> = {
-  PHONE_NUMBER: { required: ["phone", "id", "amount", "verification"], notAllowed: ["email", "walletAddress", "walletAddressMemo"] },
-  EMAIL: { required: ["email", "id", "amount", "verification"], notAllowed: ["phone", "walletAddress", "walletAddressMemo"] },
-  PHONE_NUMBER_AND_WALLET_ADDRESS: { required: ["phone", "id", "amount", "walletAddress"], notAllowed: ["email", "verification"] },
-  EMAIL_AND_WALLET_ADDRESS: { required: ["email", "id", "amount", "walletAddress"], notAllowed: ["phone", "verification"] },
-};
-
-export type CsvLimits = {
-  /** Data rows (blank lines excluded). Env CSV_MAX_ROWS, default 100,000. */
-  maxRows: number;
-  /** File size in bytes. Env CSV_MAX_BYTES, default 20 MB. */
-  maxBytes: number;
-  /** Error entries returned (the total is always counted). Env CSV_MAX_ERRORS, default 100. */
-  maxErrors: number;
-};
-
-export const DEFAULT_CSV_LIMITS: CsvLimits = { maxRows: 100_000, maxBytes: 20 * 1024 * 1024, maxErrors: 100 };
-
-/** Limits from CSV_MAX_ROWS, CSV_MAX_BYTES and CSV_MAX_ERRORS (server/config/schema.ts refuses invalid values). */
-export function csvLimitsFromEnv(env?: ConfigSource): CsvLimits {
-  const c = configFrom(env);
-  return { maxRows: c.CSV_MAX_ROWS, maxBytes: c.CSV_MAX_BYTES, maxErrors: c.CSV_MAX_ERRORS };
-}
+// The columns and limits are shared with the browser (server/schemas/csv.schema.ts).
+export { COLUMN_RULES, CSV_COLUMNS, DEFAULT_CSV_LIMITS, type CsvColumn, type CsvLimits } from "@/server/schemas/csv.schema";
 
 /** One instruction row, normalized: trimmed, phone/email lower-cased, wallet address upper-cased. */
 export type ValidRow = {
@@ -236,7 +209,7 @@ function sniffBinary(bytes: Uint8Array): string | null {
  * count) answer one `file` or `line 1 - column` error; row problems are all listed (capped).
  */
 export function validateInstructionsCsv(content: Uint8Array | string, options: CsvValidationOptions): CsvValidationResult {
-  const limits: CsvLimits = { ...csvLimitsFromEnv(), ...options.limits };
+  const limits: CsvLimits = { ...DEFAULT_CSV_LIMITS, ...options.limits };
   const { contactType } = options;
   const withWallet = includesWalletAddress(contactType);
   const verificationField = withWallet ? null : options.verificationField;
@@ -453,14 +426,14 @@ export function validateInstructionsCsv(content: Uint8Array | string, options: C
       const memo = value(record, iMemo);
       if (address === "") {
         fail("walletAddress", "walletAddress cannot be empty");
-      } else if (address.startsWith("G") && StrKey.isValidEd25519PublicKey(address)) {
+      } else if (address.startsWith("G") && isStellarAccountAddress(address)) {
         walletAddress = address;
         if (memo !== "") {
           const problem = memoProblem(memo);
           if (problem) fail("walletAddressMemo", problem);
           else walletAddressMemo = memo;
         }
-      } else if (address.startsWith("C") && StrKey.isValidContract(address)) {
+      } else if (address.startsWith("C") && isStellarContractAddress(address)) {
         walletAddress = address;
         if (memo !== "") fail("walletAddressMemo", MESSAGES.memoWithContract);
       } else {

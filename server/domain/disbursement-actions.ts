@@ -4,6 +4,12 @@ import { can } from "./permissions";
 import type { Role } from "./roles";
 import { DELETABLE_DISBURSEMENT_STATUSES, DISBURSEMENT_TRANSITIONS, UPLOADABLE_DISBURSEMENT_STATUSES } from "./state-machines";
 
+/**
+ * The two-person rule's one wording: the service's refusal (APPROVAL_REQUIRED), the actions'
+ * startBlockedReason and the detail page all show this sentence.
+ */
+export const APPROVAL_REQUIRED_MESSAGE = "Approval is required: someone other than the disbursement's creator or uploader must start it.";
+
 /** The two-person rule's test: did this user author the DRAFT or READY step? */
 export function authoredDraftOrReady(history: Pick<StatusHistoryEntry, "user_id" | "status">[], userId: string): boolean {
   return history.some((h) => h.user_id === userId && (h.status === "DRAFT" || h.status === "READY"));
@@ -39,7 +45,7 @@ export function disbursementActions(input: {
       const envelopeProblem = input.envelope ? envelopeStartProblem(input.envelope, now) : null;
       if (envelopeProblem) startBlockedReason = envelopeProblem;
       else if (input.approvalRequired && authoredDraftOrReady(input.statusHistory, input.userId)) {
-        startBlockedReason = "Approval is required: someone other than the creator or uploader must start this disbursement.";
+        startBlockedReason = APPROVAL_REQUIRED_MESSAGE;
       } else allowed.push("start");
     }
     if (status === "STARTED" && next.includes("PAUSED")) allowed.push("pause");

@@ -1,12 +1,12 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import { clientAddress } from "../domain/client-address";
+import { clientAddress } from "./client-address";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
 /**
  * Wraps a Node request handler so that, before the app sees a request, X-Forwarded-For holds
  * exactly one address: the client's, computed from the socket and the incoming header with
- * TRUSTED_PROXY_HOPS (server/domain/client-address.ts). A client-sent X-Forwarded-For or X-Real-IP
+ * TRUSTED_PROXY_HOPS (server/http/client-address.ts). A client-sent X-Forwarded-For or X-Real-IP
  * therefore never reaches sign-in throttling, API-key address checks or the sessions list
  * (`next start` alone would keep a client-sent header as it is).
  */

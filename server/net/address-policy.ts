@@ -1,6 +1,6 @@
 import { isIP, isIPv4, isIPv6 } from "node:net";
 import { configFrom, type ConfigSource } from "@/server/config";
-import { parseAllowHosts, type AllowEntry, type AllowList } from "./allow-hosts";
+import { parseAllowHosts, type AllowList } from "./allow-hosts";
 
 /**
  * Which destinations the server may call when a user chose the URL (G2P callbacks today): pure
@@ -232,7 +232,6 @@ export const STAFF_SNIPPET_BYTES = 300;
  * whitespace collapsed, cut to `maxBytes` of UTF-8 (with "…" when cut).
  */
 export function staffSnippet(text: string, maxBytes = STAFF_SNIPPET_BYTES): string {
-  // eslint-disable-next-line no-control-regex
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+/g, " ").replace(/\s+/g, " ").trim();
   if (Buffer.byteLength(clean, "utf8") <= maxBytes) return clean;
   const budget = maxBytes - 3; // "…" is 3 bytes

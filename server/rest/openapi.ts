@@ -8,19 +8,15 @@ import {
   REGISTRATION_CONTACT_TYPES,
   VERIFICATION_FIELDS,
 } from "@/server/domain/disbursement-types";
-import { changeDisbursementStatusInput } from "@/server/services/disbursements/change-disbursement-status";
-import { createDisbursementInput } from "@/server/services/disbursements/create-disbursement";
-import { instructionsFileQuery } from "@/server/services/disbursements/get-instructions-file";
-import { listDisbursementsInput } from "@/server/services/disbursements/list-disbursements";
-import { pageInput } from "@/server/services/pagination";
-import { listPaymentsInput } from "@/server/services/payments/list-payments";
-import { retryPaymentsInput } from "@/server/services/payments/retry-payments";
-import { listReceiversInput } from "@/server/services/receivers/list-receivers";
+import { changeDisbursementStatusInput, createDisbursementInput, instructionsFileQuery, listDisbursementsInput } from "@/server/schemas/disbursements.schema";
+import { pageInput } from "@/server/schemas/pagination.schema";
+import { listPaymentsInput, retryPaymentsInput } from "@/server/schemas/payments.schema";
+import { listReceiversInput } from "@/server/schemas/receivers.schema";
 
 /**
  * The REST API (`/api/v1`): one list of routes, read by the route handlers (server/rest/handler.ts,
  * for the scope each route needs) and by the OpenAPI 3.1 document served at /api/v1/openapi.json.
- * Request schemas are the services' own zod schemas; response schemas below describe the services'
+ * Request schemas are the shared input schemas the services parse (server/schemas/); response schemas below describe the services'
  * views (tests parse real answers with them).
  */
 

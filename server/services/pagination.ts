@@ -1,15 +1,5 @@
-import { z } from "zod";
-
-/** SDP list conventions: `page` from 1, `page_limit` default 20 and at most 100. */
-export const pageInput = z.object({
-  page: z.coerce.number().int("page must be a whole number").min(1, "page must be 1 or more").default(1),
-  page_limit: z.coerce
-    .number()
-    .int("page_limit must be a whole number")
-    .min(1, "page_limit must be 1 or more")
-    .max(100, "page_limit must be at most 100")
-    .default(20),
-});
+/** The page schema lives with the other shared input schemas; re-exported for the services. */
+export { pageInput } from "@/server/schemas/pagination.schema";
 
 export type Pagination = { next: number | null; prev: number | null; pages: number; total: number; page: number; page_limit: number };
 

@@ -3,7 +3,7 @@ import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
 import { createTRPCOptionsProxy, type TRPCQueryOptions } from "@trpc/tanstack-react-query";
 import { cookies, headers } from "next/headers";
 import { cache } from "react";
-import { makeQueryClient } from "@/components/trpc/query-client";
+import { makeQueryClient } from "@/lib/query-client";
 import { getDb } from "@/db/client";
 import { ACTIVE_ORG_COOKIE } from "@/server/auth/constants";
 import { getSessionIdentity } from "@/server/auth/session";

@@ -25,6 +25,7 @@ import { platformSigningKey, verifyG2pSignature } from "@/server/services/g2p/si
 import { setupOrganizationAccounts, submitSetupTransaction } from "@/server/stellar/accounts";
 import { installLedgerBalanceProvider } from "@/server/stellar/balance-provider";
 import { startWorker, type WorkerHandle } from "@/server/stellar/engine/run-worker";
+import { completeDisbursementIfDone } from "@/server/services/disbursements/complete-if-done";
 import { friendbot, loadAccountState } from "@/server/stellar/horizon";
 import { startLocalLedger, type LocalLedgerHandle } from "@/server/stellar/local-ledger/server";
 import { stellarConfig, type StellarConfig } from "@/server/stellar/network";
@@ -195,7 +196,7 @@ describe("G2P Connect end to end", () => {
       .where(sql`t.org_id = ${fx.org.id} and t.transaction_id = ${transactionId}`);
     expect(envelope).toEqual({ status: "STARTED", autoStart: true });
 
-    worker = startWorker({ db: workerPool.db, config, orgIds: [fx.org.id], idleMs: 40, leaseMs: 5_000, log: testLog });
+    worker = startWorker({ db: workerPool.db, config, orgIds: [fx.org.id], idleMs: 40, leaseMs: 5_000, log: testLog, completeDisbursementIfDone });
     const seen = await waitFor(() => allAt(transactionId, refs, "succ"), { timeoutMs: 240_000, message: "succ for every item", details: recentWorkerLog });
     for (const ref of refs) expect(progresses(seen.get(ref)!), `${ref}: ${seen.get(ref)!.join(" → ")}`).toBe(true);
 

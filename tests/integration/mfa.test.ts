@@ -4,7 +4,7 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { closeDb } from "@/db/client";
 import { auditEvents, loginAttempts, mfaRecoveryCodes, users } from "@/db/schema";
 import { authOptions } from "@/server/auth/options";
-import { totpCode } from "@/server/domain/totp";
+import { totpCode } from "@/server/services/auth/mfa/totp";
 import { createApiKey } from "@/server/services/api-keys/create-api-key";
 import { MFA_REQUIRED, verifySecondFactor } from "@/server/services/auth/mfa/verify-second-factor";
 import { decryptSecret } from "@/server/services/crypto/secret-box";

@@ -10,7 +10,6 @@ import { startDisbursement } from "@/server/services/disbursements/change-disbur
 import { createDisbursement } from "@/server/services/disbursements/create-disbursement";
 import { importInstructions } from "@/server/services/disbursements/import-instructions";
 import { ServiceError } from "@/server/services/errors";
-import { unregisterReceiverWallet } from "@/server/services/receivers/unregister-receiver-wallet";
 import { getRegistrationContext } from "@/server/services/registration/get-registration-context";
 import { registerReceiverWallet } from "@/server/services/registration/register-receiver-wallet";
 import { decodeRegistrationToken, encodeRegistrationToken, issueRegistrationToken } from "@/server/services/registration/registration-token";

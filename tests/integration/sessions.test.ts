@@ -4,7 +4,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { closeDb } from "@/db/client";
 import { auditEvents, loginAttempts, userSessions, users } from "@/db/schema";
-import { clientAddress } from "@/server/domain/client-address";
+import { clientAddress } from "@/server/http/client-address";
 import { withClientAddress } from "@/server/http/web-server";
 import { authOptions } from "@/server/auth/options";
 import { verifyPassword } from "@/server/services/auth/password";

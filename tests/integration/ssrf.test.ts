@@ -188,7 +188,7 @@ describe("callbacks to non-public addresses", () => {
     // system resolver knows no pinned.test — would fail).
     vi.stubEnv("OUTBOUND_ALLOW_HOSTS", `pinned.test:${peer.port}`);
     const calls: string[] = [];
-    const pinned = await enqueue(`http://pinned.test:${peer.port}/g2p`);
+    await enqueue(`http://pinned.test:${peer.port}/g2p`);
     const resolve = async (host: string) => {
       calls.push(host);
       return [{ address: calls.length === 1 ? "127.0.0.1" : "127.0.0.2", family: 4 }];

@@ -25,6 +25,7 @@ import { importInstructions } from "@/server/services/disbursements/import-instr
 import { getDistributionAccount, keypairOf, organizationsNeedingSetup, setupOrganizationAccounts, submitSetupTransaction } from "@/server/stellar/accounts";
 import { installLedgerBalanceProvider } from "@/server/stellar/balance-provider";
 import { startWorker, type WorkerHandle, type WorkerOptions } from "@/server/stellar/engine/run-worker";
+import { completeDisbursementIfDone } from "@/server/services/disbursements/complete-if-done";
 import { friendbot, loadAccountState } from "@/server/stellar/horizon";
 import { startLocalLedger, type LocalLedgerHandle } from "@/server/stellar/local-ledger";
 import { stellarConfig, type StellarConfig } from "@/server/stellar/network";
@@ -154,7 +155,7 @@ const note = (level: string) => (obj: object, msg?: string) => {
 const testLog = { info: note("info"), warn: note("warn"), error: note("error"), debug: process.env.STELLAR_ENGINE_DEBUG ? note("debug") : () => {} };
 
 function inProcessWorker(overrides: Partial<WorkerOptions> = {}): WorkerHandle {
-  return startWorker({ db: workerPool.db, config, orgIds: [org.org.id], idleMs: 40, leaseMs: 5_000, log: testLog, ...overrides });
+  return startWorker({ db: workerPool.db, config, orgIds: [org.org.id], idleMs: 40, leaseMs: 5_000, log: testLog, completeDisbursementIfDone, ...overrides });
 }
 
 type SpawnedWorker = { child: ChildProcess; output: string[]; events: Record<string, unknown>[]; stop: () => Promise<void> };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clientAddress, normalizeAddress } from "@/server/domain/client-address";
+import { clientAddress, normalizeAddress } from "@/server/http/client-address";
 
 describe("clientAddress", () => {
   it("with no trusted proxy (hops 0) ignores any client-sent X-Forwarded-For and uses the socket", () => {

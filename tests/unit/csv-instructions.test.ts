@@ -5,12 +5,12 @@ import {
   CSV_COLUMNS,
   DEFAULT_CSV_LIMITS,
   MESSAGES,
-  csvLimitsFromEnv,
   validateInstructionsCsv,
   type CsvLimits,
   type CsvValidationResult,
   type ValidRow,
 } from "@/server/domain/csv-instructions";
+import { csvLimitsFromEnv } from "@/server/services/disbursements/csv-limits";
 import { REGISTRATION_CONTACT_TYPES, type RegistrationContactType, type VerificationField } from "@/server/domain/disbursement-types";
 
 /** "Now" for every not-in-the-future check: 2025-06-15 12:00 UTC (at UTC+14 it is already the 16th). */

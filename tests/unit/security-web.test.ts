@@ -3,7 +3,7 @@ import { NextRequest } from "next/server";
 import { describe, expect, it, vi } from "vitest";
 import { safeCallbackPath } from "@/lib/safe-callback-url";
 import { appCookie, secureCookies } from "@/server/auth/cookie-security";
-import { csvLimitsFromEnv } from "@/server/domain/csv-instructions";
+import { csvLimitsFromEnv } from "@/server/services/disbursements/csv-limits";
 import { redactPath, redactSearch, redactUrl } from "@/server/http/log-redaction";
 import { allowedOrigins, checkSameOrigin } from "@/server/http/same-origin";
 import { contentSecurityPolicy, securityHeaders } from "@/server/http/security-headers";

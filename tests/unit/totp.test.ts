@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchTotp, newTotpSecretBase32, otpauthUri, parseSecondFactorCode, recoveryCodeFromBytes, totpCode, totpStep } from "@/server/domain/totp";
+import { matchTotp, newTotpSecretBase32, otpauthUri, parseSecondFactorCode, recoveryCodeFromBytes, totpCode, totpStep } from "@/server/services/auth/mfa/totp";
 
 // RFC 6238 Appendix B: the SHA-1 key is the ASCII string "12345678901234567890". The RFC lists
 // 8-digit codes; a 6-digit code is the same truncation modulo 10^6, i.e. the last six digits.

@@ -1,11 +1,9 @@
-import { eq } from "drizzle-orm";
 import { AuthCard } from "@/components/auth/auth-card";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { getDb } from "@/db/client";
-import { organizations, sep24Transactions } from "@/db/schema";
-import { decodeInteractiveToken } from "@/server/services/sep/sep24";
+import { decodeInteractiveToken, interactiveDepositOrgName } from "@/server/services/sep/sep24";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Register your wallet" };
@@ -39,11 +37,7 @@ export default async function Sep24InteractivePage({ searchParams }: { searchPar
       </AuthCard>
     );
   }
-  const [row] = await getDb()
-    .select({ orgName: organizations.name })
-    .from(sep24Transactions)
-    .innerJoin(organizations, eq(organizations.id, sep24Transactions.orgId))
-    .where(eq(sep24Transactions.id, claims.transactionId));
+  const orgName = await interactiveDepositOrgName(getDb(), claims.transactionId);
   if (params.sent === "1") {
     return (
       <AuthCard title={STRINGS.title} description={STRINGS.sent}>
@@ -53,7 +47,7 @@ export default async function Sep24InteractivePage({ searchParams }: { searchPar
   }
   const error = params.error === "contact" ? STRINGS.badContact : params.error === "expired" ? STRINGS.expired : null;
   return (
-    <AuthCard title={STRINGS.title} description={STRINGS.intro(row?.orgName ?? "")}>
+    <AuthCard title={STRINGS.title} description={STRINGS.intro(orgName)}>
       <form method="post" action="/sep24/interactive/contact" className="space-y-4">
         <input type="hidden" name="transaction_id" value={transactionId} />
         <input type="hidden" name="token" value={token} />

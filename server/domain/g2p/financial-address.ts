@@ -1,6 +1,6 @@
-import { StrKey } from "@stellar/stellar-sdk";
 import { isValidPhoneNumber } from "libphonenumber-js";
 import { regexes } from "zod";
+import { isStellarAccountAddress, isStellarMuxedAddress } from "../stellar-address";
 
 /**
  * Financial addresses (`id-type:id@provider`, docs/g2p-connect.md#disburse) that we can pay: a Stellar account
@@ -26,7 +26,7 @@ export function parsePayeeFa(raw: unknown): PayeeParse {
   const rest = value.slice(colon + 1);
   if (type === "stellar") {
     const address = rest.split("@")[0] ?? "";
-    if (StrKey.isValidEd25519PublicKey(address) || StrKey.isValidMed25519PublicKey(address)) return { ok: true, payee: { kind: "stellar", address } };
+    if (isStellarAccountAddress(address) || isStellarMuxedAddress(address)) return { ok: true, payee: { kind: "stellar", address } };
     return { ok: false, message: `payee_fa "${value}" is not a valid Stellar account address` };
   }
   if (type === "mobile" || type === "phone" || type === "msisdn") {

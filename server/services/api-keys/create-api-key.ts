@@ -2,7 +2,8 @@ import { createHmac, randomBytes, randomInt } from "node:crypto";
 import { BlockList, isIP } from "node:net";
 import { z } from "zod";
 import { apiKeys } from "@/db/schema";
-import { API_SCOPES, grantableScopes, normalizeScopes, type ApiScope } from "@/server/domain/api-scopes";
+import { grantableScopes } from "@/server/domain/api-scopes";
+import { allowedIpsField, createApiKeyFields } from "@/server/schemas/api-keys.schema";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { subkey } from "../crypto/keys";
@@ -50,47 +51,22 @@ export function normalizeIpRule(value: string): string | null {
   return `${address.toLowerCase()}/${prefix}`;
 }
 
-const scopeSchema = z.enum(API_SCOPES as unknown as [ApiScope, ...ApiScope[]], {
-  error: (issue) => `Unknown scope ${JSON.stringify(issue.input)}. Use read:<area> or write:<area> (areas: disbursements, payments, receivers, wallets, assets, organization, all).`,
-});
-
-export const createApiKeyInput = z.object({
-  name: z.string().trim().min(1, "Enter a name.").max(120, "Use at most 120 characters."),
-  scopes: z
-    .array(scopeSchema)
-    .min(1, "Choose at least one scope.")
-    .transform((s) => normalizeScopes(s)),
-  /** A date (`2027-01-01`, the start of that day in UTC) or an ISO date-time; empty for no expiry. */
-  expires_at: z
-    .union([z.iso.date(), z.iso.datetime({ offset: true }), z.date(), z.literal(""), z.null()])
-    .optional()
-    .transform((v, c) => {
-      if (v === undefined || v === null || v === "") return null;
-      const date = v instanceof Date ? v : new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
-      if (Number.isNaN(date.getTime()) || date.getTime() <= Date.now()) {
-        c.addIssue({ code: "custom", message: "The expiry must be in the future." });
+/** The shared fields (server/schemas/api-keys.schema.ts) plus the address check, which needs node:net. */
+export const createApiKeyInput = createApiKeyFields.extend({
+  /** Addresses or CIDR blocks the key may be used from; empty means anywhere. */
+  allowed_ips: allowedIpsField.transform((list, c) => {
+    const out: string[] = [];
+    for (const raw of list ?? []) {
+      if (raw.trim() === "") continue;
+      const rule = normalizeIpRule(raw);
+      if (!rule) {
+        c.addIssue({ code: "custom", message: `"${raw.trim()}" is not an IP address or CIDR block.` });
         return z.NEVER;
       }
-      return date;
-    }),
-  /** Addresses or CIDR blocks the key may be used from; empty means anywhere. */
-  allowed_ips: z
-    .array(z.string())
-    .max(50, "Use at most 50 addresses.")
-    .optional()
-    .transform((list, c) => {
-      const out: string[] = [];
-      for (const raw of list ?? []) {
-        if (raw.trim() === "") continue;
-        const rule = normalizeIpRule(raw);
-        if (!rule) {
-          c.addIssue({ code: "custom", message: `"${raw.trim()}" is not an IP address or CIDR block.` });
-          return z.NEVER;
-        }
-        if (!out.includes(rule)) out.push(rule);
-      }
-      return out;
-    }),
+      if (!out.includes(rule)) out.push(rule);
+    }
+    return out;
+  }),
 });
 
 export type CreateApiKeyInput = z.input<typeof createApiKeyInput>;

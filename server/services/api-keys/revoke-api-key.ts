@@ -1,12 +1,13 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { apiKeys } from "@/db/schema";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { notFound } from "../errors";
 import { apiKeyView } from "./list-api-keys";
+import { revokeApiKeyInput } from "@/server/schemas/api-keys.schema";
 
-export const revokeApiKeyInput = z.object({ id: z.uuid("API key id must be a UUID.") });
+export { revokeApiKeyInput } from "@/server/schemas/api-keys.schema";
 
 /** Revoke a key for good: the next request with it gets 401. Revoking twice is harmless. */
 export async function revokeApiKey(ctx: OrgContext, raw: z.input<typeof revokeApiKeyInput>) {

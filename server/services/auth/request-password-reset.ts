@@ -1,20 +1,18 @@
 import { and, count, eq, gt } from "drizzle-orm";
-import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { passwordResetRequests, users } from "@/db/schema";
 import { logger } from "@/server/log";
 import { ServiceError } from "../errors";
 import { appLink, deliverAccountMessage, queueAccountMessage, type QueuedAccountMessage } from "../messaging/send-account-message";
 import { createPasswordToken, setPasswordPath } from "./password-tokens";
+import { requestPasswordResetInput } from "@/server/schemas/auth.schema";
+
+export { requestPasswordResetInput } from "@/server/schemas/auth.schema";
 
 /** Requests per hour: per e-mail address, and per client address (docs/security.md, "Password resets"). */
 export const RESET_LIMITS = { perEmailPerHour: 3, perIpPerHour: 10 } as const;
 
 export const RESET_ANSWER = "If an account exists for that address, we sent it a link to choose a new password. The link works once, for 24 hours.";
-
-export const requestPasswordResetInput = z.object({
-  email: z.string().trim().toLowerCase().pipe(z.email("Enter a valid email address.").max(254)),
-});
 
 /**
  * Self-service "forgot password": a one-time reset link (24 h) sent by e-mail to the address

@@ -1,32 +1,12 @@
-import { StrKey } from "@stellar/stellar-sdk";
 import { and, asc, eq } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { assets } from "@/db/schema";
+import { createAssetInput, setAssetEnabledInput } from "@/server/schemas/catalog.schema";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { conflict, notFound } from "../errors";
 
-export const createAssetInput = z
-  .object({
-    code: z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9]{1,12}$/, "Asset code must be 1 to 12 letters or digits.")
-      .transform((v) => v.toUpperCase()),
-    issuer: z
-      .string()
-      .trim()
-      .toUpperCase()
-      .optional()
-      .transform((v) => v ?? ""),
-  })
-  .superRefine((v, c) => {
-    if (v.code === "XLM" && v.issuer === "") return;
-    if (v.code === "XLM" && v.issuer !== "") c.addIssue({ code: "custom", path: ["issuer"], message: "XLM is native and has no issuer." });
-    else if (!StrKey.isValidEd25519PublicKey(v.issuer)) {
-      c.addIssue({ code: "custom", path: ["issuer"], message: "Issuer must be a valid Stellar public key (G…)." });
-    }
-  });
+export { createAssetInput, setAssetEnabledInput };
 
 function assetView(a: typeof assets.$inferSelect) {
   return { id: a.id, code: a.code, issuer: a.issuer, enabled: a.enabled, created_at: a.createdAt.toISOString(), updated_at: a.updatedAt.toISOString() };
@@ -48,8 +28,6 @@ export async function createAsset(ctx: OrgContext, raw: z.input<typeof createAss
     return assetView(row);
   });
 }
-
-export const setAssetEnabledInput = z.object({ id: z.uuid(), enabled: z.boolean() });
 
 export async function setAssetEnabled(ctx: OrgContext, raw: z.input<typeof setAssetEnabledInput>) {
   assertCan(ctx, "assets:write");

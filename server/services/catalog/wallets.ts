@@ -1,30 +1,12 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { assets, walletAssets, wallets } from "@/db/schema";
+import { createWalletInput, updateWalletInput } from "@/server/schemas/catalog.schema";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest, conflict, notFound } from "../errors";
 
-const url = (what: string) => z.url({ protocol: /^https?$/, error: `${what} must be an http(s) URL.` }).max(2048);
-
-export const createWalletInput = z.object({
-  name: z.string().trim().min(1, "Enter the wallet's name.").max(120),
-  homepage: url("Homepage"),
-  deep_link_schema: z.string().trim().min(1, "Enter the deep link schema, e.g. wallet://sdp or https://wallet.example/sdp.").max(2048),
-  sep_10_client_domain: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .regex(/^[a-z0-9.-]+(:\d+)?$/, "Enter a domain such as wallet.example.org."),
-  asset_ids: z.array(z.uuid()).min(1, "Choose at least one asset the wallet supports."),
-  enabled: z.boolean().default(true),
-});
-
-export const updateWalletInput = z.object({
-  id: z.uuid(),
-  enabled: z.boolean().optional(),
-  asset_ids: z.array(z.uuid()).min(1, "Choose at least one asset the wallet supports.").optional(),
-});
+export { createWalletInput, updateWalletInput };
 
 export async function listWallets(ctx: OrgContext, filter: { enabled?: boolean } = {}) {
   assertCan(ctx, "organization:read");

@@ -1,10 +1,11 @@
 import { and, eq, inArray, ne, sql } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
+import { changeDisbursementStatusInput } from "@/server/schemas/disbursements.schema";
 import type { DbOrTx } from "@/db/client";
 import { assets, disbursements, organizations, payments, receiverWallets, wallets } from "@/db/schema";
 import type { DisbursementStatus, PaymentStatus } from "@/server/domain/disbursement-types";
 import { formatStroops, toStroops } from "@/server/domain/money";
-import { authoredDraftOrReady } from "@/server/domain/disbursement-actions";
+import { APPROVAL_REQUIRED_MESSAGE, authoredDraftOrReady } from "@/server/domain/disbursement-actions";
 import { envelopeStartBlock } from "@/server/domain/g2p/envelope-rules";
 import { DISBURSEMENT_TRANSITIONS, canTransition, transitionError } from "@/server/domain/state-machines";
 import { assertCan, type OrgContext } from "../context";
@@ -14,10 +15,7 @@ import { appendStatusHistory, loadEnvelopeState } from "./disbursement-view";
 import { distributionBalanceProvider } from "./distribution-balance";
 import { getDisbursement } from "./get-disbursement";
 
-export const changeDisbursementStatusInput = z.object({
-  id: z.uuid(),
-  status: z.enum(["STARTED", "PAUSED"], { error: "status must be STARTED or PAUSED" }),
-});
+export { changeDisbursementStatusInput };
 
 /** Move payments of a disbursement from one status to another, with a history entry each. */
 export async function movePayments(tx: DbOrTx, orgId: string, disbursementId: string, from: PaymentStatus[], to: PaymentStatus, message: string | null) {
@@ -89,7 +87,7 @@ export async function startLockedDisbursement(tx: DbOrTx, orgId: string, d: Lock
     if (userId !== null) {
       const [org] = await tx.select().from(organizations).where(eq(organizations.id, orgId));
       if (org?.approvalRequired && authoredDraftOrReady(d.statusHistory, userId)) {
-        throw forbidden("Approval is required: someone other than the disbursement's creator or uploader must start it.", "APPROVAL_REQUIRED");
+        throw forbidden(APPROVAL_REQUIRED_MESSAGE, "APPROVAL_REQUIRED");
       }
     }
   }

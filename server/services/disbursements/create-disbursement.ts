@@ -1,74 +1,12 @@
 import { and, eq } from "drizzle-orm";
-import { z } from "zod";
+import { createDisbursementInput, type CreateDisbursementInput } from "@/server/schemas/disbursements.schema";
 import { assets, disbursements, walletAssets, wallets } from "@/db/schema";
-import { REGISTRATION_CONTACT_TYPES, VERIFICATION_FIELDS, includesWalletAddress } from "@/server/domain/disbursement-types";
-import { templateProblem } from "@/server/domain/message-template";
 import { formatStroops, parseAmount } from "@/server/domain/money";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest, conflict } from "../errors";
 import { getDisbursement } from "./get-disbursement";
 
-/** Payments an envelope may declare: well beyond one instructions file, within a 32-bit integer. */
-const MAX_DECLARED_COUNT = 10_000_000;
-
-export const createDisbursementInput = z
-  .object({
-    name: z.string().trim().min(1, "Enter a name.").max(128, "Use at most 128 characters."),
-    wallet_id: z.uuid("Choose a wallet."),
-    asset_id: z.uuid("Choose an asset."),
-    registration_contact_type: z.enum(REGISTRATION_CONTACT_TYPES, {
-      error: `must be one of ${REGISTRATION_CONTACT_TYPES.join(", ")}`,
-    }),
-    verification_field: z
-      .enum(VERIFICATION_FIELDS, { error: `must be one of ${VERIFICATION_FIELDS.join(", ")}` })
-      .nullish(),
-    receiver_registration_message_template: z
-      .string()
-      .trim()
-      .max(1000)
-      .nullish()
-      .transform((v) => (v ? v : null)),
-    // The envelope (G2P Bridge), all optional: how many payments and what total the file (or a
-    // G2P sender) must bring, and the earliest moment it may be paid.
-    declared_count: z
-      .int("Enter a whole number of payments.")
-      .positive("Expect at least 1 payment.")
-      .max(MAX_DECLARED_COUNT, `Expect at most ${MAX_DECLARED_COUNT.toLocaleString("en-US")} payments.`)
-      .nullish()
-      .describe("Envelope: the exact number of payments it will hold; it cannot start before they are all there."),
-    declared_total: z
-      .string()
-      .trim()
-      .nullish()
-      .transform((v) => (v ? v : null))
-      .superRefine((v, c) => {
-        if (v === null) return;
-        const parsed = parseAmount(v);
-        if (!parsed.ok) c.addIssue({ code: "custom", message: parsed.message.replace(/^invalid amount\. /, "") });
-      })
-      .describe("Envelope: the exact total of its payments, a decimal string with at most 7 decimals (e.g. \"1500.25\")."),
-    scheduled_at: z.iso
-      .datetime({ offset: true, error: "Give a date and time with a time zone, e.g. 2030-01-31T09:00:00Z." })
-      .nullish()
-      .describe("Envelope: not paid before this moment, and cancellable only until then (ISO 8601 with a zone)."),
-  })
-  .superRefine((v, c) => {
-    if (includesWalletAddress(v.registration_contact_type)) {
-      if (v.verification_field) {
-        c.addIssue({
-          code: "custom",
-          path: ["verification_field"],
-          message: `is not used with ${v.registration_contact_type}: receivers give their wallet address in the file`,
-        });
-      }
-    } else if (!v.verification_field) {
-      c.addIssue({ code: "custom", path: ["verification_field"], message: "Choose how receivers verify themselves." });
-    }
-    const problem = v.receiver_registration_message_template ? templateProblem(v.receiver_registration_message_template) : null;
-    if (problem) c.addIssue({ code: "custom", path: ["receiver_registration_message_template"], message: `The message ${problem}.` });
-  });
-
-export type CreateDisbursementInput = z.input<typeof createDisbursementInput>;
+export { createDisbursementInput, type CreateDisbursementInput } from "@/server/schemas/disbursements.schema";
 
 /** Create a disbursement in DRAFT, recording its author in status_history. */
 export async function createDisbursement(ctx: OrgContext, raw: CreateDisbursementInput) {

@@ -3,7 +3,7 @@ import { assertCan, type OrgContext } from "../context";
 import { notFound } from "../errors";
 import { loadDisbursementViews } from "./disbursement-view";
 
-export const disbursementIdInput = z.object({ id: z.uuid("Disbursement id must be a UUID.") });
+export { disbursementIdInput } from "@/server/schemas/disbursements.schema";
 
 export async function getDisbursement(ctx: OrgContext, id: string) {
   assertCan(ctx, "disbursements:read");

@@ -4,6 +4,7 @@ import { disbursementFiles } from "@/db/schema";
 import { neutralizeCsvFile } from "@/server/domain/csv-safety";
 import { assertCan, type OrgContext } from "../context";
 import { notFound } from "../errors";
+import type { InstructionsFileVariant } from "@/server/schemas/disbursements.schema";
 
 /**
  * Which copy of the instructions file (docs/security/files.md):
@@ -11,17 +12,7 @@ import { notFound } from "../errors";
  *   `@`, tab, CR, LF first) gets a `'` prefix (server/domain/csv-safety.ts);
  * - "original": the bytes as uploaded, formulas included, for people who need the exact file.
  */
-export const INSTRUCTIONS_FILE_VARIANTS = ["neutralized", "original"] as const;
-export type InstructionsFileVariant = (typeof INSTRUCTIONS_FILE_VARIANTS)[number];
-
-/** The download's query (REST and the browser route): `?original=true` asks for the bytes as uploaded. */
-export const instructionsFileQuery = z.object({
-  original: z
-    .enum(["true", "false"], { error: "original must be true or false" })
-    .optional()
-    .describe("true: the file byte for byte as uploaded (formulas included). Default false: formula-like cells neutralized with a ' prefix.")
-    .transform((v): InstructionsFileVariant => (v === "true" ? "original" : "neutralized")),
-});
+export { INSTRUCTIONS_FILE_VARIANTS, instructionsFileQuery, type InstructionsFileVariant } from "@/server/schemas/disbursements.schema";
 
 export type InstructionsFile = {
   fileName: string;

@@ -1,20 +1,12 @@
 import { and, asc, count, desc, eq, ilike, inArray, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { disbursements } from "@/db/schema";
-import { DISBURSEMENT_STATUSES } from "@/server/domain/disbursement-types";
+import { listDisbursementsInput } from "@/server/schemas/disbursements.schema";
 import { assertCan, type OrgContext } from "../context";
-import { containsPattern, pageInput, paginate } from "../pagination";
+import { containsPattern, paginate } from "../pagination";
 import { loadDisbursementViews } from "./disbursement-view";
 
-export const listDisbursementsInput = pageInput.extend({
-  q: z.string().trim().max(128).optional(),
-  status: z
-    .union([z.enum(DISBURSEMENT_STATUSES), z.array(z.enum(DISBURSEMENT_STATUSES))])
-    .optional()
-    .transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v])),
-  sort: z.enum(["name", "created_at", "status"]).default("created_at"),
-  direction: z.enum(["asc", "desc"]).default("desc"),
-});
+export { listDisbursementsInput };
 
 export async function listDisbursements(ctx: OrgContext, raw: z.input<typeof listDisbursementsInput>) {
   assertCan(ctx, "disbursements:read");

@@ -1,7 +1,7 @@
 import type { Db } from "@/db/client";
 import { hasScope, type ApiScope } from "@/server/domain/api-scopes";
 import { G2P_TRANSPORT_ERRORS } from "@/server/domain/g2p/codes";
-import { clientIp } from "@/server/rest/request";
+import { clientIp } from "@/server/http/client-ip";
 import { authenticateApiKey } from "../api-keys/authenticate-api-key";
 import type { OrgContext } from "../context";
 import { ServiceError } from "../errors";

@@ -1,11 +1,12 @@
 import { and, eq } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { g2pMessages, g2pSenders } from "@/db/schema";
 import { assertCan, type OrgContext } from "../context";
 import { notFound } from "../errors";
 import { messageRowView } from "./list-g2p-messages";
+import { getG2pMessageInput } from "@/server/schemas/integrations.schema";
 
-export const getG2pMessageInput = z.object({ id: z.uuid() });
+export { getG2pMessageInput } from "@/server/schemas/integrations.schema";
 
 /**
  * One logged message with its body as received or sent. The body can hold payees' phone numbers

@@ -1,22 +1,11 @@
 import { and, count, desc, eq, getTableColumns, ilike, inArray, or, type SQL } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { g2pMessages, g2pSenders } from "@/db/schema";
 import { assertCan, type OrgContext } from "../context";
-import { containsPattern, pageInput, paginate } from "../pagination";
+import { containsPattern, paginate } from "../pagination";
+import { G2P_MESSAGE_STATUSES, listG2pMessagesInput } from "@/server/schemas/integrations.schema";
 
-/** Inbound requests end ACK, NACK or ERR; outbound callbacks are PENDING until DELIVERED or FAILED. */
-export const G2P_MESSAGE_STATUSES = ["ACK", "NACK", "ERR", "PENDING", "DELIVERED", "FAILED"] as const;
-
-const blankToUndefined = (v: string | undefined) => (v ? v : undefined);
-
-export const listG2pMessagesInput = pageInput.extend({
-  direction: z.enum(["inbound", "outbound"]).optional(),
-  status: z.enum(G2P_MESSAGE_STATUSES).optional(),
-  /** A `header.sender_id` (registered or not). */
-  sender_id: z.string().trim().max(99).optional().transform(blankToUndefined),
-  /** Part of a message id, correlation id or transaction id. */
-  q: z.string().trim().max(128).optional().transform(blankToUndefined),
-});
+export { G2P_MESSAGE_STATUSES, listG2pMessagesInput };
 
 export function messageRowView(m: typeof g2pMessages.$inferSelect, sender: { id: string | null; senderId: string | null; name: string | null } | null) {
   return {

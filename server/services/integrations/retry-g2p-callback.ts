@@ -1,12 +1,13 @@
 import { and, eq } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { g2pMessages } from "@/db/schema";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { conflict, notFound } from "../errors";
 import { getG2pMessage } from "./get-g2p-message";
+import { retryG2pCallbackInput } from "@/server/schemas/integrations.schema";
 
-export const retryG2pCallbackInput = z.object({ id: z.uuid() });
+export { retryG2pCallbackInput } from "@/server/schemas/integrations.schema";
 
 /**
  * Put a callback the delivery loop gave up on back in the outbox, due now. Its attempts are kept

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { assets, walletAssets, wallets } from "@/db/schema";
+import { CALLBACK_URL_MAX, PUBLIC_KEY_MAX, SENDER_ID_PATTERN, senderIdField, senderNameField } from "@/server/schemas/integrations.schema";
 import { isAllowListed, literalHostProblem, outboundAllowList, type AllowList } from "@/server/net/address-policy";
 import type { OrgContext } from "../context";
 import { badRequest } from "../errors";
@@ -12,7 +13,7 @@ import { normalizeEd25519PublicKey } from "../g2p/signature";
  * service) gives the same result.
  */
 
-export const SENDER_ID_PATTERN = /^[A-Za-z0-9._:-]{1,99}$/;
+export { SENDER_ID_PATTERN };
 
 export type CallbackUrlCheck = { ok: true; url: string } | { ok: false; message: string };
 
@@ -54,12 +55,12 @@ export function checkCallbackUrl(raw: string, production: boolean, allow: AllowL
 const isProduction = () => process.env.NODE_ENV === "production";
 
 const senderFields = {
-  name: z.string().trim().min(1, "Enter a name.").max(120, "Use at most 120 characters."),
+  name: senderNameField,
   callback_url: z
     .string()
     .trim()
     .min(1, "Enter the callback URL.")
-    .max(2000, "Use at most 2000 characters.")
+    .max(CALLBACK_URL_MAX, `Use at most ${CALLBACK_URL_MAX} characters.`)
     .transform((value, c) => {
       const check = checkCallbackUrl(value, isProduction());
       if (!check.ok) {
@@ -72,7 +73,7 @@ const senderFields = {
     .string()
     .trim()
     .min(1, "Paste the sender's Ed25519 public key.")
-    .max(4000, "That is too long for an Ed25519 public key.")
+    .max(PUBLIC_KEY_MAX, "That is too long for an Ed25519 public key.")
     .transform((value, c) => {
       try {
         return normalizeEd25519PublicKey(value);
@@ -89,12 +90,7 @@ const senderFields = {
 };
 
 export const createG2pSenderInput = z.object({
-  sender_id: z
-    .string()
-    .trim()
-    .min(1, "Enter the sender id.")
-    .max(99, "Use at most 99 characters.")
-    .regex(SENDER_ID_PATTERN, "Use letters, digits and . _ : - only (no spaces)."),
+  sender_id: senderIdField,
   ...senderFields,
 });
 

@@ -1,12 +1,13 @@
 import { and, eq } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { g2pSenders } from "@/db/schema";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { notFound } from "../errors";
 import { senderViews } from "./list-g2p-senders";
+import { setG2pSenderEnabledInput } from "@/server/schemas/integrations.schema";
 
-export const setG2pSenderEnabledInput = z.object({ id: z.uuid(), enabled: z.boolean() });
+export { setG2pSenderEnabledInput } from "@/server/schemas/integrations.schema";
 
 /**
  * Turn a sender on or off. A disabled sender's requests are refused (err.sender_id.invalid); what

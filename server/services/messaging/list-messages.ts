@@ -1,16 +1,13 @@
 import { and, count, desc, eq, inArray, isNull, type SQL } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { messages, receivers } from "@/db/schema";
 import { redactMessageSecrets } from "@/server/domain/message-secrets";
 import { can } from "@/server/domain/permissions";
 import { assertCan, type OrgContext } from "../context";
-import { pageInput, paginate } from "../pagination";
+import { paginate } from "../pagination";
+import { listMessagesInput } from "@/server/schemas/messages.schema";
 
-export const listMessagesInput = pageInput.extend({
-  receiver_id: z.uuid().optional(),
-  status: z.enum(["PENDING", "SUCCESS", "FAILURE"]).optional(),
-  channel: z.enum(["EMAIL", "SMS"]).optional(),
-});
+export { listMessagesInput } from "@/server/schemas/messages.schema";
 
 /**
  * The organization's messages, newest first. The body is shown only for messages the embedded

@@ -1,5 +1,5 @@
 import { and, eq, sql, type SQL } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import type { Db, DbOrTx } from "@/db/client";
 import { receiverWallets } from "@/db/schema";
 import { renderTemplate } from "@/server/domain/message-template";
@@ -12,6 +12,9 @@ import { sepConfig } from "../sep/config";
 import { invitationLinkFor } from "../sep/deep-link";
 import { sendMessage } from "./send-message";
 import { config } from "@/server/config";
+import { resendInvitationInput } from "@/server/schemas/receivers.schema";
+
+export { resendInvitationInput } from "@/server/schemas/receivers.schema";
 
 /**
  * Receiver invitations (docs/domain.md#receivers-and-registration). A receiver wallet is invited while it
@@ -156,8 +159,6 @@ export async function sendDueInvitations(
   if (result.sent + result.failed > 0) logger.info({ event: "invitations.sent", ...result, messageIds: undefined }, "receiver invitations sent");
   return result;
 }
-
-export const resendInvitationInput = z.object({ receiverWalletId: z.uuid() });
 
 /**
  * Staff resend from the receiver page: a new invitation now, whatever the schedule or the

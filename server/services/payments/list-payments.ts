@@ -1,22 +1,12 @@
 import { and, asc, count, desc, eq, ilike, inArray, or, type SQL } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { payments, receivers } from "@/db/schema";
-import { PAYMENT_STATUSES } from "@/server/domain/disbursement-types";
+import { listPaymentsInput } from "@/server/schemas/payments.schema";
 import { assertCan, type OrgContext } from "../context";
-import { containsPattern, pageInput, paginate } from "../pagination";
+import { containsPattern, paginate } from "../pagination";
 import { loadPaymentViews } from "./payment-view";
 
-export const listPaymentsInput = pageInput.extend({
-  q: z.string().trim().max(128).optional(),
-  status: z
-    .union([z.enum(PAYMENT_STATUSES), z.array(z.enum(PAYMENT_STATUSES))])
-    .optional()
-    .transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v])),
-  disbursement_id: z.uuid().optional(),
-  receiver_id: z.uuid().optional(),
-  sort: z.enum(["created_at", "updated_at", "amount", "status"]).default("created_at"),
-  direction: z.enum(["asc", "desc"]).default("desc"),
-});
+export { listPaymentsInput };
 
 export async function listPayments(ctx: OrgContext, raw: z.input<typeof listPaymentsInput>) {
   assertCan(ctx, "disbursements:read");

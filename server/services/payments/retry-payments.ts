@@ -1,13 +1,12 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { payments } from "@/db/schema";
+import { retryPaymentsInput } from "@/server/schemas/payments.schema";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest, notFound } from "../errors";
 import { loadPaymentViews } from "./payment-view";
 
-export const retryPaymentsInput = z.object({
-  payment_ids: z.array(z.uuid("each payment id must be a UUID")).min(1, "give at least one payment id").max(1000, "at most 1,000 payments at once"),
-});
+export { retryPaymentsInput };
 
 /** FAILED → READY for each given payment; all or nothing. */
 export async function retryPayments(ctx: OrgContext, raw: z.input<typeof retryPaymentsInput>) {

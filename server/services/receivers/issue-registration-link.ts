@@ -1,13 +1,14 @@
 import { and, eq } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { receiverWallets } from "@/db/schema";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { conflict, notFound } from "../errors";
 import { appUrl } from "../sep/config";
 import { issueRegistrationToken, registrationUrl } from "../registration/registration-token";
+import { issueRegistrationLinkInput } from "@/server/schemas/receivers.schema";
 
-export const issueRegistrationLinkInput = z.object({ receiverWalletId: z.uuid() });
+export { issueRegistrationLinkInput } from "@/server/schemas/receivers.schema";
 
 /**
  * Staff: a fresh registration link for a READY receiver wallet (earlier links stop working). The

@@ -1,14 +1,11 @@
 import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { payments, receivers, receiverWallets } from "@/db/schema";
 import { assertCan, type OrgContext } from "../context";
-import { containsPattern, pageInput, paginate } from "../pagination";
+import { containsPattern, paginate } from "../pagination";
+import { listReceiversInput } from "@/server/schemas/receivers.schema";
 
-export const listReceiversInput = pageInput.extend({
-  q: z.string().trim().max(128).optional(),
-  sort: z.enum(["created_at", "updated_at", "external_id"]).default("created_at"),
-  direction: z.enum(["asc", "desc"]).default("desc"),
-});
+export { listReceiversInput };
 
 /** Per-receiver payment and wallet counts, computed in SQL for the given receivers. */
 export async function receiverStats(ctx: OrgContext, ids: string[]) {

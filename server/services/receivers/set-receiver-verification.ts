@@ -1,18 +1,14 @@
 import { and, eq } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { receiverVerifications, receivers } from "@/db/schema";
 import { verificationValueProblem } from "@/server/domain/csv-instructions";
-import { VERIFICATION_FIELDS } from "@/server/domain/disbursement-types";
+import { setReceiverVerificationInput } from "@/server/schemas/receivers.schema";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest, notFound } from "../errors";
 import { hashVerificationValue } from "./verification-hash";
 
-export const setReceiverVerificationInput = z.object({
-  id: z.uuid(),
-  verificationField: z.enum(VERIFICATION_FIELDS, "Choose the verification field."),
-  value: z.string().max(200, "The value is too long."),
-});
+export { setReceiverVerificationInput };
 
 /**
  * Staff: set or replace a receiver's verification value (docs/security.md, "Receivers' secrets").

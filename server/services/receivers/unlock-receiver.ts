@@ -1,11 +1,12 @@
 import { and, eq, isNotNull, isNull } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { receiverVerifications, receiverWallets, receivers } from "@/db/schema";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { conflict, notFound } from "../errors";
+import { unlockReceiverInput } from "@/server/schemas/receivers.schema";
 
-export const unlockReceiverInput = z.object({ id: z.uuid() });
+export { unlockReceiverInput } from "@/server/schemas/receivers.schema";
 
 /**
  * Staff: unlock a receiver's registration (docs/security.md, "Receivers' secrets"). Clears the

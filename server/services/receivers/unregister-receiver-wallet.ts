@@ -1,13 +1,14 @@
 import { and, eq, sql } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { payments, receiverWallets } from "@/db/schema";
 import type { StatusHistoryEntry } from "@/server/domain/disbursement-types";
 import { canTransition, RECEIVER_WALLET_TRANSITIONS } from "@/server/domain/state-machines";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { conflict, notFound } from "../errors";
+import { unregisterReceiverWalletInput } from "@/server/schemas/receivers.schema";
 
-export const unregisterReceiverWalletInput = z.object({ receiverWalletId: z.uuid() });
+export { unregisterReceiverWalletInput } from "@/server/schemas/receivers.schema";
 
 /**
  * Staff: unregister a receiver wallet (REGISTERED → READY), clearing its address so the receiver can

@@ -2,25 +2,13 @@ import { and, eq, ne } from "drizzle-orm";
 import { isValidPhoneNumber } from "libphonenumber-js";
 import { z } from "zod";
 import { receivers } from "@/db/schema";
+import { updateReceiverContactInput } from "@/server/schemas/receivers.schema";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest, conflict, notFound } from "../errors";
 import { receiverView } from "./list-receivers";
 
-const optionalText = z
-  .string()
-  .trim()
-  .max(320)
-  .optional()
-  .nullable()
-  .transform((v) => (v ? v : null));
-
-export const updateReceiverContactInput = z.object({
-  id: z.uuid(),
-  phoneNumber: optionalText,
-  email: optionalText,
-  externalId: z.string().trim().min(1, "The external id is required.").max(200),
-});
+export { updateReceiverContactInput };
 
 /** Staff: edit a receiver's phone number, email and external id (validated; unique within the organization). */
 export async function updateReceiverContact(ctx: OrgContext, raw: z.input<typeof updateReceiverContactInput>) {

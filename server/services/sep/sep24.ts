@@ -67,6 +67,16 @@ export function decodeInteractiveToken(token: string, transactionId: string, now
   return { transactionId: id, account, expiresAt };
 }
 
+/** The name of the organization a SEP-24 transaction belongs to ("" when unknown), shown on the interactive page. */
+export async function interactiveDepositOrgName(db: DbOrTx, transactionId: string): Promise<string> {
+  const [row] = await db
+    .select({ orgName: organizations.name })
+    .from(sep24Transactions)
+    .innerJoin(organizations, eq(organizations.id, sep24Transactions.orgId))
+    .where(eq(sep24Transactions.id, transactionId));
+  return row?.orgName ?? "";
+}
+
 export function interactiveUrl(config: SepConfig, transactionId: string, token: string, lang?: string | null): string {
   const params = new URLSearchParams({ transaction_id: transactionId, token });
   if (lang) params.set("lang", lang);

@@ -1,11 +1,14 @@
 import { and, asc, count, eq, isNull } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import { z } from "zod";
+import type { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { memberships, organizations, users } from "@/db/schema";
 import { invalidateOrgTokens } from "../auth/password-tokens";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { notFound } from "../errors";
+import { invitationInput } from "@/server/schemas/team.schema";
+
+export { invitationInput } from "@/server/schemas/team.schema";
 
 /**
  * The account holder's side of memberships by consent (docs/security.md): invitations to existing
@@ -13,8 +16,6 @@ import { notFound } from "../errors";
  * organization (their only memberships may be pending).
  */
 export type AccountContext = { db: DbOrTx; userId: string };
-
-export const invitationInput = z.object({ orgId: z.uuid() });
 
 const inviters = alias(users, "inviters");
 

@@ -1,13 +1,13 @@
 import { and, eq } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { memberships } from "@/db/schema";
-import { ROLES } from "@/server/domain/roles";
+import { changeRoleInput } from "@/server/schemas/team.schema";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest } from "../errors";
 import { assertAnotherActiveOwner, lockMember } from "./guard-owner-rules";
 
-export const changeRoleInput = z.object({ userId: z.uuid(), role: z.enum(ROLES) });
+export { changeRoleInput };
 
 export async function changeRole(ctx: OrgContext, raw: z.input<typeof changeRoleInput>) {
   assertCan(ctx, "users:manage");

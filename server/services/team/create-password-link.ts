@@ -1,13 +1,14 @@
 import { eq } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { users } from "@/db/schema";
 import { createPasswordToken, hasOtherAcceptedMembership, setPasswordPath } from "../auth/password-tokens";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest } from "../errors";
 import { lockMember } from "./guard-owner-rules";
+import { createPasswordLinkInput } from "@/server/schemas/team.schema";
 
-export const createPasswordLinkInput = z.object({ userId: z.uuid() });
+export { createPasswordLinkInput } from "@/server/schemas/team.schema";
 
 export const PASSWORD_LINK_REFUSAL =
   "You can only make a set-password link for someone who has no password yet and belongs to no other organization. " +

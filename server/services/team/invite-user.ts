@@ -1,19 +1,15 @@
 import { eq } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { memberships, organizations, users } from "@/db/schema";
-import { ROLE_LABELS, ROLES } from "@/server/domain/roles";
+import { ROLE_LABELS } from "@/server/domain/roles";
+import { inviteUserInput } from "@/server/schemas/team.schema";
 import { createPasswordToken, setPasswordPath } from "../auth/password-tokens";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { conflict } from "../errors";
 import { appLink, deliverAccountMessage, queueAccountMessage } from "../messaging/send-account-message";
 
-export const inviteUserInput = z.object({
-  // Normalise first, then validate: z.email().trim() would check the format before trimming.
-  email: z.string().trim().toLowerCase().pipe(z.email("Enter a valid email address.").max(254)),
-  name: z.string().trim().min(1, "Enter the person's name.").max(120),
-  role: z.enum(ROLES, { error: "Choose a role." }),
-});
+export { inviteUserInput };
 
 export type InviteAnswer = { userId: string; email: string; invitationLink: string };
 

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { memberships, users } from "@/db/schema";
 import { invalidateOrgTokens } from "../auth/password-tokens";
 import { revokeUserSessions } from "../auth/sessions";
@@ -7,8 +7,9 @@ import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest } from "../errors";
 import { assertAnotherActiveOwner, lockMember } from "./guard-owner-rules";
+import { memberInput } from "@/server/schemas/team.schema";
 
-export const memberInput = z.object({ userId: z.uuid() });
+export { memberInput } from "@/server/schemas/team.schema";
 
 /**
  * Whether the Team page shows a member as "Invitation pending": an invitation its holder has not

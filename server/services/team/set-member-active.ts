@@ -1,13 +1,14 @@
 import { and, eq } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { memberships } from "@/db/schema";
 import { revokeUserSessions } from "../auth/sessions";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest } from "../errors";
 import { assertAnotherActiveOwner, lockMember } from "./guard-owner-rules";
+import { setMemberActiveInput } from "@/server/schemas/team.schema";
 
-export const setMemberActiveInput = z.object({ userId: z.uuid(), active: z.boolean() });
+export { setMemberActiveInput } from "@/server/schemas/team.schema";
 
 /**
  * Deactivate or reactivate a member. Deactivation also ends every session of the person at once

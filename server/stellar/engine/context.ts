@@ -1,4 +1,4 @@
-import type { Db } from "@/db/client";
+import type { Db, DbOrTx } from "@/db/client";
 import type { StellarConfig } from "../network";
 
 export type EngineLog = {
@@ -19,7 +19,12 @@ export type EngineContext = {
   leaseMs: number;
   /** Only these organizations (null: all). */
   orgIds: string[] | null;
+  /** Port to the disbursement rules (server/services/disbursements/complete-if-done.ts in the worker): completes a disbursement whose payments are all final, inside the settling transaction. */
+  completeDisbursementIfDone: CompleteDisbursementIfDone;
 };
+
+/** Completes the disbursement when all its payments are final; runs in the caller's transaction. The engine receives it instead of importing services (docs/architecture.md#layers). */
+export type CompleteDisbursementIfDone = (tx: DbOrTx, orgId: string, disbursementId: string) => Promise<unknown>;
 
 export const silentLog: EngineLog = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
 

@@ -2,7 +2,7 @@ import type { Db } from "@/db/client";
 import { organizationsNeedingSetup, setupOrganizationAccounts } from "../accounts";
 import type { StellarConfig } from "../network";
 import { claimPaymentBatch } from "./claim-payment-batch";
-import { MAX_OPS_PER_TRANSACTION, silentLog, type EngineContext, type EngineLog } from "./context";
+import { MAX_OPS_PER_TRANSACTION, silentLog, type CompleteDisbursementIfDone, type EngineContext, type EngineLog } from "./context";
 import { reconcileDueTransactions } from "./reconcile-transactions";
 import { submitPaymentTransaction } from "./submit-payment-batch";
 import { createStopSignal } from "@/server/stop-signal";
@@ -24,6 +24,8 @@ export type WorkerOptions = {
   /** Set up organizations that have work but no channel accounts, every `setupEveryMs` (default off). */
   autoSetup?: boolean;
   setupEveryMs?: number;
+  /** The port settling uses to complete finished disbursements: pass `completeDisbursementIfDone` from server/services/disbursements/complete-if-done.ts. */
+  completeDisbursementIfDone: CompleteDisbursementIfDone;
 };
 
 export type WorkerStats = { built: number; reconciled: number; errors: number };
@@ -50,6 +52,7 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
     maxOpsPerTx: Math.max(1, Math.min(options.maxOpsPerTx ?? MAX_OPS_PER_TRANSACTION, MAX_OPS_PER_TRANSACTION)),
     leaseMs: options.leaseMs ?? 15_000,
     orgIds: options.orgIds ?? null,
+    completeDisbursementIfDone: options.completeDisbursementIfDone,
   };
   const stats: WorkerStats = { built: 0, reconciled: 0, errors: 0 };
   const signal = createStopSignal();

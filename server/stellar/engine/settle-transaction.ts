@@ -3,7 +3,6 @@ import type { DbOrTx } from "@/db/client";
 import { assets, stellarAccounts, stellarTransactions, type StellarTransaction } from "@/db/schema";
 import { OPEN_TRANSACTION_STATUSES } from "@/db/schema/stellar";
 import type { PaymentStatus, PaymentStatusHistoryEntry } from "@/server/domain/disbursement-types";
-import { completeDisbursementIfDone } from "@/server/services/disbursements/complete-if-done";
 import { getDistributionAccount } from "../accounts";
 import type { LandedTransaction } from "../horizon";
 import { decodeTransactionResult, failureMessage } from "../result-codes";
@@ -56,7 +55,7 @@ async function releaseChannel(tx: DbOrTx, row: StellarTransaction, consumedSeque
  * after the other, each seeing the payments the previous one committed, so the last always sees
  * every payment settled (without the lock each could see the others' payments still PENDING).
  */
-async function completeDisbursements(tx: DbOrTx, row: StellarTransaction) {
+async function completeDisbursements(ctx: EngineContext, tx: DbOrTx, row: StellarTransaction) {
   const ids = await tx.execute<{ id: string }>(sql`
     select d.id from disbursements d
     where d.id in (
@@ -65,7 +64,7 @@ async function completeDisbursements(tx: DbOrTx, row: StellarTransaction) {
       where stp.transaction_id = ${row.id})
     order by d.id
     for update of d`);
-  for (const { id } of ids) await completeDisbursementIfDone(tx, row.orgId, id);
+  for (const { id } of ids) await ctx.completeDisbursementIfDone(tx, row.orgId, id);
 }
 
 async function finish(tx: DbOrTx, row: StellarTransaction, values: Partial<typeof stellarTransactions.$inferInsert>) {
@@ -115,7 +114,7 @@ export async function settleLanded(ctx: EngineContext, transactionId: string, la
       lastError: null,
     });
     await releaseChannel(tx, row, true);
-    await completeDisbursements(tx, row);
+    await completeDisbursements(ctx, tx, row);
   });
   ctx.log.debug({ event: "stellar.tx.success", hash: landed.hash, ledger: landed.ledger }, "transaction succeeded");
 }
@@ -160,7 +159,7 @@ export async function settleFailedOperations(
     }
     await finish(tx, row, { status: "FAILED", resultCode: "tx_failed", resultXdr, ledger, lastError: failing.map((f) => `op ${f.i}: ${f.c}`).join(", ") || "tx_failed" });
     await releaseChannel(tx, row, true);
-    await completeDisbursements(tx, row);
+    await completeDisbursements(ctx, tx, row);
   });
   ctx.log.info({ event: "stellar.tx.failed_operations", tx: transactionId, codes: operationCodes }, "transaction failed; failing payments marked");
 }

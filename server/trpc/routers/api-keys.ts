@@ -1,7 +1,8 @@
 import { createApiKey, createApiKeyInput } from "@/server/services/api-keys/create-api-key";
 import { listApiKeys } from "@/server/services/api-keys/list-api-keys";
-import { revokeApiKey, revokeApiKeyInput } from "@/server/services/api-keys/revoke-api-key";
+import { revokeApiKey } from "@/server/services/api-keys/revoke-api-key";
 import { requirePermission, router } from "../init";
+import { revokeApiKeyInput } from "@/server/schemas/api-keys.schema";
 
 const manageKeys = requirePermission("api_keys:manage");
 

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { inspectPasswordToken, setPasswordWithToken } from "@/server/services/auth/password-tokens";
-import { requestPasswordReset, requestPasswordResetInput } from "@/server/services/auth/request-password-reset";
+import { requestPasswordReset } from "@/server/services/auth/request-password-reset";
 import { publicProcedure, router } from "../init";
+import { requestPasswordResetInput } from "@/server/schemas/auth.schema";
 
 export const authRouter = router({
   inspectPasswordToken: publicProcedure

@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { createAsset, createAssetInput, listAssets, setAssetEnabled, setAssetEnabledInput } from "@/server/services/catalog/assets";
-import { createWallet, createWalletInput, listWallets, updateWallet, updateWalletInput } from "@/server/services/catalog/wallets";
+import { createAsset, listAssets, setAssetEnabled } from "@/server/services/catalog/assets";
+import { createWallet, listWallets, updateWallet } from "@/server/services/catalog/wallets";
 import { requirePermission, router } from "../init";
+import { createAssetInput, createWalletInput, setAssetEnabledInput, updateWalletInput } from "@/server/schemas/catalog.schema";
 
 const read = requirePermission("organization:read");
 

@@ -1,17 +1,14 @@
-import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { organizations } from "@/db/schema";
-import { disbursementActions } from "@/server/domain/disbursement-actions";
 import { cancelEnvelope } from "@/server/services/disbursements/cancel-envelope";
-import { changeDisbursementStatus, changeDisbursementStatusInput } from "@/server/services/disbursements/change-disbursement-status";
-import { createDisbursement, createDisbursementInput } from "@/server/services/disbursements/create-disbursement";
+import { changeDisbursementStatus } from "@/server/services/disbursements/change-disbursement-status";
+import { createDisbursement } from "@/server/services/disbursements/create-disbursement";
 import { deleteDisbursement } from "@/server/services/disbursements/delete-disbursement";
-import { envelopeStateOf } from "@/server/services/disbursements/disbursement-view";
-import { getDisbursement } from "@/server/services/disbursements/get-disbursement";
-import { listDisbursements, listDisbursementsInput } from "@/server/services/disbursements/list-disbursements";
-import { pageInput } from "@/server/services/pagination";
+import { getDisbursementWithActions } from "@/server/services/disbursements/get-disbursement-with-actions";
+import { listDisbursements } from "@/server/services/disbursements/list-disbursements";
 import { listDisbursementReceivers } from "@/server/services/receivers/list-disbursement-receivers";
 import { requirePermission, router } from "../init";
+import { changeDisbursementStatusInput, createDisbursementInput, listDisbursementsInput } from "@/server/schemas/disbursements.schema";
+import { pageInput } from "@/server/schemas/pagination.schema";
 
 const read = requirePermission("disbursements:read");
 const write = requirePermission("disbursements:write");
@@ -22,20 +19,7 @@ export const disbursementsRouter = router({
   list: read.input(listDisbursementsInput).query(({ ctx, input }) => listDisbursements(ctx.service, input)),
 
   /** The disbursement plus the actions this user may take now (the UI shows only these). */
-  get: read.input(byId).query(async ({ ctx, input }) => {
-    const view = await getDisbursement(ctx.service, input.id);
-    const org = await ctx.db.query.organizations.findFirst({ where: eq(organizations.id, ctx.org.id), columns: { approvalRequired: true } });
-    const actions = disbursementActions({
-      status: view.status,
-      statusHistory: view.status_history,
-      role: ctx.role,
-      userId: ctx.userId,
-      approvalRequired: org?.approvalRequired ?? false,
-      envelope: envelopeStateOf(view),
-      fromG2p: view.g2p !== null,
-    });
-    return { ...view, actions };
-  }),
+  get: read.input(byId).query(({ ctx, input }) => getDisbursementWithActions(ctx.service, input.id)),
 
   receivers: read
     .input(pageInput.extend({ id: z.uuid() }))

@@ -1,12 +1,13 @@
 import { createG2pSender, createG2pSenderInput } from "@/server/services/integrations/create-g2p-sender";
-import { getG2pMessage, getG2pMessageInput } from "@/server/services/integrations/get-g2p-message";
+import { getG2pMessage } from "@/server/services/integrations/get-g2p-message";
 import { getPlatformIdentity } from "@/server/services/integrations/get-platform-identity";
-import { listG2pMessages, listG2pMessagesInput } from "@/server/services/integrations/list-g2p-messages";
+import { listG2pMessages } from "@/server/services/integrations/list-g2p-messages";
 import { listG2pSenders } from "@/server/services/integrations/list-g2p-senders";
-import { retryG2pCallback, retryG2pCallbackInput } from "@/server/services/integrations/retry-g2p-callback";
-import { setG2pSenderEnabled, setG2pSenderEnabledInput } from "@/server/services/integrations/set-g2p-sender-enabled";
+import { retryG2pCallback } from "@/server/services/integrations/retry-g2p-callback";
+import { setG2pSenderEnabled } from "@/server/services/integrations/set-g2p-sender-enabled";
 import { updateG2pSender, updateG2pSenderInput } from "@/server/services/integrations/update-g2p-sender";
 import { requirePermission, router } from "../init";
+import { getG2pMessageInput, listG2pMessagesInput, retryG2pCallbackInput, setG2pSenderEnabledInput } from "@/server/schemas/integrations.schema";
 
 const manage = requirePermission("integrations:manage");
 

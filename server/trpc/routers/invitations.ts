@@ -1,10 +1,6 @@
-import {
-  acceptInvitation,
-  declineInvitation,
-  invitationInput,
-  listPendingInvitations,
-} from "@/server/services/team/account-invitations";
+import { acceptInvitation, declineInvitation, listPendingInvitations } from "@/server/services/team/account-invitations";
 import { authedProcedure, router } from "../init";
+import { invitationInput } from "@/server/schemas/team.schema";
 
 /**
  * The signed-in account's pending invitations (memberships by consent). Account-level: works for a

@@ -1,7 +1,7 @@
 import { confirmMfaEnrolment } from "@/server/services/auth/mfa/confirm-mfa-enrolment";
 import { disableMfa } from "@/server/services/auth/mfa/disable-mfa";
 import { getMfaStatus } from "@/server/services/auth/mfa/get-mfa-status";
-import { confirmMfaInput, disableMfaInput, regenerateRecoveryCodesInput } from "@/server/services/auth/mfa/mfa-input";
+import { confirmMfaInput, disableMfaInput, regenerateRecoveryCodesInput } from "@/server/schemas/auth.schema";
 import { regenerateRecoveryCodes } from "@/server/services/auth/mfa/regenerate-recovery-codes";
 import { startMfaEnrolment } from "@/server/services/auth/mfa/start-mfa-enrolment";
 import { authedProcedure, router } from "../init";

@@ -1,7 +1,8 @@
 import { timeZoneList } from "@/server/domain/timezones";
 import { getOrganization } from "@/server/services/organization/get-organization";
-import { updateOrganization, updateOrganizationInput } from "@/server/services/organization/update-organization";
+import { updateOrganization } from "@/server/services/organization/update-organization";
 import { requirePermission, router } from "../init";
+import { updateOrganizationInput } from "@/server/schemas/organization.schema";
 
 export const organizationRouter = router({
   get: requirePermission("organization:read").query(({ ctx }) => getOrganization(ctx.service)),

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { cancelPayment } from "@/server/services/payments/cancel-payment";
 import { getPayment } from "@/server/services/payments/get-payment";
-import { listPayments, listPaymentsInput } from "@/server/services/payments/list-payments";
-import { retryPayments, retryPaymentsInput } from "@/server/services/payments/retry-payments";
+import { listPayments } from "@/server/services/payments/list-payments";
+import { retryPayments } from "@/server/services/payments/retry-payments";
 import { requirePermission, router } from "../init";
+import { listPaymentsInput, retryPaymentsInput } from "@/server/schemas/payments.schema";
 
 const read = requirePermission("disbursements:read");
 

@@ -1,4 +1,4 @@
-import { changePasswordInput, endSessionInput, updateNameInput } from "@/server/domain/profile-input";
+import { changePasswordInput, endSessionInput, updateNameInput } from "@/server/schemas/auth.schema";
 import {
   changePassword,
   endMySession,

@@ -1,13 +1,14 @@
 import { z } from "zod";
-import { resendInvitation, resendInvitationInput } from "@/server/services/messaging/send-receiver-invitations";
+import { resendInvitation } from "@/server/services/messaging/send-receiver-invitations";
 import { getReceiver } from "@/server/services/receivers/get-receiver";
-import { issueRegistrationLink, issueRegistrationLinkInput } from "@/server/services/receivers/issue-registration-link";
-import { listReceivers, listReceiversInput } from "@/server/services/receivers/list-receivers";
-import { setReceiverVerification, setReceiverVerificationInput } from "@/server/services/receivers/set-receiver-verification";
-import { unlockReceiver, unlockReceiverInput } from "@/server/services/receivers/unlock-receiver";
-import { unregisterReceiverWallet, unregisterReceiverWalletInput } from "@/server/services/receivers/unregister-receiver-wallet";
-import { updateReceiverContact, updateReceiverContactInput } from "@/server/services/receivers/update-receiver-contact";
+import { issueRegistrationLink } from "@/server/services/receivers/issue-registration-link";
+import { listReceivers } from "@/server/services/receivers/list-receivers";
+import { setReceiverVerification } from "@/server/services/receivers/set-receiver-verification";
+import { unlockReceiver } from "@/server/services/receivers/unlock-receiver";
+import { unregisterReceiverWallet } from "@/server/services/receivers/unregister-receiver-wallet";
+import { updateReceiverContact } from "@/server/services/receivers/update-receiver-contact";
 import { requirePermission, router } from "../init";
+import { issueRegistrationLinkInput, listReceiversInput, resendInvitationInput, setReceiverVerificationInput, unlockReceiverInput, unregisterReceiverWalletInput, updateReceiverContactInput } from "@/server/schemas/receivers.schema";
 
 const read = requirePermission("disbursements:read");
 const write = requirePermission("receivers:write");

@@ -1,11 +1,12 @@
-import { changeRole, changeRoleInput } from "@/server/services/team/change-role";
-import { createPasswordLink, createPasswordLinkInput } from "@/server/services/team/create-password-link";
-import { inviteUser, inviteUserInput } from "@/server/services/team/invite-user";
+import { changeRole } from "@/server/services/team/change-role";
+import { createPasswordLink } from "@/server/services/team/create-password-link";
+import { inviteUser } from "@/server/services/team/invite-user";
 import { listMembers } from "@/server/services/team/list-members";
-import { memberInput, removeMember, revokeInvitation } from "@/server/services/team/remove-member";
+import { removeMember, revokeInvitation } from "@/server/services/team/remove-member";
 import { sendMemberPasswordReset } from "@/server/services/team/send-member-password-reset";
-import { setMemberActive, setMemberActiveInput } from "@/server/services/team/set-member-active";
+import { setMemberActive } from "@/server/services/team/set-member-active";
 import { requirePermission, router } from "../init";
+import { changeRoleInput, createPasswordLinkInput, inviteUserInput, memberInput, setMemberActiveInput } from "@/server/schemas/team.schema";
 
 const manageUsers = requirePermission("users:manage");
 

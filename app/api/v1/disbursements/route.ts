@@ -1,7 +1,8 @@
 import { restHandler } from "@/server/rest/handler";
 import { queryObject, readJsonObject } from "@/server/rest/request";
-import { createDisbursement, type CreateDisbursementInput } from "@/server/services/disbursements/create-disbursement";
+import { createDisbursement } from "@/server/services/disbursements/create-disbursement";
 import { listDisbursements } from "@/server/services/disbursements/list-disbursements";
+import { type CreateDisbursementInput } from "@/server/schemas/disbursements.schema";
 
 export const dynamic = "force-dynamic";
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, gt, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { loginAttempts, memberships, mfaRecoveryCodes, users, type User } from "@/db/schema";
-import { matchTotp, parseSecondFactorCode, recoveryCodeFromBytes } from "@/server/domain/totp";
+import { matchTotp, parseSecondFactorCode, recoveryCodeFromBytes } from "./totp";
 import { recordAuditEvent } from "../../audit/record-audit-event";
 import { decryptSecret } from "../../crypto/secret-box";
 import { ServiceError } from "../../errors";

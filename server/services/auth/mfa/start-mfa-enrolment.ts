@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { users } from "@/db/schema";
-import { newTotpSecretBase32, otpauthUri } from "@/server/domain/totp";
+import { newTotpSecretBase32, otpauthUri } from "./totp";
 import { encryptSecret } from "../../crypto/secret-box";
 import { conflict, notFound } from "../../errors";
 import { MFA_SECRET_PURPOSE } from "./mfa-guard";

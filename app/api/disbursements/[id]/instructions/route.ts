@@ -3,8 +3,9 @@ import { refuseCrossOrigin } from "@/server/http/same-origin";
 import { logger } from "@/server/log";
 import { NOT_AUTHORIZED, errorResponse, jsonResponse } from "@/server/rest/errors";
 import { queryObject, readMultipartFile } from "@/server/rest/request";
-import { getInstructionsFile, instructionsFileHeaders, instructionsFileQuery } from "@/server/services/disbursements/get-instructions-file";
+import { getInstructionsFile, instructionsFileHeaders } from "@/server/services/disbursements/get-instructions-file";
 import { importInstructions } from "@/server/services/disbursements/import-instructions";
+import { instructionsFileQuery } from "@/server/schemas/disbursements.schema";
 
 /**
  * The browser's upload and download of instructions files, authenticated by the session. Same

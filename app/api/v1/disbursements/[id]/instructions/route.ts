@@ -1,8 +1,9 @@
-import { csvLimitsFromEnv } from "@/server/domain/csv-instructions";
+import { csvLimitsFromEnv } from "@/server/services/disbursements/csv-limits";
 import { restHandler } from "@/server/rest/handler";
 import { queryObject, readMultipartFile } from "@/server/rest/request";
-import { getInstructionsFile, instructionsFileHeaders, instructionsFileQuery } from "@/server/services/disbursements/get-instructions-file";
+import { getInstructionsFile, instructionsFileHeaders } from "@/server/services/disbursements/get-instructions-file";
 import { importInstructions } from "@/server/services/disbursements/import-instructions";
+import { instructionsFileQuery } from "@/server/schemas/disbursements.schema";
 
 export const dynamic = "force-dynamic";
 

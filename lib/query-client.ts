@@ -1,3 +1,4 @@
+/** The query client settings shared by the browser (components/trpc/client.tsx) and server prefetch (server/trpc/server.tsx). */
 import { defaultShouldDehydrateQuery, QueryClient } from "@tanstack/react-query";
 import superjson from "superjson";
 

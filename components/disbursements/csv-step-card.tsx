@@ -1,0 +1,44 @@
+"use client";
+
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { includesWalletAddress, type RegistrationContactType } from "@/server/domain/disbursement-types";
+import { CONTACT_TYPE_INFO, type UploadError } from "./csv";
+import { CsvFilePicker, CsvTemplateLink, UploadErrors } from "./csv-picker";
+
+/** Step 3 of a new disbursement: the columns the file needs, the template, and the file picker. */
+export function CsvStepCard({
+  contactType,
+  file,
+  onFileChange,
+  disabled,
+  error,
+}: {
+  contactType: RegistrationContactType;
+  file: File | null;
+  onFileChange: (file: File | null) => void;
+  disabled: boolean;
+  error: UploadError | null;
+}) {
+  const usesWalletAddress = includesWalletAddress(contactType);
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle asChild>
+          <h2>3. Choose the CSV</h2>
+        </CardTitle>
+        <CardDescription>
+          Columns for {CONTACT_TYPE_INFO[contactType].label.toLowerCase()}: {contactType.startsWith("EMAIL") ? "email" : "phone (+ and country code, e.g. +14155550123)"},
+          id (your reference for the receiver), amount (up to 7 decimals){usesWalletAddress ? ", walletAddress (G…), walletAddressMemo (optional)" : ", verification"},
+          paymentID (optional).
+        </CardDescription>
+        <div>
+          <CsvTemplateLink contactType={contactType} />
+        </div>
+      </CardHeader>
+      <CardContent className="space-y-4">
+        <CsvFilePicker file={file} onFileChange={onFileChange} contactType={contactType} disabled={disabled} />
+        {error && <UploadErrors error={error} />}
+      </CardContent>
+    </Card>
+  );
+}

@@ -1,0 +1,16 @@
+import { z } from "zod";
+
+/**
+ * Shared input schemas (docs/architecture.md, "Where new work goes"): files under server/schemas
+ * hold zod input schemas and their limits, import only zod and the pure domain, and are read by
+ * the services, routers, REST/OpenAPI and the browser forms alike.
+ */
+
+/** SDP list conventions: `page` from 1, `page_limit` default 20 and at most 100. */
+export const pageInput = z.object({
+  page: z.coerce.number().int("page must be a whole number").min(1, "page must be 1 or more").default(1),
+  page_limit: z.coerce.number().int("page_limit must be a whole number").min(1, "page_limit must be 1 or more").max(100, "page_limit must be at most 100").default(20),
+});
+
+/** Longest search text a list accepts (the search field's maxLength). */
+export const SEARCH_MAX = 128;
