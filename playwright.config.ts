@@ -45,15 +45,7 @@ export default defineConfig({
       ? {
           executablePath,
           // As root a system Chromium needs --no-sandbox; with no internet these keep it quiet.
-          args: [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-          ],
+          args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         }
       : undefined,
   },

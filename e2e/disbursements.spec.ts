@@ -60,12 +60,7 @@ test("create, upload with errors, fix, then a second person starts, pauses and r
     await initiator.getByLabel("Instructions file (CSV)").setInputFiles({
       name: "payroll-with-errors.csv",
       mimeType: "text/csv",
-      buffer: csv([
-        "phone,id,amount,verification",
-        `${p1},${tag}-1,10.50,1990-01-31`,
-        `12345,${tag}-2,20,1991-02-28`,
-        `${p3},${tag}-3,-5,1992-03-31`,
-      ]),
+      buffer: csv(["phone,id,amount,verification", `${p1},${tag}-1,10.50,1990-01-31`, `12345,${tag}-2,20,1991-02-28`, `${p3},${tag}-3,-5,1992-03-31`]),
     });
     await expect(initiator.getByTestId("csv-row-count")).toHaveText("3");
     await initiator.getByRole("button", { name: "Upload and continue" }).click();
@@ -81,12 +76,7 @@ test("create, upload with errors, fix, then a second person starts, pauses and r
     await initiator.getByLabel("Instructions file (CSV)").setInputFiles({
       name: "payroll.csv",
       mimeType: "text/csv",
-      buffer: csv([
-        "phone,id,amount,verification",
-        `${p1},${tag}-1,10.50,1990-01-31`,
-        `${p2},${tag}-2,20,1991-02-28`,
-        `${p3},${tag}-3,15,1992-03-31`,
-      ]),
+      buffer: csv(["phone,id,amount,verification", `${p1},${tag}-1,10.50,1990-01-31`, `${p2},${tag}-2,20,1991-02-28`, `${p3},${tag}-3,15,1992-03-31`]),
     });
     await expect(initiator.getByTestId("upload-errors")).toHaveCount(0);
     await initiator.getByRole("button", { name: "Upload and continue" }).click();

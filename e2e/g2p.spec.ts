@@ -15,7 +15,14 @@ import { signIn, unique } from "./helpers";
  */
 const LEDGER = `http://127.0.0.1:${process.env.E2E_LEDGER_PORT || "8100"}`;
 
-type Callback = { path: string; body: { signature: string; header: { sender_id: string; status: string }; message: { disbursements_status?: { reference_id: string; status: string; status_reason_code?: string }[] } } };
+type Callback = {
+  path: string;
+  body: {
+    signature: string;
+    header: { sender_id: string; status: string };
+    message: { disbursements_status?: { reference_id: string; status: string; status_reason_code?: string }[] };
+  };
+};
 
 function stroops(decimal: string): bigint {
   const [whole = "0", fraction = ""] = decimal.split(".");
@@ -142,10 +149,15 @@ test("a registry registered in the UI disburses over signed G2P messages and is 
     expect(after.map((b, i) => b - before[i]!)).toEqual(amounts.slice(0, 3).map(stroops));
 
     // Synchronous status by transaction says the same.
-    const status = await post("/disburse/sync/txn/status", "status", {
-      transaction_id: unique("Q"),
-      txnstatus_request: { reference_id: "q-1", txn_type: "disburse", attribute_type: "transaction_id", attribute_value: transactionId },
-    }, 1);
+    const status = await post(
+      "/disburse/sync/txn/status",
+      "status",
+      {
+        transaction_id: unique("Q"),
+        txnstatus_request: { reference_id: "q-1", txn_type: "disburse", attribute_type: "transaction_id", attribute_value: transactionId },
+      },
+      1,
+    );
     expect(status.status).toBe(200);
     const reported = (status.body.message.txnstatus_response.txn_status.disbursements_status as { reference_id: string; status: string }[]).map((s) => s.status);
     expect(reported).toEqual(["succ", "succ", "succ", "rjct"]);
@@ -160,7 +172,10 @@ test("a registry registered in the UI disburses over signed G2P messages and is 
 
     // --- The envelope is an ordinary disbursement for staff, with its G2P origin.
     await page.goto("/disbursements");
-    await page.getByRole("link", { name: new RegExp(transactionId) }).first().click();
+    await page
+      .getByRole("link", { name: new RegExp(transactionId) })
+      .first()
+      .click();
     await expect(page.getByText("Received over G2P Connect")).toBeVisible();
     await expect(page.getByText("4 of 4 received")).toBeVisible();
   } finally {

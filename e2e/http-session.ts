@@ -8,7 +8,10 @@ import { request as playwrightRequest, type APIRequestContext } from "@playwrigh
  */
 export type HttpSession = { ctx: APIRequestContext; baseURL: string };
 
-export async function newHttpSession(baseURL: string, options: { origin?: string | null; storageState?: Awaited<ReturnType<APIRequestContext["storageState"]>> } = {}): Promise<HttpSession> {
+export async function newHttpSession(
+  baseURL: string,
+  options: { origin?: string | null; storageState?: Awaited<ReturnType<APIRequestContext["storageState"]>> } = {},
+): Promise<HttpSession> {
   const origin = options.origin === undefined ? baseURL : options.origin;
   const ctx = await playwrightRequest.newContext({
     baseURL,
@@ -48,9 +51,7 @@ export async function signInOverHttp(
 type TrpcAnswer<T> = { status: number; data: T | undefined; error: { message: string; code: string } | undefined };
 
 async function readTrpc<T>(res: Awaited<ReturnType<APIRequestContext["get"]>>): Promise<TrpcAnswer<T>> {
-  const body = (await res.json().catch(() => null)) as
-    | { result?: { data?: { json?: T } }; error?: { json?: { message: string; data?: { code: string } } } }
-    | null;
+  const body = (await res.json().catch(() => null)) as { result?: { data?: { json?: T } }; error?: { json?: { message: string; data?: { code: string } } } } | null;
   return {
     status: res.status(),
     data: body?.result?.data?.json,

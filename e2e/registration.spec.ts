@@ -37,12 +37,7 @@ async function outboxBody(page: Page, phone: string, type: "Invitation" | "One-t
     .poll(
       async () => {
         await page.goto("/outbox");
-        const item = page
-          .getByRole("list", { name: "Messages" })
-          .getByRole("listitem")
-          .filter({ hasText: phone })
-          .filter({ hasText: type })
-          .first();
+        const item = page.getByRole("list", { name: "Messages" }).getByRole("listitem").filter({ hasText: phone }).filter({ hasText: type }).first();
         if ((await item.count()) === 0) return "";
         body = (await item.getByTestId("message-body").textContent()) ?? "";
         return body;

@@ -166,7 +166,12 @@ test("a signed-in page does not render inside another site's frame", async ({ pa
   await page.screenshot({ path: shot("framed-by-attacker.png") });
   const framedText = await child.evaluate(() => document.body?.innerText ?? "").catch(() => "blocked");
   expect(framedText).not.toContain("Disbursements");
-  expect(await child.getByRole("button", { name: /Account menu/ }).count().catch(() => 0)).toBe(0);
+  expect(
+    await child
+      .getByRole("button", { name: /Account menu/ })
+      .count()
+      .catch(() => 0),
+  ).toBe(0);
 });
 
 test("sign-in never redirects to another host, whatever the callbackUrl", async ({ page }) => {

@@ -93,7 +93,9 @@ async function main() {
   try {
     await applyMigrations(url);
     const [version] = await handle.sql`select current_setting('server_version') as v, current_setting('fsync') as fsync, current_setting('synchronous_commit') as sc`;
-    console.log(`PostgreSQL ${version?.v} (fsync=${version?.fsync}, synchronous_commit=${version?.sc}); node ${process.version}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"})`);
+    console.log(
+      `PostgreSQL ${version?.v} (fsync=${version?.fsync}, synchronous_commit=${version?.sc}); node ${process.version}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"})`,
+    );
     const [backend] = await handle.sql`select pg_backend_pid() as pid, inet_server_addr() as addr`;
     const local = !database.external || /^(127\.|::1|localhost)/.test(String(backend?.addr ?? ""));
     const backendPid = local ? Number(backend?.pid) : null;
@@ -146,7 +148,9 @@ async function main() {
         ["re-upload", again],
       ] as const) {
         const pg = m.pgCpuMs === null ? "n/a" : seconds(m.pgCpuMs);
-        details.push(`${formatInt(size).padStart(7)} ${label.padEnd(13)}  wall ${seconds(m.ms)}  node CPU ${seconds(m.nodeCpuMs)}  PostgreSQL backend CPU ${pg}  (load average before: ${load.toFixed(2)})`);
+        details.push(
+          `${formatInt(size).padStart(7)} ${label.padEnd(13)}  wall ${seconds(m.ms)}  node CPU ${seconds(m.nodeCpuMs)}  PostgreSQL backend CPU ${pg}  (load average before: ${load.toFixed(2)})`,
+        );
       }
     }
 

@@ -54,7 +54,11 @@ async function main() {
     const request = (endpoint: G2pPostEndpointKey, path: string, action: string, message: Record<string, unknown>, count: number, signer: KeyObject) => {
       const header = { version: "1.0.0", message_id: randomUUID(), message_ts: new Date().toISOString(), action, sender_id: senderId, total_count: count };
       const body = JSON.stringify({ signature: signG2pMessage(header, message, { keyId: `${senderId}|k`, privateKey: signer }), header, message });
-      return { endpoint, req: new Request(`http://bench/api/g2p${path}`, { method: "POST", headers: { authorization: `Bearer ${key.key}`, "content-type": "application/json" }, body }), bytes: body.length };
+      return {
+        endpoint,
+        req: new Request(`http://bench/api/g2p${path}`, { method: "POST", headers: { authorization: `Bearer ${key.key}`, "content-type": "application/json" }, body }),
+        bytes: body.length,
+      };
     };
     const rows: string[][] = [];
     const time = async (label: string, make: () => ReturnType<typeof request>, expectAck: string) => {
@@ -77,8 +81,16 @@ async function main() {
       currency_code: "USD",
       payee_name: `Payee ${i}`,
     }));
-    await time(`/disburse, ${ITEMS.toLocaleString("en-US")} Stellar payees`, () => request("disburse", "/disburse", "disburse", { transaction_id: txn, disbursements: stellarItems }, ITEMS, privateKey), "ACK");
-    await time("the same request again (idempotent)", () => request("disburse", "/disburse", "disburse", { transaction_id: txn, disbursements: stellarItems }, ITEMS, privateKey), "ACK");
+    await time(
+      `/disburse, ${ITEMS.toLocaleString("en-US")} Stellar payees`,
+      () => request("disburse", "/disburse", "disburse", { transaction_id: txn, disbursements: stellarItems }, ITEMS, privateKey),
+      "ACK",
+    );
+    await time(
+      "the same request again (idempotent)",
+      () => request("disburse", "/disburse", "disburse", { transaction_id: txn, disbursements: stellarItems }, ITEMS, privateKey),
+      "ACK",
+    );
     const phoneTxn = `${txn}-PHONES`;
     const phoneItems = Array.from({ length: ITEMS }, (_, i) => ({
       reference_id: `${phoneTxn}-${i}`,
@@ -86,7 +98,11 @@ async function main() {
       amount: "10",
       currency_code: "USD",
     }));
-    await time(`/disburse, ${ITEMS.toLocaleString("en-US")} phone payees`, () => request("disburse", "/disburse", "disburse", { transaction_id: phoneTxn, disbursements: phoneItems }, ITEMS, privateKey), "ACK");
+    await time(
+      `/disburse, ${ITEMS.toLocaleString("en-US")} phone payees`,
+      () => request("disburse", "/disburse", "disburse", { transaction_id: phoneTxn, disbursements: phoneItems }, ITEMS, privateKey),
+      "ACK",
+    );
     await time(
       `/disburse/sync/txn/status of ${ITEMS.toLocaleString("en-US")} items`,
       () =>

@@ -44,7 +44,17 @@ const SCENARIO = {
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Row = { scenario: string; mode: string; paid: number; seconds: number; txs: number; submissions: number; ledgers: number; opsPerLedger: number; utilization: number | null };
+type Row = {
+  scenario: string;
+  mode: string;
+  paid: number;
+  seconds: number;
+  txs: number;
+  submissions: number;
+  ledgers: number;
+  opsPerLedger: number;
+  utilization: number | null;
+};
 
 async function main() {
   const { createOrganization, addUserToOrganization } = await import("../server/services/organization/create-organization");
@@ -90,7 +100,12 @@ async function main() {
         funders.map(async (funder, f) => {
           const mine = receivers.slice(f * share, (f + 1) * share);
           for (let i = 0; i < mine.length; i += 100) {
-            await submitSetupTransaction(config, funder, mine.slice(i, i + 100).map((destination) => Operation.createAccount({ destination, startingBalance: "1" })), []);
+            await submitSetupTransaction(
+              config,
+              funder,
+              mine.slice(i, i + 100).map((destination) => Operation.createAccount({ destination, startingBalance: "1" })),
+              [],
+            );
           }
         }),
       );
@@ -99,15 +114,28 @@ async function main() {
       say(`${name}: ${COUNT} receivers and ${scenario.channels} channels ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
       // 2. The same ledger, restarted with the scenario's close interval and cap.
-      ledger = await startLocalLedger({ dataDir: ledgerDir, closeIntervalMs: scenario.closeIntervalMs, maxOpsPerLedger: scenario.maxOpsPerLedger, port: await freePort() });
+      ledger = await startLocalLedger({
+        dataDir: ledgerDir,
+        closeIntervalMs: scenario.closeIntervalMs,
+        maxOpsPerLedger: scenario.maxOpsPerLedger,
+        port: await freePort(),
+      });
       config = stellarConfig({ STELLAR_NETWORK: "local", HORIZON_URL: ledger.url, CHANNEL_ACCOUNTS: String(scenario.channels) });
       // Channels' tracked sequence numbers belong to the set-up ledger run; reload them from this one.
       await db.execute(sql`update stellar_accounts set sequence = null where org_id = ${org.id}`);
 
       // Phones per scenario: the previous scenario's receivers may still have payments in flight.
-      const csv = ["phone,id,amount,walletAddress", ...receivers.map((a, i) => `+447911${"1278"[SCENARIOS.indexOf(name) % 4]}${String(10000 + i).padStart(5, "0")},r${i},${(0.01 + i / 1e7).toFixed(7)},${a}`)].join("\n");
+      const csv = [
+        "phone,id,amount,walletAddress",
+        ...receivers.map((a, i) => `+447911${"1278"[SCENARIOS.indexOf(name) % 4]}${String(10000 + i).padStart(5, "0")},r${i},${(0.01 + i / 1e7).toFixed(7)},${a}`),
+      ].join("\n");
       for (const mode of ["batched", "single"] as const) {
-        const d = await createDisbursement(ctx, { name: `${name} ${mode} ${Date.now()}`, wallet_id: catalog.wallet.id, asset_id: catalog.xlm.id, registration_contact_type: "PHONE_NUMBER_AND_WALLET_ADDRESS" });
+        const d = await createDisbursement(ctx, {
+          name: `${name} ${mode} ${Date.now()}`,
+          wallet_id: catalog.wallet.id,
+          asset_id: catalog.xlm.id,
+          registration_contact_type: "PHONE_NUMBER_AND_WALLET_ADDRESS",
+        });
         await importInstructions(ctx, { disbursementId: d.id, fileName: "bench.csv", content: Buffer.from(csv) });
         const worker = spawnWorker({
           DATABASE_URL: pg.url,
@@ -156,7 +184,9 @@ async function main() {
           utilization: scenario.maxOpsPerLedger > 0 && usage.ledgers ? usage.ops / (usage.ledgers * scenario.maxOpsPerLedger) : null,
         };
         rows.push(row);
-        say(`${name} ${row.mode}: ${paid} paid in ${seconds.toFixed(1)} s = ${(paid / seconds).toFixed(0)} payments/s; ${row.txs} transactions; ${usage.ledgers} ledgers, ${row.opsPerLedger.toFixed(0)} ops/ledger${row.utilization !== null ? `, utilization ${(row.utilization * 100).toFixed(1)}%` : ""}`);
+        say(
+          `${name} ${row.mode}: ${paid} paid in ${seconds.toFixed(1)} s = ${(paid / seconds).toFixed(0)} payments/s; ${row.txs} transactions; ${usage.ledgers} ledgers, ${row.opsPerLedger.toFixed(0)} ops/ledger${row.utilization !== null ? `, utilization ${(row.utilization * 100).toFixed(1)}%` : ""}`,
+        );
       }
       await ledger.close();
     }
@@ -175,7 +205,7 @@ async function main() {
   }
   for (const name of SCENARIOS) {
     const [b, s] = [rows.find((r) => r.scenario === name && r.mode.startsWith("batched")), rows.find((r) => r.scenario === name && r.mode.startsWith("1 per"))];
-    if (b && s && s.paid > 0) say(`${name}: batched is ${((b.paid / b.seconds) / (s.paid / s.seconds)).toFixed(1)}x SDP's one payment per transaction`);
+    if (b && s && s.paid > 0) say(`${name}: batched is ${(b.paid / b.seconds / (s.paid / s.seconds)).toFixed(1)}x SDP's one payment per transaction`);
   }
 }
 
@@ -198,12 +228,18 @@ function spawnWorker(env: Record<string, string>) {
 }
 
 async function successCount(db: Db, disbursementId: string) {
-  const [r] = await db.select({ n: count() }).from(payments).where(and(eq(payments.disbursementId, disbursementId), eq(payments.status, "SUCCESS")));
+  const [r] = await db
+    .select({ n: count() })
+    .from(payments)
+    .where(and(eq(payments.disbursementId, disbursementId), eq(payments.status, "SUCCESS")));
   return r?.n ?? 0;
 }
 
 async function pendingCount(db: Db, disbursementId: string) {
-  const [r] = await db.select({ n: count() }).from(payments).where(and(eq(payments.disbursementId, disbursementId), eq(payments.status, "PENDING")));
+  const [r] = await db
+    .select({ n: count() })
+    .from(payments)
+    .where(and(eq(payments.disbursementId, disbursementId), eq(payments.status, "PENDING")));
   return r?.n ?? 0;
 }
 

@@ -123,7 +123,10 @@ async function main() {
         if (values.password) {
           const problem = passwordProblem(values.password);
           if (problem) throw new UsageError(problem);
-          await db.update(users).set({ passwordHash: await hashPassword(values.password), updatedAt: new Date() }).where(eq(users.id, user.id));
+          await db
+            .update(users)
+            .set({ passwordHash: await hashPassword(values.password), updatedAt: new Date() })
+            .where(eq(users.id, user.id));
           await revokeUserSessions(db, user.id);
           process.stdout.write(`Password of ${email} changed.\n`);
         } else {
@@ -162,9 +165,7 @@ async function main() {
           .limit(limit);
         if (rows.length === 0) process.stdout.write(`No account e-mails to ${email}.\n`);
         for (const m of rows) {
-          process.stdout.write(
-            `--- ${m.createdAt.toISOString()} ${m.type} via ${m.transport} (${m.status})\nSubject: ${m.subject ?? ""}\n${m.body}\n`,
-          );
+          process.stdout.write(`--- ${m.createdAt.toISOString()} ${m.type} via ${m.transport} (${m.status})\nSubject: ${m.subject ?? ""}\n${m.body}\n`);
         }
         break;
       }
@@ -198,7 +199,10 @@ async function main() {
         if (!member) {
           throw new UsageError(userEmail ? `${userEmail} is not an active member of ${org.name}` : `${org.name} has no active owner; pass --user <email>`);
         }
-        const scopes = required(values, "scopes").split(",").map((s) => s.trim()).filter(Boolean);
+        const scopes = required(values, "scopes")
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
         // The secret's hash is keyed with ENCRYPTION_KEY: the same one the app uses (env, else .data/).
         // Written to this process's environment so config() (server/config) reads it from here on.
         process.env.ENCRYPTION_KEY = ensureEncryptionKey();
@@ -230,7 +234,7 @@ async function main() {
 }
 
 main().catch((error) => {
-  const message = error instanceof UsageError || error instanceof ServiceError ? error.message : (error as Error).stack ?? String(error);
+  const message = error instanceof UsageError || error instanceof ServiceError ? error.message : ((error as Error).stack ?? String(error));
   process.stderr.write(`error: ${message}\n`);
   process.exit(error instanceof UsageError || error instanceof ServiceError ? 2 : 1);
 });

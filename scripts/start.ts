@@ -107,10 +107,7 @@ async function main() {
     await worker?.stop(); // Stellar: before the database and the ledger it uses
     if (server && server.exitCode === null) {
       server.kill("SIGTERM");
-      await Promise.race([
-        new Promise((r) => server!.once("exit", r)),
-        new Promise((r) => setTimeout(r, 10_000)),
-      ]);
+      await Promise.race([new Promise((r) => server!.once("exit", r)), new Promise((r) => setTimeout(r, 10_000))]);
       if (server.exitCode === null) server.kill("SIGKILL");
     }
     await ledger?.close(); // Stellar

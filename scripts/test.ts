@@ -16,7 +16,7 @@ import { config } from "../server/config";
 type Counts = { passed: number; failed: number; skipped: number };
 
 /** Run `prettier --check` too. Off until the repository has been formatted once (`npm run format`). */
-const CHECK_FORMAT = false;
+const CHECK_FORMAT = true;
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {

@@ -51,7 +51,11 @@ async function main() {
   const stellar = stellarConfig();
   const { db, sql } = createDb(url, { max: Math.max(4, (settings.WORKER_CONCURRENCY ?? stellar.channelAccounts) + 6) });
   installLedgerBalanceProvider(db, stellar);
-  const orgIds = settings.WORKER_ORG_IDS ? settings.WORKER_ORG_IDS.split(",").map((s) => s.trim()).filter(Boolean) : null;
+  const orgIds = settings.WORKER_ORG_IDS
+    ? settings.WORKER_ORG_IDS.split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : null;
 
   let worker: ReturnType<typeof startWorker> | null = null;
   // Receiver invitations (server/services/messaging): transports from the environment, own loop.

@@ -18,8 +18,7 @@ function loggerOptions(level: string): pino.LoggerOptions {
     redact: {
       paths: [...SECRET_KEYS.flatMap((k) => [k, `*.${k}`]), ...URL_KEYS.flatMap((k) => [k, `*.${k}`])],
       // URL-valued fields keep their shape with tokens cut out (docs/security.md, "Logs"); secrets go whole.
-      censor: (value: unknown, path: string[]) =>
-        URL_KEYS.includes(path.at(-1) ?? "") && typeof value === "string" ? redactUrl(value) : "[redacted]",
+      censor: (value: unknown, path: string[]) => (URL_KEYS.includes(path.at(-1) ?? "") && typeof value === "string" ? redactUrl(value) : "[redacted]"),
     },
     timestamp: pino.stdTimeFunctions.isoTime,
   };

@@ -41,7 +41,9 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           {org.name.slice(0, 1).toUpperCase()}
         </span>
       )}
-      <span className="truncate" data-testid="org-name">{org.name}</span>
+      <span className="truncate" data-testid="org-name">
+        {org.name}
+      </span>
     </Link>
   );
 
@@ -59,12 +61,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           <MobileNav items={items} orgName={org.name} />
           <div className="md:hidden">{brand}</div>
           <div className="ml-auto">
-            <UserMenu
-              user={{ name: user.name, email: user.email }}
-              roleLabel={ROLE_LABELS[role]}
-              currentOrgId={org.id}
-              organizations={organizations}
-            />
+            <UserMenu user={{ name: user.name, email: user.email }} roleLabel={ROLE_LABELS[role]} currentOrgId={org.id} organizations={organizations} />
           </div>
         </header>
         {pendingInvitations > 0 && (

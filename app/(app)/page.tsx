@@ -25,10 +25,7 @@ export default async function HomePage() {
   const sections = NAV_ITEMS.filter((i) => i.href !== "/" && can(role, i.permission));
   return (
     <>
-      <PageHeader
-        title={`Welcome, ${user.name}`}
-        description={`You are signed in to ${org.name} as ${ROLE_LABELS[role]}.`}
-      />
+      <PageHeader title={`Welcome, ${user.name}`} description={`You are signed in to ${org.name} as ${ROLE_LABELS[role]}.`} />
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
         {sections.map((s) => (
           <Link key={s.href} href={s.href} className="group rounded-lg focus-visible:outline-2">

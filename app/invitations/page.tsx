@@ -34,9 +34,7 @@ export default async function InvitationsPage() {
       </div>
       <div className="space-y-1">
         <h1 className="text-2xl font-semibold tracking-tight">Invitations</h1>
-        <p className="text-sm text-muted-foreground">
-          Organizations that invited your account. An invitation gives access only once you accept it.
-        </p>
+        <p className="text-sm text-muted-foreground">Organizations that invited your account. An invitation gives access only once you accept it.</p>
       </div>
       <HydrateClient>
         <Suspense fallback={<Skeleton className="h-40 w-full" />}>

@@ -32,10 +32,7 @@ export default async function SetPasswordPage({ searchParams }: { searchParams: 
     // Memberships by consent (docs/security.md): an invitation to an existing account is accepted
     // by its holder after signing in; the link cannot set that account's password.
     return (
-      <AuthCard
-        title="Sign in to accept the invitation"
-        description={info.orgName ? `${info.orgName} invited ${info.email}.` : `An invitation for ${info.email}.`}
-      >
+      <AuthCard title="Sign in to accept the invitation" description={info.orgName ? `${info.orgName} invited ${info.email}.` : `An invitation for ${info.email}.`}>
         <div className="space-y-4">
           <p className="text-sm text-muted-foreground">
             This invitation is for an existing account. Sign in with your usual password, then accept it on the Invitations page.

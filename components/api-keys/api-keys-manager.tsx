@@ -41,9 +41,7 @@ export function ApiKeysManager({ grantable }: { grantable: readonly ApiScope[] }
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-center justify-between gap-2">
-        <p className="text-sm text-muted-foreground">
-          {keys.length === 0 ? "No keys yet" : `${active} active of ${plural(keys.length, "key")}`}
-        </p>
+        <p className="text-sm text-muted-foreground">{keys.length === 0 ? "No keys yet" : `${active} active of ${plural(keys.length, "key")}`}</p>
         <CreateApiKeyDialog grantable={grantable} />
       </div>
       {notice && (

@@ -15,8 +15,8 @@ export function OneTimeKey({ value }: { value: string }) {
         <TriangleAlert aria-hidden />
         <AlertTitle>Copy this key now</AlertTitle>
         <AlertDescription>
-          It is shown only this once and cannot be recovered; we store only a hash of it. Anyone holding it can call the API
-          with its scopes, so keep it in a secret store. If it is lost or leaked, revoke it and create a new one.
+          It is shown only this once and cannot be recovered; we store only a hash of it. Anyone holding it can call the API with its scopes, so keep it in a secret
+          store. If it is lost or leaked, revoke it and create a new one.
         </AlertDescription>
       </Alert>
       <div className="space-y-2">
@@ -24,14 +24,7 @@ export function OneTimeKey({ value }: { value: string }) {
           API key
         </label>
         <div className="flex gap-2">
-          <Input
-            id="new-api-key"
-            readOnly
-            value={value}
-            onFocus={(e) => e.currentTarget.select()}
-            className="font-mono text-xs"
-            data-testid="new-api-key"
-          />
+          <Input id="new-api-key" readOnly value={value} onFocus={(e) => e.currentTarget.select()} className="font-mono text-xs" data-testid="new-api-key" />
           <Button
             type="button"
             variant="outline"
@@ -46,8 +39,8 @@ export function OneTimeKey({ value }: { value: string }) {
           </Button>
         </div>
         <p className="text-xs text-muted-foreground">
-          Send it as <code className="rounded bg-muted px-1">Authorization: Bearer &lt;key&gt;</code> to{" "}
-          <code className="rounded bg-muted px-1">/api/v1</code>. The API reference is at{" "}
+          Send it as <code className="rounded bg-muted px-1">Authorization: Bearer &lt;key&gt;</code> to <code className="rounded bg-muted px-1">/api/v1</code>. The API
+          reference is at{" "}
           <a className="underline underline-offset-2" href="/api/v1/openapi.json" target="_blank" rel="noreferrer">
             /api/v1/openapi.json
           </a>

@@ -26,18 +26,20 @@ export function ScopePicker({
 }) {
   const toggle = (scope: ApiScope, on: boolean) => onChange(normalizeScopes(on ? [...value, scope] : value.filter((s) => s !== scope)));
   return (
-    <fieldset
-      aria-describedby={describedBy}
-      aria-invalid={invalid || undefined}
-      className={cn("rounded-md border border-input", invalid && "border-destructive")}
-    >
+    <fieldset aria-describedby={describedBy} aria-invalid={invalid || undefined} className={cn("rounded-md border border-input", invalid && "border-destructive")}>
       <legend className="sr-only">Scopes</legend>
       <table className="w-full text-sm">
         <thead>
           <tr className="border-b border-border text-left text-xs text-muted-foreground">
-            <th scope="col" className="px-3 py-2 font-medium">Area</th>
-            <th scope="col" className="w-20 px-3 py-2 text-center font-medium">Read</th>
-            <th scope="col" className="w-20 px-3 py-2 text-center font-medium">Write</th>
+            <th scope="col" className="px-3 py-2 font-medium">
+              Area
+            </th>
+            <th scope="col" className="w-20 px-3 py-2 text-center font-medium">
+              Read
+            </th>
+            <th scope="col" className="w-20 px-3 py-2 text-center font-medium">
+              Write
+            </th>
           </tr>
         </thead>
         <tbody>

@@ -16,9 +16,7 @@ export function SetPasswordForm({ token }: { token: string }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [mismatch, setMismatch] = useState<string | null>(null);
-  const setPassword = useMutation(
-    trpc.auth.setPassword.mutationOptions({ onSuccess: () => router.replace("/login?reason=password-set") }),
-  );
+  const setPassword = useMutation(trpc.auth.setPassword.mutationOptions({ onSuccess: () => router.replace("/login?reason=password-set") }));
   const errors = fieldErrorsOf(setPassword.error);
   return (
     <form

@@ -26,12 +26,7 @@ export function EnabledToggle({
   if (!canWrite) return enabled ? <Badge variant="success">Enabled</Badge> : <Badge variant="outline">Disabled</Badge>;
   return (
     <div className="flex items-center gap-2">
-      <Switch
-        checked={enabled}
-        disabled={pending}
-        aria-label={`${label} enabled`}
-        onCheckedChange={(on) => (on ? onEnable() : onRequestDisable())}
-      />
+      <Switch checked={enabled} disabled={pending} aria-label={`${label} enabled`} onCheckedChange={(on) => (on ? onEnable() : onRequestDisable())} />
       <span className="text-sm text-muted-foreground">{enabled ? "Enabled" : "Disabled"}</span>
     </div>
   );

@@ -55,7 +55,11 @@ export function WalletsSection({ canWrite }: { canWrite: boolean }) {
         </Alert>
       )}
       {wallets.length === 0 ? (
-        <EmptyState icon={<Wallet aria-hidden />} title="No wallets yet" description={canWrite ? "Add the wallet your receivers use." : "Nobody has added a wallet yet."} />
+        <EmptyState
+          icon={<Wallet aria-hidden />}
+          title="No wallets yet"
+          description={canWrite ? "Add the wallet your receivers use." : "Nobody has added a wallet yet."}
+        />
       ) : (
         <div className="rounded-lg border border-border bg-card">
           <Table>
@@ -201,7 +205,12 @@ function AddWalletDialog() {
           <Field label="Homepage" required error={errors.homepage} hint="https://…">
             <Input name="homepage" type="url" placeholder="https://wallet.example.org" autoComplete="off" />
           </Field>
-          <Field label="Deep link schema" required error={errors.deep_link_schema} hint="Where the invitation link opens the wallet, e.g. wallet://sdp or https://wallet.example.org/sdp.">
+          <Field
+            label="Deep link schema"
+            required
+            error={errors.deep_link_schema}
+            hint="Where the invitation link opens the wallet, e.g. wallet://sdp or https://wallet.example.org/sdp."
+          >
             <Input name="deep_link_schema" autoComplete="off" spellCheck={false} />
           </Field>
           <Field label="SEP-10 client domain" required error={errors.sep_10_client_domain} hint="The domain hosting the wallet's stellar.toml, e.g. wallet.example.org.">
@@ -209,7 +218,10 @@ function AddWalletDialog() {
           </Field>
           <fieldset aria-describedby={errors.asset_ids ? "wallet-assets-error" : undefined}>
             <legend className="mb-2 text-sm font-medium">
-              Supported assets<span aria-hidden className="ml-0.5 text-destructive">*</span>
+              Supported assets
+              <span aria-hidden className="ml-0.5 text-destructive">
+                *
+              </span>
             </legend>
             {assets.length === 0 ? (
               <p className="text-sm text-muted-foreground">Add an asset first.</p>

@@ -166,15 +166,12 @@ export function CsvFilePicker({
             <FileSpreadsheet aria-hidden className="size-4 text-muted-foreground" />
             <span className="font-medium">{file.name}</span>
             <span className="text-muted-foreground">
-              · {formatBytes(file.size)} · <span data-testid="csv-row-count">{formatCount(preview.rows)}</span>{" "}
-              {pluralWord(preview.rows, "row")}
+              · {formatBytes(file.size)} · <span data-testid="csv-row-count">{formatCount(preview.rows)}</span> {pluralWord(preview.rows, "row")}
             </span>
           </p>
           {preview.rows === 0 && <p className="text-sm text-destructive">The file has no data rows.</p>}
           {preview.malformed > 0 && (
-            <p className="text-sm text-warning">
-              {plural(preview.malformed, "row does", "rows do")} not have the same number of columns as the header.
-            </p>
+            <p className="text-sm text-warning">{plural(preview.malformed, "row does", "rows do")} not have the same number of columns as the header.</p>
           )}
           {problems.length > 0 && (
             <ul className="list-inside list-disc text-sm text-warning">
@@ -186,7 +183,9 @@ export function CsvFilePicker({
           {preview.sample.length > 0 && (
             <>
               <Table containerClassName="max-h-80 rounded border border-border">
-                <caption className="sr-only">First {preview.sample.length} rows of {file.name}</caption>
+                <caption className="sr-only">
+                  First {preview.sample.length} rows of {file.name}
+                </caption>
                 <TableHeader>
                   <TableRow>
                     <TableHead className="normal-case">Line</TableHead>
@@ -211,10 +210,8 @@ export function CsvFilePicker({
                 </TableBody>
               </Table>
               <p className="text-xs text-muted-foreground">
-                {preview.rows > preview.sample.length
-                  ? `Showing the first ${preview.sample.length} of ${formatCount(preview.rows)} rows.`
-                  : "Showing every row."}{" "}
-                Line numbers match the file (the header is line 1).
+                {preview.rows > preview.sample.length ? `Showing the first ${preview.sample.length} of ${formatCount(preview.rows)} rows.` : "Showing every row."} Line
+                numbers match the file (the header is line 1).
               </p>
             </>
           )}
@@ -260,11 +257,7 @@ export function UploadErrors({ error, title }: { error: UploadError; title?: str
         </p>
         {shown > 0 && (
           <>
-            <p className="font-medium">
-              {total > shown
-                ? `${formatCount(total)} errors; the first ${formatCount(shown)} are listed:`
-                : `${plural(shown, "error")}:`}
-            </p>
+            <p className="font-medium">{total > shown ? `${formatCount(total)} errors; the first ${formatCount(shown)} are listed:` : `${plural(shown, "error")}:`}</p>
             <ul className="max-h-72 list-inside list-disc space-y-0.5 overflow-y-auto pr-2" aria-label="Errors by line" tabIndex={0}>
               {error.lines.map((l) => (
                 <li key={`${l.line}-${l.field}`}>

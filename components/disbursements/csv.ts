@@ -131,7 +131,10 @@ export async function uploadInstructions<T>(disbursementId: string, file: File):
   try {
     res = await fetch(`/api/disbursements/${disbursementId}/instructions`, { method: "POST", body: form });
   } catch {
-    return { ok: false, error: { status: 0, message: "The upload did not reach the server. Check your connection and try again.", lines: [], other: [], total: null, reason: null } };
+    return {
+      ok: false,
+      error: { status: 0, message: "The upload did not reach the server. Check your connection and try again.", lines: [], other: [], total: null, reason: null },
+    };
   }
   const body: unknown = await res.json().catch(() => null);
   if (res.ok) return { ok: true, disbursement: body as T };

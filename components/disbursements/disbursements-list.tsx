@@ -12,16 +12,7 @@ import { LoadError } from "@/components/trpc/load-error";
 import { useTRPC } from "@/components/trpc/client";
 import { cn } from "@/lib/utils";
 import { DISBURSEMENT_STATUSES } from "@/server/domain/disbursement-types";
-import {
-  countPercent,
-  DateTime,
-  DisbursementStatusBadge,
-  disbursementStatusLabel,
-  formatAmount,
-  formatCount,
-  Pager,
-  SkeletonRows,
-} from "./common";
+import { countPercent, DateTime, DisbursementStatusBadge, disbursementStatusLabel, formatAmount, formatCount, Pager, SkeletonRows } from "./common";
 import { disbursementListInput, type DisbursementSort } from "./list-params";
 import { useDebouncedSearch, useUrlState } from "./use-url-state";
 
@@ -96,7 +87,13 @@ export function DisbursementsList({ canWrite }: { canWrite: boolean }) {
             title="No disbursements match"
             description="Try another name or status."
             action={
-              <Button variant="outline" onClick={() => { setSearch(""); set({ q: null, status: null, page: null }); }}>
+              <Button
+                variant="outline"
+                onClick={() => {
+                  setSearch("");
+                  set({ q: null, status: null, page: null });
+                }}
+              >
                 Clear filters
               </Button>
             }
@@ -106,9 +103,7 @@ export function DisbursementsList({ canWrite }: { canWrite: boolean }) {
             icon={<Send aria-hidden />}
             title="No disbursements yet"
             description={
-              canWrite
-                ? "Create a disbursement, upload a CSV of receivers and amounts, then start it."
-                : "Disbursements created by your team will appear here."
+              canWrite ? "Create a disbursement, upload a CSV of receivers and amounts, then start it." : "Disbursements created by your team will appear here."
             }
             action={
               canWrite ? (
@@ -184,9 +179,7 @@ export function DisbursementsList({ canWrite }: { canWrite: boolean }) {
           </Table>
         </div>
       )}
-      {rows && rows.length > 0 && (
-        <Pager pagination={query.data?.pagination} onPage={(page) => set({ page: page === 1 ? null : page })} noun="disbursements" />
-      )}
+      {rows && rows.length > 0 && <Pager pagination={query.data?.pagination} onPage={(page) => set({ page: page === 1 ? null : page })} noun="disbursements" />}
     </div>
   );
 }

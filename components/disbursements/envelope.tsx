@@ -129,17 +129,8 @@ export function EnvelopeFields({
           onChange={(e) => onChange({ ...draft, total: e.target.value })}
         />
       </Field>
-      <Field
-        label="Schedule date and time"
-        error={errors.scheduled_at}
-        hint={`In ${timeZone}. Nothing is paid before then, and it can be cancelled until then.`}
-      >
-        <Input
-          name="scheduled_at"
-          type="datetime-local"
-          value={draft.scheduledLocal}
-          onChange={(e) => onChange({ ...draft, scheduledLocal: e.target.value })}
-        />
+      <Field label="Schedule date and time" error={errors.scheduled_at} hint={`In ${timeZone}. Nothing is paid before then, and it can be cancelled until then.`}>
+        <Input name="scheduled_at" type="datetime-local" value={draft.scheduledLocal} onChange={(e) => onChange({ ...draft, scheduledLocal: e.target.value })} />
       </Field>
     </div>
   );
@@ -181,13 +172,9 @@ function Measure({ label, received, declared, percent, testId }: { label: string
     <div className="space-y-1.5" data-testid={testId}>
       <div className="flex flex-wrap justify-between gap-2 text-sm">
         <span className="font-medium">{label}</span>
-        <span className="text-muted-foreground tabular-nums">
-          {declared === null ? `${received} received` : `${received} of ${declared} received`}
-        </span>
+        <span className="text-muted-foreground tabular-nums">{declared === null ? `${received} received` : `${received} of ${declared} received`}</span>
       </div>
-      {declared !== null && (
-        <Progress label={`${label} received`} value={percent} valueText={`${received} of ${declared}`} variant={complete ? "success" : "default"} />
-      )}
+      {declared !== null && <Progress label={`${label} received`} value={percent} valueText={`${received} of ${declared}`} variant={complete ? "success" : "default"} />}
     </div>
   );
 }

@@ -184,12 +184,7 @@ export function NewDisbursementForm() {
                 ))}
               </NativeSelect>
             </Field>
-            <Field
-              label="Asset"
-              required
-              error={errors.asset_id}
-              hint={wallet ? `The assets ${wallet.name} supports.` : "Choose a wallet first."}
-            >
+            <Field label="Asset" required error={errors.asset_id} hint={wallet ? `The assets ${wallet.name} supports.` : "Choose a wallet first."}>
               <NativeSelect value={assetId} onChange={(e) => setAssetId(e.target.value)} disabled={!wallet}>
                 <option value="" disabled>
                   {wallet && walletAssets.length === 0 ? "This wallet supports no enabled asset" : "Choose an asset…"}
@@ -205,12 +200,7 @@ export function NewDisbursementForm() {
 
             <ContactTypeFieldset value={contactType} onChange={setContactType} error={errors.registration_contact_type} />
 
-            <VerificationFieldSelect
-              usesWalletAddress={usesWalletAddress}
-              value={verificationField}
-              onChange={setVerificationField}
-              error={errors.verification_field}
-            />
+            <VerificationFieldSelect usesWalletAddress={usesWalletAddress} value={verificationField} onChange={setVerificationField} error={errors.verification_field} />
 
             {!usesWalletAddress && (
               <InvitationMessageField

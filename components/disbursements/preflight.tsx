@@ -135,7 +135,10 @@ export function PreflightReport({
           <ul className="space-y-1.5" data-testid="preflight-problems">
             {shown.map((p) => (
               <li key={p.payment_id} className="text-sm" data-testid={`preflight-problem-${p.address}`}>
-                <span className="font-medium">{p.contact ?? p.external_id}</span> <code className="text-xs text-muted-foreground">{p.address.slice(0, 4)}…{p.address.slice(-4)}</code>
+                <span className="font-medium">{p.contact ?? p.external_id}</span>{" "}
+                <code className="text-xs text-muted-foreground">
+                  {p.address.slice(0, 4)}…{p.address.slice(-4)}
+                </code>
                 <span className="block text-muted-foreground">{p.message}</span>
               </li>
             ))}

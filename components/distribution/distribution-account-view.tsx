@@ -97,8 +97,8 @@ export function DistributionAccountView() {
             <Alert data-testid="funding-note">
               <Info aria-hidden />
               <AlertDescription>
-                Funded automatically on the local network: when the platform starts, this account gets XLM from the local friendbot and 1,000,000 of each demo
-                asset from its issuer.
+                Funded automatically on the local network: when the platform starts, this account gets XLM from the local friendbot and 1,000,000 of each demo asset from
+                its issuer.
               </AlertDescription>
             </Alert>
           ) : (
@@ -108,9 +108,10 @@ export function DistributionAccountView() {
               <AlertDescription className="space-y-1">
                 {v.funded === false ? (
                   <p>
-                    This account does not exist on the {networkLabel.replace(/^Stellar /, "")} yet. Send XLM to <code className="font-mono text-xs break-all">{v.public_key}</code>{" "}
-                    to create it: enough for its minimum balance (1 XLM), 0.5 XLM per asset it holds, 1 XLM per channel account ({formatCount(v.channels_configured)}{" "}
-                    configured) and the fees. Then restart the payment worker: it adds the trustlines and creates the channel accounts.
+                    This account does not exist on the {networkLabel.replace(/^Stellar /, "")} yet. Send XLM to{" "}
+                    <code className="font-mono text-xs break-all">{v.public_key}</code> to create it: enough for its minimum balance (1 XLM), 0.5 XLM per asset it holds,
+                    1 XLM per channel account ({formatCount(v.channels_configured)} configured) and the fees. Then restart the payment worker: it adds the trustlines and
+                    creates the channel accounts.
                   </p>
                 ) : (
                   <p>Send XLM or any asset below to this address to top it up. Only send assets the account trusts (listed below).</p>
@@ -140,8 +141,8 @@ export function DistributionAccountView() {
             Balances
           </h2>
           <p className="text-sm text-muted-foreground">
-            Reserved: payments of started or paused disbursements not yet settled. Available = balance − what the network locks − reserved; it is what
-            new disbursements can use.
+            Reserved: payments of started or paused disbursements not yet settled. Available = balance − what the network locks − reserved; it is what new disbursements
+            can use.
           </p>
         </div>
         {v.balances.length === 0 ? (
@@ -197,9 +198,7 @@ export function DistributionAccountView() {
           <h2 id="transactions-title" className="text-lg font-semibold">
             Recent transactions
           </h2>
-          <p className="text-sm text-muted-foreground">
-            The last {formatCount(20)} transactions sent for your organization. Each carries up to 100 payments.
-          </p>
+          <p className="text-sm text-muted-foreground">The last {formatCount(20)} transactions sent for your organization. Each carries up to 100 payments.</p>
         </div>
         {v.recent_transactions.length === 0 ? (
           <EmptyState
@@ -261,4 +260,3 @@ export function DistributionAccountView() {
     </div>
   );
 }
-

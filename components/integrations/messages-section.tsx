@@ -164,11 +164,7 @@ export function MessagesSection() {
                       ) : (
                         <span className="text-muted-foreground">—</span>
                       )}
-                      {m.item_count > 0 && (
-                        <span className="block text-xs text-muted-foreground">
-                          {plural(m.item_count, "item")}
-                        </span>
-                      )}
+                      {m.item_count > 0 && <span className="block text-xs text-muted-foreground">{plural(m.item_count, "item")}</span>}
                     </TableCell>
                     <TableCell className="max-w-32">
                       <span className="block truncate text-sm" title={m.sender_id ?? undefined}>
@@ -198,4 +194,3 @@ export function MessagesSection() {
     </section>
   );
 }
-

@@ -72,14 +72,15 @@ export function PlatformCard() {
           <p className="text-muted-foreground">
             Each body carries a <code className="text-foreground">signature</code> of the form{" "}
             <code className="break-all text-foreground">
-              Signature keyId=&quot;&lt;sender_id&gt;|&lt;key id&gt;|ed25519&quot;,algorithm=&quot;ed25519&quot;,created=&quot;…&quot;,expires=&quot;…&quot;,headers=&quot;(created)
-              (expires) digest&quot;,signature=&quot;…&quot;
+              Signature keyId=&quot;&lt;sender_id&gt;|&lt;key
+              id&gt;|ed25519&quot;,algorithm=&quot;ed25519&quot;,created=&quot;…&quot;,expires=&quot;…&quot;,headers=&quot;(created) (expires)
+              digest&quot;,signature=&quot;…&quot;
             </code>
             . The signature is Ed25519, with the private half of the key registered for the sender, over three lines:{" "}
             <code className="text-foreground">(created): &lt;unix s&gt;</code>, <code className="text-foreground">(expires): &lt;unix s&gt;</code> and{" "}
             <code className="text-foreground">digest: BLAKE-512=&lt;digest&gt;</code>, where the digest is BLAKE2b-512, in base64, of the canonical JSON of{" "}
-            <code className="text-foreground">{"{\"header\": …, \"message\": …}"}</code> (keys sorted at every level, no white space). Our callbacks are
-            signed the same way with the key above.
+            <code className="text-foreground">{'{"header": …, "message": …}'}</code> (keys sorted at every level, no white space). Our callbacks are signed the same way
+            with the key above.
           </p>
         </div>
 

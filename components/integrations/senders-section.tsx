@@ -121,9 +121,7 @@ export function SendersSection() {
                   </TableCell>
                   <TableCell className="text-sm">
                     <span className="tabular-nums">{formatCount(s.transactions)}</span> {pluralWord(s.transactions, "transaction")}
-                    <span className="block text-xs text-muted-foreground">
-                      Last message {s.last_message_at ? <DateTime value={s.last_message_at} /> : "never"}
-                    </span>
+                    <span className="block text-xs text-muted-foreground">Last message {s.last_message_at ? <DateTime value={s.last_message_at} /> : "never"}</span>
                   </TableCell>
                   <TableCell>
                     <EnabledToggle

@@ -23,11 +23,7 @@ export function OutboxList() {
   const rows = query.data?.data ?? [];
   if (rows.length === 0) {
     return (
-      <EmptyState
-        icon={<Inbox aria-hidden />}
-        title="No messages yet"
-        description="Invitations appear here when a disbursement that invites by email or phone starts."
-      />
+      <EmptyState icon={<Inbox aria-hidden />} title="No messages yet" description="Invitations appear here when a disbursement that invites by email or phone starts." />
     );
   }
   return (

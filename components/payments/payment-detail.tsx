@@ -10,16 +10,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
-import {
-  CopyValue,
-  DateTime,
-  Detail,
-  DisbursementStatusBadge,
-  formatAmount,
-  PaymentStatusBadge,
-  shortId,
-  WalletStatusBadge,
-} from "@/components/disbursements/common";
+import { CopyValue, DateTime, Detail, DisbursementStatusBadge, formatAmount, PaymentStatusBadge, shortId, WalletStatusBadge } from "@/components/disbursements/common";
 import { StatusTimeline } from "@/components/disbursements/status-timeline";
 import { splitStatusMessage, TransactionHash } from "@/components/stellar/links";
 import { paymentCancellationProblem } from "@/server/domain/g2p/envelope-rules";
@@ -256,4 +247,3 @@ export function PaymentDetailView({ id, canCancel, canRetry }: { id: string; can
     </div>
   );
 }
-

@@ -77,12 +77,7 @@ export function PaymentsList({ canRetry }: { canRetry: boolean }) {
           <label htmlFor="payment-status" className="text-sm font-medium">
             Status
           </label>
-          <NativeSelect
-            id="payment-status"
-            value={input.status ?? ""}
-            onChange={(e) => set({ status: e.target.value || null, page: null })}
-            className="sm:w-48"
-          >
+          <NativeSelect id="payment-status" value={input.status ?? ""} onChange={(e) => set({ status: e.target.value || null, page: null })} className="sm:w-48">
             <option value="">All statuses</option>
             {PAYMENT_STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -127,7 +122,13 @@ export function PaymentsList({ canRetry }: { canRetry: boolean }) {
           description={filtered ? "Try another search or status." : "Payments appear when a disbursement's instructions file is uploaded."}
           action={
             filtered ? (
-              <Button variant="outline" onClick={() => { setSearch(""); set({ q: null, status: null, page: null }); }}>
+              <Button
+                variant="outline"
+                onClick={() => {
+                  setSearch("");
+                  set({ q: null, status: null, page: null });
+                }}
+              >
                 Clear filters
               </Button>
             ) : undefined
@@ -145,7 +146,11 @@ export function PaymentsList({ canRetry }: { canRetry: boolean }) {
       <ConfirmDialog
         open={retryIds !== null}
         onOpenChange={(open) => !open && setRetryIds(null)}
-        title={<>Retry {retryIds?.length} failed {pluralWord(retryIds?.length ?? 0, "payment")}?</>}
+        title={
+          <>
+            Retry {retryIds?.length} failed {pluralWord(retryIds?.length ?? 0, "payment")}?
+          </>
+        }
         description="They go back to Ready and are sent again with their disbursement."
         confirmLabel="Retry payments"
         pendingLabel="Retrying…"

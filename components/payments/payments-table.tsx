@@ -46,8 +46,7 @@ export function PaymentsTableBody({
   selection?: { selected: Set<string>; toggle: (id: string) => void; toggleAll: (ids: string[]) => void };
   loading?: boolean;
 }) {
-  const count =
-    5 + (columns.line ? 1 : 0) + (columns.disbursement ? 1 : 0) + (columns.receiver ? 1 : 0) + (columns.externalId ? 1 : 0) + (selection ? 1 : 0);
+  const count = 5 + (columns.line ? 1 : 0) + (columns.disbursement ? 1 : 0) + (columns.receiver ? 1 : 0) + (columns.externalId ? 1 : 0) + (selection ? 1 : 0);
   const failedIds = (rows ?? []).filter((p) => p.status === "FAILED").map((p) => p.id);
   const allSelected = selection && failedIds.length > 0 && failedIds.every((id) => selection.selected.has(id));
   return (
@@ -111,7 +110,11 @@ export function PaymentsTableBody({
                     </Link>
                   </TableCell>
                 )}
-                {columns.externalId && <TableCell className="max-w-40 truncate" title={receiver.external_id}>{receiver.external_id}</TableCell>}
+                {columns.externalId && (
+                  <TableCell className="max-w-40 truncate" title={receiver.external_id}>
+                    {receiver.external_id}
+                  </TableCell>
+                )}
                 {columns.disbursement && (
                   <TableCell className="max-w-56 truncate">
                     <Link href={`/disbursements/${p.disbursement.id}`} className="text-primary hover:underline">

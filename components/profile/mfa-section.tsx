@@ -39,8 +39,8 @@ export function MfaSection({ continueHref }: { continueHref?: string } = {}) {
           </h2>
         </CardTitle>
         <CardDescription>
-          Signing in asks for a 6-digit code from an authenticator app on your phone (Google Authenticator, Microsoft Authenticator,
-          1Password, Aegis…) after your password.
+          Signing in asks for a 6-digit code from an authenticator app on your phone (Google Authenticator, Microsoft Authenticator, 1Password, Aegis…) after your
+          password.
         </CardDescription>
       </CardHeader>
       <CardContent className="space-y-4">
@@ -92,8 +92,8 @@ export function MfaSection({ continueHref }: { continueHref?: string } = {}) {
                 <TriangleAlert aria-hidden />
                 <AlertTitle>Required by your organization</AlertTitle>
                 <AlertDescription>
-                  {status.data.requiredBy.join(", ")} {pluralWord(status.data.requiredBy.length, "requires", "require")} two-factor authentication
-                  for every member. Set it up to continue.
+                  {status.data.requiredBy.join(", ")} {pluralWord(status.data.requiredBy.length, "requires", "require")} two-factor authentication for every member. Set
+                  it up to continue.
                 </AlertDescription>
               </Alert>
             )}
@@ -126,8 +126,7 @@ function RecoveryCodes({ codes, onDone, doneLabel }: { codes: string[]; onDone: 
         <ShieldCheck aria-hidden />
         <AlertTitle>Save your recovery codes now</AlertTitle>
         <AlertDescription>
-          Each code signs you in once if you lose your phone. They are shown only this once; we keep only a hash of each. Store them in a
-          password manager or print them.
+          Each code signs you in once if you lose your phone. They are shown only this once; we keep only a hash of each. Store them in a password manager or print them.
         </AlertDescription>
       </Alert>
       <ul className="grid grid-cols-2 gap-2 rounded-md bg-muted p-3 font-mono text-sm" aria-label="Recovery codes" data-testid="mfa-recovery-codes">

@@ -67,7 +67,16 @@ function NameCard() {
         </CardHeader>
         <CardContent className="grid gap-4 md:grid-cols-2">
           <Field label="Name" required error={errors.name}>
-            <Input value={name} onChange={(e) => { setName(e.target.value); setSaved(false); }} maxLength={120} required autoComplete="name" />
+            <Input
+              value={name}
+              onChange={(e) => {
+                setName(e.target.value);
+                setSaved(false);
+              }}
+              maxLength={120}
+              required
+              autoComplete="name"
+            />
           </Field>
           <Field label="Email" hint="Your sign-in name. Ask an owner if it must change.">
             <Input value={profile.email} readOnly disabled />
@@ -123,9 +132,7 @@ function PasswordCard() {
           <CardTitle asChild>
             <h2>Password</h2>
           </CardTitle>
-          <CardDescription>
-            At least 10 characters. Changing it signs you out everywhere, this browser included; then you sign in with the new password.
-          </CardDescription>
+          <CardDescription>At least 10 characters. Changing it signs you out everywhere, this browser included; then you sign in with the new password.</CardDescription>
         </CardHeader>
         <CardContent className="grid gap-4 md:grid-cols-3">
           <Field label="Current password" required error={errors.currentPassword}>

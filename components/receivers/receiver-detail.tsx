@@ -112,7 +112,12 @@ export function ReceiverDetailView({ id, canWrite = false, canSecrets = false }:
                         {v.confirmed ? (
                           <span className="inline-flex items-center gap-1 text-success">
                             <Check aria-hidden className="size-4" />
-                            Yes{v.confirmed_at ? <span className="text-muted-foreground">, <DateTime value={v.confirmed_at} /></span> : null}
+                            Yes
+                            {v.confirmed_at ? (
+                              <span className="text-muted-foreground">
+                                , <DateTime value={v.confirmed_at} />
+                              </span>
+                            ) : null}
                           </span>
                         ) : (
                           <span className="inline-flex items-center gap-1 text-muted-foreground">
@@ -185,7 +190,11 @@ export function ReceiverDetailView({ id, canWrite = false, canSecrets = false }:
                       <ResendInvitationButton receiverId={id} receiverWalletId={w.id} />
                       <p className="mt-1">
                         {w.invitations_sent === 0 ? "No invitation sent yet." : `${plural(w.invitations_sent, "invitation")} sent`}
-                        {w.last_invitation_at ? <>, last <DateTime value={w.last_invitation_at} /></> : null}
+                        {w.last_invitation_at ? (
+                          <>
+                            , last <DateTime value={w.last_invitation_at} />
+                          </>
+                        ) : null}
                       </p>
                     </div>
                   )}

@@ -96,8 +96,8 @@ export function ReplaceVerificationButton({ receiverId, field }: { receiverId: s
         <DialogHeader>
           <DialogTitle>Replace the {label.toLowerCase()}</DialogTitle>
           <DialogDescription>
-            The receiver verifies against the new value; its attempts and lock start over, and a confirmed value must be confirmed again. The value is
-            stored hashed and never shown.
+            The receiver verifies against the new value; its attempts and lock start over, and a confirmed value must be confirmed again. The value is stored hashed and
+            never shown.
           </DialogDescription>
         </DialogHeader>
         <form

@@ -35,17 +35,19 @@ export function ReceiversList() {
             title="No receivers match"
             description={`Nobody's phone, email or external id contains “${input.q}”.`}
             action={
-              <Button variant="outline" onClick={() => { setSearch(""); set({ q: null, page: null }); }}>
+              <Button
+                variant="outline"
+                onClick={() => {
+                  setSearch("");
+                  set({ q: null, page: null });
+                }}
+              >
                 Clear search
               </Button>
             }
           />
         ) : (
-          <EmptyState
-            icon={<UsersRound aria-hidden />}
-            title="No receivers yet"
-            description="Receivers are added when a disbursement's instructions file is uploaded."
-          />
+          <EmptyState icon={<UsersRound aria-hidden />} title="No receivers yet" description="Receivers are added when a disbursement's instructions file is uploaded." />
         )
       ) : (
         <>
@@ -59,7 +61,9 @@ export function ReceiversList() {
                   <TableHead className="text-right">Successful</TableHead>
                   <TableHead className="text-right">Failed</TableHead>
                   <TableHead className="text-right">Remaining</TableHead>
-                  <TableHead className="text-right" title="Registered wallets of all wallets">Registered</TableHead>
+                  <TableHead className="text-right" title="Registered wallets of all wallets">
+                    Registered
+                  </TableHead>
                   <TableHead>Added</TableHead>
                 </TableRow>
               </TableHeader>
@@ -78,9 +82,7 @@ export function ReceiversList() {
                       <TableCell className="max-w-48 truncate">{r.external_id}</TableCell>
                       <TableCell className="text-right tabular-nums">{r.total_payments}</TableCell>
                       <TableCell className="text-right tabular-nums">{r.successful_payments}</TableCell>
-                      <TableCell className={cn("text-right tabular-nums", r.failed_payments > 0 && "font-medium text-destructive")}>
-                        {r.failed_payments}
-                      </TableCell>
+                      <TableCell className={cn("text-right tabular-nums", r.failed_payments > 0 && "font-medium text-destructive")}>{r.failed_payments}</TableCell>
                       <TableCell className="text-right tabular-nums">{r.remaining_payments}</TableCell>
                       <TableCell className="text-right tabular-nums">
                         {r.registered_wallets}/{r.wallets}

@@ -27,7 +27,9 @@ export function ResendInvitationButton({ receiverId, receiverWalletId }: { recei
       </Button>
       {resend.data && (
         <p role="status" className={resend.data.status === "SUCCESS" ? "text-sm text-success" : "text-sm text-destructive"}>
-          {resend.data.status === "SUCCESS" ? "Invitation sent with a new link (earlier links no longer work)." : `The invitation could not be delivered: ${resend.data.error}`}
+          {resend.data.status === "SUCCESS"
+            ? "Invitation sent with a new link (earlier links no longer work)."
+            : `The invitation could not be delivered: ${resend.data.error}`}
         </p>
       )}
       {resend.error && <p className="text-sm text-destructive">{messageOf(resend.error)}</p>}

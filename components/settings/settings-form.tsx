@@ -98,12 +98,7 @@ export function SettingsForm({ canEdit, isOwner = false }: { canEdit: boolean; i
           </CardHeader>
           <CardContent>
             <div className="flex items-start gap-3">
-              <Switch
-                id="approval-required"
-                checked={approvalRequired}
-                onCheckedChange={setApprovalRequired}
-                aria-describedby="approval-required-hint"
-              />
+              <Switch id="approval-required" checked={approvalRequired} onCheckedChange={setApprovalRequired} aria-describedby="approval-required-hint" />
               <div>
                 <label htmlFor="approval-required" className="text-sm font-medium">
                   Approval required
@@ -123,21 +118,14 @@ export function SettingsForm({ canEdit, isOwner = false }: { canEdit: boolean; i
           </CardHeader>
           <CardContent className="space-y-2">
             <div className="flex items-start gap-3">
-              <Switch
-                id="mfa-required"
-                checked={mfaRequired}
-                onCheckedChange={setMfaRequired}
-                disabled={!isOwner}
-                aria-describedby="mfa-required-hint"
-              />
+              <Switch id="mfa-required" checked={mfaRequired} onCheckedChange={setMfaRequired} disabled={!isOwner} aria-describedby="mfa-required-hint" />
               <div>
                 <label htmlFor="mfa-required" className="text-sm font-medium">
                   MFA required for all members
                 </label>
                 <p id="mfa-required-hint" className="text-sm text-muted-foreground">
-                  When on, members without two-factor authentication are sent to set it up right after signing in, and can do nothing
-                  else in this organization until they have. API keys are not affected.{" "}
-                  {isOwner ? "Turn it on for your own account first (Profile)." : "Only owners can change this."}
+                  When on, members without two-factor authentication are sent to set it up right after signing in, and can do nothing else in this organization until they
+                  have. API keys are not affected. {isOwner ? "Turn it on for your own account first (Profile)." : "Only owners can change this."}
                 </p>
               </div>
             </div>
@@ -153,8 +141,8 @@ export function SettingsForm({ canEdit, isOwner = false }: { canEdit: boolean; i
           <CardHeader>
             <CardTitle>Invitation message</CardTitle>
             <CardDescription>
-              Sent to receivers who still need to register a wallet. Use {"{{.OrganizationName}}"} and {"{{.RegistrationLink}}"}; the link is
-              added at the end when missing. Plain text only.
+              Sent to receivers who still need to register a wallet. Use {"{{.OrganizationName}}"} and {"{{.RegistrationLink}}"}; the link is added at the end when
+              missing. Plain text only.
             </CardDescription>
           </CardHeader>
           <CardContent className="space-y-3">
@@ -165,21 +153,45 @@ export function SettingsForm({ canEdit, isOwner = false }: { canEdit: boolean; i
                   Send invitations
                 </label>
                 <p id="invitations-enabled-hint" className="text-sm text-muted-foreground">
-                  When on, receivers get an invitation when a disbursement starts, and reminders until they register. Staff can always resend
-                  by hand from the receiver page.
+                  When on, receivers get an invitation when a disbursement starts, and reminders until they register. Staff can always resend by hand from the receiver
+                  page.
                 </p>
               </div>
             </div>
             <div className="grid gap-4 md:grid-cols-2">
               <Field label="Resend after (hours)" hint="Time between reminders." error={errors.invitationResendIntervalHours}>
-                <Input type="number" inputMode="numeric" min={RESEND_INTERVAL_HOURS.min} max={RESEND_INTERVAL_HOURS.max} step={1} value={resendHours} onChange={(e) => setResendHours(e.target.value)} required />
+                <Input
+                  type="number"
+                  inputMode="numeric"
+                  min={RESEND_INTERVAL_HOURS.min}
+                  max={RESEND_INTERVAL_HOURS.max}
+                  step={1}
+                  value={resendHours}
+                  onChange={(e) => setResendHours(e.target.value)}
+                  required
+                />
               </Field>
               <Field label="Reminders" hint="How many times to resend after the first invitation (0: none)." error={errors.invitationMaxResends}>
-                <Input type="number" inputMode="numeric" min={0} max={MAX_RESENDS_LIMIT} step={1} value={maxResends} onChange={(e) => setMaxResends(e.target.value)} required />
+                <Input
+                  type="number"
+                  inputMode="numeric"
+                  min={0}
+                  max={MAX_RESENDS_LIMIT}
+                  step={1}
+                  value={maxResends}
+                  onChange={(e) => setMaxResends(e.target.value)}
+                  required
+                />
               </Field>
             </div>
             <Field label="Default message" hint="Leave empty to use the standard message." error={errors.invitationMessageTemplate}>
-              <Textarea value={template} onChange={(e) => setTemplate(e.target.value)} rows={4} maxLength={INVITATION_TEMPLATE_MAX} placeholder={DEFAULT_INVITATION_TEMPLATE} />
+              <Textarea
+                value={template}
+                onChange={(e) => setTemplate(e.target.value)}
+                rows={4}
+                maxLength={INVITATION_TEMPLATE_MAX}
+                placeholder={DEFAULT_INVITATION_TEMPLATE}
+              />
             </Field>
             <div className="rounded-md bg-muted p-3 text-sm">
               <p className="mb-1 text-xs font-medium uppercase tracking-wide text-muted-foreground">Preview</p>
@@ -191,7 +203,11 @@ export function SettingsForm({ canEdit, isOwner = false }: { canEdit: boolean; i
               <Button type="submit" disabled={!dirty || update.isPending}>
                 {update.isPending ? "Saving…" : "Save changes"}
               </Button>
-              {update.isSuccess && !dirty && <span role="status" className="text-sm text-success">Saved.</span>}
+              {update.isSuccess && !dirty && (
+                <span role="status" className="text-sm text-success">
+                  Saved.
+                </span>
+              )}
             </CardFooter>
           )}
         </Card>

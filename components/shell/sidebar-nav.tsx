@@ -1,19 +1,6 @@
 "use client";
 
-import {
-  Banknote,
-  Home,
-  Inbox,
-  KeyRound,
-  Landmark,
-  Network,
-  Send,
-  Settings,
-  Users,
-  UsersRound,
-  Wallet,
-  type LucideIcon,
-} from "lucide-react";
+import { Banknote, Home, Inbox, KeyRound, Landmark, Network, Send, Settings, Users, UsersRound, Wallet, type LucideIcon } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "@/lib/utils";

@@ -6,14 +6,7 @@ import { signOut } from "next-auth/react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { Button } from "@/components/ui/button";
-import {
-  DropdownMenu,
-  DropdownMenuContent,
-  DropdownMenuItem,
-  DropdownMenuLabel,
-  DropdownMenuSeparator,
-  DropdownMenuTrigger,
-} from "@/components/ui/dropdown-menu";
+import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuLabel, DropdownMenuSeparator, DropdownMenuTrigger } from "@/components/ui/dropdown-menu";
 import { useTRPC } from "@/components/trpc/client";
 
 type Props = {
@@ -27,9 +20,19 @@ export function UserMenu({ user, roleLabel, currentOrgId, organizations }: Props
   const trpc = useTRPC();
   const router = useRouter();
   const switchOrg = useMutation(
-    trpc.session.switchOrganization.mutationOptions({ onSuccess: () => { router.push("/"); router.refresh(); } }),
+    trpc.session.switchOrganization.mutationOptions({
+      onSuccess: () => {
+        router.push("/");
+        router.refresh();
+      },
+    }),
   );
-  const initials = user.name.split(/\s+/).map((p) => p[0]).join("").slice(0, 2).toUpperCase();
+  const initials = user.name
+    .split(/\s+/)
+    .map((p) => p[0])
+    .join("")
+    .slice(0, 2)
+    .toUpperCase();
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
@@ -54,11 +57,7 @@ export function UserMenu({ user, roleLabel, currentOrgId, organizations }: Props
             <DropdownMenuSeparator />
             <DropdownMenuLabel className="text-xs text-muted-foreground">Switch organization</DropdownMenuLabel>
             {organizations.map((org) => (
-              <DropdownMenuItem
-                key={org.id}
-                disabled={org.id === currentOrgId || switchOrg.isPending}
-                onSelect={() => switchOrg.mutate({ orgId: org.id })}
-              >
+              <DropdownMenuItem key={org.id} disabled={org.id === currentOrgId || switchOrg.isPending} onSelect={() => switchOrg.mutate({ orgId: org.id })}>
                 {org.id === currentOrgId ? <Check aria-hidden className="size-4" /> : <span className="size-4" />}
                 {org.name}
               </DropdownMenuItem>

@@ -46,9 +46,7 @@ export function InviteDialog() {
       <DialogContent>
         <DialogHeader>
           <DialogTitle>Invite a team member</DialogTitle>
-          <DialogDescription>
-            They get an invitation e-mail with a one-time link. The link is also shown here, once, if you prefer to send it yourself.
-          </DialogDescription>
+          <DialogDescription>They get an invitation e-mail with a one-time link. The link is also shown here, once, if you prefer to send it yourself.</DialogDescription>
         </DialogHeader>
         {invite.data ? (
           <div className="space-y-4">
@@ -59,8 +57,8 @@ export function InviteDialog() {
             </Alert>
             <OneTimeLink path={invite.data.invitationLink} label="One-time invitation link" />
             <p className="text-sm text-muted-foreground">
-              Someone new chooses a password with this link. If the address already has an account, its holder signs in
-              and accepts the invitation instead; until then the invitation grants nothing.
+              Someone new chooses a password with this link. If the address already has an account, its holder signs in and accepts the invitation instead; until then the
+              invitation grants nothing.
             </p>
             <DialogFooter>
               <Button onClick={() => onOpenChange(false)}>Done</Button>

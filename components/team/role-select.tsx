@@ -25,10 +25,7 @@ export function RoleSelect({
       {...rest}
       value={value}
       onChange={(e) => onChange(e.target.value as Role)}
-      className={cn(
-        "h-9 w-full rounded-md border border-input bg-card px-2 text-sm shadow-xs disabled:cursor-not-allowed disabled:opacity-60",
-        className,
-      )}
+      className={cn("h-9 w-full rounded-md border border-input bg-card px-2 text-sm shadow-xs disabled:cursor-not-allowed disabled:opacity-60", className)}
     >
       {roles.map((r) => (
         <option key={r} value={r}>

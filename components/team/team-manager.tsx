@@ -34,7 +34,8 @@ const CONFIRM = {
   },
   remove: {
     title: (name: string) => `Remove ${name} from the organization?`,
-    text: (email: string) => `${email} loses access to this organization at once and is signed out everywhere. Their account stays; to work here again they need a new invitation.`,
+    text: (email: string) =>
+      `${email} loses access to this organization at once and is signed out everywhere. Their account stays; to work here again they need a new invitation.`,
     action: "Remove",
   },
   reset: {
@@ -108,9 +109,7 @@ export function TeamManager() {
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-center justify-between gap-2">
-        <p className="text-sm text-muted-foreground">
-          {plural(members.length, "member")}
-        </p>
+        <p className="text-sm text-muted-foreground">{plural(members.length, "member")}</p>
         <InviteDialog />
       </div>
       {notice && (
@@ -119,7 +118,11 @@ export function TeamManager() {
         </Alert>
       )}
       {members.length === 0 ? (
-        <EmptyState icon={<Users aria-hidden className="size-6" />} title="No team members yet" description="Invite the people who create, approve and follow disbursements." />
+        <EmptyState
+          icon={<Users aria-hidden className="size-6" />}
+          title="No team members yet"
+          description="Invite the people who create, approve and follow disbursements."
+        />
       ) : (
         <Table>
           <TableHeader>
@@ -173,9 +176,7 @@ export function TeamManager() {
                         {m.invitationPending ? (
                           <>
                             <DropdownMenuItem
-                              onSelect={() =>
-                                createLink.mutate({ userId: m.userId }, { onSuccess: (r) => setLink({ name: m.name, path: r.setPasswordLink }) })
-                              }
+                              onSelect={() => createLink.mutate({ userId: m.userId }, { onSuccess: (r) => setLink({ name: m.name, path: r.setPasswordLink }) })}
                             >
                               <Link2 aria-hidden className="size-4" />
                               New invitation link

@@ -12,12 +12,7 @@ export const AlertDialogTrigger = AlertDialogPrimitive.Trigger;
 export const AlertDialogPortal = AlertDialogPrimitive.Portal;
 
 export function AlertDialogOverlay({ className, ...props }: ComponentProps<typeof AlertDialogPrimitive.Overlay>) {
-  return (
-    <AlertDialogPrimitive.Overlay
-      className={cn("fixed inset-0 z-50 bg-foreground/40 data-[state=open]:animate-fade-in", className)}
-      {...props}
-    />
-  );
+  return <AlertDialogPrimitive.Overlay className={cn("fixed inset-0 z-50 bg-foreground/40 data-[state=open]:animate-fade-in", className)} {...props} />;
 }
 
 export function AlertDialogContent({ className, ...props }: ComponentProps<typeof AlertDialogPrimitive.Content>) {
@@ -42,44 +37,25 @@ export function AlertDialogHeader({ className, ...props }: ComponentProps<"div">
 }
 
 export function AlertDialogFooter({ className, ...props }: ComponentProps<"div">) {
-  return (
-    <div className={cn("flex flex-col-reverse gap-2 sm:flex-row sm:justify-end", className)} {...props} />
-  );
+  return <div className={cn("flex flex-col-reverse gap-2 sm:flex-row sm:justify-end", className)} {...props} />;
 }
 
 export function AlertDialogTitle({ className, ...props }: ComponentProps<typeof AlertDialogPrimitive.Title>) {
-  return (
-    <AlertDialogPrimitive.Title className={cn("text-lg leading-tight font-semibold", className)} {...props} />
-  );
+  return <AlertDialogPrimitive.Title className={cn("text-lg leading-tight font-semibold", className)} {...props} />;
 }
 
-export function AlertDialogDescription({
-  className,
-  ...props
-}: ComponentProps<typeof AlertDialogPrimitive.Description>) {
-  return (
-    <AlertDialogPrimitive.Description className={cn("text-sm text-muted-foreground", className)} {...props} />
-  );
+export function AlertDialogDescription({ className, ...props }: ComponentProps<typeof AlertDialogPrimitive.Description>) {
+  return <AlertDialogPrimitive.Description className={cn("text-sm text-muted-foreground", className)} {...props} />;
 }
 
 type ButtonStyleProps = VariantProps<typeof buttonVariants>;
 
 /** Confirms the action. Pass `variant="destructive"` for irreversible actions (delete, cancel a disbursement, ...). */
-export function AlertDialogAction({
-  className,
-  variant = "default",
-  size,
-  ...props
-}: ComponentProps<typeof AlertDialogPrimitive.Action> & ButtonStyleProps) {
+export function AlertDialogAction({ className, variant = "default", size, ...props }: ComponentProps<typeof AlertDialogPrimitive.Action> & ButtonStyleProps) {
   return <AlertDialogPrimitive.Action className={cn(buttonVariants({ variant, size }), className)} {...props} />;
 }
 
 /** Dismisses the dialog. Radix focuses this button first, so the safe choice is the default. */
-export function AlertDialogCancel({
-  className,
-  variant = "outline",
-  size,
-  ...props
-}: ComponentProps<typeof AlertDialogPrimitive.Cancel> & ButtonStyleProps) {
+export function AlertDialogCancel({ className, variant = "outline", size, ...props }: ComponentProps<typeof AlertDialogPrimitive.Cancel> & ButtonStyleProps) {
   return <AlertDialogPrimitive.Cancel className={cn(buttonVariants({ variant, size }), className)} {...props} />;
 }

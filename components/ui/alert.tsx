@@ -31,13 +31,7 @@ export type AlertProps = ComponentProps<"div"> & VariantProps<typeof alertVarian
  * (announced immediately); other variants use role="status" (polite).
  */
 export function Alert({ className, variant, role, ...props }: AlertProps) {
-  return (
-    <div
-      role={role ?? (variant === "destructive" ? "alert" : "status")}
-      className={cn(alertVariants({ variant }), className)}
-      {...props}
-    />
-  );
+  return <div role={role ?? (variant === "destructive" ? "alert" : "status")} className={cn(alertVariants({ variant }), className)} {...props} />;
 }
 
 export function AlertTitle({ className, ...props }: ComponentProps<"div">) {
@@ -45,11 +39,5 @@ export function AlertTitle({ className, ...props }: ComponentProps<"div">) {
 }
 
 export function AlertDescription({ className, ...props }: ComponentProps<"div">) {
-  return (
-    <div
-      data-slot="alert-description"
-      className={cn("col-start-2 text-sm text-muted-foreground [&_p]:leading-relaxed", className)}
-      {...props}
-    />
-  );
+  return <div data-slot="alert-description" className={cn("col-start-2 text-sm text-muted-foreground [&_p]:leading-relaxed", className)} {...props} />;
 }

@@ -13,29 +13,12 @@ export type EmptyStateProps = Omit<ComponentProps<"div">, "title"> & {
   headingLevel?: 2 | 3 | 4;
 };
 
-export function EmptyState({
-  icon,
-  title,
-  description,
-  action,
-  headingLevel = 3,
-  className,
-  ...props
-}: EmptyStateProps) {
+export function EmptyState({ icon, title, description, action, headingLevel = 3, className, ...props }: EmptyStateProps) {
   const Heading = `h${headingLevel}` as const;
   return (
-    <div
-      className={cn(
-        "flex flex-col items-center justify-center gap-3 rounded-lg border border-dashed border-border px-6 py-12 text-center",
-        className,
-      )}
-      {...props}
-    >
+    <div className={cn("flex flex-col items-center justify-center gap-3 rounded-lg border border-dashed border-border px-6 py-12 text-center", className)} {...props}>
       {icon ? (
-        <div
-          aria-hidden="true"
-          className="flex size-12 items-center justify-center rounded-full bg-muted text-muted-foreground [&_svg]:size-6"
-        >
+        <div aria-hidden="true" className="flex size-12 items-center justify-center rounded-full bg-muted text-muted-foreground [&_svg]:size-6">
           {icon}
         </div>
       ) : null}

@@ -36,16 +36,7 @@ export type FieldProps = {
  * A form field: label + control + optional hint + optional error, with
  * `htmlFor`, `aria-describedby` and `aria-invalid` wired up.
  */
-export function Field({
-  label,
-  children,
-  id,
-  hint,
-  error,
-  required = false,
-  className,
-  labelClassName,
-}: FieldProps) {
+export function Field({ label, children, id, hint, error, required = false, className, labelClassName }: FieldProps) {
   const generatedId = useId();
   const element = typeof children === "function" || !isValidElement(children) ? null : children;
   // Priority: explicit `id` prop, then an id already on the control, then a generated one.
@@ -57,9 +48,8 @@ export function Field({
 
   // Keep any aria-describedby the control already had, then hint, then error.
   const describedBy =
-    [element?.props["aria-describedby"], hasHint ? hintId : undefined, hasError ? errorId : undefined]
-      .filter((part): part is string => Boolean(part))
-      .join(" ") || undefined;
+    [element?.props["aria-describedby"], hasHint ? hintId : undefined, hasError ? errorId : undefined].filter((part): part is string => Boolean(part)).join(" ") ||
+    undefined;
 
   const controlProps: FieldControlProps = { id: controlId };
   if (describedBy) controlProps["aria-describedby"] = describedBy;

@@ -32,15 +32,7 @@ export type ProgressProps = Omit<ComponentProps<"div">, "children"> &
   };
 
 /** A determinate progress bar. The caller derives `value` (0..100). */
-export function Progress({
-  value,
-  label,
-  valueText,
-  variant,
-  className,
-  indicatorClassName,
-  ...props
-}: ProgressProps) {
+export function Progress({ value, label, valueText, variant, className, indicatorClassName, ...props }: ProgressProps) {
   const clamped = Number.isFinite(value) ? Math.min(100, Math.max(0, value)) : 0;
   const rounded = Math.round(clamped);
   return (
@@ -54,10 +46,7 @@ export function Progress({
       className={cn("relative h-2.5 w-full overflow-hidden rounded-full bg-muted", className)}
       {...props}
     >
-      <div
-        className={cn(progressIndicatorVariants({ variant }), indicatorClassName)}
-        style={{ width: `${clamped}%` }}
-      />
+      <div className={cn(progressIndicatorVariants({ variant }), indicatorClassName)} style={{ width: `${clamped}%` }} />
     </div>
   );
 }

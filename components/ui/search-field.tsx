@@ -23,15 +23,7 @@ export function SearchField({
       </label>
       <div className="relative w-full sm:w-80">
         <Search aria-hidden className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-muted-foreground" />
-        <Input
-          id={id}
-          type="search"
-          value={value}
-          onChange={(e) => onChange(e.target.value)}
-          placeholder={placeholder}
-          className="pl-9"
-          maxLength={SEARCH_MAX}
-        />
+        <Input id={id} type="search" value={value} onChange={(e) => onChange(e.target.value)} placeholder={placeholder} className="pl-9" maxLength={SEARCH_MAX} />
       </div>
     </div>
   );

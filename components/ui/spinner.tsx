@@ -28,11 +28,7 @@ export type SpinnerProps = Omit<ComponentProps<"span">, "children"> &
 /** An accessible loading indicator: a live `role="status"` region with a text label. */
 export function Spinner({ label = "Loading…", showLabel = false, size, className, ...props }: SpinnerProps) {
   return (
-    <span
-      role="status"
-      className={cn("inline-flex items-center gap-2 text-muted-foreground", className)}
-      {...props}
-    >
+    <span role="status" className={cn("inline-flex items-center gap-2 text-muted-foreground", className)} {...props}>
       <LoaderCircle className={spinnerIconVariants({ size })} aria-hidden="true" />
       <span className={showLabel ? "text-sm" : "sr-only"}>{label}</span>
     </span>

@@ -118,7 +118,9 @@ export const payments = pgTable(
     index("payments_org_created_idx").on(t.orgId, t.createdAt),
     index("payments_receiver_idx").on(t.receiverId),
     index("payments_receiver_wallet_idx").on(t.receiverWalletId),
-    index("payments_ready_idx").on(t.status).where(sql`${t.status} = 'READY'`),
+    index("payments_ready_idx")
+      .on(t.status)
+      .where(sql`${t.status} = 'READY'`),
   ],
 );
 

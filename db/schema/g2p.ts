@@ -82,7 +82,9 @@ export const g2pMessages = pgTable(
     uniqueIndex("g2p_messages_accepted_message_key")
       .on(t.senderRowId, t.messageId)
       .where(sql`${t.direction} = 'inbound' and ${t.status} = 'ACK'`),
-    index("g2p_messages_outbox_idx").on(t.nextAttemptAt).where(sql`${t.direction} = 'outbound' and ${t.status} = 'PENDING'`),
+    index("g2p_messages_outbox_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.direction} = 'outbound' and ${t.status} = 'PENDING'`),
   ],
 );
 
@@ -105,10 +107,7 @@ export const g2pTransactions = pgTable(
     callbackBase: text().notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex("g2p_transactions_sender_txn_key").on(t.senderRowId, t.transactionId),
-    uniqueIndex("g2p_transactions_disbursement_key").on(t.disbursementId),
-  ],
+  (t) => [uniqueIndex("g2p_transactions_sender_txn_key").on(t.senderRowId, t.transactionId), uniqueIndex("g2p_transactions_disbursement_key").on(t.disbursementId)],
 );
 
 /** One disbursement item of a G2P request: the payment it became and the fields as sent. */

@@ -76,10 +76,7 @@ export const passwordResetRequests = pgTable(
     ip: text().notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    index("password_reset_requests_email_time_idx").on(t.email, t.createdAt),
-    index("password_reset_requests_ip_time_idx").on(t.ip, t.createdAt),
-  ],
+  (t) => [index("password_reset_requests_email_time_idx").on(t.email, t.createdAt), index("password_reset_requests_ip_time_idx").on(t.ip, t.createdAt)],
 );
 
 export type Message = typeof messages.$inferSelect;

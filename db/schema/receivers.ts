@@ -22,8 +22,12 @@ export const receivers = pgTable(
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex("receivers_org_phone_key").on(t.orgId, t.phoneNumber).where(sql`${t.phoneNumber} is not null`),
-    uniqueIndex("receivers_org_email_key").on(t.orgId, t.email).where(sql`${t.email} is not null`),
+    uniqueIndex("receivers_org_phone_key")
+      .on(t.orgId, t.phoneNumber)
+      .where(sql`${t.phoneNumber} is not null`),
+    uniqueIndex("receivers_org_email_key")
+      .on(t.orgId, t.email)
+      .where(sql`${t.email} is not null`),
     index("receivers_org_external_id_idx").on(t.orgId, t.externalId),
     index("receivers_org_created_idx").on(t.orgId, t.createdAt),
   ],
@@ -91,10 +95,7 @@ export const receiverWallets = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex("receiver_wallets_receiver_wallet_key").on(t.receiverId, t.walletId),
-    index("receiver_wallets_org_address_idx").on(t.orgId, t.stellarAddress),
-  ],
+  (t) => [uniqueIndex("receiver_wallets_receiver_wallet_key").on(t.receiverId, t.walletId), index("receiver_wallets_org_address_idx").on(t.orgId, t.stellarAddress)],
 );
 
 export type Receiver = typeof receivers.$inferSelect;

@@ -44,7 +44,9 @@ export const stellarAccounts = pgTable(
   },
   (t) => [
     uniqueIndex("stellar_accounts_public_key_key").on(t.publicKey),
-    uniqueIndex("stellar_accounts_org_distribution_key").on(t.orgId, t.network).where(sql`${t.kind} = 'distribution'`),
+    uniqueIndex("stellar_accounts_org_distribution_key")
+      .on(t.orgId, t.network)
+      .where(sql`${t.kind} = 'distribution'`),
     index("stellar_accounts_org_kind_idx").on(t.orgId, t.network, t.kind),
   ],
 );
@@ -96,7 +98,9 @@ export const stellarTransactions = pgTable(
   },
   (t) => [
     uniqueIndex("stellar_transactions_hash_key").on(t.hash),
-    index("stellar_transactions_open_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('BUILT', 'SUBMITTED')`),
+    index("stellar_transactions_open_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} in ('BUILT', 'SUBMITTED')`),
     index("stellar_transactions_org_created_idx").on(t.orgId, t.createdAt),
   ],
 );

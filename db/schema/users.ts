@@ -1,16 +1,4 @@
-import {
-  bigint,
-  bigserial,
-  boolean,
-  index,
-  jsonb,
-  pgEnum,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, index, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { ROLES } from "../../server/domain/roles";
 import { organizations } from "./organizations";
 
@@ -58,10 +46,7 @@ export const memberships = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex("memberships_org_user_key").on(t.orgId, t.userId),
-    index("memberships_user_idx").on(t.userId),
-  ],
+  (t) => [uniqueIndex("memberships_org_user_key").on(t.orgId, t.userId), index("memberships_user_idx").on(t.userId)],
 );
 
 /** One-time links to set a password (invitation) or reset it. Only the SHA-256 of the token is stored. */
@@ -91,7 +76,9 @@ export const loginAttempts = pgTable(
     email: text().notNull(),
     ip: text().notNull(),
     /** What was checked: the password, or the second factor (TOTP or recovery code). */
-    kind: text({ enum: ["password", "mfa"] }).notNull().default("password"),
+    kind: text({ enum: ["password", "mfa"] })
+      .notNull()
+      .default("password"),
     succeeded: boolean().notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

@@ -30,8 +30,7 @@ function v<S extends z.ZodType>(group: ConfigGroup, schema: S, meaning: string, 
 // --- Rules shared by many variables ---------------------------------------------------------
 
 /** A whole number ≥ 1 (an empty value counts as unset and takes the default). */
-const positiveInt = () =>
-  z.coerce.number({ error: "must be a positive whole number" }).int("must be a positive whole number").min(1, "must be a positive whole number");
+const positiveInt = () => z.coerce.number({ error: "must be a positive whole number" }).int("must be a positive whole number").min(1, "must be a positive whole number");
 
 /** A whole number within bounds, with the wording server/env.ts always used. */
 const wholeNumber = (min: number, max?: number) => {
@@ -73,7 +72,12 @@ export const CONFIG_VARIABLES = {
     "PostgreSQL connection URL. Unset: `npm start`, the worker and the CLI use (or join) the embedded PostgreSQL under DATA_DIR.",
     "embedded PostgreSQL",
   ),
-  DATA_DIR: v("Database", z.string().optional(), "Folder of the embedded PostgreSQL, the local ledger and the generated secrets (relative to the working directory).", "`.data` in the repository"),
+  DATA_DIR: v(
+    "Database",
+    z.string().optional(),
+    "Folder of the embedded PostgreSQL, the local ledger and the generated secrets (relative to the working directory).",
+    "`.data` in the repository",
+  ),
   EMBEDDED_PG_PORT: v("Database", port().default(54_329), "Port of the embedded PostgreSQL when DATABASE_URL is unset."),
 
   // Web
@@ -97,9 +101,7 @@ export const CONFIG_VARIABLES = {
   ),
   LOG_LEVEL: v(
     "Web",
-    z
-      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "must be one of fatal, error, warn, info, debug, trace, silent" })
-      .default("info"),
+    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
     "Level of the structured JSON logs (the proxy logs one line per request unless warn, error or silent).",
   ),
   LOG_SERVICE: v("Web", z.string().default("web"), "`service` field of every log line (the worker sets `worker`)."),
@@ -126,7 +128,11 @@ export const CONFIG_VARIABLES = {
   LOGIN_WINDOW_SECONDS: v("Auth & security", wholeNumber(1).default(60), "Window of LOGIN_MAX_FAILURES."),
   LOGIN_IP_MAX_FAILURES: v("Auth & security", wholeNumber(1).default(50), "Failed sign-ins per address (any email) before a wait."),
   LOGIN_IP_WINDOW_SECONDS: v("Auth & security", wholeNumber(1).default(600), "Window of LOGIN_IP_MAX_FAILURES."),
-  LOGIN_ACCOUNT_DELAY_AFTER: v("Auth & security", wholeNumber(1).default(10), "Failures of one account (from any address) after which each attempt is slowed, doubling up to the max; accounts are never locked."),
+  LOGIN_ACCOUNT_DELAY_AFTER: v(
+    "Auth & security",
+    wholeNumber(1).default(10),
+    "Failures of one account (from any address) after which each attempt is slowed, doubling up to the max; accounts are never locked.",
+  ),
   LOGIN_ACCOUNT_WINDOW_SECONDS: v("Auth & security", wholeNumber(1).default(900), "Window of LOGIN_ACCOUNT_DELAY_AFTER."),
   LOGIN_ACCOUNT_MAX_DELAY_SECONDS: v("Auth & security", wholeNumber(0, 60).default(30), "Longest per-account wait (1, 2, 4 … seconds, capped here)."),
   MFA_MAX_FAILURES: v("Auth & security", positiveInt().default(5), "Wrong second-step codes per account before a wait."),
@@ -140,7 +146,10 @@ export const CONFIG_VARIABLES = {
         try {
           parseAllowHosts(s);
         } catch (error) {
-          ctx.addIssue({ code: "custom", message: `must be comma-separated host or host:port entries (${(error as Error).message.replace(/^OUTBOUND_ALLOW_HOSTS: /, "")})` });
+          ctx.addIssue({
+            code: "custom",
+            message: `must be comma-separated host or host:port entries (${(error as Error).message.replace(/^OUTBOUND_ALLOW_HOSTS: /, "")})`,
+          });
         }
       })
       .default(""),
@@ -158,7 +167,12 @@ export const CONFIG_VARIABLES = {
     z.enum(["local", "testnet", "pubnet"], { error: "must be one of local, testnet, pubnet" }).default("local"),
     "Stellar network: `local` (the embedded ledger), `testnet` or `pubnet`.",
   ),
-  HORIZON_URL: v("Stellar", absoluteUrl().optional(), "Horizon server; when set the launcher starts no local ledger.", "per network (local: `http://127.0.0.1:$LEDGER_PORT`)"),
+  HORIZON_URL: v(
+    "Stellar",
+    absoluteUrl().optional(),
+    "Horizon server; when set the launcher starts no local ledger.",
+    "per network (local: `http://127.0.0.1:$LEDGER_PORT`)",
+  ),
   LEDGER_PORT: v("Stellar", port().default(8000), "Port of the local Stellar ledger the launcher starts."),
   STELLAR_NETWORK_PASSPHRASE: v("Stellar", z.string().optional(), "Passphrase of the local network only.", "`Standalone Network ; February 2017`"),
   CHANNEL_ACCOUNTS: v("Stellar", positiveInt().default(4), "Channel accounts per organization (parallel transactions)."),
@@ -183,9 +197,20 @@ export const CONFIG_VARIABLES = {
     z.enum(["outbox", "auto"], { error: 'must be "outbox" or unset' }).default("auto"),
     "`outbox` keeps every message in the Outbox; `auto` sends e-mail when SMTP_URL is set and SMS when SMS_API_URL is set.",
   ),
-  SMTP_URL: v("Messaging", z.string().regex(/^smtps?:\/\//, "must look like smtp://user:pass@host:port").optional(), "SMTP server for e-mail (`smtp://user:pass@host:port` or `smtps://`)."),
+  SMTP_URL: v(
+    "Messaging",
+    z
+      .string()
+      .regex(/^smtps?:\/\//, "must look like smtp://user:pass@host:port")
+      .optional(),
+    "SMTP server for e-mail (`smtp://user:pass@host:port` or `smtps://`).",
+  ),
   SMTP_FROM: v("Messaging", z.string().default("no-reply@localhost"), "Sender address of e-mail."),
-  SMS_API_URL: v("Messaging", absoluteUrl().optional(), "Twilio-compatible SMS API (`POST …/2010-04-01/Accounts/{sid}/Messages.json`; needs SMS_ACCOUNT_SID, SMS_AUTH_TOKEN, SMS_FROM)."),
+  SMS_API_URL: v(
+    "Messaging",
+    absoluteUrl().optional(),
+    "Twilio-compatible SMS API (`POST …/2010-04-01/Accounts/{sid}/Messages.json`; needs SMS_ACCOUNT_SID, SMS_AUTH_TOKEN, SMS_FROM).",
+  ),
   SMS_ACCOUNT_SID: v("Messaging", z.string().optional(), "Account of the SMS API."),
   SMS_AUTH_TOKEN: v("Messaging", z.string().optional(), "Token of the SMS API."),
   SMS_FROM: v("Messaging", z.string().optional(), "Sender number of SMS."),
@@ -223,7 +248,10 @@ export const CONFIG_VARIABLES = {
   BENCH_SINGLE_SECONDS: v("Tests & benchmarks", positiveInt().default(30), "Duration of the single-payment part of the payments benchmark."),
   BENCH_SCENARIOS: v(
     "Tests & benchmarks",
-    z.string().regex(/^\s*(uncapped|capped)\s*(,\s*(uncapped|capped)\s*)*$/, "must be a comma-separated list of uncapped, capped").default("uncapped,capped"),
+    z
+      .string()
+      .regex(/^\s*(uncapped|capped)\s*(,\s*(uncapped|capped)\s*)*$/, "must be a comma-separated list of uncapped, capped")
+      .default("uncapped,capped"),
     "Scenarios of the payments benchmark.",
   ),
   BENCH_CHANNELS_UNCAPPED: v("Tests & benchmarks", positiveInt().default(20), "Channel accounts in the uncapped payments scenario."),

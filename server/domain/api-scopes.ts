@@ -11,11 +11,7 @@ export type ApiScopeArea = (typeof API_SCOPE_AREAS)[number];
 export type ApiScopeLevel = "read" | "write";
 export type ApiScope = `${ApiScopeLevel}:${ApiScopeArea | "all"}`;
 
-export const API_SCOPES: readonly ApiScope[] = [
-  "read:all",
-  "write:all",
-  ...API_SCOPE_AREAS.flatMap((area) => [`read:${area}`, `write:${area}`] as const),
-];
+export const API_SCOPES: readonly ApiScope[] = ["read:all", "write:all", ...API_SCOPE_AREAS.flatMap((area) => [`read:${area}`, `write:${area}`] as const)];
 
 export const API_SCOPE_LABELS: Record<ApiScopeArea | "all", string> = {
   all: "Everything",

@@ -37,9 +37,7 @@ export type ValidRow = {
   walletAddressMemo: string | null;
 };
 
-export type CsvValidationResult =
-  | { ok: true; rows: ValidRow[] }
-  | { ok: false; errors: Record<string, string>; totalErrors: number };
+export type CsvValidationResult = { ok: true; rows: ValidRow[] } | { ok: false; errors: Record<string, string>; totalErrors: number };
 
 export type CsvValidationOptions = {
   contactType: RegistrationContactType;
@@ -76,9 +74,9 @@ export const MESSAGES = {
   yearMonthFuture: "year/month cannot be in the future",
   pin: "invalid pin length. Cannot have less than 4 or more than 8 characters in pin",
   nationalId: "invalid national id. Cannot have less than 1 or more than 50 characters in national id",
-  nul: "the value contains a NUL byte (character 0), which a CSV file cannot hold. Remove it, or export the sheet again as \"CSV UTF-8 (comma delimited)\"",
+  nul: 'the value contains a NUL byte (character 0), which a CSV file cannot hold. Remove it, or export the sheet again as "CSV UTF-8 (comma delimited)"',
   invalidUtf8:
-    "the value is not valid UTF-8 text (the file may be saved in another encoding, such as Windows-1252). Save it as \"CSV UTF-8 (comma delimited)\" and upload it again",
+    'the value is not valid UTF-8 text (the file may be saved in another encoding, such as Windows-1252). Save it as "CSV UTF-8 (comma delimited)" and upload it again',
 } as const;
 
 /** A validation failure that is not about one row: the whole file is refused. */
@@ -186,14 +184,14 @@ const KNOWN_BY_LOWER = new Map<string, CsvColumn>(CSV_COLUMNS.map((c) => [c.toLo
 function sniffBinary(bytes: Uint8Array): string | null {
   const startsWith = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
   if (startsWith(0x50, 0x4b, 0x03, 0x04)) {
-    return "the file is not a CSV file: it looks like an Excel or zip file. Export the sheet as \"CSV UTF-8 (comma delimited)\" and upload that";
+    return 'the file is not a CSV file: it looks like an Excel or zip file. Export the sheet as "CSV UTF-8 (comma delimited)" and upload that';
   }
   if (startsWith(0xd0, 0xcf, 0x11, 0xe0)) {
-    return "the file is not a CSV file: it looks like an old Excel (.xls) file. Export the sheet as \"CSV UTF-8 (comma delimited)\" and upload that";
+    return 'the file is not a CSV file: it looks like an old Excel (.xls) file. Export the sheet as "CSV UTF-8 (comma delimited)" and upload that';
   }
   if (startsWith(0x25, 0x50, 0x44, 0x46)) return "the file is not a CSV file: it looks like a PDF";
   if (startsWith(0xff, 0xfe) || startsWith(0xfe, 0xff)) {
-    return "the file is UTF-16 text, not UTF-8. Save it as \"CSV UTF-8 (comma delimited)\" and upload it again";
+    return 'the file is UTF-16 text, not UTF-8. Save it as "CSV UTF-8 (comma delimited)" and upload it again';
   }
   // A NUL here and there is reported on its line (validateInstructionsCsv); many of them mean
   // binary data or UTF-16 without a byte order mark, where line-by-line errors would be noise.
@@ -220,9 +218,7 @@ export function validateInstructionsCsv(content: Uint8Array | string, options: C
   // ---- bytes → text -----------------------------------------------------------------------
   const bytes = typeof content === "string" ? utf8.encode(content) : content;
   if (bytes.byteLength > limits.maxBytes) {
-    return fileError(
-      `the file is too large: ${formatBytes(bytes.byteLength)}. The limit is ${formatBytes(limits.maxBytes)}; split it into several disbursements`,
-    );
+    return fileError(`the file is too large: ${formatBytes(bytes.byteLength)}. The limit is ${formatBytes(limits.maxBytes)}; split it into several disbursements`);
   }
   if (bytes.byteLength === 0) return fileError("the file is empty");
   const binary = sniffBinary(bytes);
@@ -272,9 +268,7 @@ export function validateInstructionsCsv(content: Uint8Array | string, options: C
   });
   if (seen.size === 0) {
     const hint = header.length === 1 && /[;\t|]/.test(header[0] ?? "") ? " The values must be separated by commas." : "";
-    return fileError(
-      `the file is not a disbursement instructions CSV: the first line must name the columns (${COLUMN_RULES[contactType].required.join(", ")}).${hint}`,
-    );
+    return fileError(`the file is not a disbursement instructions CSV: the first line must name the columns (${COLUMN_RULES[contactType].required.join(", ")}).${hint}`);
   }
   const rules = COLUMN_RULES[contactType];
   for (const column of rules.required) {
@@ -296,15 +290,13 @@ export function validateInstructionsCsv(content: Uint8Array | string, options: C
   for (let i = headerIndex + 1; i < end; i++) if (!isBlank(records[i])) rowCount++;
   if (rowCount === 0) return fileError("the file has no rows: add at least one payment below the header line");
   if (rowCount > limits.maxRows) {
-    return fileError(
-      `the file has ${formatCount(rowCount)} rows. The limit is ${formatCount(limits.maxRows)} rows; split it into several disbursements`,
-    );
+    return fileError(`the file has ${formatCount(rowCount)} rows. The limit is ${formatCount(limits.maxRows)} rows; split it into several disbursements`);
   }
 
   // ---- rows -------------------------------------------------------------------------------
   const sink = new ErrorSink(limits.maxErrors);
   const quoteMessage = (code: string) =>
-    code === "MissingQuotes" ? "a quoted value is not closed (missing \")" : "a quoted value is malformed (a \" inside a quoted value must be doubled)";
+    code === "MissingQuotes" ? 'a quoted value is not closed (missing ")' : 'a quoted value is malformed (a " inside a quoted value must be doubled)';
 
   const idx = (c: CsvColumn) => seen.get(c) ?? -1;
   const iPhone = idx("phone");

@@ -2,12 +2,7 @@
  * Enumerations shared by disbursements, receivers and payments (docs/domain.md#state-machines,
  * docs/domain.md#csv-instructions).
  */
-export const REGISTRATION_CONTACT_TYPES = [
-  "EMAIL",
-  "PHONE_NUMBER",
-  "EMAIL_AND_WALLET_ADDRESS",
-  "PHONE_NUMBER_AND_WALLET_ADDRESS",
-] as const;
+export const REGISTRATION_CONTACT_TYPES = ["EMAIL", "PHONE_NUMBER", "EMAIL_AND_WALLET_ADDRESS", "PHONE_NUMBER_AND_WALLET_ADDRESS"] as const;
 export type RegistrationContactType = (typeof REGISTRATION_CONTACT_TYPES)[number];
 
 export const VERIFICATION_FIELDS = ["DATE_OF_BIRTH", "YEAR_MONTH", "PIN", "NATIONAL_ID_NUMBER"] as const;

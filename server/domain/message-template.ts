@@ -4,8 +4,7 @@
  * template lacks it.
  */
 export const TEMPLATE_VARIABLES = ["OrganizationName", "RegistrationLink"] as const;
-export const DEFAULT_INVITATION_TEMPLATE =
-  "You have a payment waiting for you from {{.OrganizationName}}. Click {{.RegistrationLink}} to register.";
+export const DEFAULT_INVITATION_TEMPLATE = "You have a payment waiting for you from {{.OrganizationName}}. Click {{.RegistrationLink}} to register.";
 export const MAX_TEMPLATE_LENGTH = 1000;
 
 /** Returns a message describing what is wrong, or null when the template is acceptable. */
@@ -23,10 +22,7 @@ export function templateProblem(template: string): string | null {
   return null;
 }
 
-export function renderTemplate(
-  template: string | null | undefined,
-  values: { organizationName: string; registrationLink: string },
-): string {
+export function renderTemplate(template: string | null | undefined, values: { organizationName: string; registrationLink: string }): string {
   let text = (template?.trim() || DEFAULT_INVITATION_TEMPLATE).trim();
   if (!/\{\{\s*\.?RegistrationLink\s*\}\}/.test(text)) text = `${text} {{.RegistrationLink}}`;
   // One pass with a replacer function: values are inserted literally (no `$&`/`$'` patterns)

@@ -15,10 +15,7 @@ export const OTP_CAP_WINDOW_MS = 24 * 60 * 60 * 1000;
 export type OtpDay = { startedAt: Date; codes: number; guesses: number };
 
 /** The counters in force at `now`: a fresh day when none started or the last one is over. */
-export function currentOtpDay(
-  state: { otpDayStartedAt: Date | null; otpCodesToday: number; otpGuessesToday: number },
-  now: Date,
-): OtpDay {
+export function currentOtpDay(state: { otpDayStartedAt: Date | null; otpCodesToday: number; otpGuessesToday: number }, now: Date): OtpDay {
   const started = state.otpDayStartedAt;
   if (!started || now.getTime() - started.getTime() >= OTP_CAP_WINDOW_MS) {
     return { startedAt: now, codes: 0, guesses: 0 };

@@ -1,12 +1,5 @@
 /** The six roles of SDP (docs/domain.md#roles-and-permissions). A user holds exactly one per organization. */
-export const ROLES = [
-  "owner",
-  "financial_controller",
-  "developer",
-  "business",
-  "initiator",
-  "approver",
-] as const;
+export const ROLES = ["owner", "financial_controller", "developer", "business", "initiator", "approver"] as const;
 
 export type Role = (typeof ROLES)[number];
 

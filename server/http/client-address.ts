@@ -10,11 +10,7 @@ import { isIP } from "node:net";
  * left was written by the client and is never used. With fewer entries than `hops` (a request that
  * skipped a proxy) the left-most entry is the best there is.
  */
-export function clientAddress(
-  socketAddress: string | null | undefined,
-  xffHeader: string | string[] | null | undefined,
-  hops: number,
-): string {
+export function clientAddress(socketAddress: string | null | undefined, xffHeader: string | string[] | null | undefined, hops: number): string {
   const socket = normalizeAddress(socketAddress ?? "") ?? "unknown";
   const trusted = Number.isInteger(hops) && hops > 0 ? hops : 0;
   if (trusted === 0) return socket;

@@ -57,10 +57,10 @@ export function checkSameOrigin(headers: HeaderSource, appUrl: string | undefine
 
 /** The HTTP answer for a refused request: 403, JSON, naming the rule. */
 export function crossOriginRefusal(verdict: { reason: string }): Response {
-  return new Response(
-    JSON.stringify({ error: "Forbidden", extras: { status: 403, message: `Cross-origin request refused: ${verdict.reason}.` } }),
-    { status: 403, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" } },
-  );
+  return new Response(JSON.stringify({ error: "Forbidden", extras: { status: 403, message: `Cross-origin request refused: ${verdict.reason}.` } }), {
+    status: 403,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+  });
 }
 
 /** The request's own guard: null when it may go on, else the 403 to send. */

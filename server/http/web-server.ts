@@ -30,7 +30,10 @@ export async function startWebServer(options: { dev: boolean; dir: string; port:
   const app = next({ dev: options.dev, dir: options.dir, port: options.port, hostname: "localhost", httpServer: server });
   await app.prepare();
   const handle = app.getRequestHandler();
-  server.on("request", withClientAddress((req, res) => handle(req, res), options.hops));
+  server.on(
+    "request",
+    withClientAddress((req, res) => handle(req, res), options.hops),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, () => resolve());

@@ -10,18 +10,7 @@ import { parseAllowHosts, type AllowList } from "./allow-hosts";
  */
 
 export type AddressKind =
-  | "loopback"
-  | "unspecified"
-  | "private"
-  | "link-local"
-  | "shared"
-  | "multicast"
-  | "broadcast"
-  | "reserved"
-  | "benchmarking"
-  | "documentation"
-  | "metadata"
-  | "invalid";
+  "loopback" | "unspecified" | "private" | "link-local" | "shared" | "multicast" | "broadcast" | "reserved" | "benchmarking" | "documentation" | "metadata" | "invalid";
 
 export type AddressClass = { forbidden: false } | { forbidden: true; kind: AddressKind; description: string };
 
@@ -232,7 +221,10 @@ export const STAFF_SNIPPET_BYTES = 300;
  * whitespace collapsed, cut to `maxBytes` of UTF-8 (with "…" when cut).
  */
 export function staffSnippet(text: string, maxBytes = STAFF_SNIPPET_BYTES): string {
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+/g, " ").replace(/\s+/g, " ").trim();
+  const clean = text
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   if (Buffer.byteLength(clean, "utf8") <= maxBytes) return clean;
   const budget = maxBytes - 3; // "…" is 3 bytes
   let used = 0;

@@ -2,16 +2,7 @@ import { lookup as dnsLookup } from "node:dns/promises";
 import http, { type IncomingHttpHeaders } from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
-import {
-  bareHost,
-  classifyAddress,
-  classifyHostName,
-  effectivePort,
-  isAllowListed,
-  outboundAllowList,
-  staffSnippet,
-  type AllowList,
-} from "./address-policy";
+import { bareHost, classifyAddress, classifyHostName, effectivePort, isAllowListed, outboundAllowList, staffSnippet, type AllowList } from "./address-policy";
 
 export { STAFF_SNIPPET_BYTES, classifyAddress, outboundAllowList, parseAllowHosts, staffSnippet } from "./address-policy";
 
@@ -86,7 +77,8 @@ export async function vetDestination(input: string | URL, options: GuardOptions 
   } catch {
     throw new OutboundError("url_invalid", "the URL is not an absolute http(s) URL");
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new OutboundError("url_invalid", `the URL scheme ${url.protocol} is not allowed (only http and https)`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new OutboundError("url_invalid", `the URL scheme ${url.protocol} is not allowed (only http and https)`);
   if (url.username || url.password) throw new OutboundError("url_invalid", "the URL must not contain a user name or password");
   const allowListed = isAllowListed(url, options.allowHosts ?? outboundAllowList());
   const host = bareHost(url.hostname);
@@ -144,7 +136,9 @@ export async function guardedRequest(input: string | URL, options: GuardedReques
     timedOut = true;
     controller.abort();
   }, timeoutMs);
-  const timeout = new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(new OutboundError("timeout", `no answer within ${timeoutMs} ms`)), { once: true }));
+  const timeout = new Promise<never>((_, reject) =>
+    controller.signal.addEventListener("abort", () => reject(new OutboundError("timeout", `no answer within ${timeoutMs} ms`)), { once: true }),
+  );
   timeout.catch(() => {});
   try {
     const target = await Promise.race([vetDestination(input, options), timeout]);

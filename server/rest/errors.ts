@@ -52,9 +52,7 @@ export function zodFieldExtras(error: ZodError): Record<string, string> {
 }
 
 export function badRequestBody(message: string, extras?: Record<string, string>, reason: ErrorReason = "VALIDATION_FAILED"): ErrorBody {
-  return extras && Object.keys(extras).length > 0
-    ? { error: "Bad request", extras, reason }
-    : { error: "Bad request", extras: { status: 400, message }, reason };
+  return extras && Object.keys(extras).length > 0 ? { error: "Bad request", extras, reason } : { error: "Bad request", extras: { status: 400, message }, reason };
 }
 
 /** The status and SDP-shaped body for an error a service or the adapter raised. */

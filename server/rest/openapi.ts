@@ -1,13 +1,7 @@
 import { z } from "zod";
 import { API_SCOPES, type ApiScope } from "@/server/domain/api-scopes";
 import { ERROR_REASON_NAMES, type ErrorReason } from "@/server/domain/error-codes";
-import {
-  DISBURSEMENT_STATUSES,
-  PAYMENT_STATUSES,
-  RECEIVER_WALLET_STATUSES,
-  REGISTRATION_CONTACT_TYPES,
-  VERIFICATION_FIELDS,
-} from "@/server/domain/disbursement-types";
+import { DISBURSEMENT_STATUSES, PAYMENT_STATUSES, RECEIVER_WALLET_STATUSES, REGISTRATION_CONTACT_TYPES, VERIFICATION_FIELDS } from "@/server/domain/disbursement-types";
 import { changeDisbursementStatusInput, createDisbursementInput, instructionsFileQuery, listDisbursementsInput } from "@/server/schemas/disbursements.schema";
 import { pageInput } from "@/server/schemas/pagination.schema";
 import { listPaymentsInput, retryPaymentsInput } from "@/server/schemas/payments.schema";
@@ -45,7 +39,10 @@ const docs = z.registry<{ id: string }>();
 
 const uuid = z.uuid();
 const timestamp = z.iso.datetime({ offset: true });
-const decimal = z.string().regex(/^-?\d+(\.\d+)?$/).describe("Exact decimal amount as a string (7 decimals).");
+const decimal = z
+  .string()
+  .regex(/^-?\d+(\.\d+)?$/)
+  .describe("Exact decimal amount as a string (7 decimals).");
 
 const StatusHistoryEntry = z.object({ user_id: uuid.nullable(), status: z.string(), timestamp });
 const PaymentStatusHistoryEntry = z.object({ status: z.enum(PAYMENT_STATUSES), status_message: z.string().nullable(), timestamp });

@@ -111,7 +111,11 @@ export function queryObject(url: URL, lists: readonly string[] = ["status"]): Re
   const out: Record<string, string | string[]> = {};
   for (const key of new Set(url.searchParams.keys())) {
     let values = url.searchParams.getAll(key);
-    if (lists.includes(key)) values = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+    if (lists.includes(key))
+      values = values
+        .flatMap((v) => v.split(","))
+        .map((v) => v.trim())
+        .filter(Boolean);
     if (values.length === 0) continue;
     out[key] = values.length === 1 ? values[0]! : values;
   }

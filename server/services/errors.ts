@@ -7,14 +7,7 @@ export type { ErrorReason } from "@/server/domain/error-codes";
  * to their own status; `reason` is the stable domain code clients branch on
  * (server/domain/error-codes.ts, docs/errors.md); `extras` carries per-field messages in SDP's error shape.
  */
-export type ServiceErrorCode =
-  | "BAD_REQUEST"
-  | "UNAUTHORIZED"
-  | "FORBIDDEN"
-  | "NOT_FOUND"
-  | "CONFLICT"
-  | "UNPROCESSABLE"
-  | "TOO_MANY_REQUESTS";
+export type ServiceErrorCode = "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "UNPROCESSABLE" | "TOO_MANY_REQUESTS";
 
 /** The reason of an error whose thrower named none. */
 export const DEFAULT_REASON: Record<ServiceErrorCode, ErrorReason> = {
@@ -46,5 +39,4 @@ export const badRequest = (message: string, extras?: Record<string, string>, rea
 export const forbidden = (message = "You do not have permission to do this.", reason: ErrorReason = "FORBIDDEN_ROLE") =>
   new ServiceError("FORBIDDEN", message, undefined, reason);
 export const notFound = (what: string, reason: ErrorReason = "NOT_FOUND") => new ServiceError("NOT_FOUND", `${what} was not found.`, undefined, reason);
-export const conflict = (message: string, extras?: Record<string, string>, reason: ErrorReason = "CONFLICT") =>
-  new ServiceError("CONFLICT", message, extras, reason);
+export const conflict = (message: string, extras?: Record<string, string>, reason: ErrorReason = "CONFLICT") => new ServiceError("CONFLICT", message, extras, reason);

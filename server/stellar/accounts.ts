@@ -40,7 +40,10 @@ function newKeypairRow(orgId: string, network: string, kind: StellarAccountKind,
 }
 
 async function insertKeypair(db: DbOrTx, orgId: string, network: string, kind: "channel" | "issuer", sponsor: string | null = null): Promise<StellarAccount> {
-  const [row] = await db.insert(stellarAccounts).values(newKeypairRow(orgId, network, kind, sponsor)).returning();
+  const [row] = await db
+    .insert(stellarAccounts)
+    .values(newKeypairRow(orgId, network, kind, sponsor))
+    .returning();
   if (!row) throw new Error("inserting a keypair returned nothing");
   return row;
 }
@@ -49,7 +52,10 @@ async function insertKeypair(db: DbOrTx, orgId: string, network: string, kind: "
 export async function ensureDistributionKeypair(db: DbOrTx, orgId: string, network: string): Promise<StellarAccount> {
   const existing = await getDistributionAccount(db, orgId, network);
   if (existing) return existing;
-  await db.insert(stellarAccounts).values(newKeypairRow(orgId, network, "distribution")).onConflictDoNothing();
+  await db
+    .insert(stellarAccounts)
+    .values(newKeypairRow(orgId, network, "distribution"))
+    .onConflictDoNothing();
   const row = await getDistributionAccount(db, orgId, network);
   if (!row) throw new Error("creating the distribution account returned nothing");
   return row;
@@ -65,9 +71,8 @@ export function availableStroops(state: AccountState, asset: { code: string; iss
     const available = toStroops(native.balance) - minimum - selling;
     return available > 0n ? available : 0n;
   }
-  const line = state.balances.find(
-    (b) => "asset_code" in b && b.asset_code === asset.code && "asset_issuer" in b && b.asset_issuer === asset.issuer,
-  ) as { balance: string; selling_liabilities?: string } | undefined;
+  const line = state.balances.find((b) => "asset_code" in b && b.asset_code === asset.code && "asset_issuer" in b && b.asset_issuer === asset.issuer) as
+    { balance: string; selling_liabilities?: string } | undefined;
   if (!line) return 0n;
   const available = toStroops(line.balance) - toStroops(line.selling_liabilities ?? "0");
   return available > 0n ? available : 0n;
@@ -115,8 +120,7 @@ export async function submitSetupTransaction(config: StellarConfig, source: Keyp
     const tx = new TransactionBuilder(new Account(source.publicKey(), state.sequence.toString()), {
       fee: String(config.baseFee),
       networkPassphrase: config.passphrase,
-    })
-      .setTimeout(config.txTimeoutSeconds);
+    }).setTimeout(config.txTimeoutSeconds);
     for (const op of operations) tx.addOperation(op);
     const built = tx.build();
     built.sign(source, ...signers.filter((s) => s.publicKey() !== source.publicKey()));
@@ -163,7 +167,10 @@ export type SetupReport = {
  * payment in that asset is in flight or paid (nobody could have been paid in it).
  */
 async function ensureLocalIssuers(db: Db, orgId: string, config: StellarConfig, log: Log) {
-  const orgAssets = await db.select().from(assets).where(and(eq(assets.orgId, orgId), sql`${assets.issuer} <> ''`));
+  const orgAssets = await db
+    .select()
+    .from(assets)
+    .where(and(eq(assets.orgId, orgId), sql`${assets.issuer} <> ''`));
   const held = await db
     .select()
     .from(stellarAccounts)
@@ -230,14 +237,30 @@ async function ensureChannels(db: Db, orgId: string, config: StellarConfig, dist
   const missing = channels.filter((_, i) => !states[i]);
   const present = channels.filter((c, i) => states[i] && !c.activatedAt);
   if (present.length > 0) {
-    await db.update(stellarAccounts).set({ activatedAt: new Date(), updatedAt: new Date() }).where(inArray(stellarAccounts.id, present.map((c) => c.id)));
+    await db
+      .update(stellarAccounts)
+      .set({ activatedAt: new Date(), updatedAt: new Date() })
+      .where(
+        inArray(
+          stellarAccounts.id,
+          present.map((c) => c.id),
+        ),
+      );
   }
   if (missing.length > 0) {
     // A ledger that was reset lost them: they are not usable until created again.
     await db
       .update(stellarAccounts)
       .set({ activatedAt: null, sequence: null, updatedAt: new Date() })
-      .where(and(inArray(stellarAccounts.id, missing.map((c) => c.id)), isNull(stellarAccounts.lockedByTx)));
+      .where(
+        and(
+          inArray(
+            stellarAccounts.id,
+            missing.map((c) => c.id),
+          ),
+          isNull(stellarAccounts.lockedByTx),
+        ),
+      );
     const distKeypair = keypairOf(distribution);
     // Each new channel signs its end_sponsoring: 19 channels + the distribution account = 20 signatures, the most allowed.
     for (let i = 0; i < missing.length; i += 19) {
@@ -252,7 +275,12 @@ async function ensureChannels(db: Db, orgId: string, config: StellarConfig, dist
       await db
         .update(stellarAccounts)
         .set({ activatedAt: new Date(), sequence: null, sponsorPublicKey: distribution.publicKey, updatedAt: new Date() })
-        .where(inArray(stellarAccounts.id, chunk.map((c) => c.id)));
+        .where(
+          inArray(
+            stellarAccounts.id,
+            chunk.map((c) => c.id),
+          ),
+        );
       log.info({ event: "stellar.setup.channels_created", count: chunk.length }, "channel accounts created");
     }
   }
@@ -293,8 +321,15 @@ export async function setupOrganizationAccounts(db: Db, orgId: string, config: S
         );
         return report;
       }
-      const orgAssets = await db.select().from(assets).where(and(eq(assets.orgId, orgId), sql`${assets.issuer} <> ''`));
-      await ensureTrustlines(config, distKeypair, orgAssets.map((a) => ({ code: a.code, issuer: a.issuer })));
+      const orgAssets = await db
+        .select()
+        .from(assets)
+        .where(and(eq(assets.orgId, orgId), sql`${assets.issuer} <> ''`));
+      await ensureTrustlines(
+        config,
+        distKeypair,
+        orgAssets.map((a) => ({ code: a.code, issuer: a.issuer })),
+      );
     }
     report.funded = true;
     const held = [distribution.publicKey, ...report.issuers.map((i) => i.issuer)];

@@ -70,8 +70,7 @@ const mapServiceErrors = t.middleware(async ({ next, path, ctx }) => {
 });
 
 /** Shown when the organization requires two-factor authentication and the caller has not enrolled. */
-export const MFA_ENROLMENT_REQUIRED_MESSAGE =
-  "Your organization requires two-factor authentication. Set up an authenticator app on your Profile to continue.";
+export const MFA_ENROLMENT_REQUIRED_MESSAGE = "Your organization requires two-factor authentication. Set up an authenticator app on your Profile to continue.";
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

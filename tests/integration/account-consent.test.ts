@@ -55,7 +55,10 @@ describe("takeover, variant 1: another organization's owner and an account that 
     expect(invited).toEqual({ userId: victim.id, email: victim.email, invitationLink: expect.stringMatching(/^\/set-password\?token=/) });
 
     // Pending: no membership that grants anything, the account untouched, A's data unchanged.
-    const [pending] = await db.select().from(memberships).where(and(eq(memberships.orgId, b.org.id), eq(memberships.userId, victim.id)));
+    const [pending] = await db
+      .select()
+      .from(memberships)
+      .where(and(eq(memberships.orgId, b.org.id), eq(memberships.userId, victim.id)));
     expect(pending).toMatchObject({ acceptedAt: null, role: "owner", invitedBy: b.users.owner.id });
     expect(await resolveMembership(db, victim.id, b.org.id)).toMatchObject({ org: { id: a.org.id }, role: "business" });
     expect((await callerFor(db, victim.id, b.org.id).session.me()).organizations.map((o) => o.id)).toEqual([a.org.id]);
@@ -188,7 +191,13 @@ describe("pending invitations: the account holder accepts or declines", () => {
 
     const listed = await me.invitations.list();
     expect(listed).toEqual([
-      expect.objectContaining({ orgId: b.org.id, orgName: b.org.name, role: "financial_controller", invitedByName: b.users.owner.name, invitedByEmail: b.users.owner.email }),
+      expect.objectContaining({
+        orgId: b.org.id,
+        orgName: b.org.name,
+        role: "financial_controller",
+        invitedByName: b.users.owner.name,
+        invitedByEmail: b.users.owner.email,
+      }),
       expect.objectContaining({ orgId: c.org.id, orgName: c.org.name, role: "business", invitedByName: c.users.owner.name }),
     ]);
     expect(listed[0]!.invitedAt).toBeInstanceOf(Date);
@@ -203,7 +212,12 @@ describe("pending invitations: the account holder accepts or declines", () => {
     await expectTRPCError(me.invitations.accept({ orgId: b.org.id }), "NOT_FOUND");
 
     await me.invitations.decline({ orgId: c.org.id });
-    expect(await db.select().from(memberships).where(and(eq(memberships.orgId, c.org.id), eq(memberships.userId, holder.id)))).toEqual([]);
+    expect(
+      await db
+        .select()
+        .from(memberships)
+        .where(and(eq(memberships.orgId, c.org.id), eq(memberships.userId, holder.id))),
+    ).toEqual([]);
     expect(await me.invitations.list()).toEqual([]);
     expect((await callerFor(db, holder.id).session.me()).organizations.map((o) => o.id).sort()).toEqual([a.org.id, b.org.id].sort());
 
@@ -219,7 +233,10 @@ describe("pending invitations: the account holder accepts or declines", () => {
   it("an account whose only memberships are pending signs in and sees them, but reaches no organization", async () => {
     const b = await createOrgWithMembers(db, ["owner"]);
     const email = `outsider-${randomSuffix()}@test.local`;
-    const [outsider] = await db.insert(users).values({ email, name: "Outsider", passwordHash: await hashPassword(TEST_PASSWORD) }).returning();
+    const [outsider] = await db
+      .insert(users)
+      .values({ email, name: "Outsider", passwordHash: await hashPassword(TEST_PASSWORD) })
+      .returning();
     await callerFor(db, b.users.owner.id).team.invite({ email, name: "x", role: "developer" });
     expect(await verifyCredentials(db, { email, password: TEST_PASSWORD, ip: "198.18.2.1" })).toBe(outsider!.id);
     expect(await resolveMembership(db, outsider!.id, b.org.id)).toBeNull();
@@ -259,7 +276,12 @@ describe("the Team page: revoke, remove, deactivate", () => {
     expect(await isSessionLive(db, s1, a.users.approver.id)).toBe(false);
     expect(await isSessionLive(db, s2, a.users.approver.id)).toBe(false);
     expect(await isSessionLive(db, ownerSession, a.users.owner.id)).toBe(true);
-    expect(await db.select().from(memberships).where(and(eq(memberships.orgId, a.org.id), eq(memberships.userId, a.users.approver.id)))).toEqual([]);
+    expect(
+      await db
+        .select()
+        .from(memberships)
+        .where(and(eq(memberships.orgId, a.org.id), eq(memberships.userId, a.users.approver.id))),
+    ).toEqual([]);
     expect(await auditActions(a.org.id, a.users.approver.id)).toEqual(["user.added_by_operator", "user.removed"]);
     await expectTRPCError(callerFor(db, a.users.approver.id, a.org.id).organization.get(), "FORBIDDEN");
     expect((await expectTRPCError(owner.team.remove({ userId: a.users.owner.id }), "BAD_REQUEST")).message).toMatch(/yourself/);

@@ -26,8 +26,7 @@ async function expectUnauthorized(promise: Promise<unknown>) {
   expect((error as ServiceError).message).toBe("Not authorized");
 }
 
-const auth = (key: string | null, ip: string | null = "198.51.100.7") =>
-  authenticateApiKey(db, { authorization: key === null ? null : `Bearer ${key}`, ip });
+const auth = (key: string | null, ip: string | null = "198.51.100.7") => authenticateApiKey(db, { authorization: key === null ? null : `Bearer ${key}`, ip });
 
 describe("scope table (pure)", () => {
   it("write implies read, <level>:all covers every area, read never implies write", () => {
@@ -231,7 +230,10 @@ describe("authenticating keys", () => {
   it("refuses an expired key from the moment it expires", async () => {
     const created = await createApiKey(ctxOf(org, "owner"), { name: "expiring", scopes: ["read:all"], expires_at: "2099-01-01" });
     await auth(created.key);
-    await db.update(apiKeys).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(apiKeys.id, created.id));
+    await db
+      .update(apiKeys)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(apiKeys.id, created.id));
     await expectUnauthorized(auth(created.key));
     expect((await listApiKeys(ctxOf(org, "owner"))).find((k) => k.id === created.id)?.status).toBe("expired");
   });
@@ -258,7 +260,10 @@ describe("authenticating keys", () => {
     await Promise.all([auth(created.key), auth(created.key), auth(created.key)]);
     expect((await lastUsed())!.getTime()).toBe(first!.getTime());
     // Once the resolution has passed, the next use writes again.
-    await db.update(apiKeys).set({ lastUsedAt: new Date(Date.now() - LAST_USED_RESOLUTION_MS - 1000) }).where(eq(apiKeys.id, created.id));
+    await db
+      .update(apiKeys)
+      .set({ lastUsedAt: new Date(Date.now() - LAST_USED_RESOLUTION_MS - 1000) })
+      .where(eq(apiKeys.id, created.id));
     const before = new Date();
     await auth(created.key);
     expect((await lastUsed())!.getTime()).toBeGreaterThanOrEqual(before.getTime());

@@ -29,9 +29,7 @@ describe("verifyCredentials", () => {
   it("returns the user id for the right password, whatever the email's case and spacing", async () => {
     const { users: u } = await createOrgWithMembers(db, ["initiator"]);
     expect(await verifyCredentials(db, { email: u.initiator.email, password: TEST_PASSWORD, ip: "10.0.0.1" })).toBe(u.initiator.id);
-    expect(
-      await verifyCredentials(db, { email: `  ${u.initiator.email.toUpperCase()} `, password: TEST_PASSWORD, ip: "10.0.0.1" }),
-    ).toBe(u.initiator.id);
+    expect(await verifyCredentials(db, { email: `  ${u.initiator.email.toUpperCase()} `, password: TEST_PASSWORD, ip: "10.0.0.1" })).toBe(u.initiator.id);
     const attempts = await db.select().from(loginAttempts).where(eq(loginAttempts.email, u.initiator.email));
     expect(attempts.map((a) => a.succeeded)).toEqual([true, true]);
   });
@@ -43,9 +41,7 @@ describe("verifyCredentials", () => {
     expect(wrong.message).toBe("Wrong email or password.");
     expect(INVALID_CREDENTIALS).toBe("Wrong email or password.");
 
-    const unknown = await serviceError(
-      verifyCredentials(db, { email: `nobody-${randomSuffix()}@test.local`, password: TEST_PASSWORD, ip: "10.0.0.2" }),
-    );
+    const unknown = await serviceError(verifyCredentials(db, { email: `nobody-${randomSuffix()}@test.local`, password: TEST_PASSWORD, ip: "10.0.0.2" }));
     expect(unknown.code).toBe("UNAUTHORIZED");
     expect(unknown.message).toBe(wrong.message);
   });
@@ -172,9 +168,7 @@ describe("invitation and set-password flow", () => {
     expect(await anonymous.auth.inspectPasswordToken({ token })).toBeNull();
 
     expect(await verifyCredentials(db, { email, password: newPassword, ip: "10.1.1.1" })).toBe(invited.userId);
-    expect((await serviceError(verifyCredentials(db, { email, password: "another-long-password", ip: "10.1.1.1" }))).code).toBe(
-      "UNAUTHORIZED",
-    );
+    expect((await serviceError(verifyCredentials(db, { email, password: "another-long-password", ip: "10.1.1.1" }))).code).toBe("UNAUTHORIZED");
 
     // The new member appears in the team with a password and can work in the organization.
     const member = (await owner.team.list()).find((m) => m.userId === invited.userId);
@@ -184,10 +178,7 @@ describe("invitation and set-password flow", () => {
 
   it("refuses an invalid email, naming the field", async () => {
     const { users: u } = await createOrgWithMembers(db, ["owner"]);
-    const error = await expectTRPCError(
-      callerFor(db, u.owner.id).team.invite({ email: "not an email", name: "X", role: "business" }),
-      "BAD_REQUEST",
-    );
+    const error = await expectTRPCError(callerFor(db, u.owner.id).team.invite({ email: "not an email", name: "X", role: "business" }), "BAD_REQUEST");
     expect(error.cause).toBeInstanceOf(ZodError);
     expect(z.flattenError(error.cause as ZodError).fieldErrors).toEqual({ email: ["Enter a valid email address."] });
   });
@@ -209,10 +200,7 @@ describe("invitation and set-password flow", () => {
   it("refuses a duplicate invitation with CONFLICT", async () => {
     const { org, users: u } = await createOrgWithMembers(db, ["owner", "developer"]);
     const owner = callerFor(db, u.owner.id, org.id);
-    const error = await expectTRPCError(
-      owner.team.invite({ email: u.developer.email.toUpperCase(), name: "Again", role: "business" }),
-      "CONFLICT",
-    );
+    const error = await expectTRPCError(owner.team.invite({ email: u.developer.email.toUpperCase(), name: "Again", role: "business" }), "CONFLICT");
     expect(error.message).toContain("already a member");
     const email = `dup-${randomSuffix()}@test.local`;
     await owner.team.invite({ email, name: "Once", role: "approver" });
@@ -274,9 +262,7 @@ describe("audit events", () => {
     expect(await xminOf("users", sql`id = ${invited.userId}`)).toBe(inviteTx);
     expect(await xminOf("memberships", sql`org_id = ${org.id} and user_id = ${invited.userId}`)).toBe(inviteTx);
     // The membership row was last written by the reactivation, in the same transaction as its audit row.
-    expect(await xminOf("memberships", sql`org_id = ${org.id} and user_id = ${u.approver.id}`)).toBe(
-      await xminOf("audit_events", sql`id = ${events[3]!.id}`),
-    );
+    expect(await xminOf("memberships", sql`org_id = ${org.id} and user_id = ${u.approver.id}`)).toBe(await xminOf("audit_events", sql`id = ${events[3]!.id}`));
     // Each change ran in its own transaction.
     expect(new Set(await Promise.all(events.map((e) => xminOf("audit_events", sql`id = ${e.id}`)))).size).toBe(4);
   });
@@ -306,14 +292,8 @@ describe("audit events", () => {
     const fn = `test_refuse_audit_${suffix}`;
     const trigger = `test_refuse_audit_${suffix}`;
     // Refuse audit rows of this organization only, so other test files are unaffected.
-    await db.execute(
-      sql.raw(`create function ${fn}() returns trigger language plpgsql as $$ begin raise exception 'audit refused'; end $$`),
-    );
-    await db.execute(
-      sql.raw(
-        `create trigger ${trigger} before insert on audit_events for each row when (new.org_id = '${org.id}') execute function ${fn}()`,
-      ),
-    );
+    await db.execute(sql.raw(`create function ${fn}() returns trigger language plpgsql as $$ begin raise exception 'audit refused'; end $$`));
+    await db.execute(sql.raw(`create trigger ${trigger} before insert on audit_events for each row when (new.org_id = '${org.id}') execute function ${fn}()`));
     try {
       const email = `rollback-${randomSuffix()}@test.local`;
       await expectTRPCError(owner.team.invite({ email, name: "Rolled Back", role: "business" }), "INTERNAL_SERVER_ERROR");

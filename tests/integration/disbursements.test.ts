@@ -223,7 +223,10 @@ describe("status machine", () => {
     await owner.disbursements.changeStatus({ id: started.id, status: "STARTED" });
     await owner.disbursements.delete({ id: ready.id });
     await expectTRPCError(owner.disbursements.get({ id: ready.id }), "NOT_FOUND");
-    const [left] = await db.select({ n: sql<number>`count(*)::int` }).from(payments).where(eq(payments.disbursementId, ready.id));
+    const [left] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(payments)
+      .where(eq(payments.disbursementId, ready.id));
     expect(left!.n).toBe(0);
     const error = await expectTRPCError(owner.disbursements.delete({ id: started.id }), "BAD_REQUEST");
     expect(error.message).toMatch(/Only DRAFT or READY/);

@@ -210,7 +210,11 @@ describe("instructions within the declarations", () => {
     const d = await createEnvelope(fx, { declared_count: 3, declared_total: "60" });
     const partial = await uploadFile(fx, d.id, ["10", "20"]);
     expect(partial.status).toBe("READY");
-    expect(partial.envelope).toMatchObject({ received_count: 2, received_total: "30.0000000", start_blocked_reason: "The envelope has received 2 of the 3 payments it declares." });
+    expect(partial.envelope).toMatchObject({
+      received_count: 2,
+      received_total: "30.0000000",
+      start_blocked_reason: "The envelope has received 2 of the 3 payments it declares.",
+    });
     // The new file replaces the two payments: 3 rows of 20 fit although 2 + 3 > 3.
     const full = await uploadFile(fx, d.id, ["20", "20", "20"]);
     expect(full.envelope).toMatchObject({ received_count: 3, received_total: "60.0000000", start_blocked_reason: null });
@@ -220,7 +224,9 @@ describe("instructions within the declarations", () => {
   it("refuses a file for a G2P envelope (its payments are the sender's items)", async () => {
     const d = await createEnvelope(fx, {});
     const sender = await makeSender(fx);
-    await db.insert(g2pTransactions).values({ orgId: fx.org.id, senderRowId: sender.id, transactionId: `txn-${randomSuffix()}`, disbursementId: d.id, callbackBase: "https://sp.example.org" });
+    await db
+      .insert(g2pTransactions)
+      .values({ orgId: fx.org.id, senderRowId: sender.id, transactionId: `txn-${randomSuffix()}`, disbursementId: d.id, callbackBase: "https://sp.example.org" });
     await expect(uploadFile(fx, d.id, ["10"])).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/G2P Connect sender/) });
     expect(await paymentsOf(d.id)).toEqual([]);
   });
@@ -395,7 +401,10 @@ describe("cancelEnvelope", () => {
     await expectTRPCError(callerFor(db, fx.users.owner.id, fx.org.id).disbursements.changeStatus({ id: d.id, status: "STARTED" }), "BAD_REQUEST");
     expect((await callerFor(db, fx.users.owner.id, fx.org.id).disbursements.get({ id: d.id })).actions).toEqual({ allowed: [], startBlockedReason: null });
     // Recorded with the change.
-    const audit = await db.select({ details: auditEvents.details }).from(auditEvents).where(and(eq(auditEvents.targetId, d.id), eq(auditEvents.action, "disbursement.cancelled")));
+    const audit = await db
+      .select({ details: auditEvents.details })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.targetId, d.id), eq(auditEvents.action, "disbursement.cancelled")));
     expect(audit).toEqual([{ details: { name: d.name, previous_status: "READY", payments_cancelled: 3 } }]);
   });
 
@@ -520,14 +529,23 @@ describe("payment view: shipment, reply, cancellation and the G2P reference", ()
     });
     PaymentSchema.parse(waiting);
 
-    const h = (status: PaymentStatusHistoryEntry["status"], message: string | null, timestamp: string): PaymentStatusHistoryEntry => ({ status, status_message: message, timestamp });
+    const h = (status: PaymentStatusHistoryEntry["status"], message: string | null, timestamp: string): PaymentStatusHistoryEntry => ({
+      status,
+      status_message: message,
+      timestamp,
+    });
     const failure = "op_no_trust: the receiver's account has no trustline for USDC";
     await db
       .update(payments)
       .set({
         status: "FAILED",
         statusMessage: failure,
-        statusHistory: [...failed!.statusHistory, h("READY", null, "2030-01-01T00:00:00.000Z"), h("PENDING", null, "2030-01-01T00:01:00.000Z"), h("FAILED", failure, "2030-01-01T00:02:00.000Z")],
+        statusHistory: [
+          ...failed!.statusHistory,
+          h("READY", null, "2030-01-01T00:00:00.000Z"),
+          h("PENDING", null, "2030-01-01T00:01:00.000Z"),
+          h("FAILED", failure, "2030-01-01T00:02:00.000Z"),
+        ],
       })
       .where(eq(payments.id, failed!.id));
     expect(await getPayment(ctxOf(fx), failed!.id)).toMatchObject({
@@ -584,7 +602,12 @@ describe("payment view: shipment, reply, cancellation and the G2P reference", ()
     expect((await caller.payments.get({ id: first!.id })).reference_id).toBe("ref-0001");
     expect((await caller.payments.get({ id: second!.id })).reference_id).toBeNull();
     const page = await caller.payments.list({ disbursement_id: d.id });
-    expect(new Map(page.data.map((p) => [p.id, p.reference_id]))).toEqual(new Map([[first!.id, "ref-0001"], [second!.id, null]]));
+    expect(new Map(page.data.map((p) => [p.id, p.reference_id]))).toEqual(
+      new Map([
+        [first!.id, "ref-0001"],
+        [second!.id, null],
+      ]),
+    );
   });
 });
 
@@ -610,7 +633,10 @@ describe("tenancy", () => {
     const [p] = await paymentsOf(d.id);
     await expectTRPCError(foreign.payments.cancel({ id: p!.id }), "NOT_FOUND");
     expect(await orgSnapshot(db, a.org.id)).toEqual(before);
-    const [row] = await db.select({ status: disbursements.status }).from(disbursements).where(and(eq(disbursements.id, d.id), eq(disbursements.orgId, a.org.id)));
+    const [row] = await db
+      .select({ status: disbursements.status })
+      .from(disbursements)
+      .where(and(eq(disbursements.id, d.id), eq(disbursements.orgId, a.org.id)));
     expect(row?.status).toBe("READY");
   });
 });

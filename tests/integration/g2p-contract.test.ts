@@ -66,15 +66,27 @@ describe("G2P contract: disburse", () => {
     const callbacks = await outboundCallbacks(db, fx.org.id);
     expect(callbacks).toHaveLength(1);
     const cb = callbacks[0]!;
-    expect(cb).toMatchObject({ endpoint: "/on-disburse", action: "on-disburse", status: "PENDING", url: "http://127.0.0.1:9/g2p/on-disburse", correlation_id: correlationId, item_count: 3 });
+    expect(cb).toMatchObject({
+      endpoint: "/on-disburse",
+      action: "on-disburse",
+      status: "PENDING",
+      url: "http://127.0.0.1:9/g2p/on-disburse",
+      correlation_id: correlationId,
+      item_count: 3,
+    });
     expectContract("on-disburse", cb.body);
     expectPlatformSignature(cb.body, fx.org.slug);
     expect(cb.body.header).toMatchObject({ receiver_id: fx.sender.senderId, status: "rcvd", total_count: 3, completed_count: 0 });
     expect(cb.body.message.correlation_id).toBe(correlationId);
     expect(cb.body.message.transaction_id).toBe((body.message as { transaction_id: string }).transaction_id);
-    expect(cb.body.message.disbursements_status.map((d: { reference_id: string; status: string; amount: string; payee_fa: string }) => [d.reference_id, d.status, d.amount, d.payee_fa])).toEqual(
-      items.map((i) => [i.reference_id, "rcvd", i.amount, i.payee_fa]),
-    );
+    expect(
+      cb.body.message.disbursements_status.map((d: { reference_id: string; status: string; amount: string; payee_fa: string }) => [
+        d.reference_id,
+        d.status,
+        d.amount,
+        d.payee_fa,
+      ]),
+    ).toEqual(items.map((i) => [i.reference_id, "rcvd", i.amount, i.payee_fa]));
 
     // What the callback reported is recorded, so the change reporter does not send it again.
     const reported = await db.select({ status: g2pItems.reportedStatus, at: g2pItems.reportedAt }).from(g2pItems).where(eq(g2pItems.senderRowId, fx.sender.row.id));
@@ -138,7 +150,12 @@ describe("G2P contract: disburse", () => {
     await disburse(fx, message);
     const [cb] = await outboundCallbacks(db, fx.org.id);
     expectContract("on-disburse", cb!.body);
-    expect(cb!.body.message.disbursements_status[0]).toMatchObject({ instruction: "Pay beneficiary 1", locale: "eng", currency_code: "USDC", cancellation_status: "NOT_CANCELLED" });
+    expect(cb!.body.message.disbursements_status[0]).toMatchObject({
+      instruction: "Pay beneficiary 1",
+      locale: "eng",
+      currency_code: "USDC",
+      cancellation_status: "NOT_CANCELLED",
+    });
   });
 });
 
@@ -166,7 +183,12 @@ describe("G2P contract: status queries", () => {
     expectContract("on-search", res.body);
     expectPlatformSignature(res.body, fx.org.slug);
     expect(res.body.header).toMatchObject({ action: "on-search", status: "succ", total_count: 6 });
-    const responses = res.body.message.search_response as { reference_id: string; status: string; status_reason_code?: string; data: { disbursements_status: { reference_id: string }[] } }[];
+    const responses = res.body.message.search_response as {
+      reference_id: string;
+      status: string;
+      status_reason_code?: string;
+      data: { disbursements_status: { reference_id: string }[] };
+    }[];
     expect(responses.map((r) => r.reference_id)).toEqual(message.search_request.map((q) => q.reference_id));
     const refs = (i: number) => responses[i]!.data.disbursements_status.map((d) => d.reference_id);
     expect(refs(0)).toEqual([items[0]!.reference_id]);
@@ -187,7 +209,12 @@ describe("G2P contract: status queries", () => {
     const a = await send(fx, "/disburse/search", search, fx.readKey);
     expectContract("ack", a.body);
     expect(a.body.message.ack_status, a.text).toBe("ACK");
-    const alias = await send(fx, "/disburse/status", signedRequest(fx.sender, "search", searchMessage([{ type: "reference_id", value: items[2]!.reference_id }])), fx.readKey);
+    const alias = await send(
+      fx,
+      "/disburse/status",
+      signedRequest(fx.sender, "search", searchMessage([{ type: "reference_id", value: items[2]!.reference_id }])),
+      fx.readKey,
+    );
     expectContract("ack", alias.body);
     expect(alias.body.message.ack_status, alias.text).toBe("ACK");
 
@@ -206,13 +233,20 @@ describe("G2P contract: status queries", () => {
 
   it("answers /disburse/sync/txn/status by transaction id and by reference id list, naming unknown ids", async () => {
     const { fx, items, transactionId } = await withTransaction();
-    const byTxn = await send(fx, "/disburse/sync/txn/status", signedRequest(fx.sender, "status", txnStatusMessage({ type: "transaction_id", value: transactionId })), fx.readKey);
+    const byTxn = await send(
+      fx,
+      "/disburse/sync/txn/status",
+      signedRequest(fx.sender, "status", txnStatusMessage({ type: "transaction_id", value: transactionId })),
+      fx.readKey,
+    );
     expect(byTxn.status, byTxn.text).toBe(200);
     expectContract("txnstatus-on-status", byTxn.body);
     expectPlatformSignature(byTxn.body, fx.org.slug);
     expect(byTxn.body.header).toMatchObject({ action: "on-status", status: "succ" });
     expect(byTxn.body.message.txnstatus_response.txn_status.transaction_id).toBe(transactionId);
-    expect(byTxn.body.message.txnstatus_response.txn_status.disbursements_status.map((d: { reference_id: string }) => d.reference_id)).toEqual(items.map((i) => i.reference_id));
+    expect(byTxn.body.message.txnstatus_response.txn_status.disbursements_status.map((d: { reference_id: string }) => d.reference_id)).toEqual(
+      items.map((i) => i.reference_id),
+    );
 
     const byRefs = await send(
       fx,
@@ -226,14 +260,24 @@ describe("G2P contract: status queries", () => {
     expect(statuses[1]).toMatchObject({ reference_id: "unknown-ref", status: "rjct", status_reason_code: "rjct.reference_id.not_found" });
     expect(byRefs.body.message.txnstatus_response.txn_status.transaction_id).toBe(transactionId);
 
-    const unknown = await send(fx, "/disburse/sync/txn/status", signedRequest(fx.sender, "status", txnStatusMessage({ type: "transaction_id", value: "no-such-txn" })), fx.readKey);
+    const unknown = await send(
+      fx,
+      "/disburse/sync/txn/status",
+      signedRequest(fx.sender, "status", txnStatusMessage({ type: "transaction_id", value: "no-such-txn" })),
+      fx.readKey,
+    );
     expectContract("txnstatus-on-status", unknown.body);
     expect(unknown.body.header).toMatchObject({ status: "rjct", status_reason_code: "rjct.transaction_id.not_found" });
   });
 
   it("ACKs /disburse/txn/status and stores a txn on-status callback", async () => {
     const { fx, transactionId } = await withTransaction();
-    const res = await send(fx, "/disburse/txn/status", signedRequest(fx.sender, "status", txnStatusMessage({ type: "transaction_id", value: transactionId })), fx.readKey);
+    const res = await send(
+      fx,
+      "/disburse/txn/status",
+      signedRequest(fx.sender, "status", txnStatusMessage({ type: "transaction_id", value: transactionId })),
+      fx.readKey,
+    );
     expectContract("ack", res.body);
     expect(res.body.message.ack_status, res.text).toBe("ACK");
     const cb = (await outboundCallbacks(db, fx.org.id)).at(-1)!;
@@ -280,7 +324,9 @@ describe("G2P contract: cancel", () => {
   it("answers /disburse/cancel with the items' cancellation status and time", async () => {
     const fx = await g2pFixture(db);
     const items = disburseItems(3);
-    const message = disburseMessage(items, { envelope: { number_of_disbursements: 3, total_disbursement_amount: "7.5", disbursement_schedule_date: new Date(Date.now() + 86_400_000).toISOString() } });
+    const message = disburseMessage(items, {
+      envelope: { number_of_disbursements: 3, total_disbursement_amount: "7.5", disbursement_schedule_date: new Date(Date.now() + 86_400_000).toISOString() },
+    });
     await disburse(fx, message);
     const transactionId = message.transaction_id as string;
 
@@ -312,7 +358,9 @@ describe("G2P contract: the schemas themselves", () => {
     expect(contractProblems("disburse-request", body)).toEqual([]);
     expect(contractProblems("disburse-request", { ...body, signature: undefined })).not.toEqual([]);
     expect(contractProblems("disburse-request", { ...body, header: { ...body.header, message_ts: "yesterday" } })).not.toEqual([]);
-    expect(contractProblems("disburse-request", { ...body, message: { transaction_id: "t", disbursements: [{ reference_id: "r", payee_fa: "nope", amount: 5 }] } })).not.toEqual([]);
+    expect(
+      contractProblems("disburse-request", { ...body, message: { transaction_id: "t", disbursements: [{ reference_id: "r", payee_fa: "nope", amount: 5 }] } }),
+    ).not.toEqual([]);
     expect(contractProblems("ack", { message: { ack_status: "NACK", timestamp: new Date().toISOString(), correlation_id: "c" } })).not.toEqual([]);
     expect(contractProblems("ack", { message: { ack_status: "OK", timestamp: new Date().toISOString(), correlation_id: "c" } })).not.toEqual([]);
   });

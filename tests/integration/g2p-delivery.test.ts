@@ -70,8 +70,7 @@ async function row(id: string) {
 }
 
 /** Requests the loopback received for one callback row (matched by header.message_id). */
-const receivedFor = (body: Record<string, unknown>) =>
-  loopback.received.filter((r) => r.body?.header?.message_id === (body.header as { message_id: string }).message_id);
+const receivedFor = (body: Record<string, unknown>) => loopback.received.filter((r) => r.body?.header?.message_id === (body.header as { message_id: string }).message_id);
 
 describe("callback delivery", () => {
   it("POSTs a signed callback as JSON to the stored URL once, and records the delivery", async () => {
@@ -186,7 +185,8 @@ describe("callback delivery", () => {
   it("never follows a redirect: the signed body goes only to the stored URL", async () => {
     const { id, body } = await enqueue();
     const mid = (body.header as { message_id: string }).message_id;
-    loopback.respond = (c) => (c.body?.header?.message_id === mid && c.path.startsWith("/g2p/") ? { status: 307, headers: { location: `${loopback.url}/elsewhere` } } : ackAnswer());
+    loopback.respond = (c) =>
+      c.body?.header?.message_id === mid && c.path.startsWith("/g2p/") ? { status: 307, headers: { location: `${loopback.url}/elsewhere` } } : ackAnswer();
     expect(await deliver()).toMatchObject({ retrying: 1 });
     expect(await row(id)).toMatchObject({ status: "PENDING", lastHttpStatus: 307, errorCode: "http_307" });
     expect(loopback.received.filter((c) => c.path === "/elsewhere")).toHaveLength(0);
@@ -224,7 +224,10 @@ describe("callback delivery", () => {
       for (let i = 0; i < 50; i++) {
         const r = await deliver({ limit: 7 }, fx.org.id, pool);
         if (r.claimed === 0) {
-          const left = await db.select({ n: sql<number>`count(*)::int` }).from(g2pMessages).where(and(inArray(g2pMessages.id, ids), eq(g2pMessages.status, "PENDING")));
+          const left = await db
+            .select({ n: sql<number>`count(*)::int` })
+            .from(g2pMessages)
+            .where(and(inArray(g2pMessages.id, ids), eq(g2pMessages.status, "PENDING")));
           if (left[0]!.n === 0) return;
           await sleep(10);
         }
@@ -268,16 +271,15 @@ describe("item status reporting", () => {
     expect(await reportItemChanges(db, { orgIds: [f.org.id] })).toEqual({ callbacks: 0, items: 0 });
 
     // The envelope starts (its payments become READY, then PENDING on the rail): every item is now pdng. Two reporters at once, chunks of 2: 3 callbacks, no repeats.
-    const [txnRow] = (await db.execute(sql`select disbursement_id from g2p_transactions where org_id = ${f.org.id} and transaction_id = ${transactionId}`)) as unknown as {
+    const [txnRow] = (await db.execute(
+      sql`select disbursement_id from g2p_transactions where org_id = ${f.org.id} and transaction_id = ${transactionId}`,
+    )) as unknown as {
       disbursement_id: string;
     }[];
     const disbursementId = txnRow!.disbursement_id;
     await db.update(disbursements).set({ status: "STARTED" }).where(eq(disbursements.id, disbursementId));
     await db.update(payments).set({ status: "READY" }).where(eq(payments.disbursementId, disbursementId));
-    const [a, b] = await Promise.all([
-      reportItemChanges(db, { orgIds: [f.org.id], chunk: 2 }),
-      reportItemChanges(other.db, { orgIds: [f.org.id], chunk: 2 }),
-    ]);
+    const [a, b] = await Promise.all([reportItemChanges(db, { orgIds: [f.org.id], chunk: 2 }), reportItemChanges(other.db, { orgIds: [f.org.id], chunk: 2 })]);
     expect(a.items + b.items).toBe(5);
     expect(a.callbacks + b.callbacks).toBe(3);
     let out = (await outboundCallbacks(db, f.org.id)).slice(1);
@@ -300,8 +302,14 @@ describe("item status reporting", () => {
       .innerJoin(payments, eq(payments.id, g2pItems.paymentId))
       .where(eq(g2pItems.orgId, f.org.id));
     const byRef = new Map(ps.map((p) => [p.ref, p.id]));
-    await db.update(payments).set({ status: "SUCCESS" }).where(inArray(payments.id, [byRef.get(items[0]!.reference_id)!, byRef.get(items[1]!.reference_id)!]));
-    await db.update(payments).set({ status: "FAILED", statusMessage: "op_no_trust: The receiver's account does not trust USDC." }).where(eq(payments.id, byRef.get(items[2]!.reference_id)!));
+    await db
+      .update(payments)
+      .set({ status: "SUCCESS" })
+      .where(inArray(payments.id, [byRef.get(items[0]!.reference_id)!, byRef.get(items[1]!.reference_id)!]));
+    await db
+      .update(payments)
+      .set({ status: "FAILED", statusMessage: "op_no_trust: The receiver's account does not trust USDC." })
+      .where(eq(payments.id, byRef.get(items[2]!.reference_id)!));
     expect(await reportItemChanges(db, { orgIds: [f.org.id] })).toEqual({ callbacks: 1, items: 3 });
     out = await outboundCallbacks(db, f.org.id);
     const last = out.at(-1)!;
@@ -337,7 +345,9 @@ describe("envelope scheduler", () => {
     const transactionId = `txn-env-${randomSuffix()}`;
     const first = await postG2p("/disburse", signedRequest(f.sender, "disburse", disburseMessage(items.slice(0, 2), { transactionId, envelope })), { key: f.writeKey });
     expect(first.body?.message?.ack_status, first.text).toBe("ACK");
-    const [txnRow] = (await db.execute(sql`select disbursement_id from g2p_transactions where org_id = ${f.org.id} and transaction_id = ${transactionId}`)) as unknown as {
+    const [txnRow] = (await db.execute(
+      sql`select disbursement_id from g2p_transactions where org_id = ${f.org.id} and transaction_id = ${transactionId}`,
+    )) as unknown as {
       disbursement_id: string;
     }[];
     const id = txnRow!.disbursement_id;

@@ -85,7 +85,10 @@ beforeAll(async () => {
 describe("acceptDisburseRequest", () => {
   it("creates an auto-start envelope declaring exactly the first request, with registered Stellar payees, and is idempotent", async () => {
     const txn = `T-${randomSuffix()}`;
-    const message = { transaction_id: txn, disbursements: [stellarItem(`${txn}-1`, "10.50"), stellarItem(`${txn}-2`, "0.0000001"), stellarItem(`${txn}-3`, "1234567.1234567")] };
+    const message = {
+      transaction_id: txn,
+      disbursements: [stellarItem(`${txn}-1`, "10.50"), stellarItem(`${txn}-2`, "0.0000001"), stellarItem(`${txn}-3`, "1234567.1234567")],
+    };
     const first = await accept(message);
     expect(first.items.map((i) => [i.reference_id, i.status, i.amount, i.currency_code])).toEqual([
       [`${txn}-1`, "rcvd", "10.50", "USD"],
@@ -94,7 +97,14 @@ describe("acceptDisburseRequest", () => {
     ]);
     expect(first.items[0]).toMatchObject({ shipment_to_bank_status: "PENDING", cancellation_status: "NOT_CANCELLED", payee_name: `Payee ${txn}-1` });
     const [d] = await db.select().from(disbursements).where(eq(disbursements.id, first.disbursementId));
-    expect(d).toMatchObject({ status: "READY", autoStart: true, declaredCount: 3, declaredTotal: "1234577.6234568", scheduledAt: null, registrationContactType: "PHONE_NUMBER_AND_WALLET_ADDRESS" });
+    expect(d).toMatchObject({
+      status: "READY",
+      autoStart: true,
+      declaredCount: 3,
+      declaredTotal: "1234577.6234568",
+      scheduledAt: null,
+      registrationContactType: "PHONE_NUMBER_AND_WALLET_ADDRESS",
+    });
     const amounts = await db.select({ amount: payments.amount, status: payments.status }).from(payments).where(eq(payments.disbursementId, d!.id));
     expect(amounts.map((a) => a.amount).sort()).toEqual(["0.0000001", "10.5000000", "1234567.1234567"]);
     const wallets = await db
@@ -130,16 +140,26 @@ describe("acceptDisburseRequest", () => {
   it("answers each malformed item with its reason code and writes nothing", async () => {
     const before = await counts();
     const txn = `T-${randomSuffix()}`;
-    for (const [amount, code] of [["12.345678901", "rjct.amount.invalid"], ["abc", "rjct.amount.invalid"], ["-5", "rjct.amount.invalid"], ["0", "rjct.amount.invalid"], ["1e3", "rjct.amount.invalid"]] as const) {
+    for (const [amount, code] of [
+      ["12.345678901", "rjct.amount.invalid"],
+      ["abc", "rjct.amount.invalid"],
+      ["-5", "rjct.amount.invalid"],
+      ["0", "rjct.amount.invalid"],
+      ["1e3", "rjct.amount.invalid"],
+    ] as const) {
       const r = await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-ok`, "1"), stellarItem(`${txn}-bad`, amount)] });
       expect(r.code).toBe(code);
       expect(r.items.map((i) => [i.referenceId, i.index])).toEqual([[`${txn}-bad`, 1]]);
     }
     expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-c`, "1", { currency_code: "XYZ" })] })).code).toBe("rjct.currency_code.invalid");
     expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-c`, "1", { currency_code: "usd" })] })).code).toBe("rjct.currency_code.invalid");
-    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-p`, "1", { payee_fa: "stellar:GNOTANADDRESS" })] })).code).toBe("rjct.payee_fa.invalid");
+    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-p`, "1", { payee_fa: "stellar:GNOTANADDRESS" })] })).code).toBe(
+      "rjct.payee_fa.invalid",
+    );
     expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-p`, "1", { payee_fa: "iban:DE001234" })] })).code).toBe("rjct.payee_fa.invalid");
-    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-s`, "1", { scheduled_timestamp: "tomorrow" })] })).code).toBe("rjct.schedule_ts.invalid");
+    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-s`, "1", { scheduled_timestamp: "tomorrow" })] })).code).toBe(
+      "rjct.schedule_ts.invalid",
+    );
     expect((await rejection({ transaction_id: txn, disbursements: [stellarItem("", "1")] })).code).toBe("rjct.reference_id.invalid");
     expect(await counts()).toEqual(before);
   });
@@ -155,12 +175,16 @@ describe("acceptDisburseRequest", () => {
 
     const before = await counts();
     expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-3`, "30.0000001")] })).code).toBe("rjct.amount.invalid");
-    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-3`, "10"), stellarItem(`${txn}-4`, "10")] })).code).toBe("rjct.total_count.invalid");
-    const later = new Date(Date.now() + 7_200_000).toISOString();
-    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-3`, "30", { scheduled_timestamp: later })] })).code).toBe("rjct.schedule_ts.invalid");
-    expect((await rejection({ transaction_id: txn, disbursement_envelope: { ...envelope, number_of_disbursements: 4 }, disbursements: [stellarItem(`${txn}-3`, "30")] })).code).toBe(
-      "rjct.transaction_id.invalid",
+    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-3`, "10"), stellarItem(`${txn}-4`, "10")] })).code).toBe(
+      "rjct.total_count.invalid",
     );
+    const later = new Date(Date.now() + 7_200_000).toISOString();
+    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-3`, "30", { scheduled_timestamp: later })] })).code).toBe(
+      "rjct.schedule_ts.invalid",
+    );
+    expect(
+      (await rejection({ transaction_id: txn, disbursement_envelope: { ...envelope, number_of_disbursements: 4 }, disbursements: [stellarItem(`${txn}-3`, "30")] })).code,
+    ).toBe("rjct.transaction_id.invalid");
     expect(await counts()).toEqual(before);
 
     const last = await accept({ transaction_id: txn, disbursements: [stellarItem(`${txn}-3`, "30")] });
@@ -173,10 +197,7 @@ describe("acceptDisburseRequest", () => {
     const phone = nextUkMobile();
     const result = await accept({
       transaction_id: txn,
-      disbursements: [
-        { reference_id: `${txn}-1`, payee_fa: `mobile:${phone}@mno`, amount: "15", currency_code: "USD" },
-        stellarItem(`${txn}-2`, "5"),
-      ],
+      disbursements: [{ reference_id: `${txn}-1`, payee_fa: `mobile:${phone}@mno`, amount: "15", currency_code: "USD" }, stellarItem(`${txn}-2`, "5")],
     });
     const [d] = await db.select().from(disbursements).where(eq(disbursements.id, result.disbursementId));
     expect(d).toMatchObject({ registrationContactType: "PHONE_NUMBER", verificationField: null });
@@ -214,20 +235,27 @@ describe("acceptDisburseRequest", () => {
     const unknown = await cancel({ transaction_id: txn, cancel_request: { reference_id_list: [`${txn}-1`, "nope"] } }).catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(G2pRejection);
     expect((unknown as G2pRejection).code).toBe("rjct.reference_id.not_found");
-    const statuses = async () => (await db.select({ status: payments.status }).from(payments).where(eq(payments.disbursementId, accepted.disbursementId))).map((p) => p.status).sort();
+    const statuses = async () =>
+      (await db.select({ status: payments.status }).from(payments).where(eq(payments.disbursementId, accepted.disbursementId))).map((p) => p.status).sort();
     expect(await statuses()).toEqual(["CANCELED", "DRAFT", "DRAFT"]);
     const missing = await cancel({ transaction_id: `${txn}-none` }).catch((e: unknown) => e);
     expect((missing as G2pRejection).code).toBe("rjct.transaction_id.not_found");
 
     // Once the schedule date has come, nothing can be cancelled.
-    await db.update(disbursements).set({ scheduledAt: new Date(Date.now() - 1000) }).where(eq(disbursements.id, accepted.disbursementId));
+    await db
+      .update(disbursements)
+      .set({ scheduledAt: new Date(Date.now() - 1000) })
+      .where(eq(disbursements.id, accepted.disbursementId));
     const late = await cancel({ transaction_id: txn, cancel_request: { reference_id_list: [`${txn}-1`] } }).catch((e: unknown) => e);
     expect((late as G2pRejection).code).toBe("rjct.schedule_ts.invalid");
     const lateAll = await cancel({ transaction_id: txn }).catch((e: unknown) => e);
     expect((lateAll as G2pRejection).code).toBe("rjct.schedule_ts.invalid");
     expect(await statuses()).toEqual(["CANCELED", "DRAFT", "DRAFT"]);
 
-    await db.update(disbursements).set({ scheduledAt: new Date(schedule) }).where(eq(disbursements.id, accepted.disbursementId));
+    await db
+      .update(disbursements)
+      .set({ scheduledAt: new Date(schedule) })
+      .where(eq(disbursements.id, accepted.disbursementId));
     const all = await cancel({ transaction_id: txn });
     expect(all.items.map((i) => i.cancellation_status)).toEqual(["CANCELLED", "CANCELLED", "CANCELLED"]);
     const [d] = await db.select().from(disbursements).where(eq(disbursements.id, accepted.disbursementId));
@@ -241,7 +269,10 @@ describe("acceptDisburseRequest", () => {
     setDistributionBalanceProvider(demoBalanceProvider);
     const txn = `T-${randomSuffix()}`;
     const phone = nextUkMobile();
-    const accepted = await accept({ transaction_id: txn, disbursements: [{ reference_id: `${txn}-1`, payee_fa: `mobile:${phone}`, amount: "12.5", currency_code: "USD" }] });
+    const accepted = await accept({
+      transaction_id: txn,
+      disbursements: [{ reference_id: `${txn}-1`, payee_fa: `mobile:${phone}`, amount: "12.5", currency_code: "USD" }],
+    });
     expect(await startEnvelopeBySchedule(db, org.org.id, accepted.disbursementId)).toMatchObject({ started: true });
     const [w] = await db.select().from(receiverWallets).innerJoin(receivers, eq(receivers.id, receiverWallets.receiverId)).where(eq(receivers.phoneNumber, phone));
     expect(w!.receiver_wallets.status).toBe("READY");
@@ -255,7 +286,12 @@ describe("acceptDisburseRequest", () => {
     const context = await getRegistrationContext(db, token);
     expect(context).toMatchObject({ contactType: "PHONE_NUMBER", verificationField: null, step: "otp", amounts: [{ asset: "USDC", amount: "12.5" }] });
 
-    const item = await db.transaction((tx) => acceptDisburseRequest(tx, call(), { transaction_id: txn, disbursements: [{ reference_id: `${txn}-1`, payee_fa: `mobile:${phone}`, amount: "12.5", currency_code: "USD" }] }));
+    const item = await db.transaction((tx) =>
+      acceptDisburseRequest(tx, call(), {
+        transaction_id: txn,
+        disbursements: [{ reference_id: `${txn}-1`, payee_fa: `mobile:${phone}`, amount: "12.5", currency_code: "USD" }],
+      }),
+    );
     expect(item.items[0]!.status).toBe("pdng");
   });
 });

@@ -179,10 +179,10 @@ describe("G2P Connect end to end", () => {
     expect(correlationId).toBeTruthy();
 
     // The answer's callback: every item received, for the request it answers.
-    const first = await waitFor(
-      () => loopback.received.find((c) => c.path === "/g2p/on-disburse" && c.body?.message?.correlation_id === correlationId),
-      { message: "the on-disburse callback answering the request", details: recentWorkerLog },
-    );
+    const first = await waitFor(() => loopback.received.find((c) => c.path === "/g2p/on-disburse" && c.body?.message?.correlation_id === correlationId), {
+      message: "the on-disburse callback answering the request",
+      details: recentWorkerLog,
+    });
     expect(first.body.header).toMatchObject({ action: "on-disburse", status: "rcvd", total_count: COUNT, sender_id: fx.org.slug, receiver_id: fx.sender.senderId });
     expect(first.body.message.disbursements_status.map((s: { reference_id: string }) => s.reference_id)).toEqual(refs);
 
@@ -242,15 +242,21 @@ describe("G2P Connect end to end", () => {
     expect(syncSearch.body.message.search_response).toHaveLength(1);
     expectAllSucc(syncSearch.body.message.search_response[0].data.disbursements_status);
 
-    const syncStatus = await postG2p("/disburse/sync/txn/status", signedRequest(fx.sender, "status", txnStatusMessage({ type: "transaction_id", value: transactionId })), {
-      key: fx.writeKey,
-    });
+    const syncStatus = await postG2p(
+      "/disburse/sync/txn/status",
+      signedRequest(fx.sender, "status", txnStatusMessage({ type: "transaction_id", value: transactionId })),
+      {
+        key: fx.writeKey,
+      },
+    );
     expect(syncStatus.status).toBe(200);
     expect(verifyG2pSignature(syncStatus.body.signature, syncStatus.body.header, syncStatus.body.message, platformKey)).toEqual({ ok: true });
     expectAllSucc(syncStatus.body.message.txnstatus_response.txn_status.disbursements_status);
 
     // Async: ACK now, the answer arrives as a signed callback.
-    const search = await postG2p("/disburse/search", signedRequest(fx.sender, "search", searchMessage([{ type: "transaction_id", value: transactionId }])), { key: fx.writeKey });
+    const search = await postG2p("/disburse/search", signedRequest(fx.sender, "search", searchMessage([{ type: "transaction_id", value: transactionId }])), {
+      key: fx.writeKey,
+    });
     expect(search.body.message.ack_status).toBe("ACK");
     const onSearch = await waitFor(
       () => loopback.received.find((c) => c.path === "/g2p/disburse/on-search" && c.body?.message?.correlation_id === search.body.message.correlation_id),
@@ -259,7 +265,9 @@ describe("G2P Connect end to end", () => {
     expect(onSearch.verified).toBe(true);
     expectAllSucc(onSearch.body.message.search_response[0].data.disbursements_status);
 
-    const status = await postG2p("/disburse/txn/status", signedRequest(fx.sender, "status", txnStatusMessage({ type: "reference_id_list", value: refs })), { key: fx.writeKey });
+    const status = await postG2p("/disburse/txn/status", signedRequest(fx.sender, "status", txnStatusMessage({ type: "reference_id_list", value: refs })), {
+      key: fx.writeKey,
+    });
     expect(status.body.message.ack_status).toBe("ACK");
     const onStatus = await waitFor(
       () => loopback.received.find((c) => c.path === "/g2p/disburse/txn/on-status" && c.body?.message?.correlation_id === status.body.message.correlation_id),
@@ -299,7 +307,10 @@ describe("G2P Connect end to end", () => {
     const beforeSchedule = new Date(schedule.getTime() - 1_000);
     const early = await scheduler(beforeSchedule);
     expect([...early.started, ...early.held.map((h) => h.id)]).not.toContain(id);
-    expect(await startEnvelopeBySchedule(db, fx.org.id, id, beforeSchedule)).toEqual({ started: false, reason: `The envelope is scheduled for ${schedule.toISOString()}.` });
+    expect(await startEnvelopeBySchedule(db, fx.org.id, id, beforeSchedule)).toEqual({
+      started: false,
+      reason: `The envelope is scheduled for ${schedule.toISOString()}.`,
+    });
     expect((await envelopeState()).status).toBe("READY");
 
     // The date comes: the running scheduler loop starts it on its own.

@@ -196,7 +196,10 @@ export function disburseMessage(items: TestItem[], options: { transactionId?: st
   return message;
 }
 
-export function searchMessage(queries: { type: "reference_id" | "transaction_id" | "payee_fa" | "payer_fa"; value: string }[], transactionId = `search-${randomSuffix()}`) {
+export function searchMessage(
+  queries: { type: "reference_id" | "transaction_id" | "payee_fa" | "payer_fa"; value: string }[],
+  transactionId = `search-${randomSuffix()}`,
+) {
   return {
     transaction_id: transactionId,
     search_request: queries.map((query, i) => ({
@@ -207,7 +210,10 @@ export function searchMessage(queries: { type: "reference_id" | "transaction_id"
   };
 }
 
-export function txnStatusMessage(attribute: { type: "transaction_id"; value: string } | { type: "reference_id_list"; value: string[] }, transactionId = `status-${randomSuffix()}`) {
+export function txnStatusMessage(
+  attribute: { type: "transaction_id"; value: string } | { type: "reference_id_list"; value: string[] },
+  transactionId = `status-${randomSuffix()}`,
+) {
   return {
     transaction_id: transactionId,
     txnstatus_request: { reference_id: `st-${randomSuffix()}`, txn_type: "disburse", attribute_type: attribute.type, attribute_value: attribute.value },
@@ -262,7 +268,11 @@ async function read(response: Response): Promise<G2pResponse> {
 }
 
 /** POST a body (or raw text) to a G2P route with `Authorization: Bearer <key>` (null: no header). */
-export async function postG2p(path: G2pPostPath, body: unknown, options: { key: string | null; rawBody?: string; headers?: Record<string, string> }): Promise<G2pResponse> {
+export async function postG2p(
+  path: G2pPostPath,
+  body: unknown,
+  options: { key: string | null; rawBody?: string; headers?: Record<string, string> },
+): Promise<G2pResponse> {
   const headers = new Headers(options.headers);
   headers.set("content-type", "application/json");
   if (options.key) headers.set("authorization", `Bearer ${options.key}`);
@@ -310,7 +320,17 @@ export async function outboundCallbacks(db: Db, orgId: string) {
     sql`select id, endpoint, action, status, url, correlation_id, transaction_id, item_count, body from g2p_messages
         where org_id = ${orgId} and direction = 'outbound' order by created_at, id`,
   );
-  return [...rows] as { id: string; endpoint: string; action: string; status: string; url: string; correlation_id: string | null; transaction_id: string; item_count: number; body: any }[];
+  return [...rows] as {
+    id: string;
+    endpoint: string;
+    action: string;
+    status: string;
+    url: string;
+    correlation_id: string | null;
+    transaction_id: string;
+    item_count: number;
+    body: any;
+  }[];
 }
 
 /** The inbound message rows for one message_id (refusals included), oldest first. */

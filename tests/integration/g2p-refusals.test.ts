@@ -43,7 +43,13 @@ type Expected = { http: number; ack: "NACK" | "ERR"; code: string; logged?: bool
  * Post `body` and check the answer and that only the refused message was added (when `logged`,
  * the default: refusals after the API key is known are logged; before it there is no organization).
  */
-async function expectRefused(fx: G2pFixture, path: G2pPostPath, body: unknown, expected: Expected, options: { key?: string | null; rawBody?: string } = {}): Promise<G2pResponse> {
+async function expectRefused(
+  fx: G2pFixture,
+  path: G2pPostPath,
+  body: unknown,
+  expected: Expected,
+  options: { key?: string | null; rawBody?: string } = {},
+): Promise<G2pResponse> {
   const before = await state(db, fx.org.id);
   const res = await postG2p(path, body, { key: options.key === undefined ? fx.writeKey : options.key, rawBody: options.rawBody });
   expect(res.status, res.text).toBe(expected.http);
@@ -99,11 +105,19 @@ describe("G2P refusals: transport", () => {
     expect(row).toMatchObject({ sender_row_id: null, sender_id: "no-such-sender" });
 
     const disabled = await createTestSender(db, fx.org.id, { walletId: fx.catalog.wallet.id, defaultAssetId: fx.catalog.usdc.id, enabled: false });
-    await expectRefused(fx, "/disburse", signedRequest(disabled, "disburse", disburseMessage(disburseItems(1))), { http: 403, ack: "ERR", code: "err.sender_id.invalid" });
+    await expectRefused(fx, "/disburse", signedRequest(disabled, "disburse", disburseMessage(disburseItems(1))), {
+      http: 403,
+      ack: "ERR",
+      code: "err.sender_id.invalid",
+    });
 
     const other = await g2pFixture(db);
     const before = await state(db, other.org.id);
-    await expectRefused(fx, "/disburse", signedRequest(other.sender, "disburse", disburseMessage(disburseItems(1))), { http: 403, ack: "ERR", code: "err.sender_id.invalid" });
+    await expectRefused(fx, "/disburse", signedRequest(other.sender, "disburse", disburseMessage(disburseItems(1))), {
+      http: 403,
+      ack: "ERR",
+      code: "err.sender_id.invalid",
+    });
     expect(await state(db, other.org.id)).toEqual(before);
   });
 
@@ -113,20 +127,38 @@ describe("G2P refusals: transport", () => {
     await expectRefused(fx, "/disburse", body, { http: 401, ack: "ERR", code: "err.access.denied", logged: false }, { key: null });
     await expectRefused(fx, "/disburse", body, { http: 401, ack: "ERR", code: "err.access.denied", logged: false }, { key: "sdp_live_nope" });
     await expectRefused(fx, "/disburse", body, { http: 403, ack: "ERR", code: "err.access.denied" }, { key: fx.readKey });
-    await expectRefused(fx, "/disburse/cancel", signedRequest(fx.sender, "cancel", cancelMessage("t-1")), { http: 403, ack: "ERR", code: "err.access.denied" }, { key: fx.readKey });
+    await expectRefused(
+      fx,
+      "/disburse/cancel",
+      signedRequest(fx.sender, "cancel", cancelMessage("t-1")),
+      { http: 403, ack: "ERR", code: "err.access.denied" },
+      { key: fx.readKey },
+    );
   });
 
   it("refuses a foreign receiver_id, a sender_uri off the registered origin, encryption and another major version", async () => {
     const fx = await g2pFixture(db, { callbackUrl: "https://sp.example.org/g2p" });
     const msg = () => disburseMessage(disburseItems(1));
-    await expectRefused(fx, "/disburse", signedRequest(fx.sender, "disburse", msg(), { header: { receiver_id: "someone-else" } }), { http: 403, ack: "ERR", code: "err.receiver_id.invalid" });
+    await expectRefused(fx, "/disburse", signedRequest(fx.sender, "disburse", msg(), { header: { receiver_id: "someone-else" } }), {
+      http: 403,
+      ack: "ERR",
+      code: "err.receiver_id.invalid",
+    });
     await expectRefused(fx, "/disburse", signedRequest(fx.sender, "disburse", msg(), { header: { sender_uri: "https://attacker.example.com/g2p" } }), {
       http: 403,
       ack: "ERR",
       code: "err.sender_uri.invalid",
     });
-    await expectRefused(fx, "/disburse", signedRequest(fx.sender, "disburse", msg(), { header: { is_msg_encrypted: true } }), { http: 400, ack: "ERR", code: "err.encryption.invalid" });
-    await expectRefused(fx, "/disburse", signedRequest(fx.sender, "disburse", msg(), { header: { version: "2.0.0" } }), { http: 400, ack: "ERR", code: "err.version.not_supported" });
+    await expectRefused(fx, "/disburse", signedRequest(fx.sender, "disburse", msg(), { header: { is_msg_encrypted: true } }), {
+      http: 400,
+      ack: "ERR",
+      code: "err.encryption.invalid",
+    });
+    await expectRefused(fx, "/disburse", signedRequest(fx.sender, "disburse", msg(), { header: { version: "2.0.0" } }), {
+      http: 400,
+      ack: "ERR",
+      code: "err.version.not_supported",
+    });
 
     // Our own receiver id and a sender_uri on the registered origin pass.
     const ok = signedRequest(fx.sender, "disburse", msg(), { header: { receiver_id: fx.org.slug, sender_uri: "https://sp.example.org/other/path" } });
@@ -155,7 +187,10 @@ describe("G2P refusals: header rules", () => {
     expect(first.body.message.ack_status, first.text).toBe("ACK");
     await expectRefused(fx, "/disburse", body, nack("rjct.message_id.duplicate"));
     // The same message_id for another endpoint is a replay too.
-    const search = resign(fx.sender, { ...signedRequest(fx.sender, "search", searchMessage([{ type: "reference_id", value: "x" }])), header: { ...body.header, action: "search", total_count: 1 } });
+    const search = resign(fx.sender, {
+      ...signedRequest(fx.sender, "search", searchMessage([{ type: "reference_id", value: "x" }])),
+      header: { ...body.header, action: "search", total_count: 1 },
+    });
     await expectRefused(fx, "/disburse/sync/search", search, nack("rjct.message_id.duplicate"));
     const rows = await inboundMessages(db, fx.org.id, body.header.message_id as string);
     expect(rows.map((r) => r.status)).toEqual(["ACK", "NACK", "NACK"]);
@@ -199,13 +234,28 @@ describe("G2P refusals: header rules", () => {
   it("refuses an action the endpoint does not take (rjct.action.not_supported)", async () => {
     const fx = await g2pFixture(db);
     await expectRefused(fx, "/disburse", signedRequest(fx.sender, "search", disburseMessage(disburseItems(1))), nack("rjct.action.not_supported"));
-    await expectRefused(fx, "/disburse/sync/search", signedRequest(fx.sender, "disburse", searchMessage([{ type: "reference_id", value: "r" }])), nack("rjct.action.not_supported"));
+    await expectRefused(
+      fx,
+      "/disburse/sync/search",
+      signedRequest(fx.sender, "disburse", searchMessage([{ type: "reference_id", value: "r" }])),
+      nack("rjct.action.not_supported"),
+    );
   });
 
   it("refuses a total_count that is not the number of items (rjct.total_count.invalid)", async () => {
     const fx = await g2pFixture(db);
-    await expectRefused(fx, "/disburse", signedRequest(fx.sender, "disburse", disburseMessage(disburseItems(3)), { header: { total_count: 2 } }), nack("rjct.total_count.invalid"));
-    await expectRefused(fx, "/disburse/sync/disburse", signedRequest(fx.sender, "disburse", disburseMessage(disburseItems(1)), { header: { total_count: 0 } }), nack("rjct.total_count.invalid"));
+    await expectRefused(
+      fx,
+      "/disburse",
+      signedRequest(fx.sender, "disburse", disburseMessage(disburseItems(3)), { header: { total_count: 2 } }),
+      nack("rjct.total_count.invalid"),
+    );
+    await expectRefused(
+      fx,
+      "/disburse/sync/disburse",
+      signedRequest(fx.sender, "disburse", disburseMessage(disburseItems(1)), { header: { total_count: 0 } }),
+      nack("rjct.total_count.invalid"),
+    );
   });
 });
 
@@ -235,7 +285,11 @@ describe("G2P refusals: items", () => {
     expect(sync.status, sync.text).toBe(200);
     expectContract("on-disburse", sync.body);
     expect(sync.body.header).toMatchObject({ status: "rjct", status_reason_code: "rjct.reference_id.duplicate" });
-    expect(sync.body.message.disbursements_status[0]).toMatchObject({ reference_id: items[1]!.reference_id, status: "rjct", status_reason_code: "rjct.reference_id.duplicate" });
+    expect(sync.body.message.disbursements_status[0]).toMatchObject({
+      reference_id: items[1]!.reference_id,
+      status: "rjct",
+      status_reason_code: "rjct.reference_id.duplicate",
+    });
     expect(await state(db, fx.org.id)).toEqual({ ...before, g2p: { ...before.g2p, inboundRefused: before.g2p.inboundRefused + 1 } });
   });
 
@@ -286,20 +340,34 @@ describe("G2P refusals: cancellation", () => {
   it("refuses cancelling after the schedule date (rjct.schedule_ts.invalid), whole envelope or one item", async () => {
     const fx = await g2pFixture(db);
     const items = disburseItems(2);
-    const message = disburseMessage(items, { envelope: { number_of_disbursements: 3, total_disbursement_amount: "10", disbursement_schedule_date: new Date(Date.now() - 60_000).toISOString() } });
+    const message = disburseMessage(items, {
+      envelope: { number_of_disbursements: 3, total_disbursement_amount: "10", disbursement_schedule_date: new Date(Date.now() - 60_000).toISOString() },
+    });
     const accepted = await postG2p("/disburse", signedRequest(fx.sender, "disburse", message), { key: fx.writeKey });
     expect(accepted.body.message.ack_status, accepted.text).toBe("ACK");
     const transactionId = message.transaction_id as string;
 
     await expectRefused(fx, "/disburse/cancel", signedRequest(fx.sender, "cancel", cancelMessage(transactionId)), nack("rjct.schedule_ts.invalid"));
-    await expectRefused(fx, "/disburse/cancel", signedRequest(fx.sender, "cancel", cancelMessage(transactionId, [items[1]!.reference_id])), nack("rjct.schedule_ts.invalid"));
+    await expectRefused(
+      fx,
+      "/disburse/cancel",
+      signedRequest(fx.sender, "cancel", cancelMessage(transactionId, [items[1]!.reference_id])),
+      nack("rjct.schedule_ts.invalid"),
+    );
   });
 
   it("refuses cancelling an unknown transaction or reference id", async () => {
     const fx = await g2pFixture(db);
     await expectRefused(fx, "/disburse/cancel", signedRequest(fx.sender, "cancel", cancelMessage("no-such-txn")), nack("rjct.transaction_id.not_found"));
-    const message = disburseMessage(disburseItems(1), { envelope: { number_of_disbursements: 2, total_disbursement_amount: "5", disbursement_schedule_date: new Date(Date.now() + 86_400_000).toISOString() } });
+    const message = disburseMessage(disburseItems(1), {
+      envelope: { number_of_disbursements: 2, total_disbursement_amount: "5", disbursement_schedule_date: new Date(Date.now() + 86_400_000).toISOString() },
+    });
     expect((await postG2p("/disburse", signedRequest(fx.sender, "disburse", message), { key: fx.writeKey })).body.message.ack_status).toBe("ACK");
-    await expectRefused(fx, "/disburse/cancel", signedRequest(fx.sender, "cancel", cancelMessage(message.transaction_id as string, ["nope"])), nack("rjct.reference_id.not_found"));
+    await expectRefused(
+      fx,
+      "/disburse/cancel",
+      signedRequest(fx.sender, "cancel", cancelMessage(message.transaction_id as string, ["nope"])),
+      nack("rjct.reference_id.not_found"),
+    );
   });
 });

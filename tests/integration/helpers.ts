@@ -85,9 +85,10 @@ export function callPath(caller: Caller, path: string, input?: unknown): Promise
 /** Every procedure path of the app router with its type. */
 export function allProcedures(): { path: string; type: "query" | "mutation" | "subscription" }[] {
   // At run time `_def.procedures` is flat, keyed by dotted path (its static type is nested).
-  return Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>).map(
-    ([path, procedure]) => ({ path, type: procedure._def.type }),
-  );
+  return Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>).map(([path, procedure]) => ({
+    path,
+    type: procedure._def.type,
+  }));
 }
 
 /** Await a promise expected to fail with a TRPCError of this code; returns the error. */
@@ -128,9 +129,7 @@ export async function orgSnapshot(db: Db, orgId: string) {
     audit: [...audit],
     assets: await rows(sql`select * from assets where org_id = ${orgId} order by id`),
     wallets: await rows(sql`select * from wallets where org_id = ${orgId} order by id`),
-    walletAssets: await rows(
-      sql`select wa.* from wallet_assets wa join wallets w on w.id = wa.wallet_id where w.org_id = ${orgId} order by wa.wallet_id, wa.asset_id`,
-    ),
+    walletAssets: await rows(sql`select wa.* from wallet_assets wa join wallets w on w.id = wa.wallet_id where w.org_id = ${orgId} order by wa.wallet_id, wa.asset_id`),
     disbursements: await rows(sql`select * from disbursements where org_id = ${orgId} order by id`),
     disbursementFiles: await rows(sql`select * from disbursement_files where org_id = ${orgId} order by disbursement_id`),
     payments: await rows(sql`select * from payments where org_id = ${orgId} order by id`),
@@ -143,12 +142,7 @@ export async function orgSnapshot(db: Db, orgId: string) {
 
 /** Strings that identify an organization's data; none may appear in what another organization sees. */
 export function identifiersOf(org: TestOrg): string[] {
-  return [
-    org.org.id,
-    org.org.slug,
-    org.org.name,
-    ...Object.values<TestUser>(org.users).flatMap((u) => [u.id, u.email]),
-  ];
+  return [org.org.id, org.org.slug, org.org.name, ...Object.values<TestUser>(org.users).flatMap((u) => [u.id, u.email])];
 }
 
 // +447911 numbers are valid UK mobiles (libphonenumber) only for the next digits 1, 2, 7 and 8.
@@ -192,7 +186,8 @@ export async function seedOrgData(db: Db, org: TestOrg): Promise<OrgData> {
   const rows = ["10.50", "20", "30.25", "5"].map((amount, i) => ({ phone: nextUkMobile(), externalId: `rcv-${suffix}-${i + 1}`, amount, dob: `1990-01-0${i + 2}` }));
   const csv = ["phone,id,amount,verification", ...rows.map((r) => `${r.phone},${r.externalId},${r.amount},${r.dob}`)].join("\n");
   const ready = await importInstructions(ctx, { disbursementId: created.id, fileName: `seeded-${suffix}.csv`, content: Buffer.from(csv) });
-  if (ready.status !== "READY" || ready.total_payments !== rows.length) throw new Error(`seeding left the disbursement ${ready.status} with ${ready.total_payments} payments`);
+  if (ready.status !== "READY" || ready.total_payments !== rows.length)
+    throw new Error(`seeding left the disbursement ${ready.status} with ${ready.total_payments} payments`);
 
   const paymentRows = await db
     .select({ id: payments.id, receiverId: payments.receiverId, receiverWalletId: payments.receiverWalletId })
@@ -207,7 +202,12 @@ export async function seedOrgData(db: Db, org: TestOrg): Promise<OrgData> {
   const receiverRows = await db
     .select({ id: receivers.id, phone: receivers.phoneNumber, externalId: receivers.externalId })
     .from(receivers)
-    .where(inArray(receivers.id, paymentRows.map((p) => p.receiverId)));
+    .where(
+      inArray(
+        receivers.id,
+        paymentRows.map((p) => p.receiverId),
+      ),
+    );
   const key = await createApiKey(ctx, { name: `Seeded key ${suffix}`, scopes: ["read:all"] });
 
   return {

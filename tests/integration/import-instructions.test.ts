@@ -53,11 +53,13 @@ async function expectServiceError(promise: Promise<unknown>, code: ServiceErrorC
   return error as ServiceError;
 }
 
-const paymentsOf = (disbursementId: string) =>
-  db.select().from(payments).where(eq(payments.disbursementId, disbursementId)).orderBy(asc(payments.lineNumber));
+const paymentsOf = (disbursementId: string) => db.select().from(payments).where(eq(payments.disbursementId, disbursementId)).orderBy(asc(payments.lineNumber));
 
 async function receiverByPhone(fx: Fixture, phone: string) {
-  const [r] = await db.select().from(receivers).where(and(eq(receivers.orgId, fx.org.id), eq(receivers.phoneNumber, phone)));
+  const [r] = await db
+    .select()
+    .from(receivers)
+    .where(and(eq(receivers.orgId, fx.org.id), eq(receivers.phoneNumber, phone)));
   if (!r) throw new Error(`no receiver ${phone}`);
   return r;
 }
@@ -162,7 +164,10 @@ describe("a successful upload", () => {
     const email = `Ana.${randomSuffix()}@Example.ORG`;
     const contract = StrKey.encodeContract(Buffer.from(randomSuffix().repeat(4).slice(0, 32)));
     await upload(fx, d.id, csv("email,id,amount,walletAddress", `${email},e-1,3.25,${contract}`));
-    const [receiver] = await db.select().from(receivers).where(and(eq(receivers.orgId, fx.org.id), eq(receivers.email, email.toLowerCase())));
+    const [receiver] = await db
+      .select()
+      .from(receivers)
+      .where(and(eq(receivers.orgId, fx.org.id), eq(receivers.email, email.toLowerCase())));
     expect(receiver).toMatchObject({ externalId: "e-1", phoneNumber: null });
     expect(await walletOf(receiver?.id ?? "")).toMatchObject([{ status: "REGISTERED", stellarAddress: contract, stellarMemo: null }]);
   });
@@ -171,8 +176,14 @@ describe("a successful upload", () => {
     const d = await newDisbursement(fx, "EMAIL", "PIN");
     const email = `pin.${randomSuffix()}@example.com`;
     await upload(fx, d.id, csv("email,id,amount,verification", `${email},p-1,1,4321`));
-    const [receiver] = await db.select().from(receivers).where(and(eq(receivers.orgId, fx.org.id), eq(receivers.email, email)));
-    const [verification] = await db.select().from(receiverVerifications).where(eq(receiverVerifications.receiverId, receiver?.id ?? ""));
+    const [receiver] = await db
+      .select()
+      .from(receivers)
+      .where(and(eq(receivers.orgId, fx.org.id), eq(receivers.email, email)));
+    const [verification] = await db
+      .select()
+      .from(receiverVerifications)
+      .where(eq(receiverVerifications.receiverId, receiver?.id ?? ""));
     expect(verification?.verificationField).toBe("PIN");
     expect(verificationValueMatches("PIN", "4321", verification?.hashedValue ?? "")).toBe(true);
     expect(await walletOf(receiver?.id ?? "")).toMatchObject([{ status: "DRAFT" }]);
@@ -218,7 +229,10 @@ describe("all or nothing", () => {
     const binary = await expectServiceError(upload(fx, d.id, Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0])), "BAD_REQUEST");
     expect(binary.extras?.file).toMatch(/Excel/);
     const phone = nextUkMobile();
-    const duplicate = await expectServiceError(upload(fx, d.id, csv(PHONE_HEADER, `${phone},a,1,1990-01-01,`, `${nextUkMobile()},b,1,1990-01-01,`, `${phone},c,1,1990-01-01,`)), "BAD_REQUEST");
+    const duplicate = await expectServiceError(
+      upload(fx, d.id, csv(PHONE_HEADER, `${phone},a,1,1990-01-01,`, `${nextUkMobile()},b,1,1990-01-01,`, `${phone},c,1,1990-01-01,`)),
+      "BAD_REQUEST",
+    );
     expect(duplicate.extras).toEqual({ "line 4 - phone": "duplicate phone; also on line 2" });
 
     expect(await orgSnapshot(db, fx.org.id)).toEqual(before);
@@ -284,7 +298,17 @@ describe("re-upload", () => {
       [2, "10.0000000", "x"],
       [3, "4.0000000", null],
     ]);
-    expect(await db.select().from(payments).where(inArray(payments.id, first.map((p) => p.id)))).toEqual([]);
+    expect(
+      await db
+        .select()
+        .from(payments)
+        .where(
+          inArray(
+            payments.id,
+            first.map((p) => p.id),
+          ),
+        ),
+    ).toEqual([]);
     expect(await receiverByPhone(fx, p1)).toMatchObject({ id: r1.id, externalId: "b-1" });
     expect(await walletOf(r1.id)).toMatchObject([{ id: w1?.id }]);
     expect(now[0]).toMatchObject({ receiverId: r1.id, receiverWalletId: w1?.id });

@@ -65,7 +65,10 @@ async function auditActions(orgId: string, targetId: string) {
 }
 
 let messageCounter = 0;
-async function insertMessage(orgId: string, values: Partial<typeof g2pMessages.$inferInsert> & { direction: "inbound" | "outbound"; status: string }): Promise<G2pMessage> {
+async function insertMessage(
+  orgId: string,
+  values: Partial<typeof g2pMessages.$inferInsert> & { direction: "inbound" | "outbound"; status: string },
+): Promise<G2pMessage> {
   messageCounter += 1;
   const [row] = await db
     .insert(g2pMessages)
@@ -92,13 +95,22 @@ describe("callback URL rule", () => {
     expect(checkCallbackUrl("http://[::1]:4000/x", true, loopbacks)).toEqual({ ok: true, url: "http://[::1]:4000/x" });
     expect(checkCallbackUrl("http://sender.example.org/g2p", false, none)).toEqual({ ok: true, url: "http://sender.example.org/g2p" });
     // Loopback and other non-public literals (in any numeric form) are refused unless listed, even over https.
-    expect(checkCallbackUrl("https://127.0.0.1:4001/cb", false, loopbacks)).toMatchObject({ ok: false, message: expect.stringContaining("127.0.0.1 is a loopback address") });
+    expect(checkCallbackUrl("https://127.0.0.1:4001/cb", false, loopbacks)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("127.0.0.1 is a loopback address"),
+    });
     expect(checkCallbackUrl("http://localhost:4000/cb", false, none)).toMatchObject({ ok: false, message: expect.stringContaining("localhost is a loopback name") });
     expect(checkCallbackUrl("https://0x7f000001/cb", false, none)).toMatchObject({ ok: false, message: expect.stringContaining("127.0.0.1 is a loopback address") });
     expect(checkCallbackUrl("https://[::ffff:127.0.0.1]/cb", false, none)).toMatchObject({ ok: false, message: expect.stringContaining("loopback") });
     expect(checkCallbackUrl("https://169.254.169.254/latest", false, none)).toMatchObject({ ok: false, message: expect.stringContaining("cloud metadata") });
     expect(checkCallbackUrl("https://10.1.2.3/cb", false, none)).toMatchObject({ ok: false, message: expect.stringContaining("10.1.2.3 is a private address") });
-    for (const bad of ["ftp://sender.example.org", "sender.example.org", "https://u:p@sender.example.org", "https://sender.example.org/cb?x=1", "https://sender.example.org/#a"]) {
+    for (const bad of [
+      "ftp://sender.example.org",
+      "sender.example.org",
+      "https://u:p@sender.example.org",
+      "https://sender.example.org/cb?x=1",
+      "https://sender.example.org/#a",
+    ]) {
       expect(checkCallbackUrl(bad, false), bad).toMatchObject({ ok: false });
     }
   });
@@ -138,7 +150,10 @@ describe("G2P senders", () => {
   });
 
   it("refuses a bad key, sender id, URL, wallet or asset with a message on the field, and stores nothing", async () => {
-    const before = await db.select({ n: sql<number>`count(*)::int` }).from(g2pSenders).where(eq(g2pSenders.orgId, org.org.id));
+    const before = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(g2pSenders)
+      .where(eq(g2pSenders.orgId, org.org.id));
     const caller = owner(org);
     const { publicKey: rsa } = generateKeyPairSync("rsa", { modulusLength: 1024 });
 
@@ -176,7 +191,10 @@ describe("G2P senders", () => {
     const disabled = await fieldErrors(caller.integrations.createSender(senderInput(org, { wallet_id: bare!.id, default_asset_id: null })));
     expect(disabled.fields.wallet_id).toMatch(/disabled/);
 
-    const after = await db.select({ n: sql<number>`count(*)::int` }).from(g2pSenders).where(eq(g2pSenders.orgId, org.org.id));
+    const after = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(g2pSenders)
+      .where(eq(g2pSenders.orgId, org.org.id));
     expect(after).toEqual(before);
   });
 
@@ -186,7 +204,10 @@ describe("G2P senders", () => {
     const dup = await fieldErrors(owner(org).integrations.createSender({ ...input, name: "Copy", public_key: ed25519().pem }), "CONFLICT");
     expect(dup.error.message).toBe(`A sender with the id "${input.sender_id}" is already registered.`);
     expect(dup.fields.sender_id).toBe("This sender id is already registered in this organization.");
-    const rows = await db.select().from(g2pSenders).where(and(eq(g2pSenders.orgId, org.org.id), eq(g2pSenders.senderId, input.sender_id)));
+    const rows = await db
+      .select()
+      .from(g2pSenders)
+      .where(and(eq(g2pSenders.orgId, org.org.id), eq(g2pSenders.senderId, input.sender_id)));
     expect(rows.map((r) => r.id)).toEqual([first.id]);
 
     const other = await orgWithCatalog();
@@ -258,7 +279,9 @@ describe("G2P senders", () => {
     const fresh: Org = { ...base, catalog: data.catalog };
     const b = await owner(fresh).integrations.createSender(senderInput(fresh, { name: "B sender" }));
     const a = await owner(fresh).integrations.createSender(senderInput(fresh, { name: "A sender" }));
-    await db.insert(g2pTransactions).values({ orgId: fresh.org.id, senderRowId: a.id, transactionId: "T-1", disbursementId: data.disbursement.id, callbackBase: a.callback_url });
+    await db
+      .insert(g2pTransactions)
+      .values({ orgId: fresh.org.id, senderRowId: a.id, transactionId: "T-1", disbursementId: data.disbursement.id, callbackBase: a.callback_url });
     await insertMessage(fresh.org.id, { direction: "inbound", status: "ACK", senderRowId: a.id, senderId: a.sender_id, createdAt: new Date("2026-02-01T10:00:00Z") });
     await insertMessage(fresh.org.id, { direction: "outbound", status: "DELIVERED", senderRowId: a.id, createdAt: new Date("2026-02-01T10:00:05Z") });
     const list = await owner(fresh).integrations.senders();
@@ -316,7 +339,15 @@ describe("G2P message log", () => {
     org = await orgWithCatalog();
     other = await orgWithCatalog();
     senderA = await owner(org).integrations.createSender(senderInput(org));
-    m.ack = await insertMessage(org.org.id, { direction: "inbound", status: "ACK", senderRowId: senderA.id, senderId: senderA.sender_id, action: "disburse", transactionId: "TXN-alpha", itemCount: 3 });
+    m.ack = await insertMessage(org.org.id, {
+      direction: "inbound",
+      status: "ACK",
+      senderRowId: senderA.id,
+      senderId: senderA.sender_id,
+      action: "disburse",
+      transactionId: "TXN-alpha",
+      itemCount: 3,
+    });
     m.nack = await insertMessage(org.org.id, {
       direction: "inbound",
       status: "NACK",
@@ -327,7 +358,13 @@ describe("G2P message log", () => {
       errorCode: "rjct.total_count.invalid",
       errorMessage: "total_count is 2 but 3 items were sent",
     });
-    m.unknown = await insertMessage(org.org.id, { direction: "inbound", status: "ERR", senderId: "stranger", errorCode: "err.sender_id.invalid", errorMessage: "unknown sender" });
+    m.unknown = await insertMessage(org.org.id, {
+      direction: "inbound",
+      status: "ERR",
+      senderId: "stranger",
+      errorCode: "err.sender_id.invalid",
+      errorMessage: "unknown sender",
+    });
     m.failed = await insertMessage(org.org.id, {
       direction: "outbound",
       status: "FAILED",
@@ -340,8 +377,21 @@ describe("G2P message log", () => {
       lastAttemptAt: new Date("2026-01-01T01:00:00Z"),
       lastHttpStatus: 503,
     });
-    m.delivered = await insertMessage(org.org.id, { direction: "outbound", status: "DELIVERED", senderRowId: senderA.id, transactionId: "TXN-alpha", attempts: 1, deliveredAt: new Date() });
-    m.pending = await insertMessage(org.org.id, { direction: "outbound", status: "PENDING", senderRowId: senderA.id, transactionId: "TXN-beta", nextAttemptAt: new Date() });
+    m.delivered = await insertMessage(org.org.id, {
+      direction: "outbound",
+      status: "DELIVERED",
+      senderRowId: senderA.id,
+      transactionId: "TXN-alpha",
+      attempts: 1,
+      deliveredAt: new Date(),
+    });
+    m.pending = await insertMessage(org.org.id, {
+      direction: "outbound",
+      status: "PENDING",
+      senderRowId: senderA.id,
+      transactionId: "TXN-beta",
+      nextAttemptAt: new Date(),
+    });
     m.otherOrg = await insertMessage(other.org.id, { direction: "outbound", status: "FAILED", transactionId: "TXN-alpha" });
   });
 

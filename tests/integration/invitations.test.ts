@@ -531,7 +531,10 @@ describe("staff: resend and the message views", () => {
     expect([...times].sort().reverse()).toEqual(times);
 
     // A message that really left (SMTP/SMS) keeps its body (a live link) off the page.
-    await db.update(messages).set({ transport: "sms-http" }).where(and(eq(messages.orgId, s.org.org.id), eq(messages.destination, s.contacts[0]!)));
+    await db
+      .update(messages)
+      .set({ transport: "sms-http" })
+      .where(and(eq(messages.orgId, s.org.org.id), eq(messages.destination, s.contacts[0]!)));
     const mixed = await owner.messages.list({ page_limit: 10 });
     expect(mixed.data.find((m) => m.destination === s.contacts[0])!.body).toBeNull();
   });

@@ -89,13 +89,14 @@ describe("MFA enrolment", () => {
     expect(row?.mfaPendingSecretEncrypted).toBeNull();
     expect(decryptSecret(row!.mfaSecretEncrypted!, "mfa-totp")).toBe(started.secret);
     const stored = await db.select().from(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, u.initiator.id));
-    expect(stored.map((r) => r.codeHash).sort()).toEqual(
-      recoveryCodes.map((c) => createHash("sha256").update(c.replace("-", "")).digest("hex")).sort(),
-    );
+    expect(stored.map((r) => r.codeHash).sort()).toEqual(recoveryCodes.map((c) => createHash("sha256").update(c.replace("-", "")).digest("hex")).sort());
     expect(JSON.stringify(stored)).not.toContain(recoveryCodes[0]!.replace("-", ""));
 
     expect(await caller.mfa.status()).toMatchObject({ enabled: true, recoveryCodesLeft: 10 });
-    const audit = await db.select().from(auditEvents).where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.action, "user.mfa_enabled")));
+    const audit = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.action, "user.mfa_enabled")));
     expect(audit.map((a) => a.targetId)).toEqual([u.initiator.id]);
     // A second enrolment cannot silently replace the working app.
     await expectTRPCError(caller.mfa.startEnrolment(), "CONFLICT");
@@ -159,7 +160,10 @@ describe("verifySecondFactor", () => {
     // A recovery code is refused too, and is not used up by the refusal.
     expect((await serviceError(verifySecondFactor(db, { userId: u.developer.id, code: recoveryCodes[0]!, ip: "10.9.9.9" }))).code).toBe("TOO_MANY_REQUESTS");
     expect(await callerFor(db, u.developer.id).mfa.status()).toMatchObject({ recoveryCodesLeft: 10 });
-    const attempts = await db.select().from(loginAttempts).where(and(eq(loginAttempts.email, u.developer.email), eq(loginAttempts.kind, "mfa")));
+    const attempts = await db
+      .select()
+      .from(loginAttempts)
+      .where(and(eq(loginAttempts.email, u.developer.email), eq(loginAttempts.kind, "mfa")));
     expect(attempts.filter((a) => !a.succeeded)).toHaveLength(5);
   });
 });
@@ -226,7 +230,10 @@ describe("organization setting: MFA required for all members", () => {
 
     await enrol(u.owner.id);
     expect((await owner.organization.update({ mfaRequired: true })).mfaRequired).toBe(true);
-    const audit = await db.select().from(auditEvents).where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.action, "organization.mfa_required_on")));
+    const audit = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.action, "organization.mfa_required_on")));
     expect(audit).toHaveLength(1);
 
     // The business member has no MFA: every org-scoped procedure refuses, the account-level ones work.

@@ -53,9 +53,7 @@ async function assertFullyMigrated(url: string) {
   expect(state.tables).toEqual(EXPECTED_TABLES);
   expect(state.applied).toBe(JOURNAL.entries.length);
   expect(state.roles).toEqual(["owner", "financial_controller", "developer", "business", "initiator", "approver"]);
-  expect(state.indexes).toEqual(
-    expect.arrayContaining(["users_email_key", "memberships_org_user_key", "password_tokens_hash_key", "login_attempts_email_ip_time_idx"]),
-  );
+  expect(state.indexes).toEqual(expect.arrayContaining(["users_email_key", "memberships_org_user_key", "password_tokens_hash_key", "login_attempts_email_ip_time_idx"]));
 }
 
 describe("applyMigrations from an empty database", () => {

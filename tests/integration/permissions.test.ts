@@ -127,7 +127,11 @@ const GUARDED: Record<
   "team.list": {
     permission: "users:manage",
     check: (result, { users }) =>
-      expect((result as { userId: string }[]).map((m) => m.userId).sort()).toEqual(Object.values(users).map((u) => u.id).sort()),
+      expect((result as { userId: string }[]).map((m) => m.userId).sort()).toEqual(
+        Object.values(users)
+          .map((u) => u.id)
+          .sort(),
+      ),
   },
   "team.invite": {
     permission: "users:manage",
@@ -135,7 +139,10 @@ const GUARDED: Record<
     check: async (result, { org }) => {
       const { userId, invitationLink } = result as { userId: string; invitationLink: string };
       expect(invitationLink).toMatch(/^\/set-password\?token=/);
-      const rows = await db.select().from(memberships).where(and(eq(memberships.orgId, org.id), eq(memberships.userId, userId)));
+      const rows = await db
+        .select()
+        .from(memberships)
+        .where(and(eq(memberships.orgId, org.id), eq(memberships.userId, userId)));
       expect(rows).toHaveLength(1);
     },
   },
@@ -162,7 +169,12 @@ const GUARDED: Record<
     input: ({ org, users }) => ({ userId: invitees.get(org.id) ?? users.developer.id }),
     check: async (result, { org }) => {
       const { userId } = result as { userId: string };
-      expect(await db.select().from(memberships).where(and(eq(memberships.orgId, org.id), eq(memberships.userId, userId)))).toHaveLength(0);
+      expect(
+        await db
+          .select()
+          .from(memberships)
+          .where(and(eq(memberships.orgId, org.id), eq(memberships.userId, userId))),
+      ).toHaveLength(0);
     },
   },
   "team.remove": {
@@ -170,7 +182,12 @@ const GUARDED: Record<
     input: ({ users }) => ({ userId: users.business.id }),
     check: async (result, { org, users }) => {
       expect(result).toEqual({ userId: users.business.id });
-      expect(await db.select().from(memberships).where(and(eq(memberships.orgId, org.id), eq(memberships.userId, users.business.id)))).toHaveLength(0);
+      expect(
+        await db
+          .select()
+          .from(memberships)
+          .where(and(eq(memberships.orgId, org.id), eq(memberships.userId, users.business.id))),
+      ).toHaveLength(0);
     },
   },
   "team.sendPasswordReset": {
@@ -507,7 +524,10 @@ const GUARDED: Record<
     }),
     check: async (result, org) => {
       expect(result).toMatchObject({ id: g2pIds(org).senderRowId, name: "Perm renamed", callback_url: "https://registry.example.org/v2" });
-      const [row] = await db.select({ name: g2pSenders.name }).from(g2pSenders).where(eq(g2pSenders.id, g2pIds(org).senderRowId));
+      const [row] = await db
+        .select({ name: g2pSenders.name })
+        .from(g2pSenders)
+        .where(eq(g2pSenders.id, g2pIds(org).senderRowId));
       expect(row?.name).toBe("Perm renamed");
     },
   },
@@ -517,7 +537,10 @@ const GUARDED: Record<
     input: (org) => ({ id: g2pIds(org).senderRowId, enabled: false }),
     check: async (result, org) => {
       expect(result).toMatchObject({ id: g2pIds(org).senderRowId, enabled: false });
-      const [row] = await db.select({ enabled: g2pSenders.enabled }).from(g2pSenders).where(eq(g2pSenders.id, g2pIds(org).senderRowId));
+      const [row] = await db
+        .select({ enabled: g2pSenders.enabled })
+        .from(g2pSenders)
+        .where(eq(g2pSenders.id, g2pIds(org).senderRowId));
       expect(row?.enabled).toBe(false);
     },
   },
@@ -545,7 +568,10 @@ const GUARDED: Record<
     input: (org) => ({ id: g2pIds(org).failedCallbackId }),
     check: async (result, org) => {
       expect(result).toMatchObject({ id: g2pIds(org).failedCallbackId, status: "PENDING", attempts: 3 });
-      const [row] = await db.select({ status: g2pMessages.status }).from(g2pMessages).where(eq(g2pMessages.id, g2pIds(org).failedCallbackId));
+      const [row] = await db
+        .select({ status: g2pMessages.status })
+        .from(g2pMessages)
+        .where(eq(g2pMessages.id, g2pIds(org).failedCallbackId));
       expect(row?.status).toBe("PENDING");
     },
   },

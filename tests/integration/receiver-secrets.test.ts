@@ -138,7 +138,10 @@ describe("who sees one-time codes and registration links", () => {
     fx = await fixture("PHONE_NUMBER", 2);
     // An invitation (with its registration link) and a one-time code, both kept by the outbox.
     await sendDueInvitations(db, { now: new Date(), appUrl: APP_URL, orgId: fx.org.org.id });
-    const [invitation] = await db.select({ body: messages.body }).from(messages).where(and(eq(messages.receiverWalletId, fx.rows[0]!.walletId), eq(messages.type, "RECEIVER_INVITATION")));
+    const [invitation] = await db
+      .select({ body: messages.body })
+      .from(messages)
+      .where(and(eq(messages.receiverWalletId, fx.rows[0]!.walletId), eq(messages.type, "RECEIVER_INVITATION")));
     invitationToken = /\/r\/(\S+)/.exec(invitation!.body)![1]!;
     await sendRegistrationOtp(db, await tokenFor(fx, fx.rows[1]!));
     code = await storedOtp(fx.rows[1]!.walletId);
@@ -318,7 +321,11 @@ describe("daily caps on one-time codes", () => {
     await sendRegistrationOtp(db, token, new Date(start));
     const first = await storedOtp(row.walletId);
     for (let i = 1; i <= 4; i++) {
-      await expectServiceError(verifyRegistrationOtp(db, { token, code: wrongCode(first) }, new Date(start + SECOND)), "BAD_REQUEST", t("otp.wrong", { remaining: 5 - i }));
+      await expectServiceError(
+        verifyRegistrationOtp(db, { token, code: wrongCode(first) }, new Date(start + SECOND)),
+        "BAD_REQUEST",
+        t("otp.wrong", { remaining: 5 - i }),
+      );
     }
     await expectServiceError(verifyRegistrationOtp(db, { token, code: wrongCode(first) }, new Date(start + SECOND)), "TOO_MANY_REQUESTS", t("otp.locked"));
     // A new code resets the per-code attempts, but not the day's: five guesses are left in all.
@@ -374,9 +381,16 @@ describe("staff unlock and verification values", () => {
     const result = await caller(fx, "initiator").receivers.unlock({ id: row.receiverId });
     expect(result).toEqual({ id: row.receiverId, unlocked_wallets: 1, unlocked_verifications: [] });
     expect(await wallet(row.walletId)).toMatchObject({ otpLockedAt: null, otpCodesToday: 0, otpGuessesToday: 0, otpAttempts: 0, otpDayStartedAt: null });
-    const audit = await db.select().from(auditEvents).where(and(eq(auditEvents.orgId, fx.org.org.id), eq(auditEvents.action, "receiver.unlocked")));
+    const audit = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.orgId, fx.org.org.id), eq(auditEvents.action, "receiver.unlocked")));
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ actorUserId: fx.org.users.initiator.id, targetId: row.receiverId, details: { receiver_wallet_ids: [row.walletId], verification_fields: [] } });
+    expect(audit[0]).toMatchObject({
+      actorUserId: fx.org.users.initiator.id,
+      targetId: row.receiverId,
+      details: { receiver_wallet_ids: [row.walletId], verification_fields: [] },
+    });
     expect((await caller(fx, "owner").receivers.get({ id: row.receiverId })).registration_locked).toBe(false);
 
     // The receiver asks for a code again and confirms it.
@@ -396,7 +410,11 @@ describe("staff unlock and verification values", () => {
     await expectServiceError(verifyReceiverIdentity(db, { token, value: row.dob }), "TOO_MANY_REQUESTS", /Verification is locked/);
     expect((await caller(fx, "approver").receivers.get({ id: row.receiverId })).registration_locked).toBe(true);
 
-    expect(await caller(fx, "approver").receivers.unlock({ id: row.receiverId })).toEqual({ id: row.receiverId, unlocked_wallets: 0, unlocked_verifications: ["DATE_OF_BIRTH"] });
+    expect(await caller(fx, "approver").receivers.unlock({ id: row.receiverId })).toEqual({
+      id: row.receiverId,
+      unlocked_wallets: 0,
+      unlocked_verifications: ["DATE_OF_BIRTH"],
+    });
     expect(await verification(row.receiverId)).toMatchObject({ attempts: 0, failedAt: null, confirmedAt: null });
     expect(await verifyReceiverIdentity(db, { token, value: row.dob })).toEqual({ verified: true });
   });
@@ -408,7 +426,10 @@ describe("staff unlock and verification values", () => {
     await lockVerification(token, row.walletId);
     const owner = caller(fx, "owner");
     await expectTRPCError(caller(fx, "business").receivers.setVerification({ id: row.receiverId, verificationField: "DATE_OF_BIRTH", value: "1985-05-05" }), "FORBIDDEN");
-    const invalid = await expectTRPCError(owner.receivers.setVerification({ id: row.receiverId, verificationField: "DATE_OF_BIRTH", value: "05/05/1985" }), "BAD_REQUEST");
+    const invalid = await expectTRPCError(
+      owner.receivers.setVerification({ id: row.receiverId, verificationField: "DATE_OF_BIRTH", value: "05/05/1985" }),
+      "BAD_REQUEST",
+    );
     expect(invalid.message).toMatch(/^The verification value is not valid: invalid date of birth format/);
     await expectTRPCError(owner.receivers.setVerification({ id: row.receiverId, verificationField: "DATE_OF_BIRTH", value: "2999-01-01" }), "BAD_REQUEST");
 
@@ -420,7 +441,10 @@ describe("staff unlock and verification values", () => {
     });
     const v = await verification(row.receiverId);
     expect(v).toMatchObject({ attempts: 0, failedAt: null, confirmedAt: null, hashedValue: hashVerificationValue("DATE_OF_BIRTH", "1985-05-05") });
-    const [audit] = await db.select().from(auditEvents).where(and(eq(auditEvents.orgId, fx.org.org.id), eq(auditEvents.action, "receiver.verification_updated")));
+    const [audit] = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.orgId, fx.org.org.id), eq(auditEvents.action, "receiver.verification_updated")));
     expect(audit).toMatchObject({
       actorUserId: fx.org.users.owner.id,
       targetId: row.receiverId,

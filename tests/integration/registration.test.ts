@@ -109,7 +109,10 @@ describe("registration", () => {
     const row = fx.rows[1]!;
     const token = await tokenFor(fx, row);
     await sendRegistrationOtp(db, token);
-    const [m] = await db.select().from(messages).where(and(eq(messages.receiverWalletId, row.walletId), eq(messages.type, "RECEIVER_OTP")));
+    const [m] = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.receiverWalletId, row.walletId), eq(messages.type, "RECEIVER_OTP")));
     expect(m).toMatchObject({ channel: "SMS", destination: row.phone, status: "SUCCESS" });
     const code = await lastOtp(row.walletId);
     const w = await wallet(row.walletId);
@@ -161,7 +164,10 @@ describe("registration", () => {
     // Locked: even the right value is refused, and registering is refused.
     await expectServiceError(verifyReceiverIdentity(db, { token, value: row.dob }), "TOO_MANY_REQUESTS", /Verification is locked/);
     await expectServiceError(registerReceiverWallet(db, { token, stellarAddress: Keypair.random().publicKey() }), "BAD_REQUEST", t("verify.confirmFirst"));
-    const [v] = await db.select().from(receiverVerifications).where(eq(receiverVerifications.receiverId, (await wallet(row.walletId)).receiverId));
+    const [v] = await db
+      .select()
+      .from(receiverVerifications)
+      .where(eq(receiverVerifications.receiverId, (await wallet(row.walletId)).receiverId));
     expect(v).toMatchObject({ attempts: 5, confirmedAt: null });
     expect(v!.failedAt).not.toBeNull();
     // Staff see it as locked.

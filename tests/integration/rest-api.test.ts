@@ -130,7 +130,12 @@ describe("authentication: every failure is the same 401 body", () => {
 
   it("no key, a bad key, a malformed header", async () => {
     const good = await keyFor(fx, ["read:all"]);
-    const headerSets: Record<string, string>[] = [{}, { authorization: "Bearer nope" }, { authorization: `Basic ${good}` }, { authorization: `Bearer ${good.slice(0, -2)}xx` }];
+    const headerSets: Record<string, string>[] = [
+      {},
+      { authorization: "Bearer nope" },
+      { authorization: `Basic ${good}` },
+      { authorization: `Bearer ${good.slice(0, -2)}xx` },
+    ];
     for (const headers of headerSets) {
       const res = await call(disbursementsRoute.GET, "GET", "/disbursements", { headers });
       expect(res.status).toBe(401);
@@ -142,7 +147,10 @@ describe("authentication: every failure is the same 401 body", () => {
     const key = await keyFor(fx, ["read:all"], { expires_at: "2099-01-01" });
     expect((await call(disbursementsRoute.GET, "GET", "/disbursements", { key })).status).toBe(200);
     const prefix = key.split("_")[1]!;
-    await db.update(apiKeys).set({ expiresAt: new Date(Date.now() - 1) }).where(eq(apiKeys.prefix, prefix));
+    await db
+      .update(apiKeys)
+      .set({ expiresAt: new Date(Date.now() - 1) })
+      .where(eq(apiKeys.prefix, prefix));
     const res = await call(disbursementsRoute.GET, "GET", "/disbursements", { key });
     expect(res.status).toBe(401);
     expect(res.body).toEqual(UNAUTHORIZED_BODY);
@@ -281,7 +289,10 @@ describe("the disbursement flow through the API", () => {
     });
 
     // List: pagination shape, search, status filter, page_limit.
-    const list = await call(disbursementsRoute.GET, "GET", "/disbursements", { key, query: `q=${encodeURIComponent(draft.name)}&status=READY,DRAFT&page=1&page_limit=5` });
+    const list = await call(disbursementsRoute.GET, "GET", "/disbursements", {
+      key,
+      query: `q=${encodeURIComponent(draft.name)}&status=READY,DRAFT&page=1&page_limit=5`,
+    });
     expect(list.status).toBe(200);
     const page = paginated(DisbursementSchema).parse(list.body);
     expect(page.pagination).toMatchObject({ next: null, prev: null, pages: 1, total: 1 });
@@ -321,7 +332,11 @@ describe("the disbursement flow through the API", () => {
     // Receiver list and detail.
     const receiverId = first!.receiver_wallet.receiver.id;
     const receiverList = await call(receiversRoute.GET, "GET", "/receivers", { key, query: `q=${encodeURIComponent(first!.receiver_wallet.receiver.email!)}` });
-    expect(paginated(ReceiverSchema).parse(receiverList.body).data.map((r) => r.id)).toEqual([receiverId]);
+    expect(
+      paginated(ReceiverSchema)
+        .parse(receiverList.body)
+        .data.map((r) => r.id),
+    ).toEqual([receiverId]);
     const receiver = await call(receiverRoute.GET, "GET", `/receivers/${receiverId}`, { key, id: receiverId });
     expect(ReceiverDetailSchema.parse(receiver.body)).toMatchObject({ id: receiverId, total_payments: 1 });
 
@@ -364,14 +379,24 @@ describe("the disbursement flow through the API", () => {
 
   it("wallets and assets", async () => {
     const wallets = await call(walletsRoute.GET, "GET", "/wallets", { key });
-    expect(z.array(WalletSchema).parse(wallets.body).map((w) => w.name)).toEqual(["Demo Wallet"]);
+    expect(
+      z
+        .array(WalletSchema)
+        .parse(wallets.body)
+        .map((w) => w.name),
+    ).toEqual(["Demo Wallet"]);
     const enabled = await call(walletsRoute.GET, "GET", "/wallets", { key, query: "enabled=false" });
     expect(enabled.body).toEqual([]);
     const badFilter = await call(walletsRoute.GET, "GET", "/wallets", { key, query: "enabled=maybe" });
     expect(badFilter.status).toBe(400);
     expect(badFilter.body).toEqual({ error: "Bad request", extras: { enabled: "enabled must be true or false" }, reason: "VALIDATION_FAILED" });
     const assets = await call(assetsRoute.GET, "GET", "/assets", { key });
-    expect(z.array(AssetSchema).parse(assets.body).map((a) => a.code)).toEqual(["USDC", "XLM"]);
+    expect(
+      z
+        .array(AssetSchema)
+        .parse(assets.body)
+        .map((a) => a.code),
+    ).toEqual(["USDC", "XLM"]);
   });
 });
 
@@ -434,7 +459,11 @@ describe("error shapes", () => {
   it("400 for list parameters out of range", async () => {
     const res = await call(disbursementsRoute.GET, "GET", "/disbursements", { key, query: "page_limit=101&page=0" });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: "Bad request", extras: { page_limit: "page_limit must be at most 100", page: "page must be 1 or more" }, reason: "VALIDATION_FAILED" });
+    expect(res.body).toEqual({
+      error: "Bad request",
+      extras: { page_limit: "page_limit must be at most 100", page: "page must be 1 or more" },
+      reason: "VALIDATION_FAILED",
+    });
     const status = await call(disbursementsRoute.GET, "GET", "/disbursements", { key, query: "status=NOPE" });
     expect(status.status).toBe(400);
     expect(Object.keys(status.body.extras)[0]).toMatch(/^status/);
@@ -445,7 +474,11 @@ describe("error shapes", () => {
     const res = await call(disbursementStatusRoute.PATCH, "PATCH", `/disbursements/${created.body.id}/status`, { key, id: created.body.id, json: { status: "STARTED" } });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: "Bad request", extras: { status: "allowed from DRAFT: READY, CANCELED" }, reason: "INVALID_TRANSITION" });
-    const bad = await call(disbursementStatusRoute.PATCH, "PATCH", `/disbursements/${created.body.id}/status`, { key, id: created.body.id, json: { status: "COMPLETED" } });
+    const bad = await call(disbursementStatusRoute.PATCH, "PATCH", `/disbursements/${created.body.id}/status`, {
+      key,
+      id: created.body.id,
+      json: { status: "COMPLETED" },
+    });
     expect(bad.body).toEqual({ error: "Bad request", extras: { status: "status must be STARTED or PAUSED" }, reason: "VALIDATION_FAILED" });
   });
 
@@ -551,7 +584,10 @@ describe("tenancy: another organization's ids answer 404 on every {id} route, an
   });
 
   it("retrying another organization's payment is 404 too", async () => {
-    await db.update(payments).set({ status: "FAILED" }).where(and(eq(payments.id, target.paymentId), eq(payments.orgId, a.org.id)));
+    await db
+      .update(payments)
+      .set({ status: "FAILED" })
+      .where(and(eq(payments.id, target.paymentId), eq(payments.orgId, a.org.id)));
     const res = await call(retryRoute.PATCH, "PATCH", "/payments/retry", { key: bKey, json: { payment_ids: [target.paymentId] } });
     expect(res.status).toBe(404);
     const [p] = await db.select().from(payments).where(eq(payments.id, target.paymentId));
@@ -580,7 +616,18 @@ describe("tenancy: another organization's ids answer 404 on every {id} route, an
 describe("GET /api/v1/openapi.json", () => {
   type Doc = {
     openapi: string;
-    paths: Record<string, Record<string, { security: unknown[]; responses: Record<string, unknown>; requestBody?: { content: Record<string, { schema: Record<string, unknown> }> }; parameters?: { name: string; in: string; schema: Record<string, unknown> }[] }>>;
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          security: unknown[];
+          responses: Record<string, unknown>;
+          requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+          parameters?: { name: string; in: string; schema: Record<string, unknown> }[];
+        }
+      >
+    >;
     components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
   };
   let doc: Doc;
@@ -610,7 +657,10 @@ describe("GET /api/v1/openapi.json", () => {
         const full = path.join(dir, entry.name);
         if (entry.isDirectory()) await walk(full);
         else if (entry.name === "route.ts") {
-          const rel = path.relative(root, dir).split(path.sep).map((s) => s.replace(/^\[(.+)\]$/, "{$1}"));
+          const rel = path
+            .relative(root, dir)
+            .split(path.sep)
+            .map((s) => s.replace(/^\[(.+)\]$/, "{$1}"));
           const apiPath = `/${rel.join("/")}`;
           if (apiPath === "/openapi.json") continue;
           const mod = (await import(/* @vite-ignore */ full)) as Record<string, unknown>;

@@ -33,7 +33,10 @@ const PASSPHRASE = PASSPHRASES.local;
 // A loopback stand-in for Horizon (GET /accounts/:id) that also serves a wallet's stellar.toml
 // (the SEP-10 client_domain's SIGNING_KEY).
 const walletSigningKey = Keypair.random();
-const ledgerAccounts = new Map<string, { signers: { key: string; weight: number; type: string }[]; thresholds: { low_threshold: number; med_threshold: number; high_threshold: number } }>();
+const ledgerAccounts = new Map<
+  string,
+  { signers: { key: string; weight: number; type: string }[]; thresholds: { low_threshold: number; med_threshold: number; high_threshold: number } }
+>();
 let server: Server;
 let loopbackHost = "";
 
@@ -316,7 +319,10 @@ describe("SEP-24 interactive deposit", () => {
 
     // The receiver the organization knows, with a READY wallet.
     const phone = `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
-    const [receiver] = await db.insert(receivers).values({ orgId: org.org.id, externalId: `ext-${randomSuffix()}`, phoneNumber: phone }).returning();
+    const [receiver] = await db
+      .insert(receivers)
+      .values({ orgId: org.org.id, externalId: `ext-${randomSuffix()}`, phoneNumber: phone })
+      .returning();
     const [rw] = await db.insert(receiverWallets).values({ orgId: org.org.id, receiverId: receiver!.id, walletId: catalog.wallet.id, status: "READY" }).returning();
 
     const submit = (contact: string, tok = interactiveToken) =>
@@ -333,7 +339,10 @@ describe("SEP-24 interactive deposit", () => {
     // Submitting again sends nothing more (one message per SEP-24 transaction).
     expect((await submit(phone)).headers.get("location")).toContain("sent=1");
 
-    const sent = await db.select().from(messages).where(and(eq(messages.orgId, org.org.id), eq(messages.receiverId, receiver!.id)));
+    const sent = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.orgId, org.org.id), eq(messages.receiverId, receiver!.id)));
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ type: "RECEIVER_INVITATION", channel: "SMS", destination: phone, status: "SUCCESS" });
     const link = /(http\S+)/.exec(sent[0]!.body)![1]!;
@@ -364,7 +373,9 @@ describe("SEP-24 interactive deposit", () => {
   it("resolves the organization by the wallet's client_domain", async () => {
     const org = await createOrgWithMembers(db, ["owner"]);
     await seedDemoCatalog(db, org.org.id);
-    await db.insert(wallets).values({ orgId: org.org.id, name: `Loopback ${randomSuffix()}`, homepage: "http://x", deepLinkSchema: "wallet://sdp", sep10ClientDomain: loopbackHost });
+    await db
+      .insert(wallets)
+      .values({ orgId: org.org.id, name: `Loopback ${randomSuffix()}`, homepage: "http://x", deepLinkSchema: "wallet://sdp", sep10ClientDomain: loopbackHost });
     const client = Keypair.random();
     const token = await tokenFor(client, `&client_domain=${loopbackHost}`, walletSigningKey);
     const res = await call(interactiveRoute.POST, "POST", "/sep24/transactions/deposit/interactive", { json: { asset_code: "XLM" }, bearer: token });

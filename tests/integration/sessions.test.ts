@@ -81,11 +81,17 @@ describe("server-side sessions", () => {
     expect(user.id).toBe(u.initiator.id);
 
     const jwt = authOptions.callbacks!.jwt! as unknown as (p: { token: Record<string, unknown>; user?: unknown }) => Promise<Record<string, unknown>>;
-    const session = authOptions.callbacks!.session! as unknown as (p: { session: { expires: string }; token: Record<string, unknown> }) => Promise<Record<string, unknown>>;
+    const session = authOptions.callbacks!.session! as unknown as (p: {
+      session: { expires: string };
+      token: Record<string, unknown>;
+    }) => Promise<Record<string, unknown>>;
     const token = await jwt({ token: { jti: "x" }, user });
     expect(token.sub).toBe(u.initiator.id);
     expect(typeof token.sid).toBe("string");
-    const [row] = await db.select().from(userSessions).where(eq(userSessions.id, token.sid as string));
+    const [row] = await db
+      .select()
+      .from(userSessions)
+      .where(eq(userSessions.id, token.sid as string));
     expect(row).toMatchObject({ userId: u.initiator.id, ip, userAgent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0", revokedAt: null });
     expect(row!.expiresAt.getTime() - row!.createdAt.getTime()).toBeGreaterThan((SESSION_MAX_AGE_SECONDS - 5) * 1000);
     expect(authOptions.session?.maxAge).toBe(SESSION_MAX_AGE_SECONDS);
@@ -95,7 +101,10 @@ describe("server-side sessions", () => {
     expect(await session({ session: { expires: "x" }, token })).toEqual({ expires: "x", user: { id: u.initiator.id } });
 
     await authOptions.events!.signOut!({ token } as never);
-    const [after] = await db.select().from(userSessions).where(eq(userSessions.id, token.sid as string));
+    const [after] = await db
+      .select()
+      .from(userSessions)
+      .where(eq(userSessions.id, token.sid as string));
     expect(after!.revokedAt).not.toBeNull();
     expect(await session({ session: { expires: "x" }, token })).toEqual({});
   });
@@ -109,13 +118,21 @@ describe("profile: sign out everywhere, password change, name", () => {
     const other = await createUserSession(db, { userId: u.business.id });
 
     const sessions = await browserCaller(u.approver.id, a).profile.sessions();
-    expect(sessions.map((s) => [s.id, s.current]).sort()).toEqual([[a, true], [b, false]].sort());
+    expect(sessions.map((s) => [s.id, s.current]).sort()).toEqual(
+      [
+        [a, true],
+        [b, false],
+      ].sort(),
+    );
 
     expect(await browserCaller(u.approver.id, a).profile.signOutEverywhere()).toEqual({ sessionsEnded: 2 });
     expect(await isSessionLive(db, a, u.approver.id)).toBe(false);
     expect(await isSessionLive(db, b, u.approver.id)).toBe(false);
     expect(await isSessionLive(db, other, u.business.id)).toBe(true);
-    const audit = await db.select().from(auditEvents).where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.action, "user.signed_out_everywhere")));
+    const audit = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.action, "user.signed_out_everywhere")));
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actorUserId: u.approver.id, targetId: u.approver.id });
   });
@@ -191,7 +208,10 @@ describe("profile: sign out everywhere, password change, name", () => {
     await expectTRPCError(me.profile.updateName({ name: "   " }), "BAD_REQUEST");
     expect(await me.profile.updateName({ name: "  Bea Business " })).toEqual({ name: "Bea Business" });
     expect((await me.profile.get()).name).toBe("Bea Business");
-    const [event] = await db.select().from(auditEvents).where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.action, "user.name_changed")));
+    const [event] = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.action, "user.name_changed")));
     expect(event?.details).toEqual({ from: u.business.name, to: "Bea Business" });
   });
 });

@@ -156,7 +156,12 @@ describe("callbacks to non-public addresses", () => {
       const { id } = await enqueue(t.base);
       expect(await deliver(), t.base).toMatchObject({ claimed: 1, retrying: 1 });
       const r = await row(id);
-      expect(r, t.base).toMatchObject({ status: "PENDING", lastHttpStatus: null, errorCode: "destination_refused", errorMessage: `destination address not allowed: ${t.message}` });
+      expect(r, t.base).toMatchObject({
+        status: "PENDING",
+        lastHttpStatus: null,
+        errorCode: "destination_refused",
+        errorMessage: `destination address not allowed: ${t.message}`,
+      });
       await settle(id);
     }
     expect(peer.connections).toBe(0);
@@ -180,7 +185,10 @@ describe("callbacks to non-public addresses", () => {
     // A name that resolves to loopback is refused, naming the name and the address.
     const named = await enqueue(`http://sender.test:${peer.port}/g2p`);
     await deliver({ guard: { resolve: async () => [{ address: "127.0.0.1", family: 4 }] } });
-    expect(await row(named.id)).toMatchObject({ errorCode: "destination_refused", errorMessage: "destination address not allowed: sender.test resolves to 127.0.0.1, a loopback address" });
+    expect(await row(named.id)).toMatchObject({
+      errorCode: "destination_refused",
+      errorMessage: "destination address not allowed: sender.test resolves to 127.0.0.1, a loopback address",
+    });
     expect(peer.connections).toBe(0);
     await settle(named.id);
 
@@ -294,13 +302,22 @@ describe("registration", () => {
     }
     // Update takes the same rule.
     const updateError = await expectTRPCError(
-      owner.integrations.updateSender({ id: fx.sender.row.id, name: "x", callback_url: "http://2130706433/g2p", public_key: fx.sender.publicKeyPem, wallet_id: fx.catalog.wallet.id, default_asset_id: null }),
+      owner.integrations.updateSender({
+        id: fx.sender.row.id,
+        name: "x",
+        callback_url: "http://2130706433/g2p",
+        public_key: fx.sender.publicKeyPem,
+        wallet_id: fx.catalog.wallet.id,
+        default_asset_id: null,
+      }),
       "BAD_REQUEST",
     );
     expect(JSON.stringify((updateError as { cause?: unknown }).cause)).toContain("127.0.0.1 is a loopback address");
     // A listed host is accepted; a public name is left to the check at each delivery.
     vi.stubEnv("OUTBOUND_ALLOW_HOSTS", `127.0.0.1:${peer.port}`);
-    await expect(owner.integrations.createSender(input(`http://127.0.0.1:${peer.port}/g2p`))).resolves.toMatchObject({ callback_url: `http://127.0.0.1:${peer.port}/g2p` });
+    await expect(owner.integrations.createSender(input(`http://127.0.0.1:${peer.port}/g2p`))).resolves.toMatchObject({
+      callback_url: `http://127.0.0.1:${peer.port}/g2p`,
+    });
     await expect(owner.integrations.createSender(input("https://sender.example.org/g2p"))).resolves.toMatchObject({ callback_url: "https://sender.example.org/g2p" });
   });
 });

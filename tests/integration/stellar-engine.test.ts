@@ -117,17 +117,14 @@ async function readyDisbursement(assetId: string, rows: { address: string; amoun
   const csv = ["phone,id,amount,walletAddress", ...rows.map((r, i) => `${nextUkMobile()},rcv-${suffix}-${i},${r.amount},${r.address}`)].join("\n");
   const ready = await importInstructions(ctx, { disbursementId: created.id, fileName: `engine-${suffix}.csv`, content: Buffer.from(csv) });
   expect(ready.status).toBe("READY");
-  if (ready.total_payments !== rows.length) console.log(JSON.stringify(ready), csv.slice(0, 300), (await db.select({ n: count() }).from(payments).where(eq(payments.disbursementId, created.id))));
+  if (ready.total_payments !== rows.length)
+    console.log(JSON.stringify(ready), csv.slice(0, 300), await db.select({ n: count() }).from(payments).where(eq(payments.disbursementId, created.id)));
   expect(ready.total_payments).toBe(rows.length);
   return created.id;
 }
 
 async function statusCounts(disbursementId: string): Promise<Record<string, number>> {
-  const rows = await db
-    .select({ status: payments.status, n: count() })
-    .from(payments)
-    .where(eq(payments.disbursementId, disbursementId))
-    .groupBy(payments.status);
+  const rows = await db.select({ status: payments.status, n: count() }).from(payments).where(eq(payments.disbursementId, disbursementId)).groupBy(payments.status);
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
 
@@ -238,7 +235,10 @@ describe("distribution and channel accounts", () => {
   it("funds the distribution account, makes the demo USDC real and creates sponsored channels", async () => {
     const [usdc] = await db.select().from(assets).where(eq(assets.id, catalog.usdc.id));
     expect(usdc!.issuer).not.toBe(catalog.usdc.issuer); // the random seed issuer was replaced by a held one
-    const issuerRow = await db.select().from(stellarAccounts).where(and(eq(stellarAccounts.publicKey, usdc!.issuer), eq(stellarAccounts.kind, "issuer")));
+    const issuerRow = await db
+      .select()
+      .from(stellarAccounts)
+      .where(and(eq(stellarAccounts.publicKey, usdc!.issuer), eq(stellarAccounts.kind, "issuer")));
     expect(issuerRow).toHaveLength(1);
 
     expect(await ledgerBalance(distribution, { code: "USDC", issuer: usdc!.issuer })).toBe(1_000_000n * 10_000_000n);
@@ -336,7 +336,13 @@ describe("the submission worker", () => {
     // The ledger: every receiver holds its starting 1 XLM plus exactly its amount.
     const balances = await mapLimit(rows, 16, (r) => ledgerBalance(r.address, xlm));
     const wrong = rows.filter((r, i) => balances[i] !== 10_000_000n + toStroops(r.amount));
-    expect(wrong, `receivers credited a wrong amount: ${wrong.slice(0, 3).map((w) => w.address).join(", ")}`).toEqual([]);
+    expect(
+      wrong,
+      `receivers credited a wrong amount: ${wrong
+        .slice(0, 3)
+        .map((w) => w.address)
+        .join(", ")}`,
+    ).toEqual([]);
 
     // Operation ids are Horizon's: compare one transaction's operations with the payments it carried.
     const sample = paid[0]!;
@@ -374,17 +380,18 @@ describe("the submission worker", () => {
     // Preflight names both problems before anything is sent.
     const preflight = await preflightDisbursement(ctx, id, config);
     expect(preflight.checked).toBe(rows.length);
-    expect(preflight.problems.map((p) => `${p.address}:${p.code}`).sort()).toEqual(
-      [`${unfunded.publicKey()}:no_account`, `${untrusting!.publicKey()}:no_trust`].sort(),
-    );
+    expect(preflight.problems.map((p) => `${p.address}:${p.code}`).sort()).toEqual([`${unfunded.publicKey()}:no_account`, `${untrusting!.publicKey()}:no_trust`].sort());
 
     await changeDisbursementStatus(ctx, { id, status: "STARTED" });
     const worker = inProcessWorker();
     try {
-      await waitFor(async () => {
-        const c = await statusCounts(id);
-        return c.SUCCESS === 5 && c.FAILED === 2 ? c : null;
-      }, { timeoutMs: 120_000, message: "every payment to settle" });
+      await waitFor(
+        async () => {
+          const c = await statusCounts(id);
+          return c.SUCCESS === 5 && c.FAILED === 2 ? c : null;
+        },
+        { timeoutMs: 120_000, message: "every payment to settle" },
+      );
     } finally {
       await worker.stop();
     }
@@ -424,10 +431,13 @@ describe("the submission worker", () => {
     try {
       await waitFor(async () => ((await statusCounts(id)).SUCCESS ?? 0) >= 20, { timeoutMs: 120_000, intervalMs: 20, message: "some payments to succeed" });
       await changeDisbursementStatus(ctx, { id, status: "PAUSED" });
-      const afterPause = await waitFor(async () => {
-        const c = await statusCounts(id);
-        return (c.PENDING ?? 0) === 0 ? c : null;
-      }, { timeoutMs: 120_000, intervalMs: 20, message: "in-flight payments to settle" });
+      const afterPause = await waitFor(
+        async () => {
+          const c = await statusCounts(id);
+          return (c.PENDING ?? 0) === 0 ? c : null;
+        },
+        { timeoutMs: 120_000, intervalMs: 20, message: "in-flight payments to settle" },
+      );
       const txCount = (await transactionsOf(id)).length;
       const paidSoFar = afterPause.SUCCESS ?? 0;
       expect(paidSoFar).toBeGreaterThanOrEqual(20);
@@ -438,7 +448,14 @@ describe("the submission worker", () => {
       await sleep(CLOSE_MS * 10);
       expect(await statusCounts(id)).toEqual(afterPause);
       expect((await transactionsOf(id)).length).toBe(txCount);
-      const paidIds = new Set((await db.select({ line: payments.lineNumber }).from(payments).where(and(eq(payments.disbursementId, id), eq(payments.status, "SUCCESS")))).map((p) => p.line! - 2));
+      const paidIds = new Set(
+        (
+          await db
+            .select({ line: payments.lineNumber })
+            .from(payments)
+            .where(and(eq(payments.disbursementId, id), eq(payments.status, "SUCCESS")))
+        ).map((p) => p.line! - 2),
+      );
       const balances = await mapLimit(rows, 16, (r) => ledgerBalance(r.address, xlm));
       rows.forEach((r, i) => {
         expect(balances[i], `receiver ${i}`).toBe(10_000_000n + (paidIds.has(i) ? toStroops(r.amount) : 0n));
@@ -464,15 +481,29 @@ describe("the submission worker", () => {
     const workers = Array.from({ length: 3 }, () => spawnWorker({ WORKER_MAX_OPS: "7" })); // small batches: many chances to collide
     try {
       // All three are polling before there is anything to claim.
-      await waitFor(async () => workers.every((w) => w.events.some((e) => e.event === "stellar.worker.start")), { timeoutMs: 120_000, message: "three workers to start" });
+      await waitFor(async () => workers.every((w) => w.events.some((e) => e.event === "stellar.worker.start")), {
+        timeoutMs: 120_000,
+        message: "three workers to start",
+      });
       await changeDisbursementStatus(ctx, { id, status: "STARTED" });
       await waitFor(async () => (await disbursementStatus(id)) === "COMPLETED", { timeoutMs: 240_000, message: "the disbursement to complete with three workers" });
     } catch (error) {
-      throw new Error(`${(error as Error).message}\n${workers.map((w) => w.output.join("")).join("\n").slice(-4000)}`);
+      throw new Error(
+        `${(error as Error).message}\n${workers
+          .map((w) => w.output.join(""))
+          .join("\n")
+          .slice(-4000)}`,
+      );
     } finally {
       await Promise.all(workers.map((w) => w.stop()));
     }
-    expect(workers.map((w) => w.child.exitCode), workers.map((w) => w.output.join("")).join("\n").slice(-2000)).toEqual([0, 0, 0]);
+    expect(
+      workers.map((w) => w.child.exitCode),
+      workers
+        .map((w) => w.output.join(""))
+        .join("\n")
+        .slice(-2000),
+    ).toEqual([0, 0, 0]);
     const built = workers.map((w) => Number(w.events.find((e) => e.event === "stellar.worker.stop")?.built ?? 0));
     expect(built.filter((b) => b > 0).length, `transactions built per worker: ${built.join(", ")}`).toBeGreaterThanOrEqual(2);
 
@@ -521,7 +552,11 @@ describe("the submission worker", () => {
         const w = spawnWorker(crashEnv);
         all.push(w);
         // Killed at a random moment once it is running: claiming, submitting or settling.
-        await waitFor(async () => w.events.some((e) => e.event === "stellar.worker.start") || w.child.exitCode !== null, { timeoutMs: 120_000, intervalMs: 20, message: "the worker to start" });
+        await waitFor(async () => w.events.some((e) => e.event === "stellar.worker.start") || w.child.exitCode !== null, {
+          timeoutMs: 120_000,
+          intervalMs: 20,
+          message: "the worker to start",
+        });
         const moment = random.int(100, 999);
         moments.push(moment);
         await sleep(moment);
@@ -535,12 +570,21 @@ describe("the submission worker", () => {
       const survivor = spawnWorker(crashEnv);
       all.push(survivor);
       try {
-        await waitFor(async () => (await disbursementStatus(id)) === "COMPLETED", { timeoutMs: 300_000, intervalMs: 200, message: "the disbursement to complete after the crashes" });
+        await waitFor(async () => (await disbursementStatus(id)) === "COMPLETED", {
+          timeoutMs: 300_000,
+          intervalMs: 200,
+          message: "the disbursement to complete after the crashes",
+        });
       } finally {
         await survivor.stop();
       }
     } catch (error) {
-      throw new Error(`${(error as Error).message}\nseed: ${random.seed} (TEST_SEED=${random.seed} replays the kill moments and faults)\nstatus: ${JSON.stringify(await statusCounts(id))}\n${all.map((w) => w.output.join("")).join("\n").slice(-4000)}`);
+      throw new Error(
+        `${(error as Error).message}\nseed: ${random.seed} (TEST_SEED=${random.seed} replays the kill moments and faults)\nstatus: ${JSON.stringify(await statusCounts(id))}\n${all
+          .map((w) => w.output.join(""))
+          .join("\n")
+          .slice(-4000)}`,
+      );
     } finally {
       ledger.setFaults({ timeoutRate: 0, rate429: 0, rate500: 0, dropRate: 0, latencyMs: 0 });
       for (const w of all) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGKILL");

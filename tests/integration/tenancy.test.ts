@@ -185,7 +185,11 @@ const PROBES: Record<string, Probe> = {
   "team.list": {
     expect: (result, { b }) => {
       const ids = (result as { userId: string }[]).map((m) => m.userId).sort();
-      expect(ids).toEqual(Object.values(b.users).map((u) => u.id).sort());
+      expect(ids).toEqual(
+        Object.values(b.users)
+          .map((u) => u.id)
+          .sort(),
+      );
     },
   },
   "team.invite": {
@@ -267,7 +271,10 @@ const PROBES: Record<string, Probe> = {
     expect: { code: "BAD_REQUEST", message: "Invalid wallet provided" },
     after: async (_fx, input) => {
       // The refused create landed nowhere: not in A, not in B.
-      const rows = await db.select({ id: disbursements.id }).from(disbursements).where(eq(disbursements.name, (input as { name: string }).name));
+      const rows = await db
+        .select({ id: disbursements.id })
+        .from(disbursements)
+        .where(eq(disbursements.name, (input as { name: string }).name));
       expect(rows).toEqual([]);
     },
   },
@@ -378,7 +385,10 @@ const PROBES: Record<string, Probe> = {
       wallet_id: b.data.catalog.wallet.id,
     }),
     expect: async (result, { b }) => {
-      const rows = await db.select({ orgId: g2pSenders.orgId }).from(g2pSenders).where(eq(g2pSenders.id, (result as { id: string }).id));
+      const rows = await db
+        .select({ orgId: g2pSenders.orgId })
+        .from(g2pSenders)
+        .where(eq(g2pSenders.id, (result as { id: string }).id));
       expect(rows).toEqual([{ orgId: b.org.id }]);
     },
   },
@@ -560,7 +570,15 @@ describe("tenancy: organization B never reaches organization A", () => {
   // wallet verbs: the seeded wallets are DRAFT, and their success for the own organization is
   // covered in permissions.test.ts and registration.test.ts.)
   // team.createPasswordLink / team.revokeInvitation serve only invitations (the developer has joined).
-  const NO_CONTROL = ["team.setActive", "team.createPasswordLink", "team.revokeInvitation", "receivers.unregisterWallet", "receivers.issueRegistrationLink", "receivers.resendInvitation", "receivers.unlock"];
+  const NO_CONTROL = [
+    "team.setActive",
+    "team.createPasswordLink",
+    "team.revokeInvitation",
+    "receivers.unregisterWallet",
+    "receivers.issueRegistrationLink",
+    "receivers.resendInvitation",
+    "receivers.unlock",
+  ];
   it.each(Object.keys(PROBES).filter((path) => typeof PROBES[path]!.expect !== "function" && !NO_CONTROL.includes(path)))(
     "control: %s with the same input succeeds for A's own owner",
     async (path) => {
@@ -586,7 +604,10 @@ describe("tenancy: organization B never reaches organization A", () => {
   });
 
   it("every organization-scoped procedure refuses signed-out callers and users without a membership", async () => {
-    const [loner] = await db.insert(users).values({ email: `loner-${randomSuffix()}@test.local`, name: "Loner" }).returning();
+    const [loner] = await db
+      .insert(users)
+      .values({ email: `loner-${randomSuffix()}@test.local`, name: "Loner" })
+      .returning();
     for (const path of ORG_SCOPED) {
       const input = PROBES[path]!.input?.(fx);
       const anonymous = await expectTRPCError(callPath(callerFor(db, null, fx.a.org.id), path, input), "UNAUTHORIZED");

@@ -93,7 +93,10 @@ describe("envelope hashes", () => {
 
 describe("result XDR", () => {
   it("success, failure and fee bump results decode with the SDK and name Horizon's codes", () => {
-    const ok = xdr.TransactionResult.fromXdr(encodeTransactionResult({ code: TX.SUCCESS, feeCharged: 200n, opResults: [opSuccess(OP.PAYMENT), opSuccess(OP.CREATE_ACCOUNT)] }), "base64");
+    const ok = xdr.TransactionResult.fromXdr(
+      encodeTransactionResult({ code: TX.SUCCESS, feeCharged: 200n, opResults: [opSuccess(OP.PAYMENT), opSuccess(OP.CREATE_ACCOUNT)] }),
+      "base64",
+    );
     expect(ok.feeCharged).toBe(200n);
     expect(ok.result.type).toBe("txSuccess");
 
@@ -108,7 +111,11 @@ describe("result XDR", () => {
     }
     expect(resultCodes(failed)).toEqual({ transaction: "tx_failed", operations: ["op_success", "op_underfunded", "op_bad_auth"] });
 
-    const bump = { code: TX.FEE_BUMP_INNER_FAILED, feeCharged: 400n, inner: { hash: new Uint8Array(32).fill(7), code: TX.FAILED, feeCharged: 0n, opResults: [opInner(OP.PAYMENT, PAYMENT.NO_DESTINATION)] } };
+    const bump = {
+      code: TX.FEE_BUMP_INNER_FAILED,
+      feeCharged: 400n,
+      inner: { hash: new Uint8Array(32).fill(7), code: TX.FAILED, feeCharged: 0n, opResults: [opInner(OP.PAYMENT, PAYMENT.NO_DESTINATION)] },
+    };
     const b = xdr.TransactionResult.fromXdr(encodeTransactionResult(bump), "base64");
     expect(b.result.type).toBe("txFeeBumpInnerFailed");
     expect(resultCodes(bump)).toEqual({ transaction: "tx_fee_bump_inner_failed", inner_transaction: { transaction: "tx_failed", operations: ["op_no_destination"] } });

@@ -125,8 +125,7 @@ describe("payment", () => {
     const f = await submitFailing(t.server, await buildTx(t.server, strict!, [pay(alice!.publicKey(), EUR, "50")]));
     expect(f.codes.operations).toEqual(["op_not_authorized"]);
 
-    const authorize = (who: Keypair, on: boolean) =>
-      Operation.setTrustLineFlags({ trustor: who.publicKey(), asset: EUR, flags: { authorized: on } });
+    const authorize = (who: Keypair, on: boolean) => Operation.setTrustLineFlags({ trustor: who.publicKey(), asset: EUR, flags: { authorized: on } });
     await t.server.submitTransaction(await buildTx(t.server, strict!, [authorize(alice!, true), authorize(bob!, true), pay(alice!.publicKey(), EUR, "50")]));
     expect(await balance(t.server, alice!.publicKey(), EUR)).toBe(50n * XLM);
 
@@ -174,16 +173,25 @@ describe("create_account", () => {
   });
 
   it("op_low_reserve: a starting balance below 2 × 0.5 XLM", async () => {
-    const f = await submitFailing(t.server, await buildTx(t.server, other, [Operation.createAccount({ destination: Keypair.random().publicKey(), startingBalance: "0.9999999" })]));
+    const f = await submitFailing(
+      t.server,
+      await buildTx(t.server, other, [Operation.createAccount({ destination: Keypair.random().publicKey(), startingBalance: "0.9999999" })]),
+    );
     expect(f.codes.operations).toEqual(["op_low_reserve"]);
-    const zero = await submitFailing(t.server, await buildTx(t.server, other, [Operation.createAccount({ destination: Keypair.random().publicKey(), startingBalance: "0" })]));
+    const zero = await submitFailing(
+      t.server,
+      await buildTx(t.server, other, [Operation.createAccount({ destination: Keypair.random().publicKey(), startingBalance: "0" })]),
+    );
     expect(zero.codes.operations).toEqual(["op_low_reserve"]);
   });
 
   it("op_underfunded: the source cannot give the starting balance above its own minimum", async () => {
     const payer = Keypair.random();
     await t.server.submitTransaction(await buildTx(t.server, other, [Operation.createAccount({ destination: payer.publicKey(), startingBalance: "2" })]));
-    const f = await submitFailing(t.server, await buildTx(t.server, payer, [Operation.createAccount({ destination: Keypair.random().publicKey(), startingBalance: "1" })]));
+    const f = await submitFailing(
+      t.server,
+      await buildTx(t.server, payer, [Operation.createAccount({ destination: Keypair.random().publicKey(), startingBalance: "1" })]),
+    );
     expect(f.codes.operations).toEqual(["op_underfunded"]);
   });
 });
@@ -242,7 +250,7 @@ describe("sponsorship", () => {
     expect(sp.num_sponsoring).toBe(3);
     expect(await balance(t.server, sponsor!.publicKey())).toBe(before - 400n);
     // The sponsor's minimum balance is now (2 + 3) × 0.5 XLM: it can spend everything above 2.5 XLM.
-    const spendable = before - 400n - 100n - 25n * XLM / 10n;
+    const spendable = before - 400n - 100n - (25n * XLM) / 10n;
     const f = await submitFailing(t.server, await buildTx(t.server, sponsor!, [pay(other.publicKey(), native, ((Number(spendable) + 1) / 1e7).toFixed(7))]));
     expect(f.codes.operations).toEqual(["op_underfunded"]);
   });
@@ -253,7 +261,10 @@ describe("sponsorship", () => {
     const fresh = Keypair.random();
     const f = await submitFailing(
       t.server,
-      await buildTx(t.server, sponsor!, [Operation.beginSponsoringFutureReserves({ sponsoredId: fresh.publicKey() }), Operation.createAccount({ destination: fresh.publicKey(), startingBalance: "0" })]),
+      await buildTx(t.server, sponsor!, [
+        Operation.beginSponsoringFutureReserves({ sponsoredId: fresh.publicKey() }),
+        Operation.createAccount({ destination: fresh.publicKey(), startingBalance: "0" }),
+      ]),
     );
     expect(f.codes).toEqual({ transaction: "tx_bad_sponsorship" });
     expect(await sequence(t.server, sponsor!.publicKey())).toBe(seq + 1n);

@@ -196,14 +196,23 @@ describe("queue: one pending transaction per source, async statuses, the ops-per
     // 5 channel-like sources × 100 operations against a cap of 250 operations per ledger.
     const [d0, ...sources] = accounts.slice(1) as Keypair[];
     await t.server.submitAsyncTransaction(
-      await buildTx(t.server, d0!, dests.map((d) => Operation.createAccount({ destination: d, startingBalance: "1" }))),
+      await buildTx(
+        t.server,
+        d0!,
+        dests.map((d) => Operation.createAccount({ destination: d, startingBalance: "1" })),
+      ),
       { skipMemoRequiredCheck: true },
     );
     t.handle.ledger.closeLedger();
     const hashes: string[] = [];
     for (const [i, src] of sources.slice(0, 5).entries()) {
       // the last one bids 200 per operation, the others 100
-      const tx = await buildTx(t.server, src, dests.map((d) => pay(d, "0.0000001")), { fee: i === 4 ? 200 : 100 });
+      const tx = await buildTx(
+        t.server,
+        src,
+        dests.map((d) => pay(d, "0.0000001")),
+        { fee: i === 4 ? 200 : 100 },
+      );
       const r = await submitAsync(t.handle.url, tx.toXdr());
       expect(r.body.tx_status).toBe("PENDING");
       hashes.push(r.body.hash!);
@@ -318,10 +327,12 @@ describe("persistence", () => {
     const paid = await t.server.submitTransaction(await buildTx(t.server, a!, [pay(b!, "12.3456789")]));
     await t.server.submitTransaction(await buildTx(t.server, issuer!, [Operation.payment({ destination: b!.publicKey(), asset: USD, amount: "42" })]));
     const snapshot = async (server: Horizon.Server) =>
-      Promise.all([a!, b!, issuer!, t.handle.rootKeypair].map(async (k) => {
-        const acc = await server.loadAccount(k.publicKey());
-        return { id: acc.id, sequence: acc.sequence, balances: acc.balances, subentries: acc.subentry_count };
-      }));
+      Promise.all(
+        [a!, b!, issuer!, t.handle.rootKeypair].map(async (k) => {
+          const acc = await server.loadAccount(k.publicKey());
+          return { id: acc.id, sequence: acc.sequence, balances: acc.balances, subentries: acc.subentry_count };
+        }),
+      );
     const before = await snapshot(t.server);
     const ledgerBefore = t.handle.ledger.ledgerSeq;
     await t.close();
@@ -360,7 +371,12 @@ describe("persistence", () => {
       expect(await balance(t.server, b.publicKey())).toBe(bBalance);
       const repaired = readFileSync(file, "utf8");
       expect(repaired.endsWith("\n")).toBe(true);
-      expect(repaired.trimEnd().split("\n").map((l) => (JSON.parse(l) as { hash: string }).hash)).toContain(res.hash);
+      expect(
+        repaired
+          .trimEnd()
+          .split("\n")
+          .map((l) => (JSON.parse(l) as { hash: string }).hash),
+      ).toContain(res.hash);
     } finally {
       await t.destroy();
     }

@@ -233,10 +233,17 @@ describe("op_bad_auth: operation thresholds with multi-sig", () => {
 
   it("an operation sourced by another account needs that account's signatures", async () => {
     // alice's payment op sourced by owner: alice signs (tx ok) but owner's medium threshold is not met.
-    const f = await submitFailing(t.server, await buildTx(t.server, alice, [pay(bob), Operation.payment({ destination: bob.publicKey(), asset: Asset.native(), amount: "1", source: owner.publicKey() })], { signers: [alice, owner] }));
+    const f = await submitFailing(
+      t.server,
+      await buildTx(t.server, alice, [pay(bob), Operation.payment({ destination: bob.publicKey(), asset: Asset.native(), amount: "1", source: owner.publicKey() })], {
+        signers: [alice, owner],
+      }),
+    );
     expect(f.codes).toEqual({ transaction: "tx_failed", operations: ["op_success", "op_bad_auth"] });
     const ok = await t.server.submitTransaction(
-      await buildTx(t.server, alice, [Operation.payment({ destination: bob.publicKey(), asset: Asset.native(), amount: "1", source: owner.publicKey() })], { signers: [alice, owner, cosigner] }),
+      await buildTx(t.server, alice, [Operation.payment({ destination: bob.publicKey(), asset: Asset.native(), amount: "1", source: owner.publicKey() })], {
+        signers: [alice, owner, cosigner],
+      }),
     );
     expect(ok.successful).toBe(true);
   });
@@ -254,11 +261,22 @@ describe("op_bad_auth: operation thresholds with multi-sig", () => {
   it("below the low threshold the transaction itself fails tx_bad_auth", async () => {
     const lone = (await fundedAccounts(t.server, 1))[0]!;
     const co = Keypair.random();
-    await t.server.submitTransaction(await buildTx(t.server, lone, [Operation.setOptions({ signer: { ed25519PublicKey: co.publicKey(), weight: 1 }, masterWeight: 1, lowThreshold: 2, medThreshold: 2, highThreshold: 2 })]));
+    await t.server.submitTransaction(
+      await buildTx(t.server, lone, [
+        Operation.setOptions({ signer: { ed25519PublicKey: co.publicKey(), weight: 1 }, masterWeight: 1, lowThreshold: 2, medThreshold: 2, highThreshold: 2 }),
+      ]),
+    );
     const f = await submitFailing(t.server, await buildTx(t.server, lone, [pay(bob)]));
     expect(f.codes).toEqual({ transaction: "tx_bad_auth" });
     // Removing the signer (weight 0) with both signatures gives the subentry back.
-    await t.server.submitTransaction(await buildTx(t.server, lone, [Operation.setOptions({ signer: { ed25519PublicKey: co.publicKey(), weight: 0 }, lowThreshold: 0, medThreshold: 0, highThreshold: 0 })], { signers: [lone, co] }));
+    await t.server.submitTransaction(
+      await buildTx(
+        t.server,
+        lone,
+        [Operation.setOptions({ signer: { ed25519PublicKey: co.publicKey(), weight: 0 }, lowThreshold: 0, medThreshold: 0, highThreshold: 0 })],
+        { signers: [lone, co] },
+      ),
+    );
     const a = await t.server.loadAccount(lone.publicKey());
     expect(a.subentry_count).toBe(0);
     expect(a.signers).toEqual([{ key: lone.publicKey(), weight: 1, type: "ed25519_public_key" }]);

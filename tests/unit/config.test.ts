@@ -65,7 +65,14 @@ describe("parseConfig", () => {
 
   it("applies defaults, coerces numbers and switches, and treats empty strings as unset", () => {
     const c = parseConfig({ CSV_MAX_ROWS: "", G2P_CALLBACKS: "OFF", WORKER_SETUP: "0", CHANNEL_ACCOUNTS: "7", HORIZON_URL: "" });
-    expect(c).toMatchObject({ CSV_MAX_ROWS: 100_000, CSV_MAX_BYTES: 20 * 1024 * 1024, G2P_CALLBACKS: false, G2P_STATUS_REPORTS: true, WORKER_SETUP: false, CHANNEL_ACCOUNTS: 7 });
+    expect(c).toMatchObject({
+      CSV_MAX_ROWS: 100_000,
+      CSV_MAX_BYTES: 20 * 1024 * 1024,
+      G2P_CALLBACKS: false,
+      G2P_STATUS_REPORTS: true,
+      WORKER_SETUP: false,
+      CHANNEL_ACCOUNTS: 7,
+    });
     expect(c.HORIZON_URL).toBeUndefined();
     expect(c.WORKER_CONCURRENCY).toBeUndefined();
   });

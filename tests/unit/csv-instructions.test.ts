@@ -226,7 +226,16 @@ describe("row rules", () => {
     });
 
     it.each(emailTypes)("%s: refuses malformed addresses", (type) => {
-      for (const email of ["ana", "ana@", "@example.com", "ana@example", "ana@@example.com", "ana example@example.com", "ana..b@example.com", `${"a".repeat(250)}@example.com`]) {
+      for (const email of [
+        "ana",
+        "ana@",
+        "@example.com",
+        "ana@example",
+        "ana@@example.com",
+        "ana example@example.com",
+        "ana..b@example.com",
+        `${"a".repeat(250)}@example.com`,
+      ]) {
         expect(errorsOf(checkValue(type, "email", email)), email).toEqual({ "line 2 - email": "invalid email format" });
       }
       expect(errorsOf(checkValue(type, "email", ""))).toEqual({ "line 2 - email": "email cannot be empty" });
@@ -249,7 +258,8 @@ describe("row rules", () => {
     });
 
     it.each(walletTypes)("%s: a memo is text of at most 28 bytes or a uint64 id, with a G... address only", (type) => {
-      const withMemo = (address: string, memo: string) => validate(lines(`${BASE[type].header.join(",")},walletAddressMemo`, [...BASE[type].row.slice(0, 3), address, quote(memo)].join(",")), { type, field: null });
+      const withMemo = (address: string, memo: string) =>
+        validate(lines(`${BASE[type].header.join(",")},walletAddressMemo`, [...BASE[type].row.slice(0, 3), address, quote(memo)].join(",")), { type, field: null });
       expect(rowsOf(withMemo(G, ""))[0]?.walletAddressMemo).toBeNull();
       expect(rowsOf(withMemo(G, " order 42 "))[0]?.walletAddressMemo).toBe("order 42");
       expect(rowsOf(withMemo(G, "m".repeat(28)))[0]?.walletAddressMemo).toBe("m".repeat(28));
@@ -357,7 +367,13 @@ describe("row rules", () => {
 
 describe("duplicates within the file", () => {
   it("a repeated phone names the line it was first on", () => {
-    const file = lines("phone,id,amount,verification", "+380445555555,a,1,1990-01-01", "+14155552671,b,1,1990-01-01", "+380445555555,c,1,1990-01-01", "+380445555555,d,1,1990-01-01");
+    const file = lines(
+      "phone,id,amount,verification",
+      "+380445555555,a,1,1990-01-01",
+      "+14155552671,b,1,1990-01-01",
+      "+380445555555,c,1,1990-01-01",
+      "+380445555555,d,1,1990-01-01",
+    );
     expect(errorsOf(validate(file))).toEqual({
       "line 4 - phone": "duplicate phone; also on line 2",
       "line 5 - phone": "duplicate phone; also on line 2",
@@ -440,7 +456,7 @@ describe("whole-file errors", () => {
     expect(validate("phone,id,amount,verification\r\n\r\n,,,\n")).toEqual(expected);
   });
 
-  it("a file that is not UTF-8 (a byte that is not UTF-8 is named by line and field, see \"bytes that are not text\")", () => {
+  it('a file that is not UTF-8 (a byte that is not UTF-8 is named by line and field, see "bytes that are not text")', () => {
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("phone,id,amount,verification\n", "utf16le")]);
     expect(errorsOf(validate(utf16)).file).toMatch(/^the file is UTF-16 text, not UTF-8/);
   });
@@ -479,9 +495,7 @@ describe("whole-file errors", () => {
     expect(errorsOf(validate(file, { limits: { maxBytes: file.length - 1 } })).file).toBe(
       `the file is too large: ${file.length} bytes. The limit is ${file.length - 1} bytes; split it into several disbursements`,
     );
-    expect(errorsOf(validate(Buffer.alloc(21 * 1024 * 1024, 0x41))).file).toBe(
-      "the file is too large: 21 MB. The limit is 20 MB; split it into several disbursements",
-    );
+    expect(errorsOf(validate(Buffer.alloc(21 * 1024 * 1024, 0x41))).file).toBe("the file is too large: 21 MB. The limit is 20 MB; split it into several disbursements");
   });
 
   it("limits come from CSV_MAX_ROWS, CSV_MAX_BYTES and CSV_MAX_ERRORS, with defaults", () => {
@@ -489,7 +503,11 @@ describe("whole-file errors", () => {
     expect(csvLimitsFromEnv({})).toEqual(DEFAULT_CSV_LIMITS);
     expect(csvLimitsFromEnv({ CSV_MAX_ROWS: "10000", CSV_MAX_BYTES: "5000000", CSV_MAX_ERRORS: "20" })).toEqual({ maxRows: 10_000, maxBytes: 5_000_000, maxErrors: 20 });
     // A wrong value is refused (server/config/schema.ts), naming each variable, instead of falling back.
-    for (const [name, value] of [["CSV_MAX_ROWS", "lots"], ["CSV_MAX_BYTES", "-1"], ["CSV_MAX_ERRORS", "0"]]) {
+    for (const [name, value] of [
+      ["CSV_MAX_ROWS", "lots"],
+      ["CSV_MAX_BYTES", "-1"],
+      ["CSV_MAX_ERRORS", "0"],
+    ]) {
       expect(() => csvLimitsFromEnv({ [name!]: value })).toThrow(`${name} must be a positive whole number`);
     }
   });
@@ -513,12 +531,12 @@ describe("physical line numbers (a quoted value may span lines)", () => {
   });
 
   it("a row spanning lines is reported on the line where it starts; duplicates name physical lines", () => {
-    const file = lines(header, "+380445555555,a,1,1990-01-01,\"x\ny\"", "", "+380445555555,\"b\nc\",0,1990-01-01,");
+    const file = lines(header, '+380445555555,a,1,1990-01-01,"x\ny"', "", '+380445555555,"b\nc",0,1990-01-01,');
     expect(errorsOf(validate(file))).toEqual({
       "line 5 - phone": "duplicate phone; also on line 2",
       "line 5 - amount": "invalid amount. Amount must be greater than 0",
     });
-    expect(rowsOf(validate(lines(header, "\"+380445555555\",\"a\n\n\",1,1990-01-01,", "+14155552671,b,1,1990-01-01,"))).map((r) => r.line)).toEqual([2, 5]);
+    expect(rowsOf(validate(lines(header, '"+380445555555","a\n\n",1,1990-01-01,', "+14155552671,b,1,1990-01-01,"))).map((r) => r.line)).toEqual([2, 5]);
   });
 
   it("the header's line counts blank lines before it", () => {

@@ -65,7 +65,12 @@ describe("quoting", () => {
 
   it("a line neutralizes first, then quotes (the ' is inside the quotes)", () => {
     expect(csvLine(['=HYPERLINK("x","y")', "ok", "+1,2"])).toBe(`"'=HYPERLINK(""x"",""y"")",ok,"'+1,2"`);
-    expect(toSafeCsv([["a", "=b"], ["", "c"]])).toBe("a,'=b\r\n,c\r\n");
+    expect(
+      toSafeCsv([
+        ["a", "=b"],
+        ["", "c"],
+      ]),
+    ).toBe("a,'=b\r\n,c\r\n");
   });
 
   it("what a served file says reads back as the neutralized values", () => {

@@ -3,8 +3,7 @@ import { authoredDraftOrReady, disbursementActions } from "@/server/domain/disbu
 import type { StatusHistoryEntry } from "@/server/domain/disbursement-types";
 import type { EnvelopeState } from "@/server/domain/g2p/envelope-rules";
 
-const history = (...entries: [string, string][]): StatusHistoryEntry[] =>
-  entries.map(([user_id, status]) => ({ user_id, status, timestamp: "2026-01-01T00:00:00Z" }));
+const history = (...entries: [string, string][]): StatusHistoryEntry[] => entries.map(([user_id, status]) => ({ user_id, status, timestamp: "2026-01-01T00:00:00Z" }));
 
 describe("two-person rule", () => {
   const h = history(["alice", "DRAFT"], ["bob", "READY"]);

@@ -156,7 +156,12 @@ describe("docs/architecture.md and docs/domain.md match the code", () => {
     const rows = (end < 0 ? rest : rest.slice(0, end))
       .split("\n")
       .filter((l) => l.startsWith("|"))
-      .map((l) => l.slice(1, l.lastIndexOf("|")).split("|").map((c) => c.trim()));
+      .map((l) =>
+        l
+          .slice(1, l.lastIndexOf("|"))
+          .split("|")
+          .map((c) => c.trim()),
+      );
     return rows.slice(2);
   }
 
@@ -180,10 +185,7 @@ describe("docs/architecture.md and docs/domain.md match the code", () => {
     const header = section.split("\n").find((l) => l.startsWith("| action |")) ?? "";
     expect(ROLES.every((r) => header.includes(`\`${r}\``))).toBe(true);
     const table = Object.fromEntries(
-      tableRows("## Roles and permissions").map(([, permission = "", ...marks]) => [
-        permission.replaceAll("`", ""),
-        ROLES.filter((_, i) => marks[i] === "✓"),
-      ]),
+      tableRows("## Roles and permissions").map(([, permission = "", ...marks]) => [permission.replaceAll("`", ""), ROLES.filter((_, i) => marks[i] === "✓")]),
     );
     expect(Object.keys(table).sort()).toEqual([...ALL_PERMISSIONS].sort());
     for (const p of ALL_PERMISSIONS) expect(table[p], p).toEqual([...PERMISSIONS[p]]);
@@ -194,7 +196,11 @@ describe("docs/architecture.md and docs/domain.md match the code", () => {
     ["### Payment", PAYMENT_TRANSITIONS],
     ["### Receiver wallet", RECEIVER_WALLET_TRANSITIONS],
   ] as const)("the %s transitions are the code's", (heading, transitions: Record<string, readonly string[]>) => {
-    const split = (cell: string) => cell.split(",").map((s) => s.trim()).filter((s) => s !== "" && s !== "—");
+    const split = (cell: string) =>
+      cell
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "" && s !== "—");
     const documented = new Set<string>();
     const listed = new Set<string>();
     for (const [from = "", to = ""] of tableRows(heading)) {

@@ -26,7 +26,11 @@ describe("parseEnv", () => {
     expect(problems.every((p) => /^[A-Z_]+ is required/.test(p))).toBe(true);
     // Just those two when the rest is given.
     const { DATABASE_URL: _d, AUTH_SECRET: _a, ...rest } = VALID;
-    expect(problemsOf(rest).map((p) => p.split(" ")[0]).sort()).toEqual(["AUTH_SECRET", "DATABASE_URL"]);
+    expect(
+      problemsOf(rest)
+        .map((p) => p.split(" ")[0])
+        .sort(),
+    ).toEqual(["AUTH_SECRET", "DATABASE_URL"]);
     try {
       parseEnv({});
     } catch (error) {
@@ -37,9 +41,7 @@ describe("parseEnv", () => {
   });
 
   it("refuses a DATABASE_URL that is not postgres:// or postgresql://", () => {
-    expect(problemsOf({ ...VALID, DATABASE_URL: "mysql://localhost/sdp" })).toEqual([
-      "DATABASE_URL must be a postgres:// or postgresql:// URL",
-    ]);
+    expect(problemsOf({ ...VALID, DATABASE_URL: "mysql://localhost/sdp" })).toEqual(["DATABASE_URL must be a postgres:// or postgresql:// URL"]);
     expect(problemsOf({ ...VALID, DATABASE_URL: "localhost:5432" })).toHaveLength(1);
     expect(parseEnv({ ...VALID, DATABASE_URL: "postgresql://localhost/sdp" }).DATABASE_URL).toBe("postgresql://localhost/sdp");
   });
@@ -50,9 +52,7 @@ describe("parseEnv", () => {
   });
 
   it("refuses an ENCRYPTION_KEY holding fewer than 32 bytes; accepts base64 or hex", () => {
-    expect(problemsOf({ ...VALID, ENCRYPTION_KEY: Buffer.alloc(31, 1).toString("base64") })).toEqual([
-      "ENCRYPTION_KEY must hold at least 32 bytes (base64 or hex)",
-    ]);
+    expect(problemsOf({ ...VALID, ENCRYPTION_KEY: Buffer.alloc(31, 1).toString("base64") })).toEqual(["ENCRYPTION_KEY must hold at least 32 bytes (base64 or hex)"]);
     expect(parseEnv({ ...VALID, ENCRYPTION_KEY: "ab".repeat(32) }).ENCRYPTION_KEY).toBe("ab".repeat(32));
   });
 
@@ -141,9 +141,7 @@ describe("parseEnv", () => {
       STELLAR_NETWORK: "mainnet",
       LOGIN_MAX_FAILURES: "0",
     });
-    expect(problems.map((p) => p.split(" ")[0]).sort()).toEqual(
-      ["APP_URL", "AUTH_SECRET", "DATABASE_URL", "LOGIN_MAX_FAILURES", "STELLAR_NETWORK"].sort(),
-    );
+    expect(problems.map((p) => p.split(" ")[0]).sort()).toEqual(["APP_URL", "AUTH_SECRET", "DATABASE_URL", "LOGIN_MAX_FAILURES", "STELLAR_NETWORK"].sort());
     expect(problems).toContain("STELLAR_NETWORK must be one of local, testnet, pubnet");
     expect(problems).toContain("APP_URL must be an absolute URL such as http://localhost:3000");
   });

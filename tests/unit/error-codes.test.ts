@@ -28,7 +28,20 @@ describe("domain error reasons", () => {
       expect(meaning, name).not.toContain("\n");
       expect(status.length, name).toBeGreaterThan(0);
     }
-    for (const required of ["INSUFFICIENT_BALANCE", "APPROVAL_REQUIRED", "INVALID_TRANSITION", "ENVELOPE_INCOMPLETE", "ENVELOPE_NOT_DUE", "VALIDATION_FAILED", "NOT_FOUND", "ALREADY_EXISTS", "CONFLICT", "FORBIDDEN_ROLE", "RATE_LIMITED", "MFA_REQUIRED"]) {
+    for (const required of [
+      "INSUFFICIENT_BALANCE",
+      "APPROVAL_REQUIRED",
+      "INVALID_TRANSITION",
+      "ENVELOPE_INCOMPLETE",
+      "ENVELOPE_NOT_DUE",
+      "VALIDATION_FAILED",
+      "NOT_FOUND",
+      "ALREADY_EXISTS",
+      "CONFLICT",
+      "FORBIDDEN_ROLE",
+      "RATE_LIMITED",
+      "MFA_REQUIRED",
+    ]) {
       expect(isErrorReason(required), required).toBe(true);
     }
     expect(isErrorReason("BAD_REQUEST")).toBe(false);
@@ -64,7 +77,11 @@ describe("domain error reasons", () => {
       body: { error: "Bad request", extras: { status: 400, message: "Bad transition" }, reason: "INVALID_TRANSITION" },
     });
     expect(errorBody(new ZodError([]))?.body.reason).toBe("VALIDATION_FAILED");
-    expect(errorBody(new ServiceError("UNAUTHORIZED", "no"))?.body).toEqual({ error: "Not authorized", extras: { status: 401, message: "Not authorized" }, reason: "UNAUTHENTICATED" });
+    expect(errorBody(new ServiceError("UNAUTHORIZED", "no"))?.body).toEqual({
+      error: "Not authorized",
+      extras: { status: 401, message: "Not authorized" },
+      reason: "UNAUTHENTICATED",
+    });
   });
 
   it("docs/errors.md lists every reason with its statuses", () => {

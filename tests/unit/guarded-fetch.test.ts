@@ -219,13 +219,18 @@ describe("vetDestination (no connection is made)", () => {
       code: "destination_refused",
       message: "destination address not allowed: rebind.example resolves to 127.0.0.1, a loopback address",
     });
-    expect(await refusal("http://mixed.example/cb", { resolve })).toMatchObject({ message: "destination address not allowed: mixed.example resolves to 10.0.0.5, a private address" });
+    expect(await refusal("http://mixed.example/cb", { resolve })).toMatchObject({
+      message: "destination address not allowed: mixed.example resolves to 10.0.0.5, a private address",
+    });
     expect(await refusal("http://v6.example/cb", { resolve })).toMatchObject({ message: expect.stringContaining("169.254.169.254, a cloud metadata address") });
   });
 
   it("refuses literals and refused names without asking DNS", async () => {
     const resolve = resolver({});
-    expect(await refusal("http://2130706433:8080/cb", { resolve })).toEqual({ code: "destination_refused", message: "destination address not allowed: 127.0.0.1 is a loopback address" });
+    expect(await refusal("http://2130706433:8080/cb", { resolve })).toEqual({
+      code: "destination_refused",
+      message: "destination address not allowed: 127.0.0.1 is a loopback address",
+    });
     expect(await refusal("http://[::ffff:127.0.0.1]/cb", { resolve })).toMatchObject({ code: "destination_refused" });
     expect(await refusal("http://localhost:1/cb", { resolve })).toMatchObject({ message: "destination address not allowed: localhost is a loopback name" });
     expect(await refusal("http://metadata.google.internal/computeMetadata/v1/", { resolve })).toMatchObject({ message: expect.stringContaining("cloud metadata name") });
@@ -234,8 +239,17 @@ describe("vetDestination (no connection is made)", () => {
 
   it("returns the checked address to connect to; an allow-listed host skips the address check", async () => {
     const resolve = resolver({ "sender.example.org": ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"], "peer.test": ["127.0.0.1"] });
-    expect(await vetDestination("https://sender.example.org/g2p", { allowHosts: [], resolve })).toMatchObject({ host: "sender.example.org", port: 443, address: "93.184.215.14", family: 4, allowListed: false });
-    expect(await vetDestination("http://peer.test:8250/g2p", { allowHosts: parseAllowHosts("peer.test:8250"), resolve, httpsOnly: true })).toMatchObject({ address: "127.0.0.1", allowListed: true });
+    expect(await vetDestination("https://sender.example.org/g2p", { allowHosts: [], resolve })).toMatchObject({
+      host: "sender.example.org",
+      port: 443,
+      address: "93.184.215.14",
+      family: 4,
+      allowListed: false,
+    });
+    expect(await vetDestination("http://peer.test:8250/g2p", { allowHosts: parseAllowHosts("peer.test:8250"), resolve, httpsOnly: true })).toMatchObject({
+      address: "127.0.0.1",
+      allowListed: true,
+    });
     expect(await refusal("http://peer.test:8251/g2p", { allowHosts: parseAllowHosts("peer.test:8250"), resolve })).toMatchObject({ code: "destination_refused" });
   });
 
@@ -244,7 +258,10 @@ describe("vetDestination (no connection is made)", () => {
     expect(await refusal("ftp://sender.example.org/x", { resolve })).toMatchObject({ code: "url_invalid" });
     expect(await refusal("file:///etc/passwd", { resolve })).toMatchObject({ code: "url_invalid" });
     expect(await refusal("http://user:pw@sender.example.org/", { resolve })).toMatchObject({ code: "url_invalid" });
-    expect(await refusal("http://sender.example.org/x", { resolve, httpsOnly: true })).toMatchObject({ code: "destination_refused", message: expect.stringContaining("plain http") });
+    expect(await refusal("http://sender.example.org/x", { resolve, httpsOnly: true })).toMatchObject({
+      code: "destination_refused",
+      message: expect.stringContaining("plain http"),
+    });
     expect(await refusal("http://sender.example.org/x", { resolve, httpsOnly: true, allowHosts: parseAllowHosts("sender.example.org") })).toBeNull();
     expect(await refusal("https://nowhere.example/x", { resolve })).toEqual({ code: "dns_failed", message: "could not resolve nowhere.example (ENOTFOUND)" });
   });

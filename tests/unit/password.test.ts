@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  hashPassword,
-  MAX_PASSWORD_LENGTH,
-  MIN_PASSWORD_LENGTH,
-  passwordProblem,
-  verifyAgainstDummy,
-  verifyPassword,
-} from "@/server/services/auth/password";
+import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem, verifyAgainstDummy, verifyPassword } from "@/server/services/auth/password";
 
 describe("password hashing", () => {
   it("never stores the plain password and verifies it", async () => {

@@ -29,7 +29,10 @@ const MATRIX = `
 const ROWS = MATRIX.trim()
   .split("\n")
   .map((line) => {
-    const cells = line.split("|").slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split("|")
+      .slice(1, -1)
+      .map((c) => c.trim());
     const [action = "", permission = "", ...marks] = cells;
     expect(marks).toHaveLength(COLUMNS.length);
     const allowed = COLUMNS.filter((_, i) => marks[i] === "✓");

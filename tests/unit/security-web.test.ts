@@ -203,7 +203,7 @@ describe("log redaction", () => {
     log.info({ url: `http://h/r/${token}`, path: `/set-password?token=${token}`, token, nested: { link: `http://h/r/${token}`, password: "pw" } }, "x");
     const out = lines.join("");
     expect(out).not.toContain(token);
-    expect(out).not.toContain("\"pw\"");
+    expect(out).not.toContain('"pw"');
     const parsed = JSON.parse(lines[0]!) as Record<string, unknown>;
     expect(parsed.url).toBe("http://h/r/[redacted]");
     expect(parsed.path).toBe("/set-password?token=[redacted]");
@@ -267,7 +267,11 @@ describe("upload limit", () => {
     expect(error).toBeInstanceOf(PayloadTooLargeError);
     expect(errorBody(error)).toEqual({
       status: 413,
-      body: { error: "The file is just over 97.7 KB; the limit is 97.7 KB.", extras: { status: 413, message: "The file is just over 97.7 KB; the limit is 97.7 KB." }, reason: "PAYLOAD_TOO_LARGE" },
+      body: {
+        error: "The file is just over 97.7 KB; the limit is 97.7 KB.",
+        extras: { status: 413, message: "The file is just over 97.7 KB; the limit is 97.7 KB." },
+        reason: "PAYLOAD_TOO_LARGE",
+      },
     });
   });
 });

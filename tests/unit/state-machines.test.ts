@@ -25,15 +25,7 @@ const ALLOWED = {
     "PENDING>READY",
     "FAILED>READY",
   ]),
-  receiverWallet: new Set([
-    "DRAFT>READY",
-    "READY>REGISTERED",
-    "READY>FLAGGED",
-    "FLAGGED>READY",
-    "REGISTERED>FLAGGED",
-    "FLAGGED>REGISTERED",
-    "REGISTERED>READY",
-  ]),
+  receiverWallet: new Set(["DRAFT>READY", "READY>REGISTERED", "READY>FLAGGED", "FLAGGED>READY", "REGISTERED>FLAGGED", "FLAGGED>REGISTERED", "REGISTERED>READY"]),
 };
 
 function pairs<S extends string>(statuses: readonly S[]) {

@@ -29,8 +29,7 @@ describe("secret box", () => {
 
 describe("result codes", () => {
   // A fee bump whose inner transaction failed: op 0 succeeded, op 1 op_no_destination (from the local ledger).
-  const FEE_BUMP_INNER_FAILED =
-    "AAAAAAAAASz////zOVSQTmlkUY8rN+ABlxeslltM9TXCZkt+T6yMte1/crsAAAAAAAAAAP////8AAAACAAAAAAAAAAEAAAAAAAAAAAAAAAH////7AAAAAAAAAAA=";
+  const FEE_BUMP_INNER_FAILED = "AAAAAAAAASz////zOVSQTmlkUY8rN+ABlxeslltM9TXCZkt+T6yMte1/crsAAAAAAAAAAP////8AAAACAAAAAAAAAAEAAAAAAAAAAAAAAAH////7AAAAAAAAAAA=";
   const FEE_BUMP_INNER_SUCCESS = "AAAAAAAAAMgAAAABrA0qaLWgwrTUlxeJgJBudK24Os86zasVTMsCV4xiGXMAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAEAAAAAAAAAAAAAAAA=";
 
   it("decodes a fee bump's inner operation results", () => {
@@ -103,9 +102,15 @@ describe("buildPaymentTransaction", () => {
   });
 
   it("puts a memo on a single payment, as text or id", () => {
-    const text = TransactionBuilder.fromXDR(buildPaymentTransaction({ ...base, payments: base.payments.slice(0, 1), memo: "invoice 7" }).envelopeXdr, PASSPHRASES.local) as FeeBumpTransaction;
+    const text = TransactionBuilder.fromXDR(
+      buildPaymentTransaction({ ...base, payments: base.payments.slice(0, 1), memo: "invoice 7" }).envelopeXdr,
+      PASSPHRASES.local,
+    ) as FeeBumpTransaction;
     expect(text.innerTransaction.memo.type).toBe("text");
-    const id = TransactionBuilder.fromXDR(buildPaymentTransaction({ ...base, payments: base.payments.slice(0, 1), memo: "12345" }).envelopeXdr, PASSPHRASES.local) as FeeBumpTransaction;
+    const id = TransactionBuilder.fromXDR(
+      buildPaymentTransaction({ ...base, payments: base.payments.slice(0, 1), memo: "12345" }).envelopeXdr,
+      PASSPHRASES.local,
+    ) as FeeBumpTransaction;
     expect(id.innerTransaction.memo.type).toBe("id");
   });
 

@@ -19,7 +19,9 @@ export default async function SettingsPage() {
     <>
       <PageHeader
         title="Settings"
-        description={canEdit ? "How your organization appears and works." : `How your organization appears and works. Only owners and financial controllers can change these.`}
+        description={
+          canEdit ? "How your organization appears and works." : `How your organization appears and works. Only owners and financial controllers can change these.`
+        }
       />
       <HydrateClient>
         <Suspense fallback={<Skeleton className="h-96 w-full" />}>

@@ -114,11 +114,7 @@ export function envelopeCancellationProblem(env: Pick<EnvelopeState, "status" | 
 }
 
 /** Why one payment of an envelope cannot be cancelled now, or null. */
-export function paymentCancellationProblem(
-  env: Pick<EnvelopeState, "status" | "scheduledAt">,
-  paymentStatus: PaymentStatus,
-  now: Date,
-): string | null {
+export function paymentCancellationProblem(env: Pick<EnvelopeState, "status" | "scheduledAt">, paymentStatus: PaymentStatus, now: Date): string | null {
   if (paymentStatus === "CANCELED") return "The payment is already cancelled; cancellation is final.";
   if (env.scheduledAt && env.scheduledAt.getTime() <= now.getTime()) {
     return `The schedule date ${env.scheduledAt.toISOString()} has passed; the payment can no longer be cancelled.`;

@@ -8,10 +8,7 @@ import { isStellarAccountAddress, isStellarMuxedAddress } from "../stellar-addre
  * (`email:…`) whose owner registers a wallet through the invitation flow. A trailing `@provider`
  * is allowed and ignored (for e-mail the provider is whatever follows a second `@`).
  */
-export type PayeeAddress =
-  | { kind: "stellar"; address: string }
-  | { kind: "phone"; phone: string }
-  | { kind: "email"; email: string };
+export type PayeeAddress = { kind: "stellar"; address: string } | { kind: "phone"; phone: string } | { kind: "email"; email: string };
 
 export type PayeeParse = { ok: true; payee: PayeeAddress } | { ok: false; message: string };
 

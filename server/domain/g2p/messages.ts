@@ -21,7 +21,10 @@ export const g2pHeaderSchema = z.object({
   message_ts: timestamp,
   action: z.string().max(40),
   sender_id: id(99),
-  sender_uri: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2000).optional(),
+  sender_uri: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+    .max(2000)
+    .optional(),
   receiver_id: z.string().max(99).optional(),
   total_count: z.int().min(0).max(1_000_000).optional(),
   is_msg_encrypted: z.boolean().optional(),
@@ -116,9 +119,7 @@ export type TxnStatusMessage = z.infer<typeof txnStatusMessageSchema>;
 /** Extension (G2P Bridge cancel_disbursement): cancel a whole envelope or some of its items. */
 export const cancelMessageSchema = z.object({
   transaction_id: id(99),
-  cancel_request: z
-    .object({ reference_id_list: z.array(z.string().min(1).max(99)).min(1).max(10_000).optional() })
-    .optional(),
+  cancel_request: z.object({ reference_id_list: z.array(z.string().min(1).max(99)).min(1).max(10_000).optional() }).optional(),
 });
 export type CancelMessage = z.infer<typeof cancelMessageSchema>;
 

@@ -95,12 +95,7 @@ export async function authenticateApiKey(db: DbOrTx, request: { authorization: s
     await db
       .update(apiKeys)
       .set({ lastUsedAt: now })
-      .where(
-        and(
-          eq(apiKeys.id, row.id),
-          or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now.getTime() - LAST_USED_RESOLUTION_MS))),
-        ),
-      )
+      .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now.getTime() - LAST_USED_RESOLUTION_MS)))))
       .catch((err: unknown) => logger.error({ err, apiKeyId: row.id }, "could not record API key use"));
   }
 

@@ -40,7 +40,5 @@ export async function listApiKeys(ctx: OrgContext): Promise<ApiKeyView[]> {
     .leftJoin(users, eq(users.id, apiKeys.createdBy))
     .where(eq(apiKeys.orgId, ctx.org.id))
     .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
-  return rows.map((r) =>
-    apiKeyView(r.key, r.creatorId ? { id: r.creatorId, name: r.creatorName ?? "", email: r.creatorEmail ?? "" } : null),
-  );
+  return rows.map((r) => apiKeyView(r.key, r.creatorId ? { id: r.creatorId, name: r.creatorName ?? "", email: r.creatorEmail ?? "" } : null));
 }

@@ -20,7 +20,13 @@ export async function revokeApiKey(ctx: OrgContext, raw: z.input<typeof revokeAp
       .where(and(eq(apiKeys.id, input.id), eq(apiKeys.orgId, ctx.org.id), isNull(apiKeys.revokedAt)))
       .returning();
     if (row) {
-      await recordAuditEvent(tx, { orgId: ctx.org.id, actorUserId: ctx.actor.userId, action: "api_key.revoked", targetId: row.id, details: { name: row.name, prefix: row.prefix } });
+      await recordAuditEvent(tx, {
+        orgId: ctx.org.id,
+        actorUserId: ctx.actor.userId,
+        action: "api_key.revoked",
+        targetId: row.id,
+        details: { name: row.name, prefix: row.prefix },
+      });
       return apiKeyView(row, null);
     }
     const existing = await tx.query.apiKeys.findFirst({ where: and(eq(apiKeys.id, input.id), eq(apiKeys.orgId, ctx.org.id)) });

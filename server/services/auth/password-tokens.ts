@@ -20,12 +20,7 @@ const sha256 = (value: string) => createHash("sha256").update(value).digest("hex
  * tokens of the same kind from the same source, so a second organization inviting the same email
  * never kills the first organization's link (docs/security.md, "Memberships by consent").
  */
-export async function createPasswordToken(
-  db: DbOrTx,
-  userId: string,
-  purpose: "invite" | "reset",
-  options: { orgId?: string | null } = {},
-): Promise<string> {
+export async function createPasswordToken(db: DbOrTx, userId: string, purpose: "invite" | "reset", options: { orgId?: string | null } = {}): Promise<string> {
   const orgId = options.orgId ?? null;
   const token = randomBytes(32).toString("base64url");
   await db
@@ -100,9 +95,7 @@ async function findLiveToken(db: DbOrTx, token: string, lock = false) {
   const query = db
     .select()
     .from(passwordTokens)
-    .where(
-      and(eq(passwordTokens.tokenHash, sha256(token)), isNull(passwordTokens.usedAt), gt(passwordTokens.expiresAt, new Date())),
-    );
+    .where(and(eq(passwordTokens.tokenHash, sha256(token)), isNull(passwordTokens.usedAt), gt(passwordTokens.expiresAt, new Date())));
   const [row] = lock ? await query.for("update") : await query;
   return row ?? null;
 }

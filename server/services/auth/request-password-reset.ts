@@ -20,10 +20,7 @@ export const RESET_ANSWER = "If an account exists for that address, we sent it a
  * exists; requests are counted (and limited) per e-mail and per client address either way, so the
  * limit reveals nothing either.
  */
-export async function requestPasswordReset(
-  db: DbOrTx,
-  raw: { email: string; ip: string | null | undefined },
-): Promise<{ message: string }> {
+export async function requestPasswordReset(db: DbOrTx, raw: { email: string; ip: string | null | undefined }): Promise<{ message: string }> {
   const { email } = requestPasswordResetInput.parse({ email: raw.email });
   const ip = (raw.ip || "unknown").slice(0, 100);
   const since = new Date(Date.now() - 3600 * 1000);

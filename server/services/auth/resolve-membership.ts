@@ -19,11 +19,7 @@ export type ResolvedMembership = {
  * else in their first organization. A deactivated membership or a changed role counts at once;
  * an invitation not yet accepted by the account holder grants nothing (docs/security.md).
  */
-export async function resolveMembership(
-  db: DbOrTx,
-  userId: string,
-  preferredOrgId?: string | null,
-): Promise<ResolvedMembership | null> {
+export async function resolveMembership(db: DbOrTx, userId: string, preferredOrgId?: string | null): Promise<ResolvedMembership | null> {
   const rows = await db
     .select({
       userId: users.id,

@@ -9,11 +9,7 @@ export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
  * Server-side sessions (docs/security.md): the session cookie carries the id of a row here, and a
  * request counts as signed in only while that row is neither revoked nor expired.
  */
-export async function createUserSession(
-  db: DbOrTx,
-  input: { userId: string; userAgent?: string | null; ip?: string | null },
-  now = new Date(),
-): Promise<string> {
+export async function createUserSession(db: DbOrTx, input: { userId: string; userAgent?: string | null; ip?: string | null }, now = new Date()): Promise<string> {
   const [row] = await db
     .insert(userSessions)
     .values({
@@ -33,14 +29,7 @@ export async function isSessionLive(db: DbOrTx, sessionId: string, userId: strin
   const [row] = await db
     .select({ id: userSessions.id })
     .from(userSessions)
-    .where(
-      and(
-        eq(userSessions.id, sessionId),
-        eq(userSessions.userId, userId),
-        isNull(userSessions.revokedAt),
-        gt(userSessions.expiresAt, now),
-      ),
-    );
+    .where(and(eq(userSessions.id, sessionId), eq(userSessions.userId, userId), isNull(userSessions.revokedAt), gt(userSessions.expiresAt, now)));
   return !!row;
 }
 
@@ -57,22 +46,11 @@ export async function revokeSession(db: DbOrTx, sessionId: string, now = new Dat
  * End every session of a user (sign out everywhere, password change, deactivation, removal),
  * optionally keeping one. Returns how many were ended.
  */
-export async function revokeUserSessions(
-  db: DbOrTx,
-  userId: string,
-  options: { exceptSessionId?: string } = {},
-  now = new Date(),
-): Promise<number> {
+export async function revokeUserSessions(db: DbOrTx, userId: string, options: { exceptSessionId?: string } = {}, now = new Date()): Promise<number> {
   const rows = await db
     .update(userSessions)
     .set({ revokedAt: now })
-    .where(
-      and(
-        eq(userSessions.userId, userId),
-        isNull(userSessions.revokedAt),
-        options.exceptSessionId ? ne(userSessions.id, options.exceptSessionId) : undefined,
-      ),
-    )
+    .where(and(eq(userSessions.userId, userId), isNull(userSessions.revokedAt), options.exceptSessionId ? ne(userSessions.id, options.exceptSessionId) : undefined))
     .returning({ id: userSessions.id });
   return rows.length;
 }

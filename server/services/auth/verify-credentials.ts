@@ -1,12 +1,7 @@
 import { and, count, eq, gt, isNull, lt, min, or } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { loginAttempts, memberships, users } from "@/db/schema";
-import {
-  accountDelaySeconds,
-  DEFAULT_THROTTLE_POLICY,
-  waitInWords,
-  type ThrottlePolicy,
-} from "@/server/domain/sign-in-throttle";
+import { accountDelaySeconds, DEFAULT_THROTTLE_POLICY, waitInWords, type ThrottlePolicy } from "@/server/domain/sign-in-throttle";
 import { ServiceError } from "../errors";
 import { verifyAgainstDummy, verifyPassword } from "./password";
 import { config } from "@/server/config";
@@ -61,10 +56,7 @@ export async function verifyCredentials(
   const now = clock.now();
   const ago = (seconds: number) => new Date(now.getTime() - seconds * 1000);
 
-  const [attempt] = await db
-    .insert(loginAttempts)
-    .values({ email, ip, kind: "password", succeeded: false, createdAt: now })
-    .returning({ id: loginAttempts.id });
+  const [attempt] = await db.insert(loginAttempts).values({ email, ip, kind: "password", succeeded: false, createdAt: now }).returning({ id: loginAttempts.id });
   const earlierFailures = and(eq(loginAttempts.kind, "password"), eq(loginAttempts.succeeded, false), lt(loginAttempts.id, attempt!.id));
   const failuresSince = async (where: ReturnType<typeof and>, since: Date) => {
     const [row] = await db
@@ -95,9 +87,7 @@ export async function verifyCredentials(
   if (delay > 0) await clock.sleep(delay * 1000);
 
   const user = await db.query.users.findFirst({ where: eq(users.email, email) });
-  const ok = user?.passwordHash
-    ? await verifyPassword(input.password, user.passwordHash)
-    : await verifyAgainstDummy(input.password);
+  const ok = user?.passwordHash ? await verifyPassword(input.password, user.passwordHash) : await verifyAgainstDummy(input.password);
 
   if (ok) await db.update(loginAttempts).set({ succeeded: true }).where(eq(loginAttempts.id, attempt!.id));
   if (!ok || !user) throw new ServiceError("UNAUTHORIZED", INVALID_CREDENTIALS, undefined, "INVALID_CREDENTIALS");

@@ -20,7 +20,12 @@ export async function listWallets(ctx: OrgContext, filter: { enabled?: boolean }
         .select({ walletId: walletAssets.walletId, id: assets.id, code: assets.code, issuer: assets.issuer })
         .from(walletAssets)
         .innerJoin(assets, eq(assets.id, walletAssets.assetId))
-        .where(inArray(walletAssets.walletId, rows.map((w) => w.id)))
+        .where(
+          inArray(
+            walletAssets.walletId,
+            rows.map((w) => w.id),
+          ),
+        )
     : [];
   return rows.map((w) => ({
     id: w.id,
@@ -36,7 +41,10 @@ export async function listWallets(ctx: OrgContext, filter: { enabled?: boolean }
 }
 
 async function assertOwnAssets(ctx: OrgContext, assetIds: string[]) {
-  const found = await ctx.db.select({ id: assets.id }).from(assets).where(and(eq(assets.orgId, ctx.org.id), inArray(assets.id, assetIds)));
+  const found = await ctx.db
+    .select({ id: assets.id })
+    .from(assets)
+    .where(and(eq(assets.orgId, ctx.org.id), inArray(assets.id, assetIds)));
   if (found.length !== new Set(assetIds).size) throw badRequest("Unknown asset", { asset_ids: "one or more assets were not found" });
 }
 

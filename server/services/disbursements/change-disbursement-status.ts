@@ -52,11 +52,15 @@ async function assertBalanceCovers(tx: DbOrTx, orgId: string, disbursementId: st
   const available = await distributionBalanceProvider().availableStroops(orgId, asset);
   if (available < needed) {
     const shortfall = formatStroops(needed - available);
-    throw conflict(`Insufficient balance: the distribution account is short of ${shortfall} ${asset.code}`, {
-      available: formatStroops(available),
-      required: formatStroops(needed),
-      shortfall,
-    }, "INSUFFICIENT_BALANCE");
+    throw conflict(
+      `Insufficient balance: the distribution account is short of ${shortfall} ${asset.code}`,
+      {
+        available: formatStroops(available),
+        required: formatStroops(needed),
+        shortfall,
+      },
+      "INSUFFICIENT_BALANCE",
+    );
   }
 }
 
@@ -75,9 +79,13 @@ export type Starter = { userId: string } | { scheduler: true };
  */
 export async function startLockedDisbursement(tx: DbOrTx, orgId: string, d: LockedDisbursement, starter: Starter, now = new Date()) {
   if (!canTransition(DISBURSEMENT_TRANSITIONS, d.status, "STARTED")) {
-    throw badRequest(transitionError("disbursement", DISBURSEMENT_TRANSITIONS, d.status, "STARTED"), {
-      status: `allowed from ${d.status}: ${DISBURSEMENT_TRANSITIONS[d.status].join(", ") || "none"}`,
-    }, "INVALID_TRANSITION");
+    throw badRequest(
+      transitionError("disbursement", DISBURSEMENT_TRANSITIONS, d.status, "STARTED"),
+      {
+        status: `allowed from ${d.status}: ${DISBURSEMENT_TRANSITIONS[d.status].join(", ") || "none"}`,
+      },
+      "INVALID_TRANSITION",
+    );
   }
   const userId = "userId" in starter ? starter.userId : null;
   if (d.status === "READY") {
@@ -138,9 +146,13 @@ export async function changeDisbursementStatus(ctx: OrgContext, raw: z.input<typ
     if (!d) throw notFound("The disbursement");
     const target: DisbursementStatus = input.status;
     if (!canTransition(DISBURSEMENT_TRANSITIONS, d.status, target)) {
-      throw badRequest(transitionError("disbursement", DISBURSEMENT_TRANSITIONS, d.status, target), {
-        status: `allowed from ${d.status}: ${DISBURSEMENT_TRANSITIONS[d.status].join(", ") || "none"}`,
-      }, "INVALID_TRANSITION");
+      throw badRequest(
+        transitionError("disbursement", DISBURSEMENT_TRANSITIONS, d.status, target),
+        {
+          status: `allowed from ${d.status}: ${DISBURSEMENT_TRANSITIONS[d.status].join(", ") || "none"}`,
+        },
+        "INVALID_TRANSITION",
+      );
     }
     if (target === "STARTED") {
       await startLockedDisbursement(tx, ctx.org.id, d, { userId: ctx.actor.userId });

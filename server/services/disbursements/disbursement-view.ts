@@ -71,7 +71,16 @@ export type DisbursementView = {
   created_at: string;
   updated_at: string;
   created_by: string | null;
-  wallet: { id: string; name: string; homepage: string; sep_10_client_domain: string; deep_link_schema: string; enabled: boolean; created_at: string; updated_at: string };
+  wallet: {
+    id: string;
+    name: string;
+    homepage: string;
+    sep_10_client_domain: string;
+    deep_link_schema: string;
+    enabled: boolean;
+    created_at: string;
+    updated_at: string;
+  };
   asset: { id: string; code: string; issuer: string; created_at: string; updated_at: string };
   envelope: EnvelopeView;
   g2p: G2pOriginView | null;

@@ -28,11 +28,7 @@ export type InstructionsFile = {
  * plain text, so both copies need "exports:read" (docs/domain.md#roles-and-permissions: not business, not
  * developer).
  */
-export async function getInstructionsFile(
-  ctx: OrgContext,
-  disbursementId: string,
-  variant: InstructionsFileVariant = "neutralized",
-): Promise<InstructionsFile> {
+export async function getInstructionsFile(ctx: OrgContext, disbursementId: string, variant: InstructionsFileVariant = "neutralized"): Promise<InstructionsFile> {
   assertCan(ctx, "exports:read");
   if (!z.uuid().safeParse(disbursementId).success) throw notFound("The instructions file");
   const [file] = await ctx.db

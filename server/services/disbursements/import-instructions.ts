@@ -91,9 +91,13 @@ export async function importInstructions(ctx: OrgContext, input: ImportInstructi
     .from(g2pTransactions)
     .where(and(eq(g2pTransactions.disbursementId, found.id), eq(g2pTransactions.orgId, ctx.org.id)));
   if (fromG2p) {
-    throw badRequest("This disbursement's payments come from a G2P Connect sender; instructions cannot be uploaded to it.", {
-      status: `made by G2P transaction ${fromG2p.transactionId}`,
-    }, "G2P_MANAGED");
+    throw badRequest(
+      "This disbursement's payments come from a G2P Connect sender; instructions cannot be uploaded to it.",
+      {
+        status: `made by G2P transaction ${fromG2p.transactionId}`,
+      },
+      "G2P_MANAGED",
+    );
   }
 
   const result = validateInstructionsCsv(input.content, {
@@ -281,9 +285,7 @@ const anyUuid = (values: string[]) => sql`any(${sql.param(values)}::uuid[])`;
  * it would make PostgreSQL re-plan the foreign-key check of every inserted row.
  */
 async function lookUp<T>(tx: DbOrTx, fn: () => Promise<T>): Promise<T> {
-  const [previous] = await tx.execute<{ mode: string }>(
-    sql`select current_setting('plan_cache_mode') as mode, set_config('plan_cache_mode', 'force_custom_plan', true)`,
-  );
+  const [previous] = await tx.execute<{ mode: string }>(sql`select current_setting('plan_cache_mode') as mode, set_config('plan_cache_mode', 'force_custom_plan', true)`);
   const result = await fn();
   await tx.execute(sql`select set_config('plan_cache_mode', ${previous?.mode ?? "auto"}, true)`);
   return result;
@@ -440,8 +442,11 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
         insert into receivers (id, org_id, external_id, ${contactColumn})
         select t.i, ${orgId}, t.x, t.c from json_to_recordset(${json}::json) as t(i uuid, x text, c text)`),
   );
-  await writeChunks(renamedReceivers, (r) => ({ i: r.receiverId, x: r.externalId }), (json) =>
-    tx.execute(sql`
+  await writeChunks(
+    renamedReceivers,
+    (r) => ({ i: r.receiverId, x: r.externalId }),
+    (json) =>
+      tx.execute(sql`
       update receivers r set external_id = t.x, updated_at = now()
       from json_to_recordset(${json}::json) as t(i uuid, x text)
       where r.id = t.i`),
@@ -451,8 +456,11 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
     // An unconfirmed value is replaced; a confirmed one matched (else we stopped above). Only a NEW
     // value gets here, and it starts over: its attempts and lock (failed_at) are cleared, so a
     // receiver locked out by wrong values can verify against the corrected one (docs/security.md).
-    await writeChunks(verificationUpserts, (r) => ({ r: r.receiverId, h: hashVerificationValue(field, r.verification ?? "") }), (json) =>
-      tx.execute(sql`
+    await writeChunks(
+      verificationUpserts,
+      (r) => ({ r: r.receiverId, h: hashVerificationValue(field, r.verification ?? "") }),
+      (json) =>
+        tx.execute(sql`
         insert into receiver_verifications (receiver_id, org_id, verification_field, hashed_value)
         select t.r, ${orgId}, ${field}::verification_field, t.h from json_to_recordset(${json}::json) as t(r uuid, h text)
         on conflict (receiver_id, verification_field) do update
@@ -464,15 +472,21 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
   if (withWallet) {
     // *_AND_WALLET_ADDRESS: registered at once with the file's address and memo.
     const registered = JSON.stringify([{ user_id: ctx.actor.userId, status: "REGISTERED", timestamp: now } satisfies StatusHistoryEntry]);
-    await writeChunks(walletInserts, (r) => ({ i: r.receiverWalletId, r: r.receiverId, a: r.walletAddress, m: r.walletAddressMemo }), (json) =>
-      tx.execute(sql`
+    await writeChunks(
+      walletInserts,
+      (r) => ({ i: r.receiverWalletId, r: r.receiverId, a: r.walletAddress, m: r.walletAddressMemo }),
+      (json) =>
+        tx.execute(sql`
         insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, stellar_address, stellar_memo, status_history)
         select t.i, ${orgId}, t.r, ${d.walletId}, 'REGISTERED', t.a, t.m, ${registered}::jsonb
         from json_to_recordset(${json}::json) as t(i uuid, r uuid, a text, m text)`),
     );
     // A FLAGGED wallet keeps its status (and history); any other becomes REGISTERED.
-    await writeChunks(walletUpdates, (r) => ({ i: r.receiverWalletId, a: r.walletAddress, m: r.walletAddressMemo }), (json) =>
-      tx.execute(sql`
+    await writeChunks(
+      walletUpdates,
+      (r) => ({ i: r.receiverWalletId, a: r.walletAddress, m: r.walletAddressMemo }),
+      (json) =>
+        tx.execute(sql`
         update receiver_wallets w set
           stellar_address = t.a,
           stellar_memo = t.m,

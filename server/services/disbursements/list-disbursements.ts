@@ -16,7 +16,10 @@ export async function listDisbursements(ctx: OrgContext, raw: z.input<typeof lis
   if (input.status?.length) where.push(inArray(disbursements.status, input.status));
   const column = { name: disbursements.name, created_at: disbursements.createdAt, status: disbursements.status }[input.sort];
   const order = input.direction === "asc" ? asc(column) : desc(column);
-  const [total] = await ctx.db.select({ n: count() }).from(disbursements).where(and(...where));
+  const [total] = await ctx.db
+    .select({ n: count() })
+    .from(disbursements)
+    .where(and(...where));
   const ids = await ctx.db
     .select({ id: disbursements.id })
     .from(disbursements)
@@ -24,7 +27,10 @@ export async function listDisbursements(ctx: OrgContext, raw: z.input<typeof lis
     .orderBy(order, desc(disbursements.id))
     .limit(input.page_limit)
     .offset((input.page - 1) * input.page_limit);
-  const data = await loadDisbursementViews(ctx.db, ctx.org.id, ids.map((r) => r.id));
+  const data = await loadDisbursementViews(
+    ctx.db,
+    ctx.org.id,
+    ids.map((r) => r.id),
+  );
   return paginate(data, total?.n ?? 0, input);
 }
-

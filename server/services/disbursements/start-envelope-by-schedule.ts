@@ -11,12 +11,7 @@ import { loadEnvelopeState } from "./disbursement-view";
  * two-person rule), the envelope must be complete and due, and the distribution balance must cover
  * it. Returns `{started: false, reason}` instead of throwing when it is not startable yet.
  */
-export async function startEnvelopeBySchedule(
-  db: DbOrTx,
-  orgId: string,
-  disbursementId: string,
-  now = new Date(),
-): Promise<{ started: boolean; reason: string | null }> {
+export async function startEnvelopeBySchedule(db: DbOrTx, orgId: string, disbursementId: string, now = new Date()): Promise<{ started: boolean; reason: string | null }> {
   return db.transaction(async (tx) => {
     // SKIP LOCKED: a person starting or cancelling it right now wins; the next tick looks again.
     const [d] = await tx

@@ -72,11 +72,7 @@ async function envelopeName(tx: DbOrTx, orgId: string, sender: G2pSender, transa
  * scheduler once complete and due (autoStart). It declares `disbursement_envelope` when given, else
  * exactly this request's items and the latest of their scheduled_timestamps.
  */
-export async function acceptDisburseRequest(
-  tx: DbOrTx,
-  call: G2pCall,
-  message: DisburseMessage,
-): Promise<{ disbursementId: string; items: ItemStatusRow[] }> {
+export async function acceptDisburseRequest(tx: DbOrTx, call: G2pCall, message: DisburseMessage): Promise<{ disbursementId: string; items: ItemStatusRow[] }> {
   const { ctx, sender } = call;
   const orgId = ctx.org.id;
 
@@ -88,7 +84,12 @@ export async function acceptDisburseRequest(
     const result = checkDisburseItem(raw, index);
     if (!result.ok) return void problems.push(result.problem);
     if (seen.has(result.item.referenceId)) {
-      problems.push({ referenceId: result.item.referenceId, index, code: G2P_ITEM_REASONS.referenceIdDuplicate, message: "reference_id appears more than once in this request" });
+      problems.push({
+        referenceId: result.item.referenceId,
+        index,
+        code: G2P_ITEM_REASONS.referenceIdDuplicate,
+        message: "reference_id appears more than once in this request",
+      });
       return;
     }
     seen.add(result.item.referenceId);
@@ -116,9 +117,19 @@ export async function acceptDisburseRequest(
       continue;
     }
     if (prior.transaction_id !== message.transaction_id) {
-      problems.push({ referenceId: c.checked.referenceId, index, code: G2P_ITEM_REASONS.referenceIdDuplicate, message: `reference_id was already used in transaction ${prior.transaction_id}` });
+      problems.push({
+        referenceId: c.checked.referenceId,
+        index,
+        code: G2P_ITEM_REASONS.referenceIdDuplicate,
+        message: `reference_id was already used in transaction ${prior.transaction_id}`,
+      });
     } else if (!sameRequest(prior.request, c.raw)) {
-      problems.push({ referenceId: c.checked.referenceId, index, code: G2P_ITEM_REASONS.referenceIdDuplicate, message: "reference_id was already received in this transaction with different values" });
+      problems.push({
+        referenceId: c.checked.referenceId,
+        index,
+        code: G2P_ITEM_REASONS.referenceIdDuplicate,
+        message: "reference_id was already received in this transaction with different values",
+      });
     }
   }
   if (problems.length > 0) reject(problems);
@@ -137,20 +148,30 @@ export async function acceptDisburseRequest(
     const currency = declaration?.disbursement_currency_code?.trim() || fresh.find((f) => f.checked.currencyCode)?.checked.currencyCode || null;
     const asset = await assetForCurrency(tx, orgId, sender, currency);
     if (!asset) {
-      const what = currency === null ? "no currency_code was given and the sender has no default asset" : `no asset for currency ${currency} is enabled for the sender's wallet`;
+      const what =
+        currency === null ? "no currency_code was given and the sender has no default asset" : `no asset for currency ${currency} is enabled for the sender's wallet`;
       const offending = fresh.find((f) => f.checked.currencyCode === currency) ?? fresh[0]!;
       reject([{ referenceId: offending.checked.referenceId, index: offending.index, code: G2P_ITEM_REASONS.currencyCodeInvalid, message: what }]);
     }
-    const [wallet] = await tx.select().from(wallets).where(and(eq(wallets.id, sender.walletId), eq(wallets.orgId, orgId)));
+    const [wallet] = await tx
+      .select()
+      .from(wallets)
+      .where(and(eq(wallets.id, sender.walletId), eq(wallets.orgId, orgId)));
     if (!wallet?.enabled) throw new G2pRejection(G2P_HEADER_REJECTIONS.envelopeClosed, "The sender's wallet provider is disabled; the organization must enable it.");
 
     let declaredCount = fresh.length;
     let declaredTotal = fresh.reduce((s, f) => s + f.checked.amountStroops, 0n);
-    let scheduledAt: Date | null = fresh.reduce<Date | null>((max, f) => (f.checked.scheduledAt && (!max || f.checked.scheduledAt > max) ? f.checked.scheduledAt : max), null);
+    let scheduledAt: Date | null = fresh.reduce<Date | null>(
+      (max, f) => (f.checked.scheduledAt && (!max || f.checked.scheduledAt > max) ? f.checked.scheduledAt : max),
+      null,
+    );
     if (declaration) {
       const total = parseAmount(declaration.total_disbursement_amount);
       if (!total.ok || !/^\d{1,13}(\.\d{1,7})?$/.test(declaration.total_disbursement_amount)) {
-        throw new G2pRejection(G2P_ITEM_REASONS.amountInvalid, `disbursement_envelope.total_disbursement_amount "${declaration.total_disbursement_amount}" must be a positive decimal with at most 7 decimals`);
+        throw new G2pRejection(
+          G2P_ITEM_REASONS.amountInvalid,
+          `disbursement_envelope.total_disbursement_amount "${declaration.total_disbursement_amount}" must be a positive decimal with at most 7 decimals`,
+        );
       }
       declaredCount = declaration.number_of_disbursements;
       declaredTotal = total.stroops;
@@ -159,7 +180,14 @@ export async function acceptDisburseRequest(
     const kinds = new Set(fresh.map((f) => f.checked.payee.kind));
     if (kinds.has("phone") && kinds.has("email")) {
       const first = fresh.find((f) => f.checked.payee.kind === "email")!;
-      reject([{ referenceId: first.checked.referenceId, index: first.index, code: G2P_ITEM_REASONS.payeeFaInvalid, message: "one transaction reaches its unregistered payees by phone or by e-mail, not both; send e-mail payees in another transaction" }]);
+      reject([
+        {
+          referenceId: first.checked.referenceId,
+          index: first.index,
+          code: G2P_ITEM_REASONS.payeeFaInvalid,
+          message: "one transaction reaches its unregistered payees by phone or by e-mail, not both; send e-mail payees in another transaction",
+        },
+      ]);
     }
     const contactType: RegistrationContactType = kinds.has("email") ? "EMAIL" : kinds.has("phone") ? "PHONE_NUMBER" : "PHONE_NUMBER_AND_WALLET_ADDRESS";
     const now = new Date().toISOString();
@@ -206,7 +234,10 @@ export async function acceptDisburseRequest(
         total.ok &&
         toStroops(envelope.declaredTotal) === total.stroops;
       if (!sameDeclaration) {
-        throw new G2pRejection(G2P_HEADER_REJECTIONS.transactionIdInvalid, "disbursement_envelope may only be declared by the first request of a transaction; it cannot be changed.");
+        throw new G2pRejection(
+          G2P_HEADER_REJECTIONS.transactionIdInvalid,
+          "disbursement_envelope may only be declared by the first request of a transaction; it cannot be changed.",
+        );
       }
     }
     await addItems(tx, call, envelope, transaction.id, fresh);
@@ -237,7 +268,9 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
           referenceId: f.checked.referenceId,
           index: f.index,
           code: G2P_ITEM_REASONS.currencyCodeInvalid,
-          message: assetId ? `currency ${currency} differs from this transaction's ${asset?.code ?? "asset"}` : `no asset for currency ${currency} is enabled for the sender's wallet`,
+          message: assetId
+            ? `currency ${currency} differs from this transaction's ${asset?.code ?? "asset"}`
+            : `no asset for currency ${currency} is enabled for the sender's wallet`,
         });
         continue;
       }
@@ -306,18 +339,23 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
         order by stellar_address, created_at`)
     : [];
   const receiverByAddress = new Map([...holders].map((h) => [h.stellar_address, h.receiver_id] as const));
-  const contacts = phones.length || emails.length
-    ? await tx.execute<{ id: string; phone_number: string | null; email: string | null }>(sql`
+  const contacts =
+    phones.length || emails.length
+      ? await tx.execute<{ id: string; phone_number: string | null; email: string | null }>(sql`
         select id, phone_number, email from receivers
         where org_id = ${orgId} and (phone_number = any(${sql.param(phones)}::text[]) or email = any(${sql.param(emails)}::text[]))`)
-    : [];
+      : [];
   const receiverByPhone = new Map([...contacts].filter((c) => c.phone_number).map((c) => [c.phone_number!, c.id] as const));
   const receiverByEmail = new Map([...contacts].filter((c) => c.email).map((c) => [c.email!, c.id] as const));
 
   const receiverOf = (payee: CheckedItem["payee"]) =>
     payee.kind === "stellar" ? receiverByAddress.get(payee.address) : payee.kind === "phone" ? receiverByPhone.get(payee.phone) : receiverByEmail.get(payee.email);
   const remember = (payee: CheckedItem["payee"], id: string) =>
-    payee.kind === "stellar" ? receiverByAddress.set(payee.address, id) : payee.kind === "phone" ? receiverByPhone.set(payee.phone, id) : receiverByEmail.set(payee.email, id);
+    payee.kind === "stellar"
+      ? receiverByAddress.set(payee.address, id)
+      : payee.kind === "phone"
+        ? receiverByPhone.set(payee.phone, id)
+        : receiverByEmail.set(payee.email, id);
 
   // New receivers, with ids made here so each chunk is one statement.
   const newReceivers: (typeof receivers.$inferInsert)[] = [];
@@ -364,7 +402,15 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
     const address = payee.kind === "stellar" ? payee.address : null;
     const id = randomUUID();
     walletByReceiver.set(receiverId, { id, receiverId, address, status });
-    newWallets.push({ id, orgId, receiverId, walletId: sender.walletId, status, stellarAddress: address, statusHistory: [{ user_id: ctx.actor.userId, status, timestamp: now }] });
+    newWallets.push({
+      id,
+      orgId,
+      receiverId,
+      walletId: sender.walletId,
+      status,
+      stellarAddress: address,
+      statusHistory: [{ user_id: ctx.actor.userId, status, timestamp: now }],
+    });
   }
   if (problems.length > 0) reject(problems);
   for (let start = 0; start < newWallets.length; start += CHUNK) await tx.insert(receiverWallets).values(newWallets.slice(start, start + CHUNK));

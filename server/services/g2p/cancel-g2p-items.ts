@@ -57,14 +57,23 @@ export async function cancelG2pItems(tx: DbOrTx, call: G2pCall, message: CancelM
   const toCancel: string[] = [];
   unique.forEach((referenceId, index) => {
     const row = byRef.get(referenceId);
-    if (!row) return void problems.push({ referenceId, index, code: G2P_ITEM_REASONS.referenceIdNotFound, message: `reference_id is not part of transaction ${txn.transactionId}` });
+    if (!row)
+      return void problems.push({
+        referenceId,
+        index,
+        code: G2P_ITEM_REASONS.referenceIdNotFound,
+        message: `reference_id is not part of transaction ${txn.transactionId}`,
+      });
     if (row.status === "CANCELED") return; // final; asking again changes nothing
     const problem = paymentCancellationProblem(envelope, row.status, now);
     if (problem) return void problems.push({ referenceId, index, code: refusalCode(envelope.scheduledAt, now), message: problem });
     toCancel.push(row.paymentId);
   });
   if (problems.length > 0) {
-    const text = problems.slice(0, 20).map((p) => `${p.referenceId}: ${p.code}: ${p.message}`).join("; ");
+    const text = problems
+      .slice(0, 20)
+      .map((p) => `${p.referenceId}: ${p.code}: ${p.message}`)
+      .join("; ");
     throw new G2pRejection(problems[0]!.code, text, problems);
   }
   if (toCancel.length > 0) await markPaymentsCanceled(tx, orgId, inArray(payments.id, toCancel), ITEM_CANCELLED_MESSAGE, now);

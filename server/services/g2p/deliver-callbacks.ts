@@ -42,9 +42,7 @@ export function retryDelayMs(attempts: number, config: Pick<CallbackDeliveryConf
   return Math.min(config.backoffMs * 2 ** exp, config.backoffMaxMs);
 }
 
-export type AttemptOutcome =
-  | { ok: true; httpStatus: number }
-  | { ok: false; httpStatus: number | null; code: string; message: string };
+export type AttemptOutcome = { ok: true; httpStatus: number } | { ok: false; httpStatus: number | null; code: string; message: string };
 
 /**
  * Whether an answer acknowledges the callback: HTTP 2xx and either an empty body or a G2P
@@ -188,13 +186,7 @@ async function post(row: Claimed, timeoutMs: number, guard: GuardOptions | undef
   }
 }
 
-async function record(
-  db: Db,
-  row: Claimed,
-  outcome: AttemptOutcome,
-  answeredAt: Date,
-  config: CallbackDeliveryConfig,
-): Promise<"delivered" | "retrying" | "failed"> {
+async function record(db: Db, row: Claimed, outcome: AttemptOutcome, answeredAt: Date, config: CallbackDeliveryConfig): Promise<"delivered" | "retrying" | "failed"> {
   // `attempts` guards against writing over a later attempt (should a lease ever have run out).
   const guard = sql`id = ${row.id}::uuid and status = 'PENDING' and attempts = ${row.attempts}`;
   if (outcome.ok) {

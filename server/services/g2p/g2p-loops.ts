@@ -77,7 +77,13 @@ export function startG2pLoops(options: G2pLoopsOptions): G2pLoopsHandle {
   const running: string[] = [];
   if (options.callbacks !== false) {
     running.push("callbacks");
-    loops.push(loop("callbacks", options.callbackIdleMs ?? 500, async () => (await deliverDueCallbacks(options.db, { limit: batch, orgIds: options.orgIds, log })).claimed >= batch));
+    loops.push(
+      loop(
+        "callbacks",
+        options.callbackIdleMs ?? 500,
+        async () => (await deliverDueCallbacks(options.db, { limit: batch, orgIds: options.orgIds, log })).claimed >= batch,
+      ),
+    );
   }
   if (options.reports !== false) {
     running.push("reports");

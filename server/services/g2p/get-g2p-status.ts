@@ -56,7 +56,10 @@ export async function getG2pStatus(db: Db, request: Request, query: StatusQuery,
     const senderId = new URL(request.url).searchParams.get("sender_id");
     let chosen: G2pSender | undefined;
     if (senderId) {
-      [chosen] = await db.select().from(g2pSenders).where(and(eq(g2pSenders.orgId, orgId), eq(g2pSenders.senderId, senderId)));
+      [chosen] = await db
+        .select()
+        .from(g2pSenders)
+        .where(and(eq(g2pSenders.orgId, orgId), eq(g2pSenders.senderId, senderId)));
       if (!chosen) throw new G2pRefused(G2P_TRANSPORT_ERRORS.senderIdInvalid, `sender_id "${senderId}" is not a sender of this organization.`, 403);
     }
 
@@ -73,15 +76,33 @@ export async function getG2pStatus(db: Db, request: Request, query: StatusQuery,
             .where(and(eq(g2pItems.orgId, orgId), eq(g2pItems.referenceId, id), ...(chosen ? [eq(g2pItems.senderRowId, chosen.id)] : [])));
     if (owners.length === 0) {
       const code = query.kind === "transaction" ? G2P_ITEM_REASONS.transactionIdNotFound : G2P_ITEM_REASONS.referenceIdNotFound;
-      return { status: 404, body: ackBody("NACK", reference, { code, message: `No ${query.kind === "transaction" ? "transaction" : "item"} "${id}" was received${chosen ? " from this sender" : ""}.` }, now) };
+      return {
+        status: 404,
+        body: ackBody(
+          "NACK",
+          reference,
+          { code, message: `No ${query.kind === "transaction" ? "transaction" : "item"} "${id}" was received${chosen ? " from this sender" : ""}.` },
+          now,
+        ),
+      };
     }
     if (owners.length > 1) {
       throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, `More than one sender used "${id}"; add ?sender_id=<sender_id> to choose one.`, 409);
     }
-    const [sender] = chosen ? [chosen] : await db.select().from(g2pSenders).where(and(eq(g2pSenders.orgId, orgId), eq(g2pSenders.id, owners[0]!.senderRowId)));
+    const [sender] = chosen
+      ? [chosen]
+      : await db
+          .select()
+          .from(g2pSenders)
+          .where(and(eq(g2pSenders.orgId, orgId), eq(g2pSenders.id, owners[0]!.senderRowId)));
     if (!sender) throw new Error("the sender of a G2P transaction is missing");
 
-    const rows = await loadItemStatuses(db, orgId, sender.id, query.kind === "transaction" ? { kind: "transaction", transactionId: id } : { kind: "references", referenceIds: [id] });
+    const rows = await loadItemStatuses(
+      db,
+      orgId,
+      sender.id,
+      query.kind === "transaction" ? { kind: "transaction", transactionId: id } : { kind: "references", referenceIds: [id] },
+    );
     const statuses = rows.map((r) => r.status);
     const header = callbackHeader({
       orgSlug: await orgSlug(db, orgId),

@@ -67,14 +67,70 @@ type EndpointSpec = {
 };
 
 export const G2P_POST_ENDPOINTS = {
-  disburse: { path: "/disburse", kind: "disburse", action: "disburse", scope: "write:disbursements", sync: false, callback: { endpoint: "/on-disburse", action: "on-disburse" } },
-  "sync-disburse": { path: "/disburse/sync/disburse", kind: "disburse", action: "disburse", scope: "write:disbursements", sync: true, callback: { endpoint: "/on-disburse", action: "on-disburse" } },
-  search: { path: "/disburse/search", kind: "search", action: "search", scope: "read:disbursements", sync: false, callback: { endpoint: "/disburse/on-search", action: "on-search" } },
-  "status-alias": { path: "/disburse/status", kind: "search", action: "search", scope: "read:disbursements", sync: false, callback: { endpoint: "/disburse/on-status", action: "on-status" } },
-  "sync-search": { path: "/disburse/sync/search", kind: "search", action: "search", scope: "read:disbursements", sync: true, callback: { endpoint: "/disburse/on-search", action: "on-search" } },
-  "txn-status": { path: "/disburse/txn/status", kind: "txn-status", action: "status", scope: "read:disbursements", sync: false, callback: { endpoint: "/disburse/txn/on-status", action: "on-status" } },
-  "sync-txn-status": { path: "/disburse/sync/txn/status", kind: "txn-status", action: "status", scope: "read:disbursements", sync: true, callback: { endpoint: "/disburse/txn/on-status", action: "on-status" } },
-  cancel: { path: "/disburse/cancel", kind: "cancel", action: "cancel", scope: "write:disbursements", sync: true, callback: { endpoint: "/disburse/on-cancel", action: "on-cancel" } },
+  disburse: {
+    path: "/disburse",
+    kind: "disburse",
+    action: "disburse",
+    scope: "write:disbursements",
+    sync: false,
+    callback: { endpoint: "/on-disburse", action: "on-disburse" },
+  },
+  "sync-disburse": {
+    path: "/disburse/sync/disburse",
+    kind: "disburse",
+    action: "disburse",
+    scope: "write:disbursements",
+    sync: true,
+    callback: { endpoint: "/on-disburse", action: "on-disburse" },
+  },
+  search: {
+    path: "/disburse/search",
+    kind: "search",
+    action: "search",
+    scope: "read:disbursements",
+    sync: false,
+    callback: { endpoint: "/disburse/on-search", action: "on-search" },
+  },
+  "status-alias": {
+    path: "/disburse/status",
+    kind: "search",
+    action: "search",
+    scope: "read:disbursements",
+    sync: false,
+    callback: { endpoint: "/disburse/on-status", action: "on-status" },
+  },
+  "sync-search": {
+    path: "/disburse/sync/search",
+    kind: "search",
+    action: "search",
+    scope: "read:disbursements",
+    sync: true,
+    callback: { endpoint: "/disburse/on-search", action: "on-search" },
+  },
+  "txn-status": {
+    path: "/disburse/txn/status",
+    kind: "txn-status",
+    action: "status",
+    scope: "read:disbursements",
+    sync: false,
+    callback: { endpoint: "/disburse/txn/on-status", action: "on-status" },
+  },
+  "sync-txn-status": {
+    path: "/disburse/sync/txn/status",
+    kind: "txn-status",
+    action: "status",
+    scope: "read:disbursements",
+    sync: true,
+    callback: { endpoint: "/disburse/txn/on-status", action: "on-status" },
+  },
+  cancel: {
+    path: "/disburse/cancel",
+    kind: "cancel",
+    action: "cancel",
+    scope: "write:disbursements",
+    sync: true,
+    callback: { endpoint: "/disburse/on-cancel", action: "on-cancel" },
+  },
 } as const satisfies Record<string, EndpointSpec>;
 
 export type G2pPostEndpointKey = keyof typeof G2P_POST_ENDPOINTS;
@@ -90,7 +146,6 @@ export function g2pPostHandler(key: G2pPostEndpointKey) {
 }
 
 /* ---------------------------------------------------------------- refusals */
-
 
 const ackStatusOf = (code: string): AckStatus => (code.startsWith("rjct.") ? "NACK" : "ERR");
 
@@ -177,7 +232,10 @@ export async function receiveG2pRequest(db: Db, request: Request, key: G2pPostEn
       throw new G2pRefused(G2P_TRANSPORT_ERRORS.receiverIdInvalid, `receiver_id "${header.receiver_id}" is not this platform's id for the organization ("${slug}").`);
     }
     if (header.sender_uri !== undefined && !sameOrigin(header.sender_uri, sender.callbackUrl)) {
-      throw new G2pRefused(G2P_TRANSPORT_ERRORS.senderUriInvalid, "sender_uri must have the same origin (scheme, host and port) as the sender's registered callback URL.");
+      throw new G2pRefused(
+        G2P_TRANSPORT_ERRORS.senderUriInvalid,
+        "sender_uri must have the same origin (scheme, host and port) as the sender's registered callback URL.",
+      );
     }
 
     // 4. Encryption, message shape, version.
@@ -280,7 +338,8 @@ async function readBody(request: Request): Promise<unknown> {
     throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, `The request body is larger than ${MAX_G2P_BODY_BYTES} bytes.`, 413);
   }
   const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_G2P_BODY_BYTES) throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, `The request body is larger than ${MAX_G2P_BODY_BYTES} bytes.`, 413);
+  if (Buffer.byteLength(text) > MAX_G2P_BODY_BYTES)
+    throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, `The request body is larger than ${MAX_G2P_BODY_BYTES} bytes.`, 413);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -349,7 +408,16 @@ async function answer(
   spec: EndpointSpec,
   call: G2pCall,
   slug: string,
-  reply: { callbackBase: string; transactionId: string; message: Record<string, unknown>; status: string; reasonCode?: string; reasonMessage?: string; total: number; completed: number },
+  reply: {
+    callbackBase: string;
+    transactionId: string;
+    message: Record<string, unknown>;
+    status: string;
+    reasonCode?: string;
+    reasonMessage?: string;
+    total: number;
+    completed: number;
+  },
 ): Promise<G2pAnswer> {
   const callback = spec.callback!;
   if (spec.sync) {

@@ -33,9 +33,13 @@ export async function createG2pSender(ctx: OrgContext, raw: z.input<typeof creat
       .onConflictDoNothing()
       .returning({ id: g2pSenders.id });
     if (!row) {
-      throw conflict(`A sender with the id "${input.sender_id}" is already registered.`, {
-        sender_id: "This sender id is already registered in this organization.",
-      }, "ALREADY_EXISTS");
+      throw conflict(
+        `A sender with the id "${input.sender_id}" is already registered.`,
+        {
+          sender_id: "This sender id is already registered in this organization.",
+        },
+        "ALREADY_EXISTS",
+      );
     }
     await recordAuditEvent(tx, {
       orgId: ctx.org.id,

@@ -58,7 +58,7 @@ export async function getPlatformIdentity(ctx: OrgContext) {
       format:
         'Signature keyId="<sender_id>|<key id>|ed25519",algorithm="ed25519",created="<unix s>",expires="<unix s>",headers="(created) (expires) digest",signature="<base64>"',
       signing_string: "(created): <created>\n(expires): <expires>\ndigest: BLAKE-512=<base64 digest>",
-      digest: "BLAKE2b-512 of the canonical JSON of {\"header\": …, \"message\": …} (keys sorted at every level, no white space), in base64",
+      digest: 'BLAKE2b-512 of the canonical JSON of {"header": …, "message": …} (keys sorted at every level, no white space), in base64',
     },
   };
 }

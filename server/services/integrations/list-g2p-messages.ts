@@ -54,7 +54,10 @@ export async function listG2pMessages(ctx: OrgContext, raw: z.input<typeof listG
     const pattern = containsPattern(input.q);
     where.push(or(ilike(g2pMessages.messageId, pattern), ilike(g2pMessages.transactionId, pattern), ilike(g2pMessages.correlationId, pattern))!);
   }
-  const [total] = await ctx.db.select({ n: count() }).from(g2pMessages).where(and(...where));
+  const [total] = await ctx.db
+    .select({ n: count() })
+    .from(g2pMessages)
+    .where(and(...where));
   // Every column but the body, which the list never reads.
   const { body: _body, ...columns } = getTableColumns(g2pMessages);
   void _body;

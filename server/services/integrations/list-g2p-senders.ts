@@ -19,9 +19,7 @@ export async function senderViews(ctx: OrgContext, id?: string) {
       wallet: { id: wallets.id, name: wallets.name, enabled: wallets.enabled },
       asset: { id: assets.id, code: assets.code, issuer: assets.issuer },
       transactions: sql<number>`(select count(*)::int from g2p_transactions t where t.sender_row_id = ${g2pSenders.id})`,
-      lastMessageAt: sql<Date | null>`(select max(m.created_at) from g2p_messages m where m.sender_row_id = ${g2pSenders.id})`.mapWith(
-        g2pMessages.createdAt,
-      ),
+      lastMessageAt: sql<Date | null>`(select max(m.created_at) from g2p_messages m where m.sender_row_id = ${g2pSenders.id})`.mapWith(g2pMessages.createdAt),
     })
     .from(g2pSenders)
     .leftJoin(wallets, and(eq(wallets.id, g2pSenders.walletId), eq(wallets.orgId, ctx.org.id)))

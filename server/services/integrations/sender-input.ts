@@ -122,5 +122,6 @@ export async function assertSenderReferences(
     .where(and(eq(assets.id, input.default_asset_id), eq(assets.orgId, ctx.org.id)));
   if (!asset) throw badRequest("Unknown asset", { default_asset_id: "Choose one of this organization's assets." });
   if (!asset.supported) throw badRequest("The wallet does not support that asset.", { default_asset_id: "The chosen wallet does not support this asset." });
-  if (requireEnabled.asset && !asset.enabled) throw badRequest("That asset is disabled.", { default_asset_id: "This asset is disabled: enable it, or choose another." }, "RESOURCE_DISABLED");
+  if (requireEnabled.asset && !asset.enabled)
+    throw badRequest("That asset is disabled.", { default_asset_id: "This asset is disabled: enable it, or choose another." }, "RESOURCE_DISABLED");
 }

@@ -31,7 +31,10 @@ export async function listMessages(ctx: OrgContext, raw: z.input<typeof listMess
   if (input.receiver_id) where.push(eq(messages.receiverId, input.receiver_id));
   if (input.status) where.push(inArray(messages.status, [input.status]));
   if (input.channel) where.push(eq(messages.channel, input.channel));
-  const [total] = await ctx.db.select({ n: count() }).from(messages).where(and(...where));
+  const [total] = await ctx.db
+    .select({ n: count() })
+    .from(messages)
+    .where(and(...where));
   const rows = await ctx.db
     .select({ m: messages, r: { id: receivers.id, externalId: receivers.externalId } })
     .from(messages)

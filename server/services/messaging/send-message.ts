@@ -31,7 +31,11 @@ export async function sendMessage(db: DbOrTx, message: OutgoingMessage): Promise
   const transportName = transportNameFor(transport, message.channel);
   const stored = transportKeepsSecrets(transportName)
     ? message
-    : { ...message, subject: message.subject ? redactMessageSecrets(message.type, message.subject) : message.subject, body: redactMessageSecrets(message.type, message.body) };
+    : {
+        ...message,
+        subject: message.subject ? redactMessageSecrets(message.type, message.subject) : message.subject,
+        body: redactMessageSecrets(message.type, message.body),
+      };
   const [row] = await db
     .insert(messages)
     .values({ ...stored, transport: transportName, status: "PENDING" })

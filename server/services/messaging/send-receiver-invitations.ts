@@ -137,10 +137,7 @@ export type InvitationRunResult = { sent: number; failed: number; messageIds: st
  * (workers) share the work and never send the same invitation twice. The due condition is
  * re-checked under the lock, so a wallet another scheduler just served is not due any more.
  */
-export async function sendDueInvitations(
-  db: Db,
-  options: { now?: Date; appUrl?: string; orgId?: string; limit?: number } = {},
-): Promise<InvitationRunResult> {
+export async function sendDueInvitations(db: Db, options: { now?: Date; appUrl?: string; orgId?: string; limit?: number } = {}): Promise<InvitationRunResult> {
   const now = options.now ?? new Date();
   const appUrl = options.appUrl ?? appUrlFromEnv();
   const limit = options.limit ?? 1000;
@@ -178,9 +175,7 @@ export async function resendInvitation(ctx: OrgContext, raw: z.input<typeof rese
     if (wallet.status !== "READY") {
       throw badRequest(`Only a wallet waiting for registration (READY) can be invited; this one is ${wallet.status}.`, undefined, "INVALID_STATE");
     }
-    const [candidate] = [
-      ...(await tx.execute<InvitationCandidate>(candidateQuery(sql`rw.id = ${wallet.id} and rw.org_id = ${ctx.org.id}`, null, 1))),
-    ];
+    const [candidate] = [...(await tx.execute<InvitationCandidate>(candidateQuery(sql`rw.id = ${wallet.id} and rw.org_id = ${ctx.org.id}`, null, 1)))];
     if (!candidate) {
       throw badRequest("This receiver has no started disbursement that invites by email or phone, or no contact for it.", undefined, "INVALID_STATE");
     }

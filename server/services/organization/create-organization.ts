@@ -36,10 +36,7 @@ export async function createOrganization(db: DbOrTx, input: { name: string; slug
  * Operator verb: add a user with a role and (optionally) a password to an organization,
  * creating the user when the email is new.
  */
-export async function addUserToOrganization(
-  db: DbOrTx,
-  input: { orgId: string; email: string; name: string; role: Role; password?: string },
-) {
+export async function addUserToOrganization(db: DbOrTx, input: { orgId: string; email: string; name: string; role: Role; password?: string }) {
   const email = input.email.trim().toLowerCase();
   if (input.password) {
     const problem = passwordProblem(input.password);

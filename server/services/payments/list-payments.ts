@@ -17,14 +17,7 @@ export async function listPayments(ctx: OrgContext, raw: z.input<typeof listPaym
   if (input.receiver_id) where.push(eq(payments.receiverId, input.receiver_id));
   if (input.q) {
     const like = containsPattern(input.q.toLowerCase());
-    where.push(
-      or(
-        ilike(payments.externalPaymentId, like),
-        ilike(receivers.phoneNumber, like),
-        ilike(receivers.email, like),
-        ilike(receivers.externalId, like),
-      )!,
-    );
+    where.push(or(ilike(payments.externalPaymentId, like), ilike(receivers.phoneNumber, like), ilike(receivers.email, like), ilike(receivers.externalId, like))!);
   }
   const column = { created_at: payments.createdAt, updated_at: payments.updatedAt, amount: payments.amount, status: payments.status }[input.sort];
   const order = input.direction === "asc" ? asc(column) : desc(column);
@@ -39,5 +32,13 @@ export async function listPayments(ctx: OrgContext, raw: z.input<typeof listPaym
     .orderBy(order, asc(payments.lineNumber), asc(payments.id))
     .limit(input.page_limit)
     .offset((input.page - 1) * input.page_limit);
-  return paginate(await loadPaymentViews(ctx.db, ctx.org.id, ids.map((r) => r.id)), total?.n ?? 0, input);
+  return paginate(
+    await loadPaymentViews(
+      ctx.db,
+      ctx.org.id,
+      ids.map((r) => r.id),
+    ),
+    total?.n ?? 0,
+    input,
+  );
 }

@@ -11,11 +11,7 @@ export type UserContext = { db: DbOrTx; actor: { userId: string }; sessionId?: s
  * not): each organization's audit trail then shows what happened to its members' accounts, and
  * no organization sees another's (docs/security.md, "Profile").
  */
-export async function auditInEveryOrganization(
-  db: DbOrTx,
-  userId: string,
-  event: { action: string; details?: Record<string, unknown> },
-) {
+export async function auditInEveryOrganization(db: DbOrTx, userId: string, event: { action: string; details?: Record<string, unknown> }) {
   // Not in organizations whose invitation is still pending: they must not learn about the account (docs/security.md).
   const rows = await db
     .select({ orgId: memberships.orgId })

@@ -9,7 +9,11 @@ export { listReceiversInput };
 
 /** Per-receiver payment and wallet counts, computed in SQL for the given receivers. */
 export async function receiverStats(ctx: OrgContext, ids: string[]) {
-  if (ids.length === 0) return new Map<string, { total_payments: number; successful_payments: number; failed_payments: number; remaining_payments: number; registered_wallets: number; wallets: number }>();
+  if (ids.length === 0)
+    return new Map<
+      string,
+      { total_payments: number; successful_payments: number; failed_payments: number; remaining_payments: number; registered_wallets: number; wallets: number }
+    >();
   const pay = await ctx.db
     .select({
       receiverId: payments.receiverId,
@@ -71,7 +75,10 @@ export async function listReceivers(ctx: OrgContext, raw: z.input<typeof listRec
     where.push(or(ilike(receivers.phoneNumber, like), ilike(receivers.email, like), ilike(receivers.externalId, like))!);
   }
   const column = { created_at: receivers.createdAt, updated_at: receivers.updatedAt, external_id: receivers.externalId }[input.sort];
-  const [total] = await ctx.db.select({ n: count() }).from(receivers).where(and(...where));
+  const [total] = await ctx.db
+    .select({ n: count() })
+    .from(receivers)
+    .where(and(...where));
   const rows = await ctx.db
     .select()
     .from(receivers)
@@ -79,7 +86,10 @@ export async function listReceivers(ctx: OrgContext, raw: z.input<typeof listRec
     .orderBy(input.direction === "asc" ? asc(column) : desc(column), asc(receivers.id))
     .limit(input.page_limit)
     .offset((input.page - 1) * input.page_limit);
-  const stats = await receiverStats(ctx, rows.map((r) => r.id));
+  const stats = await receiverStats(
+    ctx,
+    rows.map((r) => r.id),
+  );
   return paginate(
     rows.map((r) => ({ ...receiverView(r), ...stats.get(r.id)! })),
     total?.n ?? 0,

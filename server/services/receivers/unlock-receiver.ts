@@ -34,7 +34,14 @@ export async function unlockReceiver(ctx: OrgContext, raw: z.input<typeof unlock
     const lockedValues = await tx
       .select({ field: receiverVerifications.verificationField })
       .from(receiverVerifications)
-      .where(and(eq(receiverVerifications.receiverId, r.id), eq(receiverVerifications.orgId, ctx.org.id), isNull(receiverVerifications.confirmedAt), isNotNull(receiverVerifications.failedAt)))
+      .where(
+        and(
+          eq(receiverVerifications.receiverId, r.id),
+          eq(receiverVerifications.orgId, ctx.org.id),
+          isNull(receiverVerifications.confirmedAt),
+          isNotNull(receiverVerifications.failedAt),
+        ),
+      )
       .for("update");
     if (lockedWallets.length === 0 && lockedValues.length === 0) throw conflict("This receiver's registration is not locked.", undefined, "INVALID_STATE");
     await tx

@@ -22,14 +22,24 @@ export async function updateReceiverContact(ctx: OrgContext, raw: z.input<typeof
   if (email && !z.email().safeParse(email).success) throw badRequest("Enter a valid email address.", { email: "Invalid email address." });
   if (!phone && !email) throw badRequest("A receiver needs a phone number or an email.", { phoneNumber: "Give a phone number or an email." });
   return ctx.db.transaction(async (tx) => {
-    const [r] = await tx.select().from(receivers).where(and(eq(receivers.id, input.id), eq(receivers.orgId, ctx.org.id))).for("update");
+    const [r] = await tx
+      .select()
+      .from(receivers)
+      .where(and(eq(receivers.id, input.id), eq(receivers.orgId, ctx.org.id)))
+      .for("update");
     if (!r) throw notFound("The receiver");
     if (phone) {
-      const [other] = await tx.select({ id: receivers.id }).from(receivers).where(and(eq(receivers.orgId, ctx.org.id), eq(receivers.phoneNumber, phone), ne(receivers.id, r.id)));
+      const [other] = await tx
+        .select({ id: receivers.id })
+        .from(receivers)
+        .where(and(eq(receivers.orgId, ctx.org.id), eq(receivers.phoneNumber, phone), ne(receivers.id, r.id)));
       if (other) throw conflict("Another receiver already has this phone number.", { phoneNumber: "Already used by another receiver." }, "ALREADY_EXISTS");
     }
     if (email) {
-      const [other] = await tx.select({ id: receivers.id }).from(receivers).where(and(eq(receivers.orgId, ctx.org.id), eq(receivers.email, email), ne(receivers.id, r.id)));
+      const [other] = await tx
+        .select({ id: receivers.id })
+        .from(receivers)
+        .where(and(eq(receivers.orgId, ctx.org.id), eq(receivers.email, email), ne(receivers.id, r.id)));
       if (other) throw conflict("Another receiver already has this email.", { email: "Already used by another receiver." }, "ALREADY_EXISTS");
     }
     const [updated] = await tx

@@ -35,7 +35,16 @@ export async function sendRegistrationOtp(db: DbOrTx, token: string, now = new D
     if (day.codes >= OTP_DAILY_MAX_CODES) {
       await tx
         .update(receiverWallets)
-        .set({ otpLockedAt: now, otpHash: null, otpExpiresAt: null, otpConfirmedAt: null, otpDayStartedAt: day.startedAt, otpCodesToday: day.codes, otpGuessesToday: day.guesses, updatedAt: now })
+        .set({
+          otpLockedAt: now,
+          otpHash: null,
+          otpExpiresAt: null,
+          otpConfirmedAt: null,
+          otpDayStartedAt: day.startedAt,
+          otpCodesToday: day.codes,
+          otpGuessesToday: day.guesses,
+          updatedAt: now,
+        })
         .where(eq(receiverWallets.id, wallet.id));
       logger.warn({ event: "registration.otp_locked", receiverWalletId: wallet.id, reason: "codes" }, "registration locked: daily code cap reached");
       return { ok: false as const, error: locked() };

@@ -35,7 +35,10 @@ export async function verifyReceiverIdentity(db: DbOrTx, input: { token: string;
     if (!verificationValueMatches(verificationField, value, v.hashedValue)) {
       const attempts = v.attempts + 1;
       const lockedNow = attempts >= VERIFICATION_MAX_ATTEMPTS;
-      await tx.update(receiverVerifications).set({ attempts, failedAt: lockedNow ? now : null, updatedAt: now }).where(where);
+      await tx
+        .update(receiverVerifications)
+        .set({ attempts, failedAt: lockedNow ? now : null, updatedAt: now })
+        .where(where);
       const message = t("verify.wrong", { remaining: VERIFICATION_MAX_ATTEMPTS - attempts });
       return { ok: false as const, error: lockedNow ? locked() : badRequest(message, { value: message }) };
     }

@@ -57,7 +57,10 @@ export async function verifyRegistrationOtp(db: DbOrTx, input: { token: string; 
       const remaining = Math.min(OTP_MAX_ATTEMPTS - attempts, OTP_DAILY_MAX_GUESSES - guesses);
       return {
         ok: false as const,
-        error: remaining > 0 ? new ServiceError("BAD_REQUEST", t("otp.wrong", { remaining }), { code: t("otp.wrong", { remaining }) }, "INVALID_CODE") : new ServiceError("TOO_MANY_REQUESTS", t("otp.locked")),
+        error:
+          remaining > 0
+            ? new ServiceError("BAD_REQUEST", t("otp.wrong", { remaining }), { code: t("otp.wrong", { remaining }) }, "INVALID_CODE")
+            : new ServiceError("TOO_MANY_REQUESTS", t("otp.locked")),
       };
     }
     await tx

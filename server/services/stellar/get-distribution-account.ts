@@ -42,13 +42,7 @@ export async function getDistributionAccountView(ctx: OrgContext, config: Stella
     })
     .from(payments)
     .innerJoin(disbursements, and(eq(disbursements.id, payments.disbursementId), eq(disbursements.orgId, payments.orgId)))
-    .where(
-      and(
-        eq(payments.orgId, ctx.org.id),
-        inArray(payments.status, ["READY", "PENDING", "PAUSED"]),
-        inArray(disbursements.status, ["STARTED", "PAUSED"]),
-      ),
-    )
+    .where(and(eq(payments.orgId, ctx.org.id), inArray(payments.status, ["READY", "PENDING", "PAUSED"]), inArray(disbursements.status, ["STARTED", "PAUSED"])))
     .groupBy(payments.assetId);
   const reserved = new Map(reservedRows.map((r) => [r.assetId, { stroops: toStroops(r.amount), count: r.count }]));
 

@@ -58,13 +58,7 @@ export async function preflightDisbursement(ctx: OrgContext, disbursementId: str
     .from(payments)
     .innerJoin(receiverWallets, and(eq(receiverWallets.id, payments.receiverWalletId), eq(receiverWallets.orgId, ctx.org.id)))
     .innerJoin(receivers, and(eq(receivers.id, payments.receiverId), eq(receivers.orgId, ctx.org.id)))
-    .where(
-      and(
-        eq(payments.orgId, ctx.org.id),
-        eq(payments.disbursementId, d.id),
-        inArray(payments.status, ["DRAFT", "READY", "PAUSED", "FAILED"]),
-      ),
-    )
+    .where(and(eq(payments.orgId, ctx.org.id), eq(payments.disbursementId, d.id), inArray(payments.status, ["DRAFT", "READY", "PAUSED", "FAILED"])))
     .orderBy(payments.lineNumber);
   const registered = rows.filter((r) => r.address);
 
@@ -86,8 +80,7 @@ export async function preflightDisbursement(ctx: OrgContext, disbursementId: str
           if (!state) problem = { code: "no_account", message: "The receiver's Stellar account does not exist." };
           else if (asset.issuer !== "") {
             const line = state.balances.find((b) => "asset_code" in b && b.asset_code === asset.code && "asset_issuer" in b && b.asset_issuer === asset.issuer) as
-              | { is_authorized?: boolean }
-              | undefined;
+              { is_authorized?: boolean } | undefined;
             if (!line) problem = { code: "no_trust", message: `The receiver's account does not trust ${asset.code}.` };
             else if (line.is_authorized === false) problem = { code: "not_authorized", message: `The receiver's account is not authorized to hold ${asset.code}.` };
           }

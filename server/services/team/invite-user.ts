@@ -79,5 +79,3 @@ function invitationBody(p: { orgName: string; inviterName: string | null; role: 
     "The link works once and expires in 72 hours. If you did not expect this invitation, ignore this e-mail.",
   ].join("\n");
 }
-
-

@@ -162,10 +162,7 @@ export async function claimPaymentBatch(ctx: EngineContext): Promise<ClaimResult
         status_history = status_history || ${JSON.stringify(entry)}::jsonb, updated_at = now()
       where id in (select json_array_elements_text(${JSON.stringify(batch.map((p) => p.id))}::json)::uuid) and status = 'READY'`);
     if (moved.count !== batch.length) throw new Error(`claimed ${batch.length} payments but moved ${moved.count} to PENDING`);
-    await tx
-      .update(stellarAccounts)
-      .set({ lockedByTx: stored.id, lockedUntilLedger: maxLedger, updatedAt: new Date() })
-      .where(eq(stellarAccounts.id, channel.id));
+    await tx.update(stellarAccounts).set({ lockedByTx: stored.id, lockedUntilLedger: maxLedger, updatedAt: new Date() }).where(eq(stellarAccounts.id, channel.id));
 
     return {
       kind: "built",

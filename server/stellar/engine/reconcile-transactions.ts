@@ -32,7 +32,12 @@ export async function reconcileDueTransactions(ctx: EngineContext, limit: number
       await tx
         .update(stellarTransactions)
         .set({ nextAttemptAt: new Date(Date.now() + ctx.leaseMs) })
-        .where(inArray(stellarTransactions.id, rows.map((r) => r.id)));
+        .where(
+          inArray(
+            stellarTransactions.id,
+            rows.map((r) => r.id),
+          ),
+        );
     }
     return rows;
   });

@@ -127,4 +127,3 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
     },
   };
 }
-

@@ -22,10 +22,7 @@ const TRANSIENT_CODES = new Set(["tx_too_early", "tx_insufficient_fee", "tx_inte
  * Send a stored transaction (the exact stored envelope) and act on the answer. Safe to call again
  * for the same transaction at any time: the ledger applies an envelope at most once.
  */
-export async function submitPaymentTransaction(
-  ctx: EngineContext,
-  t: OpenTransaction & { envelope: Transaction | FeeBumpTransaction },
-): Promise<void> {
+export async function submitPaymentTransaction(ctx: EngineContext, t: OpenTransaction & { envelope: Transaction | FeeBumpTransaction }): Promise<void> {
   if (!(await markSubmitting(ctx, t.id))) return; // settled meanwhile
   const outcome = await submitEnvelope(ctx.config.horizonUrl, t.envelope);
   await applySubmitOutcome(ctx, { ...t, attempts: t.attempts + 1 }, outcome);
@@ -53,10 +50,7 @@ export async function applySubmitOutcome(ctx: EngineContext, t: OpenTransaction,
   const code = effectiveTxCode(outcome.codes);
   if (code === "tx_failed") {
     // Applied, with failed operations (a fee bump's codes are under inner_transaction).
-    const operations =
-      outcome.codes.inner_transaction?.operations ??
-      outcome.codes.operations ??
-      (outcome.resultXdr ? safeOperations(outcome.resultXdr) : null);
+    const operations = outcome.codes.inner_transaction?.operations ?? outcome.codes.operations ?? (outcome.resultXdr ? safeOperations(outcome.resultXdr) : null);
     await settleFailedOperations(ctx, t.id, operations ?? null, outcome.resultXdr);
     return;
   }

@@ -258,7 +258,16 @@ function setOptions(env: OpEnv, sourceId: string, op: Extract<OperationBodyWire,
 }
 
 /** Authorization change on a trustline; `revoking` needs AUTH_REVOCABLE on the issuer. */
-function setAuthorization(env: OpEnv, issuer: AccountState, trustorId: string, code: string, set: number, clear: number, t: number, codes: { noTrust: number; cantRevoke: number; invalidState?: number }): OpResult {
+function setAuthorization(
+  env: OpEnv,
+  issuer: AccountState,
+  trustorId: string,
+  code: string,
+  set: number,
+  clear: number,
+  t: number,
+  codes: { noTrust: number; cantRevoke: number; invalidState?: number },
+): OpResult {
   const trustor = env.layer.load(trustorId);
   const line = trustor?.trustlines.get(assetKey(code, issuer.id));
   if (!trustor || !line) return opInner(t, codes.noTrust);
@@ -452,4 +461,3 @@ export function applyEnvelope(env: ParsedEnvelope, accounts: AccountWriter, ctx:
   }
   return { code, feeCharged, opResults: withOps };
 }
-

@@ -16,7 +16,17 @@ import { accountIdFromBytes, accountIdOfMuxed, type ParsedEnvelope } from "./env
 import type { LocalLedger } from "./ledger";
 import { assetOf, type AssetRef } from "./validate";
 import type { LedgerHeader, TxRecord } from "./persistence";
-import { formatAmount, isAuthorized, TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES, TL_CLAWBACK_ENABLED, AUTH_CLAWBACK_ENABLED, AUTH_IMMUTABLE, AUTH_REQUIRED, AUTH_REVOCABLE, type AccountState } from "./state";
+import {
+  formatAmount,
+  isAuthorized,
+  TL_AUTHORIZED_TO_MAINTAIN_LIABILITIES,
+  TL_CLAWBACK_ENABLED,
+  AUTH_CLAWBACK_ENABLED,
+  AUTH_IMMUTABLE,
+  AUTH_REQUIRED,
+  AUTH_REVOCABLE,
+  type AccountState,
+} from "./state";
 
 export const HORIZON_VERSION = "local-ledger-1.0.0";
 const ERRORS = "https://stellar.org/horizon-errors";
@@ -135,7 +145,8 @@ export function transactionJson(base: string, t: TxRecord): Json {
   const self = `${base}/transactions/${t.hash}`;
   const preconditions: Json = {};
   if (t.timeBounds) preconditions.timebounds = { min_time: t.timeBounds.minTime, ...(t.timeBounds.maxTime !== "0" ? { max_time: t.timeBounds.maxTime } : {}) };
-  if (t.ledgerBounds) preconditions.ledgerbounds = { min_ledger: t.ledgerBounds.minLedger, ...(t.ledgerBounds.maxLedger ? { max_ledger: t.ledgerBounds.maxLedger } : {}) };
+  if (t.ledgerBounds)
+    preconditions.ledgerbounds = { min_ledger: t.ledgerBounds.minLedger, ...(t.ledgerBounds.maxLedger ? { max_ledger: t.ledgerBounds.maxLedger } : {}) };
   return {
     _links: {
       self: link(self),
@@ -305,8 +316,7 @@ export function operationsJson(base: string, t: TxRecord, env: ParsedEnvelope): 
       created_at: t.createdAt,
       transaction_hash: t.hash,
     };
-    const assetFields = (a: AssetRef | null): Json =>
-      !a || a.native ? { asset_type: "native" } : { asset_type: a.type, asset_code: a.code, asset_issuer: a.issuer };
+    const assetFields = (a: AssetRef | null): Json => (!a || a.native ? { asset_type: "native" } : { asset_type: a.type, asset_code: a.code, asset_issuer: a.issuer });
     switch (b.type) {
       case OP.PAYMENT:
         Object.assign(rec, assetFields(assetOf(b.paymentOp.asset)), {

@@ -334,8 +334,20 @@ export class LocalLedger {
     return { selected, baseFee };
   }
 
-  private makeHeader(seq: number, prevHash: string, closeTime: number, txHashes: string[], ok: number, failed: number, baseFee: bigint, ops = 0, txSetOps = 0): LedgerHeader {
-    const hash = createHash("sha256").update(`${this.networkPassphrase}|${seq}|${prevHash}|${closeTime}|${txHashes.join(",")}`).digest("hex");
+  private makeHeader(
+    seq: number,
+    prevHash: string,
+    closeTime: number,
+    txHashes: string[],
+    ok: number,
+    failed: number,
+    baseFee: bigint,
+    ops = 0,
+    txSetOps = 0,
+  ): LedgerHeader {
+    const hash = createHash("sha256")
+      .update(`${this.networkPassphrase}|${seq}|${prevHash}|${closeTime}|${txHashes.join(",")}`)
+      .digest("hex");
     return {
       sequence: seq,
       hash,
@@ -453,7 +465,17 @@ export class LocalLedger {
     const prev = this.latestHeader();
     this.ledgerSeq = seq;
     this.closeTime = closeTime;
-    const header = this.makeHeader(seq, prev.hash, closeTime, applied.map((a) => a.record.hash), ok, failed, baseFee, ops, txSetOps);
+    const header = this.makeHeader(
+      seq,
+      prev.hash,
+      closeTime,
+      applied.map((a) => a.record.hash),
+      ok,
+      failed,
+      baseFee,
+      ops,
+      txSetOps,
+    );
     this.headers.push(header);
     if (this.headers.length > 1000) this.headers.splice(0, this.headers.length - 1000);
     this.lastBaseFee = baseFee;
@@ -514,7 +536,7 @@ export class LocalLedger {
         // so its op_already_exists cannot fail the others.
         const batch: typeof this.friendbotQueue = [];
         const seen = new Set<string>();
-        for (let i = 0; i < this.friendbotQueue.length && batch.length < 100; ) {
+        for (let i = 0; i < this.friendbotQueue.length && batch.length < 100;) {
           const req = this.friendbotQueue[i]!;
           const fresh = !this.accounts.get(req.address) && !seen.has(req.address);
           if (fresh || batch.length === 0) {

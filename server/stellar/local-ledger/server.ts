@@ -74,7 +74,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 function send(res: http.ServerResponse, status: number, body: Json): void {
   if (res.destroyed || res.headersSent) return;
   const text = JSON.stringify(body);
-  const type = status >= 400 && typeof body.type === "string" && body.type.startsWith("https://stellar.org/horizon-errors/") ? "application/problem+json" : "application/hal+json";
+  const type =
+    status >= 400 && typeof body.type === "string" && body.type.startsWith("https://stellar.org/horizon-errors/") ? "application/problem+json" : "application/hal+json";
   res.writeHead(status, { "Content-Type": `${type}; charset=utf-8`, "Content-Length": Buffer.byteLength(text), "Access-Control-Allow-Origin": "*" });
   res.end(text);
 }
@@ -172,8 +173,10 @@ export async function startLocalLedger(opts: StartLocalLedgerOptions): Promise<L
   const submitSync = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const before = faults.before();
     if (before === "drop") return void req.socket.destroy();
-    if (before === "429") return send(res, 429, problem(429, "rate_limit_exceeded", "Rate Limit Exceeded", "The rate limit for the requesting IP address is over its alloted limit."));
-    if (before === "500") return send(res, 500, problem(500, "server_error", "Internal Server Error", "An error occurred while processing this request (injected fault)."));
+    if (before === "429")
+      return send(res, 429, problem(429, "rate_limit_exceeded", "Rate Limit Exceeded", "The rate limit for the requesting IP address is over its alloted limit."));
+    if (before === "500")
+      return send(res, 500, problem(500, "server_error", "Internal Server Error", "An error occurred while processing this request (injected fault)."));
     const tx = txParam(await readBody(req), req.headers["content-type"]);
     if (!tx) return send(res, 400, problem(400, "transaction_malformed", "Transaction Malformed", "Missing the `tx` parameter.", { envelope_xdr: "" }));
     const r = ledger.submit(tx);
@@ -198,8 +201,10 @@ export async function startLocalLedger(opts: StartLocalLedgerOptions): Promise<L
   const submitAsync = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const before = faults.before();
     if (before === "drop") return void req.socket.destroy();
-    if (before === "429") return send(res, 429, problem(429, "rate_limit_exceeded", "Rate Limit Exceeded", "The rate limit for the requesting IP address is over its alloted limit."));
-    if (before === "500") return send(res, 500, problem(500, "server_error", "Internal Server Error", "An error occurred while processing this request (injected fault)."));
+    if (before === "429")
+      return send(res, 429, problem(429, "rate_limit_exceeded", "Rate Limit Exceeded", "The rate limit for the requesting IP address is over its alloted limit."));
+    if (before === "500")
+      return send(res, 500, problem(500, "server_error", "Internal Server Error", "An error occurred while processing this request (injected fault)."));
     const tx = txParam(await readBody(req), req.headers["content-type"]);
     if (!tx) return send(res, 400, problem(400, "transaction_malformed", "Transaction Malformed", "Missing the `tx` parameter.", { envelope_xdr: "" }));
     const r = ledger.submit(tx);
@@ -223,7 +228,11 @@ export async function startLocalLedger(opts: StartLocalLedgerOptions): Promise<L
   const friendbot = async (url: URL, res: http.ServerResponse) => {
     const addr = url.searchParams.get("addr") ?? "";
     if (!StrKey.isValidEd25519PublicKey(addr)) {
-      return send(res, 400, problem(400, "bad_request", "Bad Request", "The request you sent was invalid in some way.", { invalid_field: "addr", reason: "not a G... account id" }));
+      return send(
+        res,
+        400,
+        problem(400, "bad_request", "Bad Request", "The request you sent was invalid in some way.", { invalid_field: "addr", reason: "not a G... account id" }),
+      );
     }
     const s = await ledger.friendbot(addr, submitTimeoutMs);
     return answerSettlement(res, s, "");
@@ -264,7 +273,11 @@ export async function startLocalLedger(opts: StartLocalLedgerOptions): Promise<L
       case "accounts": {
         if (!id) return send(res, 404, notFound());
         if (!StrKey.isValidEd25519PublicKey(id)) {
-          return send(res, 400, problem(400, "bad_request", "Bad Request", "The request you sent was invalid in some way.", { invalid_field: "account_id", reason: "invalid address" }));
+          return send(
+            res,
+            400,
+            problem(400, "bad_request", "Bad Request", "The request you sent was invalid in some way.", { invalid_field: "account_id", reason: "invalid address" }),
+          );
         }
         const account = ledger.getAccount(id);
         if (!account) return send(res, 404, notFound());
@@ -276,8 +289,22 @@ export async function startLocalLedger(opts: StartLocalLedgerOptions): Promise<L
         if (sub === "transactions") {
           const p = pagingParams(url);
           const items = pageOf(ledger.transactions(id), (t) => BigInt(t.pagingToken), p);
-          const [self, next, prev] = pageLinks(base, url.pathname, p, items.map((t) => t.pagingToken));
-          return send(res, 200, page(self, items.map((t) => transactionJson(base, t)), next, prev));
+          const [self, next, prev] = pageLinks(
+            base,
+            url.pathname,
+            p,
+            items.map((t) => t.pagingToken),
+          );
+          return send(
+            res,
+            200,
+            page(
+              self,
+              items.map((t) => transactionJson(base, t)),
+              next,
+              prev,
+            ),
+          );
         }
         return send(res, 404, notFound());
       }
@@ -291,15 +318,43 @@ export async function startLocalLedger(opts: StartLocalLedgerOptions): Promise<L
         }
         const p = pagingParams(url);
         const items = pageOf(ledger.headers, (h) => BigInt(h.sequence) << 32n, p);
-        const [self, next, prev] = pageLinks(base, url.pathname, p, items.map((h) => (BigInt(h.sequence) << 32n).toString()));
-        return send(res, 200, page(self, items.map((h) => ledgerJson(base, h)), next, prev));
+        const [self, next, prev] = pageLinks(
+          base,
+          url.pathname,
+          p,
+          items.map((h) => (BigInt(h.sequence) << 32n).toString()),
+        );
+        return send(
+          res,
+          200,
+          page(
+            self,
+            items.map((h) => ledgerJson(base, h)),
+            next,
+            prev,
+          ),
+        );
       }
       case "transactions": {
         if (!id) {
           const p = pagingParams(url);
           const items = pageOf(ledger.transactions(), (t) => BigInt(t.pagingToken), p);
-          const [self, next, prev] = pageLinks(base, url.pathname, p, items.map((t) => t.pagingToken));
-          return send(res, 200, page(self, items.map((t) => transactionJson(base, t)), next, prev));
+          const [self, next, prev] = pageLinks(
+            base,
+            url.pathname,
+            p,
+            items.map((t) => t.pagingToken),
+          );
+          return send(
+            res,
+            200,
+            page(
+              self,
+              items.map((t) => transactionJson(base, t)),
+              next,
+              prev,
+            ),
+          );
         }
         const record = ledger.getTransaction(id);
         if (!record) return send(res, 404, notFound());

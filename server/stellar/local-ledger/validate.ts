@@ -110,7 +110,11 @@ export interface AssetRef {
 const NATIVE: AssetRef = { native: true, type: "native", code: "XLM", issuer: "" };
 
 /** A payment/trust asset; null when the code is not valid. */
-export function assetOf(a: { type: number; alphaNum4?: { assetCode: Uint8Array; issuer: { ed25519: Uint8Array } }; alphaNum12?: { assetCode: Uint8Array; issuer: { ed25519: Uint8Array } } }): AssetRef | null {
+export function assetOf(a: {
+  type: number;
+  alphaNum4?: { assetCode: Uint8Array; issuer: { ed25519: Uint8Array } };
+  alphaNum12?: { assetCode: Uint8Array; issuer: { ed25519: Uint8Array } };
+}): AssetRef | null {
   if (a.type === 0) return NATIVE;
   const an = a.type === 1 ? a.alphaNum4 : a.type === 2 ? a.alphaNum12 : undefined;
   if (!an) return null;
@@ -341,4 +345,3 @@ export function validateEnvelope(env: ParsedEnvelope, ctx: ValidationContext): V
 export function isExpired(env: ParsedEnvelope, ledgerSeq: number, closeTime: bigint): boolean {
   return isTooLate(env.tx, { accounts: { get: () => undefined }, ledgerSeq, closeTime });
 }
-

@@ -21,9 +21,7 @@ export const disbursementsRouter = router({
   /** The disbursement plus the actions this user may take now (the UI shows only these). */
   get: read.input(byId).query(({ ctx, input }) => getDisbursementWithActions(ctx.service, input.id)),
 
-  receivers: read
-    .input(pageInput.extend({ id: z.uuid() }))
-    .query(({ ctx, input }) => listDisbursementReceivers(ctx.service, input.id, input)),
+  receivers: read.input(pageInput.extend({ id: z.uuid() })).query(({ ctx, input }) => listDisbursementReceivers(ctx.service, input.id, input)),
 
   create: write.input(createDisbursementInput).mutation(({ ctx, input }) => createDisbursement(ctx.service, input)),
   changeStatus: start.input(changeDisbursementStatusInput).mutation(({ ctx, input }) => changeDisbursementStatus(ctx.service, input)),

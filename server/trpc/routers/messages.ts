@@ -3,5 +3,7 @@ import { requirePermission, router } from "../init";
 import { listMessagesInput } from "@/server/schemas/messages.schema";
 
 export const messagesRouter = router({
-  list: requirePermission("disbursements:read").input(listMessagesInput).query(({ ctx, input }) => listMessages(ctx.service, input)),
+  list: requirePermission("disbursements:read")
+    .input(listMessagesInput)
+    .query(({ ctx, input }) => listMessages(ctx.service, input)),
 });

@@ -13,13 +13,9 @@ import { authedProcedure, router } from "../init";
 export const mfaRouter = router({
   status: authedProcedure.query(({ ctx }) => getMfaStatus(ctx.db, { userId: ctx.userId })),
   startEnrolment: authedProcedure.mutation(({ ctx }) => startMfaEnrolment(ctx.db, { userId: ctx.userId })),
-  confirmEnrolment: authedProcedure
-    .input(confirmMfaInput)
-    .mutation(({ ctx, input }) => confirmMfaEnrolment(ctx.db, { userId: ctx.userId, code: input.code })),
+  confirmEnrolment: authedProcedure.input(confirmMfaInput).mutation(({ ctx, input }) => confirmMfaEnrolment(ctx.db, { userId: ctx.userId, code: input.code })),
   regenerateRecoveryCodes: authedProcedure
     .input(regenerateRecoveryCodesInput)
     .mutation(({ ctx, input }) => regenerateRecoveryCodes(ctx.db, { userId: ctx.userId, code: input.code })),
-  disable: authedProcedure
-    .input(disableMfaInput)
-    .mutation(({ ctx, input }) => disableMfa(ctx.db, { userId: ctx.userId, password: input.password, code: input.code })),
+  disable: authedProcedure.input(disableMfaInput).mutation(({ ctx, input }) => disableMfa(ctx.db, { userId: ctx.userId, password: input.password, code: input.code })),
 });

@@ -14,5 +14,7 @@ export const paymentsRouter = router({
   cancel: requirePermission("payments:cancel")
     .input(z.object({ id: z.uuid() }))
     .mutation(({ ctx, input }) => cancelPayment(ctx.service, input.id)),
-  retry: requirePermission("payments:retry").input(retryPaymentsInput).mutation(({ ctx, input }) => retryPayments(ctx.service, input)),
+  retry: requirePermission("payments:retry")
+    .input(retryPaymentsInput)
+    .mutation(({ ctx, input }) => retryPayments(ctx.service, input)),
 });

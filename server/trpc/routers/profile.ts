@@ -1,12 +1,5 @@
 import { changePasswordInput, endSessionInput, updateNameInput } from "@/server/schemas/auth.schema";
-import {
-  changePassword,
-  endMySession,
-  getProfile,
-  listMySessions,
-  signOutEverywhere,
-  updateProfileName,
-} from "@/server/services/profile/profile";
+import { changePassword, endMySession, getProfile, listMySessions, signOutEverywhere, updateProfileName } from "@/server/services/profile/profile";
 import type { UserContext } from "@/server/services/profile/user-context";
 import { authedProcedure, router } from "../init";
 

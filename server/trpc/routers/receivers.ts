@@ -8,7 +8,15 @@ import { unlockReceiver } from "@/server/services/receivers/unlock-receiver";
 import { unregisterReceiverWallet } from "@/server/services/receivers/unregister-receiver-wallet";
 import { updateReceiverContact } from "@/server/services/receivers/update-receiver-contact";
 import { requirePermission, router } from "../init";
-import { issueRegistrationLinkInput, listReceiversInput, resendInvitationInput, setReceiverVerificationInput, unlockReceiverInput, unregisterReceiverWalletInput, updateReceiverContactInput } from "@/server/schemas/receivers.schema";
+import {
+  issueRegistrationLinkInput,
+  listReceiversInput,
+  resendInvitationInput,
+  setReceiverVerificationInput,
+  unlockReceiverInput,
+  unregisterReceiverWalletInput,
+  updateReceiverContactInput,
+} from "@/server/schemas/receivers.schema";
 
 const read = requirePermission("disbursements:read");
 const write = requirePermission("receivers:write");

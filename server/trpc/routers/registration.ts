@@ -16,9 +16,7 @@ export const registrationRouter = router({
   context: publicProcedure.input(z.object({ token })).query(({ ctx, input }) => getRegistrationContext(ctx.db, input.token)),
   sendOtp: publicProcedure.input(z.object({ token })).mutation(({ ctx, input }) => sendRegistrationOtp(ctx.db, input.token)),
   verifyOtp: publicProcedure.input(z.object({ token, code: z.string().max(20) })).mutation(({ ctx, input }) => verifyRegistrationOtp(ctx.db, input)),
-  verifyIdentity: publicProcedure
-    .input(z.object({ token, value: z.string().max(200) }))
-    .mutation(({ ctx, input }) => verifyReceiverIdentity(ctx.db, input)),
+  verifyIdentity: publicProcedure.input(z.object({ token, value: z.string().max(200) })).mutation(({ ctx, input }) => verifyReceiverIdentity(ctx.db, input)),
   register: publicProcedure
     .input(z.object({ token, stellarAddress: z.string().max(200), memo: z.string().max(100).optional().nullable() }))
     .mutation(({ ctx, input }) => registerReceiverWallet(ctx.db, input)),

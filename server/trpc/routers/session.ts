@@ -21,10 +21,7 @@ export const sessionRouter = router({
     if (!orgs.some((o) => o.id === input.orgId)) {
       throw new ServiceError("FORBIDDEN", "You are not an active member of that organization.", undefined, "NO_MEMBERSHIP");
     }
-    ctx.resHeaders?.append(
-      "set-cookie",
-      appCookie(ACTIVE_ORG_COOKIE, input.orgId, 60 * 60 * 24 * 365),
-    );
+    ctx.resHeaders?.append("set-cookie", appCookie(ACTIVE_ORG_COOKIE, input.orgId, 60 * 60 * 24 * 365));
     return { orgId: input.orgId };
   }),
 });

@@ -15,9 +15,7 @@ export const teamRouter = router({
   invite: manageUsers.input(inviteUserInput).mutation(({ ctx, input }) => inviteUser(ctx.service, input)),
   changeRole: manageUsers.input(changeRoleInput).mutation(({ ctx, input }) => changeRole(ctx.service, input)),
   setActive: manageUsers.input(setMemberActiveInput).mutation(({ ctx, input }) => setMemberActive(ctx.service, input)),
-  createPasswordLink: manageUsers
-    .input(createPasswordLinkInput)
-    .mutation(({ ctx, input }) => createPasswordLink(ctx.service, input)),
+  createPasswordLink: manageUsers.input(createPasswordLinkInput).mutation(({ ctx, input }) => createPasswordLink(ctx.service, input)),
   revokeInvitation: manageUsers.input(memberInput).mutation(({ ctx, input }) => revokeInvitation(ctx.service, input)),
   remove: manageUsers.input(memberInput).mutation(({ ctx, input }) => removeMember(ctx.service, input)),
   sendPasswordReset: manageUsers.input(memberInput).mutation(({ ctx, input }) => sendMemberPasswordReset(ctx.service, input)),

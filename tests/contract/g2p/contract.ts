@@ -39,7 +39,9 @@ function validator(): Ajv2020 {
 }
 
 const describe = (errors: ErrorObject[] | null | undefined) =>
-  (errors ?? []).map((e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ""}`);
+  (errors ?? []).map(
+    (e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ""}`,
+  );
 
 /** What `body` breaks in the named contract; [] when it conforms. */
 export function contractProblems(name: G2pContract, body: unknown): string[] {

@@ -8,8 +8,6 @@ export const dynamic = "force-dynamic";
 
 // Query strings and bodies go to the services unvalidated: each service parses its own input, and
 // its zod issues become 400 field extras.
-export const POST = restHandler("POST /disbursements", async ({ ctx, request }) =>
-  createDisbursement(ctx, (await readJsonObject(request)) as CreateDisbursementInput),
-);
+export const POST = restHandler("POST /disbursements", async ({ ctx, request }) => createDisbursement(ctx, (await readJsonObject(request)) as CreateDisbursementInput));
 
 export const GET = restHandler("GET /disbursements", async ({ ctx, url }) => listDisbursements(ctx, queryObject(url) as Parameters<typeof listDisbursements>[1]));

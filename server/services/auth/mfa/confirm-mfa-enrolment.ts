@@ -14,7 +14,10 @@ export async function confirmMfaEnrolment(db: DbOrTx, input: { userId: string; c
   return withMfaLock(db, input.userId, async (tx, user) => {
     if (user.mfaEnabledAt) return { ok: false, error: new ServiceError("CONFLICT", "Two-factor authentication is already on.", undefined, "INVALID_STATE") };
     if (!user.mfaPendingSecretEncrypted) {
-      return { ok: false, error: new ServiceError("BAD_REQUEST", "Start the set-up first: no authenticator app is waiting to be confirmed.", undefined, "INVALID_STATE") };
+      return {
+        ok: false,
+        error: new ServiceError("BAD_REQUEST", "Start the set-up first: no authenticator app is waiting to be confirmed.", undefined, "INVALID_STATE"),
+      };
     }
     const throttled = await throttleError(tx, user.email);
     if (throttled) return { ok: false, error: throttled };
@@ -23,7 +26,15 @@ export async function confirmMfaEnrolment(db: DbOrTx, input: { userId: string; c
     const check = await checkSecondFactor(tx, user.id, secret, input.code, { allowRecovery: false });
     await recordMfaAttempt(tx, user.email, ip, check.ok);
     if (!check.ok) {
-      return { ok: false, error: new ServiceError("BAD_REQUEST", "That code does not match. Enter the 6-digit code your app shows now.", { code: "That code does not match." }, "INVALID_CODE") };
+      return {
+        ok: false,
+        error: new ServiceError(
+          "BAD_REQUEST",
+          "That code does not match. Enter the 6-digit code your app shows now.",
+          { code: "That code does not match." },
+          "INVALID_CODE",
+        ),
+      };
     }
     await tx
       .update(users)

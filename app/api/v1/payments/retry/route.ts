@@ -5,4 +5,6 @@ import { retryPayments } from "@/server/services/payments/retry-payments";
 export const dynamic = "force-dynamic";
 
 /** `{"payment_ids":[...]}`: FAILED → READY, all or nothing. */
-export const PATCH = restHandler("PATCH /payments/retry", async ({ ctx, request }) => retryPayments(ctx, (await readJsonObject(request)) as Parameters<typeof retryPayments>[1]));
+export const PATCH = restHandler("PATCH /payments/retry", async ({ ctx, request }) =>
+  retryPayments(ctx, (await readJsonObject(request)) as Parameters<typeof retryPayments>[1]),
+);
