@@ -33,8 +33,11 @@ const DOMAIN = [
 const SERVICE_LAYER = [
   forbid(["@/app", "@/app/*"], "Services import nothing from app/"),
   forbid(["@/components", "@/components/*"], "Services import nothing from components/"),
-  forbid(["@/server/rest", "@/server/rest/*", "@/server/trpc", "@/server/trpc/*"], "Services import no HTTP adapter (REST, tRPC)"),
-  relative(["app", "components", "rest", "trpc"], "Services import nothing from app/, components/ or the HTTP adapters"),
+  forbid(
+    ["@/server/rest", "@/server/rest/*", "@/server/trpc", "@/server/trpc/*", "@/server/adapters", "@/server/adapters/*"],
+    "Services import no HTTP adapter (REST, tRPC, G2P, SEP)",
+  ),
+  relative(["app", "components", "rest", "trpc", "adapters"], "Services import nothing from app/, components/ or the HTTP adapters"),
 ];
 const COMPONENTS = [
   DB,

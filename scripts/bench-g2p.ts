@@ -16,7 +16,7 @@ import { g2pSenders } from "../db/schema";
 import { createApiKey } from "../server/services/api-keys/create-api-key";
 import { seedDemoCatalog } from "../server/services/catalog/seed-demo-catalog";
 import type { OrgContext } from "../server/services/context";
-import { receiveG2pRequest, type G2pPostEndpointKey } from "../server/services/g2p/receive-g2p-request";
+import { receiveG2pRequest, type G2pPostEndpointKey } from "../server/adapters/g2p/receive-g2p-request";
 import { signG2pMessage } from "../server/services/g2p/signature";
 import { addUserToOrganization, createOrganization } from "../server/services/organization/create-organization";
 import { benchDatabase } from "./lib/bench-database";

@@ -66,13 +66,14 @@ async function main() {
   let broken = false;
   const checkFailures: string[] = [];
 
-  // 0. Lint (layer rules included) and, once the repository is formatted, the format check.
+  // 0. Lint (layer rules included) and the format check.
   const lintCode = await run(node, [bin("eslint/bin/eslint.js"), ".", "--max-warnings", "0", "--cache", "--cache-location", "node_modules/.cache/eslint/"], env);
   if (lintCode !== 0) checkFailures.push("Lint failed (npm run lint; rules in eslint.config.mjs, layers in docs/architecture.md#layers).");
   if (CHECK_FORMAT) {
     const formatCode = await run(node, [bin("prettier/bin/prettier.cjs"), "--check", ".", "--log-level", "warn"], env);
     if (formatCode !== 0) checkFailures.push("Format check failed (npm run format rewrites the files listed above).");
   }
+  process.stdout.write(checkFailures.length === 0 ? "[test] lint (with layer rules) and format check: clean\n" : `[test] ${checkFailures.join(" ")}\n`);
 
   // 1. Unit and integration tests.
   const vitestJson = path.join(resultsDir, "vitest.json");

@@ -25,6 +25,7 @@ const cases: [file: string, code: string, refusedExpected: boolean][] = [
   ["server/domain/probe.ts", 'import { x } from "./money";', false],
   ["server/domain/probe.ts", 'import { x } from "zod";', false],
   ["server/services/area/probe.ts", 'import { x } from "@/server/rest/request";', true],
+  ["server/services/area/probe.ts", 'import { x } from "@/server/adapters/g2p/receive-g2p-request";', true],
   ["server/services/area/probe.ts", 'import { x } from "@/server/trpc/init";', true],
   ["server/services/area/probe.ts", 'import { x } from "@/components/ui/button";', true],
   ["server/services/area/probe.ts", 'import { x } from "@/app/layout";', true],

@@ -1,6 +1,6 @@
 import { getDb } from "@/db/client";
 import { logger } from "@/server/log";
-import { CORS_HEADERS } from "@/server/services/sep/http";
+import { CORS_HEADERS } from "@/server/adapters/sep/http";
 import { buildStellarToml } from "@/server/services/sep/stellar-toml";
 
 export const dynamic = "force-dynamic";

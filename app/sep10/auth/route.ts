@@ -1,5 +1,5 @@
 import { createChallenge, verifyChallenge } from "@/server/services/sep/sep10";
-import { readFields, sepErrorResponse, sepJson, sepPreflight } from "@/server/services/sep/http";
+import { readFields, sepErrorResponse, sepJson, sepPreflight } from "@/server/adapters/sep/http";
 
 export const dynamic = "force-dynamic";
 

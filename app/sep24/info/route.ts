@@ -1,5 +1,5 @@
 import { getDb } from "@/db/client";
-import { sepErrorResponse, sepJson, sepPreflight } from "@/server/services/sep/http";
+import { sepErrorResponse, sepJson, sepPreflight } from "@/server/adapters/sep/http";
 import { sep24Info } from "@/server/services/sep/sep24";
 
 export const dynamic = "force-dynamic";

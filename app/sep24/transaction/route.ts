@@ -1,5 +1,5 @@
 import { getDb } from "@/db/client";
-import { sepErrorResponse, sepJson, sepPreflight } from "@/server/services/sep/http";
+import { sepErrorResponse, sepJson, sepPreflight } from "@/server/adapters/sep/http";
 import { requireSep10Session } from "@/server/services/sep/sep10";
 import { getSep24Transaction } from "@/server/services/sep/sep24";
 

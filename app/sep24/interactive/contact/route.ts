@@ -1,7 +1,7 @@
 import { getDb } from "@/db/client";
 import { refuseCrossOrigin } from "@/server/http/same-origin";
 import { SepError } from "@/server/services/sep/errors";
-import { sepErrorResponse } from "@/server/services/sep/http";
+import { sepErrorResponse } from "@/server/adapters/sep/http";
 import { submitInteractiveContact } from "@/server/services/sep/sep24";
 
 export const dynamic = "force-dynamic";

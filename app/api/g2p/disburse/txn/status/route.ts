@@ -1,4 +1,4 @@
-import { g2pPostHandler } from "@/server/services/g2p/receive-g2p-request";
+import { g2pPostHandler } from "@/server/adapters/g2p/receive-g2p-request";
 
 export const dynamic = "force-dynamic";
 

@@ -22,17 +22,17 @@ import {
   type TxnStatusMessage,
 } from "@/server/domain/g2p/messages";
 import { logger } from "@/server/log";
-import type { OrgContext } from "../context";
-import { ServiceError } from "../errors";
-import { acceptDisburseRequest } from "./accept-disburse-request";
-import { cancelG2pItems } from "./cancel-g2p-items";
-import { enqueueCallback, type G2pCallbackEndpoint } from "./enqueue-callback";
-import { G2pRejection, type G2pCall } from "./g2p-call";
-import { G2pRefused, authenticateG2pKey, g2pHttpStatus, requireG2pScope } from "./g2p-refusal";
-import { ackBody, callbackHeader, completedCount, disburseHeaderStatus, orgSlug, signedBody, wireItem } from "./g2p-answers";
-import type { ItemStatusRow } from "./item-views";
-import { searchG2pItems, txnStatusOfG2pItems } from "./query-g2p-items";
-import { parseEd25519PublicKey, verifyG2pSignature } from "./signature";
+import type { OrgContext } from "@/server/services/context";
+import { ServiceError } from "@/server/services/errors";
+import { acceptDisburseRequest } from "@/server/services/g2p/accept-disburse-request";
+import { cancelG2pItems } from "@/server/services/g2p/cancel-g2p-items";
+import { enqueueCallback, type G2pCallbackEndpoint } from "@/server/services/g2p/enqueue-callback";
+import { G2pRejection, type G2pCall } from "@/server/services/g2p/g2p-call";
+import { G2pRefused, authenticateG2pKey, g2pHttpStatus, requireG2pScope } from "@/server/services/g2p/g2p-refusal";
+import { ackBody, callbackHeader, completedCount, disburseHeaderStatus, orgSlug, signedBody, wireItem } from "@/server/services/g2p/g2p-answers";
+import type { ItemStatusRow } from "@/server/services/g2p/item-views";
+import { searchG2pItems, txnStatusOfG2pItems } from "@/server/services/g2p/query-g2p-items";
+import { parseEd25519PublicKey, verifyG2pSignature } from "@/server/services/g2p/signature";
 import { configFrom, type ConfigSource } from "@/server/config";
 
 /**

@@ -1,5 +1,5 @@
 import { logger } from "@/server/log";
-import { SepError } from "./errors";
+import { SepError } from "@/server/services/sep/errors";
 
 /** Wallets call SEP endpoints from anywhere (browsers included): CORS is open, as SEP-1/10/24 require. */
 export const CORS_HEADERS: Record<string, string> = {
