@@ -47,47 +47,42 @@ export async function countPendingInvitations(ctx: AccountContext): Promise<numb
   return row?.n ?? 0;
 }
 
-/** Accept: the membership starts granting its role now. */
-export async function acceptInvitation(ctx: AccountContext, raw: z.input<typeof invitationInput>) {
+/**
+ * Answer a pending invitation: accepting makes the membership grant its role from now on;
+ * declining removes it. Either way its link has served its purpose and the inviting organization
+ * sees the answer in its audit trail.
+ */
+async function answerInvitation(ctx: AccountContext, raw: z.input<typeof invitationInput>, answer: "accepted" | "declined") {
   const input = invitationInput.parse(raw);
   return ctx.db.transaction(async (tx) => {
-    const [accepted] = await tx
-      .update(memberships)
-      .set({ acceptedAt: new Date(), updatedAt: new Date() })
-      .where(and(eq(memberships.orgId, input.orgId), eq(memberships.userId, ctx.userId), isNull(memberships.acceptedAt)))
-      .returning({ role: memberships.role });
-    if (!accepted) throw notFound("That invitation");
-    // Its link (shown to the inviting owner) has served its purpose.
+    const pending = and(eq(memberships.orgId, input.orgId), eq(memberships.userId, ctx.userId), isNull(memberships.acceptedAt));
+    const [row] =
+      answer === "accepted"
+        ? await tx.update(memberships).set({ acceptedAt: new Date(), updatedAt: new Date() }).where(pending).returning({ role: memberships.role })
+        : await tx.delete(memberships).where(pending).returning({ role: memberships.role });
+    if (!row) throw notFound("That invitation");
     await invalidateOrgTokens(tx, ctx.userId, input.orgId);
     await recordAuditEvent(tx, {
       orgId: input.orgId,
       actorUserId: ctx.userId,
-      action: "user.invitation_accepted",
+      action: `user.invitation_${answer}`,
       targetId: ctx.userId,
-      details: { role: accepted.role },
+      details: { role: row.role },
     });
-    const org = await tx.query.organizations.findFirst({ where: eq(organizations.id, input.orgId) });
-    return { orgId: input.orgId, orgName: org?.name ?? "", role: accepted.role };
+    return row.role;
   });
 }
 
-/** Decline: the pending membership goes; the inviting organization sees it in its audit trail. */
+/** Accept: the membership starts granting its role now. */
+export async function acceptInvitation(ctx: AccountContext, raw: z.input<typeof invitationInput>) {
+  const role = await answerInvitation(ctx, raw, "accepted");
+  const orgId = invitationInput.parse(raw).orgId;
+  const org = await ctx.db.query.organizations.findFirst({ where: eq(organizations.id, orgId) });
+  return { orgId, orgName: org?.name ?? "", role };
+}
+
+/** Decline: the pending membership goes. */
 export async function declineInvitation(ctx: AccountContext, raw: z.input<typeof invitationInput>) {
-  const input = invitationInput.parse(raw);
-  return ctx.db.transaction(async (tx) => {
-    const [declined] = await tx
-      .delete(memberships)
-      .where(and(eq(memberships.orgId, input.orgId), eq(memberships.userId, ctx.userId), isNull(memberships.acceptedAt)))
-      .returning({ role: memberships.role });
-    if (!declined) throw notFound("That invitation");
-    await invalidateOrgTokens(tx, ctx.userId, input.orgId);
-    await recordAuditEvent(tx, {
-      orgId: input.orgId,
-      actorUserId: ctx.userId,
-      action: "user.invitation_declined",
-      targetId: ctx.userId,
-      details: { role: declined.role },
-    });
-    return { orgId: input.orgId };
-  });
+  await answerInvitation(ctx, raw, "declined");
+  return { orgId: invitationInput.parse(raw).orgId };
 }
