@@ -61,6 +61,13 @@ const ENGINE = [
   relative(["services"], "The payment engine does not import services"),
 ];
 
+/** The payment-status writer and totals: below the services and every rail, so both can use them. */
+const PAYMENT_STATE = [
+  forbid(["@/server/services", "@/server/services/*"], "server/payments sits below the services; it imports none"),
+  forbid(["@/server/stellar", "@/server/stellar/*", "@stellar/stellar-sdk", "@stellar/stellar-sdk/*"], "server/payments is rail-neutral: no ledger client or SDK"),
+  relative(["services", "stellar"], "server/payments imports no services and no rail"),
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -102,4 +109,5 @@ export default tseslint.config(
   restrict(["server/trpc/**"], TRPC),
   restrict(["server/schemas/**"], SCHEMAS),
   restrict(["server/stellar/engine/**"], ENGINE),
+  restrict(["server/payments/**"], PAYMENT_STATE),
 );

@@ -10,6 +10,7 @@ import { createDb } from "../db/client";
 import { applyMigrations } from "../db/migrate";
 import { memberships, messages, mfaRecoveryCodes, organizations, users } from "../db/schema";
 import { API_SCOPES } from "../server/domain/api-scopes";
+import { checkPaymentTotals } from "../server/payments/payment-totals";
 import { isRole, ROLES } from "../server/domain/roles";
 import { createPasswordToken, setPasswordPath } from "../server/services/auth/password-tokens";
 import { hashPassword, passwordProblem } from "../server/services/auth/password";
@@ -41,12 +42,17 @@ Commands:
                Create a REST API key and print it (shown once). Scopes: ${API_SCOPES.join(", ")}.
                The key acts as --user (an active member; default: the organization's first owner)
                and may only hold scopes that member's role could grant.
+  check-totals [--org <slug|id>]
+               Recompute every disbursement's payment totals from its payments and compare them with the
+               maintained ones (docs/performance.md). Exits 1 and lists each difference when any is found.
 
 Options:
   --help       Show this help.
 `;
 
 class UsageError extends Error {}
+/** A check found a problem: reported without a stack trace, exit code 1. */
+class CheckFailed extends Error {}
 
 function required(values: Record<string, unknown>, name: string): string {
   const v = values[name];
@@ -169,6 +175,24 @@ async function main() {
         }
         break;
       }
+      case "check-totals": {
+        const orgKey = values.org?.trim();
+        const org = orgKey
+          ? await db.query.organizations.findFirst({ where: /^[0-9a-f-]{36}$/i.test(orgKey) ? eq(organizations.id, orgKey) : eq(organizations.slug, orgKey) })
+          : null;
+        if (orgKey && !org) throw new UsageError(`no organization with slug or id "${orgKey}" (see list-orgs)`);
+        const mismatches = await checkPaymentTotals(db, org?.id);
+        if (mismatches.length === 0) {
+          process.stdout.write(`Payment totals are consistent${org ? ` for ${org.name}` : ""}.\n`);
+          break;
+        }
+        for (const m of mismatches) {
+          process.stdout.write(
+            `disbursement ${m.disbursementId} ${m.status}: stored ${m.stored.count} / ${m.stored.amount}, payments ${m.actual.count} / ${m.actual.amount}\n`,
+          );
+        }
+        throw new CheckFailed(`${mismatches.length} payment total(s) differ from the payments.`);
+      }
       case "list-orgs": {
         const rows = await db.select().from(organizations).orderBy(organizations.name);
         if (rows.length === 0) process.stdout.write("No organizations yet.\n");
@@ -234,7 +258,8 @@ async function main() {
 }
 
 main().catch((error) => {
-  const message = error instanceof UsageError || error instanceof ServiceError ? error.message : ((error as Error).stack ?? String(error));
+  const message =
+    error instanceof UsageError || error instanceof ServiceError || error instanceof CheckFailed ? error.message : ((error as Error).stack ?? String(error));
   process.stderr.write(`error: ${message}\n`);
   process.exit(error instanceof UsageError || error instanceof ServiceError ? 2 : 1);
 });

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, customType, index, integer, jsonb, numeric, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, customType, foreignKey, index, integer, jsonb, numeric, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import {
   DISBURSEMENT_STATUSES,
   PAYMENT_STATUSES,
@@ -9,7 +9,7 @@ import {
 } from "../../server/domain/disbursement-types";
 import { assets, wallets } from "./catalog";
 import { organizations } from "./organizations";
-import { receivers, receiverWallets, verificationFieldEnum } from "./receivers";
+import { receiverWallets, verificationFieldEnum } from "./receivers";
 import { users } from "./users";
 
 export const disbursementStatusEnum = pgEnum("disbursement_status", DISBURSEMENT_STATUSES);
@@ -57,8 +57,15 @@ export const disbursements = pgTable(
   },
   (t) => [
     uniqueIndex("disbursements_org_name_key").on(t.orgId, t.name),
-    index("disbursements_org_status_idx").on(t.orgId, t.status),
-    index("disbursements_org_created_idx").on(t.orgId, t.createdAt),
+    // The target of payments_disbursement_org_asset_fk (migration 0008).
+    uniqueIndex("disbursements_id_org_asset_key").on(t.id, t.orgId, t.assetId),
+    // Keyset pagination: each index ends with a sort option's key and the id (migration 0007).
+    index("disbursements_org_status_idx").on(t.orgId, t.status, t.createdAt, t.id),
+    index("disbursements_org_created_idx").on(t.orgId, t.createdAt, t.id),
+    // The claim's candidates: STARTED disbursements, oldest first (migration 0009).
+    index("disbursements_started_idx")
+      .on(t.createdAt, t.id)
+      .where(sql`${t.status} = 'STARTED'`),
   ],
 );
 
@@ -83,21 +90,13 @@ export const payments = pgTable(
   "payments",
   {
     id: uuid().primaryKey().defaultRandom(),
-    orgId: uuid()
-      .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
-    disbursementId: uuid()
-      .notNull()
-      .references(() => disbursements.id, { onDelete: "cascade" }),
-    receiverId: uuid()
-      .notNull()
-      .references(() => receivers.id, { onDelete: "restrict" }),
-    receiverWalletId: uuid()
-      .notNull()
-      .references(() => receiverWallets.id, { onDelete: "restrict" }),
-    assetId: uuid()
-      .notNull()
-      .references(() => assets.id, { onDelete: "restrict" }),
+    // orgId, disbursementId and assetId: one composite key to the disbursement (payments_disbursement_org_asset_fk below).
+    orgId: uuid().notNull(),
+    disbursementId: uuid().notNull(),
+    // receiverId and receiverWalletId: one composite key to the receiver wallet (payments_receiver_wallet_receiver_fk below).
+    receiverId: uuid().notNull(),
+    receiverWalletId: uuid().notNull(),
+    assetId: uuid().notNull(),
     amount: numeric({ precision: 19, scale: 7 }).notNull(),
     status: paymentStatusEnum().notNull().default("DRAFT"),
     statusMessage: text(),
@@ -113,13 +112,34 @@ export const payments = pgTable(
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    index("payments_disbursement_status_idx").on(t.disbursementId, t.status),
-    index("payments_org_status_idx").on(t.orgId, t.status),
-    index("payments_org_created_idx").on(t.orgId, t.createdAt),
+    // One foreign-key probe per inserted payment instead of three (migration 0008, docs/performance.md "Import"):
+    // the payment's organization and asset are its disbursement's (which references both).
+    foreignKey({
+      name: "payments_disbursement_org_asset_fk",
+      columns: [t.disbursementId, t.orgId, t.assetId],
+      foreignColumns: [disbursements.id, disbursements.orgId, disbursements.assetId],
+    }).onDelete("cascade"),
+    // Likewise the payment's receiver is its receiver wallet's (whose key to the receiver cascades, so a
+    // receiver with payments still cannot be deleted: this key restricts the wallet's delete).
+    foreignKey({
+      name: "payments_receiver_wallet_receiver_fk",
+      columns: [t.receiverWalletId, t.receiverId],
+      foreignColumns: [receiverWallets.id, receiverWallets.receiverId],
+    }).onDelete("restrict"),
+    // Lists page by keyset (sort key, id); search is by prefix (migration 0007, docs/performance.md "Lists").
+    index("payments_disbursement_status_idx").on(t.disbursementId, t.status, t.lineNumber, t.id),
+    index("payments_org_status_idx").on(t.orgId, t.status, t.createdAt, t.id),
+    index("payments_org_created_idx").on(t.orgId, t.createdAt, t.id),
+    index("payments_org_updated_idx").on(t.orgId, t.updatedAt, t.id),
+    index("payments_org_amount_idx").on(t.orgId, t.amount, t.id),
+    index("payments_org_external_payment_id_search_idx")
+      .on(t.orgId, sql`lower(${t.externalPaymentId}) text_pattern_ops`)
+      .where(sql`${t.externalPaymentId} is not null`),
     index("payments_receiver_idx").on(t.receiverId),
     index("payments_receiver_wallet_idx").on(t.receiverWalletId),
-    index("payments_ready_idx")
-      .on(t.status)
+    // The claim's "next READY payments of this disbursement" (server/stellar/engine/claim-payment-batch.ts, migration 0009).
+    index("payments_ready_claim_idx")
+      .on(t.disbursementId, t.lineNumber, t.id)
       .where(sql`${t.status} = 'READY'`),
   ],
 );

@@ -7,3 +7,4 @@ export * from "./api-keys";
 export * from "./stellar";
 export * from "./messages";
 export * from "./g2p";
+export * from "./payment-totals";

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { RECEIVER_WALLET_STATUSES, VERIFICATION_FIELDS, type StatusHistoryEntry } from "../../server/domain/disbursement-types";
 import { wallets } from "./catalog";
 import { organizations } from "./organizations";
@@ -28,21 +28,40 @@ export const receivers = pgTable(
     uniqueIndex("receivers_org_email_key")
       .on(t.orgId, t.email)
       .where(sql`${t.email} is not null`),
-    index("receivers_org_external_id_idx").on(t.orgId, t.externalId),
-    index("receivers_org_created_idx").on(t.orgId, t.createdAt),
+    // Lists page by keyset (sort key, id); search is by prefix (migration 0007, docs/performance.md "Lists").
+    index("receivers_org_external_id_idx").on(t.orgId, t.externalId, t.id),
+    // The target of the receiver_*_receiver_org_fk keys below (migration 0008).
+    uniqueIndex("receivers_id_org_key").on(t.id, t.orgId),
+    index("receivers_org_created_idx").on(t.orgId, t.createdAt, t.id),
+    index("receivers_org_updated_idx").on(t.orgId, t.updatedAt, t.id),
+    index("receivers_org_phone_search_idx")
+      .on(t.orgId, t.phoneNumber.op("text_pattern_ops"))
+      .where(sql`${t.phoneNumber} is not null`),
+    index("receivers_org_email_search_idx")
+      .on(t.orgId, t.email.op("text_pattern_ops"))
+      .where(sql`${t.email} is not null`),
+    index("receivers_org_external_id_search_idx").on(t.orgId, sql`lower(${t.externalId}) text_pattern_ops`),
   ],
 );
+
+/**
+ * Receivers per organization, kept by statement-level triggers on `receivers` in the same transaction
+ * as every insert and delete (migration 0007), so the receivers list's total is read, not counted.
+ */
+export const organizationReceiverCounts = pgTable("organization_receiver_counts", {
+  orgId: uuid()
+    .primaryKey()
+    .references(() => organizations.id, { onDelete: "cascade" }),
+  receiverCount: bigint({ mode: "number" }).notNull().default(0),
+});
 
 /** Verification values (date of birth, PIN, ...) are kept only as keyed hashes. */
 export const receiverVerifications = pgTable(
   "receiver_verifications",
   {
-    receiverId: uuid()
-      .notNull()
-      .references(() => receivers.id, { onDelete: "cascade" }),
-    orgId: uuid()
-      .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
+    // receiverId and orgId: one composite key to the receiver (receiver_verifications_receiver_org_fk below).
+    receiverId: uuid().notNull(),
+    orgId: uuid().notNull(),
     verificationField: verificationFieldEnum().notNull(),
     hashedValue: text().notNull(),
     attempts: integer().notNull().default(0),
@@ -51,7 +70,11 @@ export const receiverVerifications = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.receiverId, t.verificationField] })],
+  (t) => [
+    primaryKey({ columns: [t.receiverId, t.verificationField] }),
+    // One foreign-key probe per inserted row instead of two (migration 0008, docs/performance.md "Import").
+    foreignKey({ name: "receiver_verifications_receiver_org_fk", columns: [t.receiverId, t.orgId], foreignColumns: [receivers.id, receivers.orgId] }).onDelete("cascade"),
+  ],
 );
 
 /** A receiver's registration with one wallet provider, and the Stellar address they gave. */
@@ -59,12 +82,9 @@ export const receiverWallets = pgTable(
   "receiver_wallets",
   {
     id: uuid().primaryKey().defaultRandom(),
-    orgId: uuid()
-      .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
-    receiverId: uuid()
-      .notNull()
-      .references(() => receivers.id, { onDelete: "cascade" }),
+    // orgId and receiverId: one composite key to the receiver (receiver_wallets_receiver_org_fk below).
+    orgId: uuid().notNull(),
+    receiverId: uuid().notNull(),
     walletId: uuid()
       .notNull()
       .references(() => wallets.id, { onDelete: "restrict" }),
@@ -95,7 +115,14 @@ export const receiverWallets = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("receiver_wallets_receiver_wallet_key").on(t.receiverId, t.walletId), index("receiver_wallets_org_address_idx").on(t.orgId, t.stellarAddress)],
+  (t) => [
+    uniqueIndex("receiver_wallets_receiver_wallet_key").on(t.receiverId, t.walletId),
+    index("receiver_wallets_org_address_idx").on(t.orgId, t.stellarAddress),
+    // The target of payments_receiver_wallet_receiver_fk (migration 0008).
+    uniqueIndex("receiver_wallets_id_receiver_key").on(t.id, t.receiverId),
+    // One foreign-key probe per inserted row instead of two (migration 0008, docs/performance.md "Import").
+    foreignKey({ name: "receiver_wallets_receiver_org_fk", columns: [t.receiverId, t.orgId], foreignColumns: [receivers.id, receivers.orgId] }).onDelete("cascade"),
+  ],
 );
 
 export type Receiver = typeof receivers.$inferSelect;

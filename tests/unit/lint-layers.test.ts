@@ -40,6 +40,9 @@ const cases: [file: string, code: string, refusedExpected: boolean][] = [
   ["server/stellar/engine/probe.ts", 'import { x } from "@/server/services/disbursements/complete-if-done";', true],
   ["server/stellar/engine/probe.ts", 'import { x } from "../../services/disbursements/complete-if-done";', true],
   ["server/stellar/engine/probe.ts", 'import { x } from "../accounts";', false],
+  ["server/payments/probe.ts", 'import { x } from "@/server/services/disbursements/complete-if-done";', true],
+  ["server/payments/probe.ts", 'import { x } from "@/server/stellar/horizon";', true],
+  ["server/payments/probe.ts", 'import { x } from "@/server/domain/state-machines";', false],
 ];
 
 describe("layer boundaries in eslint.config.mjs", () => {

@@ -1,6 +1,6 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { disbursements, payments } from "@/db/schema";
+import { disbursements } from "@/db/schema";
 import { envelopeCancellationProblem } from "@/server/domain/g2p/envelope-rules";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { markPaymentsCanceled } from "../payments/mark-payments-canceled";
@@ -24,13 +24,7 @@ const CANCELLABLE_PAYMENT_STATUSES = ["DRAFT", "READY"] as const;
  * null when no person acts (a G2P sender's cancel request). Returns how many payments it cancelled.
  */
 export async function cancelLockedEnvelope(tx: DbOrTx, orgId: string, disbursementId: string, userId: string | null, now = new Date()): Promise<number> {
-  const cancelled = await markPaymentsCanceled(
-    tx,
-    orgId,
-    and(eq(payments.disbursementId, disbursementId), inArray(payments.status, [...CANCELLABLE_PAYMENT_STATUSES])),
-    ENVELOPE_CANCELLED_MESSAGE,
-    now,
-  );
+  const cancelled = await markPaymentsCanceled(tx, orgId, { disbursementId }, CANCELLABLE_PAYMENT_STATUSES, ENVELOPE_CANCELLED_MESSAGE, now);
   await tx
     .update(disbursements)
     .set({ status: "CANCELED", cancelledAt: now, statusHistory: appendStatusHistory(disbursements.statusHistory, userId, "CANCELED"), updatedAt: now })
@@ -50,7 +44,7 @@ export async function cancelEnvelope(ctx: OrgContext, id: string) {
       .select({ id: disbursements.id, status: disbursements.status, scheduledAt: disbursements.scheduledAt, name: disbursements.name })
       .from(disbursements)
       .where(and(eq(disbursements.id, id), eq(disbursements.orgId, ctx.org.id)))
-      .for("update");
+      .for("no key update");
     if (!d) throw notFound("The disbursement");
     const now = new Date();
     const problem = envelopeCancellationProblem(d, now);

@@ -1,4 +1,4 @@
-import { and, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { changeDisbursementStatusInput } from "@/server/schemas/disbursements.schema";
 import type { DbOrTx } from "@/db/client";
@@ -13,42 +13,25 @@ import { badRequest, conflict, forbidden, notFound } from "../errors";
 import { completeDisbursementIfDone } from "./complete-if-done";
 import { appendStatusHistory, loadEnvelopeState } from "./disbursement-view";
 import { distributionBalanceProvider } from "./distribution-balance";
+import { movePaymentStatus } from "@/server/payments/payment-state-writer";
+import { readDisbursementTotals, readOrganizationTotals } from "@/server/payments/payment-totals";
 import { getDisbursement } from "./get-disbursement";
 
 export { changeDisbursementStatusInput };
 
-/** Move payments of a disbursement from one status to another, with a history entry each. */
+/** Move every payment of a disbursement from some statuses to another, through the one payment-status writer. */
 export async function movePayments(tx: DbOrTx, orgId: string, disbursementId: string, from: PaymentStatus[], to: PaymentStatus, message: string | null) {
-  const entry = JSON.stringify([{ status: to, status_message: message, timestamp: new Date().toISOString() }]);
-  await tx
-    .update(payments)
-    .set({
-      status: to,
-      statusMessage: message,
-      statusHistory: sql`${payments.statusHistory} || ${entry}::jsonb`,
-      updatedAt: new Date(),
-    })
-    .where(and(eq(payments.orgId, orgId), eq(payments.disbursementId, disbursementId), inArray(payments.status, from)));
+  await movePaymentStatus(tx, { orgId, disbursementId, from, to, message });
 }
 
 /** Check that the distribution account covers this disbursement plus every other payment in flight in the asset. */
 async function assertBalanceCovers(tx: DbOrTx, orgId: string, disbursementId: string, asset: { id: string; code: string; issuer: string }) {
-  const [own] = await tx
-    .select({ amount: sql<string>`coalesce(sum(${payments.amount}), 0)::text` })
-    .from(payments)
-    .where(and(eq(payments.orgId, orgId), eq(payments.disbursementId, disbursementId), inArray(payments.status, ["DRAFT", "READY", "PAUSED"])));
-  const [others] = await tx
-    .select({ amount: sql<string>`coalesce(sum(${payments.amount}), 0)::text` })
-    .from(payments)
-    .where(
-      and(
-        eq(payments.orgId, orgId),
-        eq(payments.assetId, asset.id),
-        ne(payments.disbursementId, disbursementId),
-        inArray(payments.status, ["READY", "PENDING", "PAUSED"]),
-      ),
-    );
-  const needed = toStroops(own?.amount) + toStroops(others?.amount);
+  // From the maintained totals (db/schema/payment-totals.ts): no scan of the payments.
+  const own = (await readDisbursementTotals(tx, orgId, [disbursementId])).get(disbursementId)!;
+  const org = (await readOrganizationTotals(tx, orgId)).get(asset.id);
+  const ownNeeded = toStroops(own.DRAFT.amount) + toStroops(own.READY.amount) + toStroops(own.PAUSED.amount);
+  const inFlight = (["READY", "PENDING", "PAUSED"] as const).reduce((sum, s) => sum + toStroops(org?.[s].amount) - toStroops(own[s].amount), 0n);
+  const needed = ownNeeded + inFlight;
   const available = await distributionBalanceProvider().availableStroops(orgId, asset);
   if (available < needed) {
     const shortfall = formatStroops(needed - available);
@@ -142,7 +125,7 @@ export async function changeDisbursementStatus(ctx: OrgContext, raw: z.input<typ
       .select()
       .from(disbursements)
       .where(and(eq(disbursements.id, input.id), eq(disbursements.orgId, ctx.org.id)))
-      .for("update");
+      .for("no key update");
     if (!d) throw notFound("The disbursement");
     const target: DisbursementStatus = input.status;
     if (!canTransition(DISBURSEMENT_TRANSITIONS, d.status, target)) {

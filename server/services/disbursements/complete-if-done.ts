@@ -1,18 +1,19 @@
-import { and, eq, notInArray, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { disbursements, payments } from "@/db/schema";
+import { disbursements } from "@/db/schema";
+import { readDisbursementTotals } from "@/server/payments/payment-totals";
 import { appendStatusHistory } from "./disbursement-view";
 
 /**
  * STARTED → COMPLETED, automatically, once every payment is SUCCESS or CANCELED. Called in the
- * transaction that settled or canceled the last payment. Returns true when it completed.
+ * transaction that settled or canceled the last payment, after the payment-status writer locked the
+ * disbursement row, so the maintained totals it reads include every committed move. Returns true
+ * when it completed.
  */
 export async function completeDisbursementIfDone(tx: DbOrTx, orgId: string, disbursementId: string): Promise<boolean> {
-  const [open] = await tx
-    .select({ n: sql<number>`count(*)::int` })
-    .from(payments)
-    .where(and(eq(payments.disbursementId, disbursementId), notInArray(payments.status, ["SUCCESS", "CANCELED"])));
-  if ((open?.n ?? 1) > 0) return false;
+  const totals = (await readDisbursementTotals(tx, orgId, [disbursementId])).get(disbursementId)!;
+  const open = totals.DRAFT.count + totals.READY.count + totals.PENDING.count + totals.PAUSED.count + totals.FAILED.count;
+  if (open > 0) return false;
   const updated = await tx
     .update(disbursements)
     .set({ status: "COMPLETED", statusHistory: appendStatusHistory(disbursements.statusHistory, null, "COMPLETED"), updatedAt: new Date() })

@@ -1,42 +1,33 @@
 import { and, eq, inArray, sql, type AnyColumn } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { assets, disbursements, g2pSenders, g2pTransactions, payments, wallets } from "@/db/schema";
-import type { StatusHistoryEntry } from "@/server/domain/disbursement-types";
+import { assets, disbursements, g2pSenders, g2pTransactions, wallets } from "@/db/schema";
+import { PAYMENT_STATUSES, type PaymentStatus, type StatusHistoryEntry } from "@/server/domain/disbursement-types";
 import { envelopeStartProblem, type EnvelopeState } from "@/server/domain/g2p/envelope-rules";
-import { toStroops } from "@/server/domain/money";
+import { formatStroops, toStroops } from "@/server/domain/money";
+import { emptyStatusTotals, readDisbursementTotals, type StatusTotals } from "@/server/payments/payment-totals";
 
 /**
- * Totals computed in SQL, per disbursement (SDP's shape). "Sent" counts SUCCESS; "remaining"
- * counts what can still be paid (DRAFT, READY, PENDING, PAUSED); money stays NUMERIC to the end.
+ * SDP's totals of one disbursement, from the maintained per-status totals (db/schema/payment-totals.ts).
+ * "Sent" counts SUCCESS; "remaining" counts what can still be paid (DRAFT, READY, PENDING, PAUSED);
+ * money stays exact (stroops) to the end; the average rounds half away from zero as NUMERIC does.
  */
-export function totalsQuery(db: DbOrTx, orgId: string, disbursementIds: string[]) {
-  return db
-    .select({
-      disbursementId: payments.disbursementId,
-      totalPayments: sql<number>`count(*)::int`,
-      totalPaymentsSent: sql<number>`count(*) filter (where ${payments.status} = 'SUCCESS')::int`,
-      totalPaymentsFailed: sql<number>`count(*) filter (where ${payments.status} = 'FAILED')::int`,
-      totalPaymentsCanceled: sql<number>`count(*) filter (where ${payments.status} = 'CANCELED')::int`,
-      totalPaymentsRemaining: sql<number>`count(*) filter (where ${payments.status} in ('DRAFT','READY','PENDING','PAUSED'))::int`,
-      amountDisbursed: sql<string>`coalesce(sum(${payments.amount}) filter (where ${payments.status} = 'SUCCESS'), 0)::numeric(19,7)::text`,
-      totalAmount: sql<string>`coalesce(sum(${payments.amount}), 0)::numeric(19,7)::text`,
-      averageAmount: sql<string>`coalesce(avg(${payments.amount}), 0)::numeric(19,7)::text`,
-    })
-    .from(payments)
-    .where(and(eq(payments.orgId, orgId), inArray(payments.disbursementId, disbursementIds)))
-    .groupBy(payments.disbursementId);
+export function sdpTotals(t: StatusTotals) {
+  const count = (statuses: PaymentStatus[]) => statuses.reduce((n, s) => n + t[s].count, 0);
+  const totalPayments = count([...PAYMENT_STATUSES]);
+  const totalStroops = PAYMENT_STATUSES.reduce((sum, s) => sum + toStroops(t[s].amount), 0n);
+  const n = BigInt(totalPayments);
+  const average = n === 0n ? 0n : (totalStroops * 2n + n) / (2n * n);
+  return {
+    total_payments: totalPayments,
+    total_payments_sent: t.SUCCESS.count,
+    total_payments_failed: t.FAILED.count,
+    total_payments_canceled: t.CANCELED.count,
+    total_payments_remaining: count(["DRAFT", "READY", "PENDING", "PAUSED"]),
+    amount_disbursed: formatStroops(toStroops(t.SUCCESS.amount)),
+    total_amount: formatStroops(totalStroops),
+    average_amount: formatStroops(average),
+  };
 }
-
-const EMPTY_TOTALS = {
-  total_payments: 0,
-  total_payments_sent: 0,
-  total_payments_failed: 0,
-  total_payments_canceled: 0,
-  total_payments_remaining: 0,
-  amount_disbursed: "0.0000000",
-  total_amount: "0.0000000",
-  average_amount: "0.0000000",
-};
 
 /**
  * The envelope (G2P Bridge): what the disbursement declares against what it received. "Received"
@@ -84,7 +75,7 @@ export type DisbursementView = {
   asset: { id: string; code: string; issuer: string; created_at: string; updated_at: string };
   envelope: EnvelopeView;
   g2p: G2pOriginView | null;
-} & typeof EMPTY_TOTALS;
+} & ReturnType<typeof sdpTotals>;
 
 /** The pure rules' input, from a view (its totals are the received ones). */
 export function envelopeStateOf(view: Pick<DisbursementView, "status" | "envelope">): EnvelopeState {
@@ -105,17 +96,14 @@ export async function loadEnvelopeState(
   orgId: string,
   d: Pick<typeof disbursements.$inferSelect, "id" | "status" | "declaredCount" | "declaredTotal" | "scheduledAt">,
 ): Promise<EnvelopeState> {
-  const [received] = await tx
-    .select({ count: sql<number>`count(*)::int`, total: sql<string>`coalesce(sum(${payments.amount}), 0)::text` })
-    .from(payments)
-    .where(and(eq(payments.orgId, orgId), eq(payments.disbursementId, d.id)));
+  const totals = sdpTotals((await readDisbursementTotals(tx, orgId, [d.id])).get(d.id)!);
   return {
     status: d.status,
     declaredCount: d.declaredCount,
     declaredTotalStroops: d.declaredTotal === null ? null : toStroops(d.declaredTotal),
     scheduledAt: d.scheduledAt,
-    receivedCount: received?.count ?? 0,
-    receivedTotalStroops: toStroops(received?.total),
+    receivedCount: totals.total_payments,
+    receivedTotalStroops: toStroops(totals.total_amount),
   };
 }
 
@@ -135,18 +123,18 @@ export async function loadDisbursementViews(db: DbOrTx, orgId: string, ids: stri
     .leftJoin(g2pTransactions, and(eq(g2pTransactions.disbursementId, disbursements.id), eq(g2pTransactions.orgId, orgId)))
     .leftJoin(g2pSenders, eq(g2pSenders.id, g2pTransactions.senderRowId))
     .where(and(eq(disbursements.orgId, orgId), inArray(disbursements.id, ids)));
-  const totals = new Map((await totalsQuery(db, orgId, ids)).map((t) => [t.disbursementId, t]));
+  const totals = await readDisbursementTotals(db, orgId, ids);
   const now = new Date();
   const byId = new Map(
     rows.map(({ d, w, a, g2p }) => {
-      const t = totals.get(d.id);
+      const t = sdpTotals(totals.get(d.id) ?? emptyStatusTotals());
       const envelope: EnvelopeView = {
         declared_count: d.declaredCount,
         declared_total: d.declaredTotal,
         scheduled_at: d.scheduledAt?.toISOString() ?? null,
-        received_count: t?.totalPayments ?? 0,
-        received_total: t?.totalAmount ?? EMPTY_TOTALS.total_amount,
-        cancelled_count: t?.totalPaymentsCanceled ?? 0,
+        received_count: t.total_payments,
+        received_total: t.total_amount,
+        cancelled_count: t.total_payments_canceled,
         cancellation_status: d.status === "CANCELED" ? "CANCELLED" : "NOT_CANCELLED",
         cancellation_time_stamp: d.cancelledAt?.toISOString() ?? null,
         auto_start: d.autoStart,
@@ -176,18 +164,7 @@ export async function loadDisbursementViews(db: DbOrTx, orgId: string, ids: stri
           updated_at: w.updatedAt.toISOString(),
         },
         asset: { id: a.id, code: a.code, issuer: a.issuer, created_at: a.createdAt.toISOString(), updated_at: a.updatedAt.toISOString() },
-        ...(t
-          ? {
-              total_payments: t.totalPayments,
-              total_payments_sent: t.totalPaymentsSent,
-              total_payments_failed: t.totalPaymentsFailed,
-              total_payments_canceled: t.totalPaymentsCanceled,
-              total_payments_remaining: t.totalPaymentsRemaining,
-              amount_disbursed: t.amountDisbursed,
-              total_amount: t.totalAmount,
-              average_amount: t.averageAmount,
-            }
-          : EMPTY_TOTALS),
+        ...t,
         envelope,
         g2p: g2p?.senderId && g2p.transactionId ? { sender_id: g2p.senderId, sender_name: g2p.senderName ?? g2p.senderId, transaction_id: g2p.transactionId } : null,
       };

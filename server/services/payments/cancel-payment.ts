@@ -1,4 +1,6 @@
 import { and, eq } from "drizzle-orm";
+import { z } from "zod";
+import { lockDisbursementsOfPayments } from "@/server/payments/payment-state-writer";
 import { disbursements, payments } from "@/db/schema";
 import { paymentCancellationProblem } from "@/server/domain/g2p/envelope-rules";
 import { PAYMENT_TRANSITIONS, canTransition, transitionError } from "@/server/domain/state-machines";
@@ -16,6 +18,8 @@ import { markPaymentsCanceled } from "./mark-payments-canceled";
 export async function cancelPayment(ctx: OrgContext, id: string) {
   assertCan(ctx, "payments:cancel");
   await ctx.db.transaction(async (tx) => {
+    // The one lock order (server/payments/payment-state-writer.ts): the disbursement, then the payment.
+    await lockDisbursementsOfPayments(tx, ctx.org.id, z.uuid().safeParse(id).success ? [id] : []);
     const [p] = await tx
       .select({ id: payments.id, status: payments.status, disbursementId: payments.disbursementId })
       .from(payments)
@@ -37,7 +41,7 @@ export async function cancelPayment(ctx: OrgContext, id: string) {
         "INVALID_TRANSITION",
       );
     }
-    await markPaymentsCanceled(tx, ctx.org.id, eq(payments.id, p.id), "canceled by a user");
+    await markPaymentsCanceled(tx, ctx.org.id, { ids: [p.id] }, [p.status], "canceled by a user");
     await completeDisbursementIfDone(tx, ctx.org.id, p.disbursementId);
   });
   return getPayment(ctx, id);

@@ -1,4 +1,5 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
+import { lockDisbursementsOfPayments, movePaymentStatus } from "@/server/payments/payment-state-writer";
 import type { z } from "zod";
 import { payments } from "@/db/schema";
 import { retryPaymentsInput } from "@/server/schemas/payments.schema";
@@ -14,6 +15,8 @@ export async function retryPayments(ctx: OrgContext, raw: z.input<typeof retryPa
   const input = retryPaymentsInput.parse(raw);
   const ids = [...new Set(input.payment_ids)];
   await ctx.db.transaction(async (tx) => {
+    // The one lock order (server/payments/payment-state-writer.ts): disbursements, then payments.
+    await lockDisbursementsOfPayments(tx, ctx.org.id, ids);
     const rows = await tx
       .select({ id: payments.id, status: payments.status })
       .from(payments)
@@ -28,18 +31,14 @@ export async function retryPayments(ctx: OrgContext, raw: z.input<typeof retryPa
         "INVALID_TRANSITION",
       );
     }
-    const entry = JSON.stringify([{ status: "READY", status_message: "retried by a user", timestamp: new Date().toISOString() }]);
-    await tx
-      .update(payments)
-      .set({
-        status: "READY",
-        statusMessage: "retried by a user",
-        statusHistory: sql`${payments.statusHistory} || ${entry}::jsonb`,
-        stellarTransactionHash: null,
-        stellarOperationId: null,
-        updatedAt: new Date(),
-      })
-      .where(and(eq(payments.orgId, ctx.org.id), inArray(payments.id, ids)));
+    await movePaymentStatus(tx, {
+      orgId: ctx.org.id,
+      ids,
+      from: ["FAILED"],
+      to: "READY",
+      message: "retried by a user",
+      set: { stellarTransactionHash: null, stellarOperationId: null },
+    });
   });
   return { message: "Payments retried successfully", payments: await loadPaymentViews(ctx.db, ctx.org.id, ids) };
 }

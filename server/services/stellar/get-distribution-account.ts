@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
-import { assets, disbursements, payments, stellarAccounts, stellarTransactions } from "@/db/schema";
+import { assets, disbursementPaymentTotals, disbursements, stellarAccounts, stellarTransactions } from "@/db/schema";
 import { formatStroops, toStroops } from "@/server/domain/money";
 import { availableStroops, getDistributionAccount } from "@/server/stellar/accounts";
 import { loadAccountState, type AccountState } from "@/server/stellar/horizon";
@@ -33,17 +33,24 @@ export async function getDistributionAccountView(ctx: OrgContext, config: Stella
     // Native first, then by code.
     .orderBy(sql`${assets.issuer} <> ''`, asc(assets.code), asc(assets.issuer));
 
-  // Reserved: payments not yet settled of disbursements that are sending (or paused), summed in SQL.
+  // Reserved: payments not yet settled of disbursements that are sending (or paused), from the
+  // maintained totals (db/schema/payment-totals.ts) rather than the payment rows.
   const reservedRows = await ctx.db
     .select({
-      assetId: payments.assetId,
-      amount: sql<string>`coalesce(sum(${payments.amount}), 0)::text`,
-      count: sql<number>`count(*)::int`,
+      assetId: disbursementPaymentTotals.assetId,
+      amount: sql<string>`coalesce(sum(${disbursementPaymentTotals.amount}), 0)::text`,
+      count: sql<number>`coalesce(sum(${disbursementPaymentTotals.paymentCount}), 0)::int`,
     })
-    .from(payments)
-    .innerJoin(disbursements, and(eq(disbursements.id, payments.disbursementId), eq(disbursements.orgId, payments.orgId)))
-    .where(and(eq(payments.orgId, ctx.org.id), inArray(payments.status, ["READY", "PENDING", "PAUSED"]), inArray(disbursements.status, ["STARTED", "PAUSED"])))
-    .groupBy(payments.assetId);
+    .from(disbursementPaymentTotals)
+    .innerJoin(disbursements, and(eq(disbursements.id, disbursementPaymentTotals.disbursementId), eq(disbursements.orgId, disbursementPaymentTotals.orgId)))
+    .where(
+      and(
+        eq(disbursementPaymentTotals.orgId, ctx.org.id),
+        inArray(disbursementPaymentTotals.status, ["READY", "PENDING", "PAUSED"]),
+        inArray(disbursements.status, ["STARTED", "PAUSED"]),
+      ),
+    )
+    .groupBy(disbursementPaymentTotals.assetId);
   const reserved = new Map(reservedRows.map((r) => [r.assetId, { stroops: toStroops(r.amount), count: r.count }]));
 
   let state: AccountState | null = null;
