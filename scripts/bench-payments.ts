@@ -1,28 +1,39 @@
 /**
  * `npm run bench:payments`: payments end to end on the local ledger (start → all SUCCESS), through
- * a real worker process, a throw-away embedded PostgreSQL and a fresh ledger per scenario:
+ * real worker processes, a throw-away embedded PostgreSQL and a fresh ledger per scenario:
  *
  *   (a) uncapped ledger (1 s closes, no operation cap)
  *   (b) capped like mainnet: 1,000 operations per 5-second ledger
  *
- * each with batches (up to BENCH_MAX_OPS payments per transaction) beside SDP's way (one payment
- * per transaction, same channel accounts), which runs for at most BENCH_SINGLE_SECONDS. Prints
- * payments per second, transactions sent, and ledger utilization (operations in the ledgers of the
- * run / capacity). Not a test: nothing fails, it reports.
+ * each with batches (up to BENCH_MAX_OPS payments per transaction) run with 1, 2, 4… worker
+ * PROCESSES (BENCH_WORKERS) BENCH_RUNS times each, beside SDP's way (one payment per transaction,
+ * same channel accounts, one worker), which runs for at most BENCH_SINGLE_SECONDS. Prints per run:
+ * payments per second, the first payment's latency after start, worker start (spawn → claiming),
+ * mean claim time per batch (the workers' own counters), transactions sent, and ledger use over
+ * EVERY ledger closed during the run (not only those that carried operations); then min and median
+ * per worker count. The machine's load average is printed before and after each run (the machine is
+ * shared: read ratios). Not a test: nothing fails, it reports.
+ *
+ * `npm run bench:payments -- claim`: EXPLAIN (ANALYZE, BUFFERS) of the claim's queries with
+ * BENCH_CLAIM_SIZES READY payments (default 1,000 and 1,000,000), beside the pre-0009 claim query,
+ * for docs/performance.md.
+ *
+ * `npm run bench:payments -- start`: a worker's start (spawn → claiming) through `npm run worker`'s
+ * bundle and through tsx, BENCH_RUNS times each (scripts/lib/bench-worker-start.ts).
  *
  * BENCH_PAYMENTS (10000), BENCH_MAX_OPS (99: a fee-bumped 99-payment transaction counts 100
  * operations, so ten fill a 1,000-operation ledger), BENCH_CHANNELS_UNCAPPED (20),
- * BENCH_CHANNELS_CAPPED (12), BENCH_SINGLE_SECONDS (30), BENCH_SCENARIOS (uncapped,capped).
+ * BENCH_CHANNELS_CAPPED (12), BENCH_SINGLE_SECONDS (30), BENCH_SCENARIOS (uncapped,capped),
+ * BENCH_WORKERS (1), BENCH_RUNS (1), BENCH_MODES (batched,single), BENCH_CLAIM_SIZES (1000,1000000).
  */
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Keypair, Operation } from "@stellar/stellar-sdk";
-import { and, count, eq, sql } from "drizzle-orm";
-import { createDb, type Db } from "../db/client";
+import { sql } from "drizzle-orm";
+import { createDb } from "../db/client";
 import { applyMigrations } from "../db/migrate";
-import { payments } from "../db/schema";
 import { freePort, startEmbeddedPostgres } from "./lib/embedded-postgres";
 import { ROOT } from "./lib/runtime-defaults";
 import { config } from "../server/config";
@@ -36,6 +47,11 @@ const COUNT = BENCH.BENCH_PAYMENTS;
 const MAX_OPS = BENCH.BENCH_MAX_OPS;
 const SINGLE_SECONDS = BENCH.BENCH_SINGLE_SECONDS;
 const SCENARIOS = BENCH.BENCH_SCENARIOS.split(",").map((s) => s.trim());
+const WORKERS = BENCH.BENCH_WORKERS.split(",")
+  .map((s) => Number(s.trim()))
+  .filter((n) => n > 0);
+const RUNS = BENCH.BENCH_RUNS;
+const MODES = BENCH.BENCH_MODES.split(",").map((s) => s.trim()) as ("batched" | "single")[];
 const SCENARIO = {
   uncapped: { closeIntervalMs: 1000, maxOpsPerLedger: 0, channels: BENCH.BENCH_CHANNELS_UNCAPPED },
   capped: { closeIntervalMs: 5000, maxOpsPerLedger: 1000, channels: BENCH.BENCH_CHANNELS_CAPPED },
@@ -43,20 +59,42 @@ const SCENARIO = {
 
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 
 type Row = {
   scenario: string;
   mode: string;
+  workers: number;
   paid: number;
   seconds: number;
+  firstPaymentMs: number | null;
+  workerReadyMs: number;
+  claimMsPerBatch: number | null;
   txs: number;
   submissions: number;
   ledgers: number;
+  ledgersWithOps: number;
   opsPerLedger: number;
   utilization: number | null;
+  loadBefore: string;
+  loadAfter: string;
 };
 
 async function main() {
+  if (process.argv.includes("start")) {
+    const { benchWorkerStart } = await import("./lib/bench-worker-start");
+    await benchWorkerStart(RUNS);
+    return;
+  }
+  if (process.argv.includes("claim")) {
+    const { explainClaim } = await import("./lib/bench-claim");
+    await explainClaim(BENCH.BENCH_CLAIM_SIZES.split(",").map((s) => Number(s.trim())));
+    return;
+  }
   const { createOrganization, addUserToOrganization } = await import("../server/services/organization/create-organization");
   const { seedDemoCatalog } = await import("../server/services/catalog/seed-demo-catalog");
   const { createDisbursement } = await import("../server/services/disbursements/create-disbursement");
@@ -67,7 +105,9 @@ async function main() {
   const { friendbot } = await import("../server/stellar/horizon");
   const { stellarConfig } = await import("../server/stellar/network");
   const { startLocalLedger } = await import("../server/stellar/local-ledger");
+  const { readDisbursementTotals } = await import("../server/payments/payment-totals");
 
+  say(`load average at start: ${load()} (${os.cpus().length} CPUs)`);
   const tmp = mkdtempSync(path.join(os.tmpdir(), "bench-payments-"));
   if (process.getuid?.() === 0) chmodSync(tmp, 0o755);
   const pg = await startEmbeddedPostgres({ dir: tmp, port: await freePort(), database: "bench", fast: true });
@@ -82,6 +122,7 @@ async function main() {
     const owner = await addUserToOrganization(db, { orgId: org.id, email: "owner@bench.local", name: "Owner", role: "owner", password: "BenchPassword-1" });
     const ctx = { db, actor: { userId: owner.id }, org: { id: org.id }, role: "owner" as const };
     const catalog = await seedDemoCatalog(db, org.id);
+    const counts = async (id: string) => (await readDisbursementTotals(db, org.id, [id])).get(id)!;
 
     for (const name of SCENARIOS) {
       const scenario = SCENARIO[name as keyof typeof SCENARIO];
@@ -93,7 +134,8 @@ async function main() {
       let config = stellarConfig({ STELLAR_NETWORK: "local", HORIZON_URL: ledger.url, CHANNEL_ACCOUNTS: String(scenario.channels) });
       const t0 = Date.now();
       const receivers = Array.from({ length: COUNT }, () => Keypair.random().publicKey());
-      const funders = Array.from({ length: 10 }, () => Keypair.random());
+      // A friendbot-funded account holds 10,000 XLM: at most 5,000 one-XLM accounts per funder.
+      const funders = Array.from({ length: Math.max(10, Math.ceil(COUNT / 5_000)) }, () => Keypair.random());
       await Promise.all(funders.map((f) => friendbot(config.horizonUrl, f.publicKey())));
       const share = Math.ceil(COUNT / funders.length);
       await Promise.all(
@@ -127,17 +169,24 @@ async function main() {
       // Phones per scenario: the previous scenario's receivers may still have payments in flight.
       const csv = [
         "phone,id,amount,walletAddress",
-        ...receivers.map((a, i) => `+447911${"1278"[SCENARIOS.indexOf(name) % 4]}${String(10000 + i).padStart(5, "0")},r${i},${(0.01 + i / 1e7).toFixed(7)},${a}`),
+        // UK mobiles 0791d nnnnnn: up to a million distinct numbers per scenario.
+        ...receivers.map((a, i) => `+44791${"1278"[SCENARIOS.indexOf(name) % 4]}${String(i).padStart(6, "0")},r${i},${(0.01 + i / 1e7).toFixed(7)},${a}`),
       ].join("\n");
-      for (const mode of ["batched", "single"] as const) {
+      // Runs interleaved (1, 2, 4 workers, then again): a change in the machine's load hits every worker count alike.
+      const plan = Array.from({ length: RUNS }, (_, run) =>
+        MODES.flatMap((mode) => (mode === "batched" ? WORKERS : [1]).map((workers) => ({ mode, workers, run }))),
+      ).flat();
+      for (const { mode, workers, run } of plan) {
         const d = await createDisbursement(ctx, {
-          name: `${name} ${mode} ${Date.now()}`,
+          name: `${name} ${mode} ${workers}w #${run + 1} ${Date.now()}`,
           wallet_id: catalog.wallet.id,
           asset_id: catalog.xlm.id,
           registration_contact_type: "PHONE_NUMBER_AND_WALLET_ADDRESS",
         });
+        const tImport = Date.now();
         await importInstructions(ctx, { disbursementId: d.id, fileName: "bench.csv", content: Buffer.from(csv) });
-        const worker = spawnWorker({
+        say(`${name} ${mode} ${workers} worker(s) run ${run + 1}: ${COUNT} payments imported in ${((Date.now() - tImport) / 1000).toFixed(1)} s`);
+        const env = {
           DATABASE_URL: pg.url,
           HORIZON_URL: ledger.url,
           STELLAR_NETWORK: "local",
@@ -146,28 +195,36 @@ async function main() {
           WORKER_MAX_OPS: String(mode === "batched" ? MAX_OPS : 1),
           WORKER_ORG_IDS: org.id,
           WORKER_SETUP: "0",
-          WORKER_IDLE_MS: "20",
-        });
-        await sleep(3_000); // the worker is up and polling
+          LOG_LEVEL: "info",
+        };
+        const procs = Array.from({ length: workers }, () => spawnWorker(env));
+        const readyMs = Math.max(...(await Promise.all(procs.map((p) => p.ready))));
+        await sleep(1_500); // every lane idle and backed off: the first claim comes from an idle worker
+        const loadBefore = load();
         const startLedger = await latestLedgerSeq(ledger.url);
         const started = Date.now();
         await changeDisbursementStatus(ctx, { id: d.id, status: "STARTED" });
-        const limitMs = mode === "single" ? SINGLE_SECONDS * 1000 : 600_000;
+        const limitMs = mode === "single" ? SINGLE_SECONDS * 1000 : 900_000;
         let paid = 0;
+        let firstPaymentMs: number | null = null;
         while (Date.now() - started < limitMs) {
-          paid = await successCount(db, d.id);
+          paid = (await counts(d.id)).SUCCESS.count;
+          if (paid > 0 && firstPaymentMs === null) firstPaymentMs = Date.now() - started;
           if (paid >= COUNT) break;
-          await sleep(100);
+          await sleep(firstPaymentMs === null ? 20 : 100);
         }
         const seconds = (Date.now() - started) / 1000;
         const endLedger = await latestLedgerSeq(ledger.url);
+        const loadAfter = load();
         if (paid < COUNT) {
           await changeDisbursementStatus(ctx, { id: d.id, status: "PAUSED" });
           const settleBy = Date.now() + 60_000;
-          while (Date.now() < settleBy && (await pendingCount(db, d.id)) > 0) await sleep(200);
-          paid = await successCount(db, d.id);
+          while (Date.now() < settleBy && (await counts(d.id)).PENDING.count > 0) await sleep(200);
+          paid = (await counts(d.id)).SUCCESS.count;
         }
-        await worker.stop();
+        const stops = await Promise.all(procs.map((p) => p.stop()));
+        const built = stops.reduce((n, s) => n + Number(s?.built ?? 0), 0);
+        const claimMs = stops.reduce((n, s) => n + Number(s?.claimMs ?? 0), 0);
         const [txStats] = await db.execute<{ txs: number; submissions: number }>(sql`
           select count(*)::int as txs, coalesce(sum(attempts), 0)::int as submissions from stellar_transactions
           where id in (select stp.transaction_id from stellar_transaction_payments stp join payments p on p.id = stp.payment_id where p.disbursement_id = ${d.id})`);
@@ -175,17 +232,28 @@ async function main() {
         const row: Row = {
           scenario: name,
           mode: mode === "batched" ? `batched (${MAX_OPS}/tx)` : "1 per tx (SDP)",
+          workers,
           paid,
           seconds,
+          firstPaymentMs,
+          workerReadyMs: readyMs,
+          claimMsPerBatch: built > 0 ? claimMs / built : null,
           txs: txStats?.txs ?? 0,
           submissions: txStats?.submissions ?? 0,
           ledgers: usage.ledgers,
+          ledgersWithOps: usage.ledgersWithOps,
           opsPerLedger: usage.ledgers ? usage.ops / usage.ledgers : 0,
           utilization: scenario.maxOpsPerLedger > 0 && usage.ledgers ? usage.ops / (usage.ledgers * scenario.maxOpsPerLedger) : null,
+          loadBefore,
+          loadAfter,
         };
         rows.push(row);
         say(
-          `${name} ${row.mode}: ${paid} paid in ${seconds.toFixed(1)} s = ${(paid / seconds).toFixed(0)} payments/s; ${row.txs} transactions; ${usage.ledgers} ledgers, ${row.opsPerLedger.toFixed(0)} ops/ledger${row.utilization !== null ? `, utilization ${(row.utilization * 100).toFixed(1)}%` : ""}`,
+          `${name} ${row.mode} ${workers} worker(s) run ${run + 1}: ${paid} paid in ${seconds.toFixed(1)} s = ${(paid / seconds).toFixed(0)} payments/s; ` +
+            `first payment ${firstPaymentMs ?? "-"} ms after start; workers claiming ${readyMs} ms after spawn; ` +
+            `claim ${row.claimMsPerBatch === null ? "-" : row.claimMsPerBatch.toFixed(1)} ms/batch; ${row.txs} transactions, ${row.submissions} submissions; ` +
+            `${usage.ledgers} ledgers (${usage.ledgersWithOps} with operations), ${row.opsPerLedger.toFixed(0)} ops/ledger over every ledger` +
+            `${row.utilization !== null ? `, utilization ${(row.utilization * 100).toFixed(1)}%` : ""}; load ${loadBefore} → ${loadAfter}`,
         );
       }
       await ledger.close();
@@ -197,50 +265,74 @@ async function main() {
   }
 
   say("");
-  say("scenario  mode                 paid   seconds  payments/s  transactions  submissions  ledgers  ops/ledger  utilization");
-  for (const r of rows) {
+  say(`load average at end: ${load()}`);
+  say("scenario  mode                 workers  runs  payments/s min  median  first payment ms (median)  claim ms/batch (median)  utilization (median, every ledger)");
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) groups.set(`${r.scenario}|${r.mode}|${r.workers}`, [...(groups.get(`${r.scenario}|${r.mode}|${r.workers}`) ?? []), r]);
+  for (const group of groups.values()) {
+    const r0 = group[0]!;
+    const rates = group.map((r) => r.paid / r.seconds);
+    const util = group.map((r) => r.utilization).filter((u): u is number => u !== null);
+    const claims = group.map((r) => r.claimMsPerBatch).filter((c): c is number => c !== null);
     say(
-      `${r.scenario.padEnd(9)} ${r.mode.padEnd(20)} ${String(r.paid).padStart(5)} ${r.seconds.toFixed(1).padStart(9)} ${(r.paid / r.seconds).toFixed(0).padStart(11)} ${String(r.txs).padStart(13)} ${String(r.submissions).padStart(12)} ${String(r.ledgers).padStart(8)} ${r.opsPerLedger.toFixed(0).padStart(11)} ${r.utilization === null ? "          -" : `${(r.utilization * 100).toFixed(1)}%`.padStart(12)}`,
+      `${r0.scenario.padEnd(9)} ${r0.mode.padEnd(20)} ${String(r0.workers).padStart(7)} ${String(group.length).padStart(5)} ${Math.min(...rates)
+        .toFixed(0)
+        .padStart(15)} ${median(rates).toFixed(0).padStart(7)} ` +
+        `${String(median(group.map((r) => r.firstPaymentMs ?? Number.NaN)).toFixed(0)).padStart(26)} ${(claims.length ? median(claims).toFixed(1) : "-").padStart(24)} ` +
+        `${util.length ? `${(median(util) * 100).toFixed(1)}%` : `${median(group.map((r) => r.opsPerLedger)).toFixed(0)} ops/ledger`}`.padStart(12),
     );
-  }
-  for (const name of SCENARIOS) {
-    const [b, s] = [rows.find((r) => r.scenario === name && r.mode.startsWith("batched")), rows.find((r) => r.scenario === name && r.mode.startsWith("1 per"))];
-    if (b && s && s.paid > 0) say(`${name}: batched is ${(b.paid / b.seconds / (s.paid / s.seconds)).toFixed(1)}x SDP's one payment per transaction`);
   }
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** One worker process (the same launcher as `npm run worker`); `ready` resolves with ms from spawn to claiming, `stop` with its final counters. */
 function spawnWorker(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "worker.ts")], {
+  const spawnedAt = Date.now();
+  const child = spawn(process.execPath, [path.join(ROOT, "scripts", "worker-launch.mjs")], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let stopLine: Record<string, unknown> | null = null;
+  let markReady: (ms: number) => void = () => {};
+  const ready = new Promise<number>((resolve) => (markReady = resolve));
+  let partial = "";
+  child.stdout!.on("data", (d: Buffer) => {
+    partial += d.toString();
+    const lines = partial.split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        process.stdout.write(`${line}\n`);
+        continue;
+      }
+      if (parsed.event === "stellar.worker.ready") markReady(Date.now() - spawnedAt);
+      else if (parsed.event === "stellar.worker.stop") stopLine = parsed;
+      else if (Number(parsed.level) >= 40) process.stdout.write(`${line}\n`);
+    }
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   return {
+    ready,
     stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      return stopLine;
     },
   };
-}
-
-async function successCount(db: Db, disbursementId: string) {
-  const [r] = await db
-    .select({ n: count() })
-    .from(payments)
-    .where(and(eq(payments.disbursementId, disbursementId), eq(payments.status, "SUCCESS")));
-  return r?.n ?? 0;
-}
-
-async function pendingCount(db: Db, disbursementId: string) {
-  const [r] = await db
-    .select({ n: count() })
-    .from(payments)
-    .where(and(eq(payments.disbursementId, disbursementId), eq(payments.status, "PENDING")));
-  return r?.n ?? 0;
 }
 
 async function latestLedgerSeq(url: string): Promise<number> {
@@ -249,25 +341,24 @@ async function latestLedgerSeq(url: string): Promise<number> {
   return body._embedded.records[0]?.sequence ?? 0;
 }
 
-/** Operations in ledgers [from, to] that carried any transaction set (the run's ledgers). */
+/** Operations over EVERY ledger in [from, to] (the run's ledger intervals), and how many of them carried any. */
 async function ledgerUsage(url: string, from: number, to: number) {
   let ops = 0;
-  let ledgers = 0;
+  let ledgersWithOps = 0;
+  const ledgers = Math.max(0, to - from + 1);
   let cursor = (BigInt(from - 1) << 32n).toString();
   for (;;) {
     const res = await fetch(`${url}/ledgers?order=asc&limit=200&cursor=${cursor}`);
     const records = ((await res.json()) as { _embedded: { records: { sequence: number; paging_token: string; tx_set_operation_count: number }[] } })._embedded.records;
     if (records.length === 0) break;
     for (const r of records) {
-      if (r.sequence > to) return { ops, ledgers };
-      if (r.tx_set_operation_count > 0) {
-        ops += r.tx_set_operation_count;
-        ledgers++;
-      }
+      if (r.sequence > to) return { ops, ledgers, ledgersWithOps };
+      ops += r.tx_set_operation_count;
+      if (r.tx_set_operation_count > 0) ledgersWithOps++;
     }
     cursor = records[records.length - 1]!.paging_token;
   }
-  return { ops, ledgers };
+  return { ops, ledgers, ledgersWithOps };
 }
 
 main().catch((error) => {

@@ -5,7 +5,7 @@
  * open is resolved by its stored hash by the next worker.
  *
  * Environment: STELLAR_NETWORK, HORIZON_URL, CHANNEL_ACCOUNTS, WORKER_CONCURRENCY,
- * WORKER_MAX_OPS (ops per transaction, ≤ 100), WORKER_LEASE_MS, WORKER_IDLE_MS,
+ * WORKER_MAX_OPS (ops per transaction, ≤ 100), WORKER_LEASE_MS, WORKER_IDLE_MS, WORKER_IDLE_MAX_MS,
  * WORKER_ORG_IDS (comma-separated; default all), WORKER_SETUP=0 to skip account set-up.
  * Invitations: the worker also sends due receiver invitations every INVITATION_SCHEDULER_SECONDS
  * (default 10; 0 turns it off) over the transports chosen by MESSAGE_TRANSPORT / SMTP_URL / SMS_API_URL.
@@ -37,6 +37,11 @@ async function main() {
   const { installLedgerBalanceProvider } = await import("../server/stellar/balance-provider");
   const { startWorker } = await import("../server/stellar/engine/run-worker");
   const { completeDisbursementIfDone } = await import("../server/services/disbursements/complete-if-done");
+  // Loaded before the lanes start (in the bundle this costs nothing; through tsx, loading them after
+  // would stall the lanes' first steps on the one thread).
+  const { startG2pLoops, g2pLoopsOptionsFromEnv } = await import("../server/services/g2p/g2p-loops");
+  const { configureMessageTransportsFromEnv } = await import("../server/services/messaging/configure-transports");
+  const { startInvitationScheduler } = await import("../server/services/messaging/invitation-scheduler");
 
   // The embedded-PostgreSQL helpers are loaded only when needed: that package installs its own
   // SIGTERM handler, which would cut the graceful stop short.
@@ -58,13 +63,8 @@ async function main() {
     : null;
 
   let worker: ReturnType<typeof startWorker> | null = null;
-  // Receiver invitations (server/services/messaging): transports from the environment, own loop.
-  const { configureMessageTransportsFromEnv } = await import("../server/services/messaging/configure-transports");
-  const { startInvitationScheduler } = await import("../server/services/messaging/invitation-scheduler");
-  configureMessageTransportsFromEnv();
-  let invitations: ReturnType<typeof startInvitationScheduler> | null = null;
-  const { startG2pLoops, g2pLoopsOptionsFromEnv } = await import("../server/services/g2p/g2p-loops");
-  let g2p: ReturnType<typeof startG2pLoops> | null = null;
+  let invitations: { stop: () => Promise<void> } | null = null;
+  let g2p: { stop: () => Promise<void> } | null = null;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -77,16 +77,20 @@ async function main() {
   };
   onSignal = (signal) => void shutdown(signal);
   if (pendingSignal) onSignal(pendingSignal);
-  // G2P callbacks, status reports and envelope starts need no Stellar set-up: start them first.
-  if (!stopping) g2p = startG2pLoops({ db, orgIds, ...g2pLoopsOptionsFromEnv() });
-
-  if (settings.WORKER_SETUP) {
-    const reports = await setupAllOrganizations(db, stellar, logger);
-    for (const r of reports.filter((r) => !r.funded)) {
-      logger.warn({ event: "stellar.setup.fund_me", org_id: r.orgId, distribution: r.distribution }, `fund the distribution account ${r.distribution}`);
-    }
-  }
   if (stopping) return;
+
+  // Claiming starts first (docs/performance.md, "Worker start"): account set-up runs in the
+  // background — an organization without activated channels simply has nothing claimable until it
+  // is done — and the other loops start after the lanes.
+  const setup = settings.WORKER_SETUP
+    ? setupAllOrganizations(db, stellar, logger)
+        .then((reports) => {
+          for (const r of reports.filter((r) => !r.funded)) {
+            logger.warn({ event: "stellar.setup.fund_me", org_id: r.orgId, distribution: r.distribution }, `fund the distribution account ${r.distribution}`);
+          }
+        })
+        .catch((error: unknown) => logger.warn({ event: "stellar.worker.setup_failed", error: (error as Error)?.message }, "account set-up failed"))
+    : undefined;
   worker = startWorker({
     db,
     config: stellar,
@@ -95,10 +99,21 @@ async function main() {
     maxOpsPerTx: settings.WORKER_MAX_OPS,
     leaseMs: settings.WORKER_LEASE_MS,
     idleMs: settings.WORKER_IDLE_MS,
+    idleMaxMs: settings.WORKER_IDLE_MAX_MS,
     orgIds,
     autoSetup: settings.WORKER_SETUP,
+    setupAfter: setup,
     completeDisbursementIfDone,
   });
+  logger.info(
+    { event: "stellar.worker.ready", ready_ms: Math.round(performance.now()), cpu_ms: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000) },
+    "worker claiming",
+  );
+
+  // G2P callbacks, status reports and envelope starts; receiver invitations (server/services/messaging).
+  if (stopping) return;
+  g2p = startG2pLoops({ db, orgIds, ...g2pLoopsOptionsFromEnv() });
+  configureMessageTransportsFromEnv();
   if (settings.INVITATION_SCHEDULER_SECONDS !== 0) {
     invitations = startInvitationScheduler({ db, everySeconds: settings.INVITATION_SCHEDULER_SECONDS, orgIds });
   }

@@ -70,7 +70,8 @@ export function startWorkerProcess(env: NodeJS.ProcessEnv, say: Say): WorkerRunt
   let stopping = false;
   let restartTimer: NodeJS.Timeout | null = null;
   const launch = () => {
-    child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "worker.ts")], { cwd: ROOT, env, stdio: "inherit" });
+    // The launcher runs a prebuilt bundle of scripts/worker.ts: claiming within a second (docs/performance.md).
+    child = spawn(process.execPath, [path.join(ROOT, "scripts", "worker-launch.mjs")], { cwd: ROOT, env, stdio: "inherit" });
     child.once("exit", (code, signal) => {
       if (stopping) return;
       say(`the payment worker exited (${signal ?? `code ${code}`}); restarting it in 2 s`);

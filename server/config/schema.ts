@@ -234,8 +234,19 @@ export const CONFIG_VARIABLES = {
   // Worker
   WORKER_CONCURRENCY: v("Worker", positiveInt().optional(), "Submission lanes of the payment worker.", "CHANNEL_ACCOUNTS"),
   WORKER_MAX_OPS: v("Worker", wholeNumber(1, 100).optional(), "Payment operations per transaction (at most 100).", "`100`"),
-  WORKER_LEASE_MS: v("Worker", positiveInt().optional(), "How long a claimed batch stays reserved for its worker.", "`15000`"),
-  WORKER_IDLE_MS: v("Worker", positiveInt().optional(), "Pause of a lane when nothing is due.", "`250`"),
+  WORKER_LEASE_MS: v(
+    "Worker",
+    positiveInt().optional(),
+    "How long a claimed batch stays reserved for its worker; renewed every third of it while the worker works on it, so a crashed worker's batch is taken over soon after.",
+    "`3000`",
+  ),
+  WORKER_IDLE_MS: v("Worker", positiveInt().optional(), "First pause of a lane when nothing is due; doubles while idle.", "`50`"),
+  WORKER_BUNDLE: v(
+    "Worker",
+    onOff(true),
+    "`npm run worker` runs a prebuilt bundle of scripts/worker.ts (rebuilt when sources change; read by scripts/worker-launch.mjs); `0` runs the sources through tsx.",
+  ),
+  WORKER_IDLE_MAX_MS: v("Worker", positiveInt().optional(), "Longest pause of an idle lane (bounds how late new work is claimed).", "`1000`"),
   WORKER_ORG_IDS: v("Worker", z.string().optional(), "Comma-separated organization ids the worker serves.", "all"),
   WORKER_SETUP: v("Worker", onOff(true), "Set up Stellar accounts (distribution, channels) at start; `0` skips."),
   WORKER_STOP_GRACE_MS: v("Worker", positiveInt().default(10_000), "How long a stopping worker waits for in-flight steps."),
@@ -256,6 +267,14 @@ export const CONFIG_VARIABLES = {
   ),
   BENCH_CHANNELS_UNCAPPED: v("Tests & benchmarks", positiveInt().default(20), "Channel accounts in the uncapped payments scenario."),
   BENCH_CHANNELS_CAPPED: v("Tests & benchmarks", positiveInt().default(12), "Channel accounts in the capped payments scenario."),
+  BENCH_WORKERS: v("Tests & benchmarks", z.string().default("1"), "Worker process counts the payments benchmark runs (comma-separated, e.g. `1,2,4`)."),
+  BENCH_RUNS: v("Tests & benchmarks", positiveInt().default(1), "Runs per worker count in the payments benchmark (min and median are printed)."),
+  BENCH_MODES: v(
+    "Tests & benchmarks",
+    z.string().default("batched,single"),
+    "Payments benchmark modes: `batched` and/or `single` (one payment per transaction, SDP's way).",
+  ),
+  BENCH_CLAIM_SIZES: v("Tests & benchmarks", z.string().default("1000,1000000"), "READY backlogs at which `npm run bench:payments -- claim` EXPLAINs the claim queries."),
 } satisfies Record<string, Entry>;
 
 export type ConfigName = keyof typeof CONFIG_VARIABLES;

@@ -360,12 +360,13 @@ export async function setupAllOrganizations(db: Db, config: StellarConfig, log: 
 /** Organizations with claimable work but no usable channel account, or with no distribution account at all (for the worker to set up). */
 export async function organizationsNeedingSetup(db: DbOrTx, network: string): Promise<string[]> {
   const rows = await db.execute<{ org_id: string }>(sql`
-    select distinct p.org_id from payments p
-    join disbursements d on d.id = p.disbursement_id and d.status = 'STARTED'
-    where p.status = 'READY'
+    -- READY work read from the maintained totals (db/schema/payment-totals.ts), never from the payment rows.
+    select distinct d.org_id from disbursements d
+    join disbursement_payment_totals t on t.disbursement_id = d.id and t.status = 'READY' and t.payment_count > 0
+    where d.status = 'STARTED'
       and not exists (
         select 1 from stellar_accounts c
-        where c.org_id = p.org_id and c.network = ${network} and c.kind = 'channel' and c.activated_at is not null)
+        where c.org_id = d.org_id and c.network = ${network} and c.kind = 'channel' and c.activated_at is not null)
     union
     -- Organizations created after start-up (e.g. by the CLI) have no distribution account yet.
     select o.id as org_id from organizations o

@@ -25,6 +25,10 @@ import { importInstructions } from "@/server/services/disbursements/import-instr
 import { getDistributionAccount, keypairOf, organizationsNeedingSetup, setupOrganizationAccounts, submitSetupTransaction } from "@/server/stellar/accounts";
 import { installLedgerBalanceProvider } from "@/server/stellar/balance-provider";
 import { startWorker, type WorkerHandle, type WorkerOptions } from "@/server/stellar/engine/run-worker";
+import { claimPaymentBatch } from "@/server/stellar/engine/claim-payment-batch";
+import type { EngineContext } from "@/server/stellar/engine/context";
+import { submitPaymentTransaction } from "@/server/stellar/engine/submit-payment-batch";
+import { movePaymentStatus } from "@/server/payments/payment-state-writer";
 import { completeDisbursementIfDone } from "@/server/services/disbursements/complete-if-done";
 import { friendbot, loadAccountState } from "@/server/stellar/horizon";
 import { startLocalLedger, type LocalLedgerHandle } from "@/server/stellar/local-ledger";
@@ -32,6 +36,7 @@ import { stellarConfig, type StellarConfig } from "@/server/stellar/network";
 import { ServiceError } from "@/server/services/errors";
 import { getDistributionAccountView } from "@/server/services/stellar/get-distribution-account";
 import { preflightDisbursement } from "@/server/services/stellar/preflight-disbursement";
+import { checkPaymentTotals } from "@/server/payments/payment-totals";
 import { createOrgWithMembers, nextUkMobile, randomSuffix, testDb } from "./helpers";
 import { seededRandom } from "../support/seeded-random";
 import { sleep, waitFor } from "../support/wait";
@@ -529,6 +534,7 @@ describe("the submission worker", () => {
         and t.status in ('SUCCESS', 'FAILED')`);
     expect(spent - total).toBeGreaterThanOrEqual(0n);
     expect(spent - total).toBeLessThanOrEqual(BigInt(fees!.n) * BigInt(config.baseFee));
+    expect(await checkPaymentTotals(db, org.org.id)).toEqual([]);
   }, 420_000);
 
   it("SIGKILLed at random moments with the ledger's faults on, every payment is paid exactly once", async () => {
@@ -611,6 +617,8 @@ describe("the submission worker", () => {
     expect(credits.reduce((a, b) => a + b, 0n)).toBe(total);
     const [d] = await db.execute<{ total: string }>(sql`select sum(amount)::text as total from payments where disbursement_id = ${id}`);
     expect(toStroops(d!.total)).toBe(total);
+    // The maintained totals equal a recomputation from the rows after the SIGKILLs.
+    expect(await checkPaymentTotals(db, org.org.id)).toEqual([]);
 
     const txs = await transactionsOf(id);
     console.info(
@@ -618,4 +626,219 @@ describe("the submission worker", () => {
         `transactions ${JSON.stringify(txs.reduce<Record<string, number>>((acc, t) => ({ ...acc, [t.status]: (acc[t.status] ?? 0) + 1 }), {}))}`,
     );
   }, 600_000);
+});
+
+describe("one lock order for disbursements and payments", () => {
+  it("pausing and resuming a running disbursement 50 times while three workers settle never deadlocks, and pays every payment once", async () => {
+    const random = seededRandom();
+    // Batches of 5 on six lanes pay about 150 per second on 200 ms ledgers: 800 outlast the 50 cycles.
+    const n = 800;
+    const receivers = await createLedgerAccounts(n, "1");
+    const rows = receivers.map((r, i) => ({ address: r.publicKey(), amount: amountFor(i) }));
+    const id = await readyDisbursement(catalog.xlm.id, rows);
+    await changeDisbursementStatus(ctx, { id, status: "STARTED" });
+    // Small batches on three workers, so settlements, claims and status changes keep meeting.
+    const workers = [0, 1, 2].map(() => inProcessWorker({ maxOpsPerTx: 5, concurrency: 2 }));
+    const errorsBefore = workerLog.filter((l) => /deadlock/i.test(l)).length;
+    let cycles = 0;
+    try {
+      await waitFor(async () => ((await statusCounts(id)).SUCCESS ?? 0) >= 5, { timeoutMs: 120_000, intervalMs: 20, message: "the first payments to succeed" });
+      while (cycles < 50) {
+        if ((await disbursementStatus(id)) === "COMPLETED") break;
+        await changeDisbursementStatus(ctx, { id, status: "PAUSED" });
+        await sleep(random.int(5, 40));
+        await changeDisbursementStatus(ctx, { id, status: "STARTED" });
+        await sleep(random.int(5, 40));
+        cycles++;
+      }
+      await waitFor(async () => (await disbursementStatus(id)) === "COMPLETED", { timeoutMs: 300_000, message: "the disbursement to complete" });
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+    expect(cycles, "pause/resume cycles made while payments were still being paid").toBe(50);
+    expect(workerLog.filter((l) => /deadlock/i.test(l)).length - errorsBefore).toBe(0);
+    expect(await statusCounts(id)).toEqual({ SUCCESS: n });
+    expect(await checkPaymentTotals(db, org.org.id)).toEqual([]);
+    const balances = await mapLimit(rows, 16, (r) => ledgerBalance(r.address, xlm));
+    const wrong = rows.filter((r, i) => balances[i] !== 10_000_000n + toStroops(r.amount));
+    expect(wrong.map((w) => w.address)).toEqual([]);
+  }, 600_000);
+});
+
+describe("claim and liveness (docs/performance.md, engine)", () => {
+  it("a started disbursement whose receivers have not registered yet never holds up the ones behind it", async () => {
+    const suffix = randomSuffix();
+    const waiting = await createDisbursement(ctx, {
+      name: `Waiting ${suffix}`,
+      wallet_id: catalog.wallet.id,
+      asset_id: catalog.xlm.id,
+      registration_contact_type: "PHONE_NUMBER",
+      verification_field: "DATE_OF_BIRTH",
+    });
+    const csv = ["phone,id,amount,verification", ...[0, 1, 2].map((i) => `${nextUkMobile()},wait-${suffix}-${i},1,1990-01-01`)].join("\n");
+    await importInstructions(ctx, { disbursementId: waiting.id, fileName: "waiting.csv", content: Buffer.from(csv) });
+    await changeDisbursementStatus(ctx, { id: waiting.id, status: "STARTED" });
+    const receivers = await createLedgerAccounts(3, "1");
+    const rows = receivers.map((r, i) => ({ address: r.publicKey(), amount: amountFor(i) }));
+    const id = await readyDisbursement(catalog.xlm.id, rows);
+    await changeDisbursementStatus(ctx, { id, status: "STARTED" });
+    const worker = inProcessWorker();
+    try {
+      await waitFor(async () => (await disbursementStatus(id)) === "COMPLETED", {
+        timeoutMs: 120_000,
+        message: "the payable disbursement behind the waiting one to complete",
+      });
+    } finally {
+      await worker.stop();
+    }
+    expect(await statusCounts(waiting.id)).toEqual({ READY: 3 });
+    const balances = await mapLimit(rows, 4, (r) => ledgerBalance(r.address, xlm));
+    rows.forEach((r, i) => expect(balances[i]).toBe(10_000_000n + toStroops(r.amount)));
+    await changeDisbursementStatus(ctx, { id: waiting.id, status: "PAUSED" });
+  }, 300_000);
+
+  const engineCtx = (overrides: Partial<EngineContext> = {}): EngineContext => ({
+    db: workerPool.db,
+    config,
+    log: testLog,
+    maxOpsPerTx: 100,
+    leaseMs: 5_000,
+    orgIds: [org.org.id],
+    completeDisbursementIfDone,
+    ...overrides,
+  });
+  const paymentIdsOf = async (disbursementId: string) =>
+    (await db.select({ id: payments.id }).from(payments).where(eq(payments.disbursementId, disbursementId))).map((p) => p.id).sort();
+  /** Claim (and send, so channels free up) until the claim finds nothing; returns the claimed payment ids. */
+  const claimUntilIdle = async (ctx: EngineContext) => {
+    const claimed: string[] = [];
+    for (let round = 0; round < 50; round++) {
+      const claim = await claimPaymentBatch(ctx);
+      if (claim.kind === "idle") return claimed.sort();
+      if (claim.kind === "busy") {
+        await sleep(50);
+        continue;
+      }
+      claimed.push(...claim.transaction.paymentIds);
+      await submitPaymentTransaction(ctx, claim.transaction);
+    }
+    throw new Error("the claim never went idle");
+  };
+
+  it("claims only READY payments of STARTED disbursements, never a PAUSED one's, even with READY payments in it", async () => {
+    const receivers = await createLedgerAccounts(7, "1");
+    const rows = receivers.map((r, i) => ({ address: r.publicKey(), amount: amountFor(i) }));
+    // Created first: the oldest candidate, were its status not checked.
+    const paused = await readyDisbursement(catalog.xlm.id, rows.slice(0, 3));
+    await changeDisbursementStatus(ctx, { id: paused, status: "STARTED" });
+    await changeDisbursementStatus(ctx, { id: paused, status: "PAUSED" });
+    // A payment READY again in a PAUSED disbursement (as when a transaction of it expired after the pause).
+    const [requeued] = await paymentIdsOf(paused);
+    await db.transaction((tx) => movePaymentStatus(tx, { orgId: org.org.id, from: ["PAUSED"], to: "READY", message: "requeued", ids: [requeued!] }));
+    const notStarted = await readyDisbursement(catalog.xlm.id, rows.slice(3, 4));
+    const started = await readyDisbursement(catalog.xlm.id, rows.slice(4));
+    await changeDisbursementStatus(ctx, { id: started, status: "STARTED" });
+
+    expect(await claimUntilIdle(engineCtx())).toEqual(await paymentIdsOf(started));
+    expect(await disbursementStatus(started)).toBe("COMPLETED");
+    expect(await statusCounts(paused)).toEqual({ PAUSED: 2, READY: 1 });
+    expect(await disbursementStatus(notStarted)).toBe("READY");
+    const touched = await db
+      .select({ id: stellarTransactionPayments.paymentId })
+      .from(stellarTransactionPayments)
+      .innerJoin(payments, eq(payments.id, stellarTransactionPayments.paymentId))
+      .where(sql`${payments.disbursementId} in (${paused}, ${notStarted})`);
+    expect(touched).toEqual([]);
+
+    // Resumed, it is claimed like any other.
+    await changeDisbursementStatus(ctx, { id: paused, status: "STARTED" });
+    expect(await claimUntilIdle(engineCtx())).toEqual(await paymentIdsOf(paused));
+    expect(await disbursementStatus(paused)).toBe("COMPLETED");
+    expect(await checkPaymentTotals(db, org.org.id)).toEqual([]);
+  }, 180_000);
+
+  it("an idle worker backed off to its longest pause still takes work started later, on every lane", async () => {
+    const receivers = await createLedgerAccounts(40, "1");
+    const rows = receivers.map((r, i) => ({ address: r.publicKey(), amount: amountFor(i) }));
+    const id = await readyDisbursement(catalog.xlm.id, rows);
+    const worker = inProcessWorker({ idleMs: 5, idleMaxMs: 200, concurrency: 4, maxOpsPerTx: 2 });
+    try {
+      // Enough idle polls that every lane has doubled its pause past the cap.
+      await waitFor(() => worker.stats.idlePolls >= 4 * 8, { timeoutMs: 60_000, message: "the lanes to back off" });
+      expect(worker.stats.built).toBe(0);
+      await changeDisbursementStatus(ctx, { id, status: "STARTED" });
+      await waitFor(async () => (await disbursementStatus(id)) === "COMPLETED", { timeoutMs: 180_000, message: "the disbursement to complete" });
+    } finally {
+      await worker.stop();
+    }
+    expect(worker.stats.built).toBeGreaterThanOrEqual(20);
+    expect(await statusCounts(id)).toEqual({ SUCCESS: 40 });
+  }, 240_000);
+
+  it("a live worker renews its leases: a slow submission is never taken over by another worker", async () => {
+    const receivers = await createLedgerAccounts(12, "1");
+    const rows = receivers.map((r, i) => ({ address: r.publicKey(), amount: amountFor(i) }));
+    const id = await readyDisbursement(catalog.xlm.id, rows);
+    await changeDisbursementStatus(ctx, { id, status: "STARTED" });
+    // Every Horizon answer takes three leases: without renewal the other worker's reconciler would take each transaction.
+    ledger.setFaults({ latencyMs: 4_500 });
+    // A ledger window wide enough that the slow answers do not expire the transactions (200 ms ledgers).
+    const slowConfig = { ...config, txLedgerWindow: 300 };
+    const workers = [0, 1].map(() => inProcessWorker({ config: slowConfig, leaseMs: 1_500, concurrency: 2, maxOpsPerTx: 3 }));
+    try {
+      await waitFor(async () => (await disbursementStatus(id)) === "COMPLETED", { timeoutMs: 240_000, intervalMs: 200, message: "the disbursement to complete" });
+    } finally {
+      ledger.setFaults({ latencyMs: 0 });
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+    expect(workers.map((w) => w.stats.reconciled)).toEqual([0, 0]);
+    expect(workers.reduce((n, w) => n + w.stats.renewals, 0)).toBeGreaterThan(0);
+    const attempts = await db.execute<{ attempts: number }>(sql`
+      select distinct t.id, t.attempts from stellar_transactions t
+      join stellar_transaction_payments stp on stp.transaction_id = t.id join payments p on p.id = stp.payment_id
+      where p.disbursement_id = ${id}`);
+    expect([...attempts].map((a) => a.attempts).filter((a) => a !== 1)).toEqual([]);
+    expect(await statusCounts(id)).toEqual({ SUCCESS: 12 });
+  }, 300_000);
+
+  it("a SIGKILLed worker's claimed transactions are resolved by another worker by their hash, each payment paid once", async () => {
+    const n = 60;
+    const receivers = await createLedgerAccounts(n, "1");
+    const rows = receivers.map((r, i) => ({ address: r.publicKey(), amount: amountFor(i) }));
+    const id = await readyDisbursement(catalog.xlm.id, rows);
+    // Slow answers: the first worker is killed while it holds open transactions.
+    ledger.setFaults({ latencyMs: 1_500 });
+    const first = spawnWorker({ WORKER_MAX_OPS: "5", WORKER_CONCURRENCY: "3", WORKER_LEASE_MS: "1500" });
+    let survivor: SpawnedWorker | null = null;
+    try {
+      await waitFor(() => first.events.some((e) => e.event === "stellar.worker.start"), { timeoutMs: 120_000, message: "the first worker to start" });
+      await changeDisbursementStatus(ctx, { id, status: "STARTED" });
+      await waitFor(async () => ((await statusCounts(id)).PENDING ?? 0) > 0, { timeoutMs: 120_000, intervalMs: 20, message: "a claimed batch" });
+      first.child.kill("SIGKILL");
+      await new Promise<void>((resolve) => (first.child.exitCode !== null || first.child.signalCode !== null ? resolve() : first.child.once("exit", () => resolve())));
+      ledger.setFaults({ latencyMs: 0 });
+      const orphaned = (await statusCounts(id)).PENDING ?? 0;
+      expect(orphaned, "payments left PENDING by the killed worker").toBeGreaterThan(0);
+      survivor = spawnWorker({ WORKER_MAX_OPS: "5", WORKER_LEASE_MS: "1500" });
+      await waitFor(async () => (await disbursementStatus(id)) === "COMPLETED", {
+        timeoutMs: 240_000,
+        intervalMs: 100,
+        message: "the survivor to complete the disbursement",
+      });
+    } finally {
+      ledger.setFaults({ latencyMs: 0 });
+      if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill("SIGKILL");
+      await survivor?.stop();
+    }
+    const stop = survivor!.events.find((e) => e.event === "stellar.worker.stop");
+    expect(Number(stop?.reconciled ?? 0), "the survivor resolved the killed worker's transactions").toBeGreaterThan(0);
+    const perPayment = await db.execute<{ n: number }>(sql`
+      select count(*) filter (where t.status = 'SUCCESS')::int as n from payments p
+      left join stellar_transaction_payments stp on stp.payment_id = p.id left join stellar_transactions t on t.id = stp.transaction_id
+      where p.disbursement_id = ${id} group by p.id`);
+    expect([...perPayment].filter((r) => r.n !== 1)).toEqual([]);
+    const balances = await mapLimit(rows, 16, (r) => ledgerBalance(r.address, xlm));
+    expect(rows.filter((r, i) => balances[i] !== 10_000_000n + toStroops(r.amount)).map((r) => r.address)).toEqual([]);
+    expect(await checkPaymentTotals(db, org.org.id)).toEqual([]);
+  }, 300_000);
 });

@@ -15,10 +15,18 @@ export type EngineContext = {
   log: EngineLog;
   /** Payment operations per transaction (1–100). */
   maxOpsPerTx: number;
-  /** How long a worker owns an open transaction it is working on before another may look at it. */
+  /** How long a worker owns an open transaction it is working on before another may look at it (renewed while it works). */
   leaseMs: number;
+  /** Open transactions this worker is working on right now: their leases are renewed (run-worker.ts). */
+  working?: Set<string>;
   /** Only these organizations (null: all). */
   orgIds: string[] | null;
+  /**
+   * Disbursements whose READY payments were all unpayable at the last look (wallets not registered
+   * yet), with when to look again: skipped by the claim meanwhile, so they never block the
+   * disbursements behind them (claim-payment-batch.ts).
+   */
+  nothingPayableUntil?: Map<string, number>;
   /** Port to the disbursement rules (server/services/disbursements/complete-if-done.ts in the worker): completes a disbursement whose payments are all final, inside the settling transaction. */
   completeDisbursementIfDone: CompleteDisbursementIfDone;
 };
@@ -29,3 +37,9 @@ export type CompleteDisbursementIfDone = (tx: DbOrTx, orgId: string, disbursemen
 export const silentLog: EngineLog = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
 
 export const MAX_OPS_PER_TRANSACTION = 100;
+
+/** Default lease of an open transaction: short, because a live worker renews it every third (docs/performance.md, "Worker liveness"). */
+export const DEFAULT_LEASE_MS = 3_000;
+
+/** How long a disbursement with nothing payable is skipped before the claim looks at it again. */
+export const NOTHING_PAYABLE_RECHECK_MS = 1_000;

@@ -3,6 +3,7 @@ import { TransactionBuilder } from "@stellar/stellar-sdk";
 import { stellarTransactions, type StellarTransaction } from "@/db/schema";
 import { OPEN_TRANSACTION_STATUSES } from "@/db/schema/stellar";
 import { findTransaction, latestLedger } from "../horizon";
+import { uuidArray } from "@/server/payments/payment-state-writer";
 import type { EngineContext } from "./context";
 import { backoffMs, deferTransaction, settleExpired, settleLanded } from "./settle-transaction";
 import { submitPaymentTransaction } from "./submit-payment-batch";
@@ -42,14 +43,31 @@ export async function reconcileDueTransactions(ctx: EngineContext, limit: number
     return rows;
   });
   await Promise.all(
-    due.map((row) =>
-      reconcileTransaction(ctx, row).catch(async (error: unknown) => {
+    due.map(async (row) => {
+      ctx.working?.add(row.id);
+      try {
+        await reconcileTransaction(ctx, row);
+      } catch (error) {
         ctx.log.warn({ event: "stellar.reconcile.error", hash: row.hash, error: (error as Error)?.message }, "reconciliation failed; will retry");
         await deferTransaction(ctx, row.id, `reconcile: ${(error as Error)?.message ?? String(error)}`, backoffMs(row.attempts)).catch(() => {});
-      }),
-    ),
+      } finally {
+        ctx.working?.delete(row.id);
+      }
+    }),
   );
   return due.length;
+}
+
+/**
+ * Extend the leases of open transactions this worker is still working on (never shortening a later
+ * retry time). Returns how many were renewed.
+ */
+export async function renewLeases(ctx: EngineContext, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const rows = await ctx.db.execute(sql`
+    update stellar_transactions set next_attempt_at = greatest(next_attempt_at, now() + ${`${ctx.leaseMs} milliseconds`}::interval)
+    where id = any(${uuidArray(ids)}) and status = any(${`{${OPEN_TRANSACTION_STATUSES.join(",")}}`}::stellar_transaction_status[])`);
+  return rows.count;
 }
 
 /**

@@ -2,8 +2,8 @@ import type { Db } from "@/db/client";
 import { organizationsNeedingSetup, setupOrganizationAccounts } from "../accounts";
 import type { StellarConfig } from "../network";
 import { claimPaymentBatch } from "./claim-payment-batch";
-import { MAX_OPS_PER_TRANSACTION, silentLog, type CompleteDisbursementIfDone, type EngineContext, type EngineLog } from "./context";
-import { reconcileDueTransactions } from "./reconcile-transactions";
+import { DEFAULT_LEASE_MS, MAX_OPS_PER_TRANSACTION, silentLog, type CompleteDisbursementIfDone, type EngineContext, type EngineLog } from "./context";
+import { reconcileDueTransactions, renewLeases } from "./reconcile-transactions";
 import { submitPaymentTransaction } from "./submit-payment-batch";
 import { createStopSignal } from "@/server/stop-signal";
 
@@ -15,20 +15,25 @@ export type WorkerOptions = {
   concurrency?: number;
   /** Payment operations per transaction (default and maximum 100). */
   maxOpsPerTx?: number;
-  /** How long an open transaction stays leased to the worker working on it (default 15 s). */
+  /** How long an open transaction stays leased to the worker working on it (default 3 s); renewed every third of it while the worker still works on it. */
   leaseMs?: number;
-  /** Pause between polls when there is nothing to do (default 250 ms). */
+  /** First pause of a lane when there is nothing to do (default 50 ms); doubles while idle up to `idleMaxMs`. */
   idleMs?: number;
+  /** Longest pause of an idle lane (default 1 s): bounds how late work that appears is claimed. */
+  idleMaxMs?: number;
   /** Only these organizations (default: all). */
   orgIds?: string[] | null;
   /** Set up organizations that have work but no channel accounts, every `setupEveryMs` (default off). */
   autoSetup?: boolean;
   setupEveryMs?: number;
+  /** The set-up loop's first round waits for this (the start-up set-up running in the background), so two set-ups never overlap. */
+  setupAfter?: Promise<unknown>;
   /** The port settling uses to complete finished disbursements: pass `completeDisbursementIfDone` from server/services/disbursements/complete-if-done.ts. */
   completeDisbursementIfDone: CompleteDisbursementIfDone;
 };
 
-export type WorkerStats = { built: number; reconciled: number; errors: number };
+/** Counters of one worker; `claimMs` sums the time of the claims that built a transaction, lock waits included (bench:payments reads it from the stop line). */
+export type WorkerStats = { built: number; reconciled: number; errors: number; idlePolls: number; renewals: number; claimMs: number };
 
 export type WorkerHandle = {
   stats: WorkerStats;
@@ -44,19 +49,52 @@ export type WorkerHandle = {
 export function startWorker(options: WorkerOptions): WorkerHandle {
   const log = options.log ?? silentLog;
   const concurrency = Math.max(1, options.concurrency ?? options.config.channelAccounts);
-  const idleMs = options.idleMs ?? 250;
+  const idleMs = options.idleMs ?? 50;
+  const idleMaxMs = Math.max(idleMs, options.idleMaxMs ?? 1_000);
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const working = new Set<string>();
   const ctx: EngineContext = {
     db: options.db,
     config: options.config,
     log,
     maxOpsPerTx: Math.max(1, Math.min(options.maxOpsPerTx ?? MAX_OPS_PER_TRANSACTION, MAX_OPS_PER_TRANSACTION)),
-    leaseMs: options.leaseMs ?? 15_000,
+    leaseMs,
+    working,
     orgIds: options.orgIds ?? null,
     completeDisbursementIfDone: options.completeDisbursementIfDone,
+    nothingPayableUntil: new Map(),
   };
-  const stats: WorkerStats = { built: 0, reconciled: 0, errors: 0 };
+  const stats: WorkerStats = { built: 0, reconciled: 0, errors: 0, idlePolls: 0, renewals: 0, claimMs: 0 };
   const signal = createStopSignal();
   const sleep = (ms: number) => signal.sleep(ms);
+  // Idle lanes back off (docs/performance.md, "Claim"); a lane that finds work wakes the others at once.
+  const wakers = new Set<() => void>();
+  const idleSleep = async (ms: number) => {
+    let wake = () => {};
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    wakers.add(wake);
+    await Promise.race([sleep(ms), woken]);
+    wakers.delete(wake);
+  };
+  const wakeLanes = () => {
+    for (const wake of [...wakers]) wake();
+    wakers.clear();
+  };
+  const backoff = (idleRounds: number) => Math.min(idleMs * 2 ** idleRounds, idleMaxMs);
+  // One claim at a time per worker: claims of a disbursement serialize on its row lock anyway, and
+  // lanes queued on that lock would put every settlement (which needs it too) behind all of them —
+  // the first payment would wait for a whole queue of claims. Here at most one claimer per worker waits.
+  let claiming: Promise<unknown> = Promise.resolve();
+  const claimOne = () => {
+    const next = claiming.then(async () => {
+      const t0 = performance.now();
+      const claim = await claimPaymentBatch(ctx);
+      if (claim.kind === "built") stats.claimMs += performance.now() - t0;
+      return claim;
+    });
+    claiming = next.catch(() => {});
+    return next;
+  };
   const failed = async (where: string, error: unknown, failures: number) => {
     stats.errors++;
     log.warn({ event: "stellar.worker.error", where, error: (error as Error)?.message ?? String(error) }, "worker step failed");
@@ -65,30 +103,61 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
 
   const lane = async () => {
     let failures = 0;
+    let idleRounds = 0;
     while (!signal.stopped) {
       try {
-        const claim = await claimPaymentBatch(ctx);
+        const claim = await claimOne();
         failures = 0;
         if (claim.kind === "built") {
           stats.built++;
-          await submitPaymentTransaction(ctx, claim.transaction);
+          if (idleRounds > 0) wakeLanes();
+          idleRounds = 0;
+          working.add(claim.transaction.id);
+          try {
+            await submitPaymentTransaction(ctx, claim.transaction);
+          } finally {
+            working.delete(claim.transaction.id);
+          }
           continue;
         }
-        await sleep(idleMs);
+        stats.idlePolls++;
+        await idleSleep(backoff(idleRounds++));
       } catch (error) {
         await failed("lane", error, ++failures);
       }
     }
   };
 
+  // Lease renewal: while this worker works on a transaction, nobody else may take it; once it stops
+  // renewing (a crash), the lease runs out within `leaseMs` and the reconciler of another worker
+  // resolves it by its stored hash (reconcile-transactions.ts), never by sending blindly.
+  const heartbeat = async () => {
+    while (!signal.stopped) {
+      await sleep(Math.max(50, Math.floor(leaseMs / 3)));
+      if (working.size === 0) continue;
+      try {
+        stats.renewals += await renewLeases(ctx, [...working]);
+      } catch (error) {
+        log.warn({ event: "stellar.worker.renew_failed", error: (error as Error)?.message }, "lease renewal failed");
+      }
+    }
+  };
+
   const reconciler = async () => {
     let failures = 0;
+    let idleRounds = 0;
     while (!signal.stopped) {
       try {
         const n = await reconcileDueTransactions(ctx, concurrency);
         stats.reconciled += n;
         failures = 0;
-        if (n === 0) await sleep(idleMs);
+        // Capped at half a second: a crashed worker's transactions are looked at soon after its lease ends.
+        if (n === 0) await sleep(Math.min(idleMs * 2 ** idleRounds++, 500));
+        else {
+          // Resolving frees channels and requeues payments: backed-off lanes look again at once.
+          idleRounds = 0;
+          wakeLanes();
+        }
       } catch (error) {
         await failed("reconciler", error, ++failures);
       }
@@ -97,6 +166,7 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
 
   const setupLoop = async () => {
     const every = options.setupEveryMs ?? 30_000;
+    await options.setupAfter?.catch(() => {});
     while (!signal.stopped) {
       try {
         for (const orgId of await organizationsNeedingSetup(ctx.db, ctx.config.network)) {
@@ -111,7 +181,7 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
     }
   };
 
-  const loops = [...Array.from({ length: concurrency }, () => lane()), reconciler(), ...(options.autoSetup ? [setupLoop()] : [])];
+  const loops = [...Array.from({ length: concurrency }, () => lane()), reconciler(), heartbeat(), ...(options.autoSetup ? [setupLoop()] : [])];
   log.info({ event: "stellar.worker.start", network: ctx.config.network, horizon: ctx.config.horizonUrl, concurrency, max_ops: ctx.maxOpsPerTx }, "worker started");
 
   let stopped: Promise<void> | null = null;
@@ -121,7 +191,7 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
       stopped ??= (async () => {
         signal.stop();
         await Promise.allSettled(loops);
-        log.info({ event: "stellar.worker.stop", ...stats }, "worker stopped");
+        log.info({ event: "stellar.worker.stop", ...stats, claimMs: Math.round(stats.claimMs) }, "worker stopped");
       })();
       return stopped;
     },

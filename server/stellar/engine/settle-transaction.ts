@@ -2,7 +2,8 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { assets, stellarAccounts, stellarTransactions, type StellarTransaction } from "@/db/schema";
 import { OPEN_TRANSACTION_STATUSES } from "@/db/schema/stellar";
-import type { PaymentStatus, PaymentStatusHistoryEntry } from "@/server/domain/disbursement-types";
+import type { PaymentStatus } from "@/server/domain/disbursement-types";
+import { lockDisbursementsOfPayments, movePaymentStatus, uuidArray } from "@/server/payments/payment-state-writer";
 import { getDistributionAccount } from "../accounts";
 import type { LandedTransaction } from "../horizon";
 import { decodeTransactionResult, failureMessage } from "../result-codes";
@@ -10,8 +11,8 @@ import type { EngineContext } from "./context";
 
 /**
  * Settlement: every way an open transaction ends, each in ONE database transaction that locks the
- * transaction row first and does nothing when another worker settled it already. Every payment
- * status change appends to its status_history in the same database transaction.
+ * transaction row first and does nothing when another worker settled it already, then locks the
+ * disbursements of its payments (id order) before moving them through the payment-state writer.
  */
 
 type Tx = Parameters<Parameters<EngineContext["db"]["transaction"]>[0]>[0];
@@ -26,20 +27,42 @@ async function lockOpen(tx: Tx, id: string): Promise<StellarTransaction | null> 
   return row ?? null;
 }
 
-function historyEntry(status: PaymentStatus, message: string | null): string {
-  const entry: PaymentStatusHistoryEntry[] = [{ status, status_message: message, timestamp: new Date().toISOString() }];
-  return JSON.stringify(entry);
+/** The transaction's payments in operation order (the rail's own link: stellar_transaction_payments). */
+async function paymentsOf(tx: Tx, transactionId: string): Promise<{ paymentId: string; opIndex: number }[]> {
+  const rows = await tx.execute<{ payment_id: string; op_index: number }>(sql`
+    select payment_id, op_index from stellar_transaction_payments where transaction_id = ${transactionId} order by op_index`);
+  return rows.map((r) => ({ paymentId: r.payment_id, opIndex: r.op_index }));
+}
+
+/**
+ * Everything a settlement does after locking the transaction row, in the platform's one lock order
+ * (server/payments/payment-state-writer.ts): the disbursements of its payments (id order), then the
+ * payments (moved by id through the writer), then the totals (trigger); so pause, resume and cancel
+ * running beside settlement never deadlock with it.
+ */
+async function lockForSettlement(tx: Tx, row: StellarTransaction) {
+  const ops = await paymentsOf(tx, row.id);
+  const disbursementIds = await lockDisbursementsOfPayments(
+    tx,
+    row.orgId,
+    ops.map((o) => o.paymentId),
+  );
+  return { ops, disbursementIds };
 }
 
 /** Move this transaction's PENDING payments (optionally only some operation indexes) to a status. */
-async function movePendingPayments(tx: DbOrTx, transactionId: string, to: PaymentStatus, message: string | null, opIndexes?: number[]) {
-  const only = opIndexes ? sql`and stp.op_index in (select json_array_elements_text(${JSON.stringify(opIndexes)}::json)::int)` : sql``;
-  const result = await tx.execute(sql`
-    update payments p set status = ${to}::payment_status, status_message = ${message},
-      status_history = p.status_history || ${historyEntry(to, message)}::jsonb, updated_at = now()
-    from stellar_transaction_payments stp
-    where stp.transaction_id = ${transactionId} and stp.payment_id = p.id and p.status = 'PENDING' ${only}`);
-  return result.count;
+async function movePendingPayments(
+  tx: Tx,
+  row: StellarTransaction,
+  ops: { paymentId: string; opIndex: number }[],
+  to: PaymentStatus,
+  message: string | null,
+  opIndexes?: number[],
+) {
+  const only = opIndexes ? new Set(opIndexes) : null;
+  const ids = ops.filter((o) => !only || only.has(o.opIndex)).map((o) => o.paymentId);
+  const moved = await movePaymentStatus(tx, { orgId: row.orgId, from: ["PENDING"], to, message, ids });
+  return moved.length;
 }
 
 async function releaseChannel(tx: DbOrTx, row: StellarTransaction, consumedSequence: boolean) {
@@ -50,21 +73,12 @@ async function releaseChannel(tx: DbOrTx, row: StellarTransaction, consumedSeque
 }
 
 /**
- * Complete the transaction's disbursements when nothing is left to pay. The disbursement rows are
- * locked first (in id order): settlements of the same disbursement running at once then count one
- * after the other, each seeing the payments the previous one committed, so the last always sees
- * every payment settled (without the lock each could see the others' payments still PENDING).
+ * Complete the transaction's disbursements when nothing is left to pay. Their rows are already
+ * locked (lockForSettlement): settlements of the same disbursement running at once then check one
+ * after the other, each seeing what the previous one committed, so the last sees every payment settled.
  */
-async function completeDisbursements(ctx: EngineContext, tx: DbOrTx, row: StellarTransaction) {
-  const ids = await tx.execute<{ id: string }>(sql`
-    select d.id from disbursements d
-    where d.id in (
-      select p.disbursement_id from payments p
-      join stellar_transaction_payments stp on stp.payment_id = p.id
-      where stp.transaction_id = ${row.id})
-    order by d.id
-    for update of d`);
-  for (const { id } of ids) await ctx.completeDisbursementIfDone(tx, row.orgId, id);
+async function completeDisbursements(ctx: EngineContext, tx: DbOrTx, row: StellarTransaction, disbursementIds: string[]) {
+  for (const id of disbursementIds) await ctx.completeDisbursementIfDone(tx, row.orgId, id);
 }
 
 async function finish(tx: DbOrTx, row: StellarTransaction, values: Partial<typeof stellarTransactions.$inferInsert>) {
@@ -90,20 +104,26 @@ export async function settleLanded(ctx: EngineContext, transactionId: string, la
   await ctx.db.transaction(async (tx) => {
     const row = await lockOpen(tx, transactionId);
     if (!row) return;
+    const { ops, disbursementIds } = await lockForSettlement(tx, row);
     const distribution = await getDistributionAccount(tx, row.orgId, row.network);
-    const entry = historyEntry("SUCCESS", null);
+    const moved = await movePaymentStatus(tx, {
+      orgId: row.orgId,
+      from: ["PENDING"],
+      to: "SUCCESS",
+      message: null,
+      ids: ops.map((o) => o.paymentId),
+      set: { stellarTransactionHash: landed.hash, senderAddress: distribution?.publicKey ?? null },
+    });
     const token = landed.pagingToken;
-    // Horizon's operation id: the transaction's TOID plus the operation's 1-based index.
-    const operationId = token ? sql`(${token}::bigint + stp.op_index + 1)::text` : sql`null`;
-    const moved = await tx.execute(sql`
-      update payments p set status = 'SUCCESS', status_message = null,
-        stellar_transaction_hash = ${landed.hash}, stellar_operation_id = ${operationId},
-        sender_address = ${distribution?.publicKey ?? null},
-        status_history = p.status_history || ${entry}::jsonb, updated_at = now()
-      from stellar_transaction_payments stp
-      where stp.transaction_id = ${row.id} and stp.payment_id = p.id and p.status = 'PENDING'`);
-    if (moved.count !== row.operationCount) {
-      ctx.log.error({ event: "stellar.settle.mismatch", tx: row.hash, moved: moved.count, ops: row.operationCount }, "settled payments differ from operations");
+    if (token && moved.length > 0) {
+      // Horizon's operation id: the transaction's TOID plus the operation's 1-based index (one value per row: its own statement).
+      await tx.execute(sql`
+        update payments p set stellar_operation_id = (${token}::bigint + stp.op_index + 1)::text
+        from stellar_transaction_payments stp
+        where stp.transaction_id = ${row.id} and stp.payment_id = p.id and p.id = any(${uuidArray(moved.map((m) => m.id))})`);
+    }
+    if (moved.length !== row.operationCount) {
+      ctx.log.error({ event: "stellar.settle.mismatch", tx: row.hash, moved: moved.length, ops: row.operationCount }, "settled payments differ from operations");
     }
     await finish(tx, row, {
       status: "SUCCESS",
@@ -114,7 +134,7 @@ export async function settleLanded(ctx: EngineContext, transactionId: string, la
       lastError: null,
     });
     await releaseChannel(tx, row, true);
-    await completeDisbursements(ctx, tx, row);
+    await completeDisbursements(ctx, tx, row, disbursementIds);
   });
   ctx.log.debug({ event: "stellar.tx.success", hash: landed.hash, ledger: landed.ledger }, "transaction succeeded");
 }
@@ -143,23 +163,24 @@ export async function settleFailedOperations(
   await ctx.db.transaction(async (tx) => {
     const row = await lockOpen(tx, transactionId);
     if (!row) return;
+    const { ops, disbursementIds } = await lockForSettlement(tx, row);
     const [asset] = await tx.select({ code: assets.code }).from(assets).where(eq(assets.id, row.assetId));
     const codes = operationCodes ?? [];
     const failing = codes.map((c, i) => ({ c, i })).filter(({ c }) => c !== "op_success");
     if (failing.length === 0) {
       // No operation to blame: fail them all rather than resubmit blindly.
-      await movePendingPayments(tx, row.id, "FAILED", `tx_failed: ${failureMessage("tx_failed", asset?.code ?? "")}`);
+      await movePendingPayments(tx, row, ops, "FAILED", `tx_failed: ${failureMessage("tx_failed", asset?.code ?? "")}`);
     } else {
       const byCode = new Map<string, number[]>();
       for (const { c, i } of failing) byCode.set(c, [...(byCode.get(c) ?? []), i]);
       for (const [code, indexes] of byCode) {
-        await movePendingPayments(tx, row.id, "FAILED", `${code}: ${failureMessage(code, asset?.code ?? "")}`, indexes);
+        await movePendingPayments(tx, row, ops, "FAILED", `${code}: ${failureMessage(code, asset?.code ?? "")}`, indexes);
       }
-      await movePendingPayments(tx, row.id, "READY", "another payment in its transaction failed; it will be sent again");
+      await movePendingPayments(tx, row, ops, "READY", "another payment in its transaction failed; it will be sent again");
     }
     await finish(tx, row, { status: "FAILED", resultCode: "tx_failed", resultXdr, ledger, lastError: failing.map((f) => `op ${f.i}: ${f.c}`).join(", ") || "tx_failed" });
     await releaseChannel(tx, row, true);
-    await completeDisbursements(ctx, tx, row);
+    await completeDisbursements(ctx, tx, row, disbursementIds);
   });
   ctx.log.info({ event: "stellar.tx.failed_operations", tx: transactionId, codes: operationCodes }, "transaction failed; failing payments marked");
 }
@@ -169,7 +190,8 @@ export async function settleExpired(ctx: EngineContext, transactionId: string, r
   await ctx.db.transaction(async (tx) => {
     const row = await lockOpen(tx, transactionId);
     if (!row) return;
-    await movePendingPayments(tx, row.id, "READY", `transaction expired before reaching the ledger (${reason}); it will be sent again`);
+    const { ops } = await lockForSettlement(tx, row);
+    await movePendingPayments(tx, row, ops, "READY", `transaction expired before reaching the ledger (${reason}); it will be sent again`);
     await finish(tx, row, { status: "EXPIRED", resultCode: reason, lastError: reason });
     await releaseChannel(tx, row, false);
   });
@@ -181,8 +203,9 @@ export async function settleRejected(ctx: EngineContext, transactionId: string, 
   await ctx.db.transaction(async (tx) => {
     const row = await lockOpen(tx, transactionId);
     if (!row) return;
+    const { ops } = await lockForSettlement(tx, row);
     const [asset] = await tx.select({ code: assets.code }).from(assets).where(eq(assets.id, row.assetId));
-    await movePendingPayments(tx, row.id, "FAILED", `${code}: ${failureMessage(code, asset?.code ?? "")}`);
+    await movePendingPayments(tx, row, ops, "FAILED", `${code}: ${failureMessage(code, asset?.code ?? "")}`);
     await finish(tx, row, { status: "FAILED", resultCode: code, resultXdr, lastError: code });
     await releaseChannel(tx, row, false);
   });
