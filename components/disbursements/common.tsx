@@ -19,7 +19,8 @@ export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type DisbursementDetail = RouterOutputs["disbursements"]["get"];
 export type DisbursementRow = RouterOutputs["disbursements"]["list"]["data"][number];
 export type PaymentRow = RouterOutputs["payments"]["list"]["data"][number];
-export type PaginationInfo = RouterOutputs["disbursements"]["list"]["pagination"];
+/** SDP's pagination block; keyset lists add the cursors of the next and previous pages. */
+export type PaginationInfo = RouterOutputs["messages"]["list"]["pagination"] & { next_cursor?: string | null; prev_cursor?: string | null };
 
 /* ---------------------------------------------------------------- money */
 
@@ -227,23 +228,24 @@ export function Pager({
   className,
 }: {
   pagination: PaginationInfo | undefined;
-  onPage: (page: number) => void;
+  /** The page to show and, on keyset lists, the cursor that opens it (none for page 1). */
+  onPage: (page: number, cursor?: string) => void;
   noun?: string;
   className?: string;
 }) {
   if (!pagination) return null;
-  const { page, pages, total, prev, next } = pagination;
+  const { page, pages, total, prev, next, next_cursor, prev_cursor } = pagination;
   return (
     <nav aria-label="Pagination" className={cn("flex flex-wrap items-center justify-between gap-2 text-sm", className)}>
       <p className="text-muted-foreground" aria-live="polite">
         {total === 0 ? `No ${noun}` : `Page ${formatCount(page)} of ${formatCount(pages)} · ${formatCount(total)} ${noun}`}
       </p>
       <div className="flex gap-2">
-        <Button variant="outline" size="sm" disabled={prev === null} onClick={() => prev !== null && onPage(prev)}>
+        <Button variant="outline" size="sm" disabled={prev === null} onClick={() => prev !== null && onPage(prev, prev === 1 ? undefined : (prev_cursor ?? undefined))}>
           <ChevronLeft aria-hidden />
           Previous
         </Button>
-        <Button variant="outline" size="sm" disabled={next === null} onClick={() => next !== null && onPage(next)}>
+        <Button variant="outline" size="sm" disabled={next === null} onClick={() => next !== null && onPage(next, next_cursor ?? undefined)}>
           Next
           <ChevronRight aria-hidden />
         </Button>

@@ -179,7 +179,9 @@ export function DisbursementsList({ canWrite }: { canWrite: boolean }) {
           </Table>
         </div>
       )}
-      {rows && rows.length > 0 && <Pager pagination={query.data?.pagination} onPage={(page) => set({ page: page === 1 ? null : page })} noun="disbursements" />}
+      {rows && rows.length > 0 && (
+        <Pager pagination={query.data?.pagination} onPage={(page, cursor) => set({ page: page === 1 ? null : page, cursor: cursor ?? null })} noun="disbursements" />
+      )}
     </div>
   );
 }

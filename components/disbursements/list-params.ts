@@ -24,6 +24,12 @@ function qOf(params: Params): string | undefined {
   return q ? q : undefined;
 }
 
+/** The keyset cursor of the page shown (a response's next_cursor/prev_cursor), if any. */
+function cursorOf(params: Params): string | undefined {
+  const c = read(params, "cursor")?.trim();
+  return c && c.length <= 2000 ? c : undefined;
+}
+
 export const PAGE_LIMIT = 20;
 
 export type DisbursementSort = (typeof DISBURSEMENT_SORTS)[number];
@@ -40,6 +46,7 @@ export function disbursementListInput(params: Params) {
     direction: Direction;
     q?: string;
     status?: DisbursementStatus;
+    cursor?: string;
   } = {
     page: pageOf(params),
     page_limit: PAGE_LIMIT,
@@ -49,6 +56,8 @@ export function disbursementListInput(params: Params) {
   const q = qOf(params);
   if (q) input.q = q;
   if ((DISBURSEMENT_STATUSES as readonly string[]).includes(status ?? "")) input.status = status as DisbursementStatus;
+  const cursor = cursorOf(params);
+  if (cursor) input.cursor = cursor;
   return input;
 }
 
@@ -57,27 +66,31 @@ export function paymentListInput(params: Params, scope: { disbursement_id?: stri
   const input: {
     page: number;
     page_limit: number;
-    sort: "created_at";
+    sort: "created_at" | "line_number";
     direction: "desc" | "asc";
     q?: string;
     status?: PaymentStatus;
     disbursement_id?: string;
     receiver_id?: string;
+    cursor?: string;
   } = { page: pageOf(params), page_limit: PAGE_LIMIT, sort: "created_at", direction: "desc" };
   const q = qOf(params);
   if (q) input.q = q;
   if ((PAYMENT_STATUSES as readonly string[]).includes(status ?? "")) input.status = status as PaymentStatus;
   if (scope.disbursement_id) {
     input.disbursement_id = scope.disbursement_id;
-    // A disbursement's payments read best in file order.
+    // A disbursement's payments read best in file order (keyset on payments_disbursement_status_idx).
+    input.sort = "line_number";
     input.direction = "asc";
   }
   if (scope.receiver_id) input.receiver_id = scope.receiver_id;
+  const cursor = cursorOf(params);
+  if (cursor) input.cursor = cursor;
   return input;
 }
 
 export function receiverListInput(params: Params) {
-  const input: { page: number; page_limit: number; sort: "created_at"; direction: "desc"; q?: string } = {
+  const input: { page: number; page_limit: number; sort: "created_at"; direction: "desc"; q?: string; cursor?: string } = {
     page: pageOf(params),
     page_limit: PAGE_LIMIT,
     sort: "created_at",
@@ -85,5 +98,7 @@ export function receiverListInput(params: Params) {
   };
   const q = qOf(params);
   if (q) input.q = q;
+  const cursor = cursorOf(params);
+  if (cursor) input.cursor = cursor;
   return input;
 }

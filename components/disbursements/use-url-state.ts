@@ -14,6 +14,8 @@ export function useUrlState() {
   const set = useCallback(
     (changes: Record<string, string | number | null | undefined>, mode: "push" | "replace" = "push") => {
       const next = new URLSearchParams(searchParams.toString());
+      // A keyset cursor belongs to one sort and filter (docs/performance.md, "Lists"): any other change drops it.
+      if (!("cursor" in changes)) next.delete("cursor");
       for (const [key, value] of Object.entries(changes)) {
         if (value === null || value === undefined || value === "") next.delete(key);
         else next.set(key, String(value));

@@ -139,7 +139,7 @@ export function PaymentsList({ canRetry }: { canRetry: boolean }) {
           <div className="rounded-lg border border-border bg-card" aria-busy={query.isFetching}>
             <PaymentsTableBody rows={rows} columns={{ receiver: true, disbursement: true }} selection={selection} loading={query.isPlaceholderData} />
           </div>
-          <Pager pagination={query.data?.pagination} onPage={(page) => set({ page: page === 1 ? null : page })} noun="payments" />
+          <Pager pagination={query.data?.pagination} onPage={(page, cursor) => set({ page: page === 1 ? null : page, cursor: cursor ?? null })} noun="payments" />
         </>
       )}
 

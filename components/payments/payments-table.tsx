@@ -167,10 +167,12 @@ export function ScopedPayments({
   title?: string;
 }) {
   const trpc = useTRPC();
-  const [page, setPage] = useState(1);
+  const [{ page, cursor }, setPosition] = useState<{ page: number; cursor?: string }>({ page: 1 });
+  const setPage = (page: number, cursor?: string) => setPosition({ page, cursor });
   const [status, setStatus] = useState("");
   const params: Record<string, string> = {};
   if (page > 1) params.page = String(page);
+  if (cursor) params.cursor = cursor;
   if (status) params.status = status;
   const input = paymentListInput(params, scope);
   const query = useQuery({

@@ -96,7 +96,7 @@ export function ReceiversList() {
               </TableBody>
             </Table>
           </div>
-          <Pager pagination={query.data?.pagination} onPage={(page) => set({ page: page === 1 ? null : page })} noun="receivers" />
+          <Pager pagination={query.data?.pagination} onPage={(page, cursor) => set({ page: page === 1 ? null : page, cursor: cursor ?? null })} noun="receivers" />
         </>
       )}
     </div>

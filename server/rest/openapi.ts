@@ -3,7 +3,7 @@ import { API_SCOPES, type ApiScope } from "@/server/domain/api-scopes";
 import { ERROR_REASON_NAMES, type ErrorReason } from "@/server/domain/error-codes";
 import { DISBURSEMENT_STATUSES, PAYMENT_STATUSES, RECEIVER_WALLET_STATUSES, REGISTRATION_CONTACT_TYPES, VERIFICATION_FIELDS } from "@/server/domain/disbursement-types";
 import { changeDisbursementStatusInput, createDisbursementInput, instructionsFileQuery, listDisbursementsInput } from "@/server/schemas/disbursements.schema";
-import { pageInput } from "@/server/schemas/pagination.schema";
+import { cursorPageInput } from "@/server/schemas/pagination.schema";
 import { listPaymentsInput, retryPaymentsInput } from "@/server/schemas/payments.schema";
 import { listReceiversInput } from "@/server/schemas/receivers.schema";
 
@@ -258,6 +258,19 @@ export const PaginationSchema = z
 
 export const paginated = <T extends z.ZodType>(item: T) => z.object({ pagination: PaginationSchema, data: z.array(item) });
 
+/** Lists paged by keyset (docs/performance.md, "Lists"): SDP's block plus the opaque cursors. */
+export const KeysetPaginationSchema = PaginationSchema.extend({
+  next_cursor: z.string().nullable().describe("Send as `cursor` for the next page; null on the last page."),
+  prev_cursor: z.string().nullable().describe("Send as `cursor` for the previous page; null on the first page."),
+}).register(docs, { id: "KeysetPagination" });
+
+export const keysetPaginated = <T extends z.ZodType>(item: T) => z.object({ pagination: KeysetPaginationSchema, data: z.array(item) });
+
+const KEYSET_LIST =
+  "Pages by keyset: send a response's `pagination.next_cursor` (or `prev_cursor`) back as `cursor` to read the next (previous) page — every row exactly once even while payments change; with `cursor`, `page` is ignored and the cursor must come from the same sort and filters (else 400). `page`/`page_limit` also work, as fast at page 500 as at page 1. `pagination.total` is exact (maintained counters).";
+const PREFIX_SEARCH =
+  " `q` searches by prefix: the start of a phone number from its country code (spaces and dashes ignored), an email, a receiver's external id or a payment's paymentID (case-insensitive), or a payment id (at least 4 hex digits); exact matches come first, then the sort; at most 1,000 results, and `total` is their number.";
+
 export const ErrorSchema = z
   .object({
     error: z.string(),
@@ -315,8 +328,9 @@ export const REST_ROUTES = [
     summary: "List disbursements",
     tag: "Disbursements",
     scope: "read:disbursements",
+    description: `Sorts: created_at (default), name, status (then created_at); ties broken by id. \`q\` matches any part of the name. ${KEYSET_LIST.replace(" (maintained counters)", "")}`,
     query: listDisbursementsInput,
-    success: { status: 200, description: "A page of disbursements.", schema: paginated(DisbursementSchema) },
+    success: { status: 200, description: "A page of disbursements.", schema: keysetPaginated(DisbursementSchema) },
     errors: [400, 401, 403],
   },
   {
@@ -397,8 +411,9 @@ export const REST_ROUTES = [
     summary: "List a disbursement's receivers with their payment",
     tag: "Disbursements",
     scope: "read:disbursements",
-    query: pageInput,
-    success: { status: 200, description: "A page of receivers.", schema: paginated(DisbursementReceiverSchema) },
+    description: `In file order (line_number, then id). ${KEYSET_LIST}`,
+    query: cursorPageInput,
+    success: { status: 200, description: "A page of receivers.", schema: keysetPaginated(DisbursementReceiverSchema) },
     errors: [400, 401, 403, 404],
   },
   {
@@ -408,8 +423,9 @@ export const REST_ROUTES = [
     summary: "List payments",
     tag: "Payments",
     scope: "read:payments",
+    description: `Sorts: created_at (default, newest first), updated_at, amount, status (then created_at), line_number (file order; needs disbursement_id); ties broken by id. ${KEYSET_LIST}${PREFIX_SEARCH}`,
     query: listPaymentsInput,
-    success: { status: 200, description: "A page of payments.", schema: paginated(PaymentSchema) },
+    success: { status: 200, description: "A page of payments.", schema: keysetPaginated(PaymentSchema) },
     errors: [400, 401, 403],
   },
   {
@@ -452,8 +468,9 @@ export const REST_ROUTES = [
     summary: "List receivers",
     tag: "Receivers",
     scope: "read:receivers",
+    description: `Sorts: created_at (default), updated_at, external_id; ties broken by id. ${KEYSET_LIST.replace(" (maintained counters)", "")}${PREFIX_SEARCH.replace(", a receiver's external id or a payment's paymentID", " or an external id").replace(", or a payment id (at least 4 hex digits)", "")}`,
     query: listReceiversInput,
-    success: { status: 200, description: "A page of receivers.", schema: paginated(ReceiverSchema) },
+    success: { status: 200, description: "A page of receivers.", schema: keysetPaginated(ReceiverSchema) },
     errors: [400, 401, 403],
   },
   {
@@ -617,7 +634,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}) {
       description:
         "SDP-compatible REST API for integrations. Authenticate with `Authorization: Bearer sdp_<prefix>_<secret>` (API keys are created on the API keys page or with `npm run cli -- create-api-key`). " +
         `Scopes: ${API_SCOPES.join(", ")}; a write scope implies the read scope of its area. ` +
-        "Lists take `page`, `page_limit` (at most 100), `q`, `sort` and `direction` and answer `{pagination: {next, prev, pages, total}, data}`.",
+        "Lists take `page`, `page_limit` (at most 100), `q`, `sort` and `direction` and answer `{pagination: {next, prev, pages, total}, data}`; the disbursements, payments, receivers and disbursement-receivers lists also take `cursor` and answer `next_cursor`/`prev_cursor` (keyset pagination).",
     },
     servers: [{ url: options.serverUrl ?? "/api/v1" }],
     tags: [{ name: "Disbursements" }, { name: "Payments" }, { name: "Receivers" }, { name: "Wallets and assets" }],

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { DISBURSEMENT_STATUSES, REGISTRATION_CONTACT_TYPES, VERIFICATION_FIELDS, includesWalletAddress } from "@/server/domain/disbursement-types";
 import { templateProblem } from "@/server/domain/message-template";
 import { parseAmount } from "@/server/domain/money";
-import { SEARCH_MAX, pageInput } from "./pagination.schema";
+import { SEARCH_MAX, cursorPageInput } from "./pagination.schema";
 
 /** Input schemas and limits of disbursements, shared by the services, routers, REST and the forms. */
 
@@ -71,7 +71,7 @@ export type CreateDisbursementInput = z.input<typeof createDisbursementInput>;
 
 export const DISBURSEMENT_SORTS = ["name", "created_at", "status"] as const;
 
-export const listDisbursementsInput = pageInput.extend({
+export const listDisbursementsInput = cursorPageInput.extend({
   q: z.string().trim().max(SEARCH_MAX).optional(),
   status: z
     .union([z.enum(DISBURSEMENT_STATUSES), z.array(z.enum(DISBURSEMENT_STATUSES))])

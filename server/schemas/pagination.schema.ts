@@ -14,3 +14,11 @@ export const pageInput = z.object({
 
 /** Longest search text a list accepts (the search field's maxLength). */
 export const SEARCH_MAX = 128;
+
+/**
+ * Lists paged by keyset (docs/performance.md, "Lists"): `cursor` is a response's `next_cursor` or
+ * `prev_cursor`, opaque; with it `page` is ignored. Without it `page` works as in SDP.
+ */
+export const cursorPageInput = pageInput.extend({
+  cursor: z.string().trim().max(2000, "cursor is too long").optional(),
+});

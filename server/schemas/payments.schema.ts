@@ -1,15 +1,16 @@
 import { z } from "zod";
 import { PAYMENT_STATUSES } from "@/server/domain/disbursement-types";
-import { SEARCH_MAX, pageInput } from "./pagination.schema";
+import { SEARCH_MAX, cursorPageInput } from "./pagination.schema";
 
 /** Input schemas and limits of payments, shared by the services, routers, REST and the lists. */
 
 /** Payments one retry may name. */
 export const MAX_RETRY_PAYMENTS = 1000;
 
-export const PAYMENT_SORTS = ["created_at", "updated_at", "amount", "status"] as const;
+/** `line_number` (file order) needs `disbursement_id`. */
+export const PAYMENT_SORTS = ["created_at", "updated_at", "amount", "status", "line_number"] as const;
 
-export const listPaymentsInput = pageInput.extend({
+export const listPaymentsInput = cursorPageInput.extend({
   q: z.string().trim().max(SEARCH_MAX).optional(),
   status: z
     .union([z.enum(PAYMENT_STATUSES), z.array(z.enum(PAYMENT_STATUSES))])

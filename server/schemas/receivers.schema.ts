@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { VERIFICATION_FIELDS } from "@/server/domain/disbursement-types";
-import { SEARCH_MAX, pageInput } from "./pagination.schema";
+import { SEARCH_MAX, cursorPageInput } from "./pagination.schema";
 
 /** Input schemas and limits of receivers, shared by the services, routers, REST and the forms. */
 
@@ -31,7 +31,7 @@ export const setReceiverVerificationInput = z.object({
   value: z.string().max(VERIFICATION_VALUE_MAX, "The value is too long."),
 });
 
-export const listReceiversInput = pageInput.extend({
+export const listReceiversInput = cursorPageInput.extend({
   q: z.string().trim().max(SEARCH_MAX).optional(),
   sort: z.enum(["created_at", "updated_at", "external_id"]).default("created_at"),
   direction: z.enum(["asc", "desc"]).default("desc"),

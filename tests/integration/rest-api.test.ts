@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
 import { closeDb } from "@/db/client";
@@ -306,6 +306,26 @@ describe("the disbursement flow through the API", () => {
     const recPage = paginated(DisbursementReceiverSchema).parse(recs.body);
     expect(recPage.pagination).toMatchObject({ next: 2, prev: null, pages: 2, total: 3 });
     expect(recPage.data).toHaveLength(2);
+    // Keyset: next_cursor opens page 2 (the same rows as page=2), in file order; prev_cursor goes back.
+    expect(recs.body.pagination.next_cursor).toEqual(expect.any(String));
+    const byCursor = await call(disbursementReceiversRoute.GET, "GET", `/disbursements/${draft.id}/receivers`, {
+      key,
+      id: draft.id,
+      query: `page_limit=2&cursor=${encodeURIComponent(recs.body.pagination.next_cursor)}`,
+    });
+    const byPage = await call(disbursementReceiversRoute.GET, "GET", `/disbursements/${draft.id}/receivers`, { key, id: draft.id, query: "page_limit=2&page=2" });
+    expect(byCursor.status, byCursor.text).toBe(200);
+    expect(byCursor.body.data).toEqual(byPage.body.data);
+    expect(byCursor.body.pagination).toMatchObject({ page: 2, next: null, prev: 1, total: 3, next_cursor: null, prev_cursor: expect.any(String) });
+    expect([...recPage.data, ...byCursor.body.data].map((r: { payment: { line_number: number } }) => r.payment.line_number)).toEqual([2, 3, 4]);
+    const back = await call(disbursementReceiversRoute.GET, "GET", `/disbursements/${draft.id}/receivers`, {
+      key,
+      id: draft.id,
+      query: `page_limit=2&cursor=${encodeURIComponent(byCursor.body.pagination.prev_cursor)}`,
+    });
+    expect(back.body.data).toEqual(recs.body.data);
+    const foreign = await call(paymentsRoute.GET, "GET", "/payments", { key, query: `cursor=${encodeURIComponent(recs.body.pagination.next_cursor)}` });
+    expect(foreign.status).toBe(400);
 
     // The stored file, byte for byte.
     const file = await call(instructionsRoute.GET, "GET", `/disbursements/${draft.id}/instructions`, { key, id: draft.id });
@@ -385,6 +405,11 @@ describe("the disbursement flow through the API", () => {
         .parse(wallets.body)
         .map((w) => w.name),
     ).toEqual(["Demo Wallet"]);
+    // Each wallet with the assets it supports (one query: server/services/catalog/wallets.ts).
+    const linked = await db.execute<{ id: string }>(sql`select wa.asset_id as id from wallet_assets wa where wa.wallet_id = ${fx.catalog.wallet.id}`);
+    expect(linked.length).toBeGreaterThan(0);
+    expect(wallets.body[0].assets.map((a: { id: string }) => a.id).sort()).toEqual([...linked].map((r) => r.id).sort());
+    expect(wallets.body[0].assets[0]).toEqual({ id: expect.any(String), code: expect.any(String), issuer: expect.any(String) });
     const enabled = await call(walletsRoute.GET, "GET", "/wallets", { key, query: "enabled=false" });
     expect(enabled.body).toEqual([]);
     const badFilter = await call(walletsRoute.GET, "GET", "/wallets", { key, query: "enabled=maybe" });
@@ -708,6 +733,6 @@ describe("GET /api/v1/openapi.json", () => {
       expect(ref).toMatch(/^#\/components\/schemas\//);
       expect(doc.components.schemas, ref).toHaveProperty(ref.replace("#/components/schemas/", ""));
     }
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(["Disbursement", "Payment", "Receiver", "Wallet", "Asset", "Error", "Pagination"]));
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(["Disbursement", "Payment", "Receiver", "Wallet", "Asset", "Error", "KeysetPagination"]));
   });
 });

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { assets, walletAssets, wallets } from "@/db/schema";
 import { createWalletInput, updateWalletInput } from "@/server/schemas/catalog.schema";
@@ -8,26 +8,23 @@ import { badRequest, conflict, notFound } from "../errors";
 
 export { createWalletInput, updateWalletInput };
 
+/**
+ * The organization's wallets with their assets, in one query (docs/performance.md, "Lists": under
+ * load every round trip waits for a pooled connection, so a list reads what it shows at once).
+ */
 export async function listWallets(ctx: OrgContext, filter: { enabled?: boolean } = {}) {
   assertCan(ctx, "organization:read");
   const rows = await ctx.db
-    .select()
+    .select({
+      w: wallets,
+      assets: sql<{ id: string; code: string; issuer: string }[]>`coalesce((
+        select json_agg(json_build_object('id', a.id, 'code', a.code, 'issuer', a.issuer) order by a.code, a.id)
+        from ${walletAssets} wa join ${assets} a on a.id = wa.asset_id where wa.wallet_id = "wallets"."id"), '[]'::json)`,
+    })
     .from(wallets)
     .where(and(eq(wallets.orgId, ctx.org.id), filter.enabled === undefined ? undefined : eq(wallets.enabled, filter.enabled)))
     .orderBy(asc(wallets.name));
-  const links = rows.length
-    ? await ctx.db
-        .select({ walletId: walletAssets.walletId, id: assets.id, code: assets.code, issuer: assets.issuer })
-        .from(walletAssets)
-        .innerJoin(assets, eq(assets.id, walletAssets.assetId))
-        .where(
-          inArray(
-            walletAssets.walletId,
-            rows.map((w) => w.id),
-          ),
-        )
-    : [];
-  return rows.map((w) => ({
+  return rows.map(({ w, assets: linked }) => ({
     id: w.id,
     name: w.name,
     homepage: w.homepage,
@@ -36,7 +33,7 @@ export async function listWallets(ctx: OrgContext, filter: { enabled?: boolean }
     enabled: w.enabled,
     created_at: w.createdAt.toISOString(),
     updated_at: w.updatedAt.toISOString(),
-    assets: links.filter((l) => l.walletId === w.id).map(({ id, code, issuer }) => ({ id, code, issuer })),
+    assets: linked,
   }));
 }
 

@@ -1,8 +1,9 @@
-import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { z } from "zod";
+import { prefixRange, searchKeys } from "@/server/domain/search-keys";
 import { payments, receivers, receiverWallets } from "@/db/schema";
 import { assertCan, type OrgContext } from "../context";
-import { containsPattern, paginate } from "../pagination";
+import { boundedPage, keysetPage, SEARCH_CAP, type KeyPart, type KeysetPagination } from "../pagination";
 import { listReceiversInput } from "@/server/schemas/receivers.schema";
 
 export { listReceiversInput };
@@ -66,33 +67,90 @@ export function receiverView(r: typeof receivers.$inferSelect) {
   };
 }
 
+const RECEIVER_SORT_KEYS: Record<z.output<typeof listReceiversInput>["sort"], KeyPart[]> = {
+  created_at: [
+    { expr: sql`r.created_at`, type: "timestamptz" },
+    { expr: sql`r.id`, type: "uuid" },
+  ],
+  updated_at: [
+    { expr: sql`r.updated_at`, type: "timestamptz" },
+    { expr: sql`r.id`, type: "uuid" },
+  ],
+  external_id: [
+    { expr: sql`r.external_id`, type: "text" },
+    { expr: sql`r.id`, type: "uuid" },
+  ],
+};
+
+/**
+ * The organization's receivers, one page by keyset on the sort's index (migration 0007). Search is
+ * by prefix of the phone number, email or external id, exact matches first, bounded to SEARCH_CAP.
+ */
 export async function listReceivers(ctx: OrgContext, raw: z.input<typeof listReceiversInput>) {
   assertCan(ctx, "disbursements:read");
   const input = listReceiversInput.parse(raw);
-  const where: SQL[] = [eq(receivers.orgId, ctx.org.id)];
+  const orgId = ctx.org.id;
+  const keys = RECEIVER_SORT_KEYS[input.sort];
+  const shape = { list: "receivers", orgId, sort: input.sort, dir: input.direction };
+  let ids: string[];
+  let pagination: KeysetPagination;
   if (input.q) {
-    const like = containsPattern(input.q.toLowerCase());
-    where.push(or(ilike(receivers.phoneNumber, like), ilike(receivers.email, like), ilike(receivers.externalId, like))!);
+    const k = searchKeys(input.q);
+    const text = prefixRange(k.text);
+    const branches: SQL[] = [
+      sql`(select r.id, lower(r.external_id) = ${k.text} as exact from receivers r
+          where r.org_id = ${orgId} and lower(r.external_id) ~>=~ ${text.from} and lower(r.external_id) ~<~ ${text.to}
+          order by lower(r.external_id) using ~<~ limit ${SEARCH_CAP})`,
+    ];
+    if (!/\s/.test(k.text)) {
+      branches.push(sql`(select r.id, r.email = ${k.text} as exact from receivers r
+          where r.org_id = ${orgId} and r.email is not null and r.email ~>=~ ${text.from} and r.email ~<~ ${text.to}
+          order by r.email using ~<~ limit ${SEARCH_CAP})`);
+    }
+    if (k.phone) {
+      const phone = prefixRange(k.phone);
+      branches.push(sql`(select r.id, r.phone_number = ${k.phone} as exact from receivers r
+          where r.org_id = ${orgId} and r.phone_number is not null and r.phone_number ~>=~ ${phone.from} and r.phone_number ~<~ ${phone.to}
+          order by r.phone_number using ~<~ limit ${SEARCH_CAP})`);
+    }
+    const dir = sql.raw(input.direction);
+    const rows = await ctx.db.execute<{ id: string }>(sql`
+      select r.id from (select id, bool_or(exact) as exact from (${sql.join(branches, sql` union all `)}) m group by id) u
+      join receivers r on r.id = u.id
+      order by u.exact desc, ${sql.join(
+        keys.map((key) => sql`${key.expr} ${dir}`),
+        sql`, `,
+      )} limit ${SEARCH_CAP}`);
+    const page = boundedPage(
+      [...rows].map((r) => r.id),
+      input,
+      { ...shape, q: input.q },
+    );
+    ids = page.data;
+    pagination = page.pagination;
+  } else {
+    // The maintained count (organization_receiver_counts, migration 0007): read, never counted.
+    const [count] = await ctx.db.execute<{ n: number }>(
+      sql`select coalesce((select receiver_count from organization_receiver_counts where org_id = ${orgId}), 0)::int as n`,
+    );
+    ({ ids, pagination } = await keysetPage(
+      { db: ctx.db, branches: [sql`from receivers r where r.org_id = ${orgId}`], keys, direction: input.direction, shape, total: count?.n ?? 0 },
+      input,
+    ));
   }
-  const column = { created_at: receivers.createdAt, updated_at: receivers.updatedAt, external_id: receivers.externalId }[input.sort];
-  const [total] = await ctx.db
-    .select({ n: count() })
-    .from(receivers)
-    .where(and(...where));
-  const rows = await ctx.db
-    .select()
-    .from(receivers)
-    .where(and(...where))
-    .orderBy(input.direction === "asc" ? asc(column) : desc(column), asc(receivers.id))
-    .limit(input.page_limit)
-    .offset((input.page - 1) * input.page_limit);
-  const stats = await receiverStats(
-    ctx,
-    rows.map((r) => r.id),
-  );
-  return paginate(
-    rows.map((r) => ({ ...receiverView(r), ...stats.get(r.id)! })),
-    total?.n ?? 0,
-    input,
-  );
+  const rows = ids.length
+    ? await ctx.db
+        .select()
+        .from(receivers)
+        .where(and(eq(receivers.orgId, orgId), inArray(receivers.id, ids)))
+    : [];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const stats = await receiverStats(ctx, ids);
+  return {
+    pagination,
+    data: ids
+      .map((id) => byId.get(id))
+      .filter((r) => r !== undefined)
+      .map((r) => ({ ...receiverView(r), ...stats.get(r.id)! })),
+  };
 }
