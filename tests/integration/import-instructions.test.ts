@@ -1,11 +1,14 @@
 import { Keypair, StrKey } from "@stellar/stellar-sdk";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { createDb } from "@/db/client";
 import { disbursementFiles, payments, receiverVerifications, receiverWallets, receivers } from "@/db/schema";
+import { validateInstructionsCsv } from "@/server/domain/csv-instructions";
 import type { RegistrationContactType, VerificationField } from "@/server/domain/disbursement-types";
 import type { Role } from "@/server/domain/roles";
 import { seedDemoCatalog } from "@/server/services/catalog/seed-demo-catalog";
 import type { OrgContext } from "@/server/services/context";
+import { checkPaymentTotals, readDisbursementTotals } from "@/server/payments/payment-totals";
 import { startDisbursement } from "@/server/services/disbursements/change-disbursement-status";
 import { createDisbursement } from "@/server/services/disbursements/create-disbursement";
 import { demoBalanceProvider, setDistributionBalanceProvider } from "@/server/services/disbursements/distribution-balance";
@@ -434,5 +437,110 @@ describe("access and status", () => {
     const error = await expectServiceError(upload(fx, d.id, csv(PHONE_HEADER, `${nextUkMobile()},s,2,1990-01-01,`)), "BAD_REQUEST");
     expect(error.message).toContain("STARTED");
     expect(await orgSnapshot(db, fx.org.id)).toEqual(before);
+  });
+});
+
+describe("the bulk load (COPY into a staging table, then one INSERT per table)", () => {
+  it("stores values holding COPY's special characters (backslash, tab, newline, \\N) exactly as the file validated them", async () => {
+    const d = await newDisbursement(fx);
+    const phones = [nextUkMobile(), nextUkMobile(), nextUkMobile()];
+    const content = csv(
+      PHONE_HEADER,
+      `${phones[0]},back\\slash\\N,1,1990-01-01,\\N`,
+      `${phones[1]},"tab\there and\nnewline",2,1990-01-01,"carriage\rreturn"`,
+      `${phones[2]},\\t\\n literally,3,1990-01-01,\\\\`,
+    );
+    const validated = validateInstructionsCsv(content, { contactType: "PHONE_NUMBER", verificationField: "DATE_OF_BIRTH" });
+    if (!validated.ok) throw new Error(JSON.stringify(validated.errors));
+    await upload(fx, d.id, content);
+    const rows = await paymentsOf(d.id);
+    expect(rows.map((p) => p.externalPaymentId)).toEqual(validated.rows.map((r) => r.paymentId));
+    expect(rows.map((p) => p.externalPaymentId)).toContain("\\N"); // the text, not a null
+    for (const [i, row] of validated.rows.entries()) {
+      expect((await receiverByPhone(fx, phones[i] ?? "")).externalId).toBe(row.externalId);
+    }
+    expect(validated.rows[1]?.externalId).toContain("\t");
+  });
+
+  it("keeps the payment totals equal to a recomputation from the rows after imports and re-uploads", async () => {
+    const d = await newDisbursement(fx);
+    const phones = Array.from({ length: 30 }, () => nextUkMobile());
+    await upload(fx, d.id, csv(PHONE_HEADER, ...phones.map((p, i) => `${p},t-${i},${i + 1}.5,1990-01-01,`)));
+    expect(await checkPaymentTotals(db, fx.org.id)).toEqual([]);
+    expect((await readDisbursementTotals(db, fx.org.id, [d.id])).get(d.id)?.DRAFT).toEqual({ count: 30, amount: "480.0000000" });
+    // Re-upload with fewer rows, some receivers new: the old payments leave the totals, the new ones enter.
+    await upload(fx, d.id, csv(PHONE_HEADER, `${phones[0]},t-0,7,1990-01-01,`, `${nextUkMobile()},t-new,3,1990-01-01,`));
+    expect(await checkPaymentTotals(db, fx.org.id)).toEqual([]);
+    expect((await readDisbursementTotals(db, fx.org.id, [d.id])).get(d.id)?.DRAFT).toEqual({ count: 2, amount: "10.0000000" });
+  });
+
+  it("a failed import leaves no staging table behind: the same connection imports again at once", async () => {
+    const tag = `refuse_${randomSuffix()}`;
+    await db.execute(
+      sql.raw(`create function ${tag}() returns trigger language plpgsql as $$
+        begin
+          if new.external_payment_id = '${tag}' then raise exception 'refused by the test trigger'; end if;
+          return new;
+        end $$`),
+    );
+    await db.execute(sql.raw(`create trigger ${tag} before insert on payments for each row execute function ${tag}()`));
+    const one = createDb(inject("databaseUrl"), { max: 1 });
+    try {
+      const ctx: OrgContext = { ...ctxOf(fx), db: one.db };
+      const d = await newDisbursement(fx);
+      const phone = nextUkMobile();
+      const before = await orgSnapshot(db, fx.org.id);
+      // The payments insert fails after the staging table, receivers, verifications and wallets were written.
+      const failing = importInstructions(ctx, { disbursementId: d.id, fileName: "x.csv", content: csv(PHONE_HEADER, `${phone},x,1,1990-01-01,${tag}`) });
+      await expect(failing).rejects.toThrow("instructions import failed: refused by the test trigger (SQLSTATE P0001)");
+      expect(await orgSnapshot(db, fx.org.id)).toEqual(before);
+      const view = await importInstructions(ctx, { disbursementId: d.id, fileName: "x.csv", content: csv(PHONE_HEADER, `${phone},x,2,1990-01-01,`) });
+      expect(view).toMatchObject({ status: "READY", total_payments: 1, total_amount: "2.0000000" });
+      const [left] = await one.sql<{ n: number }[]>`select count(*)::int as n from pg_class where relname = 'import_rows' and relpersistence = 't'`;
+      expect(left?.n).toBe(0);
+    } finally {
+      await one.sql.end({ timeout: 5 });
+      await db.execute(sql.raw(`drop trigger ${tag} on payments`));
+      await db.execute(sql.raw(`drop function ${tag}()`));
+    }
+  });
+});
+
+describe("composite keys (migration 0008)", () => {
+  it("refuse a payment whose organization or asset is not its disbursement's, and a wallet or verification of another organization's receiver", async () => {
+    const d = await newDisbursement(fx);
+    await upload(fx, d.id, csv(PHONE_HEADER, `${nextUkMobile()},k-1,1,1990-01-01,`));
+    const [p] = await paymentsOf(d.id);
+    if (!p) throw new Error("no payment");
+    const copy = (over: Record<string, string>) =>
+      db.execute(sql`
+        insert into payments (org_id, disbursement_id, receiver_id, receiver_wallet_id, asset_id, amount)
+        values (${over.org ?? p.orgId}, ${p.disbursementId}, ${p.receiverId}, ${p.receiverWalletId}, ${over.asset ?? p.assetId}, 1)`);
+    await expect(copy({ org: other.org.id })).rejects.toMatchObject({ cause: { code: "23503", constraint_name: "payments_disbursement_org_asset_fk" } });
+    await expect(copy({ asset: fx.catalog.xlm.id })).rejects.toMatchObject({ cause: { code: "23503" } });
+    await expect(db.execute(sql`update payments set org_id = ${other.org.id} where id = ${p.id}`)).rejects.toMatchObject({ cause: { code: "23503" } });
+    await expect(
+      db.execute(sql`insert into receiver_wallets (org_id, receiver_id, wallet_id) values (${other.org.id}, ${p.receiverId}, ${other.catalog.wallet.id})`),
+    ).rejects.toMatchObject({ cause: { code: "23503", constraint_name: "receiver_wallets_receiver_org_fk" } });
+    await expect(
+      db.execute(sql`insert into receiver_verifications (receiver_id, org_id, verification_field, hashed_value) values (${p.receiverId}, ${other.org.id}, 'PIN', 'x')`),
+    ).rejects.toMatchObject({ cause: { code: "23503", constraint_name: "receiver_verifications_receiver_org_fk" } });
+    // A payment's receiver is its receiver wallet's.
+    const stranger = await receiverByPhone(
+      fx,
+      await (async () => {
+        const phone = nextUkMobile();
+        await upload(fx, (await newDisbursement(fx)).id, csv(PHONE_HEADER, `${phone},k-2,1,1990-01-01,`));
+        return phone;
+      })(),
+    );
+    await expect(db.execute(sql`update payments set receiver_id = ${stranger.id} where id = ${p.id}`)).rejects.toMatchObject({
+      cause: { code: "23503", constraint_name: "payments_receiver_wallet_receiver_fk" },
+    });
+    // A receiver with payments still cannot be deleted (its wallet's delete is restricted by the payment).
+    await expect(db.execute(sql`delete from receivers where id = ${p.receiverId}`)).rejects.toMatchObject({ cause: { code: "23503" } });
+    // Deletes keep their meaning: a disbursement takes its payments with it.
+    await db.execute(sql`delete from disbursements where id = ${d.id}`);
+    expect(await paymentsOf(d.id)).toEqual([]);
   });
 });

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { DrizzleQueryError } from "drizzle-orm/errors";
 import { z } from "zod";
 import { getDb, type Db, type DbOrTx } from "@/db/client";
-import { g2pItems, g2pMessages, g2pSenders, g2pTransactions, type G2pSender } from "@/db/schema";
+import { g2pMessages, g2pSenders, g2pTransactions, type G2pSender } from "@/db/schema";
 import { type ApiScope } from "@/server/domain/api-scopes";
 import { G2P_HEADER_REJECTIONS, G2P_TRANSPORT_ERRORS, type AckStatus, type G2pItemStatus } from "@/server/domain/g2p/codes";
 import {
@@ -34,6 +34,7 @@ import type { ItemStatusRow } from "@/server/services/g2p/item-views";
 import { searchG2pItems, txnStatusOfG2pItems } from "@/server/services/g2p/query-g2p-items";
 import { parseEd25519PublicKey, verifyG2pSignature } from "@/server/services/g2p/signature";
 import { configFrom, type ConfigSource } from "@/server/config";
+import { uuidArray } from "@/server/payments/payment-state-writer";
 
 /**
  * The G2P Connect transport (docs/g2p-connect.md#endpoints) in front of every POST endpoint under
@@ -454,12 +455,18 @@ async function answer(
 /** Record what the sender has now been told about these items, so the change reporter does not repeat it. */
 async function markReported(tx: DbOrTx, orgId: string, items: readonly ItemStatusRow[], at: Date) {
   const byStatus = new Map<G2pItemStatus, string[]>();
-  for (const item of items) byStatus.set(item.status, [...(byStatus.get(item.status) ?? []), item.item_id]);
+  for (const item of items) {
+    const ids = byStatus.get(item.status);
+    if (ids) ids.push(item.item_id);
+    else byStatus.set(item.status, [item.item_id]);
+  }
+  // One uuid[] parameter per status, not an IN list of 10,000 parameters; rows already marked so
+  // (items acceptDisburseRequest has just written) are not rewritten (docs/performance.md).
   for (const [status, ids] of byStatus) {
-    await tx
-      .update(g2pItems)
-      .set({ reportedStatus: status, reportedAt: at })
-      .where(and(eq(g2pItems.orgId, orgId), inArray(g2pItems.id, ids)));
+    await tx.execute(sql`
+      update g2p_items set reported_status = ${status}, reported_at = ${at.toISOString()}::timestamptz
+      where org_id = ${orgId} and id = any(${uuidArray(ids)})
+        and (reported_status is distinct from ${status} or reported_at is distinct from ${at.toISOString()}::timestamptz)`);
   }
 }
 

@@ -1,10 +1,13 @@
 import { randomBytes } from "node:crypto";
+import { Readable, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { DrizzleQueryError, and, eq, sql } from "drizzle-orm";
+import type { Sql } from "postgres";
 import type { DbOrTx } from "@/db/client";
 import { disbursementFiles, disbursements, g2pTransactions } from "@/db/schema";
 import { validateInstructionsCsv, type ValidRow } from "@/server/domain/csv-instructions";
 import { csvLimitsFromEnv } from "./csv-limits";
-import { contactKind, includesWalletAddress, type StatusHistoryEntry } from "@/server/domain/disbursement-types";
+import { contactKind, includesWalletAddress, type StatusHistoryEntry, type VerificationField } from "@/server/domain/disbursement-types";
 import { fileAdmissionProblem } from "@/server/domain/g2p/envelope-rules";
 import { formatStroops, toStroops } from "@/server/domain/money";
 import { UPLOADABLE_DISBURSEMENT_STATUSES } from "@/server/domain/state-machines";
@@ -17,8 +20,10 @@ import { getDisbursement } from "./get-disbursement";
 
 export type ImportInstructionsInput = { disbursementId: string; fileName: string; content: Buffer };
 
-/** Rows per write statement (one JSON parameter each). */
+/** Rows per update statement of existing rows (one JSON parameter each). */
 const LOAD_CHUNK_ROWS = 5_000;
+/** Rows per piece of the COPY stream into the staging table. */
+const COPY_CHUNK_ROWS = 2_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -67,8 +72,10 @@ function uploadableMessage(status: string) {
  * Upload disbursement instructions (docs/domain.md#csv-instructions): validate the CSV, then in ONE transaction
  * replace the disbursement's payments, upsert receivers (by phone or e-mail within the
  * organization), their verification values and receiver wallets, store the file and move the
- * disbursement DRAFT → READY (or READY → READY). All-or-nothing; set-based SQL throughout:
- * existing rows are read in bulk, new and changed ones written in chunked statements.
+ * disbursement DRAFT → READY (or READY → READY). All-or-nothing; set-based SQL throughout
+ * (docs/performance.md, "Import"): existing rows are read in bulk, changed ones updated in chunked
+ * statements, and every row of the file goes once through a COPY-loaded staging table from which one
+ * INSERT per table writes the new receivers, verification values, receiver wallets and the payments.
  */
 export async function importInstructions(ctx: OrgContext, input: ImportInstructionsInput) {
   assertCan(ctx, "disbursements:write");
@@ -186,7 +193,7 @@ export async function importInstructions(ctx: OrgContext, input: ImportInstructi
 }
 
 type LockedDisbursement = typeof disbursements.$inferSelect;
-type Row = ValidRow & { receiverId: string; receiverWalletId: string; contact: string };
+type Row = ValidRow & { receiverId: string; receiverWalletId: string; contact: string; newReceiver: boolean; newWallet: boolean };
 
 const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
 
@@ -305,8 +312,9 @@ type ExistingWallet = { id: string; status: string; address: string | null; memo
 /**
  * Everything row-shaped. First the lookups: existing receivers (by contact), their verification
  * values and receiver wallets, the holders of the file's wallet addresses, each one query over all
- * rows; conflicts are decided in memory. Then the writes: only what is new or changed, in chunked
- * statements with ids generated here (no per-row round trip, no join back).
+ * rows; conflicts are decided in memory. Then the writes: only what is new or changed, with ids
+ * generated here (no per-row round trip, no join back): changes to existing rows in chunked
+ * statements, new rows from the staging table.
  */
 async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursement, validRows: ValidRow[], maxErrors: number) {
   const orgId = ctx.org.id;
@@ -321,6 +329,8 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
     row.contact = (kind === "phone" ? row.phone : row.email) ?? "";
     row.receiverId = "";
     row.receiverWalletId = "";
+    row.newReceiver = false;
+    row.newWallet = false;
   }
 
   // ---- lookups ------------------------------------------------------------------------------
@@ -331,12 +341,15 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
   const holdersByAddress = new Map<string, string[]>();
   const busyWalletIds = new Set<string>();
 
-  await lookUp(tx, async () => {
+  // Each query's raw result is read in its own function, so it is garbage once folded into what the
+  // decisions need (a re-upload of 100,000 rows reads 100,000 receivers, wallets and verification values).
+  const matchReceivers = async () => {
     const receivers = await tx.execute<{ id: string; contact: string; external_id: string }>(sql`
       select id, ${contactColumn} as contact, external_id
       from receivers
       where org_id = ${orgId} and ${contactColumn} = ${anyText(rows.map((r) => r.contact))}`);
-    const receiverByContact = new Map([...receivers].map((r) => [r.contact, r] as const));
+    const receiverByContact = new Map<string, { id: string; external_id: string }>();
+    for (const r of receivers) receiverByContact.set(r.contact, r);
     for (const row of rows) {
       const existing = receiverByContact.get(row.contact);
       if (!existing) continue;
@@ -344,25 +357,31 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
       existingReceiverRows.push(row);
       if (existing.external_id !== row.externalId) renamedReceivers.push(row);
     }
+  };
+  const readVerifications = async (existingIds: string[], field: VerificationField) => {
+    const found = await tx.execute<{ receiver_id: string; hashed_value: string; confirmed: boolean }>(sql`
+      select receiver_id, hashed_value, confirmed_at is not null as confirmed
+      from receiver_verifications
+      where receiver_id = ${anyUuid(existingIds)} and verification_field = ${field}::verification_field`);
+    for (const v of found) verificationByReceiver.set(v.receiver_id, { hash: v.hashed_value, confirmed: v.confirmed });
+  };
+  const readWallets = async (existingIds: string[]) => {
+    // Status and address matter only when the file registers addresses.
+    const columns = withWallet ? sql`id, receiver_id, status, stellar_address, stellar_memo` : sql`id, receiver_id`;
+    const found = await tx.execute<{ id: string; receiver_id: string; status?: string; stellar_address?: string | null; stellar_memo?: string | null }>(sql`
+      select ${columns}
+      from receiver_wallets
+      where receiver_id = ${anyUuid(existingIds)} and wallet_id = ${d.walletId}`);
+    for (const w of found) {
+      walletByReceiver.set(w.receiver_id, { id: w.id, status: w.status ?? "", address: w.stellar_address ?? null, memo: w.stellar_memo ?? null });
+    }
+  };
+
+  await lookUp(tx, async () => {
+    await matchReceivers();
     const existingIds = existingReceiverRows.map((r) => r.receiverId);
-    if (existingIds.length > 0 && field) {
-      const found = await tx.execute<{ receiver_id: string; hashed_value: string; confirmed: boolean }>(sql`
-        select receiver_id, hashed_value, confirmed_at is not null as confirmed
-        from receiver_verifications
-        where receiver_id = ${anyUuid(existingIds)} and verification_field = ${field}::verification_field`);
-      for (const v of found) verificationByReceiver.set(v.receiver_id, { hash: v.hashed_value, confirmed: v.confirmed });
-    }
-    if (existingIds.length > 0) {
-      // Status and address matter only when the file registers addresses.
-      const columns = withWallet ? sql`id, receiver_id, status, stellar_address, stellar_memo` : sql`id, receiver_id`;
-      const found = await tx.execute<{ id: string; receiver_id: string; status?: string; stellar_address?: string | null; stellar_memo?: string | null }>(sql`
-        select ${columns}
-        from receiver_wallets
-        where receiver_id = ${anyUuid(existingIds)} and wallet_id = ${d.walletId}`);
-      for (const w of found) {
-        walletByReceiver.set(w.receiver_id, { id: w.id, status: w.status ?? "", address: w.stellar_address ?? null, memo: w.stellar_memo ?? null });
-      }
-    }
+    if (existingIds.length > 0 && field) await readVerifications(existingIds, field);
+    if (existingIds.length > 0) await readWallets(existingIds);
     if (withWallet) {
       const holders = await tx.execute<{ receiver_id: string; stellar_address: string }>(sql`
         select distinct receiver_id, stellar_address
@@ -386,13 +405,18 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
   // ---- decisions (in memory); errors before anything is written -----------------------------
   const newId = uuidSource();
   const newReceivers = rows.filter((r) => r.receiverId === "");
-  for (const row of newReceivers) row.receiverId = newId();
+  for (const row of newReceivers) {
+    row.receiverId = newId();
+    row.newReceiver = true;
+  }
 
-  // Lists of rows to write; each chunk's records (and verification hashes) are built when it is sent.
+  // Changes to existing rows; each chunk's records (and verification hashes) are built when it is sent.
+  // New rows are not listed: they are flagged on the row and go through the staging table.
   const verificationUpserts: Row[] = [];
   if (field) {
     const mismatches: { line: number; message: string }[] = [];
     for (const row of rows) {
+      if (row.newReceiver) continue;
       const current = verificationByReceiver.get(row.receiverId);
       if (!current) {
         verificationUpserts.push(row);
@@ -405,13 +429,12 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
     if (mismatches.length > 0) throw badRequest("could not parse csv file", lineErrors(mismatches, "verification", maxErrors));
   }
 
-  const walletInserts: Row[] = [];
   const walletUpdates: Row[] = [];
   const conflicts: { line: number; message: string }[] = [];
   for (const row of rows) {
     const wallet = walletByReceiver.get(row.receiverId);
     row.receiverWalletId = wallet?.id ?? newId();
-    if (!wallet) walletInserts.push(row);
+    row.newWallet = !wallet;
     if (!withWallet) continue; // an existing receiver wallet keeps its status (a REGISTERED one stays registered)
     const heldByOthers = (holdersByAddress.get(row.walletAddress ?? "") ?? []).some((id) => id !== row.receiverId);
     if (heldByOthers) {
@@ -434,14 +457,7 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
   // Re-upload replaces the instructions: the old payments are still DRAFT in DRAFT/READY.
   await tx.execute(sql`delete from payments where disbursement_id = ${d.id}`);
 
-  await writeChunks(
-    newReceivers,
-    (r) => ({ i: r.receiverId, x: r.externalId, c: r.contact }),
-    (json) =>
-      tx.execute(sql`
-        insert into receivers (id, org_id, external_id, ${contactColumn})
-        select t.i, ${orgId}, t.x, t.c from json_to_recordset(${json}::json) as t(i uuid, x text, c text)`),
-  );
+  // Existing rows the file changes (none in a file of new receivers): chunked statements over JSON.
   await writeChunks(
     renamedReceivers,
     (r) => ({ i: r.receiverId, x: r.externalId }),
@@ -451,7 +467,6 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
       from json_to_recordset(${json}::json) as t(i uuid, x text)
       where r.id = t.i`),
   );
-
   if (field) {
     // An unconfirmed value is replaced; a confirmed one matched (else we stopped above). Only a NEW
     // value gets here, and it starts over: its attempts and lock (failed_at) are cleared, so a
@@ -468,19 +483,9 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
           where receiver_verifications.confirmed_at is null`),
     );
   }
-
+  // *_AND_WALLET_ADDRESS: registered at once with the file's address and memo.
+  const registered = JSON.stringify([{ user_id: ctx.actor.userId, status: "REGISTERED", timestamp: now } satisfies StatusHistoryEntry]);
   if (withWallet) {
-    // *_AND_WALLET_ADDRESS: registered at once with the file's address and memo.
-    const registered = JSON.stringify([{ user_id: ctx.actor.userId, status: "REGISTERED", timestamp: now } satisfies StatusHistoryEntry]);
-    await writeChunks(
-      walletInserts,
-      (r) => ({ i: r.receiverWalletId, r: r.receiverId, a: r.walletAddress, m: r.walletAddressMemo }),
-      (json) =>
-        tx.execute(sql`
-        insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, stellar_address, stellar_memo, status_history)
-        select t.i, ${orgId}, t.r, ${d.walletId}, 'REGISTERED', t.a, t.m, ${registered}::jsonb
-        from json_to_recordset(${json}::json) as t(i uuid, r uuid, a text, m text)`),
-    );
     // A FLAGGED wallet keeps its status (and history); any other becomes REGISTERED.
     await writeChunks(
       walletUpdates,
@@ -496,28 +501,97 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
         from json_to_recordset(${json}::json) as t(i uuid, a text, m text)
         where w.id = t.i`),
     );
-  } else {
-    const draft = JSON.stringify([{ user_id: ctx.actor.userId, status: "DRAFT", timestamp: now } satisfies StatusHistoryEntry]);
-    await writeChunks(
-      walletInserts,
-      (r) => ({ i: r.receiverWalletId, r: r.receiverId }),
-      (json) =>
-        tx.execute(sql`
-          insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, status_history)
-          select t.i, ${orgId}, t.r, ${d.walletId}, 'DRAFT', ${draft}::jsonb
-          from json_to_recordset(${json}::json) as t(i uuid, r uuid)`),
-    );
   }
 
+  // New rows: every row of the file goes once into a staging table by COPY, then one INSERT … SELECT
+  // per table writes the new receivers, verification values, receiver wallets and all the payments
+  // (docs/performance.md, "Import"). A failing INSERT is an ordinary statement error; the staging
+  // table holds only values made or checked here, so the COPY itself cannot fail half-way.
+  await stageRows(tx, rows, field, newId);
+  const newReceiverCount = newReceivers.length;
+  const newWalletCount = rows.reduce((n, r) => n + (r.newWallet ? 1 : 0), 0);
+  await expectCount(
+    "receivers",
+    newReceiverCount,
+    tx.execute(sql`
+      insert into receivers (id, org_id, external_id, ${contactColumn})
+      select s.receiver_id, ${orgId}, s.external_id, s.contact from import_rows s where s.new_receiver order by s.line`),
+  );
+  if (field) {
+    await expectCount(
+      "receiver_verifications",
+      newReceiverCount,
+      tx.execute(sql`
+        insert into receiver_verifications (receiver_id, org_id, verification_field, hashed_value)
+        select s.receiver_id, ${orgId}, ${field}::verification_field, s.verification_hash from import_rows s where s.new_receiver order by s.line`),
+    );
+  }
+  const walletStatus = withWallet ? "REGISTERED" : "DRAFT";
+  const walletHistory = withWallet ? registered : JSON.stringify([{ user_id: ctx.actor.userId, status: "DRAFT", timestamp: now } satisfies StatusHistoryEntry]);
+  await expectCount(
+    "receiver_wallets",
+    newWalletCount,
+    tx.execute(sql`
+      insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, stellar_address, stellar_memo, status_history)
+      select s.receiver_wallet_id, ${orgId}, s.receiver_id, ${d.walletId}, ${walletStatus}::receiver_wallet_status, s.wallet_address, s.wallet_memo, ${walletHistory}::jsonb
+      from import_rows s where s.new_wallet order by s.line`),
+  );
   // One DRAFT payment per row.
   const paymentHistory = JSON.stringify([{ status: "DRAFT", status_message: null, timestamp: now }]);
-  await writeChunks(
-    rows,
-    (r) => ({ i: newId(), r: r.receiverId, w: r.receiverWalletId, a: r.amount, p: r.paymentId, l: r.line }),
-    (json) =>
-      tx.execute(sql`
-        insert into payments (id, org_id, disbursement_id, receiver_id, receiver_wallet_id, asset_id, amount, status, status_history, external_payment_id, line_number)
-        select t.i, ${orgId}, ${d.id}, t.r, t.w, ${d.assetId}, t.a, 'DRAFT', ${paymentHistory}::jsonb, t.p, t.l
-        from json_to_recordset(${json}::json) as t(i uuid, r uuid, w uuid, a numeric(19,7), p text, l int)`),
+  await expectCount(
+    "payments",
+    rows.length,
+    tx.execute(sql`
+      insert into payments (id, org_id, disbursement_id, receiver_id, receiver_wallet_id, asset_id, amount, status, status_history, external_payment_id, line_number)
+      select s.payment_id, ${orgId}, ${d.id}, s.receiver_id, s.receiver_wallet_id, ${d.assetId}, s.amount::numeric(19,7), 'DRAFT', ${paymentHistory}::jsonb, s.payment_ref, s.line
+      from import_rows s order by s.line`),
   );
+}
+
+/** Every row of the file, with the ids decided in memory and a new payment id, streamed into a temporary table. */
+async function stageRows(tx: DbOrTx, rows: Row[], field: VerificationField | null, newPaymentId: () => string) {
+  await tx.execute(sql`
+      create temporary table import_rows (
+        line integer not null, receiver_id uuid not null, receiver_wallet_id uuid not null, payment_id uuid not null,
+        new_receiver boolean not null, new_wallet boolean not null, contact text, external_id text, amount text not null,
+        payment_ref text, verification_hash text, wallet_address text, wallet_memo text
+      ) on commit drop`);
+  function* pieces() {
+    for (let start = 0; start < rows.length; start += COPY_CHUNK_ROWS) {
+      let text = "";
+      for (const r of rows.slice(start, start + COPY_CHUNK_ROWS)) {
+        const hash = field && r.newReceiver ? hashVerificationValue(field, r.verification ?? "") : null;
+        text += `${r.line}\t${r.receiverId}\t${r.receiverWalletId}\t${newPaymentId()}\t${r.newReceiver ? "t" : "f"}\t${r.newWallet ? "t" : "f"}\t`;
+        text += `${copyText(r.newReceiver ? r.contact : null)}\t${copyText(r.newReceiver ? r.externalId : null)}\t${copyText(r.amount)}\t${copyText(r.paymentId)}\t`;
+        text += `${copyText(hash)}\t${copyText(r.newWallet ? r.walletAddress : null)}\t${copyText(r.newWallet ? r.walletAddressMemo : null)}\n`;
+      }
+      yield text;
+    }
+  }
+  const copy = await rawSql(tx).unsafe("copy import_rows from stdin").writable();
+  await pipeline(Readable.from(pieces()), copy as Writable);
+}
+
+/** An INSERT … SELECT from the staging table wrote exactly the rows decided in memory. */
+async function expectCount(table: string, expected: number, statement: PromiseLike<{ count: number }>) {
+  const { count } = await statement;
+  if (count !== expected) throw new Error(`instructions import wrote ${count} rows into ${table} for ${expected}`);
+}
+
+/**
+ * The postgres.js connection under a drizzle transaction: COPY has no drizzle API. (Only a COPY that
+ * cannot fail goes through it: postgres.js never settles a COPY whose error arrives after the last
+ * row was sent, such as a foreign-key check at the end of the statement.)
+ */
+function rawSql(tx: DbOrTx): Sql {
+  const client = (tx._.session as unknown as { client?: Sql }).client;
+  if (typeof client?.unsafe !== "function") throw new Error("instructions import needs the postgres.js driver (COPY FROM STDIN)");
+  return client;
+}
+
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+/** A value in COPY's text format: backslash, tab, newline and carriage return escaped; null as \N. */
+function copyText(value: string | null | undefined): string {
+  if (value === null || value === undefined) return "\\N";
+  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] ?? c) : value;
 }

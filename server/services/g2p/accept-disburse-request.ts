@@ -1,21 +1,22 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { assets, disbursements, g2pItems, g2pTransactions, payments, receivers, receiverWallets, walletAssets, wallets, type G2pSender } from "@/db/schema";
+import { assets, disbursements, g2pTransactions, walletAssets, wallets, type G2pSender } from "@/db/schema";
 import type { PaymentStatusHistoryEntry, RegistrationContactType, StatusHistoryEntry } from "@/server/domain/disbursement-types";
 import { contactKind } from "@/server/domain/disbursement-types";
 import { G2P_HEADER_REJECTIONS, G2P_ITEM_REASONS } from "@/server/domain/g2p/codes";
 import { envelopeAdmissionProblem } from "@/server/domain/g2p/envelope-rules";
 import { formatPayeeFa } from "@/server/domain/g2p/financial-address";
+import { g2pItemStatus } from "@/server/domain/g2p/item-status";
 import { checkDisburseItem, type CheckedItem, type DisburseItem, type DisburseMessage, type ItemProblem } from "@/server/domain/g2p/messages";
 import { formatStroops, parseAmount, toStroops } from "@/server/domain/money";
+import { uuidArray } from "@/server/payments/payment-state-writer";
+import { readDisbursementTotals } from "@/server/payments/payment-totals";
 import { G2pRejection, type G2pCall } from "./g2p-call";
 import { loadItemStatuses, type ItemStatusRow } from "./item-views";
 
 type Asset = typeof assets.$inferSelect;
 
-/** Rows per insert statement. */
-const CHUNK = 1000;
 type NewItem = { raw: DisburseItem; checked: CheckedItem; /** Position in the request. */ index: number };
 
 /** Several item problems as one readable line (the rejection's message); each item also keeps its own code. */
@@ -299,10 +300,9 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
   if (problems.length > 0) reject(problems);
 
   // Declared count and total (G2P Bridge): received so far, cancelled payments included.
-  const [received] = await tx
-    .select({ count: sql<number>`count(*)::int`, total: sql<string>`coalesce(sum(${payments.amount}), 0)::text` })
-    .from(payments)
-    .where(eq(payments.disbursementId, envelope.id));
+  // Every status counts (cancelled too); read from the maintained totals (db/schema/payment-totals.ts), not the rows.
+  const totals = Object.values((await readDisbursementTotals(tx, orgId, [envelope.id])).get(envelope.id)!);
+  const received = { count: totals.reduce((n, t) => n + t.count, 0), totalStroops: totals.reduce((n, t) => n + toStroops(t.amount), 0n) };
   const addStroops = fresh.reduce((s, f) => s + f.checked.amountStroops, 0n);
   const admission = envelopeAdmissionProblem(
     {
@@ -310,8 +310,8 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
       declaredCount: envelope.declaredCount,
       declaredTotalStroops: envelope.declaredTotal === null ? null : toStroops(envelope.declaredTotal),
       scheduledAt: envelope.scheduledAt,
-      receivedCount: received?.count ?? 0,
-      receivedTotalStroops: toStroops(received?.total),
+      receivedCount: received.count,
+      receivedTotalStroops: received.totalStroops,
     },
     fresh.length,
     addStroops,
@@ -357,8 +357,8 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
         ? receiverByPhone.set(payee.phone, id)
         : receiverByEmail.set(payee.email, id);
 
-  // New receivers, with ids made here so each chunk is one statement.
-  const newReceivers: (typeof receivers.$inferInsert)[] = [];
+  // New receivers, with ids made here so all of them are one statement.
+  const newReceivers: { id: string; external_id: string; phone_number: string | null; email: string | null }[] = [];
   for (const f of fresh) {
     const payee = f.checked.payee;
     if (receiverOf(payee)) continue;
@@ -366,22 +366,27 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
     remember(payee, id);
     newReceivers.push({
       id,
-      orgId,
-      externalId: formatPayeeFa(payee).slice(0, 64),
-      phoneNumber: payee.kind === "phone" ? payee.phone : null,
+      external_id: formatPayeeFa(payee).slice(0, 64),
+      phone_number: payee.kind === "phone" ? payee.phone : null,
       email: payee.kind === "email" ? payee.email : null,
     });
   }
-  for (let start = 0; start < newReceivers.length; start += CHUNK) await tx.insert(receivers).values(newReceivers.slice(start, start + CHUNK));
+  // Set-based writes: one statement per table whatever the number of items, the rows travelling as
+  // one JSON parameter (no per-row parameters to build, no 65,535-parameter limit; docs/performance.md).
+  if (newReceivers.length > 0) {
+    await tx.execute(sql`
+      insert into receivers (id, org_id, external_id, phone_number, email)
+      select x.id, ${orgId}::uuid, x.external_id, x.phone_number, x.email
+      from json_to_recordset(${JSON.stringify(newReceivers)}::json) as x(id uuid, external_id text, phone_number text, email text)`);
+  }
 
   const receiverIds = [...new Set(fresh.map((f) => receiverOf(f.checked.payee)!))];
-  const existingWallets = await tx
-    .select({ id: receiverWallets.id, receiverId: receiverWallets.receiverId, address: receiverWallets.stellarAddress, status: receiverWallets.status })
-    .from(receiverWallets)
-    .where(and(eq(receiverWallets.walletId, sender.walletId), sql`${receiverWallets.receiverId} = any(${sql.param(receiverIds)}::uuid[])`));
-  const walletByReceiver = new Map(existingWallets.map((w) => [w.receiverId, w] as const));
+  const existingWallets = await tx.execute<{ id: string; receiver_id: string; stellar_address: string | null }>(sql`
+    select id, receiver_id, stellar_address from receiver_wallets
+    where wallet_id = ${sender.walletId} and receiver_id = any(${uuidArray(receiverIds)})`);
+  const walletByReceiver = new Map([...existingWallets].map((w) => [w.receiver_id, { id: w.id, address: w.stellar_address }] as const));
 
-  const newWallets: (typeof receiverWallets.$inferInsert)[] = [];
+  const newWallets: { id: string; receiver_id: string; status: "REGISTERED" | "DRAFT"; stellar_address: string | null; status_history: StatusHistoryEntry[] }[] = [];
   for (const f of fresh) {
     const payee = f.checked.payee;
     const receiverId = receiverOf(payee)!;
@@ -401,55 +406,53 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
     const status = payee.kind === "stellar" ? "REGISTERED" : "DRAFT";
     const address = payee.kind === "stellar" ? payee.address : null;
     const id = randomUUID();
-    walletByReceiver.set(receiverId, { id, receiverId, address, status });
-    newWallets.push({
-      id,
-      orgId,
-      receiverId,
-      walletId: sender.walletId,
-      status,
-      stellarAddress: address,
-      statusHistory: [{ user_id: ctx.actor.userId, status, timestamp: now }],
-    });
+    walletByReceiver.set(receiverId, { id, address });
+    newWallets.push({ id, receiver_id: receiverId, status, stellar_address: address, status_history: [{ user_id: ctx.actor.userId, status, timestamp: now }] });
   }
   if (problems.length > 0) reject(problems);
-  for (let start = 0; start < newWallets.length; start += CHUNK) await tx.insert(receiverWallets).values(newWallets.slice(start, start + CHUNK));
-
-  // ---- payments and items --------------------------------------------------------------------
-  const draft: PaymentStatusHistoryEntry[] = [{ status: "DRAFT", status_message: null, timestamp: now }];
-  for (let start = 0; start < fresh.length; start += CHUNK) {
-    const chunk = fresh.slice(start, start + CHUNK);
-    const created = await tx
-      .insert(payments)
-      .values(
-        chunk.map((f) => {
-          const receiverId = receiverOf(f.checked.payee)!;
-          return {
-            orgId,
-            disbursementId: envelope.id,
-            receiverId,
-            receiverWalletId: walletByReceiver.get(receiverId)!.id,
-            assetId: envelope.assetId,
-            amount: formatStroops(f.checked.amountStroops),
-            status: "DRAFT" as const,
-            statusHistory: draft,
-            externalPaymentId: f.checked.referenceId.slice(0, 99),
-            // Position in the request (1-based), so answers list items in the order they were sent.
-            lineNumber: f.index + 1,
-          };
-        }),
-      )
-      .returning({ id: payments.id });
-    await tx.insert(g2pItems).values(
-      chunk.map((f, i) => ({
-        orgId,
-        senderRowId: sender.id,
-        g2pTransactionId,
-        paymentId: created[i]!.id,
-        referenceId: f.checked.referenceId,
-        request: f.raw as Record<string, unknown>,
-      })),
-    );
+  if (newWallets.length > 0) {
+    await tx.execute(sql`
+      insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, stellar_address, status_history)
+      select x.id, ${orgId}::uuid, x.receiver_id, ${sender.walletId}::uuid, x.status::receiver_wallet_status, x.stellar_address, x.status_history
+      from json_to_recordset(${JSON.stringify(newWallets)}::json)
+        as x(id uuid, receiver_id uuid, status text, stellar_address text, status_history jsonb)`);
   }
+
+  // ---- payments and items: one statement (the items reference the payments it inserts) ---------
+  // New payments are DRAFT (inserting DRAFT needs no status move: server/payments/payment-state-writer.ts).
+  const draft: PaymentStatusHistoryEntry[] = [{ status: "DRAFT", status_message: null, timestamp: now }];
+  // The answer to this call reports every item in this transaction (ACK with its callback stored, or
+  // the synchronous body): new items are written as reported with the status it tells (a DRAFT payment
+  // of this locked envelope), so the adapter's markReported has nothing to rewrite for them.
+  const reportedStatus = g2pItemStatus("DRAFT", envelope.status);
+  const rows = fresh.map((f) => {
+    const receiverId = receiverOf(f.checked.payee)!;
+    return {
+      payment_id: randomUUID(),
+      receiver_id: receiverId,
+      receiver_wallet_id: walletByReceiver.get(receiverId)!.id,
+      amount: formatStroops(f.checked.amountStroops),
+      external_payment_id: f.checked.referenceId.slice(0, 99),
+      // Position in the request (1-based), so answers list items in the order they were sent.
+      line_number: f.index + 1,
+      reference_id: f.checked.referenceId,
+      request: f.raw,
+    };
+  });
+  await tx.execute(sql`
+    with x as (
+      select * from json_to_recordset(${JSON.stringify(rows)}::json) as x(
+        payment_id uuid, receiver_id uuid, receiver_wallet_id uuid, amount numeric, external_payment_id text, line_number integer, reference_id text, request jsonb)
+    ), p as (
+      insert into payments (id, org_id, disbursement_id, receiver_id, receiver_wallet_id, asset_id, amount, status, status_history, external_payment_id, line_number)
+      select x.payment_id, ${orgId}::uuid, ${envelope.id}::uuid, x.receiver_id, x.receiver_wallet_id, ${envelope.assetId}::uuid, x.amount,
+        'DRAFT'::payment_status, ${JSON.stringify(draft)}::jsonb, x.external_payment_id, x.line_number
+      from x order by x.line_number
+      returning id
+    )
+    insert into g2p_items (org_id, sender_row_id, g2p_transaction_id, payment_id, reference_id, request, reported_status, reported_at)
+    select ${orgId}::uuid, ${sender.id}::uuid, ${g2pTransactionId}::uuid, x.payment_id, x.reference_id, x.request,
+      ${reportedStatus}, ${call.now.toISOString()}::timestamptz
+    from x join p on p.id = x.payment_id order by x.line_number`);
   await tx.update(disbursements).set({ updatedAt: new Date() }).where(eq(disbursements.id, envelope.id));
 }

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { disbursements, g2pItems, g2pTransactions, payments } from "@/db/schema";
 import { G2P_HEADER_REJECTIONS, G2P_ITEM_REASONS } from "@/server/domain/g2p/codes";
@@ -50,7 +50,7 @@ export async function cancelG2pItems(tx: DbOrTx, call: G2pCall, message: CancelM
     .select({ referenceId: g2pItems.referenceId, paymentId: payments.id, status: payments.status })
     .from(g2pItems)
     .innerJoin(payments, eq(payments.id, g2pItems.paymentId))
-    .where(and(eq(g2pItems.g2pTransactionId, txn.id), inArray(g2pItems.referenceId, unique)))
+    .where(and(eq(g2pItems.g2pTransactionId, txn.id), sql`${g2pItems.referenceId} = any(${sql.param(unique)}::text[])`))
     .for("update", { of: payments });
   const byRef = new Map(rows.map((r) => [r.referenceId, r] as const));
   const problems: ItemProblem[] = [];
@@ -76,6 +76,6 @@ export async function cancelG2pItems(tx: DbOrTx, call: G2pCall, message: CancelM
       .join("; ");
     throw new G2pRejection(problems[0]!.code, text, problems);
   }
-  if (toCancel.length > 0) await markPaymentsCanceled(tx, orgId, inArray(payments.id, toCancel), ITEM_CANCELLED_MESSAGE, now);
+  if (toCancel.length > 0) await markPaymentsCanceled(tx, orgId, { ids: toCancel }, ["DRAFT", "READY"], ITEM_CANCELLED_MESSAGE, now);
   return { items: await loadItemStatuses(tx, orgId, sender.id, { kind: "references", referenceIds: unique }) };
 }

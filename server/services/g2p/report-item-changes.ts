@@ -1,10 +1,11 @@
-import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { g2pItems, g2pSenders, g2pTransactions } from "@/db/schema";
+import { g2pSenders, g2pTransactions } from "@/db/schema";
 import { DISBURSEMENT_STATUSES, PAYMENT_STATUSES } from "@/server/domain/disbursement-types";
 import type { G2pItemStatus } from "@/server/domain/g2p/codes";
 import { g2pItemStatus } from "@/server/domain/g2p/item-status";
 import { logger } from "@/server/log";
+import { uuidArray } from "@/server/payments/payment-state-writer";
 import { enqueueCallback } from "./enqueue-callback";
 import { completedCount, disburseHeaderStatus, wireItem } from "./g2p-answers";
 import { loadItemStatuses } from "./item-views";
@@ -132,12 +133,14 @@ async function reportChunk(db: Db, g2pTransactionRowId: string, max: number, log
 
     // Record what was reported (the statuses in the callback, read in this transaction).
     const byStatus = new Map<string, string[]>();
-    for (const v of views) byStatus.set(v.status, [...(byStatus.get(v.status) ?? []), v.item_id]);
+    for (const v of views) {
+      const ids = byStatus.get(v.status);
+      if (ids) ids.push(v.item_id);
+      else byStatus.set(v.status, [v.item_id]);
+    }
+    // One uuid[] parameter per status, not an IN list with a parameter per item (docs/performance.md).
     for (const [status, ids] of byStatus) {
-      await tx
-        .update(g2pItems)
-        .set({ reportedStatus: status, reportedAt: sql`now()` })
-        .where(and(eq(g2pItems.orgId, txn.orgId), inArray(g2pItems.id, ids)));
+      await tx.execute(sql`update g2p_items set reported_status = ${status}, reported_at = now() where org_id = ${txn.orgId} and id = any(${uuidArray(ids)})`);
     }
     return views.length;
   });
