@@ -27,8 +27,8 @@ export const dynamic = "force-dynamic";
 
 export default async function AppLayout({ children }: { children: React.ReactNode }) {
   const { user, org, role } = await requireMembership();
-  const organizations = await listUserOrganizations(getDb(), user.id);
-  const pendingInvitations = await countPendingInvitations({ db: getDb(), userId: user.id });
+  // Side by side: every signed-in page waits for the shell (docs/performance.md, "Pages").
+  const [organizations, pendingInvitations] = await Promise.all([listUserOrganizations(getDb(), user.id), countPendingInvitations({ db: getDb(), userId: user.id })]);
   const items = NAV_ITEMS.filter((item) => can(role, item.permission)).map(({ href, label, icon }) => ({ href, label, icon }));
 
   const brand = (

@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { useTRPC } from "@/components/trpc/client";
@@ -36,10 +36,20 @@ export function DisbursementDetailView({
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const { data: d } = useSuspenseQuery({
-    ...trpc.disbursements.get.queryOptions({ id }),
-    refetchInterval: (q) => (q.state.data?.status === "STARTED" ? 3000 : false),
+  const detail = useSuspenseQuery(trpc.disbursements.get.queryOptions({ id }));
+  // Live progress: while STARTED, poll only the status and the maintained counters (one row each,
+  // server/services/disbursements/get-disbursement-progress.ts), not the whole detail; the newer
+  // of the two answers supplies the totals everything below shows.
+  const progress = useQuery({
+    ...trpc.disbursements.progress.queryOptions({ id }),
+    enabled: detail.data.status === "STARTED",
+    refetchInterval: 3000,
+    // Seeded from the detail the server rendered, so opening the page makes no extra request.
+    initialData: () => ({ id, status: detail.data.status, updated_at: detail.data.updated_at, ...liveTotals(detail.data) }),
+    initialDataUpdatedAt: detail.dataUpdatedAt,
   });
+  const live = progress.data && progress.dataUpdatedAt > detail.dataUpdatedAt ? progress.data : null;
+  const d = live ? { ...detail.data, ...liveTotals(live) } : detail.data;
   const { data: org } = useSuspenseQuery(trpc.organization.get.queryOptions());
   const [confirm, setConfirm] = useState<StatusAction | null>(null);
   const [deleting, setDeleting] = useState(false);
@@ -50,8 +60,13 @@ export function DisbursementDetailView({
   const preflight = usePreflight(id);
   const instructionsRef = useRef<HTMLElement>(null);
 
-  // Live progress: totals and the payments table poll while STARTED. When the status moves on
-  // (COMPLETED, PAUSED), fetch the payments once more so the table shows where they settled.
+  // When the polled status moves on (COMPLETED, PAUSED), reload the detail (its actions and history
+  // change) and the payments once more so the table shows where they settled.
+  const liveStatus = live?.status;
+  useEffect(() => {
+    if (!liveStatus || liveStatus === detail.data.status) return;
+    void queryClient.invalidateQueries({ queryKey: trpc.disbursements.get.queryKey({ id }) });
+  }, [liveStatus, detail.data.status, id, queryClient, trpc]);
   const lastStatus = useRef(d.status);
   useEffect(() => {
     if (lastStatus.current === d.status) return;
@@ -213,4 +228,27 @@ export function DisbursementDetailView({
       <DeleteDisbursementDialog d={d} open={deleting} onOpenChange={setDeleting} />
     </div>
   );
+}
+
+/** The counters of a progress answer, in the detail's field names (the status stays the detail's until it reloads). */
+function liveTotals(p: {
+  total_payments: number;
+  total_payments_sent: number;
+  total_payments_failed: number;
+  total_payments_canceled: number;
+  total_payments_remaining: number;
+  amount_disbursed: string;
+  total_amount: string;
+  average_amount: string;
+}) {
+  return {
+    total_payments: p.total_payments,
+    total_payments_sent: p.total_payments_sent,
+    total_payments_failed: p.total_payments_failed,
+    total_payments_canceled: p.total_payments_canceled,
+    total_payments_remaining: p.total_payments_remaining,
+    amount_disbursed: p.amount_disbursed,
+    total_amount: p.total_amount,
+    average_amount: p.average_amount,
+  };
 }

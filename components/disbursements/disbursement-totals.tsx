@@ -29,6 +29,7 @@ export function DisbursementTotals({ d }: { d: DisbursementDetail }) {
         <Stat label="Remaining" value={formatCount(d.total_payments_remaining)} testId="total-remaining" />
         <Stat
           label="Amount disbursed"
+          testId="amount-disbursed"
           value={
             <>
               {formatAmount(d.amount_disbursed)} <span className="text-sm font-normal text-muted-foreground">{code}</span>

@@ -11,6 +11,10 @@ let cached: { key: string; value: Config } | undefined;
  * time take effect. A wrong value throws ConfigError naming the variable and its rule.
  */
 export function config(): Config {
+  // A production Next.js server never changes its environment once running, and this check reads
+  // every declared variable from process.env (about 0.1 ms a call, several calls per request):
+  // there the first parse is kept (docs/performance.md, "Health"). Next.js inlines both values.
+  if (cached && process.env.NEXT_RUNTIME === "nodejs" && process.env.NODE_ENV === "production") return cached.value;
   const key = CONFIG_NAMES.map((name) => process.env[name] ?? "").join("\u0000");
   if (cached?.key !== key) cached = { key, value: parseConfig(process.env) };
   return cached.value;

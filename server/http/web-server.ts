@@ -1,5 +1,10 @@
+import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { getDb, type Db } from "@/db/client";
+import { config } from "@/server/config";
+import { databaseLiveness } from "@/server/services/health/database-liveness";
 import { clientAddress } from "./client-address";
+import { securityHeaders } from "./security-headers";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
@@ -18,6 +23,36 @@ export function withClientAddress(handler: Handler, hops: number): Handler {
   };
 }
 
+/**
+ * `GET /api/health` answered here, before Next.js: the same answer and headers as
+ * app/api/health/route.ts (the shared database probe of server/services/health/database-liveness.ts,
+ * the security headers proxy.ts sets on API answers, an x-request-id), without Next.js's routing,
+ * proxy and route-handler work per request, which capped it at a few hundred requests a second
+ * (docs/performance.md, "Health"). A load balancer polling it costs almost nothing. Not logged.
+ */
+export function withHealthFastPath(handler: Handler, options: { dev: boolean; db?: () => Db }): Handler {
+  const db = options.db ?? getDb;
+  return (req, res) => {
+    const path = req.url?.split("?", 1)[0];
+    if (path !== "/api/health" || (req.method !== "GET" && req.method !== "HEAD")) return handler(req, res);
+    return databaseLiveness(db()).then(
+      (database) => {
+        const body = JSON.stringify({ status: database.reachable ? "ok" : "error", database });
+        const headers: Record<string, string | number> = {
+          ...securityHeaders({ pathname: "/api/health", appUrl: config().APP_URL, dev: options.dev }),
+          "x-request-id": (typeof req.headers["x-request-id"] === "string" && req.headers["x-request-id"]) || randomUUID(),
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          "cache-control": "no-store",
+        };
+        res.writeHead(database.reachable ? 200 : 503, headers);
+        res.end(req.method === "HEAD" ? undefined : body);
+      },
+      () => handler(req, res),
+    );
+  };
+}
+
 export type WebServer = { server: http.Server; close: () => Promise<void> };
 
 /**
@@ -32,7 +67,10 @@ export async function startWebServer(options: { dev: boolean; dir: string; port:
   const handle = app.getRequestHandler();
   server.on(
     "request",
-    withClientAddress((req, res) => handle(req, res), options.hops),
+    withClientAddress(
+      withHealthFastPath((req, res) => handle(req, res), { dev: options.dev }),
+      options.hops,
+    ),
   );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -251,6 +251,13 @@ const GUARDED: Record<
       expect((result as Page).pagination.total).toBe(1);
     },
   },
+  "disbursements.progress": {
+    permission: "disbursements:read",
+    input: ({ data }) => ({ id: data.disbursement.id }),
+    check: (result, { data }) => {
+      expect(result).toMatchObject({ id: data.disbursement.id, status: "READY", total_payments: 4, total_payments_failed: 1 });
+    },
+  },
   "disbursements.get": {
     permission: "disbursements:read",
     input: ({ data }) => ({ id: data.disbursement.id }),

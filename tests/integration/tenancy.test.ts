@@ -259,6 +259,7 @@ const PROBES: Record<string, Probe> = {
     },
   },
   "disbursements.get": { input: ({ a }) => ({ id: a.data.disbursement.id }), expect: notFound("The disbursement") },
+  "disbursements.progress": { input: ({ a }) => ({ id: a.data.disbursement.id }), expect: notFound("The disbursement") },
   "disbursements.receivers": { input: ({ a }) => ({ id: a.data.disbursement.id }), expect: notFound("The disbursement") },
   "disbursements.create": {
     input: ({ a }) => ({

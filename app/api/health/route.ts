@@ -1,17 +1,15 @@
-import { sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
-import { logger } from "@/server/log";
+import { databaseLiveness } from "@/server/services/health/database-liveness";
 
 export const dynamic = "force-dynamic";
 
-/** Liveness and database reachability, for load balancers and the launcher. */
+/**
+ * Liveness and database reachability, for load balancers and the launcher. The database probe is
+ * shared by every request within one second (server/services/health/database-liveness.ts); the
+ * answer gives its age.
+ */
 export async function GET() {
-  const started = performance.now();
-  try {
-    await getDb().execute(sql`select 1`);
-    return Response.json({ status: "ok", database: { reachable: true, latencyMs: Math.round(performance.now() - started) } });
-  } catch (error) {
-    logger.error({ err: error }, "health check: database unreachable");
-    return Response.json({ status: "error", database: { reachable: false } }, { status: 503 });
-  }
+  const database = await databaseLiveness(getDb());
+  if (database.reachable) return Response.json({ status: "ok", database });
+  return Response.json({ status: "error", database }, { status: 503 });
 }

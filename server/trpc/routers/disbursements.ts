@@ -3,12 +3,13 @@ import { cancelEnvelope } from "@/server/services/disbursements/cancel-envelope"
 import { changeDisbursementStatus } from "@/server/services/disbursements/change-disbursement-status";
 import { createDisbursement } from "@/server/services/disbursements/create-disbursement";
 import { deleteDisbursement } from "@/server/services/disbursements/delete-disbursement";
+import { getDisbursementProgress } from "@/server/services/disbursements/get-disbursement-progress";
 import { getDisbursementWithActions } from "@/server/services/disbursements/get-disbursement-with-actions";
 import { listDisbursements } from "@/server/services/disbursements/list-disbursements";
 import { listDisbursementReceivers } from "@/server/services/receivers/list-disbursement-receivers";
 import { requirePermission, router } from "../init";
 import { changeDisbursementStatusInput, createDisbursementInput, listDisbursementsInput } from "@/server/schemas/disbursements.schema";
-import { pageInput } from "@/server/schemas/pagination.schema";
+import { cursorPageInput } from "@/server/schemas/pagination.schema";
 
 const read = requirePermission("disbursements:read");
 const write = requirePermission("disbursements:write");
@@ -21,7 +22,10 @@ export const disbursementsRouter = router({
   /** The disbursement plus the actions this user may take now (the UI shows only these). */
   get: read.input(byId).query(({ ctx, input }) => getDisbursementWithActions(ctx.service, input.id)),
 
-  receivers: read.input(pageInput.extend({ id: z.uuid() })).query(({ ctx, input }) => listDisbursementReceivers(ctx.service, input.id, input)),
+  /** Status and counters only: what the page polls while the disbursement runs (no payment rows read). */
+  progress: read.input(byId).query(({ ctx, input }) => getDisbursementProgress(ctx.service, input.id)),
+
+  receivers: read.input(cursorPageInput.extend({ id: z.uuid() })).query(({ ctx, input }) => listDisbursementReceivers(ctx.service, input.id, input)),
 
   create: write.input(createDisbursementInput).mutation(({ ctx, input }) => createDisbursement(ctx.service, input)),
   changeStatus: start.input(changeDisbursementStatusInput).mutation(({ ctx, input }) => changeDisbursementStatus(ctx.service, input)),

@@ -18,16 +18,22 @@ export default async function DisbursementPage({ params }: { params: Promise<{ i
   if (!access.allowed) return <Forbidden what="Disbursements" roleLabel={access.roleLabel} />;
   const { id } = await params;
   if (!UUID.test(id)) notFound();
+  // Exactly what the first screen shows, fetched side by side and sent with the HTML (one round
+  // trip): the detail with its maintained totals, the organization, and the first page of payments.
+  // The live progress then polls the counters only (components/disbursements/disbursement-detail.tsx).
+  const queryClient = getQueryClient();
+  const detail = queryClient.fetchQuery(trpc.disbursements.get.queryOptions({ id }));
+  prefetch(trpc.organization.get.queryOptions());
+  // Awaited: the payments table reads it without suspending, so the first render must have it.
+  const firstPage = queryClient.prefetchQuery(trpc.payments.list.queryOptions(paymentListInput({}, { disbursement_id: id })));
   try {
     // Awaited (not just prefetched) so an unknown id answers 404.
-    await getQueryClient().fetchQuery(trpc.disbursements.get.queryOptions({ id }));
+    await detail;
   } catch (error) {
     if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) notFound();
     throw error;
   }
-  prefetch(trpc.organization.get.queryOptions());
-  // Awaited: the payments table reads it without suspending, so the first render must have it.
-  await getQueryClient().prefetchQuery(trpc.payments.list.queryOptions(paymentListInput({}, { disbursement_id: id })));
+  await firstPage;
   return (
     <HydrateClient>
       <Suspense fallback={<Skeleton className="h-[40rem] w-full" />}>

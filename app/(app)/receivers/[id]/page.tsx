@@ -18,15 +18,20 @@ export default async function ReceiverPage({ params }: { params: Promise<{ id: s
   if (!access.allowed) return <Forbidden what="Receivers" roleLabel={access.roleLabel} />;
   const { id } = await params;
   if (!UUID.test(id)) notFound();
+  // The receiver, the organization and the first page of their payments, fetched side by side and
+  // sent with the HTML (one round trip).
+  const queryClient = getQueryClient();
+  const receiver = queryClient.fetchQuery(trpc.receivers.get.queryOptions({ id }));
+  prefetch(trpc.organization.get.queryOptions());
+  // Awaited: the payments table reads it without suspending, so the first render must have it.
+  const firstPage = queryClient.prefetchQuery(trpc.payments.list.queryOptions(paymentListInput({}, { receiver_id: id })));
   try {
-    await getQueryClient().fetchQuery(trpc.receivers.get.queryOptions({ id }));
+    await receiver;
   } catch (error) {
     if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) notFound();
     throw error;
   }
-  prefetch(trpc.organization.get.queryOptions());
-  // Awaited: the payments table reads it without suspending, so the first render must have it.
-  await getQueryClient().prefetchQuery(trpc.payments.list.queryOptions(paymentListInput({}, { receiver_id: id })));
+  await firstPage;
   return (
     <HydrateClient>
       <Suspense fallback={<Skeleton className="h-[32rem] w-full" />}>
