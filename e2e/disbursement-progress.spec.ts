@@ -4,7 +4,7 @@ import { expect, test } from "@playwright/test";
 import { createDb } from "../db/client";
 import { movePaymentStatus } from "../server/payments/payment-state-writer";
 import { readDisbursementTotals } from "../server/payments/payment-totals";
-import { signIn, unique } from "./helpers";
+import { csv, fillPhoneDisbursementForm, signIn, unique } from "./helpers";
 
 /**
  * The disbursement page's live progress (docs/performance.md, "Pages"): while a disbursement runs,
@@ -38,18 +38,11 @@ test("the detail page's totals follow payments as they settle, from the counters
     const tag = unique("prg");
     const [p1, p2, p3] = phones(3);
     await page.goto("/disbursements/new");
-    await page.getByRole("textbox", { name: "Name", exact: true }).fill(name);
-    await page.getByRole("combobox", { name: "Wallet", exact: true }).selectOption({ label: "Demo Wallet" });
-    const usdc = await page.getByRole("combobox", { name: "Asset", exact: true }).locator("option", { hasText: "USDC" }).getAttribute("value");
-    await page.getByRole("combobox", { name: "Asset", exact: true }).selectOption(usdc!);
-    await page.getByRole("radio", { name: /^Phone number Receivers get an SMS/ }).check();
-    await page.getByRole("combobox", { name: "Verification field", exact: true }).selectOption("DATE_OF_BIRTH");
+    await fillPhoneDisbursementForm(page, name);
     await page.getByLabel("Instructions file (CSV)").setInputFiles({
       name: "progress.csv",
       mimeType: "text/csv",
-      buffer: Buffer.from(
-        ["phone,id,amount,verification", `${p1},${tag}-1,10.25,1990-01-31`, `${p2},${tag}-2,20,1991-02-28`, `${p3},${tag}-3,0.0000001,1992-03-31`].join("\r\n"),
-      ),
+      buffer: csv(["phone,id,amount,verification", `${p1},${tag}-1,10.25,1990-01-31`, `${p2},${tag}-2,20,1991-02-28`, `${p3},${tag}-3,0.0000001,1992-03-31`]),
     });
     await page.getByRole("button", { name: "Upload and continue" }).click();
     await page.waitForURL(/\/disbursements\/[0-9a-f-]{36}$/);

@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { signIn, unique } from "./helpers";
+import { csv, fillPhoneDisbursementForm, signIn, unique } from "./helpers";
 
 /**
  * The disbursement journey in the browser: an initiator creates a disbursement, uploads a CSV
@@ -32,8 +32,6 @@ function phones(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `+1415555${String(base + i).padStart(4, "0")}`);
 }
 
-const csv = (lines: string[]) => Buffer.from(`${lines.join("\r\n")}\r\n`, "utf8");
-
 test("create, upload with errors, fix, then a second person starts, pauses and resumes", async ({ browser }) => {
   test.setTimeout(540_000);
   const owner = await asUser(browser, "owner@demo.local");
@@ -50,12 +48,7 @@ test("create, upload with errors, fix, then a second person starts, pauses and r
     await initiator.getByRole("link", { name: "New disbursement" }).first().click();
     await expect(initiator.getByRole("heading", { name: "New disbursement" })).toBeVisible();
 
-    await initiator.getByRole("textbox", { name: "Name", exact: true }).fill(name);
-    await initiator.getByRole("combobox", { name: "Wallet", exact: true }).selectOption({ label: "Demo Wallet" });
-    const usdc = await initiator.getByRole("combobox", { name: "Asset", exact: true }).locator("option", { hasText: "USDC" }).getAttribute("value");
-    await initiator.getByRole("combobox", { name: "Asset", exact: true }).selectOption(usdc!);
-    await initiator.getByRole("radio", { name: /^Phone number Receivers get an SMS/ }).check();
-    await initiator.getByRole("combobox", { name: "Verification field", exact: true }).selectOption("DATE_OF_BIRTH");
+    await fillPhoneDisbursementForm(initiator, name);
 
     await initiator.getByLabel("Instructions file (CSV)").setInputFiles({
       name: "payroll-with-errors.csv",
@@ -153,12 +146,7 @@ test("an envelope with a schedule date: Start is blocked until then, and it can 
 
   await page.goto("/disbursements/new");
   await expect(page.getByRole("heading", { name: "New disbursement" })).toBeVisible();
-  await page.getByRole("textbox", { name: "Name", exact: true }).fill(name);
-  await page.getByRole("combobox", { name: "Wallet", exact: true }).selectOption({ label: "Demo Wallet" });
-  const usdc = await page.getByRole("combobox", { name: "Asset", exact: true }).locator("option", { hasText: "USDC" }).getAttribute("value");
-  await page.getByRole("combobox", { name: "Asset", exact: true }).selectOption(usdc!);
-  await page.getByRole("radio", { name: /^Phone number Receivers get an SMS/ }).check();
-  await page.getByRole("combobox", { name: "Verification field", exact: true }).selectOption("DATE_OF_BIRTH");
+  await fillPhoneDisbursementForm(page, name);
 
   // The envelope: a bad count is refused beside the field before anything is sent.
   await page.getByRole("textbox", { name: "Expected number of payments" }).fill("two");

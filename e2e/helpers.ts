@@ -17,3 +17,19 @@ export async function signOut(page: Page) {
 }
 
 export const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+/** A CSV file body as the browser would upload it (CRLF lines, final newline). */
+export const csv = (lines: string[]) => Buffer.from(`${lines.join("\r\n")}\r\n`, "utf8");
+
+/**
+ * On /disbursements/new: name it and choose the demo wallet, USDC, phone-number registration and
+ * date-of-birth verification (the form most journeys start from).
+ */
+export async function fillPhoneDisbursementForm(page: Page, name: string) {
+  await page.getByRole("textbox", { name: "Name", exact: true }).fill(name);
+  await page.getByRole("combobox", { name: "Wallet", exact: true }).selectOption({ label: "Demo Wallet" });
+  const usdc = await page.getByRole("combobox", { name: "Asset", exact: true }).locator("option", { hasText: "USDC" }).getAttribute("value");
+  await page.getByRole("combobox", { name: "Asset", exact: true }).selectOption(usdc!);
+  await page.getByRole("radio", { name: /^Phone number Receivers get an SMS/ }).check();
+  await page.getByRole("combobox", { name: "Verification field", exact: true }).selectOption("DATE_OF_BIRTH");
+}

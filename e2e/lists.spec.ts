@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { signIn, unique } from "./helpers";
+import { csv, fillPhoneDisbursementForm, signIn, unique } from "./helpers";
 
 /**
  * Lists page by keyset (docs/performance.md, "Lists"): a disbursement's payments in file order page
@@ -10,8 +10,6 @@ function phones(count: number): string[] {
   const base = 1000 + Math.floor(Math.random() * 8000);
   return Array.from({ length: count }, (_, i) => `+1415557${String(base + i).padStart(4, "0")}`);
 }
-
-const csv = (lines: string[]) => Buffer.from(`${lines.join("\r\n")}\r\n`, "utf8");
 
 /** The line numbers shown in the table's Line column, top to bottom. */
 async function lines(page: Page): Promise<number[]> {
@@ -30,12 +28,7 @@ test("a disbursement's payments page by cursor in file order; search ranks the e
 
   await signIn(page, "owner@demo.local");
   await page.goto("/disbursements/new");
-  await page.getByRole("textbox", { name: "Name", exact: true }).fill(name);
-  await page.getByRole("combobox", { name: "Wallet", exact: true }).selectOption({ label: "Demo Wallet" });
-  const usdc = await page.getByRole("combobox", { name: "Asset", exact: true }).locator("option", { hasText: "USDC" }).getAttribute("value");
-  await page.getByRole("combobox", { name: "Asset", exact: true }).selectOption(usdc!);
-  await page.getByRole("radio", { name: /^Phone number Receivers get an SMS/ }).check();
-  await page.getByRole("combobox", { name: "Verification field", exact: true }).selectOption("DATE_OF_BIRTH");
+  await fillPhoneDisbursementForm(page, name);
   await page.getByLabel("Instructions file (CSV)").setInputFiles({
     name: "lists.csv",
     mimeType: "text/csv",

@@ -19,6 +19,11 @@ export function uuidArray(ids: readonly string[]) {
   return sql`${`{${ids.join(",")}}`}::uuid[]`;
 }
 
+/** A PostgreSQL payment_status[] parameter (statuses come from the typed enumeration, never from input text). */
+export function paymentStatusArray(statuses: readonly PaymentStatus[]) {
+  return sql`${`{${statuses.join(",")}}`}::payment_status[]`;
+}
+
 export type PaymentMove = {
   orgId: string;
   /** Only payments currently in one of these statuses move; each must be allowed to reach `to`. */
@@ -32,6 +37,8 @@ export type PaymentMove = {
   /** Rail columns written with the move (retry clears the previous transaction's). */
   set?: { stellarTransactionHash?: string | null; stellarOperationId?: string | null; senderAddress?: string | null };
   now?: Date;
+  /** The caller already holds these payments' disbursement locks (lockDisbursements…): not taken again. */
+  disbursementsLocked?: boolean;
 };
 
 export type MovedPayment = { id: string; disbursementId: string };
@@ -68,7 +75,9 @@ export async function movePaymentStatus(tx: DbOrTx, move: PaymentMove): Promise<
   assertPaymentMove(move.from, move.to);
   if (!move.ids === !move.disbursementId) throw new Error("movePaymentStatus needs exactly one of ids or disbursementId");
   if (move.ids && move.ids.length === 0) return [];
-  if (move.disbursementId) await lockDisbursements(tx, move.orgId, [move.disbursementId]);
+  if (move.disbursementsLocked) {
+    // The caller took step 1 of the lock order itself.
+  } else if (move.disbursementId) await lockDisbursements(tx, move.orgId, [move.disbursementId]);
   else await lockDisbursementsOfPayments(tx, move.orgId, move.ids!);
 
   const now = move.now ?? new Date();
@@ -83,7 +92,7 @@ export async function movePaymentStatus(tx: DbOrTx, move: PaymentMove): Promise<
     update payments set status = ${move.to}::payment_status, status_message = ${move.message},
       status_history = status_history || ${JSON.stringify(entry)}::jsonb, updated_at = ${now.toISOString()}::timestamptz
       ${sql.join(extra, sql``)}
-    where org_id = ${move.orgId} and ${which} and status = any(${`{${move.from.join(",")}}`}::payment_status[])
+    where org_id = ${move.orgId} and ${which} and status = any(${paymentStatusArray(move.from)})
     returning id, disbursement_id`);
   return rows.map((r) => ({ id: r.id, disbursementId: r.disbursement_id }));
 }

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { changeDisbursementStatusInput } from "@/server/schemas/disbursements.schema";
 import type { DbOrTx } from "@/db/client";
 import { assets, disbursements, organizations, payments, receiverWallets, wallets } from "@/db/schema";
-import type { DisbursementStatus, PaymentStatus } from "@/server/domain/disbursement-types";
+import type { DisbursementStatus } from "@/server/domain/disbursement-types";
 import { formatStroops, toStroops } from "@/server/domain/money";
 import { APPROVAL_REQUIRED_MESSAGE, authoredDraftOrReady } from "@/server/domain/disbursement-actions";
 import { envelopeStartBlock } from "@/server/domain/g2p/envelope-rules";
@@ -18,11 +18,6 @@ import { readDisbursementTotals, readOrganizationTotals } from "@/server/payment
 import { getDisbursement } from "./get-disbursement";
 
 export { changeDisbursementStatusInput };
-
-/** Move every payment of a disbursement from some statuses to another, through the one payment-status writer. */
-export async function movePayments(tx: DbOrTx, orgId: string, disbursementId: string, from: PaymentStatus[], to: PaymentStatus, message: string | null) {
-  await movePaymentStatus(tx, { orgId, disbursementId, from, to, message });
-}
 
 /** Check that the distribution account covers this disbursement plus every other payment in flight in the asset. */
 async function assertBalanceCovers(tx: DbOrTx, orgId: string, disbursementId: string, asset: { id: string; code: string; issuer: string }) {
@@ -89,7 +84,7 @@ export async function startLockedDisbursement(tx: DbOrTx, orgId: string, d: Lock
   await assertBalanceCovers(tx, orgId, d.id, asset);
 
   if (d.status === "READY") {
-    await movePayments(tx, orgId, d.id, ["DRAFT"], "READY", null);
+    await movePaymentStatus(tx, { orgId, disbursementId: d.id, from: ["DRAFT"], to: "READY", message: null });
     // Receivers who have not registered a wallet become READY for an invitation.
     const entry = JSON.stringify([{ user_id: userId, status: "READY", timestamp: new Date().toISOString() }]);
     await tx
@@ -103,7 +98,7 @@ export async function startLockedDisbursement(tx: DbOrTx, orgId: string, d: Lock
         ),
       );
   } else {
-    await movePayments(tx, orgId, d.id, ["PAUSED"], "READY", "resumed");
+    await movePaymentStatus(tx, { orgId, disbursementId: d.id, from: ["PAUSED"], to: "READY", message: "resumed" });
   }
   await tx
     .update(disbursements)
@@ -141,7 +136,7 @@ export async function changeDisbursementStatus(ctx: OrgContext, raw: z.input<typ
       await startLockedDisbursement(tx, ctx.org.id, d, { userId: ctx.actor.userId });
       return;
     }
-    await movePayments(tx, ctx.org.id, d.id, ["READY"], "PAUSED", "disbursement paused");
+    await movePaymentStatus(tx, { orgId: ctx.org.id, disbursementId: d.id, from: ["READY"], to: "PAUSED", message: "disbursement paused" });
     await tx
       .update(disbursements)
       .set({ status: target, statusHistory: appendStatusHistory(disbursements.statusHistory, ctx.actor.userId, target), updatedAt: new Date() })

@@ -38,6 +38,7 @@ export async function retryPayments(ctx: OrgContext, raw: z.input<typeof retryPa
       to: "READY",
       message: "retried by a user",
       set: { stellarTransactionHash: null, stellarOperationId: null },
+      disbursementsLocked: true,
     });
   });
   return { message: "Payments retried successfully", payments: await loadPaymentViews(ctx.db, ctx.org.id, ids) };

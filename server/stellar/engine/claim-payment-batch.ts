@@ -150,6 +150,7 @@ async function claimInTransaction(ctx: EngineContext, tx: Tx, ledgerSequence: nu
       to: "FAILED",
       message: `contract_address: ${failureMessage("contract_address", "")}`,
       ids: contracts.map((c) => c.id),
+      disbursementsLocked: true,
     });
   }
   const payable = rows.filter((r) => !CONTRACT_ADDRESS.test(r.address));
@@ -225,6 +226,7 @@ async function claimInTransaction(ctx: EngineContext, tx: Tx, ledgerSequence: nu
     to: "PENDING",
     message: `transaction ${built.hash}`,
     ids: batch.map((p) => p.id),
+    disbursementsLocked: true,
   });
   if (moved.length !== batch.length) throw new Error(`claimed ${batch.length} payments but moved ${moved.length} to PENDING`);
   await tx.update(stellarAccounts).set({ lockedByTx: stored.id, lockedUntilLedger: maxLedger, updatedAt: new Date() }).where(eq(stellarAccounts.id, channel.id));

@@ -61,7 +61,7 @@ async function movePendingPayments(
 ) {
   const only = opIndexes ? new Set(opIndexes) : null;
   const ids = ops.filter((o) => !only || only.has(o.opIndex)).map((o) => o.paymentId);
-  const moved = await movePaymentStatus(tx, { orgId: row.orgId, from: ["PENDING"], to, message, ids });
+  const moved = await movePaymentStatus(tx, { orgId: row.orgId, from: ["PENDING"], to, message, ids, disbursementsLocked: true });
   return moved.length;
 }
 
@@ -113,6 +113,7 @@ export async function settleLanded(ctx: EngineContext, transactionId: string, la
       message: null,
       ids: ops.map((o) => o.paymentId),
       set: { stellarTransactionHash: landed.hash, senderAddress: distribution?.publicKey ?? null },
+      disbursementsLocked: true,
     });
     const token = landed.pagingToken;
     if (token && moved.length > 0) {
