@@ -23,12 +23,18 @@ const restrict = (files, patterns) => ({ files, rules: { "@typescript-eslint/no-
 const DOMAIN = [
   DB,
   SERVICES,
-  forbid(["@/server/stellar", "@/server/stellar/*", "@stellar/stellar-sdk", "@stellar/stellar-sdk/*"], "server/domain is pure: no Stellar SDK or ledger client"),
+  forbid(["@/server/stellar", "@/server/stellar/*", "@stellar/*", "@stellar/**"], "server/domain is pure: no Stellar SDK (no @stellar/* package) or ledger client"),
+  // A rail's protocol stays in its folder; only the rail's pure address check is shared (docs/rails.md "Destinations").
+  {
+    regex: "^@/server/rails(/(?!stellar/stellar-address$)|$)",
+    message: `server/domain knows no rail: only server/rails/stellar/stellar-address (pure) may be imported (${LAYERS}).`,
+    allowTypeImports: true,
+  },
   forbid(["node:net", "node:http", "node:https", "node:dns", "net", "http", "https", "dns", "@/server/net", "@/server/net/*"], "server/domain does no network I/O"),
   forbid(["next", "next/*", "next-auth", "next-auth/*"], "server/domain does not depend on the web framework"),
   forbid(["@/server/config", "@/server/config/*"], "server/domain reads no configuration; the service passes the values in"),
   forbid(["otpauth"], "server/domain uses only small pure libraries (zod, libphonenumber-js, papaparse)"),
-  relative(["db", "services", "stellar", "net", "config"], "server/domain is pure: no database, services, ledger, network or configuration"),
+  relative(["db", "services", "stellar", "net", "config", "rails"], "server/domain is pure: no database, services, ledger, network, configuration or rail"),
 ];
 const SERVICE_LAYER = [
   forbid(["@/app", "@/app/*"], "Services import nothing from app/"),
@@ -51,9 +57,14 @@ const COMPONENTS = [
 const SCHEMAS = [
   DB,
   forbid(
-    ["@/server/*", "!@/server/domain", "!@/server/schemas"],
+    ["@/server/*", "!@/server/domain", "!@/server/schemas", "!@/server/rails"],
     "server/schemas/* files are read by the browser: import only zod, server/domain and other schema files",
   ),
+  {
+    regex: "^@/server/rails(/(?!stellar/stellar-address$)|$)",
+    message: `server/schemas/* files are read by the browser: of the rails only server/rails/stellar/stellar-address (pure) (${LAYERS}).`,
+    allowTypeImports: true,
+  },
 ];
 const TRPC = [forbid(["@/components", "@/components/*"], "Routers import nothing from components/")];
 const ENGINE = [
@@ -66,6 +77,16 @@ const PAYMENT_STATE = [
   forbid(["@/server/services", "@/server/services/*"], "server/payments sits below the services; it imports none"),
   forbid(["@/server/stellar", "@/server/stellar/*", "@stellar/stellar-sdk", "@stellar/stellar-sdk/*"], "server/payments is rail-neutral: no ledger client or SDK"),
   relative(["services", "stellar"], "server/payments imports no services and no rail"),
+];
+
+/** The example bank is the other side of the bank rail: it shares no code with the platform, so its files cross-check the platform's (docs/example-bank.md). */
+const EXAMPLE_BANK = [
+  { regex: "^@/", message: "The example bank imports nothing from the platform (docs/example-bank.md).", allowTypeImports: false },
+  {
+    regex: "^(\\.\\./)+(server|app|components|db|lib|scripts|types|tests)(/|$)",
+    message: "The example bank imports nothing from the platform (docs/example-bank.md).",
+    allowTypeImports: false,
+  },
 ];
 
 export default tseslint.config(
@@ -110,4 +131,5 @@ export default tseslint.config(
   restrict(["server/schemas/**"], SCHEMAS),
   restrict(["server/stellar/engine/**"], ENGINE),
   restrict(["server/payments/**"], PAYMENT_STATE),
+  restrict(["example-bank/**"], EXAMPLE_BANK),
 );

@@ -67,6 +67,8 @@ export default defineConfig({
       EMBEDDED_PG_PORT: process.env.E2E_PG_PORT || "54339",
       // The local Stellar ledger scripts/start.ts runs beside the app (e2e/payments.spec.ts talks to it too).
       LEDGER_PORT: process.env.E2E_LEDGER_PORT || "8100",
+      // The example bank scripts/start.ts runs for the demo organization (e2e/bank-payments.spec.ts pays through it).
+      EXAMPLE_BANK_PORT: process.env.E2E_BANK_PORT || "8500",
       ...(process.env.E2E_DATABASE_URL ? { DATABASE_URL: process.env.E2E_DATABASE_URL } : { DATABASE_URL: "" }),
       LOG_LEVEL: "warn",
       // e2e/g2p.spec.ts registers a G2P sender on 127.0.0.1 (random port): the outbound guard refuses

@@ -1,6 +1,6 @@
-import { getToken } from "next-auth/jwt";
 import { NextResponse, type NextRequest } from "next/server";
 import { secureCookies } from "@/server/auth/cookie-security";
+import { decodeSessionToken, rawSessionToken } from "@/server/auth/session-token";
 import { redactPath } from "@/server/http/log-redaction";
 import { newNonce, securityHeaders } from "@/server/http/security-headers";
 import { config as appConfig } from "@/server/config";
@@ -34,7 +34,8 @@ export async function proxy(request: NextRequest) {
     );
   }
   if (isPage && !PUBLIC_PAGES.some((p) => pathname === p || pathname.startsWith(`${p}/`))) {
-    const token = await getToken({ req: request, secret: AUTH_SECRET, secureCookie: secureCookies() });
+    // Decoded once per process per cookie, shared with getSessionIdentity (server/auth/session-token.ts).
+    const token = await decodeSessionToken(await rawSessionToken(request, secureCookies()), AUTH_SECRET);
     if (!token?.sub) {
       const login = new URL("/login", request.url);
       if (pathname !== "/") login.searchParams.set("callbackUrl", pathname + search);

@@ -20,7 +20,10 @@
  * Flags: --payments 1000000 --disbursements 10 --duration 30 --warmup 3 --connections 50 --runs 1
  * --no-worker --fresh --load-only (build the data set and stop) --screenshot (the detail page, in Chromium, saved
  * under --data-dir) --only <substring,...> --port 4720 (PostgreSQL on port+1, ledger on port+2)
- * --data-dir .test-data/bench-pages --dist-dir .next-pages --log-level info.
+ * --data-dir .test-data/bench-pages --dist-dir .next-pages --log-level info
+ * --profile (a V8 CPU profile of the web server over each endpoint's measured load, saved under
+ * <data-dir>/profiles and summarised as self time per request by package and function;
+ * scripts/lib/bench-profile.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -54,6 +57,7 @@ const { values: flags } = parseArgs({
     "data-dir": { type: "string", default: ".test-data/bench-pages" },
     "dist-dir": { type: "string", default: ".next-pages" },
     "log-level": { type: "string", default: "info" },
+    profile: { type: "boolean", default: false },
   },
 });
 
@@ -72,6 +76,8 @@ const WORKER = flags.worker && !flags["no-worker"];
 const PORT = int("port");
 const PG_PORT = PORT + 1;
 const LEDGER_PORT = PORT + 2;
+/** With --profile: the web server's inspector, opened by SIGUSR1 (scripts/lib/bench-profile.ts). */
+const INSPECT_PORT = PORT + 3;
 const DATA_DIR = path.resolve(ROOT, flags["data-dir"]!);
 const BASE = `http://127.0.0.1:${PORT}`;
 const PER = Math.ceil(PAYMENTS / DISBURSEMENTS);
@@ -129,6 +135,7 @@ async function main() {
     const { measureProxyCost } = await import("./lib/proxy-cost");
     const proxyCost = await measureProxyCost();
 
+    const profiler = flags.profile ? await webServerProfiler(app) : null;
     const loadBefore = load();
     const started = Date.now();
     const runs: Map<string, LoadResult[]> = new Map(chosen.map((e) => [e.name, []]));
@@ -138,12 +145,15 @@ async function main() {
           await loadProcess({ url: e.url, connections: CONNECTIONS, seconds: WARMUP, headers: e.headers });
           await drain();
         }
+        await profiler?.start();
         const r = await loadProcess({ url: e.url, connections: CONNECTIONS, seconds: DURATION, headers: e.headers });
+        const cpu = await profiler?.stop(e.name, run, r.requests);
         runs.get(e.name)!.push(r);
         await drain();
         say(
           `run ${run}/${RUNS} ${e.name}: p50 ${ms(r.p50)} p95 ${ms(r.p95)} p99 ${ms(r.p99)} ${r.rps.toFixed(1)} req/s, ${r.errors} errors, ${r.unfinished} in flight at the end${r.non2xx ? ` (${JSON.stringify(r.statusCodes)})` : ""} · load ${load()}`,
         );
+        for (const line of cpu ?? []) say(`  ${line}`);
       }
     }
     const seconds = (Date.now() - started) / 1000;
@@ -166,6 +176,7 @@ async function main() {
     say("proxy.ts per request (in-process, this machine, same load):");
     for (const r of proxyCost) say(`  ${r.case.padEnd(36)} ${r.usPerCall.toFixed(0).padStart(6)} µs`);
   } finally {
+    profilerSession?.close();
     await monitor?.stop();
     if (app && app.exitCode === null) {
       app.kill("SIGTERM");
@@ -293,8 +304,8 @@ async function ensureDataset(db: Db): Promise<Dataset> {
              'receiver' || i || '@example.org', now() - make_interval(secs => ${PAYMENTS} - i), now()
       from generate_series(${lo}::int, ${hi}::int) i`);
     await db.execute(sql`
-      insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, stellar_address, status_history)
-      select md5('w' || i)::uuid, ${org.id}, md5('r' || i)::uuid, ${catalog.wallet.id}, 'REGISTERED',
+      insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, destination_kind, destination_value, status_history)
+      select md5('w' || i)::uuid, ${org.id}, md5('r' || i)::uuid, ${catalog.wallet.id}, 'REGISTERED', 'STELLAR_ADDRESS',
              (string_to_array(${destinations.join(",")}, ','))[1 + i % ${DESTINATIONS}], ${history("REGISTERED")}::jsonb
       from generate_series(${lo}::int, ${hi}::int) i`);
     say(`receivers and wallets ${hi.toLocaleString("en")} / ${PAYMENTS.toLocaleString("en")} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
@@ -360,6 +371,34 @@ async function successTotal(db: Db, orgId: string): Promise<number> {
 
 // ------------------------------------------------------------------------------------ the app
 
+let profilerSession: { close: () => void } | null = null;
+
+/** --profile: samples the web server process (a descendant of the launcher) over each measured load. */
+async function webServerProfiler(app: ChildProcess) {
+  const { attachProfiler, findDescendant, formatSummary, processCpuMs, summariseProfile } = await import("./lib/bench-profile");
+  const pid = findDescendant(app.pid!, "scripts/web-server.ts");
+  if (!pid) throw new Error("--profile: could not find the web server process");
+  const session = await attachProfiler(pid, INSPECT_PORT);
+  profilerSession = session;
+  const dir = path.join(DATA_DIR, "profiles");
+  mkdirSync(dir, { recursive: true });
+  say(`--profile: sampling the web server (pid ${pid}); profiles in ${path.relative(ROOT, dir)}`);
+  let cpuAtStart = 0;
+  return {
+    async start() {
+      await session.start();
+      cpuAtStart = processCpuMs(pid);
+    },
+    async stop(name: string, run: number, requests: number): Promise<string[]> {
+      const cpu = processCpuMs(pid) - cpuAtStart;
+      const profile = await session.stop();
+      const file = path.join(dir, `${name.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "")}-run${run}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      return [...formatSummary(summariseProfile(profile), requests, cpu), `profile: ${path.relative(ROOT, file)}`];
+    },
+  };
+}
+
 async function startApp(databaseUrl: string): Promise<ChildProcess> {
   const logFile = path.join(DATA_DIR, "app.log");
   const log = createWriteStream(logFile, { flags: "a" });
@@ -379,6 +418,8 @@ async function startApp(databaseUrl: string): Promise<ChildProcess> {
       STELLAR_NETWORK: "local",
       HORIZON_URL: "",
       LOG_LEVEL: flags["log-level"],
+      // Where SIGUSR1 opens a process's inspector (--profile opens the web server's only).
+      ...(flags.profile ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --inspect-port=${INSPECT_PORT}`.trim() } : {}),
       CHANNEL_ACCOUNTS: "20",
       WORKER_CONCURRENCY: "20",
     },

@@ -9,8 +9,11 @@
  * PROCESSES (BENCH_WORKERS) BENCH_RUNS times each, beside SDP's way (one payment per transaction,
  * same channel accounts, one worker), which runs for at most BENCH_SINGLE_SECONDS. Prints per run:
  * payments per second, the first payment's latency after start, worker start (spawn → claiming),
- * mean claim time per batch (the workers' own counters), transactions sent, and ledger use over
- * EVERY ledger closed during the run (not only those that carried operations); then min and median
+ * mean claim time per batch (the workers' own counters; of it, the last statement, where claims and
+ * settlements of one disbursement meet) and settlement time per transaction, transactions sent, ledger
+ * use over EVERY ledger closed during the run (not only those that carried operations), the CPU of
+ * the workers, of PostgreSQL and of this process (the ledger) per 1,000 payments (Linux /proc), and
+ * database transactions per Stellar transaction; then min and median
  * per worker count. The machine's load average is printed before and after each run (the machine is
  * shared: read ratios). Not a test: nothing fails, it reports.
  *
@@ -27,7 +30,7 @@
  * BENCH_WORKERS (1), BENCH_RUNS (1), BENCH_MODES (batched,single), BENCH_CLAIM_SIZES (1000,1000000).
  */
 import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Keypair, Operation } from "@stellar/stellar-sdk";
@@ -113,6 +116,7 @@ async function main() {
   const pg = await startEmbeddedPostgres({ dir: tmp, port: await freePort(), database: "bench", fast: true });
   await applyMigrations(pg.url);
   const { db, sql: pool } = createDb(pg.url, { max: 5 });
+  const pgDataDir = path.join(tmp, "pg");
   // Start's balance check is not what is measured here.
   setDistributionBalanceProvider({ availableStroops: async () => 10n ** 15n });
   const rows: Row[] = [];
@@ -201,6 +205,11 @@ async function main() {
         const readyMs = Math.max(...(await Promise.all(procs.map((p) => p.ready))));
         await sleep(1_500); // every lane idle and backed off: the first claim comes from an idle worker
         const loadBefore = load();
+        // CPU from here to the end of the run, per part: workers, PostgreSQL, this process (the ledger).
+        const cpuBefore = { workers: procs.map((p) => cpuMsOf(p.pid)), pg: pgCpuMs(pgDataDir), bench: process.cpuUsage() };
+        const [xactsBefore] = await db.execute<{ n: string }>(
+          sql`select (xact_commit + xact_rollback)::text as n from pg_stat_database where datname = current_database()`,
+        );
         const startLedger = await latestLedgerSeq(ledger.url);
         const started = Date.now();
         await changeDisbursementStatus(ctx, { id: d.id, status: "STARTED" });
@@ -216,6 +225,18 @@ async function main() {
         const seconds = (Date.now() - started) / 1000;
         const endLedger = await latestLedgerSeq(ledger.url);
         const loadAfter = load();
+        const cpu = {
+          workers: procs.reduce((sum, p, i) => sum + cpuMsOf(p.pid) - cpuBefore.workers[i]!, 0),
+          pg: pgCpuMs(pgDataDir) - cpuBefore.pg,
+          bench: (() => {
+            const u = process.cpuUsage(cpuBefore.bench);
+            return (u.user + u.system) / 1000;
+          })(),
+        };
+        const [xactsAfter] = await db.execute<{ n: string }>(
+          sql`select (xact_commit + xact_rollback)::text as n from pg_stat_database where datname = current_database()`,
+        );
+        const xacts = Number(xactsAfter?.n ?? 0) - Number(xactsBefore?.n ?? 0);
         if (paid < COUNT) {
           await changeDisbursementStatus(ctx, { id: d.id, status: "PAUSED" });
           const settleBy = Date.now() + 60_000;
@@ -225,6 +246,9 @@ async function main() {
         const stops = await Promise.all(procs.map((p) => p.stop()));
         const built = stops.reduce((n, s) => n + Number(s?.built ?? 0), 0);
         const claimMs = stops.reduce((n, s) => n + Number(s?.claimMs ?? 0), 0);
+        const claimMoveMs = stops.reduce((n, s) => n + Number(s?.claimMoveMs ?? 0), 0);
+        const settleMs = stops.reduce((n, s) => n + Number(s?.settleMs ?? 0), 0);
+        const settled = stops.reduce((n, s) => n + Number(s?.settled ?? 0), 0);
         const [txStats] = await db.execute<{ txs: number; submissions: number }>(sql`
           select count(*)::int as txs, coalesce(sum(attempts), 0)::int as submissions from stellar_transactions
           where id in (select stp.transaction_id from stellar_transaction_payments stp join payments p on p.id = stp.payment_id where p.disbursement_id = ${d.id})`);
@@ -251,9 +275,12 @@ async function main() {
         say(
           `${name} ${row.mode} ${workers} worker(s) run ${run + 1}: ${paid} paid in ${seconds.toFixed(1)} s = ${(paid / seconds).toFixed(0)} payments/s; ` +
             `first payment ${firstPaymentMs ?? "-"} ms after start; workers claiming ${readyMs} ms after spawn; ` +
-            `claim ${row.claimMsPerBatch === null ? "-" : row.claimMsPerBatch.toFixed(1)} ms/batch; ${row.txs} transactions, ${row.submissions} submissions; ` +
+            `claim ${row.claimMsPerBatch === null ? "-" : row.claimMsPerBatch.toFixed(1)} ms/batch (of which its last statement, READY → PENDING, where claims and settlements of one disbursement meet: ${built > 0 ? (claimMoveMs / built).toFixed(1) : "-"} ms); ` +
+            `settlement ${settled > 0 ? (settleMs / settled).toFixed(1) : "-"} ms/transaction; ${row.txs} transactions, ${row.submissions} submissions; ` +
             `${usage.ledgers} ledgers (${usage.ledgersWithOps} with operations), ${row.opsPerLedger.toFixed(0)} ops/ledger over every ledger` +
-            `${row.utilization !== null ? `, utilization ${(row.utilization * 100).toFixed(1)}%` : ""}; load ${loadBefore} → ${loadAfter}`,
+            `${row.utilization !== null ? `, utilization ${(row.utilization * 100).toFixed(1)}%` : ""}; load ${loadBefore} → ${loadAfter}; ` +
+            `CPU ms per 1,000 payments: workers ${perK(cpu.workers, paid)}, PostgreSQL ${perK(cpu.pg, paid)}, ledger+bench ${perK(cpu.bench, paid)}; ` +
+            `${(xacts / seconds).toFixed(0)} database transactions/s (${(xacts / Math.max(1, row.txs)).toFixed(1)} per Stellar transaction)`,
         );
       }
       await ledger.close();
@@ -281,6 +308,43 @@ async function main() {
         `${String(median(group.map((r) => r.firstPaymentMs ?? Number.NaN)).toFixed(0)).padStart(26)} ${(claims.length ? median(claims).toFixed(1) : "-").padStart(24)} ` +
         `${util.length ? `${(median(util) * 100).toFixed(1)}%` : `${median(group.map((r) => r.opsPerLedger)).toFixed(0)} ops/ledger`}`.padStart(12),
     );
+  }
+}
+
+const perK = (ms: number, paid: number) => (paid > 0 ? ((ms * 1000) / paid).toFixed(0) : "-");
+
+/** CPU time (user + system, ms) of a process and of its children it has waited for, from /proc (Linux); 0 elsewhere. */
+function cpuMsOf(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14–17 of stat (utime, stime, cutime, cstime) are 11–14 after the command name, in clock ticks.
+    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0) * (1000 / CLOCK_TICKS);
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = 100;
+
+/** CPU of the embedded PostgreSQL: the postmaster (with the backends it reaped) plus its live children. */
+function pgCpuMs(dataDir: string): number {
+  try {
+    const postmaster = Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    let total = cpuMsOf(postmaster);
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        if (ppid === postmaster) total += cpuMsOf(Number(entry));
+      } catch {
+        // exited meanwhile
+      }
+    }
+    return total;
+  } catch {
+    return 0;
   }
 }
 
@@ -322,6 +386,7 @@ function spawnWorker(env: Record<string, string>) {
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   return {
+    pid: child.pid,
     ready,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
@@ -330,6 +395,7 @@ function spawnWorker(env: Record<string, string>) {
         await exited;
         clearTimeout(timer);
       }
+      if (!stopLine) say(`a worker exited without its stop line (exit code ${child.exitCode}, signal ${child.signalCode}); last output: ${partial.slice(-300)}`);
       return stopLine;
     },
   };

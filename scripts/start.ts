@@ -14,6 +14,7 @@ import { config } from "../server/config";
 import { EnvError, parseEnv } from "../server/env";
 import { DATA_DIR, ensureAuthSecret, ensureDatabase, ensureEncryptionKey, ROOT } from "./lib/runtime-defaults";
 import { ensureLedger, setupStellarAccounts, startWorkerProcess, type LedgerRuntime, type WorkerRuntime } from "./lib/stellar-runtime";
+import { startDemoBank, type ExampleBankRuntime } from "./lib/example-bank-runtime";
 
 const dev = process.argv.includes("--dev");
 const started = Date.now();
@@ -99,6 +100,7 @@ async function main() {
   let ledger: LedgerRuntime | null = null;
   let worker: WorkerRuntime | null = null;
   // ---
+  let bank: ExampleBankRuntime | null = null; // the example bank (docs/example-bank.md)
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
@@ -111,6 +113,7 @@ async function main() {
       if (server.exitCode === null) server.kill("SIGKILL");
     }
     await ledger?.close(); // Stellar
+    await bank?.close();
     await embedded?.stop();
     say("stopped");
     process.exit(code);
@@ -135,6 +138,9 @@ async function main() {
   if (ledger) childEnv.HORIZON_URL = ledger.url;
   await setupStellarAccounts(databaseUrl, childEnv, say);
   // ---
+
+  // --- Banks: the example bank and the demo organization's connection to it (EXAMPLE_BANK=off skips) ---
+  bank = await startDemoBank(databaseUrl, childEnv, DATA_DIR, say);
 
   if (!dev && !buildIsCurrent()) {
     say("no current production build: building (this takes a minute the first time)…");

@@ -90,6 +90,7 @@ async function main() {
     E2E_PORT: String(await freePort()),
     E2E_PG_PORT: String(await freePort()),
     E2E_LEDGER_PORT: String(await freePort()),
+    E2E_BANK_PORT: String(await freePort()),
     E2E_DATA_DIR: e2eDataDir,
   };
   const { TEST_DATABASE_URL } = config();

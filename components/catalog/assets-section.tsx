@@ -16,8 +16,9 @@ import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
 import { CopyValue } from "@/components/disbursements/common";
 import { ASSET_CODE_MAX, STELLAR_ADDRESS_LENGTH } from "@/server/schemas/catalog.schema";
+import { currencyDecimals } from "@/server/domain/currencies";
 
-type Asset = { id: string; code: string; issuer: string; enabled: boolean };
+type Asset = { id: string; kind: "STELLAR" | "FIAT"; code: string; issuer: string; decimals: number; enabled: boolean };
 
 export function AssetsSection({ canWrite }: { canWrite: boolean }) {
   const trpc = useTRPC();
@@ -63,7 +64,9 @@ export function AssetsSection({ canWrite }: { canWrite: boolean }) {
             <TableHeader>
               <TableRow>
                 <TableHead>Code</TableHead>
+                <TableHead>Kind</TableHead>
                 <TableHead>Issuer</TableHead>
+                <TableHead className="text-right">Decimals</TableHead>
                 <TableHead>Enabled</TableHead>
               </TableRow>
             </TableHeader>
@@ -71,9 +74,15 @@ export function AssetsSection({ canWrite }: { canWrite: boolean }) {
               {assets.map((a) => (
                 <TableRow key={a.id} data-testid={`asset-${a.code}`}>
                   <TableCell className="font-medium">{a.code}</TableCell>
+                  <TableCell>{a.kind === "FIAT" ? "Currency (bank or switch)" : "Stellar asset"}</TableCell>
                   <TableCell>
-                    {a.issuer ? <CopyValue value={a.issuer} label={`issuer of ${a.code}`} /> : <span className="text-muted-foreground">Native (no issuer)</span>}
+                    {a.issuer ? (
+                      <CopyValue value={a.issuer} label={`issuer of ${a.code}`} />
+                    ) : (
+                      <span className="text-muted-foreground">{a.kind === "FIAT" ? "—" : "Native (no issuer)"}</span>
+                    )}
                   </TableCell>
+                  <TableCell className="text-right tabular-nums">{a.decimals}</TableCell>
                   <TableCell>
                     <EnabledToggle
                       enabled={a.enabled}
@@ -118,6 +127,7 @@ function AddAssetDialog() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
+  const [kind, setKind] = useState<"STELLAR" | "FIAT">("STELLAR");
   const [code, setCode] = useState("");
   const [issuer, setIssuer] = useState("");
   const create = useMutation(
@@ -129,11 +139,14 @@ function AddAssetDialog() {
     }),
   );
   const errors = fieldErrorsOf(create.error);
-  const native = code.trim().toUpperCase() === "XLM";
+  const fiat = kind === "FIAT";
+  const native = !fiat && code.trim().toUpperCase() === "XLM";
+  const decimals = fiat ? currencyDecimals(code.trim()) : 7;
 
   function onOpenChange(next: boolean) {
     setOpen(next);
     if (!next) {
+      setKind("STELLAR");
       setCode("");
       setIssuer("");
       create.reset();
@@ -151,30 +164,62 @@ function AddAssetDialog() {
       <DialogContent>
         <DialogHeader>
           <DialogTitle>Add an asset</DialogTitle>
-          <DialogDescription>A Stellar asset is its code plus the account that issues it. XLM is native and has no issuer.</DialogDescription>
+          <DialogDescription>
+            A Stellar asset is its code plus the account that issues it (XLM is native and has no issuer). A currency is an ISO 4217 code paid through a bank or switch
+            connection.
+          </DialogDescription>
         </DialogHeader>
         <form
           className="space-y-4"
           onSubmit={(e) => {
             e.preventDefault();
-            create.mutate({ code, issuer: native ? "" : issuer });
+            create.mutate({ kind, code, issuer: native || fiat ? "" : issuer });
           }}
         >
-          <Field label="Code" required error={errors.code} hint={`1 to ${ASSET_CODE_MAX} letters or digits, e.g. USDC.`}>
+          <fieldset className="space-y-2">
+            <legend className="text-sm font-medium">Kind</legend>
+            <div className="flex gap-4 text-sm">
+              {(
+                [
+                  ["STELLAR", "Stellar asset"],
+                  ["FIAT", "Currency (bank or switch)"],
+                ] as const
+              ).map(([value, label]) => (
+                <label key={value} className="flex items-center gap-2">
+                  <input type="radio" name="asset-kind" value={value} checked={kind === value} onChange={() => setKind(value)} />
+                  {label}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+          <Field
+            label="Code"
+            required
+            error={errors.code}
+            hint={
+              fiat
+                ? decimals === undefined
+                  ? "An ISO 4217 code, e.g. KES, EUR, USD."
+                  : `Amounts in ${code.trim().toUpperCase()} have ${decimals} decimal place${decimals === 1 ? "" : "s"}.`
+                : `1 to ${ASSET_CODE_MAX} letters or digits, e.g. USDC.`
+            }
+          >
             <Input value={code} onChange={(e) => setCode(e.target.value)} maxLength={ASSET_CODE_MAX} autoComplete="off" className="uppercase" />
           </Field>
-          <Field label="Issuer" required={!native} error={errors.issuer} hint={native ? "Not needed for XLM." : "The issuing account's public key, starting with G."}>
-            <Input
-              value={native ? "" : issuer}
-              onChange={(e) => setIssuer(e.target.value)}
-              disabled={native}
-              maxLength={STELLAR_ADDRESS_LENGTH}
-              autoComplete="off"
-              spellCheck={false}
-              className="font-mono text-xs"
-              placeholder="G…"
-            />
-          </Field>
+          {!fiat && (
+            <Field label="Issuer" required={!native} error={errors.issuer} hint={native ? "Not needed for XLM." : "The issuing account's public key, starting with G."}>
+              <Input
+                value={native ? "" : issuer}
+                onChange={(e) => setIssuer(e.target.value)}
+                disabled={native}
+                maxLength={STELLAR_ADDRESS_LENGTH}
+                autoComplete="off"
+                spellCheck={false}
+                className="font-mono text-xs"
+                placeholder="G…"
+              />
+            </Field>
+          )}
           {create.error && Object.keys(errors).length === 0 && (
             <Alert variant="destructive">
               <AlertDescription>{messageOf(create.error)}</AlertDescription>

@@ -26,11 +26,18 @@ export function CsvStepCard({
         <CardTitle asChild>
           <h2>3. Choose the CSV</h2>
         </CardTitle>
-        <CardDescription>
-          Columns for {CONTACT_TYPE_INFO[contactType].label.toLowerCase()}: {contactType.startsWith("EMAIL") ? "email" : "phone (+ and country code, e.g. +14155550123)"},
-          id (your reference for the receiver), amount (up to 7 decimals){usesWalletAddress ? ", walletAddress (G…), walletAddressMemo (optional)" : ", verification"},
-          paymentID (optional).
-        </CardDescription>
+        {contactType === "BANK_ACCOUNT" ? (
+          <CardDescription>
+            Columns for bank accounts: id (your reference for the payee), amount (in the currency&apos;s decimals), bankAccount (an IBAN, or an account number), bankCode
+            (required unless bankAccount is an IBAN), name (the account holder), paymentID and region (optional).
+          </CardDescription>
+        ) : (
+          <CardDescription>
+            Columns for {CONTACT_TYPE_INFO[contactType].label.toLowerCase()}:{" "}
+            {contactType.startsWith("EMAIL") ? "email" : "phone (+ and country code, e.g. +14155550123)"}, id (your reference for the receiver), amount (up to 7 decimals)
+            {usesWalletAddress ? ", walletAddress (G…), walletAddressMemo (optional)" : ", verification"}, paymentID and region (optional).
+          </CardDescription>
+        )}
         <div>
           <CsvTemplateLink contactType={contactType} />
         </div>

@@ -63,6 +63,11 @@ export const CONTACT_TYPE_INFO: Record<RegistrationContactType, { label: string;
     label: "Email and wallet address",
     description: "Like the one above, with email as the contact: payments go straight to the address in the file.",
   },
+  BANK_ACCOUNT: {
+    label: "Bank account",
+    description:
+      "Each row gives the payee's bank account (an IBAN, or an account number with its bank code) and the account holder's name: payments go to the bank, no invitation or verification. Needs a fiat currency.",
+  },
 };
 
 /* ---------------------------------------------------------------- upload */

@@ -15,6 +15,8 @@ import { DisbursementTotals } from "./disbursement-totals";
 import { EnvelopeCard, envelopeBlockText, hasEnvelope } from "./envelope";
 import { InstructionsCard } from "./instructions-card";
 import { PreflightReport, usePreflight } from "./preflight";
+import { RoutingPreview } from "./routing-preview";
+import { ShipmentsPanel } from "./shipments-panel";
 import { StatusTimeline } from "./status-timeline";
 
 /**
@@ -173,6 +175,12 @@ export function DisbursementDetailView({
       )}
 
       <DisbursementTotals d={d} />
+
+      {/* Before start: where the payments would go (its own query, after the first render). */}
+      {(d.status === "DRAFT" || d.status === "READY") && d.total_payments > 0 && <RoutingPreview id={id} />}
+      {d.status !== "DRAFT" && d.status !== "READY" && (
+        <ShipmentsPanel id={id} canShip={allowed.has("pause") || allowed.has("start") || allowed.has("resume")} settled={d.status !== "STARTED"} />
+      )}
 
       <div className="grid gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">

@@ -18,8 +18,14 @@ export function DisbursementDetailsCard({ d }: { d: DisbursementDetail }) {
       <CardContent>
         <dl className="grid gap-4 sm:grid-cols-2">
           <Detail term="Wallet">
-            {d.wallet.name}
-            {!d.wallet.enabled && <span className="ml-2 text-xs text-destructive">(disabled)</span>}
+            {d.wallet ? (
+              <>
+                {d.wallet.name}
+                {!d.wallet.enabled && <span className="ml-2 text-xs text-destructive">(disabled)</span>}
+              </>
+            ) : (
+              <span className="text-muted-foreground">None: paid to bank accounts</span>
+            )}
           </Detail>
           <Detail term="Asset">
             {code}{" "}
@@ -28,7 +34,7 @@ export function DisbursementDetailsCard({ d }: { d: DisbursementDetail }) {
                 {shorten(d.asset.issuer, 4, 4)}
               </code>
             ) : (
-              <span className="text-xs text-muted-foreground">(native)</span>
+              <span className="text-xs text-muted-foreground">{d.asset.kind === "FIAT" ? "(currency)" : "(native)"}</span>
             )}
           </Detail>
           <Detail term="Contact type">{CONTACT_TYPE_INFO[d.registration_contact_type as RegistrationContactType]?.label ?? d.registration_contact_type}</Detail>

@@ -48,7 +48,9 @@ export function StatusConfirmDialog({
           <strong>
             {formatAmount(d.total_amount)} {code}
           </strong>{" "}
-          from your distribution account through {d.wallet.name}. Receivers who have not registered yet are invited first.
+          {d.wallet
+            ? `from your distribution account through ${d.wallet.name}. Receivers who have not registered yet are invited first.`
+            : "to the bank accounts in the instructions, through the bank connection the routing rules choose."}
         </>
       ),
       button: "Start disbursement",

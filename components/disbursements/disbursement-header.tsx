@@ -50,8 +50,8 @@ export function DisbursementHeader({
           </div>
           <p className="mt-1 text-sm text-muted-foreground">
             {d.total_payments === 0
-              ? `No payments yet · ${code} through ${d.wallet.name}`
-              : `${formatAmount(d.total_amount)} ${code} to ${formatCount(d.total_payments)} ${pluralWord(d.total_payments, "receiver")} through ${d.wallet.name}`}
+              ? `No payments yet · ${code} ${d.wallet ? `through ${d.wallet.name}` : "to bank accounts"}`
+              : `${formatAmount(d.total_amount, d.asset.decimals)} ${code} to ${formatCount(d.total_payments)} ${pluralWord(d.total_payments, "receiver")} ${d.wallet ? `through ${d.wallet.name}` : "by bank transfer"}`}
           </p>
         </div>
         <div className="flex flex-wrap gap-2" role="group" aria-label="Disbursement actions">

@@ -32,12 +32,12 @@ export function DisbursementTotals({ d }: { d: DisbursementDetail }) {
           testId="amount-disbursed"
           value={
             <>
-              {formatAmount(d.amount_disbursed)} <span className="text-sm font-normal text-muted-foreground">{code}</span>
+              {formatAmount(d.amount_disbursed, d.asset.decimals)} <span className="text-sm font-normal text-muted-foreground">{code}</span>
             </>
           }
           sub={
             <span data-testid="total-amount">
-              of {formatAmount(d.total_amount)} {code}
+              of {formatAmount(d.total_amount, d.asset.decimals)} {code}
             </span>
           }
         />

@@ -9,23 +9,14 @@ import { Input } from "@/components/ui/input";
 import { Progress } from "@/components/ui/progress";
 import { parseAmount, toStroops } from "@/server/domain/money";
 import { MAX_DECLARED_COUNT } from "@/server/schemas/disbursements.schema";
-import { CopyValue, DateTime, Detail, countPercent, formatAmount, formatCount, percentOf, type DisbursementDetail } from "./common";
+import { CopyValue, DateTime, Detail, countPercent, dateTimeFormat, formatAmount, formatCount, percentOf, type DisbursementDetail } from "./common";
 import { plural } from "@/lib/format";
 
 /* ---------------------------------------------------------------- time zones */
 
 /** The zone's offset from UTC at an instant, in milliseconds (what the wall clock reads minus UTC). */
 function zoneOffset(instant: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-    hourCycle: "h23",
-  }).formatToParts(new Date(instant));
+  const parts = dateTimeFormat(timeZone).formatToParts(new Date(instant));
   const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   const wall = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour") % 24, get("minute"), get("second"));
   return wall - Math.floor(instant / 1000) * 1000;

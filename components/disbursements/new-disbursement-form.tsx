@@ -13,7 +13,7 @@ import { Input } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
-import { includesWalletAddress, type RegistrationContactType, type VerificationField } from "@/server/domain/disbursement-types";
+import { needsVerification, type RegistrationContactType, type VerificationField } from "@/server/domain/disbursement-types";
 import { DISBURSEMENT_NAME_MAX } from "@/server/schemas/disbursements.schema";
 import { NativeSelect, shorten, type DisbursementDetail } from "./common";
 import { uploadInstructions, type UploadError } from "./csv";
@@ -59,7 +59,11 @@ export function NewDisbursementForm() {
   useEffect(() => {
     if (create.error) formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
   }, [create.error]);
-  const usesWalletAddress = includesWalletAddress(contactType);
+  // Bank accounts are paid in a fiat currency without a wallet provider (docs/rails.md "Destinations").
+  const bank = contactType === "BANK_ACCOUNT";
+  const noVerification = !needsVerification(contactType);
+  const choosableAssets = bank ? assets.filter((a) => a.enabled && a.kind === "FIAT") : walletAssets;
+  const chosenAssetId = choosableAssets.some((a) => a.id === assetId) ? assetId : "";
   const busy = create.isPending || uploading;
 
   function chooseWallet(id: string) {
@@ -80,10 +84,10 @@ export function NewDisbursementForm() {
     try {
       const d = await create.mutateAsync({
         name,
-        wallet_id: walletId,
-        asset_id: assetId,
+        wallet_id: bank ? null : walletId,
+        asset_id: chosenAssetId,
         registration_contact_type: contactType,
-        verification_field: usesWalletAddress ? null : verificationField || null,
+        verification_field: noVerification ? null : verificationField || null,
         receiver_registration_message_template: template.trim() || null,
         ...envelopeInput(envelope, timeZone),
       });
@@ -172,24 +176,37 @@ export function NewDisbursementForm() {
             <Field label="Name" required error={errors.name} hint="Unique in your organization, e.g. “March 2025 stipends”." className="md:col-span-2">
               <Input value={name} onChange={(e) => setName(e.target.value)} maxLength={DISBURSEMENT_NAME_MAX} autoComplete="off" />
             </Field>
-            <Field label="Wallet" required error={errors.wallet_id} hint="Only enabled wallets are listed.">
-              <NativeSelect value={walletId} onChange={(e) => chooseWallet(e.target.value)}>
-                <option value="" disabled>
-                  Choose a wallet…
-                </option>
-                {wallets.map((w) => (
-                  <option key={w.id} value={w.id}>
-                    {w.name}
+            {!bank && (
+              <Field label="Wallet" required error={errors.wallet_id} hint="Only enabled wallets are listed.">
+                <NativeSelect value={walletId} onChange={(e) => chooseWallet(e.target.value)}>
+                  <option value="" disabled>
+                    Choose a wallet…
                   </option>
-                ))}
-              </NativeSelect>
-            </Field>
-            <Field label="Asset" required error={errors.asset_id} hint={wallet ? `The assets ${wallet.name} supports.` : "Choose a wallet first."}>
-              <NativeSelect value={assetId} onChange={(e) => setAssetId(e.target.value)} disabled={!wallet}>
+                  {wallets.map((w) => (
+                    <option key={w.id} value={w.id}>
+                      {w.name}
+                    </option>
+                  ))}
+                </NativeSelect>
+              </Field>
+            )}
+            <Field
+              label={bank ? "Currency" : "Asset"}
+              required
+              error={errors.asset_id}
+              hint={bank ? "Bank accounts are paid in a fiat currency." : wallet ? `The assets ${wallet.name} supports.` : "Choose a wallet first."}
+            >
+              <NativeSelect value={chosenAssetId} onChange={(e) => setAssetId(e.target.value)} disabled={!bank && !wallet}>
                 <option value="" disabled>
-                  {wallet && walletAssets.length === 0 ? "This wallet supports no enabled asset" : "Choose an asset…"}
+                  {bank
+                    ? choosableAssets.length === 0
+                      ? "No fiat currency is enabled"
+                      : "Choose a currency…"
+                    : wallet && walletAssets.length === 0
+                      ? "This wallet supports no enabled asset"
+                      : "Choose an asset…"}
                 </option>
-                {walletAssets.map((a) => (
+                {choosableAssets.map((a) => (
                   <option key={a.id} value={a.id}>
                     {a.code}
                     {a.issuer ? ` (${shorten(a.issuer, 4, 4)})` : " (native)"}
@@ -200,9 +217,9 @@ export function NewDisbursementForm() {
 
             <ContactTypeFieldset value={contactType} onChange={setContactType} error={errors.registration_contact_type} />
 
-            <VerificationFieldSelect usesWalletAddress={usesWalletAddress} value={verificationField} onChange={setVerificationField} error={errors.verification_field} />
+            <VerificationFieldSelect usesWalletAddress={noVerification} value={verificationField} onChange={setVerificationField} error={errors.verification_field} />
 
-            {!usesWalletAddress && (
+            {!noVerification && (
               <InvitationMessageField
                 value={template}
                 onChange={setTemplate}
@@ -228,7 +245,7 @@ export function NewDisbursementForm() {
           scheduled_at: envelopeErrors.scheduled_at ?? errors.scheduled_at,
         }}
         timeZone={timeZone}
-        assetCode={walletAssets.find((a) => a.id === assetId)?.code ?? null}
+        assetCode={choosableAssets.find((a) => a.id === chosenAssetId)?.code ?? null}
       />
 
       <CsvStepCard

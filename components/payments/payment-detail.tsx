@@ -16,6 +16,7 @@ import { splitStatusMessage, TransactionHash } from "@/components/stellar/links"
 import { paymentCancellationProblem } from "@/server/domain/g2p/envelope-rules";
 import { contactOf } from "./payments-table";
 import { TrackingCard } from "./payment-tracking-card";
+import { BankAccountDetails, isBankDestination, walletLabel } from "@/components/receivers/destination-text";
 
 type Action = "cancel" | "retry";
 
@@ -107,11 +108,17 @@ export function PaymentDetailView({ id, canCancel, canRetry }: { id: string; can
           <AlertTitle>This payment failed</AlertTitle>
           <AlertDescription className="space-y-1">
             <p data-testid="failure-reason">{failure.text}</p>
-            {failure.code && (
-              <p className="text-xs">
-                Stellar result code: <code>{failure.code}</code>
-              </p>
-            )}
+            {p.bank_reply
+              ? p.failure_error_code && (
+                  <p className="text-xs">
+                    Bank reason code: <code data-testid="bank-failure-code">{p.failure_error_code}</code>
+                  </p>
+                )
+              : failure.code && (
+                  <p className="text-xs">
+                    Stellar result code: <code>{failure.code}</code>
+                  </p>
+                )}
           </AlertDescription>
         </Alert>
       ) : p.status_message ? (
@@ -170,6 +177,21 @@ export function PaymentDetailView({ id, canCancel, canRetry }: { id: string; can
                     "Not submitted yet"
                   )}
                 </Detail>
+                {p.bank_reply && (
+                  <Detail term="Bank reply">
+                    <span data-testid="bank-reply" className="text-sm">
+                      <code>{p.bank_reply.status}</code>
+                      {p.bank_reply.reason_code ? ` (${p.bank_reply.reason_code})` : ""}
+                      {p.bank_reply.booking_date ? `, booked ${p.bank_reply.booking_date}` : ""}
+                      {p.bank_reply.bank_reference ? `, bank ref. ${p.bank_reply.bank_reference}` : ""}
+                      {p.bank_reply.bank_file_id && (
+                        <Link href={`/reconciliation/${p.bank_reply.bank_file_id}`} className="ml-1 text-primary hover:underline">
+                          file
+                        </Link>
+                      )}
+                    </span>
+                  </Detail>
+                )}
                 <Detail term="Operation id">{p.stellar_operation_id ? <code className="text-xs">{p.stellar_operation_id}</code> : "—"}</Detail>
                 <Detail term="Sender address">{p.sender_address ? <CopyValue value={p.sender_address} label="sender address" /> : "—"}</Detail>
                 <Detail term="Last updated">
@@ -197,18 +219,26 @@ export function PaymentDetailView({ id, canCancel, canRetry }: { id: string; can
                 <Detail term="External id">{receiver.external_id}</Detail>
                 <Detail term="Wallet">
                   <span className="inline-flex flex-wrap items-center gap-2">
-                    {p.receiver_wallet.wallet.name}
+                    {walletLabel(p.receiver_wallet)}
                     <WalletStatusBadge status={p.receiver_wallet.status} />
                   </span>
                 </Detail>
-                <Detail term="Wallet address">
-                  {p.receiver_wallet.stellar_address ? (
-                    <CopyValue value={p.receiver_wallet.stellar_address} label="wallet address" />
-                  ) : (
-                    <span className="text-muted-foreground">Not registered yet</span>
-                  )}
-                </Detail>
-                <Detail term="Memo">{p.receiver_wallet.stellar_memo || "—"}</Detail>
+                {isBankDestination(p.receiver_wallet.destination) ? (
+                  <Detail term="Bank account">
+                    <BankAccountDetails destination={p.receiver_wallet.destination} />
+                  </Detail>
+                ) : (
+                  <>
+                    <Detail term="Wallet address">
+                      {p.receiver_wallet.stellar_address ? (
+                        <CopyValue value={p.receiver_wallet.stellar_address} label="wallet address" />
+                      ) : (
+                        <span className="text-muted-foreground">Not registered yet</span>
+                      )}
+                    </Detail>
+                    <Detail term="Memo">{p.receiver_wallet.stellar_memo || "—"}</Detail>
+                  </>
+                )}
               </dl>
             </CardContent>
           </Card>

@@ -26,12 +26,14 @@ import {
 } from "@/components/disbursements/common";
 import { paymentListInput } from "@/components/disbursements/list-params";
 import { splitStatusMessage, TransactionHash } from "@/components/stellar/links";
+import { MaskedBankAccount } from "@/components/receivers/destination-text";
 
 /** Optional columns; the wallet column shows the wallet's name with the receiver wallet's status, else just the status. */
 export type PaymentColumns = { line?: boolean; disbursement?: boolean; receiver?: boolean; externalId?: boolean; wallet?: boolean };
 
-export function contactOf(r: { phone_number: string | null; email: string | null }) {
-  return r.phone_number || r.email || "—";
+export function contactOf(r: { phone_number: string | null; email: string | null; external_id?: string }) {
+  // Bank-account payees have no contact: they are known by their external id.
+  return r.phone_number || r.email || r.external_id || "—";
 }
 
 /** The rows of a payments table; the caller owns loading, paging and filters. */
@@ -123,7 +125,7 @@ export function PaymentsTableBody({
                   </TableCell>
                 )}
                 <TableCell className="text-right whitespace-nowrap tabular-nums">
-                  {formatAmount(p.amount)} <span className="text-muted-foreground">{p.asset.code}</span>
+                  {formatAmount(p.amount, p.asset.decimals)} <span className="text-muted-foreground">{p.asset.code}</span>
                 </TableCell>
                 <TableCell className="min-w-32">
                   <PaymentStatusBadge status={p.status} title={p.status_message ?? undefined} />
@@ -136,7 +138,14 @@ export function PaymentsTableBody({
                   ) : null}
                 </TableCell>
                 <TableCell className="whitespace-nowrap">
-                  {columns.wallet && <span className="mr-2">{p.receiver_wallet.wallet.name}</span>}
+                  {columns.wallet &&
+                    (p.receiver_wallet.wallet ? (
+                      <span className="mr-2">{p.receiver_wallet.wallet.name}</span>
+                    ) : (
+                      <span className="mr-2">
+                        <MaskedBankAccount destination={p.receiver_wallet.destination} />
+                      </span>
+                    ))}
                   <WalletStatusBadge status={p.receiver_wallet.status} />
                 </TableCell>
                 <TableCell className="text-muted-foreground">

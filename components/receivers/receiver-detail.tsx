@@ -17,6 +17,7 @@ import { ReceiverMessages } from "./receiver-messages";
 import { ReplaceVerificationButton, UnlockReceiverButton } from "./receiver-security-actions";
 import { ResendInvitationButton } from "./resend-invitation-button";
 import { plural } from "@/lib/format";
+import { BankAccountDetails, isBankDestination, walletLabel } from "./destination-text";
 
 function Count({ label, value }: { label: string; value: number }) {
   return (
@@ -164,7 +165,7 @@ export function ReceiverDetailView({ id, canWrite = false, canSecrets = false }:
                 <CardHeader className="pb-3">
                   <div className="flex flex-wrap items-center justify-between gap-2">
                     <CardTitle asChild className="text-base">
-                      <h3>{w.wallet.name}</h3>
+                      <h3>{walletLabel(w)}</h3>
                     </CardTitle>
                     <div className="flex items-center gap-2">
                       {w.otp_locked && (
@@ -179,12 +180,25 @@ export function ReceiverDetailView({ id, canWrite = false, canSecrets = false }:
                 </CardHeader>
                 <CardContent className="space-y-4">
                   <dl className="grid gap-3 sm:grid-cols-2">
-                    <Detail term="Address">
-                      {w.stellar_address ? <CopyValue value={w.stellar_address} label="wallet address" /> : <span className="text-muted-foreground">Not registered</span>}
-                    </Detail>
-                    <Detail term="Memo">{w.stellar_memo || "—"}</Detail>
+                    {isBankDestination(w.destination) ? (
+                      <Detail term="Account">
+                        <BankAccountDetails destination={w.destination} />
+                      </Detail>
+                    ) : (
+                      <>
+                        <Detail term="Address">
+                          {w.stellar_address ? (
+                            <CopyValue value={w.stellar_address} label="wallet address" />
+                          ) : (
+                            <span className="text-muted-foreground">Not registered</span>
+                          )}
+                        </Detail>
+                        <Detail term="Memo">{w.stellar_memo || "—"}</Detail>
+                      </>
+                    )}
                   </dl>
-                  {canWrite && <ReceiverWalletActions receiverId={id} wallet={w} canSecrets={canSecrets} />}
+                  {/* A bank account comes from the instructions: nothing to unregister or reset. */}
+                  {canWrite && w.wallet && <ReceiverWalletActions receiverId={id} wallet={{ ...w, wallet: w.wallet }} canSecrets={canSecrets} />}
                   {canWrite && w.status === "READY" && (
                     <div className="text-xs text-muted-foreground">
                       <ResendInvitationButton receiverId={id} receiverWalletId={w.id} />
@@ -201,7 +215,7 @@ export function ReceiverDetailView({ id, canWrite = false, canSecrets = false }:
                   <div>
                     <h4 className="mb-2 text-xs font-medium tracking-wide text-muted-foreground uppercase">Status history</h4>
                     <StatusTimeline
-                      label={`Status history of the ${w.wallet.name} wallet`}
+                      label={`Status history of the ${walletLabel(w)} wallet`}
                       entries={w.status_history}
                       renderStatus={(s) => <WalletStatusBadge status={s} />}
                     />

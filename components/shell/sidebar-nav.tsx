@@ -1,6 +1,6 @@
 "use client";
 
-import { Banknote, Home, Inbox, KeyRound, Landmark, Network, Send, Settings, Users, UsersRound, Wallet, type LucideIcon } from "lucide-react";
+import { Banknote, FileCheck2, Cable, Split, Home, Inbox, KeyRound, Landmark, Network, Send, Settings, Users, UsersRound, Wallet, type LucideIcon } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "@/lib/utils";
@@ -18,6 +18,9 @@ const ICONS: Record<NavIcon, LucideIcon> = {
   settings: Settings,
   outbox: Inbox,
   integrations: Network,
+  reconciliation: FileCheck2,
+  connections: Cable,
+  routing: Split,
 };
 
 export function SidebarNav({ items, onNavigate }: { items: Pick<NavItem, "href" | "label" | "icon">[]; onNavigate?: () => void }) {

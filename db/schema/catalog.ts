@@ -1,8 +1,15 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, check, index, pgEnum, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { ASSET_KINDS } from "../../server/domain/rails";
 import { organizations } from "./organizations";
 
-/** Stellar assets an organization pays in. XLM is native (no issuer). */
+export const assetKindEnum = pgEnum("asset_kind", ASSET_KINDS);
+
+/**
+ * What an organization pays in: Stellar assets (XLM is native: no issuer) and fiat currencies paid
+ * through a bank or switch (ISO 4217 code, no issuer). `decimals` is the currency's precision, used by
+ * amount parsing, CSV validation and display (7 for Stellar assets, 2 for most fiat currencies).
+ */
 export const assets = pgTable(
   "assets",
   {
@@ -10,14 +17,20 @@ export const assets = pgTable(
     orgId: uuid()
       .notNull()
       .references(() => organizations.id, { onDelete: "cascade" }),
+    kind: assetKindEnum().notNull().default("STELLAR"),
     code: text().notNull(),
-    // Empty string for the native asset, so the unique index covers it.
+    decimals: smallint().notNull().default(7),
+    // Empty string for the native asset and for fiat currencies, so the unique index covers them.
     issuer: text().notNull().default(""),
     enabled: boolean().notNull().default(true),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("assets_org_code_issuer_key").on(t.orgId, t.code, t.issuer)],
+  (t) => [
+    uniqueIndex("assets_org_kind_code_issuer_key").on(t.orgId, t.kind, t.code, t.issuer),
+    check("assets_decimals_check", sql`${t.decimals} between 0 and 7 and (${t.kind} = 'FIAT' or ${t.decimals} = 7)`),
+    check("assets_fiat_issuer_check", sql`${t.kind} = 'STELLAR' or ${t.issuer} = ''`),
+  ],
 );
 
 /** Wallet providers receivers can register with. */

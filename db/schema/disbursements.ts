@@ -8,6 +8,7 @@ import {
   type StatusHistoryEntry,
 } from "../../server/domain/disbursement-types";
 import { assets, wallets } from "./catalog";
+import { paymentConnections, railBatches, routingRules } from "./connections";
 import { organizations } from "./organizations";
 import { receiverWallets, verificationFieldEnum } from "./receivers";
 import { users } from "./users";
@@ -26,9 +27,8 @@ export const disbursements = pgTable(
       .notNull()
       .references(() => organizations.id, { onDelete: "cascade" }),
     name: text().notNull(),
-    walletId: uuid()
-      .notNull()
-      .references(() => wallets.id, { onDelete: "restrict" }),
+    /** The wallet provider receivers register with; null for BANK_ACCOUNT disbursements (payees given by bank account). */
+    walletId: uuid().references(() => wallets.id, { onDelete: "restrict" }),
     assetId: uuid()
       .notNull()
       .references(() => assets.id, { onDelete: "restrict" }),
@@ -108,6 +108,17 @@ export const payments = pgTable(
     stellarTransactionHash: text(),
     stellarOperationId: text(),
     senderAddress: text(),
+    /** The connection the payment goes through and the routing rule that chose it (docs/rails.md "Routing rules"). */
+    connectionId: uuid().references(() => paymentConnections.id, { onDelete: "restrict" }),
+    routingRuleId: uuid().references(() => routingRules.id, { onDelete: "set null" }),
+    /** The shipment that carries this payment, for rails that settle later (docs/rails.md "Dispatcher"). */
+    railBatchId: uuid().references(() => railBatches.id, { onDelete: "set null" }),
+    /** The rail's identifier of this payment (a transaction hash, an end-to-end id, a transfer id), stored before sending. */
+    railReference: text(),
+    /** What the rail reported beyond the status (shipment, bank reply, fees), for display and audit. */
+    railDetails: jsonb().$type<Record<string, unknown>>(),
+    /** The rail's failure code (op_no_trust, AC01, …); the plain-words message is statusMessage. */
+    failureCode: text(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -137,6 +148,12 @@ export const payments = pgTable(
       .where(sql`${t.externalPaymentId} is not null`),
     index("payments_receiver_idx").on(t.receiverId),
     index("payments_receiver_wallet_idx").on(t.receiverWalletId),
+    index("payments_rail_batch_idx")
+      .on(t.railBatchId)
+      .where(sql`${t.railBatchId} is not null`),
+    index("payments_connection_idx")
+      .on(t.connectionId)
+      .where(sql`${t.connectionId} is not null`),
     // The claim's "next READY payments of this disbursement" (server/stellar/engine/claim-payment-batch.ts, migration 0009).
     index("payments_ready_claim_idx")
       .on(t.disbursementId, t.lineNumber, t.id)

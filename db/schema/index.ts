@@ -8,3 +8,5 @@ export * from "./stellar";
 export * from "./messages";
 export * from "./g2p";
 export * from "./payment-totals";
+export * from "./connections";
+export * from "./bank-files";

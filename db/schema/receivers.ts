@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { bigint, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { RECEIVER_WALLET_STATUSES, VERIFICATION_FIELDS, type StatusHistoryEntry } from "../../server/domain/disbursement-types";
 import { wallets } from "./catalog";
+import { destinationKindEnum } from "./connections";
 import { organizations } from "./organizations";
 
 export const receiverWalletStatusEnum = pgEnum("receiver_wallet_status", RECEIVER_WALLET_STATUSES);
@@ -18,6 +19,8 @@ export const receivers = pgTable(
     externalId: text().notNull(),
     phoneNumber: text(),
     email: text(),
+    /** Attributes routing rules can match (e.g. `region`), from a CSV column or a G2P `meta` field; keys lower-case. */
+    attributes: jsonb().$type<Record<string, string>>().notNull().default({}),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -77,7 +80,12 @@ export const receiverVerifications = pgTable(
   ],
 );
 
-/** A receiver's registration with one wallet provider, and the Stellar address they gave. */
+/**
+ * A receiver's registration with one wallet provider and the destination payments go to: a Stellar
+ * address given at registration or in the instructions, or a bank account given in the instructions
+ * (docs/rails.md "Destinations"). `stellarAddress`/`stellarMemo` are derived from the destination
+ * (generated columns) for the Stellar engine's readers; write the destination columns.
+ */
 export const receiverWallets = pgTable(
   "receiver_wallets",
   {
@@ -85,12 +93,18 @@ export const receiverWallets = pgTable(
     // orgId and receiverId: one composite key to the receiver (receiver_wallets_receiver_org_fk below).
     orgId: uuid().notNull(),
     receiverId: uuid().notNull(),
-    walletId: uuid()
-      .notNull()
-      .references(() => wallets.id, { onDelete: "restrict" }),
+    /** Null for a bank account given in the instructions (no wallet provider, nothing to register). */
+    walletId: uuid().references(() => wallets.id, { onDelete: "restrict" }),
     status: receiverWalletStatusEnum().notNull().default("DRAFT"),
-    stellarAddress: text(),
-    stellarMemo: text(),
+    destinationKind: destinationKindEnum(),
+    /** Canonical value: G… address, IBAN without spaces, account number, E.164 phone, lower-case email. */
+    destinationValue: text(),
+    /** Stellar memo or a payment reference the destination needs. */
+    destinationMemo: text(),
+    /** Bank details beside an account number: bank code, BIC, branch, account holder's name. */
+    destinationDetails: jsonb().$type<{ bankCode?: string; bic?: string; branch?: string; holderName?: string }>(),
+    stellarAddress: text().generatedAlwaysAs(sql`case when destination_kind = 'STELLAR_ADDRESS' then destination_value end`),
+    stellarMemo: text().generatedAlwaysAs(sql`case when destination_kind = 'STELLAR_ADDRESS' then destination_memo end`),
     statusHistory: jsonb().$type<StatusHistoryEntry[]>().notNull().default([]),
     /** Invitations sent for this wallet (first + resends) and when the last one went out. */
     invitationsSent: integer().notNull().default(0),
@@ -117,7 +131,11 @@ export const receiverWallets = pgTable(
   },
   (t) => [
     uniqueIndex("receiver_wallets_receiver_wallet_key").on(t.receiverId, t.walletId),
-    index("receiver_wallets_org_address_idx").on(t.orgId, t.stellarAddress),
+    // One row per bank account of a receiver; payments point at the row holding their account.
+    uniqueIndex("receiver_wallets_receiver_account_key")
+      .on(t.receiverId, t.destinationKind, t.destinationValue)
+      .where(sql`${t.walletId} is null`),
+    index("receiver_wallets_org_destination_idx").on(t.orgId, t.destinationKind, t.destinationValue),
     // The target of payments_receiver_wallet_receiver_fk (migration 0008).
     uniqueIndex("receiver_wallets_id_receiver_key").on(t.id, t.receiverId),
     // One foreign-key probe per inserted row instead of two (migration 0008, docs/performance.md "Import").

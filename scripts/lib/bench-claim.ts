@@ -64,8 +64,8 @@ export async function explainClaim(sizes: number[]) {
           insert into receivers (id, org_id, external_id)
           select md5('r' || i)::uuid, ${org.id}, 'r' || i from generate_series(1, ${size}) i`);
         await db.execute(sql`
-          insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, stellar_address)
-          select md5('w' || i)::uuid, ${org.id}, md5('r' || i)::uuid, ${catalog.wallet.id}, 'REGISTERED', 'GBENCH' || lpad(i::text, 50, '0')
+          insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, destination_kind, destination_value)
+          select md5('w' || i)::uuid, ${org.id}, md5('r' || i)::uuid, ${catalog.wallet.id}, 'REGISTERED', 'STELLAR_ADDRESS', 'GBENCH' || lpad(i::text, 50, '0')
           from generate_series(1, ${size}) i`);
         await db.execute(sql`
           insert into payments (org_id, disbursement_id, receiver_id, receiver_wallet_id, asset_id, amount, status, line_number)

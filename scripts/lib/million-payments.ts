@@ -41,8 +41,8 @@ export async function loadLargeOrganization(
     from generate_series(1, ${per}) i`;
   step(`${per} receivers`);
   await sql`
-    insert into receiver_wallets (org_id, receiver_id, wallet_id, status, stellar_address)
-    select ${orgId}, r.id, ${wallet!.id}, 'REGISTERED', 'GA5ZSEJYB37JRC5AVCIA5MOP4RHTM335X2KGX3IHOJAPP5RE34K4KZVN'
+    insert into receiver_wallets (org_id, receiver_id, wallet_id, status, destination_kind, destination_value)
+    select ${orgId}, r.id, ${wallet!.id}, 'REGISTERED', 'STELLAR_ADDRESS', 'GA5ZSEJYB37JRC5AVCIA5MOP4RHTM335X2KGX3IHOJAPP5RE34K4KZVN'
     from receivers r where r.org_id = ${orgId}`;
   step("receiver wallets");
 

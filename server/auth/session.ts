@@ -1,5 +1,4 @@
 import "server-only";
-import { getToken } from "next-auth/jwt";
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
@@ -9,6 +8,7 @@ import { countPendingInvitations } from "@/server/services/team/account-invitati
 import { liveSessionUserId } from "@/server/services/auth/sessions";
 import { ACTIVE_ORG_COOKIE } from "./constants";
 import { authOptions } from "./options";
+import { decodeSessionToken, rawSessionToken } from "./session-token";
 import { config } from "@/server/config";
 
 /**
@@ -18,11 +18,12 @@ import { config } from "@/server/config";
  */
 export const getSessionIdentity = cache(async (): Promise<{ userId: string; sessionId: string } | null> => {
   const jar = await cookies();
-  const token = await getToken({
-    req: { cookies: Object.fromEntries(jar.getAll().map((c) => [c.name, c.value])), headers: {} } as unknown as Parameters<typeof getToken>[0]["req"],
-    secret: authOptions.secret,
-    secureCookie: authOptions.useSecureCookies ?? (config().NEXTAUTH_URL ?? "").startsWith("https://"),
-  });
+  const raw = await rawSessionToken(
+    { cookies: Object.fromEntries(jar.getAll().map((c) => [c.name, c.value])), headers: {} } as unknown as Parameters<typeof rawSessionToken>[0],
+    authOptions.useSecureCookies ?? (config().NEXTAUTH_URL ?? "").startsWith("https://"),
+  );
+  // Decoded once per process per cookie (server/auth/session-token.ts); the session row is read every time.
+  const token = await decodeSessionToken(raw, authOptions.secret);
   const userId = await liveSessionUserId(getDb(), token);
   return userId && typeof token?.sid === "string" ? { userId, sessionId: token.sid } : null;
 });

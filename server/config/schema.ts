@@ -12,7 +12,7 @@ import { parseAllowHosts } from "../net/allow-hosts";
  * (server/config/index.ts), never `process.env` directly.
  */
 
-export const CONFIG_GROUPS = ["Database", "Web", "Auth & security", "Limits", "Stellar", "Messaging", "G2P", "Worker", "Tests & benchmarks"] as const;
+export const CONFIG_GROUPS = ["Database", "Web", "Auth & security", "Limits", "Stellar", "Banks", "Messaging", "G2P", "Worker", "Tests & benchmarks"] as const;
 export type ConfigGroup = (typeof CONFIG_GROUPS)[number];
 
 type Entry<S extends z.ZodType = z.ZodType> = {
@@ -160,6 +160,11 @@ export const CONFIG_VARIABLES = {
   CSV_MAX_BYTES: v("Limits", positiveInt().default(20 * 1024 * 1024), "Largest instructions CSV file in bytes (uploads and the proxy follow it)."),
   CSV_MAX_ROWS: v("Limits", positiveInt().default(100_000), "Most data rows in an instructions CSV."),
   CSV_MAX_ERRORS: v("Limits", positiveInt().default(100), "Most error entries returned for a CSV (the total is always counted)."),
+  BANK_FILE_MAX_BYTES: v(
+    "Limits",
+    positiveInt().default(100 * 1024 * 1024),
+    "Largest bank file (pain.002, camt.053/.054, MT940) an import accepts, in bytes (upload routes, REST and the proxy follow it; a 100,000-entry camt.053 is about 60–90 MB).",
+  ),
 
   // Stellar
   STELLAR_NETWORK: v(
@@ -174,6 +179,12 @@ export const CONFIG_VARIABLES = {
     "per network (local: `http://127.0.0.1:$LEDGER_PORT`)",
   ),
   LEDGER_PORT: v("Stellar", port().default(8000), "Port of the local Stellar ledger the launcher starts."),
+  EXAMPLE_BANK: v(
+    "Banks",
+    z.enum(["on", "off"], { error: "must be on or off" }).default("on"),
+    "`npm start` starts the project's example bank (docs/example-bank.md) and gives the demo organization a bank connection and a routing rule for bank accounts; `off` skips both.",
+  ),
+  EXAMPLE_BANK_PORT: v("Banks", port().default(8400), "Port of the example bank the launcher starts."),
   STELLAR_NETWORK_PASSPHRASE: v("Stellar", z.string().optional(), "Passphrase of the local network only.", "`Standalone Network ; February 2017`"),
   CHANNEL_ACCOUNTS: v("Stellar", positiveInt().default(4), "Channel accounts per organization (parallel transactions)."),
   STELLAR_BASE_FEE: v("Stellar", positiveInt().default(100), "Fee bid per operation, in stroops."),
@@ -250,11 +261,38 @@ export const CONFIG_VARIABLES = {
   WORKER_ORG_IDS: v("Worker", z.string().optional(), "Comma-separated organization ids the worker serves.", "all"),
   WORKER_SETUP: v("Worker", onOff(true), "Set up Stellar accounts (distribution, channels) at start; `0` skips."),
   WORKER_STOP_GRACE_MS: v("Worker", positiveInt().default(10_000), "How long a stopping worker waits for in-flight steps."),
+  CONNECTION_HEALTH_INTERVAL_MS: v(
+    "Worker",
+    wholeNumber(0).default(60_000),
+    "How often the worker checks the health of every enabled payment connection, in milliseconds (0 turns it off).",
+  ),
+  DISPATCHER: v(
+    "Worker",
+    z.enum(["on", "off"], { error: "must be on or off" }).default("on"),
+    'The dispatcher paying bank connections (docs/rails.md "Dispatcher"): `off` leaves bank payments to other workers.',
+  ),
+  DISPATCH_BATCH_SIZE: v(
+    "Worker",
+    positiveInt().max(10_000, "must be at most 10000").default(500),
+    "Most payments in one bank batch (one pain.001 or one initiate_payment call).",
+  ),
+  DISPATCH_LEASE_MS: v(
+    "Worker",
+    positiveInt().default(60_000),
+    "How long a worker owns a bank batch it is shipping; after it, another worker asks the bank what arrived and sends only the rest.",
+  ),
+  DISPATCH_POLL_MS: v(
+    "Worker",
+    positiveInt().default(30_000),
+    "How often a shipped bank batch's pending payments are looked up at the bank (a refused payment never reaches a statement).",
+  ),
+  DISPATCH_RETRY_MS: v("Worker", positiveInt().default(30_000), "Delay before a bank batch is tried again after short funds or an unanswered call."),
 
   // Tests & benchmarks
   TEST_DATABASE_URL: v("Tests & benchmarks", postgresUrl().optional(), "External PostgreSQL for `npm test` instead of an embedded one.", "embedded"),
   BENCH_DATABASE_URL: v("Tests & benchmarks", postgresUrl().optional(), "External PostgreSQL for the benchmarks instead of a throw-away one.", "throw-away embedded"),
   BENCH_PAYMENTS: v("Tests & benchmarks", positiveInt().default(10_000), "Payments per `npm run bench:payments` scenario."),
+  BANK_IMPORT_TIMING: v("Tests & benchmarks", onOff(false), "Print each step's time of a bank file import on stderr (`bench:bank`'s reconciliation)."),
   BENCH_MAX_OPS: v("Tests & benchmarks", wholeNumber(1, 100).default(99), "Operations per transaction in the payments benchmark."),
   BENCH_SINGLE_SECONDS: v("Tests & benchmarks", positiveInt().default(30), "Duration of the single-payment part of the payments benchmark."),
   BENCH_SCENARIOS: v(

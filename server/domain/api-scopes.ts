@@ -6,7 +6,7 @@ import type { Role } from "./roles";
  * `read:all` and `write:all`. A write scope implies the read scope of the same area. Pure: the server and
  * the UI read the same tables.
  */
-export const API_SCOPE_AREAS = ["disbursements", "payments", "receivers", "wallets", "assets", "organization"] as const;
+export const API_SCOPE_AREAS = ["disbursements", "payments", "receivers", "wallets", "assets", "organization", "connections", "statements"] as const;
 export type ApiScopeArea = (typeof API_SCOPE_AREAS)[number];
 export type ApiScopeLevel = "read" | "write";
 export type ApiScope = `${ApiScopeLevel}:${ApiScopeArea | "all"}`;
@@ -21,6 +21,8 @@ export const API_SCOPE_LABELS: Record<ApiScopeArea | "all", string> = {
   wallets: "Wallets",
   assets: "Assets",
   organization: "Organization",
+  connections: "Connections and routing",
+  statements: "Bank files",
 };
 
 export function isApiScope(value: unknown): value is ApiScope {
@@ -55,6 +57,12 @@ export const PERMISSION_SCOPES: Record<Permission, readonly ApiScope[] | null> =
   "exports:read": ["read:disbursements", "read:payments", "read:receivers"],
   // Registering G2P senders decides who may move money: people only, never a key.
   "integrations:manage": null,
+  "connections:read": ["read:connections"],
+  "connections:manage": ["write:connections"],
+  "routing:manage": ["write:connections"],
+  "bank_files:read": ["read:statements"],
+  // A bank posting its statement back uses a key with this scope (docs/bank-files.md).
+  "bank_files:import": ["write:statements"],
 };
 
 function parse(scope: ApiScope): { level: ApiScopeLevel; area: string } {

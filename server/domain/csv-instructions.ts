@@ -2,9 +2,10 @@ import { isValidPhoneNumber } from "libphonenumber-js";
 import { regexes } from "zod";
 import { characterProblem, decodeCsvBytes, parseCsvRecords } from "./csv-records";
 import { echoValue, stripNeutralization } from "./csv-safety";
-import { includesWalletAddress, type RegistrationContactType, type VerificationField } from "./disbursement-types";
+import { checkBankPayee, checkHolderName, checkRegion, type Destination } from "./destinations";
+import { includesWalletAddress, isBankAccountType, needsVerification, type RegistrationContactType, type VerificationField } from "./disbursement-types";
 import { formatStroops, parseAmount } from "./money";
-import { isStellarAccountAddress, isStellarContractAddress } from "./stellar-address";
+import { isStellarAccountAddress, isStellarContractAddress } from "@/server/rails/stellar/stellar-address";
 import { COLUMN_RULES, CSV_COLUMNS, DEFAULT_CSV_LIMITS, type CsvColumn, type CsvLimits } from "@/server/schemas/csv.schema";
 
 /**
@@ -35,14 +36,20 @@ export type ValidRow = {
   paymentId: string | null;
   walletAddress: string | null;
   walletAddressMemo: string | null;
+  /** BANK_ACCOUNT: the payee's account (IBAN or account number + bank code) and holder's name (docs/rails.md "Destinations"). */
+  bank: Destination | null;
+  /** The optional `region` column: the receiver's `region` attribute (routing rules match it). */
+  region: string | null;
 };
 
 export type CsvValidationResult = { ok: true; rows: ValidRow[] } | { ok: false; errors: Record<string, string>; totalErrors: number };
 
 export type CsvValidationOptions = {
   contactType: RegistrationContactType;
-  /** Required for EMAIL and PHONE_NUMBER; ignored for the *_AND_WALLET_ADDRESS types. */
+  /** Required for EMAIL and PHONE_NUMBER; ignored for the *_AND_WALLET_ADDRESS and BANK_ACCOUNT types. */
   verificationField: VerificationField | null;
+  /** Decimals of the disbursement's asset (`assets.decimals`: 7 for Stellar assets, 2 for most fiat currencies); default 7. */
+  decimals?: number;
   limits?: Partial<CsvLimits>;
   /** "Now" for the not-in-the-future checks (tests pin it). */
   now?: Date;
@@ -210,8 +217,10 @@ export function validateInstructionsCsv(content: Uint8Array | string, options: C
   const limits: CsvLimits = { ...DEFAULT_CSV_LIMITS, ...options.limits };
   const { contactType } = options;
   const withWallet = includesWalletAddress(contactType);
-  const verificationField = withWallet ? null : options.verificationField;
-  if (!withWallet && !verificationField) {
+  const withBank = isBankAccountType(contactType);
+  const verificationField = needsVerification(contactType) ? options.verificationField : null;
+  const decimals = options.decimals ?? 7;
+  if (needsVerification(contactType) && !verificationField) {
     throw new Error(`A ${contactType} disbursement needs a verification field to validate instructions`);
   }
 
@@ -307,6 +316,10 @@ export function validateInstructionsCsv(content: Uint8Array | string, options: C
   const iPaymentId = idx("paymentID");
   const iWallet = withWallet ? idx("walletAddress") : -1;
   const iMemo = withWallet ? idx("walletAddressMemo") : -1;
+  const iBankAccount = withBank ? idx("bankAccount") : -1;
+  const iBankCode = withBank ? idx("bankCode") : -1;
+  const iName = withBank ? idx("name") : -1;
+  const iRegion = idx("region");
   const contactIsPhone = iPhone >= 0;
   const contactColumn: CsvColumn = contactIsPhone ? "phone" : "email";
   const nameless = columnAt.flatMap((c, i) => (c === null ? [i] : []));
@@ -315,6 +328,7 @@ export function validateInstructionsCsv(content: Uint8Array | string, options: C
 
   const firstLineOfContact = new Map<string, number>();
   const firstLineOfAddress = new Map<string, number>();
+  const firstLineOfId = new Map<string, number>();
   const rows: ValidRow[] = [];
   // A served copy prefixes formula-like values with ' (csv-safety.ts); uploading it back is the same file.
   const value = (record: string[], i: number) => {
@@ -361,11 +375,13 @@ export function validateInstructionsCsv(content: Uint8Array | string, options: C
       if ((record[i] ?? "").trim() !== "") fail(`column ${i + 1}`, "a value in a column without a name in the header");
     }
 
-    // Contact.
+    // Contact (none for bank-account payees: they are matched by id).
     let phone: string | null = null;
     let email: string | null = null;
-    const contact = value(record, contactIsPhone ? iPhone : iEmail).toLowerCase();
-    if (contact === "") {
+    const contact = withBank ? "" : value(record, contactIsPhone ? iPhone : iEmail).toLowerCase();
+    if (withBank) {
+      // nothing to check
+    } else if (contact === "") {
       fail(contactColumn, `${contactColumn} cannot be empty`);
     } else if (contactIsPhone) {
       if (PHONE_PATTERN.test(contact) && isValidPhoneNumber(contact)) phone = contact;
@@ -386,9 +402,15 @@ export function validateInstructionsCsv(content: Uint8Array | string, options: C
     const externalId = value(record, iId);
     if (externalId === "") fail("id", "id cannot be empty");
     else if (codePointLength(externalId) > MAX_ID_LENGTH) fail("id", `id cannot be longer than ${MAX_ID_LENGTH} characters`);
+    else if (withBank) {
+      // The id is how a bank-account payee is matched: one payment per payee per file.
+      const other = firstLineOfId.get(externalId);
+      if (other !== undefined) fail("id", `duplicate id; also on line ${other}`);
+      else firstLineOfId.set(externalId, line);
+    }
 
-    // Amount.
-    const amount = parseAmount(value(record, iAmount));
+    // Amount, at the asset's precision.
+    const amount = parseAmount(value(record, iAmount), decimals);
     if (!amount.ok) fail("amount", amount.message);
 
     // Verification.
@@ -438,6 +460,34 @@ export function validateInstructionsCsv(content: Uint8Array | string, options: C
       }
     }
 
+    // Bank account, bank code and account holder.
+    let bank: Destination | null = null;
+    if (withBank) {
+      const account = value(record, iBankAccount);
+      if (account === "") {
+        fail("bankAccount", "bankAccount cannot be empty");
+      } else {
+        const checked = checkBankPayee(account, value(record, iBankCode));
+        if (!checked.ok) fail(checked.field, checked.message);
+        else {
+          const key = `${checked.destination.kind}:${checked.destination.value}`;
+          const other = firstLineOfAddress.get(key);
+          if (other !== undefined) fail("bankAccount", `duplicate bankAccount; also on line ${other}`);
+          else {
+            firstLineOfAddress.set(key, line);
+            bank = checked.destination;
+          }
+        }
+      }
+      const holder = checkHolderName(value(record, iName), "name");
+      if (!holder.ok) fail("name", holder.message);
+      else if (bank) bank = { ...bank, details: { ...bank.details, holderName: holder.value } };
+    }
+
+    // Region (optional, every contact type).
+    const region = checkRegion(value(record, iRegion));
+    if (!region.ok) fail("region", region.message);
+
     // Once any row failed, stop building rows (keep validating to list every error).
     if (failed || sink.total > 0 || !amount.ok) continue;
     rows.push({
@@ -451,6 +501,8 @@ export function validateInstructionsCsv(content: Uint8Array | string, options: C
       paymentId: paymentIdRaw === "" ? null : paymentIdRaw,
       walletAddress,
       walletAddressMemo,
+      bank,
+      region: region.ok ? region.value : null,
     });
   }
 

@@ -2,7 +2,8 @@
  * Enumerations shared by disbursements, receivers and payments (docs/domain.md#state-machines,
  * docs/domain.md#csv-instructions).
  */
-export const REGISTRATION_CONTACT_TYPES = ["EMAIL", "PHONE_NUMBER", "EMAIL_AND_WALLET_ADDRESS", "PHONE_NUMBER_AND_WALLET_ADDRESS"] as const;
+/** BANK_ACCOUNT: payees identified by a bank account given in the instructions; no wallet registration (docs/rails.md). */
+export const REGISTRATION_CONTACT_TYPES = ["EMAIL", "PHONE_NUMBER", "EMAIL_AND_WALLET_ADDRESS", "PHONE_NUMBER_AND_WALLET_ADDRESS", "BANK_ACCOUNT"] as const;
 export type RegistrationContactType = (typeof REGISTRATION_CONTACT_TYPES)[number];
 
 export const VERIFICATION_FIELDS = ["DATE_OF_BIRTH", "YEAR_MONTH", "PIN", "NATIONAL_ID_NUMBER"] as const;
@@ -21,6 +22,17 @@ export function includesWalletAddress(type: RegistrationContactType): boolean {
   return type === "EMAIL_AND_WALLET_ADDRESS" || type === "PHONE_NUMBER_AND_WALLET_ADDRESS";
 }
 
+/** Bank-account payees: no wallet provider, no invitation, no verification (docs/rails.md "Destinations"). */
+export function isBankAccountType(type: RegistrationContactType): boolean {
+  return type === "BANK_ACCOUNT";
+}
+
+/** Receivers of this type prove who they are with a verification value before they are paid. */
+export function needsVerification(type: RegistrationContactType): boolean {
+  return type === "EMAIL" || type === "PHONE_NUMBER";
+}
+
+/** The contact a receiver is matched by (BANK_ACCOUNT payees have none: they are matched by external id). */
 export function contactKind(type: RegistrationContactType): "email" | "phone" {
   return type.startsWith("EMAIL") ? "email" : "phone";
 }

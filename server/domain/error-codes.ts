@@ -29,6 +29,8 @@ export const ERROR_REASONS = {
   CONFLICT: { status: [409], meaning: "The request conflicts with the resource's current state (fallback for conflicts)." },
   CONCURRENT_CHANGE: { status: [409], meaning: "The data changed while the request was processed; sending it again resolves it." },
   INSUFFICIENT_BALANCE: { status: [409], meaning: "The distribution account cannot cover this disbursement plus the payments already in flight." },
+  UNROUTED_PAYMENTS: { status: [409], meaning: "No enabled routing rule routes some payments of the disbursement to a usable connection; extras list the first ones." },
+  RAIL_NOT_DISPATCHED: { status: [409], meaning: "Some payments route to a connection whose rail the platform cannot pay through yet; extras list the first ones." },
   PAYLOAD_TOO_LARGE: { status: [400, 413], meaning: "The request body or uploaded file exceeds the size limit." },
   DELIVERY_FAILED: { status: [422], meaning: "A message (such as a one-time code) could not be sent to the receiver." },
   UNPROCESSABLE: { status: [422], meaning: "The request is well formed but cannot be carried out (fallback for 422)." },

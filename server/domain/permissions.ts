@@ -21,6 +21,13 @@ export const PERMISSIONS = {
   "wallets:write": ["owner", "developer"],
   "exports:read": ["owner", "financial_controller", "initiator", "approver"],
   "integrations:manage": ["owner", "developer"],
+  /** Payment connections and routing rules (docs/rails.md): everyone reads, money people change them. */
+  "connections:read": ["owner", "financial_controller", "developer", "business", "initiator", "approver"],
+  "connections:manage": ["owner", "financial_controller"],
+  "routing:manage": ["owner", "financial_controller"],
+  /** Bank files (status reports, statements) and their reconciliation (docs/bank-files.md). */
+  "bank_files:read": ["owner", "financial_controller", "business", "initiator", "approver"],
+  "bank_files:import": ["owner", "financial_controller"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -23,7 +23,9 @@ export const PAYMENT_TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]
   // only because another operation in it failed (operations in one transaction are atomic).
   PENDING: ["SUCCESS", "FAILED", "READY"],
   FAILED: ["READY"],
-  SUCCESS: [],
+  // SUCCESS → FAILED: the bank reversed or returned a paid payment (MT940 `RD`, camt RvslInd/RtrInf),
+  // read by reconciliation (server/services/bank-files/import-bank-file.ts, docs/rails.md).
+  SUCCESS: ["FAILED"],
   CANCELED: [],
 };
 

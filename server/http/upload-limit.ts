@@ -17,14 +17,19 @@ export function csvMaxBytes(env?: ConfigSource): number {
   return configFrom(env).CSV_MAX_BYTES;
 }
 
+/** BANK_FILE_MAX_BYTES: the largest bank file an import accepts (server/services/bank-files/import-bank-file.ts). */
+export function bankFileMaxBytes(env?: ConfigSource): number {
+  return configFrom(env).BANK_FILE_MAX_BYTES;
+}
+
 /** The largest multipart body the upload routes read. */
 export function uploadBodyLimit(env?: ConfigSource): number {
   return csvMaxBytes(env) + MULTIPART_OVERHEAD_BYTES;
 }
 
-/** Next.js' `experimental.proxyClientMaxBodySize`: above the route's limit, never below Next's 10 MiB default. */
+/** Next.js' `experimental.proxyClientMaxBodySize`: above the routes' limits (CSV and bank files), never below Next's 10 MiB default. */
 export function proxyBodyLimit(env?: ConfigSource): number {
-  return Math.max(10 * 1024 * 1024, uploadBodyLimit(env) + PROXY_MARGIN_BYTES);
+  return Math.max(10 * 1024 * 1024, uploadBodyLimit(env) + PROXY_MARGIN_BYTES, bankFileMaxBytes(env) + MULTIPART_OVERHEAD_BYTES + PROXY_MARGIN_BYTES);
 }
 
 /** "20 MB", "25.3 MB", "512 KB", "900 bytes" (1 MB = 1,048,576 bytes, as the CSV errors count). */

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import path from "node:path";
 import { getDb, type Db } from "@/db/client";
 import { config } from "@/server/config";
 import { databaseLiveness } from "@/server/services/health/database-liveness";
 import { clientAddress } from "./client-address";
+import { withRestFastPath } from "./rest-fast-path";
 import { securityHeaders } from "./security-headers";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
@@ -65,13 +67,10 @@ export async function startWebServer(options: { dev: boolean; dir: string; port:
   const app = next({ dev: options.dev, dir: options.dir, port: options.port, hostname: "localhost", httpServer: server });
   await app.prepare();
   const handle = app.getRequestHandler();
-  server.on(
-    "request",
-    withClientAddress(
-      withHealthFastPath((req, res) => handle(req, res), { dev: options.dev }),
-      options.hops,
-    ),
-  );
+  const toNext: Handler = (req, res) => handle(req, res);
+  // Production only: `next dev` keeps serving the REST reads itself, so edits show up at once.
+  const served = options.dev ? toNext : withRestFastPath(toNext, { appDir: path.join(options.dir, "app"), dev: options.dev });
+  server.on("request", withClientAddress(withHealthFastPath(served, { dev: options.dev }), options.hops));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, () => resolve());

@@ -4,8 +4,13 @@ import { ERROR_REASON_NAMES, type ErrorReason } from "@/server/domain/error-code
 import { DISBURSEMENT_STATUSES, PAYMENT_STATUSES, RECEIVER_WALLET_STATUSES, REGISTRATION_CONTACT_TYPES, VERIFICATION_FIELDS } from "@/server/domain/disbursement-types";
 import { changeDisbursementStatusInput, createDisbursementInput, instructionsFileQuery, listDisbursementsInput } from "@/server/schemas/disbursements.schema";
 import { cursorPageInput } from "@/server/schemas/pagination.schema";
+import { bankFileQuery, listBankFilesInput } from "@/server/schemas/bank-files.schema";
+import { BANK_FILE_FORMATS, BANK_FILE_SOURCES, RECONCILIATION_OUTCOMES } from "@/server/domain/rails";
 import { listPaymentsInput, retryPaymentsInput } from "@/server/schemas/payments.schema";
 import { listReceiversInput } from "@/server/schemas/receivers.schema";
+import { createConnectionInput, updateConnectionInput } from "@/server/schemas/connections.schema";
+import { createRoutingRuleInput, reorderRoutingRulesInput, updateRoutingRuleFields } from "@/server/schemas/routing.schema";
+import { DESTINATION_KINDS } from "@/server/domain/rails";
 
 /**
  * The REST API (`/api/v1`): one list of routes, read by the route handlers (server/rest/handler.ts,
@@ -23,6 +28,13 @@ export const disbursementStatusBody = changeDisbursementStatusInput.omit({ id: t
 export const paymentStatusBody = z.object({ status: z.literal("CANCELED", { error: "status must be CANCELED" }) });
 /** `POST /disbursements/{id}/instructions`: multipart/form-data. */
 export const instructionsUploadBody = z.object({ file: z.file().describe("The instructions CSV (columns: docs/domain.md#csv-instructions).") });
+/** `PATCH /routing-rules/{id}`: the id comes from the path. */
+export const routingRuleUpdateBody = updateRoutingRuleFields.omit({ id: true });
+/** `PATCH /connections/{id}`: the id comes from the path; credentials and enabled may ride along. */
+export const connectionUpdateBody = updateConnectionInput.omit({ id: true }).extend({
+  credentials: z.record(z.string(), z.string()).optional().describe("Replaces the stored credentials (BANK: `{ apiKey }`); never returned."),
+  enabled: z.boolean().optional(),
+});
 /** `GET /wallets` query. */
 export const listWalletsQuery = z.object({
   enabled: z
@@ -64,13 +76,30 @@ export const WalletSchema = z
 export const AssetSchema = z
   .object({
     id: uuid,
+    kind: z.enum(["STELLAR", "FIAT"]).describe("STELLAR: a Stellar asset; FIAT: an ISO 4217 currency paid through a bank or switch."),
     code: z.string(),
-    issuer: z.string().describe("Empty for the native asset (XLM)."),
+    issuer: z.string().describe("Empty for the native asset (XLM) and for fiat currencies."),
+    decimals: z.number().int().describe("Decimal places amounts in this asset may have: 7 for Stellar assets, the ISO 4217 minor units for currencies."),
     enabled: z.boolean(),
     created_at: timestamp,
     updated_at: timestamp,
   })
   .register(docs, { id: "Asset" });
+
+/** Where payments to a receiver wallet go (docs/rails.md "Destinations"); `stellar_address`/`stellar_memo` stay beside it for SDP clients. */
+export const DestinationSchema = z
+  .object({
+    kind: z.enum(DESTINATION_KINDS),
+    value: z.string().describe("Canonical: G… address, IBAN without spaces, account number, E.164 phone, lower-case e-mail."),
+    memo: z.string().nullable(),
+    bank_code: z.string().nullable(),
+    bic: z.string().nullable(),
+    branch: z.string().nullable(),
+    holder_name: z.string().nullable(),
+  })
+  .nullable()
+  .describe("Null until a destination is known (an invited receiver who has not registered).")
+  .register(docs, { id: "Destination" });
 
 export const DisbursementSchema = z
   .object({
@@ -85,16 +114,19 @@ export const DisbursementSchema = z
     created_at: timestamp,
     updated_at: timestamp,
     created_by: uuid.nullable(),
-    wallet: z.object({
-      id: uuid,
-      name: z.string(),
-      homepage: z.string(),
-      sep_10_client_domain: z.string(),
-      deep_link_schema: z.string(),
-      enabled: z.boolean(),
-      created_at: timestamp,
-      updated_at: timestamp,
-    }),
+    wallet: z
+      .object({
+        id: uuid,
+        name: z.string(),
+        homepage: z.string(),
+        sep_10_client_domain: z.string(),
+        deep_link_schema: z.string(),
+        enabled: z.boolean(),
+        created_at: timestamp,
+        updated_at: timestamp,
+      })
+      .nullable()
+      .describe("The wallet provider; null for a BANK_ACCOUNT disbursement (bank accounts are paid without one)."),
     asset: z.object({ id: uuid, code: z.string(), issuer: z.string(), created_at: timestamp, updated_at: timestamp }),
     total_payments: z.int(),
     total_payments_sent: z.int(),
@@ -152,12 +184,25 @@ export const PaymentSchema = z
     cancellation_status: z.enum(["NOT_CANCELLED", "CANCELLED"]),
     cancellation_time_stamp: timestamp.nullable(),
     reference_id: z.string().nullable().describe("The G2P Connect item's reference_id, when a G2P sender made this payment."),
+    bank_reply: z
+      .object({
+        status: z.string().describe("The bank's status code: ACSP, RJCT (pain.002), BOOK (statement)."),
+        reason_code: z.string().nullable(),
+        bank_reference: z.string().nullable(),
+        booking_date: z.string().nullable(),
+        bank_file_id: uuid.nullable(),
+        at: timestamp.nullable(),
+      })
+      .nullable()
+      .optional()
+      .describe("What the bank last reported (bank payments; set by reconciliation of pain.002 and statements)."),
     receiver_wallet: z.object({
       id: uuid,
       status: z.enum(RECEIVER_WALLET_STATUSES),
       stellar_address: z.string().nullable(),
       stellar_memo: z.string().nullable(),
-      wallet: z.object({ id: uuid, name: z.string() }),
+      destination: DestinationSchema,
+      wallet: z.object({ id: uuid, name: z.string() }).nullable().describe("Null for a bank account (no wallet provider)."),
       receiver: ReceiverRef,
     }),
   })
@@ -191,10 +236,11 @@ export const ReceiverDetailSchema = z
     wallets: z.array(
       z.object({
         id: uuid,
-        wallet: z.object({ id: uuid, name: z.string() }),
+        wallet: z.object({ id: uuid, name: z.string() }).nullable().describe("Null for a bank account (no wallet provider)."),
         status: z.enum(RECEIVER_WALLET_STATUSES),
         stellar_address: z.string().nullable(),
         stellar_memo: z.string().nullable(),
+        destination: DestinationSchema,
         status_history: z.array(StatusHistoryEntry),
         invitations_sent: z.int().meta({ description: "Invitations sent for this wallet (first + resends)." }),
         last_invitation_at: timestamp.nullable(),
@@ -240,10 +286,77 @@ export const DisbursementReceiverSchema = z
     email: z.string().nullable(),
     created_at: timestamp,
     updated_at: timestamp,
-    receiver_wallet: z.object({ id: uuid, status: z.enum(RECEIVER_WALLET_STATUSES), stellar_address: z.string().nullable(), stellar_memo: z.string().nullable() }),
+    receiver_wallet: z.object({
+      id: uuid,
+      status: z.enum(RECEIVER_WALLET_STATUSES),
+      stellar_address: z.string().nullable(),
+      stellar_memo: z.string().nullable(),
+      destination: DestinationSchema,
+    }),
     payment: z.object({ id: uuid, amount: decimal, status: z.enum(PAYMENT_STATUSES), external_payment_id: z.string().nullable(), line_number: z.int().nullable() }),
   })
   .register(docs, { id: "DisbursementReceiver" });
+
+/** `POST /statements`: multipart/form-data, as the OpenG2P example bank posts its statement. */
+export const statementUploadBody = z.object({
+  statement_file: z.file().describe("The bank file: pain.002 status report, camt.053 statement, camt.054 notification or MT940 statement (format detected)."),
+  connection_id: z
+    .uuid()
+    .optional()
+    .describe("The bank connection the file belongs to: only its payments can match. Given by a bank pushing its statement (source BANK_PUSH)."),
+});
+
+export const BankFileSchema = z
+  .object({
+    id: uuid,
+    format: z.enum(BANK_FILE_FORMATS),
+    source: z.enum(BANK_FILE_SOURCES),
+    file_name: z.string(),
+    sha256: z.string(),
+    size_bytes: z.int(),
+    message_id: z.string().nullable(),
+    statement_id: z.string().nullable(),
+    account: z.string().nullable(),
+    connection: z.object({ id: uuid, name: z.string() }).nullable(),
+    entry_count: z.int(),
+    matched_count: z.int().describe("Entries MATCHED or ALREADY_APPLIED."),
+    exception_count: z.int().describe("Entries UNMATCHED, DUPLICATE, AMOUNT_MISMATCH or INVALID_STATE: listed for staff."),
+    imported_by: z.object({ id: uuid, name: z.string() }).nullable(),
+    imported_at: timestamp,
+  })
+  .register(docs, { id: "BankFile" });
+
+export const BankFileEntrySchema = z
+  .object({
+    id: uuid,
+    entry_index: z.int(),
+    end_to_end_id: z.string().nullable(),
+    bank_reference: z.string().nullable(),
+    amount: decimal.nullable(),
+    currency: z.string().nullable(),
+    direction: z.string(),
+    reversal: z.boolean(),
+    entry_status: z.string().describe("The file's own status code: BOOK, PDNG, RJCT, ACSP, …"),
+    reason_code: z.string().nullable(),
+    reason_text: z.string().nullable(),
+    booking_date: z.string().nullable(),
+    narrative: z.string().nullable(),
+    outcome: z.enum(RECONCILIATION_OUTCOMES),
+    outcome_message: z.string().nullable(),
+    payment_id: uuid.nullable(),
+    bank_file: z.object({ id: uuid, file_name: z.string(), format: z.enum(BANK_FILE_FORMATS) }),
+    created_at: timestamp,
+  })
+  .register(docs, { id: "BankFileEntry" });
+
+export const StatementImportSchema = z
+  .object({
+    message: z.string(),
+    already_imported: z.boolean().describe("The same file (SHA-256) was imported before: nothing changed, `file` is the earlier import."),
+    file: BankFileSchema,
+    outcomes: z.record(z.enum(RECONCILIATION_OUTCOMES), z.int()),
+  })
+  .register(docs, { id: "StatementImport" });
 
 export const PaginationSchema = z
   .object({
@@ -285,6 +398,99 @@ export const ErrorSchema = z
   })
   .register(docs, { id: "Error" });
 
+export const ConnectionSchema = z
+  .object({
+    id: uuid,
+    rail_type: z.enum(["STELLAR", "BANK"]),
+    name: z.string(),
+    enabled: z.boolean(),
+    settings: z
+      .record(z.string(), z.unknown())
+      .describe(
+        "Per rail: STELLAR `{ horizonUrl? }`; BANK `{ baseUrl, debtorIban? | debtorAccountNumber + debtorBankCode/debtorBic, debtorName, shipmentMode, statementCallback }`.",
+      ),
+    credentials: z.object({ set: z.boolean(), updated_at: timestamp.nullable() }).describe("Whether credentials are stored and since when; they are never returned."),
+    currency_mapping: z.array(
+      z.object({ asset_id: uuid, asset_code: z.string().nullable(), asset_kind: z.enum(["STELLAR", "FIAT"]).nullable(), rail_currency: z.string() }),
+    ),
+    field_mapping: z.record(z.string(), z.string()),
+    health: z.object({ status: z.enum(["UNKNOWN", "HEALTHY", "UNHEALTHY"]), message: z.string().nullable(), checked_at: timestamp.nullable() }),
+    usage: z.object({ routing_rules: z.int().describe("Rules targeting it or falling back to it."), has_payments: z.boolean() }),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .register(docs, { id: "Connection" });
+
+export const ConnectionTestSchema = z
+  .object({ healthy: z.boolean(), status: z.enum(["HEALTHY", "UNHEALTHY"]), message: z.string(), checked_at: timestamp, connection: ConnectionSchema })
+  .register(docs, { id: "ConnectionTest" });
+
+const RoutingConnectionSchema = z.object({
+  id: uuid,
+  name: z.string(),
+  rail_type: z.enum(["STELLAR", "BANK"]),
+  enabled: z.boolean(),
+  health_status: z.enum(["UNKNOWN", "HEALTHY", "UNHEALTHY"]),
+});
+
+export const RoutingRuleSchema = z
+  .object({
+    id: uuid,
+    position: z.number().int().describe("1 is evaluated first."),
+    name: z.string(),
+    enabled: z.boolean(),
+    conditions: z.object({
+      min_amount: decimal.nullable(),
+      max_amount: decimal.nullable(),
+      asset_ids: z.array(uuid),
+      destination_kinds: z.array(z.enum(DESTINATION_KINDS)),
+      attribute: z.object({ name: z.string(), values: z.array(z.string()) }).nullable(),
+    }),
+    connection: RoutingConnectionSchema,
+    fallback_connection: RoutingConnectionSchema.nullable().describe("Used when the target connection is disabled or unhealthy."),
+    description: z.string().describe("The rule in words."),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .register(docs, { id: "RoutingRule" });
+
+export const RoutingPreviewSchema = z
+  .object({
+    disbursement_id: uuid,
+    asset: z.object({ id: uuid, code: z.string() }),
+    payments: z.number().int(),
+    amount: decimal,
+    connections: z.array(
+      z.object({
+        connection_id: uuid,
+        name: z.string(),
+        rail_type: z.enum(["STELLAR", "BANK"]),
+        dispatched: z.boolean().describe("false: the platform cannot pay through this rail yet; start is refused (RAIL_NOT_DISPATCHED)."),
+        payments: z.number().int(),
+        amount: decimal,
+        rules: z.array(z.object({ rule_id: uuid, name: z.string(), via_fallback: z.boolean(), payments: z.number().int(), amount: decimal })),
+      }),
+    ),
+    unrouted: z.object({
+      payments: z.number().int(),
+      amount: decimal,
+      listed: z
+        .array(
+          z.object({
+            payment_id: uuid,
+            line_number: z.number().int().nullable(),
+            receiver_id: uuid,
+            receiver_external_id: z.string(),
+            amount: decimal,
+            destination_kind: z.enum(DESTINATION_KINDS),
+            reason: z.string(),
+          }),
+        )
+        .describe("The first 50 in file order."),
+    }),
+  })
+  .register(docs, { id: "RoutingPreview" });
+
 const message = (extra: Record<string, z.ZodType> = {}) => z.object({ message: z.string(), ...extra });
 
 // ---------------------------------------------------------------------------------------------
@@ -299,7 +505,7 @@ export type RestRouteMeta = {
   operationId: string;
   summary: string;
   description?: string;
-  tag: "Disbursements" | "Payments" | "Receivers" | "Wallets and assets";
+  tag: "Disbursements" | "Payments" | "Receivers" | "Wallets and assets" | "Routing" | "Connections" | "Bank files";
   /** The scope a key needs for this route (`write:x` and `<level>:all` also cover it). */
   scope: ApiScope;
   query?: z.ZodObject;
@@ -504,6 +710,200 @@ export const REST_ROUTES = [
     success: { status: 200, description: "The organization's assets.", schema: z.array(AssetSchema) },
     errors: [401, 403],
   },
+  {
+    method: "GET",
+    path: "/connections",
+    operationId: "listConnections",
+    summary: "List payment connections",
+    description: "By rail type, then name. Credentials are never returned: `credentials.set` and `credentials.updated_at` say whether and since when they are stored.",
+    tag: "Connections",
+    scope: "read:connections",
+    success: { status: 200, description: "The organization's connections.", schema: z.array(ConnectionSchema) },
+    errors: [401, 403],
+  },
+  {
+    method: "POST",
+    path: "/connections",
+    operationId: "createConnection",
+    summary: "Create a payment connection",
+    description:
+      "Settings are checked for the rail type (a bank's base URL must be https, or http to a host in OUTBOUND_ALLOW_HOSTS); credentials are sealed at rest; each mapped asset must be the organization's and of the rail's kind (FIAT for BANK). A duplicate name answers 409.",
+    tag: "Connections",
+    scope: "write:connections",
+    body: { type: "json", schema: createConnectionInput },
+    success: { status: 201, description: "The new connection.", schema: ConnectionSchema },
+    errors: [400, 401, 403, 409],
+  },
+  {
+    method: "GET",
+    path: "/connections/{id}",
+    operationId: "getConnection",
+    summary: "Get a payment connection",
+    tag: "Connections",
+    scope: "read:connections",
+    success: { status: 200, description: "The connection.", schema: ConnectionSchema },
+    errors: [401, 403, 404],
+  },
+  {
+    method: "PATCH",
+    path: "/connections/{id}",
+    operationId: "updateConnection",
+    summary: "Change, enable or disable a payment connection, or replace its credentials",
+    description:
+      "What is given replaces what is stored: `name`, `settings` (whole, for the connection's rail type), `currency_mapping`, `field_mapping`; then `credentials` are replaced and `enabled` applied, in that order. New settings or credentials reset the health to UNKNOWN.",
+    tag: "Connections",
+    scope: "write:connections",
+    body: { type: "json", schema: connectionUpdateBody },
+    success: { status: 200, description: "The connection.", schema: ConnectionSchema },
+    errors: [400, 401, 403, 404, 409],
+  },
+  {
+    method: "DELETE",
+    path: "/connections/{id}",
+    operationId: "deleteConnection",
+    summary: "Delete a payment connection nothing refers to",
+    description: "Refused (409, naming why) while a routing rule targets it or falls back to it, or once payments went through it: disable it instead.",
+    tag: "Connections",
+    scope: "write:connections",
+    success: { status: 204, description: "Deleted." },
+    errors: [401, 403, 404, 409],
+  },
+  {
+    method: "POST",
+    path: "/connections/{id}/test",
+    operationId: "testConnection",
+    summary: "Test a payment connection",
+    description:
+      "Calls the rail's health check with the stored settings and credentials (a bank: `check_funds` of zero on the debtor account; Stellar: Horizon and the distribution account) and stores the answer with an audit row.",
+    tag: "Connections",
+    scope: "write:connections",
+    success: { status: 200, description: "The result in plain words and the connection.", schema: ConnectionTestSchema },
+    errors: [401, 403, 404],
+  },
+  {
+    method: "GET",
+    path: "/routing-rules",
+    operationId: "listRoutingRules",
+    summary: "List routing rules in order",
+    description:
+      "The first enabled rule whose conditions all hold routes a payment to its connection (or its fallback when the connection is disabled or unhealthy); see docs/rails.md.",
+    tag: "Routing",
+    scope: "read:connections",
+    success: { status: 200, description: "The organization's rules, position 1 first.", schema: z.array(RoutingRuleSchema) },
+    errors: [401, 403],
+  },
+  {
+    method: "POST",
+    path: "/routing-rules",
+    operationId: "createRoutingRule",
+    summary: "Add a routing rule at the end of the list",
+    description: "Amounts are decimal strings (min ≤ max, both inclusive); the connection and fallback must be the organization's and differ.",
+    tag: "Routing",
+    scope: "write:connections",
+    body: { type: "json", schema: createRoutingRuleInput },
+    success: { status: 201, description: "The new rule.", schema: RoutingRuleSchema },
+    errors: [400, 401, 403],
+  },
+  {
+    method: "POST",
+    path: "/routing-rules/reorder",
+    operationId: "reorderRoutingRules",
+    summary: "Put the routing rules in a new order",
+    description: "`ids` lists every rule of the organization exactly once; the first gets position 1.",
+    tag: "Routing",
+    scope: "write:connections",
+    body: { type: "json", schema: reorderRoutingRulesInput },
+    success: { status: 200, description: "The rules in their new order.", schema: z.array(RoutingRuleSchema) },
+    errors: [400, 401, 403],
+  },
+  {
+    method: "GET",
+    path: "/routing-rules/{id}",
+    operationId: "getRoutingRule",
+    summary: "Get a routing rule",
+    tag: "Routing",
+    scope: "read:connections",
+    success: { status: 200, description: "The rule.", schema: RoutingRuleSchema },
+    errors: [401, 403, 404],
+  },
+  {
+    method: "PATCH",
+    path: "/routing-rules/{id}",
+    operationId: "updateRoutingRule",
+    summary: "Change a routing rule (also enable or disable it)",
+    description: "Fields given replace the rule's (`conditions` as a whole). Payments already routed keep their connection.",
+    tag: "Routing",
+    scope: "write:connections",
+    body: { type: "json", schema: routingRuleUpdateBody },
+    success: { status: 200, description: "The rule.", schema: RoutingRuleSchema },
+    errors: [400, 401, 403, 404],
+  },
+  {
+    method: "DELETE",
+    path: "/routing-rules/{id}",
+    operationId: "deleteRoutingRule",
+    summary: "Delete a routing rule",
+    tag: "Routing",
+    scope: "write:connections",
+    success: { status: 204, description: "Deleted; the rules after it move up." },
+    errors: [401, 403, 404],
+  },
+  {
+    method: "GET",
+    path: "/disbursements/{id}/routing",
+    operationId: "previewDisbursementRouting",
+    summary: "Where a disbursement's payments would be routed",
+    description:
+      "Per connection: how many payments and how much (and through which rule, directly or by fallback); the payments no rule routes (their number, and the first 50 with line, receiver and reason). Start is refused while any payment is unrouted (409 UNROUTED_PAYMENTS) or routes to a rail not paid yet (409 RAIL_NOT_DISPATCHED). The key also needs `read:disbursements`.",
+    tag: "Routing",
+    scope: "read:connections",
+    success: { status: 200, description: "The routing of the payments still to be paid.", schema: RoutingPreviewSchema },
+    errors: [401, 403, 404],
+  },
+  {
+    method: "POST",
+    path: "/statements",
+    operationId: "importStatement",
+    summary: "Import a bank file (pain.002, camt.053, camt.054, MT940)",
+    description:
+      "Multipart `statement_file` (as the OpenG2P example bank posts it), optional `connection_id`. The format is detected; a file that cannot be read answers 400 naming the line and field and stores nothing. Every entry is reconciled and stored with its outcome in one transaction: bookings pay PENDING bank payments, rejections and reversals fail them with the reason. The same file again answers 200 with `already_imported: true` and changes nothing. Over BANK_FILE_MAX_BYTES: 413.",
+    tag: "Bank files",
+    scope: "write:statements",
+    body: { type: "multipart", schema: statementUploadBody },
+    success: { status: 200, description: "The import (or the earlier one).", schema: StatementImportSchema },
+    errors: [400, 401, 403, 404, 413],
+  },
+  {
+    method: "GET",
+    path: "/statements",
+    operationId: "listStatements",
+    summary: "List imported bank files",
+    description: `Newest first. ${KEYSET_LIST.replace(" (maintained counters)", "")}`,
+    tag: "Bank files",
+    scope: "read:statements",
+    query: listBankFilesInput,
+    success: { status: 200, description: "A page of bank files.", schema: keysetPaginated(BankFileSchema) },
+    errors: [400, 401, 403],
+  },
+  {
+    method: "GET",
+    path: "/statements/{id}",
+    operationId: "getStatement",
+    summary: "Get a bank file with a page of its entries",
+    description: "Entries in file order; `outcome` filters them (one outcome, or `exceptions` for those staff must check). The content is not returned.",
+    tag: "Bank files",
+    scope: "read:statements",
+    query: bankFileQuery,
+    success: {
+      status: 200,
+      description: "The file, its per-outcome counts and a page of entries.",
+      schema: z.object({
+        file: BankFileSchema.extend({ outcomes: z.record(z.enum(RECONCILIATION_OUTCOMES), z.int()) }),
+        entries: keysetPaginated(BankFileEntrySchema),
+      }),
+    },
+    errors: [400, 401, 403, 404],
+  },
 ] as const satisfies readonly RestRouteMeta[];
 
 export type RestRouteKey = `${(typeof REST_ROUTES)[number]["method"]} ${(typeof REST_ROUTES)[number]["path"]}`;
@@ -525,6 +925,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: "Forbidden: the key's scopes (or a rule such as the two-person rule) do not allow this.",
   404: "Resource not found (also for another organization's ids).",
   409: "Conflict: duplicate name, address conflict or insufficient balance.",
+  413: "Payload too large: the uploaded file is over its size limit (the answer names both sizes).",
   422: "Unprocessable.",
 };
 
@@ -637,7 +1038,15 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}) {
         "Lists take `page`, `page_limit` (at most 100), `q`, `sort` and `direction` and answer `{pagination: {next, prev, pages, total}, data}`; the disbursements, payments, receivers and disbursement-receivers lists also take `cursor` and answer `next_cursor`/`prev_cursor` (keyset pagination).",
     },
     servers: [{ url: options.serverUrl ?? "/api/v1" }],
-    tags: [{ name: "Disbursements" }, { name: "Payments" }, { name: "Receivers" }, { name: "Wallets and assets" }],
+    tags: [
+      { name: "Disbursements" },
+      { name: "Payments" },
+      { name: "Receivers" },
+      { name: "Wallets and assets" },
+      { name: "Routing" },
+      { name: "Connections" },
+      { name: "Bank files" },
+    ],
     security: [{ bearerAuth: [] }],
     paths,
     components: {

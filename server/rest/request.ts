@@ -77,7 +77,7 @@ export async function readMultipartFile(
   request: Request,
   field = "file",
   maxFileBytes = csvMaxBytes(),
-): Promise<{ fileName: string; content: Buffer; contentType: string }> {
+): Promise<{ fileName: string; content: Buffer; contentType: string; fields: Record<string, string> }> {
   const type = request.headers.get("content-type") ?? "";
   if (!/^multipart\/form-data\b/i.test(type)) {
     throw badRequest("Send the file as multipart/form-data.", { [field]: `send multipart/form-data with the file in the "${field}" field` });
@@ -99,7 +99,10 @@ export async function readMultipartFile(
   if (value.size > maxFileBytes) throw new PayloadTooLargeError(tooLargeMessage(value.size, maxFileBytes));
   // Keep only the base name: a client may send a path.
   const fileName = (value.name || "instructions.csv").split(/[\\/]/).pop() || "instructions.csv";
-  return { fileName, content: Buffer.from(await value.arrayBuffer()), contentType: value.type || "application/octet-stream" };
+  // The text fields beside the file (e.g. a statement's connection_id), trimmed.
+  const fields: Record<string, string> = {};
+  for (const [key, v] of form.entries()) if (typeof v === "string") fields[key] = v.trim();
+  return { fileName, content: Buffer.from(await value.arrayBuffer()), contentType: value.type || "application/octet-stream", fields };
 }
 
 /**

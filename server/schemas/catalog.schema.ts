@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { isStellarAccountAddress } from "@/server/domain/stellar-address";
+import { currencyDecimals, STELLAR_DECIMALS } from "@/server/domain/currencies";
+import { ASSET_KINDS } from "@/server/domain/rails";
+import { isStellarAccountAddress } from "@/server/rails/stellar/stellar-address";
 
 /** Input schemas and limits of the wallet and asset catalog, shared by the services, router, REST and the forms. */
 
@@ -11,8 +13,13 @@ export const STELLAR_ADDRESS_LENGTH = 56;
 export const WALLET_NAME_MAX = 120;
 export const URL_MAX = 2048;
 
+/**
+ * A Stellar asset (code + issuer; XLM is native) or a fiat currency paid through a bank or switch
+ * (an ISO 4217 code; its decimals come from the ISO table: server/domain/currencies.ts).
+ */
 export const createAssetInput = z
   .object({
+    kind: z.enum(ASSET_KINDS, { error: `kind must be one of ${ASSET_KINDS.join(", ")}` }).default("STELLAR"),
     code: z
       .string()
       .trim()
@@ -26,12 +33,19 @@ export const createAssetInput = z
       .transform((v) => v ?? ""),
   })
   .superRefine((v, c) => {
+    if (v.kind === "FIAT") {
+      if (currencyDecimals(v.code) === undefined)
+        c.addIssue({ code: "custom", path: ["code"], message: `${v.code} is not an ISO 4217 currency code (e.g. KES, EUR, USD).` });
+      if (v.issuer !== "") c.addIssue({ code: "custom", path: ["issuer"], message: "A fiat currency has no issuer." });
+      return;
+    }
     if (v.code === "XLM" && v.issuer === "") return;
     if (v.code === "XLM" && v.issuer !== "") c.addIssue({ code: "custom", path: ["issuer"], message: "XLM is native and has no issuer." });
     else if (!isStellarAccountAddress(v.issuer)) {
       c.addIssue({ code: "custom", path: ["issuer"], message: "Issuer must be a valid Stellar public key (G…)." });
     }
-  });
+  })
+  .transform((v) => ({ ...v, decimals: v.kind === "FIAT" ? (currencyDecimals(v.code) ?? 2) : STELLAR_DECIMALS }));
 
 export const setAssetEnabledInput = z.object({ id: z.uuid(), enabled: z.boolean() });
 

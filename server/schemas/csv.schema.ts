@@ -7,17 +7,33 @@ import type { RegistrationContactType } from "@/server/domain/disbursement-types
  */
 
 /** Every known column, in the order error messages list them. */
-export const CSV_COLUMNS = ["phone", "email", "id", "amount", "verification", "paymentID", "walletAddress", "walletAddressMemo"] as const;
+export const CSV_COLUMNS = [
+  "phone",
+  "email",
+  "id",
+  "amount",
+  "verification",
+  "paymentID",
+  "walletAddress",
+  "walletAddressMemo",
+  "bankAccount",
+  "bankCode",
+  "name",
+  "region",
+] as const;
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 
 export type ColumnRules = { required: readonly CsvColumn[]; notAllowed: readonly CsvColumn[] };
 
 /** Required and not-allowed columns per contact type; the remaining known columns are optional. */
+const BANK_COLUMNS = ["bankAccount", "bankCode", "name"] as const;
 export const COLUMN_RULES: Record<RegistrationContactType, ColumnRules> = {
-  PHONE_NUMBER: { required: ["phone", "id", "amount", "verification"], notAllowed: ["email", "walletAddress", "walletAddressMemo"] },
-  EMAIL: { required: ["email", "id", "amount", "verification"], notAllowed: ["phone", "walletAddress", "walletAddressMemo"] },
-  PHONE_NUMBER_AND_WALLET_ADDRESS: { required: ["phone", "id", "amount", "walletAddress"], notAllowed: ["email", "verification"] },
-  EMAIL_AND_WALLET_ADDRESS: { required: ["email", "id", "amount", "walletAddress"], notAllowed: ["phone", "verification"] },
+  PHONE_NUMBER: { required: ["phone", "id", "amount", "verification"], notAllowed: ["email", "walletAddress", "walletAddressMemo", ...BANK_COLUMNS] },
+  EMAIL: { required: ["email", "id", "amount", "verification"], notAllowed: ["phone", "walletAddress", "walletAddressMemo", ...BANK_COLUMNS] },
+  PHONE_NUMBER_AND_WALLET_ADDRESS: { required: ["phone", "id", "amount", "walletAddress"], notAllowed: ["email", "verification", ...BANK_COLUMNS] },
+  EMAIL_AND_WALLET_ADDRESS: { required: ["email", "id", "amount", "walletAddress"], notAllowed: ["phone", "verification", ...BANK_COLUMNS] },
+  // bankCode is optional as a column: a row whose bankAccount is an IBAN needs none (docs/rails.md "Destinations").
+  BANK_ACCOUNT: { required: ["id", "amount", "bankAccount", "name"], notAllowed: ["phone", "email", "verification", "walletAddress", "walletAddressMemo"] },
 };
 
 /** The optional columns of a contact type: the known ones neither required nor refused. */

@@ -170,7 +170,7 @@ async function ensureLocalIssuers(db: Db, orgId: string, config: StellarConfig, 
   const orgAssets = await db
     .select()
     .from(assets)
-    .where(and(eq(assets.orgId, orgId), sql`${assets.issuer} <> ''`));
+    .where(and(eq(assets.orgId, orgId), eq(assets.kind, "STELLAR"), sql`${assets.issuer} <> ''`));
   const held = await db
     .select()
     .from(stellarAccounts)
@@ -324,7 +324,7 @@ export async function setupOrganizationAccounts(db: Db, orgId: string, config: S
       const orgAssets = await db
         .select()
         .from(assets)
-        .where(and(eq(assets.orgId, orgId), sql`${assets.issuer} <> ''`));
+        .where(and(eq(assets.orgId, orgId), eq(assets.kind, "STELLAR"), sql`${assets.issuer} <> ''`));
       await ensureTrustlines(
         config,
         distKeypair,

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { DbOrTx } from "@/db/client";
 import { logger, type Logger } from "@/server/log";
+import type { ResolvedMembership } from "@/server/services/auth/resolve-membership";
 
 /** Per-request tRPC context. Route handlers and tests build it; membership is resolved by the org tier. */
 export type TRPCContext = {
@@ -19,6 +20,12 @@ export type TRPCContext = {
   log: Logger;
   /** Response headers, for procedures that set cookies. Absent for server-side callers. */
   resHeaders?: Headers;
+  /**
+   * The caller's membership as this request already resolved it (server components: the page and
+   * layout read it through getCurrentMembership, once per request), so the organization tier does
+   * not read it again for each prefetched procedure. Absent: the tier reads it itself.
+   */
+  membership?: () => Promise<ResolvedMembership | null>;
 };
 
 export function buildContext(input: Omit<TRPCContext, "requestId" | "log"> & { requestId?: string }): TRPCContext {

@@ -89,7 +89,9 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
  * deactivated user or a changed role takes effect on the very next call.
  */
 export const orgProcedure = authedProcedure.use(async ({ ctx, next }) => {
-  const membership = await resolveMembership(ctx.db, ctx.userId, ctx.activeOrgId);
+  // Once per request: reused when the request already resolved it for the same user (server/trpc/server.tsx).
+  const membership = ctx.membership ? await ctx.membership() : await resolveMembership(ctx.db, ctx.userId, ctx.activeOrgId);
+  if (membership && membership.user.id !== ctx.userId) throw new ServiceError("UNAUTHORIZED", "Sign in to continue.", undefined, "UNAUTHENTICATED");
   if (!membership) throw new ServiceError("FORBIDDEN", "Your account has no active organization membership.", undefined, "NO_MEMBERSHIP");
   if (membership.mfaEnrolmentRequired) {
     // The mfa router is account-level (authedProcedure), so enrolment still works meanwhile.

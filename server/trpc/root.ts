@@ -1,7 +1,9 @@
 import { createCallerFactory, router } from "./init";
 import { apiKeysRouter } from "./routers/api-keys";
 import { authRouter } from "./routers/auth";
+import { bankFilesRouter } from "./routers/bank-files";
 import { catalogRouter } from "./routers/catalog";
+import { connectionsRouter } from "./routers/connections";
 import { disbursementsRouter } from "./routers/disbursements";
 import { integrationsRouter } from "./routers/integrations";
 import { invitationsRouter } from "./routers/invitations";
@@ -12,6 +14,7 @@ import { paymentsRouter } from "./routers/payments";
 import { profileRouter } from "./routers/profile";
 import { receiversRouter } from "./routers/receivers";
 import { registrationRouter } from "./routers/registration";
+import { routingRouter } from "./routers/routing";
 import { sessionRouter } from "./routers/session";
 import { stellarRouter } from "./routers/stellar";
 import { teamRouter } from "./routers/team";
@@ -34,6 +37,9 @@ export const appRouter = router({
   stellar: stellarRouter,
   messages: messagesRouter,
   integrations: integrationsRouter,
+  bankFiles: bankFilesRouter,
+  connections: connectionsRouter,
+  routing: routingRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -58,7 +58,7 @@ describe("scope table (pure)", () => {
 
   it("a role may grant only scopes whose permissions it holds", () => {
     expect(grantableScopes("owner")).toEqual([...API_SCOPES]);
-    expect(grantableScopes("developer").sort()).toEqual(["read:assets", "read:organization", "read:wallets", "write:assets", "write:wallets"].sort());
+    expect(grantableScopes("developer").sort()).toEqual(["read:assets", "read:organization", "read:wallets", "write:assets", "write:wallets", "read:connections"].sort());
     for (const role of ROLES) {
       for (const scope of grantableScopes(role)) {
         for (const p of ALL_PERMISSIONS) if (scopesAllow([scope], p)) expect(can(role, p), `${role} grants ${scope} → ${p}`).toBe(true);

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { Keypair } from "@stellar/stellar-sdk";
-import { count, eq } from "drizzle-orm";
+import { and, count, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { disbursements, g2pItems, messages, g2pSenders, g2pTransactions, payments, receivers, receiverWallets, type G2pSender } from "@/db/schema";
 import { seedDemoCatalog } from "@/server/services/catalog/seed-demo-catalog";
@@ -201,7 +201,10 @@ describe("acceptDisburseRequest", () => {
     });
     const [d] = await db.select().from(disbursements).where(eq(disbursements.id, result.disbursementId));
     expect(d).toMatchObject({ registrationContactType: "PHONE_NUMBER", verificationField: null });
-    const [r] = await db.select().from(receivers).where(eq(receivers.phoneNumber, phone));
+    const [r] = await db
+      .select()
+      .from(receivers)
+      .where(and(eq(receivers.orgId, org.org.id), eq(receivers.phoneNumber, phone)));
     expect(r).toBeTruthy();
     const [w] = await db.select().from(receiverWallets).where(eq(receiverWallets.receiverId, r!.id));
     expect(w).toMatchObject({ status: "DRAFT", stellarAddress: null });
@@ -274,7 +277,11 @@ describe("acceptDisburseRequest", () => {
       disbursements: [{ reference_id: `${txn}-1`, payee_fa: `mobile:${phone}`, amount: "12.5", currency_code: "USD" }],
     });
     expect(await startEnvelopeBySchedule(db, org.org.id, accepted.disbursementId)).toMatchObject({ started: true });
-    const [w] = await db.select().from(receiverWallets).innerJoin(receivers, eq(receivers.id, receiverWallets.receiverId)).where(eq(receivers.phoneNumber, phone));
+    const [w] = await db
+      .select()
+      .from(receiverWallets)
+      .innerJoin(receivers, eq(receivers.id, receiverWallets.receiverId))
+      .where(and(eq(receivers.orgId, org.org.id), eq(receivers.phoneNumber, phone)));
     expect(w!.receiver_wallets.status).toBe("READY");
 
     const appUrl = "http://app.test";

@@ -1,7 +1,10 @@
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
+import { createDb } from "@/db/client";
 import { applyMigrations, MIGRATIONS_FOLDER } from "@/db/migrate";
 import { freshDatabase } from "./helpers";
 
@@ -99,6 +102,148 @@ describe("applyMigrations from an empty database", () => {
     try {
       const [row] = await sql<{ n: number }[]>`select count(*)::int as n from pg_locks where locktype = 'advisory'`;
       expect(row?.n).toBe(0);
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  });
+});
+
+/**
+ * Migration 0010 (payment interoperability, docs/rails.md) from a database at today's schema (0009)
+ * holding receivers, wallets with and without addresses and payments in every status: destinations
+ * equal the old addresses and memos, the generated `stellar_address`/`stellar_memo` read the same,
+ * every organization gets its Stellar connection and rule, assets become STELLAR with 7 decimals,
+ * and no row or amount is lost.
+ */
+describe("migration 0010 from a database with data at 0009", () => {
+  const BEFORE = "0009_claim_index";
+
+  /** A copy of the migrations folder whose journal stops at `lastTag`. */
+  function foldersUpTo(lastTag: string): string {
+    const dir = mkdtempSync(path.join(tmpdir(), "sdp-migrations-"));
+    mkdirSync(path.join(dir, "meta"));
+    const last = JOURNAL.entries.findIndex((e) => e.tag === lastTag);
+    expect(last).toBeGreaterThan(0);
+    const entries = JOURNAL.entries.slice(0, last + 1);
+    for (const { tag } of entries) copyFileSync(path.join(MIGRATIONS_FOLDER, `${tag}.sql`), path.join(dir, `${tag}.sql`));
+    writeFileSync(path.join(dir, "meta", "_journal.json"), JSON.stringify({ ...JOURNAL, entries }));
+    return dir;
+  }
+
+  it("keeps every row and amount, turns addresses into destinations and adds a connection and rule per organization", { timeout: 120_000 }, async () => {
+    const db = await freshDatabase("sdp_migr_0010");
+    dropAfter.push(db.drop);
+    const old = createDb(db.url, { max: 1 });
+    try {
+      await migrate(old.db, { migrationsFolder: foldersUpTo(BEFORE) });
+    } finally {
+      await old.sql.end({ timeout: 5 });
+    }
+
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      expect((await sql`select count(*)::int as n from drizzle.__drizzle_migrations`)[0]!.n).toBe(JOURNAL.entries.findIndex((e) => e.tag === BEFORE) + 1);
+      const statuses = ["DRAFT", "READY", "PENDING", "PAUSED", "SUCCESS", "FAILED", "CANCELED"];
+      const G1 = "GA5ZSEJYB37JRC5AVCIA5MOP4RHTM335X2KGX3IHOJAPP5RE34K4KZVN";
+      const G2 = "GBENCH0000000000000000000000000000000000000000000000000002";
+      // Two organizations, each with a wallet, two assets, a registered receiver with a memo, one
+      // without, and one invited receiver without an address; payments in every status.
+      for (const slug of ["m-a", "m-b"]) {
+        const [org] = await sql<{ id: string }[]>`insert into organizations (name, slug) values (${slug}, ${slug}) returning id`;
+        const [wallet] = await sql<{ id: string }[]>`
+          insert into wallets (org_id, name, homepage, deep_link_schema, sep10_client_domain)
+          values (${org!.id}, 'Demo wallet', 'https://wallet.example', 'https://wallet.example/sdp', 'wallet.example') returning id`;
+        const [usdc] = await sql<{ id: string }[]>`insert into assets (org_id, code, issuer) values (${org!.id}, 'USDC', ${G1}) returning id`;
+        await sql`insert into assets (org_id, code, issuer) values (${org!.id}, 'XLM', '')`;
+        const receiversOf = await sql<{ id: string }[]>`
+          insert into receivers (org_id, external_id, phone_number)
+          select ${org!.id}, 'r' || i, '+1555000000' || i from generate_series(1, 3) i returning id`;
+        const ids = receiversOf.map((r) => r.id);
+        const [w1] = await sql<{ id: string }[]>`
+          insert into receiver_wallets (org_id, receiver_id, wallet_id, status, stellar_address, stellar_memo)
+          values (${org!.id}, ${ids[0]!}, ${wallet!.id}, 'REGISTERED', ${G1}, '12345') returning id`;
+        const [w2] = await sql<{ id: string }[]>`
+          insert into receiver_wallets (org_id, receiver_id, wallet_id, status, stellar_address)
+          values (${org!.id}, ${ids[1]!}, ${wallet!.id}, 'REGISTERED', ${slug === "m-a" ? G2 : G1}) returning id`;
+        const [w3] = await sql<{ id: string }[]>`
+          insert into receiver_wallets (org_id, receiver_id, wallet_id, status) values (${org!.id}, ${ids[2]!}, ${wallet!.id}, 'READY') returning id`;
+        const [d] = await sql<{ id: string }[]>`
+          insert into disbursements (org_id, name, wallet_id, asset_id, status, registration_contact_type, verification_field)
+          values (${org!.id}, 'Payroll', ${wallet!.id}, ${usdc!.id}, 'STARTED', 'PHONE_NUMBER', 'DATE_OF_BIRTH') returning id`;
+        const walletsByIndex = [w1!.id, w2!.id, w3!.id];
+        for (const [i, status] of statuses.entries()) {
+          await sql`
+            insert into payments (org_id, disbursement_id, receiver_id, receiver_wallet_id, asset_id, amount, status, line_number)
+            values (${org!.id}, ${d!.id}, ${ids[i % 3]!}, ${walletsByIndex[i % 3]!}, ${usdc!.id}, ${`${i + 1}.1234567`}, ${status}::payment_status, ${i + 2})`;
+        }
+      }
+      const snapshot = async () => ({
+        counts: await sql`
+          select (select count(*)::int from organizations) as orgs, (select count(*)::int from receivers) as receivers,
+                 (select count(*)::int from receiver_wallets) as wallets, (select count(*)::int from disbursements) as disbursements,
+                 (select count(*)::int from assets) as assets`,
+        payments: await sql`select status::text, count(*)::int as n, sum(amount)::text as total from payments group by status order by status`,
+        totals:
+          await sql`select disbursement_id, status::text, payment_count::int, amount::text from disbursement_payment_totals where payment_count > 0 order by disbursement_id, status`,
+        wallets: await sql`select id, receiver_id, wallet_id, status::text, stellar_address, stellar_memo from receiver_wallets order by id`,
+      });
+      const before = await snapshot();
+      expect(before.payments.map((p) => p.status)).toEqual([...statuses].sort());
+
+      await applyMigrations(db.url);
+      await assertFullyMigrated(db.url);
+
+      const after = await snapshot();
+      expect(after).toEqual(before);
+      const destinations = await sql`
+        select id, destination_kind::text as kind, destination_value as value, destination_memo as memo, destination_details as details,
+               stellar_address, stellar_memo from receiver_wallets order by id`;
+      expect(destinations).toEqual(
+        before.wallets.map((w) => ({
+          id: w.id,
+          kind: w.stellar_address === null ? null : "STELLAR_ADDRESS",
+          value: w.stellar_address,
+          memo: w.stellar_memo,
+          details: null,
+          stellar_address: w.stellar_address,
+          stellar_memo: w.stellar_memo,
+        })),
+      );
+      expect(destinations.filter((d) => d.memo === "12345")).toHaveLength(2);
+      expect(destinations.filter((d) => d.kind === null)).toHaveLength(2);
+      // The old columns are derived now: writing them is refused, writing the destination moves them.
+      await expect(sql`update receiver_wallets set stellar_address = ${G1}`).rejects.toThrow(/can only be updated to DEFAULT/);
+      const [moved] = await sql`
+        update receiver_wallets set destination_kind = 'STELLAR_ADDRESS', destination_value = ${G2}, destination_memo = 'm'
+        where stellar_address is null and receiver_id in (select id from receivers where external_id = 'r3') returning stellar_address, stellar_memo`;
+      expect(moved).toEqual({ stellar_address: G2, stellar_memo: "m" });
+
+      const connections = await sql`
+        select o.slug, c.rail_type::text as rail, c.name, c.enabled, r.position, r.name as rule, r.conditions, r.enabled as rule_enabled, r.fallback_connection_id
+        from organizations o
+        join payment_connections c on c.org_id = o.id
+        join routing_rules r on r.connection_id = c.id and r.org_id = o.id
+        order by o.slug`;
+      expect(connections).toEqual(
+        ["m-a", "m-b"].map((slug) => ({
+          slug,
+          rail: "STELLAR",
+          name: "Stellar distribution account",
+          enabled: true,
+          position: 1,
+          rule: "Stellar wallets",
+          conditions: { destinationKinds: ["STELLAR_ADDRESS"] },
+          rule_enabled: true,
+          fallback_connection_id: null,
+        })),
+      );
+      expect(await sql`select count(*)::int as n from payment_connections`).toEqual([{ n: 2 }]);
+      expect(await sql`select count(*)::int as n from routing_rules`).toEqual([{ n: 2 }]);
+      expect(await sql`select kind::text, decimals, count(*)::int as n from assets group by kind, decimals`).toEqual([{ kind: "STELLAR", decimals: 7, n: 4 }]);
+      expect(await sql`select count(*)::int as n from receivers where attributes <> '{}'::jsonb`).toEqual([{ n: 0 }]);
+      expect(await sql`select count(*)::int as n from payments where connection_id is not null or routing_rule_id is not null or rail_reference is not null`).toEqual([
+        { n: 0 },
+      ]);
     } finally {
       await sql.end({ timeout: 5 });
     }

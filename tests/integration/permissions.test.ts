@@ -1,8 +1,22 @@
 import { generateKeyPairSync } from "node:crypto";
 import { Keypair } from "@stellar/stellar-sdk";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { apiKeys, assets, disbursements, g2pMessages, g2pSenders, memberships, payments, receivers, receiverWallets, stellarAccounts, wallets } from "@/db/schema";
+import {
+  apiKeys,
+  assets,
+  disbursements,
+  g2pMessages,
+  g2pSenders,
+  paymentConnections,
+  memberships,
+  payments,
+  receivers,
+  receiverWallets,
+  routingRules,
+  stellarAccounts,
+  wallets,
+} from "@/db/schema";
 import { freePort } from "@/scripts/lib/embedded-postgres";
 import { ensureDistributionKeypair, keypairOf } from "@/server/stellar/accounts";
 import { inviteUser } from "@/server/services/team/invite-user";
@@ -47,7 +61,10 @@ async function seededOrg(): Promise<PermOrg> {
   const data = await seedOrgData(db, org);
   const distribution = await ensureDistributionKeypair(db, org.org.id, "local");
   const registeredAddress = Keypair.random().publicKey();
-  await db.update(receiverWallets).set({ status: "REGISTERED", stellarAddress: registeredAddress }).where(eq(receiverWallets.id, data.receiverWalletIds[0]!));
+  await db
+    .update(receiverWallets)
+    .set({ status: "REGISTERED", destinationKind: "STELLAR_ADDRESS", destinationValue: registeredAddress })
+    .where(eq(receiverWallets.id, data.receiverWalletIds[0]!));
   return {
     ...org,
     data,
@@ -92,6 +109,40 @@ async function prepareG2p(org: PermOrg) {
 }
 
 const g2pIds = (org: PermOrg) => g2pOf.get(org.org.id) ?? { senderRowId: NO_ID, inboundId: NO_ID, failedCallbackId: NO_ID };
+
+/**
+ * Connection fixtures for the connections.* entries, made by their `prepare`: the default Stellar
+ * connection createOrganization made, and an unreferenced bank connection (not reachable: no test
+ * calls it), by organization id.
+ */
+const connectionsOf = new Map<string, { stellarId: string; bankId: string }>();
+/** A file-mode shipment waiting for upload (disbursements.markShipmentUploaded) and a bank file (bankFiles.get), by organization id. */
+const shipmentOf = new Map<string, string>();
+const bankFileOf = new Map<string, string>();
+async function prepareConnections(org: PermOrg) {
+  const [stellar] = await db.select({ id: paymentConnections.id }).from(paymentConnections).where(eq(paymentConnections.orgId, org.org.id));
+  const [bank] = await db
+    .insert(paymentConnections)
+    .values({
+      orgId: org.org.id,
+      railType: "BANK",
+      name: `Perm bank ${randomSuffix()}`,
+      settings: { baseUrl: "https://bank.example.org", debtorAccountNumber: "1", debtorBankCode: "X", debtorName: "Perm", shipmentMode: "API" },
+    })
+    .returning({ id: paymentConnections.id });
+  connectionsOf.set(org.org.id, { stellarId: stellar!.id, bankId: bank!.id });
+}
+const connectionIds = (org: PermOrg) => connectionsOf.get(org.org.id) ?? { stellarId: NO_ID, bankId: NO_ID };
+const connectionRow = async (id: string) => (await db.select().from(paymentConnections).where(eq(paymentConnections.id, id)))[0];
+
+/** Routing fixtures for the routing.* entries, made by their `prepare`: the default rule and Stellar connection createOrganization made. */
+const routingOf = new Map<string, { ruleId: string; connectionId: string }>();
+async function prepareRouting(org: PermOrg) {
+  const [rule] = await db.select({ id: routingRules.id, connectionId: routingRules.connectionId }).from(routingRules).where(eq(routingRules.orgId, org.org.id));
+  routingOf.set(org.org.id, { ruleId: rule!.id, connectionId: rule!.connectionId });
+}
+const routingIds = (org: PermOrg) => routingOf.get(org.org.id) ?? { ruleId: NO_ID, connectionId: NO_ID };
+const ruleRow = async (id: string) => (await db.select().from(routingRules).where(eq(routingRules.id, id)))[0];
 
 /**
  * The one table mapping every guarded procedure to the permission it requires, with an input that
@@ -257,6 +308,57 @@ const GUARDED: Record<
     check: (result, { data }) => {
       expect(result).toMatchObject({ id: data.disbursement.id, status: "READY", total_payments: 4, total_payments_failed: 1 });
     },
+  },
+  "disbursements.shipments": {
+    permission: "disbursements:read",
+    input: ({ data }) => ({ id: data.disbursement.id }),
+    // A disbursement paid over Stellar has no bank shipments.
+    check: (result) => expect(result).toEqual([]),
+  },
+  "disbursements.markShipmentUploaded": {
+    permission: "disbursements:start",
+    input: (org) => ({ id: shipmentOf.get(org.org.id) ?? NO_ID }),
+    prepare: async (org) => {
+      const [connection] = await db
+        .insert(paymentConnections)
+        .values({ orgId: org.org.id, railType: "BANK", name: `Ship bank ${randomSuffix()}`, settings: { shipmentMode: "FILE" } })
+        .returning({ id: paymentConnections.id });
+      const [batch] = await db.execute<{ id: string }>(
+        sql`insert into rail_batches (org_id, disbursement_id, connection_id, rail_type, reference, status, payment_count, amount, currency)
+            values (${org.org.id}, ${org.data.disbursement.id}, ${connection!.id}, 'BANK', ${`B${randomSuffix()}`}, 'AWAITING_UPLOAD', 0, 0, 'KES') returning id`,
+      );
+      shipmentOf.set(org.org.id, batch!.id);
+    },
+    check: async (result, org) => {
+      expect(result).toEqual({ id: shipmentOf.get(org.org.id), status: "SHIPPED" });
+      const [batch] = await db.execute<{ status: string }>(sql`select status from rail_batches where id = ${shipmentOf.get(org.org.id)!}`);
+      expect(batch!.status).toBe("SHIPPED");
+    },
+  },
+  "bankFiles.list": {
+    permission: "bank_files:read",
+    input: () => ({}),
+    check: (result) => expect(result).toMatchObject({ data: [] }),
+  },
+  "bankFiles.get": {
+    permission: "bank_files:read",
+    input: (org) => ({ id: bankFileOf.get(org.org.id) ?? NO_ID }),
+    prepare: async (org) => {
+      const [file] = await db.execute<{ id: string }>(
+        sql`insert into bank_files (org_id, format, source, file_name, sha256, content) values (${org.org.id}, 'MT940', 'UPLOAD', 'perm.mt940', ${randomSuffix()}, ${Buffer.from(":20:P")}) returning id`,
+      );
+      bankFileOf.set(org.org.id, file!.id);
+    },
+    check: (result, org) => expect(result).toMatchObject({ file: { id: bankFileOf.get(org.org.id), file_name: "perm.mt940" } }),
+  },
+  "bankFiles.exceptions": {
+    permission: "bank_files:read",
+    input: () => ({}),
+    check: (result) => expect(result).toMatchObject({ data: [] }),
+  },
+  "bankFiles.connections": {
+    permission: "bank_files:read",
+    check: (result) => expect(Array.isArray(result)).toBe(true),
   },
   "disbursements.get": {
     permission: "disbursements:read",
@@ -568,6 +670,133 @@ const GUARDED: Record<
     input: (org) => ({ id: g2pIds(org).inboundId }),
     check: (result, org) =>
       expect(result).toMatchObject({ id: g2pIds(org).inboundId, direction: "inbound", status: "ACK", body: { message: { transaction_id: "T-perm" } } }),
+  },
+  "connections.list": {
+    permission: "connections:read",
+    prepare: prepareConnections,
+    check: async (result, org) => {
+      const rows = await db.select({ id: paymentConnections.id }).from(paymentConnections).where(eq(paymentConnections.orgId, org.org.id));
+      expect(sortedIds(result as { id: string }[])).toEqual(sortedIds(rows));
+      expect(sortedIds(rows)).toContain(connectionIds(org).bankId);
+    },
+  },
+  "connections.get": {
+    permission: "connections:read",
+    prepare: prepareConnections,
+    input: (org) => ({ id: connectionIds(org).stellarId }),
+    check: (result, org) => expect(result).toMatchObject({ id: connectionIds(org).stellarId, rail_type: "STELLAR", name: "Stellar distribution account" }),
+  },
+  "connections.create": {
+    permission: "connections:manage",
+    input: () => ({ rail_type: "STELLAR", name: `Perm Stellar ${randomSuffix()}` }),
+    check: async (result, { org, users }, role) => {
+      const row = await connectionRow((result as { id: string }).id);
+      expect(row).toMatchObject({ orgId: org.id, railType: "STELLAR", createdBy: users[role].id });
+    },
+  },
+  "connections.update": {
+    permission: "connections:manage",
+    prepare: prepareConnections,
+    input: (org) => ({ id: connectionIds(org).stellarId, name: "Perm renamed" }),
+    check: async (result, org) => {
+      expect(result).toMatchObject({ id: connectionIds(org).stellarId, name: "Perm renamed" });
+      expect((await connectionRow(connectionIds(org).stellarId))?.name).toBe("Perm renamed");
+    },
+  },
+  "connections.replaceCredentials": {
+    permission: "connections:manage",
+    prepare: prepareConnections,
+    input: (org) => ({ id: connectionIds(org).bankId, credentials: { apiKey: "perm-api-key" } }),
+    check: async (result, org) => {
+      expect(result).toMatchObject({ id: connectionIds(org).bankId, credentials: { set: true } });
+      expect(JSON.stringify(result)).not.toContain("perm-api-key");
+      expect((await connectionRow(connectionIds(org).bankId))?.credentialsSealed).toMatch(/^v1:/);
+    },
+  },
+  "connections.setEnabled": {
+    permission: "connections:manage",
+    prepare: prepareConnections,
+    input: (org) => ({ id: connectionIds(org).bankId, enabled: false }),
+    check: async (result, org) => {
+      expect(result).toMatchObject({ id: connectionIds(org).bankId, enabled: false });
+      expect((await connectionRow(connectionIds(org).bankId))?.enabled).toBe(false);
+    },
+  },
+  "connections.delete": {
+    permission: "connections:manage",
+    prepare: prepareConnections,
+    input: (org) => ({ id: connectionIds(org).bankId }),
+    check: async (result, org) => {
+      expect(result).toEqual({ id: connectionIds(org).bankId, deleted: true });
+      expect(await connectionRow(connectionIds(org).bankId)).toBeUndefined();
+    },
+  },
+  "connections.test": {
+    permission: "connections:manage",
+    prepare: prepareConnections,
+    input: (org) => ({ id: connectionIds(org).stellarId }),
+    check: async (result, org) => {
+      // HORIZON_URL points at a closed port: an unhealthy answer, stored.
+      expect(result).toMatchObject({ healthy: false, status: "UNHEALTHY", connection: { id: connectionIds(org).stellarId } });
+      expect((await connectionRow(connectionIds(org).stellarId))?.healthStatus).toBe("UNHEALTHY");
+    },
+  },
+  "routing.list": {
+    permission: "connections:read",
+    check: async (result, org) => {
+      const rows = await db.select({ id: routingRules.id }).from(routingRules).where(eq(routingRules.orgId, org.org.id));
+      expect(sortedIds(result as { id: string }[])).toEqual(sortedIds(rows));
+      expect(rows).toHaveLength(1);
+    },
+  },
+  "routing.options": {
+    permission: "connections:read",
+    check: (result, org) =>
+      expect(result).toMatchObject({
+        connections: expect.arrayContaining([expect.objectContaining({ rail_type: "STELLAR" })]),
+        assets: expect.arrayContaining([expect.objectContaining({ id: org.data.catalog.usdc.id })]),
+      }),
+  },
+  "routing.preview": {
+    permission: "disbursements:read",
+    input: (org) => ({ disbursement_id: org.data.disbursement.id }),
+    // Four payments, one FAILED (not paid by a start): three routed to the default Stellar connection.
+    check: (result) => expect(result).toMatchObject({ payments: 3, connections: [expect.objectContaining({ payments: 3 })], unrouted: { payments: 0 } }),
+  },
+  "routing.create": {
+    permission: "routing:manage",
+    prepare: prepareRouting,
+    input: (org) => ({ name: "Perm rule", conditions: { max_amount: "10" }, connection_id: routingIds(org).connectionId }),
+    check: async (result, { org, users }, role) => {
+      expect(await ruleRow((result as { id: string }).id)).toMatchObject({ orgId: org.id, position: 2, createdBy: users[role].id, conditions: { maxAmount: "10" } });
+    },
+  },
+  "routing.update": {
+    permission: "routing:manage",
+    prepare: prepareRouting,
+    input: (org) => ({ id: routingIds(org).ruleId, name: "Perm renamed rule" }),
+    check: async (result, org) => expect((await ruleRow(routingIds(org).ruleId))?.name).toBe("Perm renamed rule"),
+  },
+  "routing.setEnabled": {
+    permission: "routing:manage",
+    prepare: prepareRouting,
+    input: (org) => ({ id: routingIds(org).ruleId, enabled: false }),
+    check: async (result, org) => expect((await ruleRow(routingIds(org).ruleId))?.enabled).toBe(false),
+  },
+  "routing.reorder": {
+    permission: "routing:manage",
+    prepare: prepareRouting,
+    input: (org) => ({ ids: [routingIds(org).ruleId] }),
+    check: (result, org) => expect(result).toMatchObject([{ id: routingIds(org).ruleId, position: 1 }]),
+  },
+  "routing.delete": {
+    permission: "routing:manage",
+    prepare: prepareRouting,
+    input: (org) => ({ id: routingIds(org).ruleId }),
+    check: async (result, org) => {
+      expect(result).toEqual({ id: routingIds(org).ruleId, deleted: true });
+      expect(await ruleRow(routingIds(org).ruleId)).toBeUndefined();
+    },
   },
   "integrations.retryCallback": {
     permission: "integrations:manage",

@@ -4,7 +4,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
 import { closeDb } from "@/db/client";
-import { apiKeys, disbursements, payments } from "@/db/schema";
+import { apiKeys, disbursements, paymentConnections, payments, routingRules } from "@/db/schema";
 import type { ApiScope } from "@/server/domain/api-scopes";
 import {
   AssetSchema,
@@ -37,6 +37,12 @@ import * as paymentsRoute from "@/app/api/v1/payments/route";
 import * as receiverRoute from "@/app/api/v1/receivers/[id]/route";
 import * as receiversRoute from "@/app/api/v1/receivers/route";
 import * as walletsRoute from "@/app/api/v1/wallets/route";
+import * as connectionRoute from "@/app/api/v1/connections/[id]/route";
+import * as connectionTestRoute from "@/app/api/v1/connections/[id]/test/route";
+import * as statementRoute from "@/app/api/v1/statements/[id]/route";
+import * as statementsRoute from "@/app/api/v1/statements/route";
+import * as routingRuleRoute from "@/app/api/v1/routing-rules/[id]/route";
+import * as disbursementRoutingRoute from "@/app/api/v1/disbursements/[id]/routing/route";
 import { createOrgWithMembers, randomSuffix, testDb, type TestOrg } from "./helpers";
 
 // The route handlers use the process pool (getDb); point it at the test database.
@@ -563,7 +569,7 @@ describe("tenancy: another organization's ids answer 404 on every {id} route, an
   let a: Fixture;
   let b: Fixture;
   let bKey: string;
-  let target: { disbursementId: string; draftId: string; paymentId: string; receiverId: string };
+  let target: { disbursementId: string; draftId: string; paymentId: string; receiverId: string; connectionId: string; bankFileId: string; ruleId: string };
 
   beforeAll(async () => {
     a = await orgWithCatalog();
@@ -573,7 +579,24 @@ describe("tenancy: another organization's ids answer 404 on every {id} route, an
     const d = await readyDisbursement(a, aKey);
     const draft = await call(disbursementsRoute.POST, "POST", "/disbursements", { key: aKey, json: createBody(a) });
     const [p] = await db.select().from(payments).where(eq(payments.disbursementId, d.id)).limit(1);
-    target = { disbursementId: d.id, draftId: draft.body.id, paymentId: p!.id, receiverId: p!.receiverId };
+    const [connection] = await db.select({ id: paymentConnections.id }).from(paymentConnections).where(eq(paymentConnections.orgId, a.org.id));
+    const [rule] = await db.select({ id: routingRules.id }).from(routingRules).where(eq(routingRules.orgId, a.org.id));
+    const statementForm = new FormData();
+    statementForm.set(
+      "statement_file",
+      new File([`:20:T-${randomSuffix()}\n:25:NL91ABNA0417164300\n:28C:1/1\n:60F:C261203EUR10,00\n:62F:C261203EUR10,00\n-\n`], "a.sta"),
+    );
+    const statement = await call(statementsRoute.POST, "POST", "/statements", { key: aKey, form: statementForm });
+    expect(statement.status, statement.text).toBe(200);
+    target = {
+      disbursementId: d.id,
+      draftId: draft.body.id,
+      paymentId: p!.id,
+      receiverId: p!.receiverId,
+      connectionId: connection!.id,
+      bankFileId: statement.body.file.id,
+      ruleId: rule!.id,
+    };
   });
 
   const ID_ROUTES = REST_ROUTES.filter((r) => r.path.includes("{id}"));
@@ -593,6 +616,15 @@ describe("tenancy: another organization's ids answer 404 on every {id} route, an
     "GET /payments/{id}": (t) => ({ handler: paymentRoute.GET, id: t.paymentId }),
     "PATCH /payments/{id}/status": (t) => ({ handler: paymentStatusRoute.PATCH, id: t.paymentId, options: { json: { status: "CANCELED" } } }),
     "GET /receivers/{id}": (t) => ({ handler: receiverRoute.GET, id: t.receiverId }),
+    "GET /connections/{id}": (t) => ({ handler: connectionRoute.GET, id: t.connectionId }),
+    "PATCH /connections/{id}": (t) => ({ handler: connectionRoute.PATCH, id: t.connectionId, options: { json: { name: "Hijacked" } } }),
+    "DELETE /connections/{id}": (t) => ({ handler: connectionRoute.DELETE, id: t.connectionId }),
+    "POST /connections/{id}/test": (t) => ({ handler: connectionTestRoute.POST, id: t.connectionId }),
+    "GET /statements/{id}": (t) => ({ handler: statementRoute.GET, id: t.bankFileId }),
+    "GET /routing-rules/{id}": (t) => ({ handler: routingRuleRoute.GET, id: t.ruleId }),
+    "PATCH /routing-rules/{id}": (t) => ({ handler: routingRuleRoute.PATCH, id: t.ruleId, options: { json: { name: "Hijacked" } } }),
+    "DELETE /routing-rules/{id}": (t) => ({ handler: routingRuleRoute.DELETE, id: t.ruleId }),
+    "GET /disbursements/{id}/routing": (t) => ({ handler: disbursementRoutingRoute.GET, id: t.disbursementId }),
   };
 
   it.each(Object.keys(PROBES))("%s → 404", async (key) => {
@@ -715,8 +747,9 @@ describe("GET /api/v1/openapi.json", () => {
     }
     expect(doc.paths["/disbursements"]!.post!.requestBody!.content["application/json"]!.schema).toMatchObject({
       type: "object",
-      required: expect.arrayContaining(["name", "wallet_id", "asset_id", "registration_contact_type"]),
-      properties: { registration_contact_type: { enum: ["EMAIL", "PHONE_NUMBER", "EMAIL_AND_WALLET_ADDRESS", "PHONE_NUMBER_AND_WALLET_ADDRESS"] } },
+      // wallet_id is required by every contact type but BANK_ACCOUNT (checked beside the schema).
+      required: expect.arrayContaining(["name", "asset_id", "registration_contact_type"]),
+      properties: { registration_contact_type: { enum: ["EMAIL", "PHONE_NUMBER", "EMAIL_AND_WALLET_ADDRESS", "PHONE_NUMBER_AND_WALLET_ADDRESS", "BANK_ACCOUNT"] } },
     });
     expect(doc.paths["/disbursements/{id}/instructions"]!.post!.requestBody!.content["multipart/form-data"]!.schema).toMatchObject({
       required: ["file"],

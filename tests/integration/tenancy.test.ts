@@ -68,8 +68,69 @@ async function tenant(): Promise<Tenant> {
   const data = await seedOrgData(db, org);
   const distribution = await ensureDistributionKeypair(db, org.org.id, "local");
   const registeredAddress = Keypair.random().publicKey();
-  await db.update(receiverWallets).set({ status: "REGISTERED", stellarAddress: registeredAddress }).where(eq(receiverWallets.id, data.receiverWalletIds[0]!));
+  await db
+    .update(receiverWallets)
+    .set({ status: "REGISTERED", destinationKind: "STELLAR_ADDRESS", destinationValue: registeredAddress })
+    .where(eq(receiverWallets.id, data.receiverWalletIds[0]!));
+  const [connection] = await db.execute<{ id: string }>(sql`select id from payment_connections where org_id = ${org.org.id}`);
+  // An unreferenced bank connection too: its credentials can be replaced and it can be deleted.
+  const [bankConnection] = await db.execute<{ id: string }>(
+    sql`insert into payment_connections (org_id, rail_type, name, settings) values (${org.org.id}, 'BANK', 'Tenant bank', ${JSON.stringify({ baseUrl: "https://bank.example.org", debtorAccountNumber: "1", debtorBankCode: "X", debtorName: "T", shipmentMode: "API" })}::jsonb) returning id`,
+  );
+  connectionOf.set(org.org.id, connection!.id);
+  const [rule] = await db.execute<{ id: string }>(sql`select id from routing_rules where org_id = ${org.org.id}`);
+  ruleOf.set(org.org.id, rule!.id);
+  bankConnectionOf.set(org.org.id, bankConnection!.id);
+  // A bank file with one unmatched entry, and a shipment (rail batch) of the disbursement: the bankFiles.* and shipment probes.
+  const [bankFile] = await db.execute<{ id: string }>(
+    sql`insert into bank_files (org_id, format, source, file_name, sha256, content, entry_count, exception_count)
+        values (${org.org.id}, 'MT940', 'UPLOAD', 'tenant.mt940', ${randomSuffix()}, ${Buffer.from(":20:T")}, 1, 1) returning id`,
+  );
+  await db.execute(sql`insert into bank_file_entries (org_id, bank_file_id, entry_index, end_to_end_id, amount, currency, direction, entry_status, outcome)
+        values (${org.org.id}, ${bankFile!.id}, 1, ${`ref${randomSuffix()}`}, 1, 'KES', 'DEBIT', 'BOOKED', 'UNMATCHED')`);
+  bankFileOf.set(org.org.id, bankFile!.id);
+  // Its own connection: the batch refers to it, and the probes delete "Tenant bank".
+  const [fileBank] = await db.execute<{ id: string }>(
+    sql`insert into payment_connections (org_id, rail_type, name, settings) values (${org.org.id}, 'BANK', 'Tenant file bank', ${JSON.stringify({ shipmentMode: "FILE" })}::jsonb) returning id`,
+  );
+  const [batch] = await db.execute<{ id: string }>(
+    sql`insert into rail_batches (org_id, disbursement_id, connection_id, rail_type, reference, status, payment_count, amount, currency)
+        values (${org.org.id}, ${data.disbursement.id}, ${fileBank!.id}, 'BANK', ${`B${randomSuffix()}`}, 'AWAITING_UPLOAD', 1, 1, 'KES') returning id`,
+  );
+  railBatchOf.set(org.org.id, batch!.id);
   return { ...org, data, distribution: distribution.publicKey, registeredAddress, g2p: await g2pFixture(org, data) };
+}
+
+/** Each tenant's default routing rule (made by createOrganization), by organization id. */
+const ruleOf = new Map<string, string>();
+const ruleIdOf = (t: TestOrg) => ruleOf.get(t.org.id) ?? "00000000-0000-4000-8000-000000000000";
+
+/** A's default rule as createOrganization made it: B's refused calls left it alone. */
+async function expectRuleUntouched(a: Tenant) {
+  const rows = await db.execute<{ org_id: string; name: string; enabled: boolean; position: number }>(
+    sql`select org_id, name, enabled, position from routing_rules where org_id = ${a.org.id}`,
+  );
+  expect([...rows]).toEqual([{ org_id: a.org.id, name: "Stellar wallets", enabled: true, position: 1 }]);
+}
+
+/** Each tenant's default Stellar connection (made by createOrganization), by organization id. */
+const connectionOf = new Map<string, string>();
+const bankConnectionOf = new Map<string, string>();
+const bankFileOf = new Map<string, string>();
+const railBatchOf = new Map<string, string>();
+const connectionIdOf = (t: TestOrg) => connectionOf.get(t.org.id) ?? "00000000-0000-4000-8000-000000000000";
+const bankConnectionIdOf = (t: TestOrg) => bankConnectionOf.get(t.org.id) ?? "00000000-0000-4000-8000-000000000000";
+
+/** A's default connection as createOrganization made it: B's refused calls left it alone. */
+async function expectConnectionUntouched(a: Tenant) {
+  const [row] = await db.execute<{ org_id: string; name: string; enabled: boolean; credentials_sealed: string | null; health_status: string }>(
+    sql`select org_id, name, enabled, credentials_sealed, health_status from payment_connections where id = ${connectionIdOf(a)}`,
+  );
+  expect(row).toEqual({ org_id: a.org.id, name: "Stellar distribution account", enabled: true, credentials_sealed: null, health_status: "UNKNOWN" });
+  const [bank] = await db.execute<{ org_id: string; credentials_sealed: string | null }>(
+    sql`select org_id, credentials_sealed from payment_connections where id = ${bankConnectionIdOf(a)}`,
+  );
+  expect(bank).toEqual({ org_id: a.org.id, credentials_sealed: null });
 }
 
 /** A registered G2P sender with a received request and a callback that failed (the integrations.* probes). */
@@ -123,6 +184,10 @@ const leakIdentifiers = (a: Tenant) => [
   a.g2p.inboundId,
   a.g2p.failedCallbackId,
   ...a.g2p.messageIds,
+  connectionIdOf(a),
+  bankConnectionIdOf(a),
+  bankFileOf.get(a.org.id)!,
+  railBatchOf.get(a.org.id)!,
 ];
 
 /** The ids of an organization's rows in one table, sorted: what B's list procedures must return. */
@@ -421,6 +486,81 @@ const PROBES: Record<string, Probe> = {
     },
   },
   "integrations.message": { input: ({ a }) => ({ id: a.g2p.inboundId }), expect: notFound("The message") },
+
+  "connections.list": {
+    expect: async (result, { b }) => {
+      const own = [...(await db.execute<{ id: string }>(sql`select id from payment_connections where org_id = ${b.org.id} order by id`))].map((r) => r.id);
+      expect(sortedIds(result as { id: string }[])).toEqual(own);
+      expect(own).toContain(connectionIdOf(b));
+    },
+  },
+  "connections.get": { input: ({ a }) => ({ id: connectionIdOf(a) }), expect: notFound("The connection") },
+  "connections.create": {
+    input: () => ({ rail_type: "STELLAR", name: `Probe connection ${randomSuffix()}` }),
+    expect: async (result, { b }) => {
+      const rows = await db.execute<{ org_id: string }>(sql`select org_id from payment_connections where id = ${(result as { id: string }).id}`);
+      expect([...rows]).toEqual([{ org_id: b.org.id }]);
+    },
+  },
+  "connections.update": {
+    input: ({ a }) => ({ id: connectionIdOf(a), name: "Hijacked" }),
+    expect: notFound("The connection"),
+    after: ({ a }) => expectConnectionUntouched(a),
+  },
+  "connections.replaceCredentials": {
+    input: ({ a }) => ({ id: bankConnectionIdOf(a), credentials: { apiKey: "stolen" } }),
+    expect: notFound("The connection"),
+    after: ({ a }) => expectConnectionUntouched(a),
+  },
+  "connections.setEnabled": {
+    input: ({ a }) => ({ id: connectionIdOf(a), enabled: false }),
+    expect: notFound("The connection"),
+    after: ({ a }) => expectConnectionUntouched(a),
+  },
+  "connections.delete": { input: ({ a }) => ({ id: bankConnectionIdOf(a) }), expect: notFound("The connection"), after: ({ a }) => expectConnectionUntouched(a) },
+  "connections.test": { input: ({ a }) => ({ id: connectionIdOf(a) }), expect: notFound("The connection"), after: ({ a }) => expectConnectionUntouched(a) },
+  "bankFiles.list": {
+    input: () => ({}),
+    expect: async (result, { b }) => expect((result as { data: { id: string }[] }).data.map((f) => f.id)).toEqual([bankFileOf.get(b.org.id)]),
+  },
+  "bankFiles.get": { input: ({ a }) => ({ id: bankFileOf.get(a.org.id)! }), expect: notFound("The bank file") },
+  "bankFiles.exceptions": {
+    input: () => ({}),
+    expect: async (result) => expect((result as { data: unknown[] }).data).toHaveLength(1),
+  },
+  "bankFiles.connections": {
+    expect: async (result, { b }) => expect((result as { id: string }[]).map((c) => c.id)).toContain(bankConnectionIdOf(b)),
+  },
+  "disbursements.shipments": { input: ({ a }) => ({ id: a.data.disbursement.id }), expect: async (result) => expect(result).toEqual([]) },
+  "disbursements.markShipmentUploaded": {
+    input: ({ a }) => ({ id: railBatchOf.get(a.org.id)! }),
+    expect: notFound("The shipment"),
+    after: async ({ a }) => {
+      const [batch] = await db.execute<{ status: string }>(sql`select status from rail_batches where id = ${railBatchOf.get(a.org.id)!}`);
+      expect(batch!.status).toBe("AWAITING_UPLOAD");
+    },
+  },
+  "routing.list": {
+    expect: async (result, { b }) => expect((result as { id: string }[]).map((r) => r.id)).toEqual([ruleIdOf(b)]),
+  },
+  "routing.options": {
+    expect: async (result, { b }) =>
+      expect((result as { connections: { id: string }[] }).connections.map((c) => c.id)).toEqual(expect.arrayContaining([connectionIdOf(b), bankConnectionIdOf(b)])),
+  },
+  "routing.preview": { input: ({ a }) => ({ disbursement_id: a.data.disbursement.id }), expect: notFound("The disbursement") },
+  "routing.create": {
+    input: ({ a }) => ({ name: "Probe rule", connection_id: connectionIdOf(a) }),
+    expect: { code: "BAD_REQUEST", message: "The connection was not found." },
+    after: ({ a }) => expectRuleUntouched(a),
+  },
+  "routing.update": { input: ({ a }) => ({ id: ruleIdOf(a), name: "Hijacked" }), expect: notFound("The routing rule"), after: ({ a }) => expectRuleUntouched(a) },
+  "routing.setEnabled": { input: ({ a }) => ({ id: ruleIdOf(a), enabled: false }), expect: notFound("The routing rule"), after: ({ a }) => expectRuleUntouched(a) },
+  "routing.reorder": {
+    input: ({ a }) => ({ ids: [ruleIdOf(a)] }),
+    expect: { code: "BAD_REQUEST", message: "List every routing rule of the organization exactly once, in the new order." },
+    after: ({ a }) => expectRuleUntouched(a),
+  },
+  "routing.delete": { input: ({ a }) => ({ id: ruleIdOf(a) }), expect: notFound("The routing rule"), after: ({ a }) => expectRuleUntouched(a) },
   "integrations.retryCallback": {
     input: ({ a }) => ({ id: a.g2p.failedCallbackId }),
     expect: notFound("The message"),

@@ -47,6 +47,7 @@ const BASE: Record<RegistrationContactType, { header: string[]; row: string[]; f
   EMAIL: { header: ["email", "id", "amount", "verification"], row: ["ana@example.com", "r-1", "10", "1990-01-30"], field: "DATE_OF_BIRTH" },
   PHONE_NUMBER_AND_WALLET_ADDRESS: { header: ["phone", "id", "amount", "walletAddress"], row: ["+380445555555", "r-1", "10", G], field: null },
   EMAIL_AND_WALLET_ADDRESS: { header: ["email", "id", "amount", "walletAddress"], row: ["ana@example.com", "r-1", "10", G], field: null },
+  BANK_ACCOUNT: { header: ["id", "amount", "bankAccount", "name"], row: ["r-1", "10", "DE89370400440532013000", "Ana Diaz"], field: null },
 };
 
 /** A one-row file for `type` with `column` set to `value` (added as a column when the base lacks it). */
@@ -71,13 +72,28 @@ function checkValue(type: RegistrationContactType, column: string, value: string
 
 describe("columns per registration contact type (docs/domain.md#csv-instructions)", () => {
   it("the table is docs/domain.md's", () => {
+    const bank = ["bankAccount", "bankCode", "name"];
     expect(COLUMN_RULES).toEqual({
-      PHONE_NUMBER: { required: ["phone", "id", "amount", "verification"], notAllowed: ["email", "walletAddress", "walletAddressMemo"] },
-      EMAIL: { required: ["email", "id", "amount", "verification"], notAllowed: ["phone", "walletAddress", "walletAddressMemo"] },
-      PHONE_NUMBER_AND_WALLET_ADDRESS: { required: ["phone", "id", "amount", "walletAddress"], notAllowed: ["email", "verification"] },
-      EMAIL_AND_WALLET_ADDRESS: { required: ["email", "id", "amount", "walletAddress"], notAllowed: ["phone", "verification"] },
+      PHONE_NUMBER: { required: ["phone", "id", "amount", "verification"], notAllowed: ["email", "walletAddress", "walletAddressMemo", ...bank] },
+      EMAIL: { required: ["email", "id", "amount", "verification"], notAllowed: ["phone", "walletAddress", "walletAddressMemo", ...bank] },
+      PHONE_NUMBER_AND_WALLET_ADDRESS: { required: ["phone", "id", "amount", "walletAddress"], notAllowed: ["email", "verification", ...bank] },
+      EMAIL_AND_WALLET_ADDRESS: { required: ["email", "id", "amount", "walletAddress"], notAllowed: ["phone", "verification", ...bank] },
+      BANK_ACCOUNT: { required: ["id", "amount", "bankAccount", "name"], notAllowed: ["phone", "email", "verification", "walletAddress", "walletAddressMemo"] },
     });
-    expect(CSV_COLUMNS).toEqual(["phone", "email", "id", "amount", "verification", "paymentID", "walletAddress", "walletAddressMemo"]);
+    expect(CSV_COLUMNS).toEqual([
+      "phone",
+      "email",
+      "id",
+      "amount",
+      "verification",
+      "paymentID",
+      "walletAddress",
+      "walletAddressMemo",
+      "bankAccount",
+      "bankCode",
+      "name",
+      "region",
+    ]);
   });
 
   describe.each(REGISTRATION_CONTACT_TYPES)("%s", (type) => {
@@ -88,9 +104,15 @@ describe("columns per registration contact type (docs/domain.md#csv-instructions
       expect(rowsOf(validate(lines(header.join(","), row.join(",")), { type, field }))).toHaveLength(1);
     });
 
-    it("accepts the optional columns (paymentID, and walletAddressMemo with a wallet address)", () => {
+    it("accepts the optional columns (paymentID and region; walletAddressMemo with a wallet address, bankCode with a bank account)", () => {
       const optional = CSV_COLUMNS.filter((c) => !rules.required.includes(c) && !rules.notAllowed.includes(c));
-      expect(optional).toEqual(type.endsWith("WALLET_ADDRESS") ? ["paymentID", "walletAddressMemo"] : ["paymentID"]);
+      expect(optional).toEqual(
+        type.endsWith("WALLET_ADDRESS")
+          ? ["paymentID", "walletAddressMemo", "region"]
+          : type === "BANK_ACCOUNT"
+            ? ["paymentID", "bankCode", "region"]
+            : ["paymentID", "region"],
+      );
       const file = lines([...header, ...optional].join(","), [...row, ...optional.map(() => "")].join(","));
       expect(rowsOf(validate(file, { type, field }))).toHaveLength(1);
     });
@@ -360,6 +382,8 @@ describe("row rules", () => {
         paymentId: null,
         walletAddress: G,
         walletAddressMemo: "42",
+        bank: null,
+        region: null,
       },
     ]);
   });

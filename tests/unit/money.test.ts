@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { displayAmount, formatStroops, groupThousands, parseAmount, toStroops } from "@/server/domain/money";
+import { displayAmount, formatAmount, formatStroops, groupThousands, parseAmount, toStroops } from "@/server/domain/money";
 
 describe("parseAmount", () => {
   it.each([
@@ -56,5 +56,34 @@ describe("exact conversions", () => {
     expect(displayAmount(undefined)).toBe("0");
     expect(groupThousands("1234567.5")).toBe("1,234,567.5");
     expect(groupThousands("999")).toBe("999");
+  });
+});
+
+describe("amounts in a currency's decimals", () => {
+  it.each([
+    ["12.50", 2, 125_000_000n],
+    ["12", 0, 120_000_000n],
+    ["1.234", 3, 12_340_000n],
+  ])("accepts %j at %i decimals", (raw, decimals, stroops) => {
+    expect(parseAmount(raw, decimals)).toEqual({ ok: true, stroops });
+  });
+
+  it.each([
+    ["12.505", 2, /at most 2 decimal places/],
+    ["1.5", 0, /no decimal places/],
+    ["0.00", 2, /greater than 0/],
+  ])("refuses %j at %i decimals", (raw, decimals, message) => {
+    const result = parseAmount(raw, decimals);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.message).toMatch(message);
+  });
+
+  it("shows exactly the currency's decimals, and all of them when more are stored", () => {
+    expect(formatAmount(125_000_000n, 2)).toBe("12.50");
+    expect(formatAmount(120_000_000n, 0)).toBe("12");
+    expect(formatAmount(125_050_000n, 2)).toBe("12.505");
+    expect(displayAmount("1200.5000000", 2)).toBe("1200.50");
+    expect(displayAmount("1200.5000000")).toBe("1200.5");
+    expect(displayAmount(null, 2)).toBe("0.00");
   });
 });

@@ -24,6 +24,11 @@ const MATRIX = `
 | edit organization                                         | organization:write  | ✓ | ✓ |   |   |   |   |
 | exports                                                   | exports:read        | ✓ | ✓ |   |   | ✓ | ✓ |
 | integrations (G2P senders, message log)                   | integrations:manage | ✓ |   | ✓ |   |   |   |
+| read payment connections and routing rules               | connections:read    | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ |
+| manage payment connections                                | connections:manage  | ✓ | ✓ |   |   |   |   |
+| manage routing rules                                      | routing:manage      | ✓ | ✓ |   |   |   |   |
+| read bank files and reconciliation                        | bank_files:read     | ✓ | ✓ |   | ✓ | ✓ | ✓ |
+| import bank files                                         | bank_files:import   | ✓ | ✓ |   |   |   |   |
 `;
 
 const ROWS = MATRIX.trim()
@@ -45,7 +50,7 @@ describe("permission matrix (docs/domain.md#roles-and-permissions)", () => {
   });
 
   it("has exactly one permission per row of the table, and no others", () => {
-    expect(ROWS).toHaveLength(15);
+    expect(ROWS).toHaveLength(20);
     expect([...ALL_PERMISSIONS].sort()).toEqual(ROWS.map((r) => r.permission).sort());
     expect(Object.keys(PERMISSIONS)).toEqual(ALL_PERMISSIONS);
   });
@@ -80,6 +85,6 @@ describe("permission matrix (docs/domain.md#roles-and-permissions)", () => {
     expect(ROLES.filter((r) => can(r, "users:manage"))).toEqual(["owner"]);
     expect(ROLES.every((r) => can(r, "organization:read"))).toBe(true);
     expect(permissionsOf("owner")).toEqual(ALL_PERMISSIONS);
-    expect(permissionsOf("developer")).toEqual(["api_keys:manage", "organization:read", "assets:write", "wallets:write", "integrations:manage"]);
+    expect(permissionsOf("developer")).toEqual(["api_keys:manage", "organization:read", "assets:write", "wallets:write", "integrations:manage", "connections:read"]);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { StrKey } from "@stellar/stellar-sdk";
 import { describe, expect, it } from "vitest";
-import { isStellarAccountAddress, isStellarContractAddress, isStellarMuxedAddress } from "@/server/domain/stellar-address";
+import { isStellarAccountAddress, isStellarContractAddress, isStellarMuxedAddress } from "@/server/rails/stellar/stellar-address";
 
 /** Deterministic payloads (no randomness): SHA-256 chains of the index. */
 function bytes(i: number, length: number): Buffer {
@@ -38,7 +38,7 @@ function candidates(): string[] {
   return out;
 }
 
-describe("Stellar address checks without the SDK (server/domain/stellar-address.ts)", () => {
+describe("Stellar address checks without the SDK (server/rails/stellar/stellar-address.ts)", () => {
   it("agree with the SDK's StrKey on valid addresses and near-misses", () => {
     const all = candidates();
     for (const a of all) {

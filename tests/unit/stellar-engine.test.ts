@@ -1,7 +1,7 @@
-import { FeeBumpTransaction, Keypair, TransactionBuilder } from "@stellar/stellar-sdk";
+import { Account, Asset, FeeBumpTransaction, Keypair, Memo, Operation, TransactionBuilder } from "@stellar/stellar-sdk";
 import { describe, expect, it } from "vitest";
 import { decryptSecret, encryptSecret } from "@/server/services/crypto/secret-box";
-import { buildPaymentTransaction } from "@/server/stellar/engine/build-payment-transaction";
+import { buildPaymentTransaction, type BuildPaymentTransactionInput } from "@/server/stellar/engine/build-payment-transaction";
 import { PASSPHRASES, stellarConfig } from "@/server/stellar/network";
 import { decodeTransactionResult, effectiveTxCode, failureMessage } from "@/server/stellar/result-codes";
 
@@ -112,6 +112,39 @@ describe("buildPaymentTransaction", () => {
       PASSPHRASES.local,
     ) as FeeBumpTransaction;
     expect(id.innerTransaction.memo.type).toBe("id");
+  });
+
+  it("makes the very envelope the SDK's TransactionBuilder and buildFeeBumpTransaction make, byte for byte", () => {
+    // The reference: how the engine built transactions before it built the XDR itself (ed25519 signatures are deterministic).
+    const reference = (input: BuildPaymentTransactionInput) => {
+      const asset = input.asset.issuer === "" ? Asset.native() : new Asset(input.asset.code, input.asset.issuer);
+      const builder = new TransactionBuilder(new Account(input.channel.publicKey(), input.channelSequence.toString()), {
+        fee: String(input.baseFee),
+        networkPassphrase: input.passphrase,
+        timebounds: { minTime: 0, maxTime: input.maxTime },
+        ledgerbounds: { minLedger: 0, maxLedger: input.maxLedger },
+      });
+      for (const p of input.payments)
+        builder.addOperation(Operation.payment({ destination: p.destination, asset, amount: p.amount, source: input.distribution.publicKey() }));
+      if (input.memo !== null) builder.addMemo(/^\d+$/.test(input.memo) ? Memo.id(input.memo) : Memo.text(input.memo));
+      const inner = builder.build();
+      inner.sign(input.channel, input.distribution);
+      const envelope = TransactionBuilder.buildFeeBumpTransaction(input.distribution, String(input.baseFee), inner, input.passphrase);
+      envelope.sign(input.distribution);
+      return { envelopeXdr: envelope.toXDR(), hash: Buffer.from(envelope.hash()).toString("hex"), innerHash: Buffer.from(inner.hash()).toString("hex") };
+    };
+    const many = Array.from({ length: 100 }, (_, i) => ({ destination: Keypair.random().publicKey(), amount: `${i + 1}.0000001` }));
+    const cases: BuildPaymentTransactionInput[] = [
+      base,
+      { ...base, asset: { code: "XLM", issuer: "" }, payments: many, channelSequence: 123_456_789_012_345n },
+      { ...base, payments: base.payments.slice(0, 1), memo: "invoice 7" },
+      { ...base, payments: base.payments.slice(0, 1), memo: "18446744073709551615" },
+      { ...base, asset: { code: "LONGASSET12", issuer: base.asset.issuer }, baseFee: 250, payments: many.slice(0, 37) },
+    ];
+    for (const input of cases) {
+      const built = buildPaymentTransaction(input);
+      expect({ envelopeXdr: built.envelopeXdr, hash: built.hash, innerHash: built.innerHash }).toEqual(reference(input));
+    }
   });
 
   it("refuses an empty batch or more than 100 payments", () => {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseAmount } from "../money";
+import { checkHolderName, checkRegion } from "../destinations";
 import { G2P_ITEM_REASONS, type G2pErrorCode, type G2pItemReason } from "./codes";
 import { parsePayeeFa, type PayeeAddress } from "./financial-address";
 
@@ -135,6 +136,10 @@ export type CheckedItem = {
   amountStroops: bigint;
   currencyCode: string | null;
   scheduledAt: Date | null;
+  /** `meta.region` (docs/rails.md "Destinations"): stored as the receiver's `region` attribute for routing rules. */
+  region: string | null;
+  /** `payee_name`: a bank payee's account holder. */
+  payeeName: string | null;
 };
 /** One item at fault; mostly an item reason, or an envelope-level refusal that applies to that item. */
 export type ItemProblem = { referenceId: string; index: number; code: G2pItemReason | G2pErrorCode; message: string };
@@ -163,7 +168,18 @@ export function checkDisburseItem(item: DisburseItem, index: number): { ok: true
     }
     scheduledAt = parseRfc3339(item.scheduled_timestamp);
   }
-  return { ok: true, item: { referenceId, payee: payee.payee, amountStroops: amount.stroops, currencyCode, scheduledAt } };
+  const meta = item.meta ?? {};
+  const regionKey = Object.keys(meta).find((k) => k.toLowerCase() === "region");
+  const region = checkRegion(regionKey === undefined ? null : meta[regionKey], "meta.region");
+  if (!region.ok) return fail(G2P_ITEM_REASONS.payeeFaInvalid, region.message);
+  let payeeName: string | null = null;
+  if (payee.payee.kind === "bank") {
+    // A bank transfer names its beneficiary (pain.001 Cdtr/Nm).
+    const name = checkHolderName(item.payee_name ?? "", "payee_name");
+    if (!name.ok) return fail(G2P_ITEM_REASONS.payeeFaInvalid, `${name.message}: a bank account payee needs the account holder's name`);
+    payeeName = name.value;
+  }
+  return { ok: true, item: { referenceId, payee: payee.payee, amountStroops: amount.stroops, currencyCode, scheduledAt, region: region.value, payeeName } };
 }
 
 /** A zod error as `path: message` lines, for `err.request.bad` answers. */

@@ -9,7 +9,16 @@ import { conflict, notFound } from "../errors";
 export { createAssetInput, setAssetEnabledInput };
 
 function assetView(a: typeof assets.$inferSelect) {
-  return { id: a.id, code: a.code, issuer: a.issuer, enabled: a.enabled, created_at: a.createdAt.toISOString(), updated_at: a.updatedAt.toISOString() };
+  return {
+    id: a.id,
+    kind: a.kind,
+    code: a.code,
+    issuer: a.issuer,
+    decimals: a.decimals,
+    enabled: a.enabled,
+    created_at: a.createdAt.toISOString(),
+    updated_at: a.updatedAt.toISOString(),
+  };
 }
 
 export async function listAssets(ctx: OrgContext) {
@@ -22,9 +31,22 @@ export async function createAsset(ctx: OrgContext, raw: z.input<typeof createAss
   assertCan(ctx, "assets:write");
   const input = createAssetInput.parse(raw);
   return ctx.db.transaction(async (tx) => {
-    const [row] = await tx.insert(assets).values({ orgId: ctx.org.id, code: input.code, issuer: input.issuer }).onConflictDoNothing().returning();
-    if (!row) throw conflict(`The asset ${input.code}${input.issuer ? ` from ${input.issuer.slice(0, 6)}…` : ""} already exists.`, undefined, "ALREADY_EXISTS");
-    await recordAuditEvent(tx, { orgId: ctx.org.id, actorUserId: ctx.actor.userId, action: "asset.created", targetId: row.id, details: { code: row.code } });
+    const [row] = await tx
+      .insert(assets)
+      .values({ orgId: ctx.org.id, kind: input.kind, code: input.code, issuer: input.issuer, decimals: input.decimals })
+      .onConflictDoNothing()
+      .returning();
+    if (!row) {
+      const what = input.kind === "FIAT" ? `The currency ${input.code}` : `The asset ${input.code}${input.issuer ? ` from ${input.issuer.slice(0, 6)}…` : ""}`;
+      throw conflict(`${what} already exists.`, undefined, "ALREADY_EXISTS");
+    }
+    await recordAuditEvent(tx, {
+      orgId: ctx.org.id,
+      actorUserId: ctx.actor.userId,
+      action: "asset.created",
+      targetId: row.id,
+      details: { code: row.code, kind: row.kind },
+    });
     return assetView(row);
   });
 }

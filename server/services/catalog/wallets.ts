@@ -39,10 +39,16 @@ export async function listWallets(ctx: OrgContext, filter: { enabled?: boolean }
 
 async function assertOwnAssets(ctx: OrgContext, assetIds: string[]) {
   const found = await ctx.db
-    .select({ id: assets.id })
+    .select({ id: assets.id, kind: assets.kind, code: assets.code })
     .from(assets)
     .where(and(eq(assets.orgId, ctx.org.id), inArray(assets.id, assetIds)));
   if (found.length !== new Set(assetIds).size) throw badRequest("Unknown asset", { asset_ids: "one or more assets were not found" });
+  // Wallets hold Stellar assets; a fiat currency is paid through a bank or switch connection (docs/rails.md).
+  const fiat = found.filter((a) => a.kind !== "STELLAR");
+  if (fiat.length > 0)
+    throw badRequest("Wallets hold Stellar assets only", {
+      asset_ids: `${fiat.map((a) => a.code).join(", ")} is a fiat currency, paid through a bank connection, not a wallet`,
+    });
 }
 
 export async function createWallet(ctx: OrgContext, raw: z.input<typeof createWalletInput>) {

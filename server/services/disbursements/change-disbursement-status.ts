@@ -16,6 +16,7 @@ import { distributionBalanceProvider } from "./distribution-balance";
 import { movePaymentStatus } from "@/server/payments/payment-state-writer";
 import { readDisbursementTotals, readOrganizationTotals } from "@/server/payments/payment-totals";
 import { getDisbursement } from "./get-disbursement";
+import { applyDisbursementRouting, planDisbursementRouting } from "../routing/route-disbursement-payments";
 
 export { changeDisbursementStatusInput };
 
@@ -77,14 +78,17 @@ export async function startLockedDisbursement(tx: DbOrTx, orgId: string, d: Lock
       }
     }
   }
-  const [wallet] = await tx.select().from(wallets).where(eq(wallets.id, d.walletId));
+  // A bank-account disbursement has no wallet provider (docs/rails.md "Destinations").
+  const [wallet] = d.walletId ? await tx.select().from(wallets).where(eq(wallets.id, d.walletId)) : [{ enabled: true, name: "" }];
   if (!wallet?.enabled) throw badRequest(`The wallet ${wallet?.name ?? ""} is disabled; enable it before starting.`.replace("  ", " "), undefined, "RESOURCE_DISABLED");
   const [asset] = await tx.select().from(assets).where(eq(assets.id, d.assetId));
   if (!asset) throw notFound("The disbursement's asset");
   await assertBalanceCovers(tx, orgId, d.id, asset);
+  // The connection and rule of each payment to be paid; refuses (writing nothing) when one is unrouted.
+  const routing = await planDisbursementRouting(tx, { org: { id: orgId } }, d);
 
   if (d.status === "READY") {
-    await movePaymentStatus(tx, { orgId, disbursementId: d.id, from: ["DRAFT"], to: "READY", message: null });
+    await movePaymentStatus(tx, { orgId, disbursementId: d.id, from: ["DRAFT"], to: "READY", message: null, ...(routing.moveSet ? { set: routing.moveSet } : {}) });
     // Receivers who have not registered a wallet become READY for an invitation.
     const entry = JSON.stringify([{ user_id: userId, status: "READY", timestamp: new Date().toISOString() }]);
     await tx
@@ -100,6 +104,7 @@ export async function startLockedDisbursement(tx: DbOrTx, orgId: string, d: Lock
   } else {
     await movePaymentStatus(tx, { orgId, disbursementId: d.id, from: ["PAUSED"], to: "READY", message: "resumed" });
   }
+  await applyDisbursementRouting(tx, routing);
   await tx
     .update(disbursements)
     .set({ status: "STARTED", statusHistory: appendStatusHistory(disbursements.statusHistory, userId, "STARTED"), updatedAt: new Date() })

@@ -19,16 +19,27 @@ export async function createDisbursement(ctx: OrgContext, raw: CreateDisbursemen
     throw badRequest("The schedule date must be in the future.", { scheduled_at: "must be in the future" });
   }
   const id = await ctx.db.transaction(async (tx) => {
-    const wallet = await tx.query.wallets.findFirst({ where: and(eq(wallets.id, input.wallet_id), eq(wallets.orgId, ctx.org.id)) });
-    if (!wallet) throw badRequest("Invalid wallet provided", { wallet_id: "wallet not found" });
-    if (!wallet.enabled) throw badRequest("Wallet is not enabled", { wallet_id: `${wallet.name} is disabled` }, "RESOURCE_DISABLED");
+    const bank = input.registration_contact_type === "BANK_ACCOUNT";
+    const wallet = bank ? null : await tx.query.wallets.findFirst({ where: and(eq(wallets.id, input.wallet_id ?? ""), eq(wallets.orgId, ctx.org.id)) });
+    if (!bank && !wallet) throw badRequest("Invalid wallet provided", { wallet_id: "wallet not found" });
     const asset = await tx.query.assets.findFirst({ where: and(eq(assets.id, input.asset_id), eq(assets.orgId, ctx.org.id)) });
     if (!asset) throw badRequest("Invalid asset provided", { asset_id: "asset not found" });
-    const supported = await tx.query.walletAssets.findFirst({
-      where: and(eq(walletAssets.walletId, wallet.id), eq(walletAssets.assetId, asset.id)),
-    });
-    if (!supported) {
-      throw badRequest("Asset not supported by the wallet", { asset_id: `${wallet.name} does not support ${asset.code}` });
+    let walletId: string | null = null;
+    if (bank || !wallet) {
+      // Bank accounts are paid in a fiat currency through a bank connection, without a wallet provider (docs/rails.md "Destinations").
+      if (asset.kind !== "FIAT") {
+        throw badRequest("A bank-account disbursement pays a fiat currency", { asset_id: `${asset.code} is a Stellar asset; choose a fiat currency` });
+      }
+      if (!asset.enabled) throw badRequest("Asset is not enabled", { asset_id: `${asset.code} is disabled` }, "RESOURCE_DISABLED");
+    } else {
+      if (!wallet.enabled) throw badRequest("Wallet is not enabled", { wallet_id: `${wallet.name} is disabled` }, "RESOURCE_DISABLED");
+      const supported = await tx.query.walletAssets.findFirst({
+        where: and(eq(walletAssets.walletId, wallet.id), eq(walletAssets.assetId, asset.id)),
+      });
+      if (!supported) {
+        throw badRequest("Asset not supported by the wallet", { asset_id: `${wallet.name} does not support ${asset.code}` });
+      }
+      walletId = wallet.id;
     }
     const taken = await tx.query.disbursements.findFirst({
       where: and(eq(disbursements.orgId, ctx.org.id), eq(disbursements.name, input.name)),
@@ -39,7 +50,7 @@ export async function createDisbursement(ctx: OrgContext, raw: CreateDisbursemen
       .values({
         orgId: ctx.org.id,
         name: input.name,
-        walletId: wallet.id,
+        walletId,
         assetId: asset.id,
         registrationContactType: input.registration_contact_type,
         verificationField: input.verification_field ?? null,

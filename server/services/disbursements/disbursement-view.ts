@@ -62,6 +62,7 @@ export type DisbursementView = {
   created_at: string;
   updated_at: string;
   created_by: string | null;
+  /** Null for a BANK_ACCOUNT disbursement: bank accounts are paid without a wallet provider (docs/rails.md "Destinations"). */
   wallet: {
     id: string;
     name: string;
@@ -71,8 +72,9 @@ export type DisbursementView = {
     enabled: boolean;
     created_at: string;
     updated_at: string;
-  };
-  asset: { id: string; code: string; issuer: string; created_at: string; updated_at: string };
+  } | null;
+  /** `kind` and `decimals` (docs/rails.md "Rail-neutral data"): amounts are shown in the asset's decimals. */
+  asset: { id: string; kind: "STELLAR" | "FIAT"; code: string; issuer: string; decimals: number; created_at: string; updated_at: string };
   envelope: EnvelopeView;
   g2p: G2pOriginView | null;
 } & ReturnType<typeof sdpTotals>;
@@ -118,7 +120,7 @@ export async function loadDisbursementViews(db: DbOrTx, orgId: string, ids: stri
       g2p: { senderId: g2pSenders.senderId, senderName: g2pSenders.name, transactionId: g2pTransactions.transactionId },
     })
     .from(disbursements)
-    .innerJoin(wallets, eq(wallets.id, disbursements.walletId))
+    .leftJoin(wallets, eq(wallets.id, disbursements.walletId))
     .innerJoin(assets, eq(assets.id, disbursements.assetId))
     .leftJoin(g2pTransactions, and(eq(g2pTransactions.disbursementId, disbursements.id), eq(g2pTransactions.orgId, orgId)))
     .leftJoin(g2pSenders, eq(g2pSenders.id, g2pTransactions.senderRowId))
@@ -153,17 +155,27 @@ export async function loadDisbursementViews(db: DbOrTx, orgId: string, ids: stri
         created_at: d.createdAt.toISOString(),
         updated_at: d.updatedAt.toISOString(),
         created_by: d.createdBy,
-        wallet: {
-          id: w.id,
-          name: w.name,
-          homepage: w.homepage,
-          sep_10_client_domain: w.sep10ClientDomain,
-          deep_link_schema: w.deepLinkSchema,
-          enabled: w.enabled,
-          created_at: w.createdAt.toISOString(),
-          updated_at: w.updatedAt.toISOString(),
+        wallet: w
+          ? {
+              id: w.id,
+              name: w.name,
+              homepage: w.homepage,
+              sep_10_client_domain: w.sep10ClientDomain,
+              deep_link_schema: w.deepLinkSchema,
+              enabled: w.enabled,
+              created_at: w.createdAt.toISOString(),
+              updated_at: w.updatedAt.toISOString(),
+            }
+          : null,
+        asset: {
+          id: a.id,
+          kind: a.kind,
+          code: a.code,
+          issuer: a.issuer,
+          decimals: a.decimals,
+          created_at: a.createdAt.toISOString(),
+          updated_at: a.updatedAt.toISOString(),
         },
-        asset: { id: a.id, code: a.code, issuer: a.issuer, created_at: a.createdAt.toISOString(), updated_at: a.updatedAt.toISOString() },
         ...t,
         envelope,
         g2p: g2p?.senderId && g2p.transactionId ? { sender_id: g2p.senderId, sender_name: g2p.senderName ?? g2p.senderId, transaction_id: g2p.transactionId } : null,

@@ -4,10 +4,11 @@ import { pipeline } from "node:stream/promises";
 import { DrizzleQueryError, and, eq, sql } from "drizzle-orm";
 import type { Sql } from "postgres";
 import type { DbOrTx } from "@/db/client";
-import { disbursementFiles, disbursements, g2pTransactions } from "@/db/schema";
+import { assets, disbursementFiles, disbursements, g2pTransactions } from "@/db/schema";
 import { validateInstructionsCsv, type ValidRow } from "@/server/domain/csv-instructions";
 import { csvLimitsFromEnv } from "./csv-limits";
-import { contactKind, includesWalletAddress, type StatusHistoryEntry, type VerificationField } from "@/server/domain/disbursement-types";
+import type { Destination } from "@/server/domain/destinations";
+import { contactKind, includesWalletAddress, isBankAccountType, type StatusHistoryEntry, type VerificationField } from "@/server/domain/disbursement-types";
 import { fileAdmissionProblem } from "@/server/domain/g2p/envelope-rules";
 import { formatStroops, toStroops } from "@/server/domain/money";
 import { UPLOADABLE_DISBURSEMENT_STATUSES } from "@/server/domain/state-machines";
@@ -107,9 +108,12 @@ export async function importInstructions(ctx: OrgContext, input: ImportInstructi
     );
   }
 
+  // Amounts are checked at the asset's precision (2 decimals for most fiat currencies, 7 for Stellar assets).
+  const [asset] = await ctx.db.select({ decimals: assets.decimals }).from(assets).where(eq(assets.id, found.assetId));
   const result = validateInstructionsCsv(input.content, {
     contactType: found.registrationContactType,
     verificationField: found.verificationField,
+    decimals: asset?.decimals ?? 7,
     limits,
   });
   if (!result.ok) {
@@ -317,6 +321,7 @@ type ExistingWallet = { id: string; status: string; address: string | null; memo
  * statements, new rows from the staging table.
  */
 async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursement, validRows: ValidRow[], maxErrors: number) {
+  if (isBankAccountType(d.registrationContactType)) return writeBankInstructions(tx, ctx, d, validRows, maxErrors);
   const orgId = ctx.org.id;
   const withWallet = includesWalletAddress(d.registrationContactType);
   const kind = contactKind(d.registrationContactType);
@@ -367,7 +372,7 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
   };
   const readWallets = async (existingIds: string[]) => {
     // Status and address matter only when the file registers addresses.
-    const columns = withWallet ? sql`id, receiver_id, status, stellar_address, stellar_memo` : sql`id, receiver_id`;
+    const columns = withWallet ? sql`id, receiver_id, status, stellar_address, stellar_memo` : sql`id, receiver_id`; // generated from the destination
     const found = await tx.execute<{ id: string; receiver_id: string; status?: string; stellar_address?: string | null; stellar_memo?: string | null }>(sql`
       select ${columns}
       from receiver_wallets
@@ -384,9 +389,9 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
     if (existingIds.length > 0) await readWallets(existingIds);
     if (withWallet) {
       const holders = await tx.execute<{ receiver_id: string; stellar_address: string }>(sql`
-        select distinct receiver_id, stellar_address
+        select distinct receiver_id, destination_value as stellar_address
         from receiver_wallets
-        where org_id = ${orgId} and stellar_address = ${anyText(rows.map((r) => r.walletAddress ?? ""))}`);
+        where org_id = ${orgId} and destination_kind = 'STELLAR_ADDRESS' and destination_value = ${anyText(rows.map((r) => r.walletAddress ?? ""))}`);
       for (const h of holders) holdersByAddress.set(h.stellar_address, [...(holdersByAddress.get(h.stellar_address) ?? []), h.receiver_id]);
       // Receiver wallets whose registered address (or memo) the file changes: any payments in flight?
       const readdressed = existingReceiverRows
@@ -467,6 +472,7 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
       from json_to_recordset(${json}::json) as t(i uuid, x text)
       where r.id = t.i`),
   );
+  await writeRegions(tx, existingReceiverRows);
   if (field) {
     // An unconfirmed value is replaced; a confirmed one matched (else we stopped above). Only a NEW
     // value gets here, and it starts over: its attempts and lock (failed_at) are cleared, so a
@@ -493,8 +499,10 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
       (json) =>
         tx.execute(sql`
         update receiver_wallets w set
-          stellar_address = t.a,
-          stellar_memo = t.m,
+          destination_kind = 'STELLAR_ADDRESS',
+          destination_value = t.a,
+          destination_memo = t.m,
+          destination_details = null,
           status = case when w.status = 'FLAGGED' then w.status else 'REGISTERED'::receiver_wallet_status end,
           status_history = case when w.status = 'FLAGGED' then w.status_history else w.status_history || ${registered}::jsonb end,
           updated_at = now()
@@ -514,8 +522,9 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
     "receivers",
     newReceiverCount,
     tx.execute(sql`
-      insert into receivers (id, org_id, external_id, ${contactColumn})
-      select s.receiver_id, ${orgId}, s.external_id, s.contact from import_rows s where s.new_receiver order by s.line`),
+      insert into receivers (id, org_id, external_id, ${contactColumn}, attributes)
+      select s.receiver_id, ${orgId}, s.external_id, s.contact, case when s.region is null then '{}'::jsonb else jsonb_build_object('region', s.region) end
+      from import_rows s where s.new_receiver order by s.line`),
   );
   if (field) {
     await expectCount(
@@ -532,8 +541,9 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
     "receiver_wallets",
     newWalletCount,
     tx.execute(sql`
-      insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, stellar_address, stellar_memo, status_history)
-      select s.receiver_wallet_id, ${orgId}, s.receiver_id, ${d.walletId}, ${walletStatus}::receiver_wallet_status, s.wallet_address, s.wallet_memo, ${walletHistory}::jsonb
+      insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, destination_kind, destination_value, destination_memo, status_history)
+      select s.receiver_wallet_id, ${orgId}, s.receiver_id, ${d.walletId}, ${walletStatus}::receiver_wallet_status,
+        case when s.wallet_address is not null then 'STELLAR_ADDRESS'::destination_kind end, s.wallet_address, s.wallet_memo, ${walletHistory}::jsonb
       from import_rows s where s.new_wallet order by s.line`),
   );
   // One DRAFT payment per row.
@@ -548,13 +558,126 @@ async function writeInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursem
   );
 }
 
+/** The file's `region` values onto existing receivers' attributes (the latest import wins; docs/rails.md "Destinations"). */
+async function writeRegions(tx: DbOrTx, existing: readonly { receiverId: string; region: string | null }[]) {
+  await writeChunks(
+    existing.filter((r) => r.region !== null),
+    (r) => ({ i: r.receiverId, r: r.region }),
+    (json) =>
+      tx.execute(sql`
+      update receivers r set attributes = r.attributes || jsonb_build_object('region', t.r), updated_at = now()
+      from json_to_recordset(${json}::json) as t(i uuid, r text)
+      where r.id = t.i`),
+  );
+}
+
+type BankRow = ValidRow & { bank: Destination; receiverId: string; receiverWalletId: string; newReceiver: boolean; newWallet: boolean };
+
+/**
+ * BANK_ACCOUNT instructions (docs/rails.md "Destinations"): payees are matched by external id within
+ * the organization (no contact, no verification, no invitation); each distinct account is one
+ * receiver_wallets row without a wallet provider, REGISTERED at once, holding the IBAN or account
+ * number and the bank code and holder's name; the payments point at it. An account another receiver
+ * of the organization holds is refused (as a Stellar address is). Lookups in bulk, decisions in
+ * memory, then set-based writes in chunked statements.
+ */
+async function writeBankInstructions(tx: DbOrTx, ctx: OrgContext, d: LockedDisbursement, validRows: ValidRow[], maxErrors: number) {
+  const orgId = ctx.org.id;
+  const now = new Date().toISOString();
+  const rows = validRows as BankRow[];
+  const accountKey = (b: Destination) => `${b.kind}:${b.value}`;
+  const receiverByExternalId = new Map<string, string>();
+  const rowsByAccount = new Map<string, { id: string; receiverId: string; walletId: string | null; details: Destination["details"] }[]>();
+
+  await lookUp(tx, async () => {
+    // Several receivers may share an external id (contact-matched ones are renamed by their files): the oldest answers.
+    const found = await tx.execute<{ id: string; external_id: string }>(sql`
+      select distinct on (external_id) id, external_id from receivers
+      where org_id = ${orgId} and external_id = ${anyText(rows.map((r) => r.externalId))}
+      order by external_id, created_at, id`);
+    for (const r of found) receiverByExternalId.set(r.external_id, r.id);
+    const held = await tx.execute<{ id: string; receiver_id: string; wallet_id: string | null; kind: string; value: string; details: Destination["details"] }>(sql`
+      select w.id, w.receiver_id, w.wallet_id, w.destination_kind::text as kind, w.destination_value as value, w.destination_details as details
+      from unnest(${sql.param(rows.map((r) => r.bank.kind))}::destination_kind[], ${sql.param(rows.map((r) => r.bank.value))}::text[]) as q(kind, value)
+      join receiver_wallets w on w.org_id = ${orgId} and w.destination_kind = q.kind and w.destination_value = q.value`);
+    for (const h of held) {
+      const key = `${h.kind}:${h.value}`;
+      rowsByAccount.set(key, [...(rowsByAccount.get(key) ?? []), { id: h.id, receiverId: h.receiver_id, walletId: h.wallet_id, details: h.details }]);
+    }
+  });
+
+  const newId = uuidSource();
+  const conflicts: { line: number; message: string }[] = [];
+  const detailUpdates: BankRow[] = [];
+  const existingReceivers: BankRow[] = [];
+  for (const row of rows) {
+    const known = receiverByExternalId.get(row.externalId);
+    row.newReceiver = !known;
+    row.receiverId = known ?? newId();
+    if (known) existingReceivers.push(row);
+    const holders = rowsByAccount.get(accountKey(row.bank)) ?? [];
+    if (holders.some((h) => h.receiverId !== row.receiverId)) {
+      conflicts.push({ line: row.line, message: `bank account ${row.bank.value} belongs to another receiver` });
+      continue;
+    }
+    const own = holders.find((h) => h.walletId === null);
+    row.newWallet = !own;
+    row.receiverWalletId = own?.id ?? newId();
+    if (own && JSON.stringify(own.details ?? {}) !== JSON.stringify(row.bank.details ?? {})) detailUpdates.push(row);
+  }
+  if (conflicts.length > 0) throw conflict("bank account conflict", lineErrors(conflicts, "bankAccount", maxErrors), "ALREADY_EXISTS");
+
+  // ---- writes -------------------------------------------------------------------------------
+  await tx.execute(sql`delete from payments where disbursement_id = ${d.id}`);
+  await writeChunks(
+    rows.filter((r) => r.newReceiver),
+    (r) => ({ i: r.receiverId, x: r.externalId, a: r.region === null ? {} : { region: r.region } }),
+    (json) =>
+      tx.execute(sql`
+      insert into receivers (id, org_id, external_id, attributes)
+      select t.i, ${orgId}, t.x, t.a from json_to_recordset(${json}::json) as t(i uuid, x text, a jsonb)`),
+  );
+  await writeRegions(tx, existingReceivers);
+  // The holder's name or bank code changed: the latest file wins.
+  await writeChunks(
+    detailUpdates,
+    (r) => ({ i: r.receiverWalletId, d: r.bank.details ?? {} }),
+    (json) =>
+      tx.execute(sql`
+      update receiver_wallets w set destination_details = t.d, updated_at = now()
+      from json_to_recordset(${json}::json) as t(i uuid, d jsonb)
+      where w.id = t.i`),
+  );
+  const registered = JSON.stringify([{ user_id: ctx.actor.userId, status: "REGISTERED", timestamp: now } satisfies StatusHistoryEntry]);
+  await writeChunks(
+    rows.filter((r) => r.newWallet),
+    (r) => ({ i: r.receiverWalletId, r: r.receiverId, k: r.bank.kind, v: r.bank.value, d: r.bank.details ?? {} }),
+    (json) =>
+      tx.execute(sql`
+      insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, destination_kind, destination_value, destination_details, status_history)
+      select t.i, ${orgId}, t.r, null, 'REGISTERED', t.k::destination_kind, t.v, t.d, ${registered}::jsonb
+      from json_to_recordset(${json}::json) as t(i uuid, r uuid, k text, v text, d jsonb)`),
+  );
+  const paymentHistory = JSON.stringify([{ status: "DRAFT", status_message: null, timestamp: now }]);
+  const newPaymentId = uuidSource();
+  await writeChunks(
+    rows,
+    (r) => ({ p: newPaymentId(), r: r.receiverId, w: r.receiverWalletId, a: r.amount, x: r.paymentId, l: r.line }),
+    (json) =>
+      tx.execute(sql`
+      insert into payments (id, org_id, disbursement_id, receiver_id, receiver_wallet_id, asset_id, amount, status, status_history, external_payment_id, line_number)
+      select t.p, ${orgId}, ${d.id}, t.r, t.w, ${d.assetId}, t.a::numeric(19,7), 'DRAFT', ${paymentHistory}::jsonb, t.x, t.l
+      from json_to_recordset(${json}::json) as t(p uuid, r uuid, w uuid, a text, x text, l integer)`),
+  );
+}
+
 /** Every row of the file, with the ids decided in memory and a new payment id, streamed into a temporary table. */
 async function stageRows(tx: DbOrTx, rows: Row[], field: VerificationField | null, newPaymentId: () => string) {
   await tx.execute(sql`
       create temporary table import_rows (
         line integer not null, receiver_id uuid not null, receiver_wallet_id uuid not null, payment_id uuid not null,
         new_receiver boolean not null, new_wallet boolean not null, contact text, external_id text, amount text not null,
-        payment_ref text, verification_hash text, wallet_address text, wallet_memo text
+        payment_ref text, verification_hash text, wallet_address text, wallet_memo text, region text
       ) on commit drop`);
   function* pieces() {
     for (let start = 0; start < rows.length; start += COPY_CHUNK_ROWS) {
@@ -563,7 +686,8 @@ async function stageRows(tx: DbOrTx, rows: Row[], field: VerificationField | nul
         const hash = field && r.newReceiver ? hashVerificationValue(field, r.verification ?? "") : null;
         text += `${r.line}\t${r.receiverId}\t${r.receiverWalletId}\t${newPaymentId()}\t${r.newReceiver ? "t" : "f"}\t${r.newWallet ? "t" : "f"}\t`;
         text += `${copyText(r.newReceiver ? r.contact : null)}\t${copyText(r.newReceiver ? r.externalId : null)}\t${copyText(r.amount)}\t${copyText(r.paymentId)}\t`;
-        text += `${copyText(hash)}\t${copyText(r.newWallet ? r.walletAddress : null)}\t${copyText(r.newWallet ? r.walletAddressMemo : null)}\n`;
+        text += `${copyText(hash)}\t${copyText(r.newWallet ? r.walletAddress : null)}\t${copyText(r.newWallet ? r.walletAddressMemo : null)}\t`;
+        text += `${copyText(r.newReceiver ? r.region : null)}\n`;
       }
       yield text;
     }

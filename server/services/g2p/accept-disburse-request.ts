@@ -6,6 +6,7 @@ import type { PaymentStatusHistoryEntry, RegistrationContactType, StatusHistoryE
 import { contactKind } from "@/server/domain/disbursement-types";
 import { G2P_HEADER_REJECTIONS, G2P_ITEM_REASONS } from "@/server/domain/g2p/codes";
 import { envelopeAdmissionProblem } from "@/server/domain/g2p/envelope-rules";
+import type { Destination } from "@/server/domain/destinations";
 import { formatPayeeFa } from "@/server/domain/g2p/financial-address";
 import { g2pItemStatus } from "@/server/domain/g2p/item-status";
 import { checkDisburseItem, type CheckedItem, type DisburseItem, type DisburseMessage, type ItemProblem } from "@/server/domain/g2p/messages";
@@ -50,6 +51,20 @@ async function assetForCurrency(tx: DbOrTx, orgId: string, sender: G2pSender, cu
   if (currency === null) return supported.find((r) => r.asset.id === sender.defaultAssetId)?.asset ?? null;
   const exact = supported.find((r) => r.asset.code === currency);
   return (exact ?? supported.find((r) => r.asset.code === `${currency}C`))?.asset ?? null;
+}
+
+/**
+ * Currency to a fiat asset for a transaction paying bank accounts (docs/rails.md "Destinations"): an
+ * enabled FIAT asset of the organization with that ISO 4217 code (no wallet provider is involved);
+ * without a currency code, the sender's default asset when it is a FIAT one.
+ */
+async function fiatAssetForCurrency(tx: DbOrTx, orgId: string, sender: G2pSender, currency: string | null): Promise<Asset | null> {
+  const fiat = await tx
+    .select()
+    .from(assets)
+    .where(and(eq(assets.orgId, orgId), eq(assets.enabled, true), eq(assets.kind, "FIAT")));
+  if (currency === null) return fiat.find((a) => a.id === sender.defaultAssetId) ?? null;
+  return fiat.find((a) => a.code === currency) ?? null;
 }
 
 /** A readable, unique disbursement name for a transaction's envelope. */
@@ -146,11 +161,30 @@ export async function acceptDisburseRequest(tx: DbOrTx, call: G2pCall, message: 
 
   if (!txn) {
     if (fresh.length === 0) throw new G2pRejection(G2P_HEADER_REJECTIONS.transactionIdInvalid, "The request holds no new items.");
+    const kinds = new Set(fresh.map((f) => f.checked.payee.kind));
+    // One contact type per disbursement: a transaction pays bank accounts, or wallets, never both.
+    const bank = kinds.has("bank");
+    if (bank && kinds.size > 1) {
+      const first = fresh.find((f) => f.checked.payee.kind !== fresh[0]!.checked.payee.kind)!;
+      reject([
+        {
+          referenceId: first.checked.referenceId,
+          index: first.index,
+          code: G2P_ITEM_REASONS.payeeFaInvalid,
+          message: "one transaction pays bank accounts (account:, iban:) or wallets, not both; send the others in another transaction",
+        },
+      ]);
+    }
     const currency = declaration?.disbursement_currency_code?.trim() || fresh.find((f) => f.checked.currencyCode)?.checked.currencyCode || null;
-    const asset = await assetForCurrency(tx, orgId, sender, currency);
+    const asset = bank ? await fiatAssetForCurrency(tx, orgId, sender, currency) : await assetForCurrency(tx, orgId, sender, currency);
     if (!asset) {
-      const what =
-        currency === null ? "no currency_code was given and the sender has no default asset" : `no asset for currency ${currency} is enabled for the sender's wallet`;
+      const what = bank
+        ? currency === null
+          ? "no currency_code was given and the sender's default asset is not a fiat currency, which bank accounts need"
+          : `no fiat currency ${currency} is enabled for bank payments`
+        : currency === null
+          ? "no currency_code was given and the sender has no default asset"
+          : `no asset for currency ${currency} is enabled for the sender's wallet`;
       const offending = fresh.find((f) => f.checked.currencyCode === currency) ?? fresh[0]!;
       reject([{ referenceId: offending.checked.referenceId, index: offending.index, code: G2P_ITEM_REASONS.currencyCodeInvalid, message: what }]);
     }
@@ -158,7 +192,9 @@ export async function acceptDisburseRequest(tx: DbOrTx, call: G2pCall, message: 
       .select()
       .from(wallets)
       .where(and(eq(wallets.id, sender.walletId), eq(wallets.orgId, orgId)));
-    if (!wallet?.enabled) throw new G2pRejection(G2P_HEADER_REJECTIONS.envelopeClosed, "The sender's wallet provider is disabled; the organization must enable it.");
+    // Bank accounts are paid without a wallet provider.
+    if (!bank && !wallet?.enabled)
+      throw new G2pRejection(G2P_HEADER_REJECTIONS.envelopeClosed, "The sender's wallet provider is disabled; the organization must enable it.");
 
     let declaredCount = fresh.length;
     let declaredTotal = fresh.reduce((s, f) => s + f.checked.amountStroops, 0n);
@@ -178,7 +214,6 @@ export async function acceptDisburseRequest(tx: DbOrTx, call: G2pCall, message: 
       declaredTotal = total.stroops;
       if (declaration.disbursement_schedule_date) scheduledAt = new Date(declaration.disbursement_schedule_date);
     }
-    const kinds = new Set(fresh.map((f) => f.checked.payee.kind));
     if (kinds.has("phone") && kinds.has("email")) {
       const first = fresh.find((f) => f.checked.payee.kind === "email")!;
       reject([
@@ -190,7 +225,13 @@ export async function acceptDisburseRequest(tx: DbOrTx, call: G2pCall, message: 
         },
       ]);
     }
-    const contactType: RegistrationContactType = kinds.has("email") ? "EMAIL" : kinds.has("phone") ? "PHONE_NUMBER" : "PHONE_NUMBER_AND_WALLET_ADDRESS";
+    const contactType: RegistrationContactType = bank
+      ? "BANK_ACCOUNT"
+      : kinds.has("email")
+        ? "EMAIL"
+        : kinds.has("phone")
+          ? "PHONE_NUMBER"
+          : "PHONE_NUMBER_AND_WALLET_ADDRESS";
     const now = new Date().toISOString();
     const history: StatusHistoryEntry[] = [
       { user_id: ctx.actor.userId, status: "DRAFT", timestamp: now },
@@ -201,7 +242,7 @@ export async function acceptDisburseRequest(tx: DbOrTx, call: G2pCall, message: 
       .values({
         orgId,
         name: await envelopeName(tx, orgId, sender, message.transaction_id),
-        walletId: sender.walletId,
+        walletId: bank ? null : sender.walletId,
         assetId: asset.id,
         status: "READY",
         registrationContactType: contactType,
@@ -258,11 +299,15 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
 
   // Currency and schedule of each item against the envelope.
   const [asset] = await tx.select().from(assets).where(eq(assets.id, envelope.assetId));
+  const bankEnvelope = envelope.registrationContactType === "BANK_ACCOUNT";
   const assetsByCurrency = new Map<string, string | null>();
   for (const f of fresh) {
     const currency = f.checked.currencyCode;
     if (currency !== null) {
-      if (!assetsByCurrency.has(currency)) assetsByCurrency.set(currency, (await assetForCurrency(tx, orgId, sender, currency))?.id ?? null);
+      if (!assetsByCurrency.has(currency)) {
+        const found = bankEnvelope ? await fiatAssetForCurrency(tx, orgId, sender, currency) : await assetForCurrency(tx, orgId, sender, currency);
+        assetsByCurrency.set(currency, found?.id ?? null);
+      }
       const assetId = assetsByCurrency.get(currency);
       if (assetId !== envelope.assetId) {
         problems.push({
@@ -287,8 +332,30 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
       });
       continue;
     }
+    // A currency with fewer decimals than Stellar's 7 (a fiat currency: 2) refuses finer amounts.
+    if (asset && asset.decimals < 7) {
+      const precise = parseAmount(f.raw.amount, asset.decimals);
+      if (!precise.ok) {
+        problems.push({
+          referenceId: f.checked.referenceId,
+          index: f.index,
+          code: G2P_ITEM_REASONS.amountInvalid,
+          message: `amount "${f.raw.amount}": ${precise.message} for ${asset.code}`,
+        });
+        continue;
+      }
+    }
     const kind = f.checked.payee.kind;
-    if (kind !== "stellar" && kind !== contactKind(envelope.registrationContactType)) {
+    if (bankEnvelope !== (kind === "bank")) {
+      problems.push({
+        referenceId: f.checked.referenceId,
+        index: f.index,
+        code: G2P_ITEM_REASONS.payeeFaInvalid,
+        message: bankEnvelope
+          ? `this transaction pays bank accounts; a ${kind} payee needs another transaction`
+          : "this transaction pays wallets; a bank account payee needs another transaction",
+      });
+    } else if (kind !== "stellar" && kind !== "bank" && kind !== contactKind(envelope.registrationContactType)) {
       problems.push({
         referenceId: f.checked.referenceId,
         index: f.index,
@@ -326,19 +393,31 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
     throw new G2pRejection(code, admission.message);
   }
 
-  // ---- receivers and their wallets with this sender's wallet provider ----------------------
+  // ---- receivers and their wallets with this sender's wallet provider (or bank accounts) ---
   const now = new Date().toISOString();
   const stellar = fresh.filter((f) => f.checked.payee.kind === "stellar").map((f) => (f.checked.payee as { address: string }).address);
   const phones = fresh.filter((f) => f.checked.payee.kind === "phone").map((f) => (f.checked.payee as { phone: string }).phone);
   const emails = fresh.filter((f) => f.checked.payee.kind === "email").map((f) => (f.checked.payee as { email: string }).email);
+  const banks = fresh.flatMap((f) => (f.checked.payee.kind === "bank" ? [f.checked.payee.destination] : []));
+  const bankKey = (d: Destination): string => `${d.kind}:${d.value}`;
 
   const holders = stellar.length
     ? await tx.execute<{ receiver_id: string; stellar_address: string }>(sql`
-        select distinct on (stellar_address) receiver_id, stellar_address from receiver_wallets
-        where org_id = ${orgId} and stellar_address = any(${sql.param(stellar)}::text[])
-        order by stellar_address, created_at`)
+        select distinct on (destination_value) receiver_id, destination_value as stellar_address from receiver_wallets
+        where org_id = ${orgId} and destination_kind = 'STELLAR_ADDRESS' and destination_value = any(${sql.param(stellar)}::text[])
+        order by destination_value, created_at`)
     : [];
   const receiverByAddress = new Map([...holders].map((h) => [h.stellar_address, h.receiver_id] as const));
+  // A bank account already known in the organization (from a CSV or an earlier request): its row and receiver.
+  const bankHolders = banks.length
+    ? await tx.execute<{ id: string; receiver_id: string; kind: string; value: string }>(sql`
+        select distinct on (w.destination_kind, w.destination_value) w.id, w.receiver_id, w.destination_kind::text as kind, w.destination_value as value
+        from unnest(${sql.param(banks.map((b) => b.kind))}::destination_kind[], ${sql.param(banks.map((b) => b.value))}::text[]) as q(kind, value)
+        join receiver_wallets w on w.org_id = ${orgId} and w.destination_kind = q.kind and w.destination_value = q.value and w.wallet_id is null
+        order by w.destination_kind, w.destination_value, w.created_at`)
+    : [];
+  const receiverByBank = new Map<string, string>([...bankHolders].map((h) => [`${h.kind}:${h.value}`, h.receiver_id] as const));
+  const bankRowByKey = new Map<string, string>([...bankHolders].map((h) => [`${h.kind}:${h.value}`, h.id] as const));
   const contacts =
     phones.length || emails.length
       ? await tx.execute<{ id: string; phone_number: string | null; email: string | null }>(sql`
@@ -348,74 +427,147 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
   const receiverByPhone = new Map([...contacts].filter((c) => c.phone_number).map((c) => [c.phone_number!, c.id] as const));
   const receiverByEmail = new Map([...contacts].filter((c) => c.email).map((c) => [c.email!, c.id] as const));
 
-  const receiverOf = (payee: CheckedItem["payee"]) =>
-    payee.kind === "stellar" ? receiverByAddress.get(payee.address) : payee.kind === "phone" ? receiverByPhone.get(payee.phone) : receiverByEmail.get(payee.email);
-  const remember = (payee: CheckedItem["payee"], id: string) =>
+  const lookupOf = (payee: CheckedItem["payee"]): [Map<string, string>, string] =>
     payee.kind === "stellar"
-      ? receiverByAddress.set(payee.address, id)
+      ? [receiverByAddress, payee.address]
       : payee.kind === "phone"
-        ? receiverByPhone.set(payee.phone, id)
-        : receiverByEmail.set(payee.email, id);
+        ? [receiverByPhone, payee.phone]
+        : payee.kind === "email"
+          ? [receiverByEmail, payee.email]
+          : [receiverByBank, bankKey(payee.destination)];
+  const receiverOf = (payee: CheckedItem["payee"]) => {
+    const [map, key] = lookupOf(payee);
+    return map.get(key);
+  };
+  const remember = (payee: CheckedItem["payee"], id: string) => {
+    const [map, key] = lookupOf(payee);
+    map.set(key, id);
+  };
 
+  // The region attribute of each receiver (routing rules match it): the request's last value wins.
+  const regionByReceiver = new Map<string, string>();
   // New receivers, with ids made here so all of them are one statement.
-  const newReceivers: { id: string; external_id: string; phone_number: string | null; email: string | null }[] = [];
+  const newReceivers: { id: string; external_id: string; phone_number: string | null; email: string | null; attributes: Record<string, string> }[] = [];
+  const newReceiverIds = new Set<string>();
   for (const f of fresh) {
     const payee = f.checked.payee;
-    if (receiverOf(payee)) continue;
-    const id = randomUUID();
-    remember(payee, id);
-    newReceivers.push({
-      id,
-      external_id: formatPayeeFa(payee).slice(0, 64),
-      phone_number: payee.kind === "phone" ? payee.phone : null,
-      email: payee.kind === "email" ? payee.email : null,
-    });
+    let id = receiverOf(payee);
+    if (!id) {
+      id = randomUUID();
+      remember(payee, id);
+      newReceiverIds.add(id);
+      newReceivers.push({
+        id,
+        external_id: formatPayeeFa(payee).slice(0, 64),
+        phone_number: payee.kind === "phone" ? payee.phone : null,
+        email: payee.kind === "email" ? payee.email : null,
+        attributes: {},
+      });
+    }
+    if (f.checked.region !== null) regionByReceiver.set(id, f.checked.region);
+  }
+  for (const r of newReceivers) {
+    const region = regionByReceiver.get(r.id);
+    if (region !== undefined) r.attributes = { region };
   }
   // Set-based writes: one statement per table whatever the number of items, the rows travelling as
   // one JSON parameter (no per-row parameters to build, no 65,535-parameter limit; docs/performance.md).
   if (newReceivers.length > 0) {
     await tx.execute(sql`
-      insert into receivers (id, org_id, external_id, phone_number, email)
-      select x.id, ${orgId}::uuid, x.external_id, x.phone_number, x.email
-      from json_to_recordset(${JSON.stringify(newReceivers)}::json) as x(id uuid, external_id text, phone_number text, email text)`);
+      insert into receivers (id, org_id, external_id, phone_number, email, attributes)
+      select x.id, ${orgId}::uuid, x.external_id, x.phone_number, x.email, x.attributes
+      from json_to_recordset(${JSON.stringify(newReceivers)}::json) as x(id uuid, external_id text, phone_number text, email text, attributes jsonb)`);
+  }
+  const regionUpdates = [...regionByReceiver].filter(([id]) => !newReceiverIds.has(id)).map(([i, r]) => ({ i, r }));
+  if (regionUpdates.length > 0) {
+    await tx.execute(sql`
+      update receivers r set attributes = r.attributes || jsonb_build_object('region', x.r), updated_at = now()
+      from json_to_recordset(${JSON.stringify(regionUpdates)}::json) as x(i uuid, r text)
+      where r.id = x.i and r.org_id = ${orgId} and r.attributes->>'region' is distinct from x.r`);
   }
 
-  const receiverIds = [...new Set(fresh.map((f) => receiverOf(f.checked.payee)!))];
-  const existingWallets = await tx.execute<{ id: string; receiver_id: string; stellar_address: string | null }>(sql`
-    select id, receiver_id, stellar_address from receiver_wallets
-    where wallet_id = ${sender.walletId} and receiver_id = any(${uuidArray(receiverIds)})`);
-  const walletByReceiver = new Map([...existingWallets].map((w) => [w.receiver_id, { id: w.id, address: w.stellar_address }] as const));
-
-  const newWallets: { id: string; receiver_id: string; status: "REGISTERED" | "DRAFT"; stellar_address: string | null; status_history: StatusHistoryEntry[] }[] = [];
-  for (const f of fresh) {
-    const payee = f.checked.payee;
-    const receiverId = receiverOf(payee)!;
-    const existing = walletByReceiver.get(receiverId);
-    if (existing) {
-      if (payee.kind === "stellar" && existing.address !== payee.address) {
-        problems.push({
-          referenceId: f.checked.referenceId,
-          index: f.index,
-          code: G2P_ITEM_REASONS.payeeFaInvalid,
-          message: "this receiver is registered with another Stellar address for this wallet provider",
+  type NewWallet = {
+    id: string;
+    receiver_id: string;
+    wallet_id: string | null;
+    status: "REGISTERED" | "DRAFT";
+    kind: Destination["kind"] | null;
+    value: string | null;
+    details: Destination["details"] | null;
+    status_history: StatusHistoryEntry[];
+  };
+  const newWallets: NewWallet[] = [];
+  // The receiver wallet each new item's payment points at.
+  const walletOfItem = new Map<number, string>();
+  if (bankEnvelope) {
+    // Each distinct account is one receiver_wallets row without a wallet provider, registered at once.
+    for (const f of fresh) {
+      if (f.checked.payee.kind !== "bank") continue;
+      const d = f.checked.payee.destination;
+      let id = bankRowByKey.get(bankKey(d));
+      if (!id) {
+        id = randomUUID();
+        bankRowByKey.set(bankKey(d), id);
+        newWallets.push({
+          id,
+          receiver_id: receiverOf(f.checked.payee)!,
+          wallet_id: null,
+          status: "REGISTERED",
+          kind: d.kind,
+          value: d.value,
+          details: { ...d.details, holderName: f.checked.payeeName ?? undefined },
+          status_history: [{ user_id: ctx.actor.userId, status: "REGISTERED", timestamp: now }],
         });
       }
-      continue;
+      walletOfItem.set(f.index, id);
     }
-    // Stellar payees are registered at once; phone and e-mail payees register through an invitation.
-    const status = payee.kind === "stellar" ? "REGISTERED" : "DRAFT";
-    const address = payee.kind === "stellar" ? payee.address : null;
-    const id = randomUUID();
-    walletByReceiver.set(receiverId, { id, address });
-    newWallets.push({ id, receiver_id: receiverId, status, stellar_address: address, status_history: [{ user_id: ctx.actor.userId, status, timestamp: now }] });
+  } else {
+    const receiverIds = [...new Set(fresh.map((f) => receiverOf(f.checked.payee)!))];
+    const existingWallets = await tx.execute<{ id: string; receiver_id: string; stellar_address: string | null }>(sql`
+      select id, receiver_id, stellar_address from receiver_wallets
+      where wallet_id = ${sender.walletId} and receiver_id = any(${uuidArray(receiverIds)})`);
+    const walletByReceiver = new Map([...existingWallets].map((w) => [w.receiver_id, { id: w.id, address: w.stellar_address }] as const));
+    for (const f of fresh) {
+      const payee = f.checked.payee;
+      const receiverId = receiverOf(payee)!;
+      const existing = walletByReceiver.get(receiverId);
+      if (existing) {
+        if (payee.kind === "stellar" && existing.address !== payee.address) {
+          problems.push({
+            referenceId: f.checked.referenceId,
+            index: f.index,
+            code: G2P_ITEM_REASONS.payeeFaInvalid,
+            message: "this receiver is registered with another Stellar address for this wallet provider",
+          });
+        }
+        walletOfItem.set(f.index, existing.id);
+        continue;
+      }
+      // Stellar payees are registered at once; phone and e-mail payees register through an invitation.
+      const status = payee.kind === "stellar" ? "REGISTERED" : "DRAFT";
+      const address = payee.kind === "stellar" ? payee.address : null;
+      const id = randomUUID();
+      walletByReceiver.set(receiverId, { id, address });
+      walletOfItem.set(f.index, id);
+      newWallets.push({
+        id,
+        receiver_id: receiverId,
+        wallet_id: sender.walletId,
+        status,
+        kind: address === null ? null : "STELLAR_ADDRESS",
+        value: address,
+        details: null,
+        status_history: [{ user_id: ctx.actor.userId, status, timestamp: now }],
+      });
+    }
   }
   if (problems.length > 0) reject(problems);
   if (newWallets.length > 0) {
     await tx.execute(sql`
-      insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, stellar_address, status_history)
-      select x.id, ${orgId}::uuid, x.receiver_id, ${sender.walletId}::uuid, x.status::receiver_wallet_status, x.stellar_address, x.status_history
+      insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, destination_kind, destination_value, destination_details, status_history)
+      select x.id, ${orgId}::uuid, x.receiver_id, x.wallet_id, x.status::receiver_wallet_status, x.kind::destination_kind, x.value, x.details, x.status_history
       from json_to_recordset(${JSON.stringify(newWallets)}::json)
-        as x(id uuid, receiver_id uuid, status text, stellar_address text, status_history jsonb)`);
+        as x(id uuid, receiver_id uuid, wallet_id uuid, status text, kind text, value text, details jsonb, status_history jsonb)`);
   }
 
   // ---- payments and items: one statement (the items reference the payments it inserts) ---------
@@ -430,7 +582,7 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
     return {
       payment_id: randomUUID(),
       receiver_id: receiverId,
-      receiver_wallet_id: walletByReceiver.get(receiverId)!.id,
+      receiver_wallet_id: walletOfItem.get(f.index)!,
       amount: formatStroops(f.checked.amountStroops),
       external_payment_id: f.checked.referenceId.slice(0, 99),
       // Position in the request (1-based), so answers list items in the order they were sent.

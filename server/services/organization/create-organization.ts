@@ -4,6 +4,7 @@ import { memberships, organizations, users } from "@/db/schema";
 import type { Role } from "@/server/domain/roles";
 import { hashPassword, passwordProblem } from "../auth/password";
 import { recordAuditEvent } from "../audit/record-audit-event";
+import { createDefaultConnections } from "../connections/default-connection";
 import { badRequest, conflict } from "../errors";
 
 export function slugify(name: string) {
@@ -17,19 +18,26 @@ export function slugify(name: string) {
   );
 }
 
-/** Operator verb (CLI, first-run seed): create an organization. Not reachable from the web. */
+/**
+ * Operator verb (CLI, first-run seed): create an organization with its default payment connection
+ * and routing rule (server/services/connections/default-connection.ts). Not reachable from the web.
+ */
 export async function createOrganization(db: DbOrTx, input: { name: string; slug?: string; approvalRequired?: boolean }) {
   const name = input.name.trim();
   if (!name) throw badRequest("The organization needs a name.");
   const slug = input.slug ?? slugify(name);
   const taken = await db.query.organizations.findFirst({ where: eq(organizations.slug, slug) });
   if (taken) throw conflict(`An organization with the slug "${slug}" already exists.`, undefined, "ALREADY_EXISTS");
-  const [org] = await db
-    .insert(organizations)
-    .values({ name, slug, approvalRequired: input.approvalRequired ?? false })
-    .returning();
-  if (!org) throw new Error("organization insert returned nothing");
-  return org;
+  return db.transaction(async (tx) => {
+    const [org] = await tx
+      .insert(organizations)
+      .values({ name, slug, approvalRequired: input.approvalRequired ?? false })
+      .returning();
+    if (!org) throw new Error("organization insert returned nothing");
+    // Its Stellar distribution account as a payment connection, and the rule routing Stellar wallets to it.
+    await createDefaultConnections(tx, org.id);
+    return org;
+  });
 }
 
 /**

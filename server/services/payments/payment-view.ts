@@ -7,9 +7,18 @@ import { cancellationStatus, replyStatus, shipmentStatus } from "@/server/domain
 export const paymentColumns = {
   p: payments,
   d: { id: disbursements.id, name: disbursements.name, status: disbursements.status, scheduledAt: disbursements.scheduledAt },
-  a: { id: assets.id, code: assets.code, issuer: assets.issuer },
+  a: { id: assets.id, kind: assets.kind, code: assets.code, issuer: assets.issuer, decimals: assets.decimals },
   r: { id: receivers.id, externalId: receivers.externalId, phoneNumber: receivers.phoneNumber, email: receivers.email },
-  rw: { id: receiverWallets.id, status: receiverWallets.status, stellarAddress: receiverWallets.stellarAddress, stellarMemo: receiverWallets.stellarMemo },
+  rw: {
+    id: receiverWallets.id,
+    status: receiverWallets.status,
+    stellarAddress: receiverWallets.stellarAddress,
+    stellarMemo: receiverWallets.stellarMemo,
+    destinationKind: receiverWallets.destinationKind,
+    destinationValue: receiverWallets.destinationValue,
+    destinationMemo: receiverWallets.destinationMemo,
+    destinationDetails: receiverWallets.destinationDetails,
+  },
   w: { id: wallets.id, name: wallets.name },
   /** A PENDING payment's transaction (stored before it is submitted): the hash to follow it by. */
   tx: {
@@ -31,7 +40,7 @@ export function paymentBaseQuery(db: DbOrTx) {
     .innerJoin(assets, eq(assets.id, payments.assetId))
     .innerJoin(receivers, eq(receivers.id, payments.receiverId))
     .innerJoin(receiverWallets, eq(receiverWallets.id, payments.receiverWalletId))
-    .innerJoin(wallets, eq(wallets.id, receiverWallets.walletId));
+    .leftJoin(wallets, eq(wallets.id, receiverWallets.walletId)); // none for a bank account (docs/rails.md "Destinations")
 }
 
 type Row = Awaited<ReturnType<ReturnType<typeof paymentBaseQuery>["execute"]>>[number];
@@ -61,16 +70,20 @@ export function toPaymentView({ p, d, a, r, rw, w, tx, g2p }: Row) {
     shipment_to_bank_time_stamp: shipment.at,
     reply_status_from_bank: reply.status,
     reply_from_bank_time_stamp: reply.at,
-    failure_error_code: reply.failureErrorCode,
+    // A rail's own code (a bank's ISO reason, AC04) when it gave one, else the code leading the message.
+    failure_error_code: reply.status === "FAILURE" && p.failureCode ? p.failureCode : reply.failureErrorCode,
     failure_error_message: reply.failureErrorMessage,
     cancellation_status: cancellation.status,
     cancellation_time_stamp: cancellation.at,
     reference_id: g2p.referenceId,
+    bank_reply: bankReply(p.railDetails),
     receiver_wallet: {
       id: rw.id,
       status: rw.status,
+      // SDP's field names, from the generated columns; `destination` is the rail-neutral form.
       stellar_address: rw.stellarAddress,
       stellar_memo: rw.stellarMemo,
+      destination: destinationView(rw),
       wallet: w,
       receiver: { id: r.id, external_id: r.externalId, phone_number: r.phoneNumber, email: r.email },
     },
@@ -78,6 +91,48 @@ export function toPaymentView({ p, d, a, r, rw, w, tx, g2p }: Row) {
 }
 
 export type PaymentView = ReturnType<typeof toPaymentView>;
+
+/** A receiver wallet's destination as the REST shapes show it: kind, canonical value, memo and bank details; null before one is known. */
+export function destinationView(rw: {
+  destinationKind: string | null;
+  destinationValue: string | null;
+  destinationMemo: string | null;
+  destinationDetails: { bankCode?: string; bic?: string; branch?: string; holderName?: string } | null;
+}) {
+  if (!rw.destinationKind || rw.destinationValue === null) return null;
+  const d = rw.destinationDetails ?? {};
+  return {
+    kind: rw.destinationKind,
+    value: rw.destinationValue,
+    memo: rw.destinationMemo,
+    bank_code: d.bankCode ?? null,
+    bic: d.bic ?? null,
+    branch: d.branch ?? null,
+    holder_name: d.holderName ?? null,
+  };
+}
+
+/** What the bank last said about the payment (pain.002 or statement, written by reconciliation; docs/rails.md), if anything. */
+export function bankReply(details: Record<string, unknown> | null): {
+  status: string;
+  reason_code: string | null;
+  bank_reference: string | null;
+  booking_date: string | null;
+  bank_file_id: string | null;
+  at: string | null;
+} | null {
+  const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
+  const status = text(details?.replyStatus);
+  if (!details || !status) return null;
+  return {
+    status,
+    reason_code: text(details.replyReason),
+    bank_reference: text(details.bankReference),
+    booking_date: text(details.bookingDate),
+    bank_file_id: text(details.bankFileId),
+    at: text(details.replyAt),
+  };
+}
 
 export async function loadPaymentViews(db: DbOrTx, orgId: string, ids: string[]) {
   if (ids.length === 0) return [];

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { messages, payments, receivers, receiverVerifications, receiverWallets, wallets } from "@/db/schema";
 import { assertCan, type OrgContext } from "../context";
 import { notFound } from "../errors";
+import { destinationView } from "../payments/payment-view";
 import { receiverStats, receiverView } from "./list-receivers";
 
 /** A receiver with wallets (and their status history) and verification status — never the values. */
@@ -14,7 +15,8 @@ export async function getReceiver(ctx: OrgContext, id: string) {
   const walletRows = await ctx.db
     .select({ rw: receiverWallets, w: { id: wallets.id, name: wallets.name } })
     .from(receiverWallets)
-    .innerJoin(wallets, eq(wallets.id, receiverWallets.walletId))
+    // A bank account row has no wallet provider (docs/rails.md "Destinations").
+    .leftJoin(wallets, eq(wallets.id, receiverWallets.walletId))
     .where(and(eq(receiverWallets.receiverId, r.id), eq(receiverWallets.orgId, ctx.org.id)))
     .orderBy(asc(receiverWallets.createdAt));
   const verifications = await ctx.db
@@ -65,6 +67,7 @@ export async function getReceiver(ctx: OrgContext, id: string) {
       status: rw.status,
       stellar_address: rw.stellarAddress,
       stellar_memo: rw.stellarMemo,
+      destination: destinationView(rw),
       status_history: rw.statusHistory,
       invitations_sent: rw.invitationsSent,
       last_invitation_at: rw.lastInvitationAt?.toISOString() ?? null,

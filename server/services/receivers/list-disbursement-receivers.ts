@@ -7,6 +7,7 @@ import { cursorPageInput } from "@/server/schemas/pagination.schema";
 import { assertCan, type OrgContext } from "../context";
 import { notFound } from "../errors";
 import { keysetPage } from "../pagination";
+import { destinationView } from "../payments/payment-view";
 
 /**
  * Receivers of one disbursement in file order, each with its payment and receiver-wallet status.
@@ -59,7 +60,7 @@ export async function listDisbursementReceivers(ctx: OrgContext, disbursementId:
         email: r.email,
         created_at: r.createdAt.toISOString(),
         updated_at: r.updatedAt.toISOString(),
-        receiver_wallet: { id: rw.id, status: rw.status, stellar_address: rw.stellarAddress, stellar_memo: rw.stellarMemo },
+        receiver_wallet: { id: rw.id, status: rw.status, stellar_address: rw.stellarAddress, stellar_memo: rw.stellarMemo, destination: destinationView(rw) },
         payment: { id: p.id, amount: p.amount, status: p.status, external_payment_id: p.externalPaymentId, line_number: p.lineNumber },
       })),
   };

@@ -45,7 +45,14 @@ export async function registerReceiverWallet(db: DbOrTx, input: { token: string;
     const [taken] = await tx
       .select({ id: receiverWallets.id })
       .from(receiverWallets)
-      .where(and(eq(receiverWallets.orgId, wallet.orgId), eq(receiverWallets.stellarAddress, address), ne(receiverWallets.receiverId, receiver.id)))
+      .where(
+        and(
+          eq(receiverWallets.orgId, wallet.orgId),
+          eq(receiverWallets.destinationKind, "STELLAR_ADDRESS"),
+          eq(receiverWallets.destinationValue, address),
+          ne(receiverWallets.receiverId, receiver.id),
+        ),
+      )
       .limit(1);
     if (taken) throw new ServiceError("CONFLICT", t("wallet.addressTaken"), { stellarAddress: t("wallet.addressTaken") }, "ALREADY_EXISTS");
     const entry = JSON.stringify([{ user_id: null, status: "REGISTERED", timestamp: now.toISOString() } satisfies StatusHistoryEntry]);
@@ -53,8 +60,10 @@ export async function registerReceiverWallet(db: DbOrTx, input: { token: string;
       .update(receiverWallets)
       .set({
         status: "REGISTERED",
-        stellarAddress: address,
-        stellarMemo: memo || null,
+        destinationKind: "STELLAR_ADDRESS",
+        destinationValue: address,
+        destinationMemo: memo || null,
+        destinationDetails: null,
         statusHistory: sql`${receiverWallets.statusHistory} || ${entry}::jsonb`,
         registrationNonce: null,
         otpHash: null,

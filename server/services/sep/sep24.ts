@@ -98,7 +98,7 @@ export async function resolveDepositOrg(db: DbOrTx, input: { assetCode: string; 
   const candidates = await db
     .selectDistinct({ orgId: assets.orgId })
     .from(assets)
-    .where(and(eq(assets.enabled, true), native ? eq(assets.issuer, "") : eq(assets.code, code)));
+    .where(and(eq(assets.enabled, true), eq(assets.kind, "STELLAR"), native ? eq(assets.issuer, "") : eq(assets.code, code)));
   if (candidates.length === 0) throw new SepError(400, `asset '${code}' is not supported`);
   let orgIds = [...new Set(candidates.map((c) => c.orgId))];
   if (input.clientDomain) {

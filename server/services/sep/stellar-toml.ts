@@ -18,7 +18,7 @@ export async function listSepAssets(db: DbOrTx): Promise<{ code: string; issuer:
   const rows = await db
     .selectDistinct({ code: assets.code, issuer: assets.issuer })
     .from(assets)
-    .where(eq(assets.enabled, true))
+    .where(and(eq(assets.enabled, true), eq(assets.kind, "STELLAR")))
     .orderBy(asc(assets.code), asc(assets.issuer));
   return rows;
 }

@@ -29,7 +29,7 @@ export async function getDistributionAccountView(ctx: OrgContext, config: Stella
   const orgAssets = await ctx.db
     .select({ id: assets.id, code: assets.code, issuer: assets.issuer, enabled: assets.enabled })
     .from(assets)
-    .where(eq(assets.orgId, ctx.org.id))
+    .where(and(eq(assets.orgId, ctx.org.id), eq(assets.kind, "STELLAR")))
     // Native first, then by code.
     .orderBy(sql`${assets.issuer} <> ''`, asc(assets.code), asc(assets.issuer));
 

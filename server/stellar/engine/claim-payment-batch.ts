@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
-import type { FeeBumpTransaction } from "@stellar/stellar-sdk";
-import { assets, stellarAccounts, stellarTransactionPayments, stellarTransactions, type StellarAccount } from "@/db/schema";
-import { movePaymentStatus, uuidArray } from "@/server/payments/payment-state-writer";
+import type { Keypair } from "@stellar/stellar-sdk";
+import { assets, stellarAccounts, type StellarAccount } from "@/db/schema";
+import { movePaymentStatus, shareDisbursements, uuidArray } from "@/server/payments/payment-state-writer";
 import { getDistributionAccount, keypairOf } from "../accounts";
 import { loadAccountState, recentLedger } from "../horizon";
 import { failureMessage } from "../result-codes";
@@ -12,7 +12,8 @@ export type ClaimedTransaction = {
   id: string;
   orgId: string;
   hash: string;
-  envelope: FeeBumpTransaction;
+  /** The stored fee-bump envelope (base64), sent byte for byte. */
+  envelopeXdr: string;
   sequence: bigint;
   channelAccountId: string;
   attempts: number;
@@ -26,9 +27,10 @@ export type ClaimResult =
   /** Work exists but every channel of that organization is busy (or unusable). */
   | { kind: "busy" };
 
-type Candidate = { id: string; org_id: string; asset_id: string };
+type Candidate = { id: string; org_id: string; asset_id: string; has_channel: boolean; has_unsequenced: boolean };
 type ClaimRow = { id: string; amount: string; address: string; memo: string | null };
-type Attempt = ClaimResult | { kind: "sequence"; channel: StellarAccount } | { kind: "nothing-payable" };
+/** `again`: run the claim again at once (contract addresses failed); `gone`: the disbursement is no longer STARTED, look for another. */
+type Attempt = ClaimResult | { kind: "sequence"; channel: StellarAccount } | { kind: "nothing-payable" } | { kind: "again" } | { kind: "gone" };
 
 const CONTRACT_ADDRESS = /^C/;
 
@@ -36,35 +38,51 @@ const CONTRACT_ADDRESS = /^C/;
  * Claim one batch and turn it into a stored, signed transaction (docs/performance.md, "Claim").
  * Its cost does not depend on the size of the READY backlog: work is found from the small tables
  * (STARTED disbursements whose maintained READY total is above zero, with a free channel of their
- * organization), then ONE disbursement is locked first — the platform's lock order is disbursement →
- * payments → totals (server/payments/payment-state-writer.ts) — and its next READY payments are read
- * from the partial index `payments_ready_claim_idx` with LIMIT … FOR UPDATE SKIP LOCKED. The
- * database transaction holds no remote call: the recent ledger is read before it opens, and a
+ * organization), then the next READY payments of that disbursement are read from the partial index
+ * `payments_ready_claim_idx` with LIMIT … FOR UPDATE SKIP LOCKED.
+ *
+ * The disbursement is locked FOR SHARE, not exclusively: claimers and settlers of one disbursement
+ * run side by side, each on the payments it locked (SKIP LOCKED: never waiting for another claimer),
+ * and take the one contended lock — the disbursement's totals rows, by the writer's trigger — in the
+ * LAST statement before commit, after the transaction was built, signed and stored. Pause, resume
+ * and cancel lock the disbursement FOR NO KEY UPDATE, so they and claims wait for each other as before.
+ * The database transaction holds no remote call: the recent ledger is read before it opens, and a
  * channel whose sequence number is unknown is looked up on Horizon after it closes.
  * Nothing is submitted here: once this commits, the stored hash is how every later step finds the outcome.
  */
 export async function claimPaymentBatch(ctx: EngineContext): Promise<ClaimResult> {
   // An idle poll is this one small read: no lock, no Horizon call.
-  const [work] = await ctx.db.execute<Candidate>(candidateQuery(ctx, "none"));
+  let [work] = await ctx.db.execute<Candidate>(candidateQuery(ctx, "none"));
   if (!work) return { kind: "idle" };
+  // Work, but every channel of its organization is out with a transaction: nothing to lock or build.
+  if (!work.has_channel) return { kind: "busy" };
   // Bounds, outside any database transaction (cached across lanes for half a second).
   const ledger = await recentLedger(ctx.config.horizonUrl);
-  // Free channels whose sequence number is unknown are looked up now, before the disbursement is
-  // locked: otherwise every such channel would cost a locked round (the lock serializes claims).
-  const unsequenced = await ctx.db
-    .select()
-    .from(stellarAccounts)
-    .where(
-      sql`${stellarAccounts.orgId} = ${work.org_id} and ${stellarAccounts.network} = ${ctx.config.network} and ${stellarAccounts.kind} = 'channel'
-          and ${stellarAccounts.activatedAt} is not null and ${stellarAccounts.lockedByTx} is null and ${stellarAccounts.sequence} is null`,
-    )
-    .limit(4);
-  await Promise.all(unsequenced.map((channel) => loadChannelSequence(ctx, channel)));
+  // Free channels whose sequence number is unknown are looked up now, before the claim's
+  // transaction: otherwise each such channel would cost a claim round.
+  if (work.has_unsequenced) {
+    const unsequenced = await ctx.db
+      .select()
+      .from(stellarAccounts)
+      .where(
+        sql`${stellarAccounts.orgId} = ${work.org_id} and ${stellarAccounts.network} = ${ctx.config.network} and ${stellarAccounts.kind} = 'channel'
+            and ${stellarAccounts.activatedAt} is not null and ${stellarAccounts.lockedByTx} is null and ${stellarAccounts.sequence} is null`,
+      )
+      .limit(4);
+    await Promise.all(unsequenced.map((channel) => loadChannelSequence(ctx, channel)));
+  }
   let sequenceLookups = 0;
-  // A disbursement with nothing payable now is remembered and skipped; the next one is tried at once.
   for (let round = 0; round < 20 && sequenceLookups < 3; round++) {
-    const attempt = await ctx.db.transaction((tx) => claimInTransaction(ctx, tx, ledger.sequence));
-    if (attempt.kind === "nothing-payable") continue;
+    const candidate = work;
+    const attempt = await ctx.db.transaction((tx) => claimInTransaction(ctx, tx, candidate, ledger.sequence));
+    if (attempt.kind === "again") continue;
+    if (attempt.kind === "nothing-payable" || attempt.kind === "gone") {
+      // A disbursement with nothing payable now is remembered and skipped; the next one is tried at once.
+      [work] = await ctx.db.execute<Candidate>(candidateQuery(ctx, "none"));
+      if (!work) return { kind: "idle" };
+      if (!work.has_channel) return { kind: "busy" };
+      continue;
+    }
     if (attempt.kind !== "sequence") return attempt;
     sequenceLookups++;
     await loadChannelSequence(ctx, attempt.channel);
@@ -84,45 +102,49 @@ function skippedDisbursements(ctx: Pick<EngineContext, "nothingPayableUntil">): 
 }
 
 /**
- * The next STARTED disbursement with READY payments and a free channel, locked FOR NO KEY UPDATE.
- * First one nobody holds (SKIP LOCKED spreads lanes over disbursements), else wait for the oldest.
- * At most a handful of rows: disbursements are few, and the READY count is the maintained total.
+ * The claim's candidate query: the oldest STARTED disbursement with READY payments (maintained
+ * total), those whose organization has a free channel first, and whether it has one. At most a
+ * handful of rows: disbursements are few. The claim runs it without a lock (`lock` only serves the
+ * EXPLAIN of `npm run bench:payments -- claim`, which also shows the locked variant of the earlier design).
  */
-async function lockCandidate(ctx: EngineContext, tx: Tx): Promise<Candidate | null> {
-  const [free] = await tx.execute<Candidate>(candidateQuery(ctx, "skip locked"));
-  if (free) return free;
-  const [waited] = await tx.execute<Candidate>(candidateQuery(ctx, "wait"));
-  return waited ?? null;
-}
-
-/** The claim's candidate query (exported for the EXPLAIN of `npm run bench:payments -- claim`). */
 export function candidateQuery(ctx: Pick<EngineContext, "orgIds" | "config" | "nothingPayableUntil">, lock: "none" | "skip locked" | "wait") {
   const orgFilter = ctx.orgIds ? sql`and d.org_id = any(${uuidArray(ctx.orgIds)})` : sql``;
   const skipped = skippedDisbursements(ctx);
   const skipFilter = skipped.length > 0 ? sql`and not (d.id = any(${uuidArray(skipped)}))` : sql``;
   const locking = lock === "none" ? sql`` : lock === "wait" ? sql`for no key update of d` : sql`for no key update of d skip locked`;
+  // With `lock`, only disbursements whose organization has a free channel (the earlier, locking design).
+  const channelFilter = lock === "none" ? sql`` : sql`and ${freeChannel(ctx)}`;
   return sql`
-    select d.id, d.org_id, d.asset_id from disbursements d
-    where d.status = 'STARTED' ${orgFilter} ${skipFilter}
+    select d.id, d.org_id, d.asset_id, ${freeChannel(ctx)} as has_channel, ${freeChannel(ctx, sql`and c.sequence is null`)} as has_unsequenced
+    from disbursements d
+    where d.status = 'STARTED' ${orgFilter} ${skipFilter} ${channelFilter}
       and exists (select 1 from disbursement_payment_totals t where t.disbursement_id = d.id and t.status = 'READY' and t.payment_count > 0)
-      and exists (
-        select 1 from stellar_accounts c
-        where c.org_id = d.org_id and c.network = ${ctx.config.network} and c.kind = 'channel'
-          and c.activated_at is not null and c.locked_by_tx is null)
-    order by d.created_at, d.id
+      -- Fiat disbursements are paid by the dispatcher through their bank connections (docs/rails.md).
+      and exists (select 1 from assets a where a.id = d.asset_id and a.kind = 'STELLAR')
+    order by has_channel desc, d.created_at, d.id
     limit 1
     ${locking}`;
 }
 
+function freeChannel(ctx: Pick<EngineContext, "config">, and = sql``) {
+  return sql`exists (
+    select 1 from stellar_accounts c
+    where c.org_id = d.org_id and c.network = ${ctx.config.network} and c.kind = 'channel'
+      and c.activated_at is not null and c.locked_by_tx is null ${and})`;
+}
+
 /**
  * A disbursement's next READY payments with a registered wallet, in file order, from
- * `payments_ready_claim_idx`. The limit is a literal: a prepared statement's generic plan would
+ * `payments_ready_claim_idx`, locked (rows another claimer holds are skipped). The disbursement must
+ * be STARTED in the statement's snapshot: READY payments of a PAUSED disbursement (requeued after
+ * the pause) are never claimed. The limit is a literal: a prepared statement's generic plan would
  * otherwise not know how few rows are wanted.
  */
 export function readyPaymentsQuery(disbursementId: string, maxOps: number) {
   return sql`
     select p.id, p.amount::text as amount, rw.stellar_address as address, rw.stellar_memo as memo
     from payments p
+    join disbursements d on d.id = p.disbursement_id and d.status = 'STARTED'
     join receiver_wallets rw on rw.id = p.receiver_wallet_id
     where p.disbursement_id = ${disbursementId} and p.status = 'READY'
       and rw.status = 'REGISTERED' and rw.stellar_address is not null
@@ -131,39 +153,59 @@ export function readyPaymentsQuery(disbursementId: string, maxOps: number) {
     for update of p skip locked`;
 }
 
-async function claimInTransaction(ctx: EngineContext, tx: Tx, ledgerSequence: number): Promise<Attempt> {
+/** Whether a STARTED disbursement still has a READY payment with a registered wallet, locked by another claimer or not (no lock taken). */
+async function hasPayableReady(tx: Tx, disbursementId: string): Promise<boolean> {
+  const [row] = await tx.execute<{ one: number }>(sql`
+    select 1 as one from payments p
+    join disbursements d on d.id = p.disbursement_id and d.status = 'STARTED'
+    join receiver_wallets rw on rw.id = p.receiver_wallet_id
+    where p.disbursement_id = ${disbursementId} and p.status = 'READY' and rw.status = 'REGISTERED' and rw.stellar_address is not null
+    limit 1`);
+  return row !== undefined;
+}
+
+/** Rows that do not change while a worker runs (a distribution account is never replaced; an asset's code and issuer are fixed), kept briefly to save two round trips per claim. */
+const SIGNING_CACHE_MS = 30_000;
+const signingCache = new Map<string, { at: number; value: Promise<{ distribution: Keypair; asset: { id: string; code: string; issuer: string } } | null> }>();
+
+function signingParties(tx: Tx, orgId: string, network: string, assetId: string) {
+  const key = `${orgId}|${network}|${assetId}`;
+  const cached = signingCache.get(key);
+  if (cached && Date.now() - cached.at < SIGNING_CACHE_MS) return cached.value;
+  const value = (async () => {
+    const distribution = await getDistributionAccount(tx, orgId, network);
+    const [asset] = await tx.select({ id: assets.id, code: assets.code, issuer: assets.issuer }).from(assets).where(eq(assets.id, assetId));
+    return distribution && asset ? { distribution: keypairOf(distribution), asset } : null;
+  })();
+  signingCache.set(key, { at: Date.now(), value });
+  value.then(
+    (v) => v === null && signingCache.delete(key),
+    () => signingCache.delete(key),
+  );
+  return value;
+}
+
+/** A channel's keypair, decrypted once per stored secret. */
+const channelKeys = new Map<string, Keypair>();
+function channelKeypair(channel: StellarAccount): Keypair {
+  let key = channelKeys.get(channel.encryptedSecret);
+  if (!key) {
+    key = keypairOf(channel);
+    if (channelKeys.size > 1_000) channelKeys.clear();
+    channelKeys.set(channel.encryptedSecret, key);
+  }
+  return key;
+}
+
+async function claimInTransaction(ctx: EngineContext, tx: Tx, candidate: Candidate, ledgerSequence: number): Promise<Attempt> {
   const { config } = ctx;
   const maxOps = Math.max(1, Math.min(ctx.maxOpsPerTx, MAX_OPS_PER_TRANSACTION));
 
-  // 1. One disbursement, locked first (the rows read below are re-checked under this lock).
-  const candidate = await lockCandidate(ctx, tx);
-  if (!candidate) return { kind: "idle" };
+  // 1. The disbursement FOR SHARE, still STARTED: claims and settlements of it hold this together,
+  // pause, resume and cancel (FOR NO KEY UPDATE) wait for them and they for those.
+  if ((await shareDisbursements(tx, [candidate.id], true)).length === 0) return { kind: "gone" };
 
-  // 2. Its next READY payments with a registered wallet: memo-less ones batched, else one with a memo alone.
-  const rows = [...(await tx.execute<ClaimRow>(readyPaymentsQuery(candidate.id, maxOps)))];
-  const contracts = rows.filter((r) => CONTRACT_ADDRESS.test(r.address));
-  if (contracts.length > 0) {
-    // Classic payments cannot reach contract addresses: these fail now, visibly, instead of looping.
-    await movePaymentStatus(tx, {
-      orgId: candidate.org_id,
-      from: ["READY"],
-      to: "FAILED",
-      message: `contract_address: ${failureMessage("contract_address", "")}`,
-      ids: contracts.map((c) => c.id),
-      disbursementsLocked: true,
-    });
-  }
-  const payable = rows.filter((r) => !CONTRACT_ADDRESS.test(r.address));
-  const plain = payable.filter((r) => r.memo === null);
-  const batch = plain.length > 0 ? plain : payable.slice(0, 1);
-  if (batch.length === 0) {
-    if (contracts.length > 0) return { kind: "busy" };
-    // READY payments whose wallets are not registered yet: look at the disbursements behind this one.
-    ctx.nothingPayableUntil?.set(candidate.id, Date.now() + NOTHING_PAYABLE_RECHECK_MS);
-    return ctx.nothingPayableUntil ? { kind: "nothing-payable" } : { kind: "idle" };
-  }
-
-  // 3. A free channel of that organization (never waited for: SKIP LOCKED).
+  // 2. A free channel of that organization (never waited for: SKIP LOCKED), before any payment is locked.
   const [channel] = await tx
     .select()
     .from(stellarAccounts)
@@ -178,9 +220,34 @@ async function claimInTransaction(ctx: EngineContext, tx: Tx, ledgerSequence: nu
   // Its sequence number is unknown (new, or its last transaction expired): looked up after this transaction.
   if (channel.sequence === null) return { kind: "sequence", channel };
 
-  const distribution = await getDistributionAccount(tx, candidate.org_id, config.network);
-  const [asset] = await tx.select().from(assets).where(eq(assets.id, candidate.asset_id));
-  if (!distribution || !asset) return { kind: "busy" };
+  // 3. The disbursement's next READY payments with a registered wallet: memo-less ones batched, else one with a memo alone.
+  const rows = [...(await tx.execute<ClaimRow>(readyPaymentsQuery(candidate.id, maxOps)))];
+  const contracts = rows.filter((r) => CONTRACT_ADDRESS.test(r.address));
+  if (contracts.length > 0) {
+    // Classic payments cannot reach contract addresses: these fail now, visibly, instead of looping;
+    // committed on their own (one move per transaction), the claim runs again at once.
+    await movePaymentStatus(tx, {
+      orgId: candidate.org_id,
+      from: ["READY"],
+      to: "FAILED",
+      message: `contract_address: ${failureMessage("contract_address", "")}`,
+      ids: contracts.map((c) => c.id),
+      withoutDisbursementLock: true,
+    });
+    return { kind: "again" };
+  }
+  const plain = rows.filter((r) => r.memo === null);
+  const batch = plain.length > 0 ? plain : rows.slice(0, 1);
+  if (batch.length === 0) {
+    // Every READY payment is held by another claimer right now: come back shortly.
+    if (await hasPayableReady(tx, candidate.id)) return { kind: "busy" };
+    // READY payments whose wallets are not registered yet (or a pause meanwhile): look at the disbursements behind this one.
+    ctx.nothingPayableUntil?.set(candidate.id, Date.now() + NOTHING_PAYABLE_RECHECK_MS);
+    return ctx.nothingPayableUntil ? { kind: "nothing-payable" } : { kind: "idle" };
+  }
+
+  const parties = await signingParties(tx, candidate.org_id, config.network, candidate.asset_id);
+  if (!parties) return { kind: "busy" };
 
   // 4. Bounds: a short time window and a ledger window, so an unanswered transaction expires soon.
   const maxLedger = ledgerSequence + config.txLedgerWindow;
@@ -189,47 +256,48 @@ async function claimInTransaction(ctx: EngineContext, tx: Tx, ledgerSequence: nu
   const built = buildPaymentTransaction({
     passphrase: config.passphrase,
     baseFee: config.baseFee,
-    channel: keypairOf(channel),
+    channel: channelKeypair(channel),
     channelSequence: channel.sequence,
-    distribution: keypairOf(distribution),
-    asset: { code: asset.code, issuer: asset.issuer },
+    distribution: parties.distribution,
+    asset: parties.asset,
     payments: batch.map((p) => ({ destination: p.address, amount: p.amount })),
     memo,
     maxTime,
     maxLedger,
   });
 
-  // 5. Persist before anything is sent.
-  const [stored] = await tx
-    .insert(stellarTransactions)
-    .values({
-      orgId: candidate.org_id,
-      network: config.network,
-      channelAccountId: channel.id,
-      assetId: asset.id,
-      hash: built.hash,
-      innerHash: built.innerHash,
-      envelopeXdr: built.envelopeXdr,
-      status: "BUILT",
-      sequence: built.sequence,
-      maxTime: new Date(maxTime * 1000),
-      maxLedger,
-      operationCount: batch.length,
-      nextAttemptAt: new Date(Date.now() + ctx.leaseMs),
-    })
-    .returning({ id: stellarTransactions.id });
+  // 5. Persist before anything is sent, in one statement: the transaction (hash, envelope), its
+  // payments in operation order, and the channel's lock…
+  const ids = batch.map((p) => p.id);
+  const [stored] = await tx.execute<{ id: string }>(sql`
+    with stored as (
+      insert into stellar_transactions (org_id, network, channel_account_id, asset_id, hash, inner_hash, envelope_xdr, status, sequence,
+        max_time, max_ledger, operation_count, next_attempt_at)
+      values (${candidate.org_id}, ${config.network}, ${channel.id}, ${parties.asset.id}, ${built.hash}, ${built.innerHash}, ${built.envelopeXdr}, 'BUILT',
+        ${built.sequence.toString()}::bigint, to_timestamp(${maxTime}), ${maxLedger}, ${batch.length}, now() + ${`${ctx.leaseMs} milliseconds`}::interval)
+      returning id
+    ), operations as (
+      insert into stellar_transaction_payments (transaction_id, payment_id, op_index)
+      select stored.id, op.payment_id, op.n - 1 from stored, unnest(${uuidArray(ids)}) with ordinality as op(payment_id, n)
+    ), channel as (
+      update stellar_accounts set locked_by_tx = stored.id, locked_until_ledger = ${maxLedger}, updated_at = now()
+      from stored where stellar_accounts.id = ${channel.id}
+    )
+    select id from stored`);
   if (!stored) throw new Error("storing the transaction returned nothing");
-  await tx.insert(stellarTransactionPayments).values(batch.map((p, opIndex) => ({ transactionId: stored.id, paymentId: p.id, opIndex })));
+  // …and, last, READY → PENDING: the only statement that waits for other claims and settlements of
+  // this disbursement (its totals rows, held from here to the commit).
+  const t0 = performance.now();
   const moved = await movePaymentStatus(tx, {
     orgId: candidate.org_id,
     from: ["READY"],
     to: "PENDING",
     message: `transaction ${built.hash}`,
-    ids: batch.map((p) => p.id),
-    disbursementsLocked: true,
+    ids,
+    withoutDisbursementLock: true,
   });
+  if (ctx.counters) ctx.counters.claimMoveMs += performance.now() - t0;
   if (moved.length !== batch.length) throw new Error(`claimed ${batch.length} payments but moved ${moved.length} to PENDING`);
-  await tx.update(stellarAccounts).set({ lockedByTx: stored.id, lockedUntilLedger: maxLedger, updatedAt: new Date() }).where(eq(stellarAccounts.id, channel.id));
 
   return {
     kind: "built",
@@ -237,11 +305,11 @@ async function claimInTransaction(ctx: EngineContext, tx: Tx, ledgerSequence: nu
       id: stored.id,
       orgId: candidate.org_id,
       hash: built.hash,
-      envelope: built.envelope,
+      envelopeXdr: built.envelopeXdr,
       sequence: built.sequence,
       channelAccountId: channel.id,
       attempts: 0,
-      paymentIds: batch.map((p) => p.id),
+      paymentIds: ids,
     },
   };
 }

@@ -27,9 +27,18 @@ export type EngineContext = {
    * disbursements behind them (claim-payment-batch.ts).
    */
   nothingPayableUntil?: Map<string, number>;
+  /** Time spent where engine steps meet each other (run-worker.ts reports them in its stop line). */
+  counters?: EngineCounters;
   /** Port to the disbursement rules (server/services/disbursements/complete-if-done.ts in the worker): completes a disbursement whose payments are all final, inside the settling transaction. */
   completeDisbursementIfDone: CompleteDisbursementIfDone;
 };
+
+/**
+ * `claimMoveMs`: the claims' last statement (READY → PENDING), which is where a claim waits for the
+ * other claims and settlements of its disbursement (their totals rows); `settleMs`/`settled`: the
+ * settlement transactions of landed transactions, from their first statement to their commit.
+ */
+export type EngineCounters = { claimMoveMs: number; settleMs: number; settled: number };
 
 /** Completes the disbursement when all its payments are final; runs in the caller's transaction. The engine receives it instead of importing services (docs/architecture.md#layers). */
 export type CompleteDisbursementIfDone = (tx: DbOrTx, orgId: string, disbursementId: string) => Promise<unknown>;

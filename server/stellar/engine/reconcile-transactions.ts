@@ -1,5 +1,4 @@
 import { and, asc, inArray, lte, sql } from "drizzle-orm";
-import { TransactionBuilder } from "@stellar/stellar-sdk";
 import { stellarTransactions, type StellarTransaction } from "@/db/schema";
 import { OPEN_TRANSACTION_STATUSES } from "@/db/schema/stellar";
 import { findTransaction, latestLedger } from "../horizon";
@@ -92,13 +91,12 @@ export async function reconcileTransaction(ctx: EngineContext, row: StellarTrans
     await settleExpired(ctx, row.id, `bounds passed (ledger ${latest.sequence}, max ${row.maxLedger})`);
     return;
   }
-  const envelope = TransactionBuilder.fromXDR(row.envelopeXdr, ctx.config.passphrase);
   await submitPaymentTransaction(ctx, {
     id: row.id,
     hash: row.hash,
     sequence: row.sequence,
     channelAccountId: row.channelAccountId,
     attempts: row.attempts,
-    envelope,
+    envelopeXdr: row.envelopeXdr,
   });
 }

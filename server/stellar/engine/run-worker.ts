@@ -4,7 +4,11 @@ import type { StellarConfig } from "../network";
 import { claimPaymentBatch } from "./claim-payment-batch";
 import { DEFAULT_LEASE_MS, MAX_OPS_PER_TRANSACTION, silentLog, type CompleteDisbursementIfDone, type EngineContext, type EngineLog } from "./context";
 import { reconcileDueTransactions, renewLeases } from "./reconcile-transactions";
+import { completeFinishedDisbursements } from "./settle-transaction";
 import { submitPaymentTransaction } from "./submit-payment-batch";
+
+/** How often the reconciler looks for STARTED disbursements with nothing left to pay. */
+const COMPLETION_SWEEP_MS = 2_000;
 import { createStopSignal } from "@/server/stop-signal";
 
 export type WorkerOptions = {
@@ -21,6 +25,8 @@ export type WorkerOptions = {
   idleMs?: number;
   /** Longest pause of an idle lane (default 1 s): bounds how late work that appears is claimed. */
   idleMaxMs?: number;
+  /** Claims one worker runs at once (default 2): see DEFAULT_CLAIMERS. */
+  claimers?: number;
   /** Only these organizations (default: all). */
   orgIds?: string[] | null;
   /** Set up organizations that have work but no channel accounts, every `setupEveryMs` (default off). */
@@ -34,6 +40,13 @@ export type WorkerOptions = {
 
 /** Counters of one worker; `claimMs` sums the time of the claims that built a transaction, lock waits included (bench:payments reads it from the stop line). */
 export type WorkerStats = { built: number; reconciled: number; errors: number; idlePolls: number; renewals: number; claimMs: number };
+
+/**
+ * Claims per worker at once. Claims no longer wait for each other (claim-payment-batch.ts), but on
+ * a small machine the build-and-sign of a claim is CPU work: two at a time overlap one claim's
+ * database round trips with another's signing without flooding PostgreSQL with open transactions.
+ */
+export const DEFAULT_CLAIMERS = 2;
 
 export type WorkerHandle = {
   stats: WorkerStats;
@@ -63,6 +76,7 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
     orgIds: options.orgIds ?? null,
     completeDisbursementIfDone: options.completeDisbursementIfDone,
     nothingPayableUntil: new Map(),
+    counters: { claimMoveMs: 0, settleMs: 0, settled: 0 },
   };
   const stats: WorkerStats = { built: 0, reconciled: 0, errors: 0, idlePolls: 0, renewals: 0, claimMs: 0 };
   const signal = createStopSignal();
@@ -81,19 +95,25 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
     wakers.clear();
   };
   const backoff = (idleRounds: number) => Math.min(idleMs * 2 ** idleRounds, idleMaxMs);
-  // One claim at a time per worker: claims of a disbursement serialize on its row lock anyway, and
-  // lanes queued on that lock would put every settlement (which needs it too) behind all of them —
-  // the first payment would wait for a whole queue of claims. Here at most one claimer per worker waits.
-  let claiming: Promise<unknown> = Promise.resolve();
-  const claimOne = () => {
-    const next = claiming.then(async () => {
+  // At most `claimers` claims at a time per worker: a claim waits for nothing but the totals rows in
+  // its last statement, yet twenty lanes that wake at one ledger close would otherwise open twenty
+  // transactions at once, each holding its payment and channel locks while the one CPU builds and signs the others.
+  const claimers = Math.max(1, options.claimers ?? DEFAULT_CLAIMERS);
+  let claimsRunning = 0;
+  const claimQueue: (() => void)[] = [];
+  const claimOne = async () => {
+    if (claimsRunning >= claimers) await new Promise<void>((resolve) => claimQueue.push(resolve));
+    else claimsRunning++;
+    try {
       const t0 = performance.now();
       const claim = await claimPaymentBatch(ctx);
       if (claim.kind === "built") stats.claimMs += performance.now() - t0;
       return claim;
-    });
-    claiming = next.catch(() => {});
-    return next;
+    } finally {
+      const next = claimQueue.shift();
+      if (next) next();
+      else claimsRunning--;
+    }
   };
   const failed = async (where: string, error: unknown, failures: number) => {
     stats.errors++;
@@ -104,14 +124,17 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
   const lane = async () => {
     let failures = 0;
     let idleRounds = 0;
+    let busyRounds = 0;
     while (!signal.stopped) {
       try {
         const claim = await claimOne();
         failures = 0;
         if (claim.kind === "built") {
           stats.built++;
+          // New work after a quiet spell: the sibling lanes idling on "nothing to do" look at once.
           if (idleRounds > 0) wakeLanes();
           idleRounds = 0;
+          busyRounds = 0;
           working.add(claim.transaction.id);
           try {
             await submitPaymentTransaction(ctx, claim.transaction);
@@ -121,7 +144,15 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
           continue;
         }
         stats.idlePolls++;
-        await idleSleep(backoff(idleRounds++));
+        if (claim.kind === "busy") {
+          // Work exists but every channel is out (more lanes than channels, e.g. several workers):
+          // wait for one to come back without waking anyone, and without being woken by new work.
+          idleRounds = 0;
+          await sleep(backoff(busyRounds++));
+        } else {
+          busyRounds = 0;
+          await idleSleep(backoff(idleRounds++));
+        }
       } catch (error) {
         await failed("lane", error, ++failures);
       }
@@ -146,8 +177,15 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
   const reconciler = async () => {
     let failures = 0;
     let idleRounds = 0;
+    let sweptAt = 0;
     while (!signal.stopped) {
       try {
+        if (Date.now() - sweptAt >= COMPLETION_SWEEP_MS) {
+          // A worker that crashed between a settlement and its completion step left a STARTED
+          // disbursement with nothing to pay: completed here (a read of the small tables, usually empty).
+          sweptAt = Date.now();
+          await completeFinishedDisbursements(ctx, null, null);
+        }
         const n = await reconcileDueTransactions(ctx, concurrency);
         stats.reconciled += n;
         failures = 0;
@@ -191,7 +229,18 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
       stopped ??= (async () => {
         signal.stop();
         await Promise.allSettled(loops);
-        log.info({ event: "stellar.worker.stop", ...stats, claimMs: Math.round(stats.claimMs) }, "worker stopped");
+        const c = ctx.counters!;
+        log.info(
+          {
+            event: "stellar.worker.stop",
+            ...stats,
+            claimMs: Math.round(stats.claimMs),
+            claimMoveMs: Math.round(c.claimMoveMs),
+            settleMs: Math.round(c.settleMs),
+            settled: c.settled,
+          },
+          "worker stopped",
+        );
       })();
       return stopped;
     },

@@ -1,92 +1,142 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { DbOrTx } from "@/db/client";
-import { assets, stellarAccounts, stellarTransactions, type StellarTransaction } from "@/db/schema";
+import { assets, stellarTransactions } from "@/db/schema";
 import { OPEN_TRANSACTION_STATUSES } from "@/db/schema/stellar";
 import type { PaymentStatus } from "@/server/domain/disbursement-types";
-import { lockDisbursementsOfPayments, movePaymentStatus, uuidArray } from "@/server/payments/payment-state-writer";
+import { lockDisbursements, lockPaymentTotals, movePaymentStatus, uuidArray } from "@/server/payments/payment-state-writer";
 import { getDistributionAccount } from "../accounts";
 import type { LandedTransaction } from "../horizon";
 import { decodeTransactionResult, failureMessage } from "../result-codes";
 import type { EngineContext } from "./context";
 
 /**
- * Settlement: every way an open transaction ends, each in ONE database transaction that locks the
- * transaction row first and does nothing when another worker settled it already, then locks the
- * disbursements of its payments (id order) before moving them through the payment-state writer.
+ * Settlement: every way an open transaction ends, each in ONE short database transaction whose
+ * first statement closes the transaction row (only if it is still open: nothing happens when another
+ * worker settled it already) and frees its channel, and whose last statement moves its payments
+ * through the payment-state writer. Its disbursements are locked FOR SHARE first (the lock order:
+ * disbursements → payments → totals), so settlements and claims of one disbursement run side by side
+ * and meet only on its totals rows (the writer's trigger), held from the last statement to the
+ * commit, while pause, resume and cancel (FOR NO KEY UPDATE) wait for them (docs/performance.md,
+ * "Lock order"). Completing a disbursement whose payments are all final happens after the commit, in
+ * its own transaction that locks the disbursement FOR NO KEY UPDATE first (completeFinishedDisbursements).
  */
 
 type Tx = Parameters<Parameters<EngineContext["db"]["transaction"]>[0]>[0];
 
-/** Lock the transaction row; null when it is no longer open (someone else settled it). */
-async function lockOpen(tx: Tx, id: string): Promise<StellarTransaction | null> {
-  const [row] = await tx
-    .select()
-    .from(stellarTransactions)
-    .where(and(eq(stellarTransactions.id, id), inArray(stellarTransactions.status, [...OPEN_TRANSACTION_STATUSES])))
-    .for("update");
-  return row ?? null;
-}
+type ClosedTransaction = { id: string; orgId: string; hash: string; assetId: string; operationCount: number; network: string };
 
-/** The transaction's payments in operation order (the rail's own link: stellar_transaction_payments). */
-async function paymentsOf(tx: Tx, transactionId: string): Promise<{ paymentId: string; opIndex: number }[]> {
-  const rows = await tx.execute<{ payment_id: string; op_index: number }>(sql`
-    select payment_id, op_index from stellar_transaction_payments where transaction_id = ${transactionId} order by op_index`);
-  return rows.map((r) => ({ paymentId: r.payment_id, opIndex: r.op_index }));
+type Outcome = {
+  status: "SUCCESS" | "FAILED" | "EXPIRED";
+  resultCode: string | null;
+  resultXdr?: string | null;
+  ledger?: number | null;
+  pagingToken?: string | null;
+  lastError: string | null;
+};
+
+const OPEN = sql`${`{${OPEN_TRANSACTION_STATUSES.join(",")}}`}::stellar_transaction_status[]`;
+
+/** The disbursements of a transaction's payments, FOR SHARE in id order (payment-state-writer.ts, shareDisbursements). */
+async function shareDisbursementsOf(tx: Tx, transactionId: string): Promise<void> {
+  await tx.execute(sql`
+    select d.id from disbursements d
+    where d.id in (select p.disbursement_id from stellar_transaction_payments stp join payments p on p.id = stp.payment_id where stp.transaction_id = ${transactionId})
+    order by d.id for share of d`);
 }
 
 /**
- * Everything a settlement does after locking the transaction row, in the platform's one lock order
- * (server/payments/payment-state-writer.ts): the disbursements of its payments (id order), then the
- * payments (moved by id through the writer), then the totals (trigger); so pause, resume and cancel
- * running beside settlement never deadlock with it.
+ * Close the transaction row if it is still open (the update locks it; a concurrent settler waits and
+ * then finds it closed) and free its channel — with the sequence number it consumed, or unknown when
+ * it may not have consumed one — in one statement. Null when it was no longer open.
  */
-async function lockForSettlement(tx: Tx, row: StellarTransaction) {
-  const ops = await paymentsOf(tx, row.id);
-  const disbursementIds = await lockDisbursementsOfPayments(
-    tx,
-    row.orgId,
-    ops.map((o) => o.paymentId),
-  );
-  return { ops, disbursementIds };
+async function closeOpen(tx: Tx, id: string, outcome: Outcome, consumedSequence: boolean): Promise<ClosedTransaction | null> {
+  const [row] = await tx.execute<{ id: string; org_id: string; hash: string; asset_id: string; operation_count: number; network: string }>(sql`
+    with closed as (
+      update stellar_transactions set status = ${outcome.status}::stellar_transaction_status, result_code = ${outcome.resultCode},
+        result_xdr = coalesce(${outcome.resultXdr ?? null}, result_xdr), ledger = coalesce(${outcome.ledger ?? null}::int, ledger),
+        paging_token = coalesce(${outcome.pagingToken ?? null}, paging_token), last_error = ${outcome.lastError},
+        completed_at = now(), updated_at = now()
+      where id = ${id} and status = any(${OPEN})
+      returning id, org_id, hash, asset_id, operation_count, network, channel_account_id, sequence
+    ), released as (
+      update stellar_accounts a set locked_by_tx = null, locked_until_ledger = null,
+        sequence = ${consumedSequence ? sql`closed.sequence` : sql`null`}, updated_at = now()
+      from closed where a.id = closed.channel_account_id and a.locked_by_tx = closed.id
+      returning a.id
+    )
+    select closed.id, closed.org_id, closed.hash, closed.asset_id, closed.operation_count, closed.network, (select count(*) from released) as released
+    from closed`);
+  return row ? { id: row.id, orgId: row.org_id, hash: row.hash, assetId: row.asset_id, operationCount: Number(row.operation_count), network: row.network } : null;
 }
 
-/** Move this transaction's PENDING payments (optionally only some operation indexes) to a status. */
+/** The transaction's payments in operation order, locked (they are its own: nobody else waits for them). */
+async function lockPaymentsOf(tx: Tx, transactionId: string): Promise<{ paymentId: string; opIndex: number; disbursementId: string }[]> {
+  const rows = await tx.execute<{ payment_id: string; op_index: number; disbursement_id: string }>(sql`
+    select stp.payment_id, stp.op_index, p.disbursement_id from stellar_transaction_payments stp join payments p on p.id = stp.payment_id
+    where stp.transaction_id = ${transactionId} order by p.id for update of p`);
+  return rows.map((r) => ({ paymentId: r.payment_id, opIndex: r.op_index, disbursementId: r.disbursement_id })).sort((a, b) => a.opIndex - b.opIndex);
+}
+
+/** Move this transaction's PENDING payments (all, or only some operation indexes) to a status. */
 async function movePendingPayments(
   tx: Tx,
-  row: StellarTransaction,
-  ops: { paymentId: string; opIndex: number }[],
+  row: ClosedTransaction,
+  ops: { paymentId: string; opIndex: number }[] | null,
   to: PaymentStatus,
   message: string | null,
   opIndexes?: number[],
 ) {
+  if (!ops) {
+    return movePaymentStatus(tx, { orgId: row.orgId, from: ["PENDING"], to, message, stellarTransactionId: row.id, withoutDisbursementLock: true });
+  }
   const only = opIndexes ? new Set(opIndexes) : null;
   const ids = ops.filter((o) => !only || only.has(o.opIndex)).map((o) => o.paymentId);
-  const moved = await movePaymentStatus(tx, { orgId: row.orgId, from: ["PENDING"], to, message, ids, disbursementsLocked: true });
-  return moved.length;
+  return movePaymentStatus(tx, { orgId: row.orgId, from: ["PENDING"], to, message, ids, withoutDisbursementLock: true });
 }
 
-async function releaseChannel(tx: DbOrTx, row: StellarTransaction, consumedSequence: boolean) {
-  await tx
-    .update(stellarAccounts)
-    .set({ lockedByTx: null, lockedUntilLedger: null, sequence: consumedSequence ? row.sequence : null, updatedAt: new Date() })
-    .where(and(eq(stellarAccounts.id, row.channelAccountId), eq(stellarAccounts.lockedByTx, row.id)));
+/** The distribution account's public key (a distribution account is never replaced: kept per process). */
+const senders = new Map<string, string | null>();
+async function senderOf(tx: Tx, orgId: string, network: string): Promise<string | null> {
+  const key = `${orgId}|${network}`;
+  if (!senders.has(key)) {
+    const distribution = await getDistributionAccount(tx, orgId, network);
+    if (!distribution) return null;
+    senders.set(key, distribution.publicKey);
+  }
+  return senders.get(key) ?? null;
 }
 
 /**
- * Complete the transaction's disbursements when nothing is left to pay. Their rows are already
- * locked (lockForSettlement): settlements of the same disbursement running at once then check one
- * after the other, each seeing what the previous one committed, so the last sees every payment settled.
+ * Complete the disbursements (of these just-settled payments) that are STARTED and have nothing left
+ * to pay, each in its own transaction in the lock order: the disbursement row first, then the check
+ * on the maintained totals (ctx.completeDisbursementIfDone). The read that picks them takes no lock,
+ * and almost always finds nothing. Also run by the reconciler over every STARTED disbursement, so a
+ * worker that crashed between a settlement and this step leaves nothing STARTED for long.
  */
-async function completeDisbursements(ctx: EngineContext, tx: DbOrTx, row: StellarTransaction, disbursementIds: string[]) {
-  for (const id of disbursementIds) await ctx.completeDisbursementIfDone(tx, row.orgId, id);
+export async function completeFinishedDisbursements(ctx: EngineContext, orgId: string | null, disbursementIds: readonly string[] | null): Promise<number> {
+  if (disbursementIds && disbursementIds.length === 0) return 0;
+  const which = disbursementIds
+    ? sql`and d.id = any(${uuidArray([...new Set(disbursementIds)])})`
+    : ctx.orgIds
+      ? sql`and d.org_id = any(${uuidArray(ctx.orgIds)})`
+      : sql``;
+  const org = orgId ? sql`and d.org_id = ${orgId}` : sql``;
+  const done = await ctx.db.execute<{ id: string; org_id: string }>(sql`
+    select d.id, d.org_id from disbursements d
+    where d.status = 'STARTED' ${org} ${which}
+      and not exists (
+        select 1 from disbursement_payment_totals t
+        where t.disbursement_id = d.id and t.payment_count > 0 and t.status in ('DRAFT', 'READY', 'PENDING', 'PAUSED', 'FAILED'))`);
+  let completed = 0;
+  for (const d of done) {
+    await ctx.db.transaction(async (tx) => {
+      if ((await lockDisbursements(tx, d.org_id, [d.id])).length === 0) return;
+      if (await ctx.completeDisbursementIfDone(tx, d.org_id, d.id)) completed++;
+    });
+  }
+  return completed;
 }
 
-async function finish(tx: DbOrTx, row: StellarTransaction, values: Partial<typeof stellarTransactions.$inferInsert>) {
-  await tx
-    .update(stellarTransactions)
-    .set({ ...values, completedAt: new Date(), updatedAt: new Date() })
-    .where(eq(stellarTransactions.id, row.id));
-}
+const disbursementsOf = (moved: { disbursementId: string }[]) => [...new Set(moved.map((m) => m.disbursementId))];
 
 /** The transaction is in a ledger: every payment SUCCESS, or (tx_failed) the failing ones FAILED and the rest READY again. */
 export async function settleLanded(ctx: EngineContext, transactionId: string, landed: LandedTransaction): Promise<void> {
@@ -101,43 +151,40 @@ export async function settleLanded(ctx: EngineContext, transactionId: string, la
     await settleFailedOperations(ctx, transactionId, decoded?.operations ?? null, landed.resultXdr, landed.ledger);
     return;
   }
-  await ctx.db.transaction(async (tx) => {
-    const row = await lockOpen(tx, transactionId);
-    if (!row) return;
-    const { ops, disbursementIds } = await lockForSettlement(tx, row);
-    const distribution = await getDistributionAccount(tx, row.orgId, row.network);
+  const token = landed.pagingToken;
+  const t0 = performance.now();
+  const settled = await ctx.db.transaction(async (tx) => {
+    await shareDisbursementsOf(tx, transactionId);
+    const row = await closeOpen(
+      tx,
+      transactionId,
+      { status: "SUCCESS", resultCode: "tx_success", resultXdr: landed.resultXdr || null, ledger: landed.ledger || null, pagingToken: token, lastError: null },
+      true,
+    );
+    if (!row) return null;
+    const sender = await senderOf(tx, row.orgId, row.network);
+    // Hash, sender and Horizon's operation id (the transaction's TOID plus the operation's 1-based index) go with the move.
     const moved = await movePaymentStatus(tx, {
       orgId: row.orgId,
       from: ["PENDING"],
       to: "SUCCESS",
       message: null,
-      ids: ops.map((o) => o.paymentId),
-      set: { stellarTransactionHash: landed.hash, senderAddress: distribution?.publicKey ?? null },
-      disbursementsLocked: true,
+      stellarTransactionId: row.id,
+      set: { stellarTransactionHash: landed.hash, senderAddress: sender, ...(token ? { operationIdBase: token } : {}) },
+      withoutDisbursementLock: true,
     });
-    const token = landed.pagingToken;
-    if (token && moved.length > 0) {
-      // Horizon's operation id: the transaction's TOID plus the operation's 1-based index (one value per row: its own statement).
-      await tx.execute(sql`
-        update payments p set stellar_operation_id = (${token}::bigint + stp.op_index + 1)::text
-        from stellar_transaction_payments stp
-        where stp.transaction_id = ${row.id} and stp.payment_id = p.id and p.id = any(${uuidArray(moved.map((m) => m.id))})`);
-    }
     if (moved.length !== row.operationCount) {
       ctx.log.error({ event: "stellar.settle.mismatch", tx: row.hash, moved: moved.length, ops: row.operationCount }, "settled payments differ from operations");
     }
-    await finish(tx, row, {
-      status: "SUCCESS",
-      resultCode: "tx_success",
-      resultXdr: landed.resultXdr || null,
-      ledger: landed.ledger || null,
-      pagingToken: token,
-      lastError: null,
-    });
-    await releaseChannel(tx, row, true);
-    await completeDisbursements(ctx, tx, row, disbursementIds);
+    return { row, moved };
   });
+  if (!settled) return;
+  if (ctx.counters) {
+    ctx.counters.settleMs += performance.now() - t0;
+    ctx.counters.settled++;
+  }
   ctx.log.debug({ event: "stellar.tx.success", hash: landed.hash, ledger: landed.ledger }, "transaction succeeded");
+  await completeFinishedDisbursements(ctx, settled.row.orgId, disbursementsOf(settled.moved));
 }
 
 function safeDecode(resultXdr: string | null) {
@@ -152,7 +199,9 @@ function safeDecode(resultXdr: string | null) {
 /**
  * Applied with `tx_failed`: operations are atomic, so nothing was paid. The payments whose operation
  * failed are FAILED with the code and a plain-language message; the others go back to READY and
- * leave in another transaction. The channel's sequence number was consumed.
+ * leave in another transaction. The channel's sequence number was consumed. This settlement moves
+ * payments more than once, so it locks its payments and then every totals row it will touch, in the
+ * trigger's order, before the first move (lockPaymentTotals).
  */
 export async function settleFailedOperations(
   ctx: EngineContext,
@@ -161,40 +210,46 @@ export async function settleFailedOperations(
   resultXdr: string | null,
   ledger: number | null = null,
 ): Promise<void> {
-  await ctx.db.transaction(async (tx) => {
-    const row = await lockOpen(tx, transactionId);
-    if (!row) return;
-    const { ops, disbursementIds } = await lockForSettlement(tx, row);
+  const codes = operationCodes ?? [];
+  const failing = codes.map((c, i) => ({ c, i })).filter(({ c }) => c !== "op_success");
+  const settled = await ctx.db.transaction(async (tx) => {
+    await shareDisbursementsOf(tx, transactionId);
+    const row = await closeOpen(
+      tx,
+      transactionId,
+      { status: "FAILED", resultCode: "tx_failed", resultXdr, ledger, lastError: failing.map((f) => `op ${f.i}: ${f.c}`).join(", ") || "tx_failed" },
+      true,
+    );
+    if (!row) return null;
+    const ops = await lockPaymentsOf(tx, row.id);
     const [asset] = await tx.select({ code: assets.code }).from(assets).where(eq(assets.id, row.assetId));
-    const codes = operationCodes ?? [];
-    const failing = codes.map((c, i) => ({ c, i })).filter(({ c }) => c !== "op_success");
+    const disbursementIds = disbursementsOf(ops);
+    const moved: { disbursementId: string }[] = [];
     if (failing.length === 0) {
       // No operation to blame: fail them all rather than resubmit blindly.
-      await movePendingPayments(tx, row, ops, "FAILED", `tx_failed: ${failureMessage("tx_failed", asset?.code ?? "")}`);
+      moved.push(...(await movePendingPayments(tx, row, ops, "FAILED", `tx_failed: ${failureMessage("tx_failed", asset?.code ?? "")}`)));
     } else {
+      await lockPaymentTotals(tx, disbursementIds, ["READY", "PENDING", "FAILED"]);
       const byCode = new Map<string, number[]>();
       for (const { c, i } of failing) byCode.set(c, [...(byCode.get(c) ?? []), i]);
       for (const [code, indexes] of byCode) {
-        await movePendingPayments(tx, row, ops, "FAILED", `${code}: ${failureMessage(code, asset?.code ?? "")}`, indexes);
+        moved.push(...(await movePendingPayments(tx, row, ops, "FAILED", `${code}: ${failureMessage(code, asset?.code ?? "")}`, indexes)));
       }
-      await movePendingPayments(tx, row, ops, "READY", "another payment in its transaction failed; it will be sent again");
+      moved.push(...(await movePendingPayments(tx, row, ops, "READY", "another payment in its transaction failed; it will be sent again")));
     }
-    await finish(tx, row, { status: "FAILED", resultCode: "tx_failed", resultXdr, ledger, lastError: failing.map((f) => `op ${f.i}: ${f.c}`).join(", ") || "tx_failed" });
-    await releaseChannel(tx, row, true);
-    await completeDisbursements(ctx, tx, row, disbursementIds);
+    return { row, moved };
   });
   ctx.log.info({ event: "stellar.tx.failed_operations", tx: transactionId, codes: operationCodes }, "transaction failed; failing payments marked");
+  if (settled) await completeFinishedDisbursements(ctx, settled.row.orgId, disbursementsOf(settled.moved));
 }
 
 /** It can no longer land (its bounds passed, or its sequence number is used): payments READY again. */
 export async function settleExpired(ctx: EngineContext, transactionId: string, reason: string): Promise<void> {
   await ctx.db.transaction(async (tx) => {
-    const row = await lockOpen(tx, transactionId);
+    await shareDisbursementsOf(tx, transactionId);
+    const row = await closeOpen(tx, transactionId, { status: "EXPIRED", resultCode: reason, lastError: reason }, false);
     if (!row) return;
-    const { ops } = await lockForSettlement(tx, row);
-    await movePendingPayments(tx, row, ops, "READY", `transaction expired before reaching the ledger (${reason}); it will be sent again`);
-    await finish(tx, row, { status: "EXPIRED", resultCode: reason, lastError: reason });
-    await releaseChannel(tx, row, false);
+    await movePendingPayments(tx, row, null, "READY", `transaction expired before reaching the ledger (${reason}); it will be sent again`);
   });
   ctx.log.info({ event: "stellar.tx.expired", tx: transactionId, reason }, "transaction expired; payments requeued");
 }
@@ -202,13 +257,11 @@ export async function settleExpired(ctx: EngineContext, transactionId: string, r
 /** Rejected for good (e.g. tx_bad_auth): its payments FAILED with the code. */
 export async function settleRejected(ctx: EngineContext, transactionId: string, code: string, resultXdr: string | null): Promise<void> {
   await ctx.db.transaction(async (tx) => {
-    const row = await lockOpen(tx, transactionId);
+    await shareDisbursementsOf(tx, transactionId);
+    const row = await closeOpen(tx, transactionId, { status: "FAILED", resultCode: code, resultXdr, lastError: code }, false);
     if (!row) return;
-    const { ops } = await lockForSettlement(tx, row);
     const [asset] = await tx.select({ code: assets.code }).from(assets).where(eq(assets.id, row.assetId));
-    await movePendingPayments(tx, row, ops, "FAILED", `${code}: ${failureMessage(code, asset?.code ?? "")}`);
-    await finish(tx, row, { status: "FAILED", resultCode: code, resultXdr, lastError: code });
-    await releaseChannel(tx, row, false);
+    await movePendingPayments(tx, row, null, "FAILED", `${code}: ${failureMessage(code, asset?.code ?? "")}`);
   });
   ctx.log.warn({ event: "stellar.tx.rejected", tx: transactionId, code }, "transaction rejected; its payments failed");
 }

@@ -7,6 +7,8 @@ import { getDisbursementProgress } from "@/server/services/disbursements/get-dis
 import { getDisbursementWithActions } from "@/server/services/disbursements/get-disbursement-with-actions";
 import { listDisbursements } from "@/server/services/disbursements/list-disbursements";
 import { listDisbursementReceivers } from "@/server/services/receivers/list-disbursement-receivers";
+import { listShipments } from "@/server/services/shipments/list-shipments";
+import { markShipmentUploaded } from "@/server/services/shipments/shipment-file";
 import { requirePermission, router } from "../init";
 import { changeDisbursementStatusInput, createDisbursementInput, listDisbursementsInput } from "@/server/schemas/disbursements.schema";
 import { cursorPageInput } from "@/server/schemas/pagination.schema";
@@ -24,6 +26,11 @@ export const disbursementsRouter = router({
 
   /** Status and counters only: what the page polls while the disbursement runs (no payment rows read). */
   progress: read.input(byId).query(({ ctx, input }) => getDisbursementProgress(ctx.service, input.id)),
+
+  /** Batches shipped to banks (funds steps and shipment state): docs/rails.md "Dispatcher". */
+  shipments: read.input(byId).query(({ ctx, input }) => listShipments(ctx.service, input.id)),
+
+  markShipmentUploaded: start.input(byId).mutation(({ ctx, input }) => markShipmentUploaded(ctx.service, input.id)),
 
   receivers: read.input(cursorPageInput.extend({ id: z.uuid() })).query(({ ctx, input }) => listDisbursementReceivers(ctx.service, input.id, input)),
 

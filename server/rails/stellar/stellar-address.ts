@@ -1,8 +1,9 @@
 /**
  * Stellar addresses (StrKey: version byte + payload + CRC16-XModem checksum, base32 without
- * padding), checked without the Stellar SDK so server/domain stays free of SDKs and usable in the
- * browser (docs/architecture.md#layers). Same answers as the SDK's `StrKey.isValid…` checks
- * (tests/unit/stellar-address.test.ts compares them).
+ * padding). The Stellar rail owns the format (docs/rails.md "Destinations"); the check is pure and
+ * SDK-free, so the CSV validator, the G2P payee parser and the browser's forms may import this one
+ * file of the rail (eslint.config.mjs allows exactly it). Same answers as the SDK's `StrKey.isValid…`
+ * checks (tests/unit/stellar-address.test.ts compares them).
  */
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

@@ -1,0 +1,138 @@
+"use client";
+
+import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { NativeSelect } from "@/components/disbursements/common";
+import { useTRPC } from "@/components/trpc/client";
+import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
+import { Alert, AlertDescription } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
+import { Textarea } from "@/components/ui/textarea";
+import { CONNECTION_NAME_MAX } from "@/server/schemas/connections.schema";
+import { BankSettingsFields } from "./bank-settings-fields";
+import { currencyMappingOf, fieldMappingOf, initialState, settingsOf, type ConnectionFormState } from "./connection-form-state";
+import type { ConnectionRow } from "./connections-section";
+import { CurrencyMappingField } from "./currency-mapping-field";
+
+/** Add a connection (`connection` absent) or edit one; the fields follow the rail type, which is fixed once created. */
+export function ConnectionDialog({
+  open,
+  onOpenChange,
+  connection,
+  onSaved,
+}: {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  connection?: ConnectionRow;
+  onSaved: (connection: ConnectionRow, created: boolean) => void;
+}) {
+  return (
+    <Dialog open={open} onOpenChange={onOpenChange}>
+      <DialogContent className="max-h-[90vh] max-w-2xl overflow-y-auto">
+        <DialogHeader>
+          <DialogTitle>{connection ? `Edit ${connection.name}` : "Add a connection"}</DialogTitle>
+          <DialogDescription>
+            {connection
+              ? "Changing the settings clears the last health check until the next test."
+              : "A way out for payments: a Stellar distribution account or a sponsor bank."}
+          </DialogDescription>
+        </DialogHeader>
+        {/* Mounted only while open, so every opening starts from the saved values. */}
+        {open && <ConnectionForm connection={connection} onCancel={() => onOpenChange(false)} onSaved={onSaved} />}
+      </DialogContent>
+    </Dialog>
+  );
+}
+
+function ConnectionForm({ connection, onCancel, onSaved }: { connection?: ConnectionRow; onCancel: () => void; onSaved: (c: ConnectionRow, created: boolean) => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { data: assets } = useSuspenseQuery(trpc.catalog.assets.queryOptions());
+  const [form, setForm] = useState<ConnectionFormState>(() => initialState(connection));
+  const set = (patch: Partial<ConnectionFormState>) => setForm((f) => ({ ...f, ...patch }));
+  const done = (created: boolean) => async (c: ConnectionRow) => {
+    await queryClient.invalidateQueries({ queryKey: trpc.connections.list.queryKey() });
+    onSaved(c, created);
+  };
+  const create = useMutation(trpc.connections.create.mutationOptions({ onSuccess: done(true) }));
+  const update = useMutation(trpc.connections.update.mutationOptions({ onSuccess: done(false) }));
+  const mutation = connection ? update : create;
+  const errors = fieldErrorsOf(mutation.error);
+  const shown =
+    ["name", "rail_type", "credentials.apiKey", "field_mapping"].some((k) => errors[k]) ||
+    Object.keys(errors).some((k) => k.startsWith("settings.") || k.startsWith("currency_mapping"));
+
+  return (
+    <form
+      className="space-y-4"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        const common = { name: form.name, settings: settingsOf(form), currency_mapping: currencyMappingOf(form), field_mapping: fieldMappingOf(form) };
+        if (connection) update.mutate({ id: connection.id, ...common });
+        else create.mutate({ rail_type: form.railType, ...common, credentials: form.railType === "BANK" && form.apiKey ? { apiKey: form.apiKey } : null });
+      }}
+    >
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field label="Rail" error={errors.rail_type} hint={connection ? "Fixed once created." : undefined}>
+          <NativeSelect
+            value={form.railType}
+            disabled={Boolean(connection)}
+            onChange={(e) => set({ railType: e.target.value === "STELLAR" ? "STELLAR" : "BANK", currencies: {} })}
+          >
+            <option value="BANK">Sponsor bank</option>
+            <option value="STELLAR">Stellar distribution account</option>
+          </NativeSelect>
+        </Field>
+        <Field label="Name" required error={errors.name} hint="For people, e.g. “National Bank – programme account”.">
+          <Input autoComplete="off" maxLength={CONNECTION_NAME_MAX} value={form.name} onChange={(e) => set({ name: e.target.value })} />
+        </Field>
+      </div>
+
+      {form.railType === "STELLAR" ? (
+        <Field
+          label="Horizon URL (optional)"
+          error={errors["settings.horizonUrl"]}
+          hint="Pays from the organization's distribution account. Leave empty to use the operator's Horizon."
+        >
+          <Input type="url" autoComplete="off" spellCheck={false} value={form.horizonUrl} onChange={(e) => set({ horizonUrl: e.target.value })} />
+        </Field>
+      ) : (
+        <BankSettingsFields form={form} set={set} errors={errors} />
+      )}
+
+      {form.railType === "BANK" && !connection && (
+        <Field label="API key" error={errors["credentials.apiKey"]} hint="Issued by the bank. Stored encrypted and never shown again; you can replace it later.">
+          <Input type="password" autoComplete="new-password" spellCheck={false} value={form.apiKey} onChange={(e) => set({ apiKey: e.target.value })} />
+        </Field>
+      )}
+
+      <CurrencyMappingField form={form} assets={assets} set={set} errors={errors} />
+
+      <Field
+        label="Field mapping (optional)"
+        error={errors.field_mapping}
+        hint="One per line, name = value, for rails that need extra fields (e.g. narrative = Benefit payment)."
+      >
+        <Textarea rows={2} className="font-mono text-xs" spellCheck={false} value={form.fieldMapping} onChange={(e) => set({ fieldMapping: e.target.value })} />
+      </Field>
+
+      {mutation.error && !shown && (
+        <Alert variant="destructive">
+          <AlertDescription>{messageOf(mutation.error)}</AlertDescription>
+        </Alert>
+      )}
+      <DialogFooter>
+        <Button type="button" variant="outline" onClick={onCancel}>
+          Cancel
+        </Button>
+        <Button type="submit" disabled={mutation.isPending}>
+          {mutation.isPending ? "Saving…" : connection ? "Save changes" : "Add connection"}
+        </Button>
+      </DialogFooter>
+    </form>
+  );
+}

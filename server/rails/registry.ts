@@ -1,0 +1,13 @@
+import type { RailType } from "@/server/domain/rails";
+import { bankRail } from "./bank/bank-rail";
+import type { PaymentRail } from "./payment-rail";
+import { stellarRail } from "./stellar/stellar-rail";
+
+/** Every rail the platform speaks, by type (docs/rails.md). Callers speak only the PaymentRail port. */
+const RAILS: Record<RailType, PaymentRail> = { STELLAR: stellarRail, BANK: bankRail };
+
+export function railFor(type: RailType): PaymentRail {
+  const rail = RAILS[type];
+  if (!rail) throw new Error(`No rail for the type ${type}`);
+  return rail;
+}

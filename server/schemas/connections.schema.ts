@@ -1,0 +1,209 @@
+import { z } from "zod";
+import { BIC_PATTERN, ibanProblem, normaliseIban } from "@/server/domain/iban";
+import { RAIL_TYPES } from "@/server/domain/rails";
+
+/**
+ * Input schemas of payment connections (docs/rails.md "Payment connections"), shared by the services,
+ * the tRPC router, REST/OpenAPI and the Connections page. Settings are validated per rail type here;
+ * the checks that need the server (OUTBOUND_ALLOW_HOSTS, the organization's assets) are added by
+ * server/services/connections/connection-input.ts.
+ */
+
+export const CONNECTION_NAME_MAX = 120;
+export const CONNECTION_URL_MAX = 2000;
+export const CREDENTIAL_MAX = 4000;
+export const FIELD_MAPPING_MAX_ENTRIES = 20;
+export const CURRENCY_MAPPING_MAX_ENTRIES = 50;
+
+export const SHIPMENT_MODES = ["API", "FILE"] as const;
+export type ShipmentMode = (typeof SHIPMENT_MODES)[number];
+
+const trimmedOptional = (max: number, message: string) =>
+  z
+    .string()
+    .trim()
+    .max(max, message)
+    .optional()
+    .nullable()
+    .transform((v) => (v ? v : undefined));
+
+/** An absolute http(s) URL without credentials, query or fragment; stored without a trailing slash. */
+export const endpointUrlField = z
+  .string()
+  .trim()
+  .min(1, "Enter the URL.")
+  .max(CONNECTION_URL_MAX, `Use at most ${CONNECTION_URL_MAX} characters.`)
+  .transform((value, c) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      c.addIssue({ code: "custom", message: "Enter an absolute URL such as https://bank.example.org/api." });
+      return z.NEVER;
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      c.addIssue({ code: "custom", message: "The URL must start with https:// (or http:// for a host the operator allows)." });
+      return z.NEVER;
+    }
+    if (url.username || url.password) {
+      c.addIssue({ code: "custom", message: "The URL must not contain a user name or password: put the API key under credentials." });
+      return z.NEVER;
+    }
+    if (url.search || url.hash || value.includes("?") || value.includes("#")) {
+      c.addIssue({ code: "custom", message: "The URL must not have a query (?) or fragment (#): endpoint paths are appended to it." });
+      return z.NEVER;
+    }
+    return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  });
+
+/** STELLAR: pays from the organization's distribution account; Horizon is the operator's unless overridden. */
+export const stellarSettingsSchema = z
+  .object({
+    horizonUrl: z.preprocess((v) => (v === "" || v === null ? undefined : v), endpointUrlField.optional()),
+  })
+  .transform((s) => ({ ...(s.horizonUrl ? { horizonUrl: s.horizonUrl } : {}) }));
+
+/**
+ * BANK: the sponsor bank's API (the OpenG2P example bank's contract, docs/example-bank.md), the
+ * account the disbursements are paid from, and how payment batches are shipped.
+ */
+export const bankSettingsSchema = z
+  .object({
+    baseUrl: endpointUrlField,
+    debtorIban: trimmedOptional(42, "That is too long for an IBAN."),
+    debtorAccountNumber: trimmedOptional(34, "Use at most 34 characters."),
+    debtorBankCode: trimmedOptional(35, "Use at most 35 characters."),
+    debtorBic: trimmedOptional(11, "A BIC has 8 or 11 characters."),
+    debtorName: z.string().trim().min(1, "Enter the account holder's name.").max(140, "Use at most 140 characters (the pain.001 limit)."),
+    shipmentMode: z.enum(SHIPMENT_MODES, { error: "Choose API or FILE." }).default("API"),
+    /** The bank posts its statements (MT940 `statement_file`) back to this platform. */
+    statementCallback: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** Days covered by each statement the bank is asked for (generate_account_statement). */
+        periodDays: z.coerce.number().int("Use a whole number of days.").min(1, "At least 1 day.").max(31, "At most 31 days.").default(1),
+      })
+      .optional()
+      .default({ enabled: false, periodDays: 1 }),
+  })
+  .superRefine((s, c) => {
+    if (s.debtorIban) {
+      const problem = ibanProblem(s.debtorIban);
+      if (problem) c.addIssue({ code: "custom", path: ["debtorIban"], message: problem });
+    } else if (!s.debtorAccountNumber) {
+      c.addIssue({ code: "custom", path: ["debtorAccountNumber"], message: "Enter the debtor account's IBAN, or its account number with the bank code or BIC." });
+    } else if (!s.debtorBankCode && !s.debtorBic) {
+      c.addIssue({ code: "custom", path: ["debtorBankCode"], message: "Enter the bank code or the BIC of the debtor account." });
+    }
+    if (s.debtorBic && !BIC_PATTERN.test(s.debtorBic.toUpperCase())) {
+      c.addIssue({ code: "custom", path: ["debtorBic"], message: "A BIC is 8 or 11 letters and digits, such as DEUTDEFF or DEUTDEFF500." });
+    }
+  })
+  .transform((s) => ({
+    baseUrl: s.baseUrl,
+    ...(s.debtorIban ? { debtorIban: normaliseIban(s.debtorIban) } : {}),
+    ...(s.debtorAccountNumber ? { debtorAccountNumber: s.debtorAccountNumber.replace(/\s+/g, "") } : {}),
+    ...(s.debtorBankCode ? { debtorBankCode: s.debtorBankCode } : {}),
+    ...(s.debtorBic ? { debtorBic: s.debtorBic.toUpperCase() } : {}),
+    debtorName: s.debtorName,
+    shipmentMode: s.shipmentMode,
+    statementCallback: s.statementCallback,
+  }));
+
+export type StellarSettings = z.output<typeof stellarSettingsSchema>;
+export type BankSettings = z.output<typeof bankSettingsSchema>;
+
+/** BANK credentials: the API key the bank issued (sent as `Authorization: Bearer` and `X-API-Key`). */
+export const bankCredentialsSchema = z.object({
+  apiKey: z.string().trim().min(1, "Enter the API key the bank issued.").max(CREDENTIAL_MAX, `Use at most ${CREDENTIAL_MAX} characters.`),
+});
+/** STELLAR has no credentials of its own: the distribution account's secret is kept by the platform. */
+export const stellarCredentialsSchema = z.object({}).strict();
+
+export const SETTINGS_SCHEMAS = { STELLAR: stellarSettingsSchema, BANK: bankSettingsSchema } as const;
+export const CREDENTIALS_SCHEMAS = { STELLAR: stellarCredentialsSchema, BANK: bankCredentialsSchema } as const;
+
+/** The asset (of the organization) and the name the rail gives it, e.g. a FIAT asset KES → "KES". */
+export const currencyMappingEntry = z.object({
+  asset_id: z.uuid({ error: "Choose an asset." }),
+  rail_currency: z
+    .string()
+    .trim()
+    .min(1, "Enter the currency as the rail names it.")
+    .max(64, "Use at most 64 characters.")
+    .regex(/^[A-Za-z0-9:._-]+$/, "Use letters, digits and : . _ - only."),
+});
+
+const currencyMappingList = z
+  .array(currencyMappingEntry)
+  .max(CURRENCY_MAPPING_MAX_ENTRIES, `At most ${CURRENCY_MAPPING_MAX_ENTRIES} currencies.`)
+  .superRefine((entries, c) => {
+    const seen = new Set<string>();
+    entries.forEach((e, i) => {
+      if (seen.has(e.asset_id)) c.addIssue({ code: "custom", path: [i, "asset_id"], message: "This asset is mapped twice." });
+      seen.add(e.asset_id);
+    });
+  });
+export const currencyMappingField = currencyMappingList.default([]);
+
+/** Payment fields renamed or filled for a rail (e.g. the narrative a bank shows); keys are snake_case names. */
+const fieldMappingRecord = z
+  .record(
+    z
+      .string()
+      .trim()
+      .regex(/^[a-z][a-z0-9_]{0,63}$/, "Field names are lower-case letters, digits and _ (at most 64)."),
+    z.string().trim().max(200, "Use at most 200 characters."),
+  )
+  .refine((m) => Object.keys(m).length <= FIELD_MAPPING_MAX_ENTRIES, `At most ${FIELD_MAPPING_MAX_ENTRIES} fields.`);
+export const fieldMappingField = fieldMappingRecord.default({});
+
+export const connectionNameField = z.string().trim().min(1, "Enter a name.").max(CONNECTION_NAME_MAX, `Use at most ${CONNECTION_NAME_MAX} characters.`);
+
+const railTypeField = z.enum(RAIL_TYPES, { error: "Choose STELLAR or BANK." });
+
+/**
+ * Create: the settings (and credentials, where the rail has some) are checked against the rail
+ * type's schema. The parsed output carries normalised settings.
+ */
+export const createConnectionInput = z
+  .object({
+    rail_type: railTypeField,
+    name: connectionNameField,
+    settings: z.record(z.string(), z.unknown()).default({}),
+    credentials: z.record(z.string(), z.unknown()).optional().nullable(),
+    currency_mapping: currencyMappingField,
+    field_mapping: fieldMappingField,
+    enabled: z.boolean().default(true),
+  })
+  .transform((input, c) => {
+    const settings = parseNested(SETTINGS_SCHEMAS[input.rail_type], input.settings, ["settings"], c);
+    const credentials =
+      input.credentials && Object.keys(input.credentials).length > 0 ? parseNested(CREDENTIALS_SCHEMAS[input.rail_type], input.credentials, ["credentials"], c) : null;
+    if (settings === z.NEVER || credentials === z.NEVER) return z.NEVER;
+    return { ...input, settings: settings as Record<string, unknown>, credentials: credentials as Record<string, string> | null };
+  });
+
+/**
+ * Update: what is given replaces what is stored (settings as a whole, checked against the
+ * connection's rail type, which never changes); credentials are replaced by their own verb.
+ */
+export const updateConnectionInput = z.object({
+  id: z.uuid(),
+  name: connectionNameField.optional(),
+  settings: z.record(z.string(), z.unknown()).optional(),
+  currency_mapping: currencyMappingList.optional(),
+  field_mapping: fieldMappingRecord.optional(),
+});
+
+export const replaceConnectionCredentialsInput = z.object({ id: z.uuid(), credentials: z.record(z.string(), z.unknown()) });
+export const setConnectionEnabledInput = z.object({ id: z.uuid(), enabled: z.boolean() });
+export const connectionIdInput = z.object({ id: z.uuid() });
+
+/** Parse `value` with `schema`, reporting its issues under `path` of the outer input. */
+export function parseNested<S extends z.ZodType>(schema: S, value: unknown, path: (string | number)[], c: z.RefinementCtx): z.output<S> | typeof z.NEVER {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) c.addIssue({ code: "custom", message: issue.message, path: [...path, ...issue.path] as (string | number)[] });
+  return z.NEVER;
+}

@@ -1,0 +1,443 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { and, eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { startExampleBank, type ExampleBankHandle } from "@/example-bank";
+import { closeDb } from "@/db/client";
+import { assets, auditEvents, paymentConnections, payments, routingRules } from "@/db/schema";
+import { freePort } from "@/scripts/lib/embedded-postgres";
+import { ROLES } from "@/server/domain/roles";
+import { can } from "@/server/domain/permissions";
+import type { ApiScope } from "@/server/domain/api-scopes";
+import { ConnectionSchema, ConnectionTestSchema } from "@/server/rest/openapi";
+import { createApiKey } from "@/server/services/api-keys/create-api-key";
+import { checkEnabledConnections } from "@/server/services/connections/connection-health-loop";
+import { openCredentials } from "@/server/services/connections/credentials-box";
+import type { OrgContext } from "@/server/services/context";
+import * as connectionRoute from "@/app/api/v1/connections/[id]/route";
+import * as connectionTestRoute from "@/app/api/v1/connections/[id]/test/route";
+import * as connectionsRoute from "@/app/api/v1/connections/route";
+import { callerFor, createOrgWithMembers, expectTRPCError, randomSuffix, seedOrgData, testDb, type OrgData, type TestOrg } from "./helpers";
+
+/**
+ * Payment connections (docs/rails.md "Payment connections") through tRPC and REST against the real
+ * example bank (example-bank/) on loopback: CRUD, credentials sealed at rest and never returned,
+ * tenancy, permissions, deletion refused while referenced, the test action and the periodic check.
+ */
+
+// The REST handlers use the process pool (getDb); point it at the test database.
+process.env.DATABASE_URL = inject("databaseUrl");
+afterAll(() => closeDb());
+
+const db = testDb();
+
+const BANK_KEY = `bank-key-${randomSuffix()}-secret`;
+const DEBTOR = "1000200030";
+let bank: ExampleBankHandle;
+let bankDir: string;
+let closedPort: number;
+
+type Org = TestOrg & { data: OrgData; kes: { id: string }; stellarConnectionId: string };
+let a: Org;
+let b: Org;
+
+async function org(): Promise<Org> {
+  const o = await createOrgWithMembers(db);
+  const data = await seedOrgData(db, o);
+  const [kes] = await db.insert(assets).values({ orgId: o.org.id, kind: "FIAT", code: "KES", decimals: 2, issuer: "" }).returning({ id: assets.id });
+  const [stellar] = await db.select({ id: paymentConnections.id }).from(paymentConnections).where(eq(paymentConnections.orgId, o.org.id));
+  return { ...o, data, kes: kes!, stellarConnectionId: stellar!.id };
+}
+
+beforeAll(async () => {
+  // The example bank listens on 127.0.0.1: the operator allows that host (any port) for outbound calls.
+  vi.stubEnv("OUTBOUND_ALLOW_HOSTS", "127.0.0.1");
+  vi.stubEnv("STELLAR_NETWORK", "local");
+  closedPort = await freePort();
+  vi.stubEnv("HORIZON_URL", `http://127.0.0.1:${closedPort}`);
+  bankDir = mkdtempSync(path.join(os.tmpdir(), "connections-bank-"));
+  bank = await startExampleBank({
+    dataDir: bankDir,
+    apiKey: BANK_KEY,
+    paymentDelayMs: 3_600_000,
+    accounts: [{ account_number: DEBTOR, account_holder_name: "Social programme", currency: "KES", balance: "500000.00" }],
+  });
+  [a, b] = await Promise.all([org(), org()]);
+});
+
+afterAll(async () => {
+  await bank?.close();
+  rmSync(bankDir, { recursive: true, force: true });
+  vi.unstubAllEnvs();
+});
+
+const ctxOf = (o: TestOrg, role: (typeof ROLES)[number] = "owner"): OrgContext => ({ db, actor: { userId: o.users[role].id }, org: { id: o.org.id }, role });
+const owner = (o: TestOrg) => callerFor(db, o.users.owner.id, o.org.id);
+
+const bankInput = (o: Org, overrides: Record<string, unknown> = {}) => ({
+  rail_type: "BANK" as const,
+  name: `Sponsor bank ${randomSuffix()}`,
+  settings: { baseUrl: bank.url, debtorAccountNumber: DEBTOR, debtorBankCode: "EXAMPLE_BANK", debtorName: "Social programme", shipmentMode: "API" },
+  credentials: { apiKey: BANK_KEY },
+  currency_mapping: [{ asset_id: o.kes.id, rail_currency: "kes" }],
+  ...overrides,
+});
+
+async function rawRow(id: string) {
+  const [row] = await db.select().from(paymentConnections).where(eq(paymentConnections.id, id));
+  return row!;
+}
+
+async function auditOf(id: string) {
+  return db
+    .select({ action: auditEvents.action, details: auditEvents.details, actor: auditEvents.actorUserId })
+    .from(auditEvents)
+    .where(eq(auditEvents.targetId, id))
+    .orderBy(auditEvents.createdAt);
+}
+
+describe("a new organization", () => {
+  it("starts with the Stellar distribution account connection and the rule routing Stellar wallets to it", async () => {
+    const connections = await db.select().from(paymentConnections).where(eq(paymentConnections.orgId, a.org.id));
+    expect(connections).toHaveLength(1);
+    expect(connections[0]).toMatchObject({ railType: "STELLAR", name: "Stellar distribution account", enabled: true, credentialsSealed: null });
+    const rules = await db.select().from(routingRules).where(eq(routingRules.orgId, a.org.id));
+    expect(rules).toEqual([
+      expect.objectContaining({ position: 1, name: "Stellar wallets", connectionId: connections[0]!.id, conditions: { destinationKinds: ["STELLAR_ADDRESS"] } }),
+    ]);
+  });
+});
+
+describe("create, read, change, delete", () => {
+  it("creates a bank connection with sealed credentials that no view returns", async () => {
+    const view = await owner(a).connections.create(bankInput(a));
+    expect(view).toMatchObject({
+      rail_type: "BANK",
+      enabled: true,
+      settings: { baseUrl: bank.url, debtorAccountNumber: DEBTOR, shipmentMode: "API", statementCallback: { enabled: false, periodDays: 1 } },
+      credentials: { set: true, updated_at: expect.any(String) },
+      currency_mapping: [{ asset_id: a.kes.id, asset_code: "KES", asset_kind: "FIAT", rail_currency: "KES" }],
+      health: { status: "UNKNOWN", message: null, checked_at: null },
+      usage: { routing_rules: 0, has_payments: false },
+    });
+    const list = await owner(a).connections.list();
+    const got = await callerFor(db, a.users.business.id, a.org.id).connections.get({ id: view.id });
+    for (const answer of [view, list, got]) expect(JSON.stringify(answer)).not.toContain(BANK_KEY);
+    expect(list.map((c) => c.id)).toEqual(expect.arrayContaining([view.id, a.stellarConnectionId]));
+
+    // At rest: sealed (AES-GCM under ENCRYPTION_KEY), the key nowhere in the row.
+    const row = await rawRow(view.id);
+    expect(row.credentialsSealed).toMatch(/^v1:/);
+    expect(JSON.stringify(row)).not.toContain(BANK_KEY);
+    expect(openCredentials(row.credentialsSealed)).toEqual({ apiKey: BANK_KEY });
+    const [raw] = await db.execute<{ c: string }>(sql`select credentials_sealed as c from payment_connections where id = ${view.id}`);
+    expect(raw!.c).not.toContain(BANK_KEY);
+
+    const audit = await auditOf(view.id);
+    expect(audit).toEqual([expect.objectContaining({ action: "connection.created", actor: a.users.owner.id })]);
+    expect(audit[0]!.details).toMatchObject({ rail_type: "BANK", credentials: "set" });
+    expect(JSON.stringify(audit)).not.toContain(BANK_KEY);
+  });
+
+  it("changes settings and mappings, replaces credentials, disables and enables, with an audit row each", async () => {
+    const created = await owner(a).connections.create(bankInput(a));
+    await db.update(paymentConnections).set({ healthStatus: "HEALTHY", healthMessage: "ok", healthCheckedAt: new Date() }).where(eq(paymentConnections.id, created.id));
+
+    const renamed = await owner(a).connections.update({
+      id: created.id,
+      name: "Renamed bank",
+      settings: { baseUrl: `${bank.url}/`, debtorIban: "DE89 3704 0044 0532 0130 00", debtorName: "Programme", shipmentMode: "FILE" },
+      field_mapping: { narrative: "Benefit {payment_id}" },
+    });
+    expect(renamed).toMatchObject({
+      name: "Renamed bank",
+      settings: { baseUrl: bank.url, debtorIban: "DE89370400440532013000", shipmentMode: "FILE" },
+      field_mapping: { narrative: "Benefit {payment_id}" },
+      currency_mapping: [{ asset_id: a.kes.id, rail_currency: "KES" }],
+      // New settings: the old check no longer says anything.
+      health: { status: "UNKNOWN", checked_at: null },
+    });
+    expect(renamed.settings).not.toHaveProperty("debtorAccountNumber");
+
+    const before = (await rawRow(created.id)).credentialsSealed;
+    const newKey = `another-${randomSuffix()}`;
+    const replaced = await owner(a).connections.replaceCredentials({ id: created.id, credentials: { apiKey: newKey } });
+    expect(replaced.credentials.set).toBe(true);
+    expect(JSON.stringify(replaced)).not.toContain(newKey);
+    const after = await rawRow(created.id);
+    expect(after.credentialsSealed).not.toBe(before);
+    expect(openCredentials(after.credentialsSealed)).toEqual({ apiKey: newKey });
+
+    expect((await owner(a).connections.setEnabled({ id: created.id, enabled: false })).enabled).toBe(false);
+    expect((await owner(a).connections.setEnabled({ id: created.id, enabled: true })).enabled).toBe(true);
+
+    const audit = await auditOf(created.id);
+    expect(audit.map((e) => e.action)).toEqual([
+      "connection.created",
+      "connection.updated",
+      "connection.credentials_replaced",
+      "connection.disabled",
+      "connection.enabled",
+    ]);
+    expect(audit[1]!.details).toMatchObject({ changed: { name: "Renamed bank", field_mapping: { narrative: "Benefit {payment_id}" } } });
+    expect(JSON.stringify(audit)).not.toContain(newKey);
+  });
+
+  it("refuses wrong settings naming the field", async () => {
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ settings: { ...bankInput(a).settings, baseUrl: "ftp://bank.example.org" } }, "settings.baseUrl", /https/],
+      [{ settings: { ...bankInput(a).settings, baseUrl: "http://bank.example.org/api" } }, "settings.baseUrl", /OUTBOUND_ALLOW_HOSTS/],
+      [{ settings: { ...bankInput(a).settings, baseUrl: "https://10.0.0.7/api" } }, "settings.baseUrl", /private address/],
+      [{ settings: { baseUrl: bank.url, debtorIban: "DE89 3704 0044 0532 0130 01", debtorName: "X" } }, "settings.debtorIban", /IBAN checksum fails/],
+      [{ settings: { baseUrl: bank.url, debtorAccountNumber: "123", debtorName: "X" } }, "settings.debtorBankCode", /bank code or the BIC/],
+      [{ settings: { ...bankInput(a).settings, debtorName: "" } }, "settings.debtorName", /holder's name/],
+      [{ currency_mapping: [{ asset_id: a.data.catalog.usdc.id, rail_currency: "USD" }] }, "currency_mapping.0.asset_id", /Stellar asset/],
+      [{ currency_mapping: [{ asset_id: b.kes.id, rail_currency: "KES" }] }, "currency_mapping.0.asset_id", /this organization's assets/],
+      [{ currency_mapping: [{ asset_id: a.kes.id, rail_currency: "KESH" }] }, "currency_mapping.0.rail_currency", /ISO 4217/],
+      [{ credentials: { apiKey: "" } }, "credentials.apiKey", /API key/],
+    ];
+    for (const [overrides, field, message] of cases) {
+      const error = await expectTRPCError(owner(a).connections.create(bankInput(a, overrides)), "BAD_REQUEST");
+      const fieldErrors = (error as unknown as { cause?: { extras?: Record<string, string> } }).cause?.extras ?? {};
+      expect(Object.keys(fieldErrors), JSON.stringify(overrides)).toContain(field);
+      expect(fieldErrors[field]).toMatch(message);
+    }
+    expect(
+      await db
+        .select()
+        .from(paymentConnections)
+        .where(and(eq(paymentConnections.orgId, a.org.id), eq(paymentConnections.railType, "BANK"))),
+    ).not.toContainEqual(expect.objectContaining({ settings: expect.objectContaining({ baseUrl: "http://bank.example.org/api" }) }));
+  });
+
+  it("refuses a second connection with the same name in any case", async () => {
+    const first = await owner(a).connections.create(bankInput(a));
+    const error = await expectTRPCError(owner(a).connections.create(bankInput(a, { name: first.name.toUpperCase() })), "CONFLICT");
+    expect(error.message).toBe(`A connection named "${first.name.toUpperCase()}" already exists.`);
+    const other = await owner(a).connections.create(bankInput(a));
+    await expectTRPCError(owner(a).connections.update({ id: other.id, name: first.name }), "CONFLICT");
+    // The same name in another organization is fine.
+    await owner(b).connections.create(bankInput(b, { name: first.name }));
+  });
+
+  it("refuses deletion while a routing rule or a payment refers to it, then deletes", async () => {
+    const stellarError = await expectTRPCError(owner(a).connections.delete({ id: a.stellarConnectionId }), "CONFLICT");
+    expect(stellarError.message).toMatch(/routing rule “Stellar wallets” uses it/);
+
+    const paid = await owner(a).connections.create(bankInput(a));
+    await db.update(payments).set({ connectionId: paid.id }).where(eq(payments.id, a.data.payments.failed));
+    expect((await owner(a).connections.get({ id: paid.id })).usage.has_payments).toBe(true);
+    const paymentError = await expectTRPCError(owner(a).connections.delete({ id: paid.id }), "CONFLICT");
+    expect(paymentError.message).toMatch(/payments were routed through it/);
+    expect(await rawRow(paid.id)).toBeDefined();
+
+    const free = await owner(a).connections.create(bankInput(a));
+    expect(await owner(a).connections.delete({ id: free.id })).toEqual({ id: free.id, deleted: true });
+    expect(await db.select().from(paymentConnections).where(eq(paymentConnections.id, free.id))).toEqual([]);
+    expect((await auditOf(free.id)).map((e) => e.action)).toEqual(["connection.created", "connection.deleted"]);
+  });
+});
+
+describe("test connection", () => {
+  it("against the running example bank → HEALTHY, stored with an audit row", async () => {
+    const created = await owner(a).connections.create(bankInput(a));
+    const result = await owner(a).connections.test({ id: created.id });
+    expect(result).toMatchObject({ healthy: true, status: "HEALTHY", connection: { health: { status: "HEALTHY" } } });
+    expect(result.message).toContain(`knows the debtor account ${DEBTOR}`);
+    const row = await rawRow(created.id);
+    expect(row).toMatchObject({ healthStatus: "HEALTHY", healthMessage: result.message });
+    expect(row.healthCheckedAt).toBeInstanceOf(Date);
+    const audit = await auditOf(created.id);
+    expect(audit.at(-1)).toMatchObject({ action: "connection.tested", actor: a.users.owner.id, details: { status: "HEALTHY", previous: "UNKNOWN" } });
+  });
+
+  it("with a key the bank does not know → UNHEALTHY saying so", async () => {
+    const created = await owner(a).connections.create(bankInput(a, { credentials: { apiKey: "not-the-key" } }));
+    const result = await owner(a).connections.test({ id: created.id });
+    expect(result).toMatchObject({ healthy: false, status: "UNHEALTHY" });
+    expect(result.message).toBe("The bank refused the API key (HTTP 401). Replace the connection's credentials with the key the bank issued.");
+    expect(result.message).not.toContain("not-the-key");
+  });
+
+  it("against a closed port → UNHEALTHY with a plain message", async () => {
+    const created = await owner(a).connections.create(bankInput(a, { settings: { ...bankInput(a).settings, baseUrl: `http://127.0.0.1:${closedPort}` } }));
+    const result = await owner(a).connections.test({ id: created.id });
+    expect(result).toMatchObject({ healthy: false, status: "UNHEALTHY" });
+    expect(result.message).toBe(`The bank at http://127.0.0.1:${closedPort} could not be reached: connection failed (ECONNREFUSED).`);
+    expect((await rawRow(created.id)).healthStatus).toBe("UNHEALTHY");
+  });
+
+  it("a debtor account the bank does not know → UNHEALTHY naming it", async () => {
+    const created = await owner(a).connections.create(bankInput(a, { settings: { ...bankInput(a).settings, debtorAccountNumber: "999" } }));
+    const result = await owner(a).connections.test({ id: created.id });
+    expect(result.message).toBe("The bank answered but refused the debtor account 999: Account not found.");
+  });
+
+  it("the Stellar connection with Horizon down → UNHEALTHY naming Horizon", async () => {
+    const result = await owner(a).connections.test({ id: a.stellarConnectionId });
+    expect(result).toMatchObject({ healthy: false, status: "UNHEALTHY" });
+    expect(result.message).toMatch(new RegExp(`^Horizon at http://127\\.0\\.0\\.1:${closedPort} could not be reached`));
+  });
+
+  it("the periodic check stores every enabled connection's health and audits only changes", async () => {
+    const o = await org();
+    const good = await owner(o).connections.create(bankInput(o));
+    const off = await owner(o).connections.create(bankInput(o, { enabled: false }));
+    const first = await checkEnabledConnections(db, { orgIds: [o.org.id] });
+    // The Stellar connection (Horizon down) and the bank.
+    expect(first).toEqual({ checked: 2, unhealthy: 1 });
+    expect((await rawRow(good.id)).healthStatus).toBe("HEALTHY");
+    expect((await rawRow(o.stellarConnectionId)).healthStatus).toBe("UNHEALTHY");
+    expect((await rawRow(off.id)).healthStatus).toBe("UNKNOWN");
+    await checkEnabledConnections(db, { orgIds: [o.org.id] });
+    const changes = await db
+      .select({ action: auditEvents.action, actor: auditEvents.actorUserId })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.orgId, o.org.id), eq(auditEvents.action, "connection.health_changed")));
+    expect(changes).toEqual([
+      { action: "connection.health_changed", actor: null },
+      { action: "connection.health_changed", actor: null },
+    ]);
+  });
+});
+
+describe("tenancy and permissions", () => {
+  it("another organization's connection is invisible and unchangeable", async () => {
+    const mine = await owner(a).connections.create(bankInput(a));
+    const before = await rawRow(mine.id);
+    const asB = callerFor(db, b.users.owner.id, b.org.id);
+    expect((await asB.connections.list()).map((c) => c.id)).not.toContain(mine.id);
+    for (const call of [
+      () => asB.connections.get({ id: mine.id }),
+      () => asB.connections.update({ id: mine.id, name: "Hijacked" }),
+      () => asB.connections.replaceCredentials({ id: mine.id, credentials: { apiKey: "stolen" } }),
+      () => asB.connections.setEnabled({ id: mine.id, enabled: false }),
+      () => asB.connections.test({ id: mine.id }),
+      () => asB.connections.delete({ id: mine.id }),
+    ]) {
+      const error = await expectTRPCError(call(), "NOT_FOUND");
+      expect(error.message).toBe("The connection was not found.");
+    }
+    expect(await rawRow(mine.id)).toEqual(before);
+  });
+
+  it("every role reads; only owner and financial controller change", async () => {
+    const target = await owner(a).connections.create(bankInput(a));
+    for (const role of ROLES) {
+      const caller = callerFor(db, a.users[role].id, a.org.id);
+      expect((await caller.connections.list()).map((c) => c.id)).toContain(target.id);
+      if (can(role, "connections:manage")) {
+        const created = await caller.connections.create(bankInput(a));
+        expect(created.credentials.set).toBe(true);
+        await caller.connections.setEnabled({ id: target.id, enabled: false });
+        await caller.connections.setEnabled({ id: target.id, enabled: true });
+      } else {
+        await expectTRPCError(caller.connections.create(bankInput(a)), "FORBIDDEN");
+        await expectTRPCError(caller.connections.update({ id: target.id, name: "x" }), "FORBIDDEN");
+        await expectTRPCError(caller.connections.replaceCredentials({ id: target.id, credentials: { apiKey: "x" } }), "FORBIDDEN");
+        await expectTRPCError(caller.connections.setEnabled({ id: target.id, enabled: false }), "FORBIDDEN");
+        await expectTRPCError(caller.connections.test({ id: target.id }), "FORBIDDEN");
+        await expectTRPCError(caller.connections.delete({ id: target.id }), "FORBIDDEN");
+      }
+    }
+    expect(ROLES.filter((r) => can(r, "connections:manage"))).toEqual(["owner", "financial_controller"]);
+    expect((await rawRow(target.id)).name).toBe(target.name);
+  });
+});
+
+describe("REST /api/v1/connections", () => {
+  type Handler = (request: Request, context?: { params?: Promise<Record<string, string>> }) => Promise<Response>;
+  const keyFor = async (o: TestOrg, scopes: ApiScope[]) => (await createApiKey(ctxOf(o), { name: `key ${randomSuffix()}`, scopes })).key;
+
+  async function call(handler: Handler, method: string, urlPath: string, key: string, options: { json?: unknown; id?: string } = {}) {
+    const headers = new Headers({ authorization: `Bearer ${key}` });
+    if (options.json !== undefined) headers.set("content-type", "application/json");
+    const request = new Request(`http://localhost/api/v1${urlPath}`, { method, headers, body: options.json === undefined ? undefined : JSON.stringify(options.json) });
+    const params: Record<string, string> = options.id ? { id: options.id } : {};
+    const response = await handler(request, { params: Promise.resolve(params) });
+    const text = await response.text();
+    return { status: response.status, text, body: text ? JSON.parse(text) : undefined };
+  }
+
+  it("creates, lists, reads, changes, tests and deletes; credentials never in an answer", async () => {
+    const key = await keyFor(a, ["write:connections"]);
+    const created = await call(connectionsRoute.POST, "POST", "/connections", key, { json: bankInput(a) });
+    expect(created.status, created.text).toBe(201);
+    const view = ConnectionSchema.parse(created.body);
+    expect(view.credentials.set).toBe(true);
+
+    const list = await call(connectionsRoute.GET, "GET", "/connections", key);
+    expect(list.status).toBe(200);
+    expect(list.body.map((c: { id: string }) => c.id)).toContain(view.id);
+
+    const newKey = `rest-${randomSuffix()}`;
+    const patched = await call(connectionRoute.PATCH, "PATCH", `/connections/${view.id}`, key, {
+      id: view.id,
+      json: { name: "REST bank", credentials: { apiKey: newKey }, enabled: false },
+    });
+    expect(patched.status, patched.text).toBe(200);
+    expect(ConnectionSchema.parse(patched.body)).toMatchObject({ name: "REST bank", enabled: false, credentials: { set: true } });
+    expect(openCredentials((await rawRow(view.id)).credentialsSealed)).toEqual({ apiKey: newKey });
+
+    // The bank knows only BANK_KEY: with the new key it is unhealthy; put the right one back.
+    const unhealthy = await call(connectionTestRoute.POST, "POST", `/connections/${view.id}/test`, key, { id: view.id });
+    expect(unhealthy.status).toBe(200);
+    expect(ConnectionTestSchema.parse(unhealthy.body)).toMatchObject({ healthy: false, status: "UNHEALTHY" });
+    await call(connectionRoute.PATCH, "PATCH", `/connections/${view.id}`, key, { id: view.id, json: { credentials: { apiKey: BANK_KEY } } });
+    const healthy = await call(connectionTestRoute.POST, "POST", `/connections/${view.id}/test`, key, { id: view.id });
+    expect(healthy.body).toMatchObject({ healthy: true, status: "HEALTHY" });
+
+    const got = await call(connectionRoute.GET, "GET", `/connections/${view.id}`, key, { id: view.id });
+    expect(got.body).toMatchObject({ id: view.id, health: { status: "HEALTHY" } });
+
+    for (const answer of [created, list, patched, unhealthy, healthy, got]) {
+      expect(answer.text).not.toContain(BANK_KEY);
+      expect(answer.text).not.toContain(newKey);
+    }
+
+    const refused = await call(connectionRoute.DELETE, "DELETE", `/connections/${a.stellarConnectionId}`, key, { id: a.stellarConnectionId });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatch(/Stellar wallets/);
+    const deleted = await call(connectionRoute.DELETE, "DELETE", `/connections/${view.id}`, key, { id: view.id });
+    expect(deleted.status).toBe(204);
+    expect(await db.select().from(paymentConnections).where(eq(paymentConnections.id, view.id))).toEqual([]);
+  });
+
+  it("a wrong setting answers 400 naming the nested field; an unknown PATCH field answers 400", async () => {
+    const key = await keyFor(a, ["write:connections"]);
+    const bad = await call(connectionsRoute.POST, "POST", "/connections", key, {
+      json: bankInput(a, { settings: { baseUrl: "https://bank.example.org", debtorName: "X" } }),
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.extras).toMatchObject({ "settings.debtorAccountNumber": expect.stringMatching(/IBAN/) });
+    const unknown = await call(connectionRoute.PATCH, "PATCH", `/connections/${a.stellarConnectionId}`, key, { id: a.stellarConnectionId, json: { rail_type: "BANK" } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.extras).toEqual({ rail_type: "This field cannot be changed." });
+  });
+
+  it("scopes: a read key reads but cannot write; another organization's id is 404", async () => {
+    const read = await keyFor(a, ["read:connections"]);
+    expect((await call(connectionsRoute.GET, "GET", "/connections", read)).status).toBe(200);
+    const refused = await call(connectionsRoute.POST, "POST", "/connections", read, { json: bankInput(a) });
+    expect(refused.status).toBe(403);
+    const disbursementsOnly = await keyFor(a, ["read:disbursements"]);
+    expect((await call(connectionsRoute.GET, "GET", "/connections", disbursementsOnly)).status).toBe(403);
+
+    const bKey = await keyFor(b, ["write:connections"]);
+    for (const [handler, method, suffix] of [
+      [connectionRoute.GET, "GET", ""],
+      [connectionRoute.PATCH, "PATCH", ""],
+      [connectionRoute.DELETE, "DELETE", ""],
+      [connectionTestRoute.POST, "POST", "/test"],
+    ] as const) {
+      const res = await call(handler, method, `/connections/${a.stellarConnectionId}${suffix}`, bKey, {
+        id: a.stellarConnectionId,
+        json: method === "PATCH" ? { name: "x" } : undefined,
+      });
+      expect(res.status, `${method} ${suffix}`).toBe(404);
+      expect(res.text).not.toContain(a.org.id);
+    }
+    expect((await rawRow(a.stellarConnectionId)).name).toBe("Stellar distribution account");
+  });
+});
