@@ -3,7 +3,8 @@
  * Most have 2; the exceptions below follow the ISO 4217 list's minor units. Pure: the asset form,
  * the service and CSV validation read the same table.
  */
-const ZERO_DECIMALS = ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"];
+const FOUR_DECIMALS = ["CLF", "UYW"];
+const ZERO_DECIMALS = ["UYI", "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"];
 const THREE_DECIMALS = ["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"];
 const TWO_DECIMALS = [
   "AED",
@@ -130,6 +131,7 @@ export const CURRENCY_DECIMALS: Readonly<Record<string, number>> = Object.freeze
   ...Object.fromEntries(TWO_DECIMALS.map((c) => [c, 2])),
   ...Object.fromEntries(ZERO_DECIMALS.map((c) => [c, 0])),
   ...Object.fromEntries(THREE_DECIMALS.map((c) => [c, 3])),
+  ...Object.fromEntries(FOUR_DECIMALS.map((c) => [c, 4])),
 });
 
 export const CURRENCY_CODES = Object.keys(CURRENCY_DECIMALS).sort();

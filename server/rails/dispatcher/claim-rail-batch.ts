@@ -2,7 +2,6 @@ import { sql } from "drizzle-orm";
 import { railBatches } from "@/db/schema";
 import { formatStroops, toStroops } from "@/server/domain/money";
 import { movePaymentStatus, uuidArray } from "@/server/payments/payment-state-writer";
-import { paymentIdToEndToEndId } from "../bank/formats/payment-reference";
 import type { DispatcherContext } from "./context";
 
 type Candidate = { disbursement_id: string; org_id: string; connection_id: string; rail_type: string; asset_id: string };
@@ -73,12 +72,9 @@ export async function claimRailBatch(ctx: DispatcherContext): Promise<string | n
       disbursementsLocked: true,
     });
     await tx.execute(sql`
-      update payments set rail_reference = replace(id::text, '-', '')
+      update payments set rail_reference = replace(id::text, '-', '') -- paymentIdToEndToEndId (bank/formats/payment-reference.ts), set-based
       where rail_batch_id = ${batch.id} and rail_reference is null`);
     ctx.log.info({ batchId: batch.id, payments: rows.length, connectionId: candidate.connection_id }, "rail batch claimed");
     return batch.id;
   });
 }
-
-/** The rail reference of a payment on bank rails: its id without hyphens (32 characters, reversible). */
-export const railReferenceOf = paymentIdToEndToEndId;

@@ -8,6 +8,7 @@
  * tests/fixtures/iso20022 holds the XSD it validates against.
  */
 import { XMLBuilder } from "fast-xml-parser";
+import { currencyDecimals as isoDecimals } from "@/server/domain/currencies";
 import { fromScaled, normaliseDecimal, significantScale, toScaled } from "./decimal";
 import { isValidIban } from "./iban";
 import { endToEndIdToPaymentId, paymentIdToEndToEndId } from "./payment-reference";
@@ -17,16 +18,9 @@ export { endToEndIdToPaymentId, isValidIban, paymentIdToEndToEndId };
 export const PAIN001_NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09";
 export const PAIN001_VERSION = "pain.001.001.09";
 
-/** ISO 4217 minor units that differ from 2 (others default to 2); a caller may pass its own table. */
-const MINOR_UNITS: Record<string, number> = Object.fromEntries([
-  ...["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"].map((c) => [c, 0]),
-  ...["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"].map((c) => [c, 3]),
-  ...["CLF", "UYW"].map((c) => [c, 4]),
-]);
-
-/** Decimal places of a currency per ISO 4217 (2 unless listed otherwise). */
+/** Decimal places of a currency per ISO 4217 (the platform's table, server/domain/currencies.ts; 2 when unknown). */
 export function currencyDecimals(currency: string): number {
-  return MINOR_UNITS[currency.toUpperCase()] ?? 2;
+  return isoDecimals(currency) ?? 2;
 }
 
 /** An account: an IBAN, or another identifier with an optional scheme code (ExternalAccountIdentification1Code such as "BBAN") or proprietary scheme name. */
