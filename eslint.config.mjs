@@ -129,7 +129,7 @@ export default tseslint.config(
   restrict(["components/**"], COMPONENTS),
   restrict(["server/trpc/**"], TRPC),
   restrict(["server/schemas/**"], SCHEMAS),
-  restrict(["server/stellar/engine/**"], ENGINE),
+  restrict(["server/rails/stellar/engine/**"], ENGINE),
   restrict(["server/payments/**"], PAYMENT_STATE),
   restrict(["example-bank/**"], EXAMPLE_BANK),
 );

@@ -1,5 +1,6 @@
 /**
- * `npm run worker`: one payment submission worker (server/stellar/engine). Any number may run
+ * `npm run worker`: one payment worker: the dispatcher of every rail (server/rails/dispatcher; Stellar's
+ * claim lanes in server/rails/stellar/engine). Any number may run
  * against one database. Without DATABASE_URL it joins the embedded PostgreSQL of `npm start`.
  * SIGTERM / Ctrl-C: stop claiming, let in-flight steps finish (bounded), exit. Whatever is left
  * open is resolved by its stored hash by the next worker.
@@ -14,7 +15,7 @@
  * G2P_ENVELOPE_SCHEDULER=off turn each off; G2P_CALLBACK_TIMEOUT_MS, G2P_CALLBACK_MAX_ATTEMPTS,
  * G2P_CALLBACK_BACKOFF_MS tune delivery. Payment connections: every enabled connection's health is
  * checked every CONNECTION_HEALTH_INTERVAL_MS (default 60000; 0 turns it off). Bank connections are paid
- * by the dispatcher (DISPATCHER=off turns it off; DISPATCH_BATCH_SIZE, DISPATCH_LEASE_MS, DISPATCH_RETRY_MS, DISPATCH_POLL_MS). Every variable with its default and rule: docs/configuration.md;
+ * by the same dispatcher (DISPATCHER=off leaves them to other workers; DISPATCH_BATCH_SIZE, DISPATCH_LEASE_MS, DISPATCH_RETRY_MS, DISPATCH_POLL_MS). Every variable with its default and rule: docs/configuration.md;
  * a wrong value stops the worker before it starts (scripts/lib/check-config.ts).
  */
 import { createDb } from "../db/client";
@@ -42,7 +43,6 @@ async function main() {
   const { stellarConfig } = await import("../server/stellar/network");
   const { setupAllOrganizations } = await import("../server/stellar/accounts");
   const { installLedgerBalanceProvider } = await import("../server/stellar/balance-provider");
-  const { startWorker } = await import("../server/stellar/engine/run-worker");
   const { completeDisbursementIfDone } = await import("../server/services/disbursements/complete-if-done");
   // Loaded before the lanes start (in the bundle this costs nothing; through tsx, loading them after
   // would stall the lanes' first steps on the one thread).
@@ -73,7 +73,6 @@ async function main() {
         .filter(Boolean)
     : null;
 
-  let worker: ReturnType<typeof startWorker> | null = null;
   let invitations: { stop: () => Promise<void> } | null = null;
   let g2p: { stop: () => Promise<void> } | null = null;
   let connectionHealth: { stop: () => Promise<void> } | null = null;
@@ -84,7 +83,7 @@ async function main() {
     stopping = true;
     logger.info({ event: "stellar.worker.signal", signal }, "stopping the worker");
     const grace = new Promise((r) => setTimeout(r, settings.WORKER_STOP_GRACE_MS).unref());
-    await Promise.race([Promise.all([worker?.stop(), invitations?.stop(), g2p?.stop(), connectionHealth?.stop(), dispatcher?.stop()]), grace]);
+    await Promise.race([Promise.all([dispatcher?.stop(), invitations?.stop(), g2p?.stop(), connectionHealth?.stop()]), grace]);
     await sql.end({ timeout: 5 }).catch(() => {});
     process.exit(0);
   };
@@ -104,29 +103,11 @@ async function main() {
         })
         .catch((error: unknown) => logger.warn({ event: "stellar.worker.setup_failed", error: (error as Error)?.message }, "account set-up failed"))
     : undefined;
-  worker = startWorker({
-    db,
-    config: stellar,
-    log: logger,
-    concurrency: settings.WORKER_CONCURRENCY,
-    maxOpsPerTx: settings.WORKER_MAX_OPS,
-    leaseMs: settings.WORKER_LEASE_MS,
-    idleMs: settings.WORKER_IDLE_MS,
-    idleMaxMs: settings.WORKER_IDLE_MAX_MS,
-    orgIds,
-    autoSetup: settings.WORKER_SETUP,
-    setupAfter: setup,
-    completeDisbursementIfDone,
-  });
-  logger.info(
-    { event: "stellar.worker.ready", ready_ms: Math.round(performance.now()), cpu_ms: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000) },
-    "worker claiming",
-  );
-
-  // Bank connections: claim READY payments into stored batches, check and block funds, ship (docs/rails.md "Dispatcher").
-  if (stopping) return;
-  if (settings.DISPATCHER === "on") {
-    dispatcher = startDispatcher({
+  // One dispatcher pays every rail (docs/rails.md "Dispatcher"): Stellar through its claim lanes
+  // (WORKER_* settings), banks through stored batches (DISPATCH_* settings). DISPATCHER=off leaves the
+  // bank rail to other workers; Stellar payments are always paid here.
+  dispatcher = startDispatcher(
+    {
       db,
       log: logger,
       workerId: `${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
@@ -135,7 +116,7 @@ async function main() {
       pollMs: settings.DISPATCH_POLL_MS,
       batchSize: settings.DISPATCH_BATCH_SIZE,
       orgIds,
-      railTypes: ["BANK"],
+      railTypes: settings.DISPATCHER === "on" ? ["STELLAR", "BANK"] : ["STELLAR"],
       railFor,
       openConnection: async (orgId, connectionId) => {
         const connection = await loadRailConnection(db, orgId, connectionId);
@@ -143,8 +124,23 @@ async function main() {
         return connection;
       },
       completeDisbursementIfDone,
-    });
-  }
+    },
+    {
+      lanes: {
+        concurrency: settings.WORKER_CONCURRENCY,
+        maxBatchSize: settings.WORKER_MAX_OPS,
+        leaseMs: settings.WORKER_LEASE_MS,
+        idleMs: settings.WORKER_IDLE_MS,
+        idleMaxMs: settings.WORKER_IDLE_MAX_MS,
+        autoSetup: settings.WORKER_SETUP,
+        setupAfter: setup,
+      },
+    },
+  );
+  logger.info(
+    { event: "stellar.worker.ready", ready_ms: Math.round(performance.now()), cpu_ms: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000) },
+    "worker claiming",
+  );
 
   // G2P callbacks, status reports and envelope starts; receiver invitations (server/services/messaging).
   g2p = startG2pLoops({ db, orgIds, ...g2pLoopsOptionsFromEnv() });

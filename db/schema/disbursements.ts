@@ -154,9 +154,14 @@ export const payments = pgTable(
     index("payments_connection_idx")
       .on(t.connectionId)
       .where(sql`${t.connectionId} is not null`),
-    // The claim's "next READY payments of this disbursement" (server/stellar/engine/claim-payment-batch.ts, migration 0009).
+    // The claim's "next READY payments of this disbursement" (server/rails/stellar/engine/claim-payment-batch.ts, migration 0009).
     index("payments_ready_claim_idx")
       .on(t.disbursementId, t.lineNumber, t.id)
+      .where(sql`${t.status} = 'READY'`),
+    // The dispatcher's "READY payments of this disbursement routed to this connection" (server/rails/dispatcher/claim-rail-batch.ts,
+    // migration 0011): without it, a bank connection's idle poll walked every READY Stellar payment of a large disbursement.
+    index("payments_ready_connection_claim_idx")
+      .on(t.disbursementId, t.connectionId, t.lineNumber, t.id)
       .where(sql`${t.status} = 'READY'`),
   ],
 );

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:payments -- claim`: the claim's queries (server/stellar/engine/claim-payment-batch.ts)
+ * `npm run bench:payments -- claim`: the claim's queries (server/rails/stellar/engine/claim-payment-batch.ts)
  * under EXPLAIN (ANALYZE, BUFFERS) with 1,000 and 1,000,000 READY payments (BENCH_CLAIM_SIZES), each
  * size in its own throw-away PostgreSQL, beside the pre-0009 claim query on the same data. Rows are
  * generated in SQL (one started disbursement, registered wallets, one free channel): what is measured
@@ -12,7 +12,7 @@ import path from "node:path";
 import { sql, type SQL } from "drizzle-orm";
 import { createDb, type Db } from "../../db/client";
 import { applyMigrations } from "../../db/migrate";
-import { candidateQuery, readyPaymentsQuery } from "../../server/stellar/engine/claim-payment-batch";
+import { candidateQuery, readyPaymentsQuery } from "../../server/rails/stellar/engine/claim-payment-batch";
 import { freePort, startEmbeddedPostgres } from "./embedded-postgres";
 
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
@@ -77,13 +77,13 @@ export async function explainClaim(sizes: number[]) {
         await db.execute(sql`vacuum analyze`);
         say(`  ${size} READY payments generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-        const ids = (await db.execute<{ id: string }>(readyPaymentsQuery(d!.id, 99))).map((r) => r.id);
+        const ids = (await db.execute<{ id: string }>(readyPaymentsQuery(d!.id, 99, org.id))).map((r) => r.id);
         const queries: [string, SQL][] = [
           [
             "candidate (STARTED disbursement with READY total > 0 and a free channel, SKIP LOCKED)",
             candidateQuery({ orgIds: [org.id], config: { network: "local" } as never }, "skip locked"),
           ],
-          ["next 99 READY payments of the disbursement (FOR UPDATE OF p SKIP LOCKED)", readyPaymentsQuery(d!.id, 99)],
+          ["next 99 READY payments of the disbursement (FOR UPDATE OF p SKIP LOCKED)", readyPaymentsQuery(d!.id, 99, org.id)],
           [
             "move 99 payments READY → PENDING (the writer's statement, totals trigger included)",
             sql`update payments set status = 'PENDING', status_message = 'bench',

@@ -62,9 +62,10 @@ export type PaymentMove = {
    * Per-payment rail details merged into `rail_details` (and each one's failure code, when given) in the
    * same statement as the move — bank reconciliation's reply, booking date and reference differ per
    * payment (docs/rails.md, "Reconciliation"): one row version per payment instead of two. Needs `ids`;
-   * only ids listed here move. Not combined with `set.railDetails`/`set.failureCode`.
+   * only ids listed here move. Not combined with `set.railDetails`/`set.failureCode`. `reference`, when
+   * given, is the payment's rail reference (the dispatcher's claim stores each one with the move).
    */
-  railUpdates?: readonly { id: string; details: Record<string, unknown>; failureCode?: string | null }[];
+  railUpdates?: readonly { id: string; details: Record<string, unknown>; failureCode?: string | null; reference?: string }[];
   now?: Date;
   /** The caller already holds these payments' disbursement locks (lockDisbursements…): not taken again. */
   disbursementsLocked?: boolean;
@@ -170,13 +171,14 @@ export async function movePaymentStatus(tx: DbOrTx, move: PaymentMove): Promise<
     : move.disbursementId
       ? sql`p.disbursement_id = ${move.disbursementId}`
       : sql`stp.transaction_id = ${move.stellarTransactionId} and stp.payment_id = p.id`;
-  if (move.railUpdates && (!move.ids || move.set?.railDetails || "failureCode" in (move.set ?? {})))
-    throw new Error("railUpdates needs ids and no set.railDetails/failureCode");
+  if (move.railUpdates && (!move.ids || move.set?.railDetails || "failureCode" in (move.set ?? {}) || "railReference" in (move.set ?? {})))
+    throw new Error("railUpdates needs ids and no set.railDetails/failureCode/railReference");
   const rail = move.railUpdates
     ? {
-        from: sql` from json_to_recordset(${JSON.stringify(move.railUpdates.map((r) => ({ pay_id: r.id, d: r.details, s: r.failureCode !== undefined, c: r.failureCode ?? null })))}::json)
-          as rail_update(pay_id uuid, d jsonb, s boolean, c text)`,
-        set: sql`, rail_details = coalesce(p.rail_details, '{}'::jsonb) || rail_update.d, failure_code = case when rail_update.s then rail_update.c else p.failure_code end`,
+        from: sql` from json_to_recordset(${JSON.stringify(move.railUpdates.map((r) => ({ pay_id: r.id, d: r.details, s: r.failureCode !== undefined, c: r.failureCode ?? null, r: r.reference ?? null })))}::json)
+          as rail_update(pay_id uuid, d jsonb, s boolean, c text, r text)`,
+        set: sql`, rail_details = coalesce(p.rail_details, '{}'::jsonb) || rail_update.d, failure_code = case when rail_update.s then rail_update.c else p.failure_code end,
+          rail_reference = coalesce(rail_update.r, p.rail_reference)`,
         where: sql` and p.id = rail_update.pay_id`,
       }
     : { from: sql``, set: sql``, where: sql`` };

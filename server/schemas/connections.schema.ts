@@ -158,6 +158,50 @@ const fieldMappingRecord = z
   .refine((m) => Object.keys(m).length <= FIELD_MAPPING_MAX_ENTRIES, `At most ${FIELD_MAPPING_MAX_ENTRIES} fields.`);
 export const fieldMappingField = fieldMappingRecord.default({});
 
+/**
+ * The fields each rail fills from a connection's field mapping (docs/rails/connections.md "Field
+ * mapping"): a template per field, whose `{placeholder}`s come from the payment. The reference
+ * fields a bank matches statements by (EndToEndId, narrative_1 and narrative_2) are never mapped.
+ */
+export const FIELD_MAPPING_FIELDS: Record<(typeof RAIL_TYPES)[number], Record<string, { label: string; max: number }>> = {
+  STELLAR: {},
+  BANK: {
+    remittance_information: { label: "the pain.001 remittance text (RmtInf/Ustrd); default “Payment {reference}”", max: 140 },
+    narrative_3: { label: "initiate_payment narrative_3", max: 65 },
+    narrative_4: { label: "initiate_payment narrative_4", max: 65 },
+    narrative_5: { label: "initiate_payment narrative_5", max: 65 },
+    narrative_6: { label: "initiate_payment narrative_6", max: 65 },
+  },
+};
+
+/** What a field template may use: `{reference}` (the EndToEndId), `{payment_id}`, `{payee_name}`, `{amount}`, `{currency}`, `{batch_reference}`. */
+export const FIELD_TEMPLATE_PLACEHOLDERS = ["reference", "payment_id", "payee_name", "amount", "currency", "batch_reference"] as const;
+export type FieldTemplateValues = Record<(typeof FIELD_TEMPLATE_PLACEHOLDERS)[number], string>;
+
+/** Problems of a field mapping for a rail type, by field name (empty when it is fine). */
+export function fieldMappingProblems(railType: (typeof RAIL_TYPES)[number], mapping: Record<string, string>): Record<string, string> {
+  const fields = FIELD_MAPPING_FIELDS[railType];
+  const problems: Record<string, string> = {};
+  for (const [key, template] of Object.entries(mapping)) {
+    const field = fields[key];
+    if (!field) {
+      const known = Object.keys(fields);
+      problems[key] =
+        known.length === 0 ? `${railType === "STELLAR" ? "Stellar" : railType} connections take no field mapping.` : `Unknown field “${key}”: use ${known.join(", ")}.`;
+      continue;
+    }
+    const unknown = [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!).filter((name) => !(FIELD_TEMPLATE_PLACEHOLDERS as readonly string[]).includes(name));
+    if (unknown.length > 0) problems[key] = `Unknown placeholder {${unknown[0]}}: use ${FIELD_TEMPLATE_PLACEHOLDERS.map((p) => `{${p}}`).join(", ")}.`;
+  }
+  return problems;
+}
+
+/** A field template filled with a payment's values, cut to the field's length. */
+export function fillFieldTemplate(template: string, values: FieldTemplateValues, max: number): string {
+  const filled = template.replace(/\{([a-z_]+)\}/g, (whole, name: string) => (name in values ? values[name as keyof FieldTemplateValues] : whole));
+  return [...filled].slice(0, max).join("");
+}
+
 export const connectionNameField = z.string().trim().min(1, "Enter a name.").max(CONNECTION_NAME_MAX, `Use at most ${CONNECTION_NAME_MAX} characters.`);
 
 const railTypeField = z.enum(RAIL_TYPES, { error: "Choose STELLAR or BANK." });
@@ -180,6 +224,8 @@ export const createConnectionInput = z
     const settings = parseNested(SETTINGS_SCHEMAS[input.rail_type], input.settings, ["settings"], c);
     const credentials =
       input.credentials && Object.keys(input.credentials).length > 0 ? parseNested(CREDENTIALS_SCHEMAS[input.rail_type], input.credentials, ["credentials"], c) : null;
+    for (const [key, message] of Object.entries(fieldMappingProblems(input.rail_type, input.field_mapping)))
+      c.addIssue({ code: "custom", message, path: ["field_mapping", key] });
     if (settings === z.NEVER || credentials === z.NEVER) return z.NEVER;
     return { ...input, settings: settings as Record<string, unknown>, credentials: credentials as Record<string, string> | null };
   });

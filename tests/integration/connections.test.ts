@@ -148,12 +148,12 @@ describe("create, read, change, delete", () => {
       id: created.id,
       name: "Renamed bank",
       settings: { baseUrl: `${bank.url}/`, debtorIban: "DE89 3704 0044 0532 0130 00", debtorName: "Programme", shipmentMode: "FILE" },
-      field_mapping: { narrative: "Benefit {payment_id}" },
+      field_mapping: { narrative_3: "Benefit {payment_id}" },
     });
     expect(renamed).toMatchObject({
       name: "Renamed bank",
       settings: { baseUrl: bank.url, debtorIban: "DE89370400440532013000", shipmentMode: "FILE" },
-      field_mapping: { narrative: "Benefit {payment_id}" },
+      field_mapping: { narrative_3: "Benefit {payment_id}" },
       currency_mapping: [{ asset_id: a.kes.id, rail_currency: "KES" }],
       // New settings: the old check no longer says anything.
       health: { status: "UNKNOWN", checked_at: null },
@@ -180,7 +180,7 @@ describe("create, read, change, delete", () => {
       "connection.disabled",
       "connection.enabled",
     ]);
-    expect(audit[1]!.details).toMatchObject({ changed: { name: "Renamed bank", field_mapping: { narrative: "Benefit {payment_id}" } } });
+    expect(audit[1]!.details).toMatchObject({ changed: { name: "Renamed bank", field_mapping: { narrative_3: "Benefit {payment_id}" } } });
     expect(JSON.stringify(audit)).not.toContain(newKey);
   });
 
@@ -196,6 +196,8 @@ describe("create, read, change, delete", () => {
       [{ currency_mapping: [{ asset_id: b.kes.id, rail_currency: "KES" }] }, "currency_mapping.0.asset_id", /this organization's assets/],
       [{ currency_mapping: [{ asset_id: a.kes.id, rail_currency: "KESH" }] }, "currency_mapping.0.rail_currency", /ISO 4217/],
       [{ credentials: { apiKey: "" } }, "credentials.apiKey", /API key/],
+      [{ field_mapping: { narrative_1: "{reference}" } }, "field_mapping.narrative_1", /Unknown field .*remittance_information, narrative_3/],
+      [{ field_mapping: { narrative_3: "Grant {programme}" } }, "field_mapping.narrative_3", /Unknown placeholder \{programme\}/],
     ];
     for (const [overrides, field, message] of cases) {
       const error = await expectTRPCError(owner(a).connections.create(bankInput(a, overrides)), "BAD_REQUEST");

@@ -24,7 +24,7 @@ import { startG2pLoops, type G2pLoopsHandle } from "@/server/services/g2p/g2p-lo
 import { platformSigningKey, verifyG2pSignature } from "@/server/services/g2p/signature";
 import { setupOrganizationAccounts, submitSetupTransaction } from "@/server/stellar/accounts";
 import { installLedgerBalanceProvider } from "@/server/stellar/balance-provider";
-import { startWorker, type WorkerHandle } from "@/server/stellar/engine/run-worker";
+import { startWorker, type WorkerHandle } from "@/server/rails/stellar/engine/run-worker";
 import { completeDisbursementIfDone } from "@/server/services/disbursements/complete-if-done";
 import { friendbot, loadAccountState } from "@/server/stellar/horizon";
 import { startLocalLedger, type LocalLedgerHandle } from "@/server/stellar/local-ledger/server";

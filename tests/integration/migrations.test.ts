@@ -238,12 +238,21 @@ describe("migration 0010 from a database with data at 0009", () => {
         })),
       );
       expect(await sql`select count(*)::int as n from payment_connections`).toEqual([{ n: 2 }]);
+      // Payments started before routing went through Stellar (migration 0011): they record their
+      // organization's Stellar connection and no rule; DRAFT payments are routed by start.
+      const routed = await sql`
+        select p.status::text as status, (p.connection_id = c.id) as own_stellar, p.connection_id is null as unrouted, p.routing_rule_id
+        from payments p left join payment_connections c on c.org_id = p.org_id and c.rail_type = 'STELLAR' order by p.status, p.org_id`;
+      expect(routed).toHaveLength(statuses.length * 2);
+      for (const row of routed) {
+        expect(row.routing_rule_id, row.status).toBeNull();
+        if (row.status === "DRAFT") expect(row.unrouted).toBe(true);
+        else expect(row.own_stellar, row.status).toBe(true);
+      }
       expect(await sql`select count(*)::int as n from routing_rules`).toEqual([{ n: 2 }]);
       expect(await sql`select kind::text, decimals, count(*)::int as n from assets group by kind, decimals`).toEqual([{ kind: "STELLAR", decimals: 7, n: 4 }]);
       expect(await sql`select count(*)::int as n from receivers where attributes <> '{}'::jsonb`).toEqual([{ n: 0 }]);
-      expect(await sql`select count(*)::int as n from payments where connection_id is not null or routing_rule_id is not null or rail_reference is not null`).toEqual([
-        { n: 0 },
-      ]);
+      expect(await sql`select count(*)::int as n from payments where routing_rule_id is not null or rail_reference is not null`).toEqual([{ n: 0 }]);
     } finally {
       await sql.end({ timeout: 5 });
     }

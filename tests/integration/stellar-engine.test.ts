@@ -24,10 +24,10 @@ import { demoBalanceProvider, distributionBalanceProvider, setDistributionBalanc
 import { importInstructions } from "@/server/services/disbursements/import-instructions";
 import { getDistributionAccount, keypairOf, organizationsNeedingSetup, setupOrganizationAccounts, submitSetupTransaction } from "@/server/stellar/accounts";
 import { installLedgerBalanceProvider } from "@/server/stellar/balance-provider";
-import { startWorker, type WorkerHandle, type WorkerOptions } from "@/server/stellar/engine/run-worker";
-import { claimPaymentBatch } from "@/server/stellar/engine/claim-payment-batch";
-import type { EngineContext } from "@/server/stellar/engine/context";
-import { submitPaymentTransaction } from "@/server/stellar/engine/submit-payment-batch";
+import { startWorker, type WorkerHandle, type WorkerOptions } from "@/server/rails/stellar/engine/run-worker";
+import { claimPaymentBatch } from "@/server/rails/stellar/engine/claim-payment-batch";
+import type { EngineContext } from "@/server/rails/stellar/engine/context";
+import { submitPaymentTransaction } from "@/server/rails/stellar/engine/submit-payment-batch";
 import { movePaymentStatus } from "@/server/payments/payment-state-writer";
 import { completeDisbursementIfDone } from "@/server/services/disbursements/complete-if-done";
 import { friendbot, loadAccountState } from "@/server/stellar/horizon";

@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startExampleBank, type ExampleBankHandle } from "@/example-bank";
 import { bankRail } from "@/server/rails/bank/bank-rail";
+import { bankShipmentFile } from "@/server/rails/bank/shipment-file";
 import type { RailConnection, RailPayment } from "@/server/rails/payment-rail";
 import { railFor } from "@/server/rails/registry";
 import { checkStellarDestination, stellarAssetOf } from "@/server/rails/stellar/stellar-rail";
@@ -43,6 +44,7 @@ const connection = (overrides: Partial<RailConnection> = {}): RailConnection => 
   settings: { baseUrl: bank.url, debtorAccountNumber: "7000800090", debtorBankCode: "EXAMPLE_BANK", debtorName: "Programme", shipmentMode: "API" },
   credentials: { apiKey: KEY },
   currencyFor: () => "KES",
+  fieldMapping: {},
   ...overrides,
 });
 
@@ -98,6 +100,23 @@ describe("bank rail", () => {
       { paymentId: p1.paymentId, status: "PENDING", details: expect.objectContaining({ bankStatus: "PENDING" }) },
       { paymentId: unknown.paymentId, status: "UNKNOWN" },
     ]);
+  });
+
+  it("fills narrative_3…6 and the pain.001 remittance text from the connection's field mapping; the references stay", async () => {
+    const p = payment("3.00");
+    const mapped = connection({ fieldMapping: { narrative_3: "Grant for {payee_name}, {amount} {currency}", narrative_6: "Batch {batch_reference}" } });
+    await bankRail.submit(mapped, { reference: "batch-map", payments: [p] });
+    const stored = bank.bank.state.payments.get(p.reference);
+    expect(stored?.narratives).toEqual([p.reference, "batch-map", "Grant for Jane Payee, 3.00 KES", "", "", "Batch batch-map"]);
+
+    const file = bankShipmentFile(connection({ fieldMapping: { remittance_information: "Benefit {payment_id} to {payee_name}" } }), {
+      reference: "MSG1",
+      createdAt: new Date(),
+      payments: [p],
+    });
+    expect(file.content).toContain(`<Ustrd>Benefit ${p.paymentId} to Jane Payee</Ustrd>`);
+    expect(file.content).toContain(`<EndToEndId>${p.reference}</EndToEndId>`);
+    expect(bankShipmentFile(connection(), { reference: "MSG2", createdAt: new Date(), payments: [p] }).content).toContain(`<Ustrd>Payment ${p.reference}</Ustrd>`);
   });
 
   it("a payment the bank rejects comes back FAILED with the reason in plain words", async () => {

@@ -1,7 +1,8 @@
 import { Account, Asset, FeeBumpTransaction, Keypair, Memo, Operation, TransactionBuilder } from "@stellar/stellar-sdk";
 import { describe, expect, it } from "vitest";
 import { decryptSecret, encryptSecret } from "@/server/services/crypto/secret-box";
-import { buildPaymentTransaction, type BuildPaymentTransactionInput } from "@/server/stellar/engine/build-payment-transaction";
+import { buildPaymentTransaction, type BuildPaymentTransactionInput } from "@/server/rails/stellar/engine/build-payment-transaction";
+import { envelopeFacts } from "@/server/rails/stellar/stellar-submission";
 import { PASSPHRASES, stellarConfig } from "@/server/stellar/network";
 import { decodeTransactionResult, effectiveTxCode, failureMessage } from "@/server/stellar/result-codes";
 
@@ -74,6 +75,11 @@ describe("buildPaymentTransaction", () => {
     maxTime: 2_000_000_000,
     maxLedger: 1234,
   };
+
+  it("the Stellar rail reads a stored envelope's channel, sequence number and bounds (lookup and tx_bad_seq)", () => {
+    const built = buildPaymentTransaction(base);
+    expect(envelopeFacts(built.envelopeXdr, PASSPHRASES.local)).toEqual({ channel: channel.publicKey(), sequence: 42n, maxLedger: 1234, maxTime: 2_000_000_000 });
+  });
 
   it("builds a fee-bumped batch: channel source, distribution op source, bounds, exact amounts", () => {
     const built = buildPaymentTransaction(base);

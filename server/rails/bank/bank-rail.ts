@@ -1,9 +1,11 @@
 import { currencyDecimals } from "@/server/domain/currencies";
 import type { BankSettings } from "@/server/schemas/connections.schema";
 import { describeReasonCode } from "./formats/iso-reason-codes";
+import { paymentIdToEndToEndId } from "./formats/payment-reference";
 import type { FundsBlock, FundsCheck, PaymentRail, RailCapabilities, RailConnection, RailHealth, RailOutcome, RailPayment } from "../payment-rail";
 import { BankApiClient, BankApiError, type BankPaymentInstruction, type BankPaymentState } from "./bank-api-client";
 import { checkBankDestination } from "./bank-destination";
+import { mappedNarratives, templateValues } from "./field-templates";
 
 /**
  * The sponsor-bank rail (the G2P Bridge model, docs/rails.md): funds are checked and blocked with the
@@ -41,6 +43,9 @@ const today = () => new Date().toISOString().slice(0, 10);
 
 export const bankRail: PaymentRail = {
   type: "BANK",
+
+  /** The pain.001 EndToEndId: the payment's id as 32 hex digits (formats/payment-reference.ts), stored at claim. */
+  paymentReference: paymentIdToEndToEndId,
 
   capabilities(): RailCapabilities {
     return {
@@ -96,9 +101,10 @@ export const bankRail: PaymentRail = {
     if (settings.shipmentMode === "FILE") {
       throw new Error(`${connection.name} ships by file: download the pain.001 for the bank's portal instead of submitting through the API.`);
     }
+    if ("payload" in batch) throw new Error("The bank rail builds its pain.001 instructions at send time: it takes no prepared batch.");
     if (batch.payments.length === 0) return [];
     const account = debtorAccountOf(settings);
-    const instructions = batch.payments.map((p) => instructionOf(account, p, batch.reference, batch.fundsBlockReference ?? null));
+    const instructions = batch.payments.map((p) => instructionOf(account, p, batch.reference, batch.fundsBlockReference ?? null, connection.fieldMapping));
     const answer = await bankClientFor(connection).initiatePayment(instructions);
     const byReference = new Map(answer.payments.map((s) => [s.reference, s]));
     return batch.payments.map((p) => {
@@ -123,9 +129,17 @@ export const bankRail: PaymentRail = {
   },
 };
 
-function instructionOf(debtorAccount: string, p: RailPayment, batchReference: string, fundsBlockReference: string | null): BankPaymentInstruction {
+function instructionOf(
+  debtorAccount: string,
+  p: RailPayment,
+  batchReference: string,
+  fundsBlockReference: string | null,
+  fieldMapping: Readonly<Record<string, string>>,
+): BankPaymentInstruction {
   const d = p.destination.details ?? {};
   return {
+    // narrative_3…6 from the connection's field mapping; 1 and 2 carry the references statements are matched by.
+    ...mappedNarratives(fieldMapping, templateValues(p, batchReference)),
     payment_reference_number: p.reference,
     remitting_account: debtorAccount,
     remitting_account_currency: p.currency,

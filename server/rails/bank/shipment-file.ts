@@ -1,5 +1,6 @@
-import type { BankSettings } from "@/server/schemas/connections.schema";
+import { FIELD_MAPPING_FIELDS, fillFieldTemplate, type BankSettings } from "@/server/schemas/connections.schema";
 import type { RailConnection, RailPayment } from "../payment-rail";
+import { templateValues } from "./field-templates";
 import { writePain001, type Pain001Account } from "./formats/pain001-writer";
 
 /**
@@ -10,6 +11,8 @@ import { writePain001, type Pain001Account } from "./formats/pain001-writer";
 export function bankShipmentFile(connection: RailConnection, batch: { reference: string; createdAt: Date; payments: RailPayment[] }) {
   const settings = connection.settings as BankSettings;
   const debtorAccount: Pain001Account = settings.debtorIban ? { iban: settings.debtorIban } : { number: settings.debtorAccountNumber ?? "", schemeCode: "BBAN" };
+  // The connection's field mapping may word the remittance text; the EndToEndId carries the reference either way.
+  const remittance = connection.fieldMapping.remittance_information || "Payment {reference}";
   const { xml } = writePain001({
     messageId: batch.reference,
     createdAt: batch.createdAt,
@@ -34,7 +37,7 @@ export function bankShipmentFile(connection: RailConnection, batch: { reference:
             ? { agent: details.bic ? { bic: details.bic } : { memberId: details.bankCode!, ...(details.branch ? { branchId: details.branch } : {}) } }
             : {}),
         },
-        remittanceInformation: `Payment ${p.reference}`,
+        remittanceInformation: fillFieldTemplate(remittance, templateValues(p, batch.reference), FIELD_MAPPING_FIELDS.BANK.remittance_information!.max),
       };
     }),
   });

@@ -2,7 +2,10 @@ import { sql } from "drizzle-orm";
 import { railBatches } from "@/db/schema";
 import { formatStroops, toStroops } from "@/server/domain/money";
 import { movePaymentStatus, uuidArray } from "@/server/payments/payment-state-writer";
+import type { RailType } from "@/server/domain/rails";
 import type { DispatcherContext } from "./context";
+
+const CLAIMED = { shipment: "CLAIMED" } as const;
 
 type Candidate = { disbursement_id: string; org_id: string; connection_id: string; rail_type: string; asset_id: string };
 type ReadyRow = { id: string; amount: string };
@@ -10,8 +13,9 @@ type ReadyRow = { id: string; amount: string };
 /**
  * Claim the next READY payments routed to one connection of a rail this dispatcher drives, and store
  * them as a batch before anything is sent (docs/rails.md "Dispatcher"): one transaction writes the
- * batch row, each payment's rail reference (its pain.001 EndToEndId) and the move to PENDING, in the
- * platform's lock order (disbursement → payments → totals). Nothing remote happens here.
+ * batch row, then moves the payments to PENDING with each one's rail reference (its pain.001
+ * EndToEndId) in the same statement — each payment row written once — in the platform's lock order
+ * (disbursement → payments → totals). Nothing remote happens here.
  */
 export async function claimRailBatch(ctx: DispatcherContext): Promise<string | null> {
   if (ctx.railTypes.length === 0) return null;
@@ -46,6 +50,8 @@ export async function claimRailBatch(ctx: DispatcherContext): Promise<string | n
                        where c.id = ${candidate.connection_id} and m->>'assetId' = ${candidate.asset_id} limit 1), a.code) as currency
       from assets a where a.id = ${candidate.asset_id}`);
     const total = rows.reduce((sum, r) => sum + toStroops(r.amount), 0n);
+    // pain.001 MsgId: at most 35 characters, unique per connection.
+    const batchReference = `B${Date.now().toString(36).toUpperCase()}${crypto.randomUUID().replace(/-/g, "").slice(0, 16).toUpperCase()}`;
     const [batch] = await tx
       .insert(railBatches)
       .values({
@@ -53,27 +59,25 @@ export async function claimRailBatch(ctx: DispatcherContext): Promise<string | n
         disbursementId: candidate.disbursement_id,
         connectionId: candidate.connection_id,
         railType: candidate.rail_type as "BANK",
-        // pain.001 MsgId: at most 35 characters, unique per connection.
-        reference: `B${Date.now().toString(36).toUpperCase()}${crypto.randomUUID().replace(/-/g, "").slice(0, 16).toUpperCase()}`,
+        reference: batchReference,
         paymentCount: rows.length,
         amount: formatStroops(total),
         currency: currency?.currency ?? "",
       })
       .returning({ id: railBatches.id });
     if (!batch) throw new Error("rail batch insert returned nothing");
-    // Each payment's reference is derived from its id, so one statement moves them all and stores it.
+    // Each payment's reference (the rail's, e.g. the pain.001 EndToEndId) is stored with its move: one write per row.
+    const rail = ctx.railFor(candidate.rail_type as RailType);
     await movePaymentStatus(tx, {
       orgId: candidate.org_id,
       from: ["READY"],
       to: "PENDING",
       message: "claimed for shipment to the bank",
       ids: rows.map((r) => r.id),
-      set: { railBatchId: batch.id, railDetails: { shipment: "CLAIMED" } },
+      set: { railBatchId: batch.id },
+      railUpdates: rows.map((r) => ({ id: r.id, details: CLAIMED, reference: rail.paymentReference ? rail.paymentReference(r.id) : batchReference })),
       disbursementsLocked: true,
     });
-    await tx.execute(sql`
-      update payments set rail_reference = replace(id::text, '-', '') -- paymentIdToEndToEndId (bank/formats/payment-reference.ts), set-based
-      where rail_batch_id = ${batch.id} and rail_reference is null`);
     ctx.log.info({ batchId: batch.id, payments: rows.length, connectionId: candidate.connection_id }, "rail batch claimed");
     return batch.id;
   });

@@ -27,7 +27,7 @@ export type DispatcherContext = {
   orgIds?: readonly string[] | null;
   /** How often a shipped batch's pending payments are looked up at the bank (refusals never reach a statement). */
   pollMs: number;
-  /** Rails this dispatcher drives (Stellar keeps its own engine for now: server/stellar/engine). */
+  /** Rails this dispatcher pays (a rail with `startLanes`, Stellar, runs its own claim lanes: run-dispatcher.ts). */
   railTypes: readonly RailType[];
   railFor(type: RailType): PaymentRail;
   /** A connection with its credentials opened (server/services/connections/open-rail-connection.ts in the worker). */

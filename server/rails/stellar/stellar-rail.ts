@@ -7,15 +7,28 @@ import { availableStroops, getDistributionAccount } from "@/server/stellar/accou
 import { latestLedger, loadAccountState, type AccountState } from "@/server/stellar/horizon";
 import { stellarConfig, type StellarConfig } from "@/server/stellar/network";
 import { failureMessage } from "@/server/stellar/result-codes";
-import type { Destination, DestinationCheck, FundsCheck, PaymentRail, RailCapabilities, RailConnection, RailHealth } from "../payment-rail";
+import type {
+  Destination,
+  DestinationCheck,
+  FundsCheck,
+  PaymentRail,
+  RailCapabilities,
+  RailConnection,
+  RailHealth,
+  RailLanes,
+  RailLanesContext,
+  RailOutcome,
+} from "../payment-rail";
+import { startWorker } from "./engine/run-worker";
+import { lookupStellarTransaction, submitStellarEnvelope } from "./stellar-submission";
 import { isStellarAccountAddress, isStellarContractAddress } from "./stellar-address";
 
 /**
  * The Stellar rail's non-payment parts (docs/rails.md): destination checks, health, funds and
  * failure wording. A Stellar connection pays from the organization's distribution account on the
  * operator's network; its settings may name another Horizon (reached through the guarded client,
- * being staff-configured). Payments still go through the engine in server/stellar/engine until it
- * moves onto the seam, so `submit` and `lookup` refuse.
+ * being staff-configured). Payments are claimed by the rail's lanes (engine/, started by the
+ * dispatcher through `startLanes`), sent through `submit` and recovered through `lookup`.
  */
 
 export type StellarRailDeps = { config?: () => StellarConfig };
@@ -123,7 +136,7 @@ export function createStellarRail(deps: StellarRailDeps = {}): PaymentRail {
     return { network: settings.network ?? config().network, publicKey: settings.distributionAccount ?? null };
   };
 
-  return {
+  const rail: PaymentRail = {
     type: "STELLAR",
 
     capabilities(): RailCapabilities {
@@ -178,18 +191,66 @@ export function createStellarRail(deps: StellarRailDeps = {}): PaymentRail {
       };
     },
 
-    submit() {
-      return Promise.reject(new Error("The Stellar rail does not submit through the seam yet: Stellar payments are sent by the engine in server/stellar/engine."));
+    /**
+     * Sends a transaction the engine's claim prepared and stored (its signed fee-bump envelope, whose
+     * hash is the batch's reference), byte for byte, on the operator's network; one outcome per
+     * operation (stellar-submission.ts).
+     */
+    submit(_connection, batch) {
+      if (!("payload" in batch)) {
+        return Promise.reject(new Error("The Stellar rail sends transactions its claim built and stored (startLanes); this batch has no signed envelope."));
+      }
+      return submitStellarEnvelope(config().horizonUrl, config().passphrase, batch.reference, batch.payload, batch.payments);
     },
 
-    lookup() {
-      return Promise.reject(new Error("The Stellar rail does not look payments up through the seam yet: the engine in server/stellar/engine reconciles them."));
+    /** By each payment's reference (its transaction's hash): SUCCESS / FAILED per operation, PENDING while within its bounds, UNKNOWN once it can never land. */
+    async lookup(_connection, payments, batch) {
+      const byHash = new Map<string, typeof payments>();
+      for (const p of payments) byHash.set(p.reference, [...(byHash.get(p.reference) ?? []), p]);
+      const outcomes = new Map<string, RailOutcome>();
+      for (const [hash, group] of byHash) {
+        const payload = batch && batch.reference === hash ? (batch.payload ?? null) : null;
+        for (const o of await lookupStellarTransaction(config().horizonUrl, config().passphrase, hash, payload, group)) outcomes.set(o.paymentId, o);
+      }
+      return payments.map((p) => outcomes.get(p.paymentId)!);
+    },
+
+    /**
+     * The Stellar claim lanes (engine/run-worker.ts): a claim takes a free channel account (SKIP
+     * LOCKED), builds and signs a fee-bumped envelope of up to 100 payments routed to an enabled
+     * Stellar connection, stores it and its hash, and moves the payments to PENDING — all in one
+     * database transaction; `submit` sends it, `lookup` recovers it after a crash.
+     */
+    startLanes(ctx: RailLanesContext): RailLanes {
+      // Called as methods of the given logger (pino's need their `this`).
+      const log = {
+        info: (obj: object, msg?: string) => ctx.log.info(obj, msg),
+        warn: (obj: object, msg?: string) => ctx.log.warn(obj, msg),
+        error: (obj: object, msg?: string) => ctx.log.error(obj, msg),
+        debug: (obj: object, msg?: string) => ctx.log.debug?.(obj, msg),
+      };
+      return startWorker({
+        db: ctx.db,
+        config: config(),
+        log,
+        orgIds: ctx.orgIds ? [...ctx.orgIds] : null,
+        completeDisbursementIfDone: ctx.completeDisbursementIfDone,
+        concurrency: ctx.lanes.concurrency,
+        maxOpsPerTx: ctx.lanes.maxBatchSize,
+        leaseMs: ctx.lanes.leaseMs,
+        idleMs: ctx.lanes.idleMs,
+        idleMaxMs: ctx.lanes.idleMaxMs,
+        autoSetup: ctx.lanes.autoSetup,
+        setupAfter: ctx.lanes.setupAfter,
+        // The engine sends through this rail's submit/lookup, on the configuration read once here.
+      });
     },
 
     describeFailure(code: string): string {
       return failureMessage(code, "the asset");
     },
   };
+  return rail;
 }
 
 export const stellarRail: PaymentRail = createStellarRail();

@@ -30,6 +30,7 @@ export async function toRailConnection(db: DbOrTx, row: PaymentConnection): Prom
     settings,
     credentials,
     currencyFor: (assetId) => currencies.get(assetId),
+    fieldMapping: row.fieldMapping ?? {},
   };
   // Printing the object (a stray console.log or a logger) must not show the credentials.
   Object.defineProperty(connection, "credentials", { value: credentials, enumerable: false });

@@ -1,10 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { paymentConnections } from "@/db/schema";
-import { SETTINGS_SCHEMAS, updateConnectionInput } from "@/server/schemas/connections.schema";
+import { fieldMappingProblems, SETTINGS_SCHEMAS, updateConnectionInput } from "@/server/schemas/connections.schema";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
-import { notFound } from "../errors";
+import { badRequest, notFound } from "../errors";
 import { assertEndpointUrls, checkCurrencyMapping, parseInput } from "./connection-input";
 import { connectionViews } from "./connection-view";
 import { duplicateName } from "./create-connection";
@@ -30,6 +30,13 @@ export async function updateConnection(ctx: OrgContext, raw: z.input<typeof upda
       ? undefined
       : (parseInput(z.object({ settings: SETTINGS_SCHEMAS[current.railType] }), { settings: input.settings }).settings as Record<string, unknown>);
   if (settings) assertEndpointUrls(current.railType, settings);
+  if (input.field_mapping) {
+    const problems = Object.entries(fieldMappingProblems(current.railType, input.field_mapping));
+    if (problems.length > 0) {
+      const [key, message] = problems[0]!;
+      throw badRequest(`field_mapping.${key}: ${message}`, Object.fromEntries(problems.map(([k, m]) => [`field_mapping.${k}`, m])));
+    }
+  }
   const currencyMapping = input.currency_mapping === undefined ? undefined : await checkCurrencyMapping(ctx, current.railType, input.currency_mapping);
 
   const changed: Record<string, unknown> = {};

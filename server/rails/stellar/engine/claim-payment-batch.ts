@@ -2,9 +2,9 @@ import { eq, sql } from "drizzle-orm";
 import type { Keypair } from "@stellar/stellar-sdk";
 import { assets, stellarAccounts, type StellarAccount } from "@/db/schema";
 import { movePaymentStatus, shareDisbursements, uuidArray } from "@/server/payments/payment-state-writer";
-import { getDistributionAccount, keypairOf } from "../accounts";
-import { loadAccountState, recentLedger } from "../horizon";
-import { failureMessage } from "../result-codes";
+import { getDistributionAccount, keypairOf } from "@/server/stellar/accounts";
+import { loadAccountState, recentLedger } from "@/server/stellar/horizon";
+import { failureMessage } from "@/server/stellar/result-codes";
 import { buildPaymentTransaction } from "./build-payment-transaction";
 import { MAX_OPS_PER_TRANSACTION, NOTHING_PAYABLE_RECHECK_MS, type EngineContext } from "./context";
 
@@ -119,8 +119,10 @@ export function candidateQuery(ctx: Pick<EngineContext, "orgIds" | "config" | "n
     from disbursements d
     where d.status = 'STARTED' ${orgFilter} ${skipFilter} ${channelFilter}
       and exists (select 1 from disbursement_payment_totals t where t.disbursement_id = d.id and t.status = 'READY' and t.payment_count > 0)
-      -- Fiat disbursements are paid by the dispatcher through their bank connections (docs/rails.md).
+      -- Only a Stellar asset can travel on Stellar, and only through an enabled Stellar connection of the
+      -- organization; which payments of the disbursement are Stellar's is decided per payment (readyPaymentsQuery).
       and exists (select 1 from assets a where a.id = d.asset_id and a.kind = 'STELLAR')
+      and exists (select 1 from payment_connections pc where pc.org_id = d.org_id and pc.rail_type = 'STELLAR' and pc.enabled)
     order by has_channel desc, d.created_at, d.id
     limit 1
     ${locking}`;
@@ -134,32 +136,47 @@ function freeChannel(ctx: Pick<EngineContext, "config">, and = sql``) {
 }
 
 /**
- * A disbursement's next READY payments with a registered wallet, in file order, from
+ * The payments the Stellar rail may take (docs/rails.md "Dispatcher"): those routed to an enabled
+ * STELLAR connection of the organization, and those with no connection at all — rows that predate
+ * routing (migration 0010 left `connection_id` empty on existing payments, and before it every
+ * payment was a Stellar payment; start and resume route every DRAFT, READY and PAUSED payment since).
+ * A payment routed to a bank connection is never taken, whatever its wallet holds. The connection
+ * ids are one uncorrelated sub-select (hashed once per statement), so the claim still walks
+ * `payments_ready_claim_idx` in file order.
+ */
+function stellarRouted(orgId: string) {
+  return sql`(p.connection_id is null or p.connection_id in (
+    select pc.id from payment_connections pc where pc.org_id = ${orgId} and pc.rail_type = 'STELLAR' and pc.enabled))`;
+}
+
+/**
+ * A disbursement's next READY payments routed to Stellar with a registered wallet, in file order, from
  * `payments_ready_claim_idx`, locked (rows another claimer holds are skipped). The disbursement must
  * be STARTED in the statement's snapshot: READY payments of a PAUSED disbursement (requeued after
  * the pause) are never claimed. The limit is a literal: a prepared statement's generic plan would
  * otherwise not know how few rows are wanted.
  */
-export function readyPaymentsQuery(disbursementId: string, maxOps: number) {
+export function readyPaymentsQuery(disbursementId: string, maxOps: number, orgId: string) {
   return sql`
     select p.id, p.amount::text as amount, rw.stellar_address as address, rw.stellar_memo as memo
     from payments p
     join disbursements d on d.id = p.disbursement_id and d.status = 'STARTED'
     join receiver_wallets rw on rw.id = p.receiver_wallet_id
-    where p.disbursement_id = ${disbursementId} and p.status = 'READY'
+    where p.disbursement_id = ${disbursementId} and p.status = 'READY' and ${stellarRouted(orgId)}
       and rw.status = 'REGISTERED' and rw.stellar_address is not null
     order by p.line_number, p.id
     limit ${sql.raw(String(Math.trunc(maxOps)))}
     for update of p skip locked`;
 }
 
-/** Whether a STARTED disbursement still has a READY payment with a registered wallet, locked by another claimer or not (no lock taken). */
-async function hasPayableReady(tx: Tx, disbursementId: string): Promise<boolean> {
+/** Whether a STARTED disbursement still has a READY Stellar payment with a registered wallet, locked by another claimer or not (no lock taken). */
+async function hasPayableReady(tx: Tx, disbursementId: string, orgId: string): Promise<boolean> {
   const [row] = await tx.execute<{ one: number }>(sql`
     select 1 as one from payments p
     join disbursements d on d.id = p.disbursement_id and d.status = 'STARTED'
     join receiver_wallets rw on rw.id = p.receiver_wallet_id
-    where p.disbursement_id = ${disbursementId} and p.status = 'READY' and rw.status = 'REGISTERED' and rw.stellar_address is not null
+    where p.disbursement_id = ${disbursementId} and p.status = 'READY' and ${stellarRouted(orgId)}
+      and rw.status = 'REGISTERED' and rw.stellar_address is not null
     limit 1`);
   return row !== undefined;
 }
@@ -221,7 +238,7 @@ async function claimInTransaction(ctx: EngineContext, tx: Tx, candidate: Candida
   if (channel.sequence === null) return { kind: "sequence", channel };
 
   // 3. The disbursement's next READY payments with a registered wallet: memo-less ones batched, else one with a memo alone.
-  const rows = [...(await tx.execute<ClaimRow>(readyPaymentsQuery(candidate.id, maxOps)))];
+  const rows = [...(await tx.execute<ClaimRow>(readyPaymentsQuery(candidate.id, maxOps, candidate.org_id)))];
   const contracts = rows.filter((r) => CONTRACT_ADDRESS.test(r.address));
   if (contracts.length > 0) {
     // Classic payments cannot reach contract addresses: these fail now, visibly, instead of looping;
@@ -240,7 +257,7 @@ async function claimInTransaction(ctx: EngineContext, tx: Tx, candidate: Candida
   const batch = plain.length > 0 ? plain : rows.slice(0, 1);
   if (batch.length === 0) {
     // Every READY payment is held by another claimer right now: come back shortly.
-    if (await hasPayableReady(tx, candidate.id)) return { kind: "busy" };
+    if (await hasPayableReady(tx, candidate.id, candidate.org_id)) return { kind: "busy" };
     // READY payments whose wallets are not registered yet (or a pause meanwhile): look at the disbursements behind this one.
     ctx.nothingPayableUntil?.set(candidate.id, Date.now() + NOTHING_PAYABLE_RECHECK_MS);
     return ctx.nothingPayableUntil ? { kind: "nothing-payable" } : { kind: "idle" };
@@ -294,6 +311,8 @@ async function claimInTransaction(ctx: EngineContext, tx: Tx, candidate: Candida
     to: "PENDING",
     message: `transaction ${built.hash}`,
     ids,
+    // The rail reference is the transaction's hash (stellar_transaction_payments holds each one's operation index).
+    set: { railReference: built.hash },
     withoutDisbursementLock: true,
   });
   if (ctx.counters) ctx.counters.claimMoveMs += performance.now() - t0;

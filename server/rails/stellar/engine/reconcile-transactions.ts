@@ -1,11 +1,10 @@
 import { and, asc, inArray, lte, sql } from "drizzle-orm";
 import { stellarTransactions, type StellarTransaction } from "@/db/schema";
 import { OPEN_TRANSACTION_STATUSES } from "@/db/schema/stellar";
-import { findTransaction, latestLedger } from "../horizon";
 import { uuidArray } from "@/server/payments/payment-state-writer";
 import type { EngineContext } from "./context";
-import { backoffMs, deferTransaction, settleExpired, settleLanded } from "./settle-transaction";
-import { submitPaymentTransaction } from "./submit-payment-batch";
+import { backoffMs, deferTransaction } from "./settle-transaction";
+import { applyRailOutcomes, engineConnection, railOf, submitPaymentTransaction, transactionPaymentIds } from "./submit-payment-batch";
 
 /**
  * Open transactions nobody is working on (their lease ran out: a worker crashed, an answer never
@@ -70,33 +69,23 @@ export async function renewLeases(ctx: EngineContext, ids: string[]): Promise<nu
 }
 
 /**
- * Resolve one open transaction by its hash:
+ * Resolve one open transaction by its hash, through the rail's `lookup` (stellar-submission.ts):
  * - in a ledger → settle it (success, or failed operations);
  * - not found, and the latest ledger is past its ledger bound or closed after its time bound → it
- *   can never land: EXPIRED, payments READY for a new transaction with a new sequence number;
- * - not found and still valid → submit the identical stored envelope again.
- * The latest ledger is read BEFORE the lookup, so a transaction that landed is always seen.
+ *   can never land (UNKNOWN): EXPIRED, payments READY for a new transaction with a new sequence number;
+ * - not found and still valid (PENDING) → submit the identical stored envelope again.
  */
 export async function reconcileTransaction(ctx: EngineContext, row: StellarTransaction): Promise<void> {
-  const url = ctx.config.horizonUrl;
-  const latest = await latestLedger(url);
-  const landed = await findTransaction(url, row.hash);
-  if (landed) {
-    let settled = landed;
-    if (landed.successful && !landed.pagingToken) settled = (await findTransaction(url, row.hash)) ?? landed;
-    await settleLanded(ctx, row.id, settled);
+  const paymentIds = await transactionPaymentIds(ctx, row.id);
+  const open = { id: row.id, orgId: row.orgId, hash: row.hash, sequence: row.sequence, channelAccountId: row.channelAccountId, attempts: row.attempts };
+  const outcomes = await railOf(ctx).lookup(
+    engineConnection(row.orgId),
+    paymentIds.map((paymentId) => ({ paymentId, reference: row.hash })),
+    { reference: row.hash, payload: row.envelopeXdr },
+  );
+  if (outcomes.length > 0 && outcomes.every((o) => o.status === "PENDING")) {
+    await submitPaymentTransaction(ctx, { ...open, envelopeXdr: row.envelopeXdr, paymentIds });
     return;
   }
-  if (latest.sequence >= row.maxLedger || latest.closedAt.getTime() > row.maxTime.getTime()) {
-    await settleExpired(ctx, row.id, `bounds passed (ledger ${latest.sequence}, max ${row.maxLedger})`);
-    return;
-  }
-  await submitPaymentTransaction(ctx, {
-    id: row.id,
-    hash: row.hash,
-    sequence: row.sequence,
-    channelAccountId: row.channelAccountId,
-    attempts: row.attempts,
-    envelopeXdr: row.envelopeXdr,
-  });
+  await applyRailOutcomes(ctx, open, outcomes);
 }

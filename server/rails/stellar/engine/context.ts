@@ -1,5 +1,6 @@
 import type { Db, DbOrTx } from "@/db/client";
-import type { StellarConfig } from "../network";
+import type { StellarConfig } from "@/server/stellar/network";
+import type { PaymentRail } from "../../payment-rail";
 
 export type EngineLog = {
   info: (obj: object, msg?: string) => void;
@@ -29,6 +30,8 @@ export type EngineContext = {
   nothingPayableUntil?: Map<string, number>;
   /** Time spent where engine steps meet each other (run-worker.ts reports them in its stop line). */
   counters?: EngineCounters;
+  /** The rail envelopes leave through (default: the Stellar rail on `config`'s network; submit-payment-batch.ts). */
+  rail?: PaymentRail;
   /** Port to the disbursement rules (server/services/disbursements/complete-if-done.ts in the worker): completes a disbursement whose payments are all final, inside the settling transaction. */
   completeDisbursementIfDone: CompleteDisbursementIfDone;
 };

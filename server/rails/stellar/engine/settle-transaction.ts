@@ -3,9 +3,9 @@ import { assets, stellarTransactions } from "@/db/schema";
 import { OPEN_TRANSACTION_STATUSES } from "@/db/schema/stellar";
 import type { PaymentStatus } from "@/server/domain/disbursement-types";
 import { lockDisbursements, lockPaymentTotals, movePaymentStatus, uuidArray } from "@/server/payments/payment-state-writer";
-import { getDistributionAccount } from "../accounts";
-import type { LandedTransaction } from "../horizon";
-import { decodeTransactionResult, failureMessage } from "../result-codes";
+import { getDistributionAccount } from "@/server/stellar/accounts";
+import type { LandedTransaction } from "@/server/stellar/horizon";
+import { decodeTransactionResult, failureMessage } from "@/server/stellar/result-codes";
 import type { EngineContext } from "./context";
 
 /**
@@ -170,7 +170,7 @@ export async function settleLanded(ctx: EngineContext, transactionId: string, la
       to: "SUCCESS",
       message: null,
       stellarTransactionId: row.id,
-      set: { stellarTransactionHash: landed.hash, senderAddress: sender, ...(token ? { operationIdBase: token } : {}) },
+      set: { stellarTransactionHash: landed.hash, senderAddress: sender, railDetails: { ledger: landed.ledger }, ...(token ? { operationIdBase: token } : {}) },
       withoutDisbursementLock: true,
     });
     if (moved.length !== row.operationCount) {

@@ -1,15 +1,16 @@
 import type { Db } from "@/db/client";
-import { organizationsNeedingSetup, setupOrganizationAccounts } from "../accounts";
-import type { StellarConfig } from "../network";
+import type { PaymentRail } from "../../payment-rail";
+import { organizationsNeedingSetup, setupOrganizationAccounts } from "@/server/stellar/accounts";
+import type { StellarConfig } from "@/server/stellar/network";
 import { claimPaymentBatch } from "./claim-payment-batch";
 import { DEFAULT_LEASE_MS, MAX_OPS_PER_TRANSACTION, silentLog, type CompleteDisbursementIfDone, type EngineContext, type EngineLog } from "./context";
 import { reconcileDueTransactions, renewLeases } from "./reconcile-transactions";
 import { completeFinishedDisbursements } from "./settle-transaction";
 import { submitPaymentTransaction } from "./submit-payment-batch";
+import { createStopSignal } from "@/server/stop-signal";
 
 /** How often the reconciler looks for STARTED disbursements with nothing left to pay. */
 const COMPLETION_SWEEP_MS = 2_000;
-import { createStopSignal } from "@/server/stop-signal";
 
 export type WorkerOptions = {
   db: Db;
@@ -34,6 +35,8 @@ export type WorkerOptions = {
   setupEveryMs?: number;
   /** The set-up loop's first round waits for this (the start-up set-up running in the background), so two set-ups never overlap. */
   setupAfter?: Promise<unknown>;
+  /** The rail envelopes leave through (default: the Stellar rail on `config`'s network). */
+  rail?: PaymentRail;
   /** The port settling uses to complete finished disbursements: pass `completeDisbursementIfDone` from server/services/disbursements/complete-if-done.ts. */
   completeDisbursementIfDone: CompleteDisbursementIfDone;
 };
@@ -75,6 +78,7 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
     working,
     orgIds: options.orgIds ?? null,
     completeDisbursementIfDone: options.completeDisbursementIfDone,
+    ...(options.rail ? { rail: options.rail } : {}),
     nothingPayableUntil: new Map(),
     counters: { claimMoveMs: 0, settleMs: 0, settled: 0 },
   };
