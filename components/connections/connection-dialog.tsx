@@ -4,14 +4,12 @@ import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-q
 import { useState } from "react";
 import { NativeSelect } from "@/components/disbursements/common";
 import { useTRPC } from "@/components/trpc/client";
-import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
-import { Alert, AlertDescription } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { fieldErrorsOf } from "@/components/trpc/errors";
+import { EditDialog, EditFormFooter } from "@/components/ui/edit-dialog";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Textarea } from "@/components/ui/textarea";
-import { CONNECTION_NAME_MAX } from "@/server/schemas/connections.schema";
+import { CONNECTION_NAME_MAX, FIELD_MAPPING_FIELDS, FIELD_TEMPLATE_PLACEHOLDERS } from "@/server/schemas/connections.schema";
 import { BankSettingsFields } from "./bank-settings-fields";
 import { currencyMappingOf, fieldMappingOf, initialState, settingsOf, type ConnectionFormState } from "./connection-form-state";
 import type { ConnectionRow } from "./connections-section";
@@ -30,20 +28,18 @@ export function ConnectionDialog({
   onSaved: (connection: ConnectionRow, created: boolean) => void;
 }) {
   return (
-    <Dialog open={open} onOpenChange={onOpenChange}>
-      <DialogContent className="max-h-[90vh] max-w-2xl overflow-y-auto">
-        <DialogHeader>
-          <DialogTitle>{connection ? `Edit ${connection.name}` : "Add a connection"}</DialogTitle>
-          <DialogDescription>
-            {connection
-              ? "Changing the settings clears the last health check until the next test."
-              : "A way out for payments: a Stellar distribution account or a sponsor bank."}
-          </DialogDescription>
-        </DialogHeader>
-        {/* Mounted only while open, so every opening starts from the saved values. */}
-        {open && <ConnectionForm connection={connection} onCancel={() => onOpenChange(false)} onSaved={onSaved} />}
-      </DialogContent>
-    </Dialog>
+    <EditDialog
+      open={open}
+      onOpenChange={onOpenChange}
+      title={connection ? `Edit ${connection.name}` : "Add a connection"}
+      description={
+        connection
+          ? "Changing the settings clears the last health check until the next test."
+          : "A way out for payments: a Stellar distribution account or a sponsor bank."
+      }
+    >
+      <ConnectionForm connection={connection} onCancel={() => onOpenChange(false)} onSaved={onSaved} />
+    </EditDialog>
   );
 }
 
@@ -61,9 +57,12 @@ function ConnectionForm({ connection, onCancel, onSaved }: { connection?: Connec
   const update = useMutation(trpc.connections.update.mutationOptions({ onSuccess: done(false) }));
   const mutation = connection ? update : create;
   const errors = fieldErrorsOf(mutation.error);
+  const fieldMappingError = errors.field_mapping ?? Object.entries(errors).find(([k]) => k.startsWith("field_mapping."))?.[1];
   const shown =
-    ["name", "rail_type", "credentials.apiKey", "field_mapping"].some((k) => errors[k]) ||
+    ["name", "rail_type", "credentials.apiKey"].some((k) => errors[k]) ||
+    fieldMappingError !== undefined ||
     Object.keys(errors).some((k) => k.startsWith("settings.") || k.startsWith("currency_mapping"));
+  const mappable = Object.keys(FIELD_MAPPING_FIELDS[form.railType]);
 
   return (
     <form
@@ -112,27 +111,30 @@ function ConnectionForm({ connection, onCancel, onSaved }: { connection?: Connec
 
       <CurrencyMappingField form={form} assets={assets} set={set} errors={errors} />
 
-      <Field
-        label="Field mapping (optional)"
-        error={errors.field_mapping}
-        hint="One per line, name = value, for rails that need extra fields (e.g. narrative = Benefit payment)."
-      >
-        <Textarea rows={2} className="font-mono text-xs" spellCheck={false} value={form.fieldMapping} onChange={(e) => set({ fieldMapping: e.target.value })} />
-      </Field>
-
-      {mutation.error && !shown && (
-        <Alert variant="destructive">
-          <AlertDescription>{messageOf(mutation.error)}</AlertDescription>
-        </Alert>
+      {mappable.length > 0 && (
+        <Field
+          label="Field mapping (optional)"
+          error={fieldMappingError}
+          hint={`One per line, field = template. Fields: ${mappable.join(", ")}. Placeholders: ${FIELD_TEMPLATE_PLACEHOLDERS.map((p) => `{${p}}`).join(", ")}.`}
+        >
+          <Textarea
+            rows={2}
+            className="font-mono text-xs"
+            spellCheck={false}
+            placeholder="narrative_3 = Child grant for {payee_name}"
+            value={form.fieldMapping}
+            onChange={(e) => set({ fieldMapping: e.target.value })}
+          />
+        </Field>
       )}
-      <DialogFooter>
-        <Button type="button" variant="outline" onClick={onCancel}>
-          Cancel
-        </Button>
-        <Button type="submit" disabled={mutation.isPending}>
-          {mutation.isPending ? "Saving…" : connection ? "Save changes" : "Add connection"}
-        </Button>
-      </DialogFooter>
+
+      <EditFormFooter
+        error={mutation.error}
+        errorShownByField={shown}
+        pending={mutation.isPending}
+        submitLabel={connection ? "Save changes" : "Add connection"}
+        onCancel={onCancel}
+      />
     </form>
   );
 }

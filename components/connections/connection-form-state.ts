@@ -73,6 +73,8 @@ export function currencyMappingOf(f: ConnectionFormState) {
 /** `name = value` lines to a record; lines without `=` keep their text as the name (the server names the problem). */
 export function fieldMappingOf(f: ConnectionFormState): Record<string, string> {
   const out: Record<string, string> = {};
+  // Stellar connections take no field mapping (the field is not shown for them).
+  if (f.railType === "STELLAR") return out;
   for (const line of f.fieldMapping.split("\n")) {
     if (!line.trim()) continue;
     const at = line.indexOf("=");

@@ -2,14 +2,12 @@
 
 import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { Alert, AlertDescription } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { EditDialog, EditFormFooter } from "@/components/ui/edit-dialog";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Textarea } from "@/components/ui/textarea";
 import { NativeSelect, type RouterOutputs } from "@/components/disbursements/common";
-import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
+import { fieldErrorsOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
 import { SENDER_ID_MAX, SENDER_NAME_MAX } from "@/server/schemas/integrations.schema";
 
@@ -33,20 +31,18 @@ export function SenderDialog({
   onSaved: (sender: SenderRow, created: boolean) => void;
 }) {
   return (
-    <Dialog open={open} onOpenChange={onOpenChange}>
-      <DialogContent className="max-w-2xl">
-        <DialogHeader>
-          <DialogTitle>{sender ? `Edit ${sender.name}` : "Register a sender"}</DialogTitle>
-          <DialogDescription>
-            {sender
-              ? "Changes apply to the sender's next message. Its sender id cannot change."
-              : "A system that may send payment instructions to this organization over G2P Connect."}
-          </DialogDescription>
-        </DialogHeader>
-        {/* Mounted only while open, so every opening starts from the saved values. */}
-        {open && <SenderForm sender={sender} onCancel={() => onOpenChange(false)} onSaved={onSaved} />}
-      </DialogContent>
-    </Dialog>
+    <EditDialog
+      open={open}
+      onOpenChange={onOpenChange}
+      title={sender ? `Edit ${sender.name}` : "Register a sender"}
+      description={
+        sender
+          ? "Changes apply to the sender's next message. Its sender id cannot change."
+          : "A system that may send payment instructions to this organization over G2P Connect."
+      }
+    >
+      <SenderForm sender={sender} onCancel={() => onOpenChange(false)} onSaved={onSaved} />
+    </EditDialog>
   );
 }
 
@@ -161,19 +157,13 @@ function SenderForm({ sender, onCancel, onSaved }: { sender?: SenderRow; onCance
           </NativeSelect>
         </Field>
       </div>
-      {mutation.error && !hasFieldError && (
-        <Alert variant="destructive">
-          <AlertDescription>{messageOf(mutation.error)}</AlertDescription>
-        </Alert>
-      )}
-      <DialogFooter>
-        <Button type="button" variant="outline" onClick={onCancel}>
-          Cancel
-        </Button>
-        <Button type="submit" disabled={mutation.isPending}>
-          {mutation.isPending ? "Saving…" : sender ? "Save changes" : "Register sender"}
-        </Button>
-      </DialogFooter>
+      <EditFormFooter
+        error={mutation.error}
+        errorShownByField={hasFieldError}
+        pending={mutation.isPending}
+        submitLabel={sender ? "Save changes" : "Register sender"}
+        onCancel={onCancel}
+      />
     </form>
   );
 }

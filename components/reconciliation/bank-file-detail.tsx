@@ -9,10 +9,11 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { LoadError } from "@/components/trpc/load-error";
 import { useTRPC } from "@/components/trpc/client";
-import { DateTime, Detail, formatCount, NativeSelect, Pager } from "@/components/disbursements/common";
+import { DateTime, Detail, formatCount, Pager } from "@/components/disbursements/common";
 import { OUTCOME_LABELS } from "@/server/domain/reconciliation";
 import { RECONCILIATION_OUTCOMES, type ReconciliationOutcome } from "@/server/domain/rails";
 import { EntryRows } from "./entry-rows";
+import { OutcomeFilter } from "./outcome-filter";
 import { FORMAT_LABELS, SOURCE_LABELS } from "./outcome-badge";
 
 type Filter = ReconciliationOutcome | "exceptions" | "";
@@ -84,27 +85,17 @@ export function BankFileDetail({ id }: { id: string }) {
           <CardTitle asChild>
             <h2>Entries</h2>
           </CardTitle>
-          <div className="w-56">
-            <label htmlFor="entry-outcome" className="sr-only">
-              Outcome
-            </label>
-            <NativeSelect
-              id="entry-outcome"
-              value={outcome}
-              onChange={(e) => {
-                setOutcome(e.target.value as Filter);
-                setPage({ page: 1 });
-              }}
-            >
-              <option value="">All entries</option>
-              <option value="exceptions">Exceptions only</option>
-              {RECONCILIATION_OUTCOMES.map((o) => (
-                <option key={o} value={o}>
-                  {OUTCOME_LABELS[o]}
-                </option>
-              ))}
-            </NativeSelect>
-          </div>
+          <OutcomeFilter<Exclude<Filter, "">>
+            id="entry-outcome"
+            value={outcome}
+            onChange={(value) => {
+              setOutcome(value);
+              setPage({ page: 1 });
+            }}
+            allLabel="All entries"
+            extra={[{ value: "exceptions", label: "Exceptions only" }]}
+            outcomes={RECONCILIATION_OUTCOMES}
+          />
         </CardHeader>
         <CardContent className="space-y-4">
           {entries.data.length === 0 ? (

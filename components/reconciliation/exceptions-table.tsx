@@ -10,10 +10,10 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { LoadError } from "@/components/trpc/load-error";
 import { useTRPC } from "@/components/trpc/client";
-import { NativeSelect, Pager } from "@/components/disbursements/common";
-import { OUTCOME_LABELS } from "@/server/domain/reconciliation";
+import { Pager } from "@/components/disbursements/common";
 import { EXCEPTION_OUTCOME_FILTER } from "@/server/schemas/bank-files.schema";
 import { EntryRows } from "./entry-rows";
+import { OutcomeFilter } from "./outcome-filter";
 
 type Filter = (typeof EXCEPTION_OUTCOME_FILTER)[number] | "";
 
@@ -35,26 +35,16 @@ export function ExceptionsTable() {
           </CardTitle>
           <CardDescription>Entries no payment took: check them with the bank. Nothing a file contains is dropped.</CardDescription>
         </div>
-        <div className="w-56">
-          <label htmlFor="exception-outcome" className="sr-only">
-            Outcome
-          </label>
-          <NativeSelect
-            id="exception-outcome"
-            value={outcome}
-            onChange={(e) => {
-              setOutcome(e.target.value as Filter);
-              setPage({ page: 1 });
-            }}
-          >
-            <option value="">All exceptions</option>
-            {EXCEPTION_OUTCOME_FILTER.map((o) => (
-              <option key={o} value={o}>
-                {OUTCOME_LABELS[o]}
-              </option>
-            ))}
-          </NativeSelect>
-        </div>
+        <OutcomeFilter<Exclude<Filter, "">>
+          id="exception-outcome"
+          value={outcome}
+          onChange={(value) => {
+            setOutcome(value);
+            setPage({ page: 1 });
+          }}
+          allLabel="All exceptions"
+          outcomes={EXCEPTION_OUTCOME_FILTER}
+        />
       </CardHeader>
       <CardContent className="space-y-4">
         {query.isPending ? (

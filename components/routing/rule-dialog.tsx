@@ -4,10 +4,8 @@ import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-q
 import { useState } from "react";
 import { NativeSelect } from "@/components/disbursements/common";
 import { useTRPC } from "@/components/trpc/client";
-import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
-import { Alert, AlertDescription } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { fieldErrorsOf } from "@/components/trpc/errors";
+import { EditDialog, EditFormFooter } from "@/components/ui/edit-dialog";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { DESTINATION_KINDS, type DestinationKind } from "@/server/domain/rails";
@@ -54,15 +52,14 @@ export function RuleDialog({
   onSaved: (rule: RoutingRuleRow, created: boolean) => void;
 }) {
   return (
-    <Dialog open={open} onOpenChange={onOpenChange}>
-      <DialogContent className="max-h-[90vh] max-w-2xl overflow-y-auto">
-        <DialogHeader>
-          <DialogTitle>{rule ? `Edit “${rule.name}”` : "Add a routing rule"}</DialogTitle>
-          <DialogDescription>Every condition you fill in must hold; leave one empty to match any payment. Amounts include both ends.</DialogDescription>
-        </DialogHeader>
-        {open && <RuleForm rule={rule} onCancel={() => onOpenChange(false)} onSaved={onSaved} />}
-      </DialogContent>
-    </Dialog>
+    <EditDialog
+      open={open}
+      onOpenChange={onOpenChange}
+      title={rule ? `Edit “${rule.name}”` : "Add a routing rule"}
+      description="Every condition you fill in must hold; leave one empty to match any payment. Amounts include both ends."
+    >
+      <RuleForm rule={rule} onCancel={() => onOpenChange(false)} onSaved={onSaved} />
+    </EditDialog>
   );
 }
 
@@ -206,19 +203,13 @@ function RuleForm({ rule, onCancel, onSaved }: { rule?: RoutingRuleRow; onCancel
         </Field>
       </div>
 
-      {mutation.error && !shown && (
-        <Alert variant="destructive">
-          <AlertDescription>{messageOf(mutation.error)}</AlertDescription>
-        </Alert>
-      )}
-      <DialogFooter>
-        <Button type="button" variant="outline" onClick={onCancel}>
-          Cancel
-        </Button>
-        <Button type="submit" disabled={mutation.isPending}>
-          {mutation.isPending ? "Saving…" : rule ? "Save changes" : "Add rule"}
-        </Button>
-      </DialogFooter>
+      <EditFormFooter
+        error={mutation.error}
+        errorShownByField={shown}
+        pending={mutation.isPending}
+        submitLabel={rule ? "Save changes" : "Add rule"}
+        onCancel={onCancel}
+      />
     </form>
   );
 }
