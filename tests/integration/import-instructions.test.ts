@@ -496,7 +496,7 @@ describe("the bulk load (COPY into a staging table, then one INSERT per table)",
       expect(await orgSnapshot(db, fx.org.id)).toEqual(before);
       const view = await importInstructions(ctx, { disbursementId: d.id, fileName: "x.csv", content: csv(PHONE_HEADER, `${phone},x,2,1990-01-01,`) });
       expect(view).toMatchObject({ status: "READY", total_payments: 1, total_amount: "2.0000000" });
-      const [left] = await one.sql<{ n: number }[]>`select count(*)::int as n from pg_class where relname = 'import_rows' and relpersistence = 't'`;
+      const [left] = await one.sql<{ n: number }[]>`select count(*)::int as n from pg_class where relname = 'intake_rows' and relpersistence = 't'`;
       expect(left?.n).toBe(0);
     } finally {
       await one.sql.end({ timeout: 5 });

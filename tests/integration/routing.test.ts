@@ -383,14 +383,16 @@ describe("start", () => {
     expect((await routed()).map((r) => r.connectionId)).toEqual([fx.stellar, fx.stellar, fx.stellar]);
   });
 
-  it("writes only rows whose routing differs: a second routing changes no row", async () => {
+  it("writes only rows whose routing differs: routed at intake, a routing changes no row until a rule moves one", async () => {
     const fx = await fixture();
     const d = await disbursementWith(fx, [{ amount: "1" }, { amount: "2" }]);
     const [row] = await db.select().from(disbursements).where(eq(disbursements.id, d.id));
     const versions = () => db.execute<{ xmin: string }>(sql`select xmin::text from payments where disbursement_id = ${d.id} order by line_number`);
-    const first = await db.transaction((tx) => routeDisbursementPayments(tx, { org: { id: fx.org.id } }, row!));
-    expect(first).toEqual({ routed: 2, updated: 2 });
     const after = [...(await versions())];
+    // The intake wrote each payment's connection and rule with the payment itself.
+    const first = await db.transaction((tx) => routeDisbursementPayments(tx, { org: { id: fx.org.id } }, row!));
+    expect(first).toEqual({ routed: 2, updated: 0 });
+    expect([...(await versions())]).toEqual(after);
     const second = await db.transaction((tx) => routeDisbursementPayments(tx, { org: { id: fx.org.id } }, row!));
     expect(second).toEqual({ routed: 2, updated: 0 });
     expect([...(await versions())]).toEqual(after);

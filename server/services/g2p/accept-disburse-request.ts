@@ -1,18 +1,18 @@
-import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { assets, disbursements, g2pTransactions, walletAssets, wallets, type G2pSender } from "@/db/schema";
-import type { PaymentStatusHistoryEntry, RegistrationContactType, StatusHistoryEntry } from "@/server/domain/disbursement-types";
+import type { RegistrationContactType } from "@/server/domain/disbursement-types";
 import { contactKind } from "@/server/domain/disbursement-types";
 import { G2P_HEADER_REJECTIONS, G2P_ITEM_REASONS } from "@/server/domain/g2p/codes";
 import { envelopeAdmissionProblem } from "@/server/domain/g2p/envelope-rules";
-import type { Destination } from "@/server/domain/destinations";
 import { formatPayeeFa } from "@/server/domain/g2p/financial-address";
 import { g2pItemStatus } from "@/server/domain/g2p/item-status";
 import { checkDisburseItem, type CheckedItem, type DisburseItem, type DisburseMessage, type ItemProblem } from "@/server/domain/g2p/messages";
 import { formatStroops, parseAmount, toStroops } from "@/server/domain/money";
-import { uuidArray } from "@/server/payments/payment-state-writer";
 import { readDisbursementTotals } from "@/server/payments/payment-totals";
+import { insertDisbursement } from "../disbursements/create-disbursement";
+import { addPaymentsToDisbursement } from "../intake/add-payments-to-disbursement";
+import type { IntakeRow } from "../intake/intake-row";
 import { G2pRejection, type G2pCall } from "./g2p-call";
 import { loadItemStatuses, type ItemStatusRow } from "./item-views";
 
@@ -84,8 +84,9 @@ async function envelopeName(tx: DbOrTx, orgId: string, sender: G2pSender, transa
  * envelope refuses. Idempotent on (sender, transaction_id) and on reference_id: items already received
  * with the same values change nothing.
  *
- * The first request of a transaction creates its envelope: a disbursement in READY, started by the
- * scheduler once complete and due (autoStart). It declares `disbursement_envelope` when given, else
+ * The first request of a transaction creates its envelope through the creation rules of every
+ * disbursement (insertDisbursement: the API key's permission, wallet and asset, unique name): a
+ * disbursement in READY, started by the scheduler once complete and due (autoStart). It declares `disbursement_envelope` when given, else
  * exactly this request's items and the latest of their scheduled_timestamps.
  */
 export async function acceptDisburseRequest(tx: DbOrTx, call: G2pCall, message: DisburseMessage): Promise<{ disbursementId: string; items: ItemStatusRow[] }> {
@@ -232,32 +233,22 @@ export async function acceptDisburseRequest(tx: DbOrTx, call: G2pCall, message: 
         : kinds.has("phone")
           ? "PHONE_NUMBER"
           : "PHONE_NUMBER_AND_WALLET_ADDRESS";
-    const now = new Date().toISOString();
-    const history: StatusHistoryEntry[] = [
-      { user_id: ctx.actor.userId, status: "DRAFT", timestamp: now },
-      { user_id: ctx.actor.userId, status: "READY", timestamp: now },
-    ];
-    const [d] = await tx
-      .insert(disbursements)
-      .values({
-        orgId,
-        name: await envelopeName(tx, orgId, sender, message.transaction_id),
-        walletId: bank ? null : sender.walletId,
-        assetId: asset.id,
-        status: "READY",
-        registrationContactType: contactType,
-        verificationField: null,
-        statusHistory: history,
-        declaredCount,
-        declaredTotal: formatStroops(declaredTotal),
-        scheduledAt,
-        autoStart: true,
-        createdBy: ctx.actor.userId,
-      })
-      .returning({ id: disbursements.id });
+    // The creation rules of every disbursement (permission, wallet and asset, unique name): the envelope is made READY, starting itself.
+    const d = await insertDisbursement(tx, ctx, {
+      name: await envelopeName(tx, orgId, sender, message.transaction_id),
+      walletId: bank ? null : sender.walletId,
+      assetId: asset.id,
+      registrationContactType: contactType,
+      verificationField: null,
+      declaredCount,
+      declaredTotal: formatStroops(declaredTotal),
+      scheduledAt,
+      ready: true,
+      autoStart: true,
+    });
     [txn] = await tx
       .insert(g2pTransactions)
-      .values({ orgId, senderRowId: sender.id, transactionId: message.transaction_id, disbursementId: d!.id, callbackBase })
+      .values({ orgId, senderRowId: sender.id, transactionId: message.transaction_id, disbursementId: d.id, callbackBase })
       .returning();
   } else if (call.header.sender_uri && txn.callbackBase !== callbackBase) {
     await tx.update(g2pTransactions).set({ callbackBase }).where(eq(g2pTransactions.id, txn.id));
@@ -291,7 +282,11 @@ export async function acceptDisburseRequest(tx: DbOrTx, call: G2pCall, message: 
 
 type Envelope = typeof disbursements.$inferSelect;
 
-/** Envelope rules, then receivers, receiver wallets, payments and items for the new items. */
+/**
+ * Envelope rules (currency, schedule, precision, payee kinds), then the intake verb for receivers,
+ * receiver wallets and routed payments (docs/rails/intake.md; its per-row problems become
+ * `rjct.payee_fa.invalid` items), then the items pointing at their payments.
+ */
 async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransactionId: string, fresh: NewItem[]) {
   const { ctx, sender } = call;
   const orgId = ctx.org.id;
@@ -393,218 +388,56 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
     throw new G2pRejection(code, admission.message);
   }
 
-  // ---- receivers and their wallets with this sender's wallet provider (or bank accounts) ---
-  const now = new Date().toISOString();
-  const stellar = fresh.filter((f) => f.checked.payee.kind === "stellar").map((f) => (f.checked.payee as { address: string }).address);
-  const phones = fresh.filter((f) => f.checked.payee.kind === "phone").map((f) => (f.checked.payee as { phone: string }).phone);
-  const emails = fresh.filter((f) => f.checked.payee.kind === "email").map((f) => (f.checked.payee as { email: string }).email);
-  const banks = fresh.flatMap((f) => (f.checked.payee.kind === "bank" ? [f.checked.payee.destination] : []));
-  const bankKey = (d: Destination): string => `${d.kind}:${d.value}`;
-
-  const holders = stellar.length
-    ? await tx.execute<{ receiver_id: string; stellar_address: string }>(sql`
-        select distinct on (destination_value) receiver_id, destination_value as stellar_address from receiver_wallets
-        where org_id = ${orgId} and destination_kind = 'STELLAR_ADDRESS' and destination_value = any(${sql.param(stellar)}::text[])
-        order by destination_value, created_at`)
-    : [];
-  const receiverByAddress = new Map([...holders].map((h) => [h.stellar_address, h.receiver_id] as const));
-  // A bank account already known in the organization (from a CSV or an earlier request): its row and receiver.
-  const bankHolders = banks.length
-    ? await tx.execute<{ id: string; receiver_id: string; kind: string; value: string }>(sql`
-        select distinct on (w.destination_kind, w.destination_value) w.id, w.receiver_id, w.destination_kind::text as kind, w.destination_value as value
-        from unnest(${sql.param(banks.map((b) => b.kind))}::destination_kind[], ${sql.param(banks.map((b) => b.value))}::text[]) as q(kind, value)
-        join receiver_wallets w on w.org_id = ${orgId} and w.destination_kind = q.kind and w.destination_value = q.value and w.wallet_id is null
-        order by w.destination_kind, w.destination_value, w.created_at`)
-    : [];
-  const receiverByBank = new Map<string, string>([...bankHolders].map((h) => [`${h.kind}:${h.value}`, h.receiver_id] as const));
-  const bankRowByKey = new Map<string, string>([...bankHolders].map((h) => [`${h.kind}:${h.value}`, h.id] as const));
-  const contacts =
-    phones.length || emails.length
-      ? await tx.execute<{ id: string; phone_number: string | null; email: string | null }>(sql`
-        select id, phone_number, email from receivers
-        where org_id = ${orgId} and (phone_number = any(${sql.param(phones)}::text[]) or email = any(${sql.param(emails)}::text[]))`)
-      : [];
-  const receiverByPhone = new Map([...contacts].filter((c) => c.phone_number).map((c) => [c.phone_number!, c.id] as const));
-  const receiverByEmail = new Map([...contacts].filter((c) => c.email).map((c) => [c.email!, c.id] as const));
-
-  const lookupOf = (payee: CheckedItem["payee"]): [Map<string, string>, string] =>
-    payee.kind === "stellar"
-      ? [receiverByAddress, payee.address]
-      : payee.kind === "phone"
-        ? [receiverByPhone, payee.phone]
-        : payee.kind === "email"
-          ? [receiverByEmail, payee.email]
-          : [receiverByBank, bankKey(payee.destination)];
-  const receiverOf = (payee: CheckedItem["payee"]) => {
-    const [map, key] = lookupOf(payee);
-    return map.get(key);
-  };
-  const remember = (payee: CheckedItem["payee"], id: string) => {
-    const [map, key] = lookupOf(payee);
-    map.set(key, id);
-  };
-
-  // The region attribute of each receiver (routing rules match it): the request's last value wins.
-  const regionByReceiver = new Map<string, string>();
-  // New receivers, with ids made here so all of them are one statement.
-  const newReceivers: { id: string; external_id: string; phone_number: string | null; email: string | null; attributes: Record<string, string> }[] = [];
-  const newReceiverIds = new Set<string>();
-  for (const f of fresh) {
+  // ---- receivers, receiver wallets and payments: the intake verb (docs/rails/intake.md) ------
+  const rows: IntakeRow[] = fresh.map((f) => {
     const payee = f.checked.payee;
-    let id = receiverOf(payee);
-    if (!id) {
-      id = randomUUID();
-      remember(payee, id);
-      newReceiverIds.add(id);
-      newReceivers.push({
-        id,
-        external_id: formatPayeeFa(payee).slice(0, 64),
-        phone_number: payee.kind === "phone" ? payee.phone : null,
-        email: payee.kind === "email" ? payee.email : null,
-        attributes: {},
-      });
-    }
-    if (f.checked.region !== null) regionByReceiver.set(id, f.checked.region);
-  }
-  for (const r of newReceivers) {
-    const region = regionByReceiver.get(r.id);
-    if (region !== undefined) r.attributes = { region };
-  }
-  // Set-based writes: one statement per table whatever the number of items, the rows travelling as
-  // one JSON parameter (no per-row parameters to build, no 65,535-parameter limit; docs/performance.md).
-  if (newReceivers.length > 0) {
-    await tx.execute(sql`
-      insert into receivers (id, org_id, external_id, phone_number, email, attributes)
-      select x.id, ${orgId}::uuid, x.external_id, x.phone_number, x.email, x.attributes
-      from json_to_recordset(${JSON.stringify(newReceivers)}::json) as x(id uuid, external_id text, phone_number text, email text, attributes jsonb)`);
-  }
-  const regionUpdates = [...regionByReceiver].filter(([id]) => !newReceiverIds.has(id)).map(([i, r]) => ({ i, r }));
-  if (regionUpdates.length > 0) {
-    await tx.execute(sql`
-      update receivers r set attributes = r.attributes || jsonb_build_object('region', x.r), updated_at = now()
-      from json_to_recordset(${JSON.stringify(regionUpdates)}::json) as x(i uuid, r text)
-      where r.id = x.i and r.org_id = ${orgId} and r.attributes->>'region' is distinct from x.r`);
-  }
-
-  type NewWallet = {
-    id: string;
-    receiver_id: string;
-    wallet_id: string | null;
-    status: "REGISTERED" | "DRAFT";
-    kind: Destination["kind"] | null;
-    value: string | null;
-    details: Destination["details"] | null;
-    status_history: StatusHistoryEntry[];
-  };
-  const newWallets: NewWallet[] = [];
-  // The receiver wallet each new item's payment points at.
-  const walletOfItem = new Map<number, string>();
-  if (bankEnvelope) {
-    // Each distinct account is one receiver_wallets row without a wallet provider, registered at once.
-    for (const f of fresh) {
-      if (f.checked.payee.kind !== "bank") continue;
-      const d = f.checked.payee.destination;
-      let id = bankRowByKey.get(bankKey(d));
-      if (!id) {
-        id = randomUUID();
-        bankRowByKey.set(bankKey(d), id);
-        newWallets.push({
-          id,
-          receiver_id: receiverOf(f.checked.payee)!,
-          wallet_id: null,
-          status: "REGISTERED",
-          kind: d.kind,
-          value: d.value,
-          details: { ...d.details, holderName: f.checked.payeeName ?? undefined },
-          status_history: [{ user_id: ctx.actor.userId, status: "REGISTERED", timestamp: now }],
-        });
-      }
-      walletOfItem.set(f.index, id);
-    }
-  } else {
-    const receiverIds = [...new Set(fresh.map((f) => receiverOf(f.checked.payee)!))];
-    const existingWallets = await tx.execute<{ id: string; receiver_id: string; stellar_address: string | null }>(sql`
-      select id, receiver_id, stellar_address from receiver_wallets
-      where wallet_id = ${sender.walletId} and receiver_id = any(${uuidArray(receiverIds)})`);
-    const walletByReceiver = new Map([...existingWallets].map((w) => [w.receiver_id, { id: w.id, address: w.stellar_address }] as const));
-    for (const f of fresh) {
-      const payee = f.checked.payee;
-      const receiverId = receiverOf(payee)!;
-      const existing = walletByReceiver.get(receiverId);
-      if (existing) {
-        if (payee.kind === "stellar" && existing.address !== payee.address) {
-          problems.push({
-            referenceId: f.checked.referenceId,
-            index: f.index,
-            code: G2P_ITEM_REASONS.payeeFaInvalid,
-            message: "this receiver is registered with another Stellar address for this wallet provider",
-          });
-        }
-        walletOfItem.set(f.index, existing.id);
-        continue;
-      }
-      // Stellar payees are registered at once; phone and e-mail payees register through an invitation.
-      const status = payee.kind === "stellar" ? "REGISTERED" : "DRAFT";
-      const address = payee.kind === "stellar" ? payee.address : null;
-      const id = randomUUID();
-      walletByReceiver.set(receiverId, { id, address });
-      walletOfItem.set(f.index, id);
-      newWallets.push({
-        id,
-        receiver_id: receiverId,
-        wallet_id: sender.walletId,
-        status,
-        kind: address === null ? null : "STELLAR_ADDRESS",
-        value: address,
-        details: null,
-        status_history: [{ user_id: ctx.actor.userId, status, timestamp: now }],
-      });
-    }
-  }
-  if (problems.length > 0) reject(problems);
-  if (newWallets.length > 0) {
-    await tx.execute(sql`
-      insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, destination_kind, destination_value, destination_details, status_history)
-      select x.id, ${orgId}::uuid, x.receiver_id, x.wallet_id, x.status::receiver_wallet_status, x.kind::destination_kind, x.value, x.details, x.status_history
-      from json_to_recordset(${JSON.stringify(newWallets)}::json)
-        as x(id uuid, receiver_id uuid, wallet_id uuid, status text, kind text, value text, details jsonb, status_history jsonb)`);
+    return {
+      // Position in the request (1-based), so answers list items in the order they were sent.
+      line: f.index + 1,
+      match: payee.kind === "phone" || payee.kind === "email" ? "contact" : "destination",
+      externalId: formatPayeeFa(payee).slice(0, 64),
+      phone: payee.kind === "phone" ? payee.phone : null,
+      email: payee.kind === "email" ? payee.email : null,
+      verification: null,
+      // A Stellar payee names no memo: a memo the receiver registered is kept (memo undefined).
+      destination:
+        payee.kind === "stellar"
+          ? { kind: "STELLAR_ADDRESS", value: payee.address }
+          : payee.kind === "bank"
+            ? { ...payee.destination, details: { ...payee.destination.details, holderName: f.checked.payeeName ?? undefined } }
+            : null,
+      amount: formatStroops(f.checked.amountStroops),
+      paymentRef: f.checked.referenceId.slice(0, 99),
+      region: f.checked.region,
+    };
+  });
+  const added = await addPaymentsToDisbursement(tx, ctx, envelope, rows, {
+    replace: false,
+    renameMatched: false,
+    returnPaymentIds: true,
+    audit: { action: "disbursement.g2p_items_received", details: { sender_id: sender.senderId, g2p_transaction_id: g2pTransactionId } },
+  });
+  if (!added.ok) {
+    const byLine = new Map(fresh.map((f) => [f.index + 1, f] as const));
+    reject(
+      added.problems.map((p) => {
+        const f = byLine.get(p.line)!;
+        return { referenceId: f.checked.referenceId, index: f.index, code: G2P_ITEM_REASONS.payeeFaInvalid, message: p.message };
+      }),
+    );
   }
 
-  // ---- payments and items: one statement (the items reference the payments it inserts) ---------
-  // New payments are DRAFT (inserting DRAFT needs no status move: server/payments/payment-state-writer.ts).
-  const draft: PaymentStatusHistoryEntry[] = [{ status: "DRAFT", status_message: null, timestamp: now }];
+  // ---- the items, pointing at their payments (one statement) ---------------------------------
   // The answer to this call reports every item in this transaction (ACK with its callback stored, or
   // the synchronous body): new items are written as reported with the status it tells (a DRAFT payment
   // of this locked envelope), so the adapter's markReported has nothing to rewrite for them.
   const reportedStatus = g2pItemStatus("DRAFT", envelope.status);
-  const rows = fresh.map((f) => {
-    const receiverId = receiverOf(f.checked.payee)!;
-    return {
-      payment_id: randomUUID(),
-      receiver_id: receiverId,
-      receiver_wallet_id: walletOfItem.get(f.index)!,
-      amount: formatStroops(f.checked.amountStroops),
-      external_payment_id: f.checked.referenceId.slice(0, 99),
-      // Position in the request (1-based), so answers list items in the order they were sent.
-      line_number: f.index + 1,
-      reference_id: f.checked.referenceId,
-      request: f.raw,
-    };
-  });
+  const items = fresh.map((f, i) => ({ payment_id: added.paymentIds[i], reference_id: f.checked.referenceId, request: f.raw, line: f.index + 1 }));
   await tx.execute(sql`
-    with x as (
-      select * from json_to_recordset(${JSON.stringify(rows)}::json) as x(
-        payment_id uuid, receiver_id uuid, receiver_wallet_id uuid, amount numeric, external_payment_id text, line_number integer, reference_id text, request jsonb)
-    ), p as (
-      insert into payments (id, org_id, disbursement_id, receiver_id, receiver_wallet_id, asset_id, amount, status, status_history, external_payment_id, line_number)
-      select x.payment_id, ${orgId}::uuid, ${envelope.id}::uuid, x.receiver_id, x.receiver_wallet_id, ${envelope.assetId}::uuid, x.amount,
-        'DRAFT'::payment_status, ${JSON.stringify(draft)}::jsonb, x.external_payment_id, x.line_number
-      from x order by x.line_number
-      returning id
-    )
     insert into g2p_items (org_id, sender_row_id, g2p_transaction_id, payment_id, reference_id, request, reported_status, reported_at)
     select ${orgId}::uuid, ${sender.id}::uuid, ${g2pTransactionId}::uuid, x.payment_id, x.reference_id, x.request,
       ${reportedStatus}, ${call.now.toISOString()}::timestamptz
-    from x join p on p.id = x.payment_id order by x.line_number`);
+    from json_to_recordset(${JSON.stringify(items)}::json) as x(payment_id uuid, reference_id text, request jsonb, line integer)
+    order by x.line`);
   await tx.update(disbursements).set({ updatedAt: new Date() }).where(eq(disbursements.id, envelope.id));
 }

@@ -15,10 +15,12 @@ const IN_EXTRAS = 10;
 type RoutingQuery = Parameters<typeof routedPaymentsQuery>[0];
 
 /**
- * What a start will write (docs/rails.md "Routing rules"): `moveSet` is the most common route of the
- * DRAFT payments, written by the DRAFT → READY move itself (movePaymentStatus `set`), so a
- * disbursement whose payments all take one route costs no write of its own; `needsUpdate` says
- * whether any payment is left whose routing differs after that (another route, or a payment not moved).
+ * What a start will write (docs/rails/routing.md "At start"). Payments are routed when they are added
+ * (server/services/intake/), so a start normally writes no routing at all: the plan re-checks every
+ * payment against the current rules in one read, and `needsUpdate` says whether any recorded
+ * connection/rule differs (rules edited or a connection disabled since intake, an attribute changed,
+ * a payment added before routing at intake). `moveSet`: every DRAFT payment takes one route that some
+ * of them lack, written by the DRAFT → READY move itself (movePaymentStatus `set`).
  */
 export type RoutingPlan = {
   q: RoutingQuery;
@@ -96,14 +98,14 @@ export async function planDisbursementRouting(
     onlyUnrouted: resume,
   };
   const targets = routeTargetsValues(compiled);
-  const rows = await tx.execute<{ route_index: number | null; n: number; n_draft: number; n_other_differs: number }>(sql`
+  // Per route: how many payments, how many DRAFT, and how many whose recorded connection/rule differ
+  // from it (none when the intake routed them and nothing changed since).
+  const differs = sql`(routed.connection_id, routed.routing_rule_id) is distinct from (t.connection_id, t.rule_id)`;
+  const rows = await tx.execute<{ route_index: number | null; n: number; n_draft: number; n_differs: number; n_draft_differs: number }>(sql`
     select routed.route_index, count(*)::int as n,
       count(*) filter (where routed.status = 'DRAFT')::int as n_draft,
-      ${
-        targets
-          ? sql`count(*) filter (where routed.status <> 'DRAFT' and (routed.connection_id, routed.routing_rule_id) is distinct from (t.connection_id, t.rule_id))::int`
-          : sql`0`
-      } as n_other_differs
+      ${targets ? sql`count(*) filter (where ${differs})::int` : sql`0`} as n_differs,
+      ${targets ? sql`count(*) filter (where routed.status = 'DRAFT' and ${differs})::int` : sql`0`} as n_draft_differs
     from (${routedPaymentsQuery(q)}) routed
     ${targets ? sql`left join ${targets} as t(route_index, connection_id, rule_id) on t.route_index = routed.route_index` : sql``}
     group by routed.route_index`);
@@ -111,11 +113,15 @@ export async function planDisbursementRouting(
   await refuseBlocked(tx, q, compiled, rows, blocked);
 
   const routed = rows.reduce((n, r) => n + r.n, 0);
+  // When every DRAFT payment takes one route, the DRAFT → READY move writes it with the status (free:
+  // that move rewrites those rows anyway), covering payments added before routing at intake existed.
   // Resuming moves PAUSED payments that are routed already: a constant written with that move would overwrite them.
-  const major = resume ? undefined : [...rows].filter((r) => r.n_draft > 0).sort((x, y) => y.n_draft - x.n_draft)[0];
-  const majorRule = major ? compiled.find((c) => c.index === major.route_index) : undefined;
-  const moveSet = majorRule?.connection ? { connectionId: majorRule.connection.id, routingRuleId: majorRule.rule.id } : undefined;
-  const left = rows.reduce((n, r) => n + r.n_other_differs + (resume || r !== major ? r.n_draft : 0), 0);
+  const draftRoutes = rows.filter((r) => r.n_draft > 0);
+  const single = !resume && draftRoutes.length === 1 ? draftRoutes[0] : undefined;
+  const singleRule = single ? compiled.find((c) => c.index === single.route_index) : undefined;
+  const moveSet =
+    single && singleRule?.connection && single.n_draft_differs > 0 ? { connectionId: singleRule.connection.id, routingRuleId: singleRule.rule.id } : undefined;
+  const left = rows.reduce((n, r) => n + r.n_differs - (moveSet && r === single ? r.n_draft_differs : 0), 0);
   return { q, targets, routed, moveSet, needsUpdate: left > 0 };
 }
 
