@@ -43,32 +43,50 @@ export async function leaseNextBatch(ctx: DispatcherContext): Promise<RailBatch 
 }
 
 /**
+ * The worker's lease on a batch ran out and another worker took it over (or the batch changed under
+ * it): this worker stops at once, before any further call to the bank, and leaves the batch to its
+ * new owner, who asks the bank what arrived (docs/rails.md "Dispatcher").
+ */
+export class LeaseLostError extends Error {
+  constructor(batch: RailBatch) {
+    super(`rail batch ${batch.id}: the lease ran out and another worker took it over`);
+  }
+}
+
+/**
  * Move one leased batch as far as it goes now: funds check and block, then shipment, then the
  * bank's acknowledgement applied to its payments. Every step's result is stored before the next
- * remote call; a batch found in SHIPPING (its worker died after or during the call) is first looked
- * up at the bank, and only payments the bank has never seen are sent again.
+ * remote call, by a write that also renews this worker's lease and fails when the lease was lost; a
+ * batch found in SHIPPING (its worker died after or during the call) is first looked up at the bank,
+ * and only payments the bank has never seen are sent again.
  */
 export async function advanceRailBatch(ctx: DispatcherContext, batch: RailBatch): Promise<void> {
-  const connection = await ctx.openConnection(batch.orgId, batch.connectionId);
-  const rail = ctx.railFor(batch.railType);
   try {
+    const connection = await ctx.openConnection(batch.orgId, batch.connectionId);
+    const rail = ctx.railFor(batch.railType);
     let status = batch.status;
+    let fundsBlockReference = batch.fundsBlockReference;
     if (status === "CLAIMED" || status === "FUNDS_NOT_AVAILABLE") {
       const funded = await secureFunds(ctx, rail, connection, batch);
       if (!funded) return;
       status = "FUNDS_BLOCKED";
+      // The block just made pays this shipment (the leased row predates it).
+      fundsBlockReference = funded.fundsBlockReference;
     }
     if (status === "FUNDS_BLOCKED") {
       if (connection.settings.shipmentMode === "FILE") {
-        await updateBatch(ctx.db, batch, { status: "AWAITING_UPLOAD", message: "pain.001 ready to download and upload to the bank's portal" });
-        await ctx.db.execute(sql`
-          update payments set rail_details = coalesce(rail_details, '{}'::jsonb) || '{"shipment":"AWAITING_UPLOAD"}'::jsonb, updated_at = now()
-          where rail_batch_id = ${batch.id} and status = 'PENDING'`);
+        await ctx.db.transaction(async (tx) => {
+          await updateBatch(ctx, tx, batch, { status: "AWAITING_UPLOAD", message: "pain.001 ready to download and upload to the bank's portal" });
+          await tx.execute(sql`
+            update payments set rail_details = coalesce(rail_details, '{}'::jsonb) || '{"shipment":"AWAITING_UPLOAD"}'::jsonb, updated_at = now()
+            where rail_batch_id = ${batch.id} and status = 'PENDING'`);
+        });
         return;
       }
-      await updateBatch(ctx.db, batch, { status: "SHIPPING" });
       const payments = await batchPayments(ctx.db, batch, connection);
-      const outcomes = await rail.submit(connection, { reference: batch.reference, fundsBlockReference: batch.fundsBlockReference, payments });
+      // SHIPPING is stored (and the lease renewed) right before the call: a worker that finds it later asks the bank first.
+      await updateBatch(ctx, ctx.db, batch, { status: "SHIPPING" });
+      const outcomes = await rail.submit(connection, { reference: batch.reference, fundsBlockReference, payments });
       await applyOutcomes(ctx, batch, outcomes);
       return;
     }
@@ -77,25 +95,36 @@ export async function advanceRailBatch(ctx: DispatcherContext, batch: RailBatch)
       return;
     }
     if (status === "SHIPPING") {
+      await updateBatch(ctx, ctx.db, batch, {});
       const payments = await batchPayments(ctx.db, batch, connection);
       const known = await rail.lookup(connection, payments);
       const unknownIds = new Set(known.filter((o) => o.status === "UNKNOWN").map((o) => o.paymentId));
-      const resent =
-        unknownIds.size > 0
-          ? await rail.submit(connection, {
-              reference: batch.reference,
-              fundsBlockReference: batch.fundsBlockReference,
-              payments: payments.filter((p) => unknownIds.has(p.paymentId)),
-            })
-          : [];
+      let resent: RailOutcome[] = [];
+      if (unknownIds.size > 0) {
+        // Still this worker's batch (the lookup may have outlasted the lease): only then send again.
+        await updateBatch(ctx, ctx.db, batch, {});
+        resent = await rail.submit(connection, {
+          reference: batch.reference,
+          fundsBlockReference: batch.fundsBlockReference,
+          payments: payments.filter((p) => unknownIds.has(p.paymentId)),
+        });
+      }
       ctx.log.warn({ batchId: batch.id, known: known.length - unknownIds.size, resent: unknownIds.size }, "rail batch recovered after an interrupted shipment");
       await applyOutcomes(ctx, batch, [...known.filter((o) => o.status !== "UNKNOWN"), ...resent]);
     }
   } catch (error) {
+    if (error instanceof LeaseLostError) {
+      ctx.log.warn({ batchId: batch.id }, "rail batch lease lost; another worker continues it");
+      return;
+    }
     // The bank did not answer or answered with an error: keep the stored state and try again later.
     const message = error instanceof Error ? error.message : String(error);
     ctx.log.warn({ batchId: batch.id, err: message }, "rail batch step failed; retrying later");
-    await updateBatch(ctx.db, batch, { message: message.slice(0, 300), nextAttemptAt: new Date(Date.now() + ctx.retryMs) }, { keepStatus: true });
+    try {
+      await updateBatch(ctx, ctx.db, batch, { message: message.slice(0, 300), nextAttemptAt: new Date(Date.now() + ctx.retryMs) }, { keepStatus: true });
+    } catch (inner) {
+      if (!(inner instanceof LeaseLostError)) throw inner;
+    }
   }
 }
 
@@ -107,19 +136,20 @@ export async function advanceRailBatch(ctx: DispatcherContext, batch: RailBatch)
 async function pollShippedBatch(ctx: DispatcherContext, rail: PaymentRail, connection: RailConnection, batch: RailBatch) {
   const payments = await batchPayments(ctx.db, batch, connection);
   if (payments.length === 0) {
-    await updateBatch(ctx.db, batch, { nextAttemptAt: NEVER }, { keepStatus: true });
+    await updateBatch(ctx, ctx.db, batch, { nextAttemptAt: NEVER }, { keepStatus: true });
     return;
   }
   const outcomes = await rail.lookup(connection, payments);
   const failed = outcomes.filter((o) => o.status === "FAILED");
-  if (failed.length > 0) {
-    await ctx.db.transaction(async (tx) => {
+  const stillPending = payments.length - failed.length;
+  await ctx.db.transaction(async (tx) => {
+    // The batch row first (lease checked), then the payments: a worker that lost the lease applies nothing.
+    await updateBatch(ctx, tx, batch, { nextAttemptAt: stillPending > 0 ? new Date(Date.now() + ctx.pollMs) : NEVER }, { keepStatus: true });
+    if (failed.length > 0) {
       await failPayments(tx, batch, failed, new Date());
       await ctx.completeDisbursementIfDone(tx, batch.orgId, batch.disbursementId);
-    });
-  }
-  const stillPending = payments.length - failed.length;
-  await updateBatch(ctx.db, batch, { nextAttemptAt: stillPending > 0 ? new Date(Date.now() + ctx.pollMs) : NEVER }, { keepStatus: true });
+    }
+  });
 }
 
 /** "Not again": a shipped batch with nothing pending. */
@@ -149,51 +179,70 @@ async function failPayments(tx: DbOrTx, batch: RailBatch, outcomes: RailOutcome[
   return failures.size;
 }
 
-async function secureFunds(ctx: DispatcherContext, rail: PaymentRail, connection: RailConnection, batch: RailBatch): Promise<boolean> {
+/** Check and block the batch's funds; the block's reference when funded, null (stored as FUNDS_NOT_AVAILABLE) when not. */
+async function secureFunds(
+  ctx: DispatcherContext,
+  rail: PaymentRail,
+  connection: RailConnection,
+  batch: RailBatch,
+): Promise<{ fundsBlockReference: string | null } | null> {
   const attempts = batch.fundsAttempts + 1;
   const decimals = rail.capabilities(connection).decimalsFor(batch.currency) ?? 7;
   const amount = formatAmount(toStroops(batch.amount), decimals);
   const funds = await rail.checkFunds(connection, batch.currency, amount);
-  if (!funds.sufficient) {
-    await updateBatch(ctx.db, batch, {
+  const short = () => funds.message ?? `The bank reports ${funds.available} ${batch.currency} available; this batch needs ${amount}.`;
+  if (!funds.sufficient && !rail.blockFunds) {
+    await updateBatch(ctx, ctx.db, batch, {
       status: "FUNDS_NOT_AVAILABLE",
       fundsAttempts: attempts,
-      fundsMessage: funds.message ?? `The bank reports ${funds.available} ${batch.currency} available; this batch needs ${amount}.`,
+      fundsMessage: short(),
       nextAttemptAt: new Date(Date.now() + ctx.retryMs),
     });
-    return false;
+    return null;
   }
   if (rail.blockFunds) {
+    // Asked even when the check came back short: a worker that died after the bank made this batch's
+    // block (before storing it) left the block counted against the available balance, and only the
+    // block request, idempotent on the batch's reference, finds it again. Without one, the bank's own
+    // check refuses the block.
     const block = await rail.blockFunds(connection, batch.currency, amount, batch.reference);
     if (!block.blocked) {
-      await updateBatch(ctx.db, batch, {
+      await updateBatch(ctx, ctx.db, batch, {
         status: "FUNDS_NOT_AVAILABLE",
         fundsAttempts: attempts,
-        fundsMessage: block.message ?? "The bank refused to block the funds.",
+        fundsMessage: funds.sufficient ? (block.message ?? "The bank refused to block the funds.") : short(),
         nextAttemptAt: new Date(Date.now() + ctx.retryMs),
       });
-      return false;
+      return null;
     }
-    await updateBatch(ctx.db, batch, {
+    await updateBatch(ctx, ctx.db, batch, {
       status: "FUNDS_BLOCKED",
       fundsAttempts: attempts,
       fundsBlockReference: block.reference ?? null,
       fundsMessage: block.message ?? "Funds blocked.",
     });
-    return true;
+    return { fundsBlockReference: block.reference ?? null };
   }
-  await updateBatch(ctx.db, batch, { status: "FUNDS_BLOCKED", fundsAttempts: attempts, fundsMessage: "Funds available." });
-  return true;
+  await updateBatch(ctx, ctx.db, batch, { status: "FUNDS_BLOCKED", fundsAttempts: attempts, fundsMessage: "Funds available." });
+  return { fundsBlockReference: null };
 }
 
 type BatchChange = Partial<Pick<RailBatch, "status" | "fundsAttempts" | "fundsMessage" | "fundsBlockReference" | "nextAttemptAt" | "shippedAt" | "message">>;
 
-async function updateBatch(db: DbOrTx, batch: RailBatch, change: BatchChange, options: { keepStatus?: boolean; release?: boolean } = {}) {
-  const release = options.release ?? (change.status !== undefined && change.status !== "SHIPPING" && change.status !== "FUNDS_BLOCKED");
-  await db
+/**
+ * Store a step of a batch this worker holds, and renew the lease while the batch stays with it
+ * (release: a final or waiting status, or keepStatus). Fenced on the lease: when another worker has
+ * taken the batch over, nothing is written and LeaseLostError stops this worker's step.
+ */
+async function updateBatch(ctx: DispatcherContext, db: DbOrTx, batch: RailBatch, change: BatchChange, options: { keepStatus?: boolean; release?: boolean } = {}) {
+  const release = options.release ?? (options.keepStatus === true || (change.status !== undefined && change.status !== "SHIPPING" && change.status !== "FUNDS_BLOCKED"));
+  const lease = release ? { leasedBy: null, leaseUntil: null } : { leaseUntil: new Date(Date.now() + ctx.leaseMs) };
+  const updated = await db
     .update(railBatches)
-    .set({ ...change, ...(options.keepStatus || release ? { leasedBy: null, leaseUntil: null } : {}), updatedAt: new Date() })
-    .where(and(eq(railBatches.id, batch.id), eq(railBatches.orgId, batch.orgId)));
+    .set({ ...change, ...lease, updatedAt: new Date() })
+    .where(and(eq(railBatches.id, batch.id), eq(railBatches.orgId, batch.orgId), eq(railBatches.leasedBy, ctx.workerId)))
+    .returning({ id: railBatches.id });
+  if (updated.length === 0) throw new LeaseLostError(batch);
 }
 
 /** The batch's payments as the rail takes them (exported for the crash test). */
@@ -224,6 +273,14 @@ async function applyOutcomes(ctx: DispatcherContext, batch: RailBatch, outcomes:
   const now = new Date();
   await ctx.db.transaction(async (tx) => {
     const succeeded = outcomes.filter((o) => o.status === "SUCCESS").map((o) => o.paymentId);
+    const shipped = outcomes.filter((o) => o.status === "PENDING").map((o) => o.paymentId);
+    // The batch row first (lease checked, row locked): a worker that lost the lease applies nothing.
+    await updateBatch(ctx, tx, batch, {
+      status: "SHIPPED",
+      shippedAt: now,
+      nextAttemptAt: new Date(now.getTime() + ctx.pollMs),
+      message: `${shipped.length} shipped, ${succeeded.length} paid, ${outcomes.length - shipped.length - succeeded.length} refused`,
+    });
     if (succeeded.length > 0) {
       await movePaymentStatus(tx, {
         orgId: batch.orgId,
@@ -236,18 +293,11 @@ async function applyOutcomes(ctx: DispatcherContext, batch: RailBatch, outcomes:
       });
     }
     const failedCount = await failPayments(tx, batch, outcomes, now);
-    const shipped = outcomes.filter((o) => o.status === "PENDING").map((o) => o.paymentId);
     if (shipped.length > 0) {
       await tx.execute(sql`
         update payments set rail_details = coalesce(rail_details, '{}'::jsonb) || ${JSON.stringify({ shipment: "SHIPPED", shippedAt: now.toISOString() })}::jsonb, updated_at = now()
         where org_id = ${batch.orgId} and id = any(${uuidArray(shipped)}) and status = 'PENDING'`);
     }
-    await updateBatch(tx, batch, {
-      status: "SHIPPED",
-      shippedAt: now,
-      nextAttemptAt: new Date(now.getTime() + ctx.pollMs),
-      message: `${shipped.length} shipped, ${succeeded.length} paid, ${outcomes.length - shipped.length - succeeded.length} refused`,
-    });
     if (succeeded.length > 0 || failedCount > 0) await ctx.completeDisbursementIfDone(tx, batch.orgId, batch.disbursementId);
   });
 }
