@@ -101,6 +101,9 @@ export type ReconcileOptions = {
 
 const NOT_SHIPPED: readonly PaymentStatus[] = ["DRAFT", "READY", "PAUSED"];
 
+/** No rail details yet (shared, never changed: a payment's first patch takes its values object as is). */
+const NO_DETAILS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 function reasonWords(entry: ReconEntry, fallback: string): string {
   const text = entry.reasonText?.trim();
   if (text) return text;
@@ -161,14 +164,15 @@ export function reconcileEntries(entries: readonly ReconEntry[], payments: Reado
 
     let s = state.get(paymentId);
     if (!s) {
-      s = { status: payment.status, railDetails: { ...(payment.railDetails ?? {}) }, failureCode: payment.failureCode, rounds: 0, settledInFile: false };
+      // railDetails objects are never changed in place (patch below builds new ones), so they are shared, not copied.
+      s = { status: payment.status, railDetails: payment.railDetails ?? NO_DETAILS, failureCode: payment.failureCode, rounds: 0, settledInFile: false };
       state.set(paymentId, s);
     }
     const current = s;
     const patch = (values: Record<string, unknown>, failureCode?: string | null) => {
-      current.railDetails = { ...current.railDetails, ...values };
-      const d = details.get(paymentId) ?? { railDetails: {} };
-      d.railDetails = { ...d.railDetails, ...values };
+      current.railDetails = current.railDetails === NO_DETAILS ? values : { ...current.railDetails, ...values };
+      const d = details.get(paymentId) ?? { railDetails: NO_DETAILS };
+      d.railDetails = d.railDetails === NO_DETAILS ? values : { ...d.railDetails, ...values };
       if (failureCode !== undefined) {
         d.failureCode = failureCode;
         current.failureCode = failureCode;

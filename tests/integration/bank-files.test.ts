@@ -85,6 +85,116 @@ describe("pain.002 status reports", () => {
   });
 });
 
+/** A pain.002 answering a whole pain.001 at group or payment-information level, without one status per transaction. */
+function groupPain002(originalMessageId: string, level: "group" | "block", code: string, reasonCode?: string, messageId = `PSR-${randomUUID()}`): string {
+  const reason = reasonCode ? `<StsRsnInf><Rsn><Cd>${reasonCode}</Cd></Rsn></StsRsnInf>` : "";
+  return [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"><CstmrPmtStsRpt>`,
+    `<GrpHdr><MsgId>${messageId}</MsgId><CreDtTm>2026-12-03T10:00:00</CreDtTm></GrpHdr>`,
+    `<OrgnlGrpInfAndSts><OrgnlMsgId>${originalMessageId}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId>`,
+    level === "group" ? `<GrpSts>${code}</GrpSts>${reason}` : "",
+    `</OrgnlGrpInfAndSts>`,
+    level === "block" ? `<OrgnlPmtInfAndSts><OrgnlPmtInfId>${originalMessageId}</OrgnlPmtInfId><PmtInfSts>${code}</PmtInfSts>${reason}</OrgnlPmtInfAndSts>` : "",
+    `</CstmrPmtStsRpt></Document>`,
+  ].join("\n");
+}
+
+/** A shipped bank batch (rail_batches row, reference = the pain.001 MsgId) carrying these payments. */
+async function shipBatch(disbursementId: string, paymentIds: readonly string[], reference = `PAIN001-${randomUUID().slice(0, 8)}`) {
+  const [batch] = await db.execute<{ id: string }>(sql`
+    insert into rail_batches (org_id, disbursement_id, connection_id, rail_type, reference, status, payment_count, amount, currency)
+    values (${org.org.id}, ${disbursementId}, ${bank.connectionId}, 'BANK', ${reference}, 'SHIPPED', ${paymentIds.length}, 0, 'EUR') returning id`);
+  for (const id of paymentIds) await db.update(payments).set({ railBatchId: batch!.id }).where(eq(payments.id, id));
+  return reference;
+}
+
+describe("pain.002 rejecting a whole message", () => {
+  it("a group RJCT without transaction statuses fails every payment of the batch it names, with the reason in plain words, once", async () => {
+    const { disbursementId, paymentIds } = await createBankPayments(db, org.org.id, bank, ["1.00", "2.00", "3.00"]);
+    const other = await createBankPayments(db, org.org.id, bank, ["4.00"]);
+    const reference = await shipBatch(disbursementId, paymentIds);
+    await shipBatch(other.disbursementId, other.paymentIds);
+
+    const result = await importBankFile(ctx, file("group-rjct.xml", groupPain002(reference, "group", "RJCT", "AM04")));
+    expect(result.file).toMatchObject({ format: "PAIN002", entry_count: 3, matched_count: 3, exception_count: 0 });
+    for (const id of paymentIds) {
+      const p = await paymentRow(id);
+      expect(p.status).toBe("FAILED");
+      expect(p.failureCode).toBe("AM04");
+      expect(p.statusMessage).toBe("Not enough funds on the sponsor account.");
+      expect(p.statusHistory.at(-1)).toMatchObject({ status: "FAILED", status_message: "Not enough funds on the sponsor account." });
+      expect(p.railDetails).toMatchObject({ replyStatus: "RJCT", replyReason: "AM04", bankFileId: result.file.id });
+    }
+    const entries = await entriesOf(result.file.id);
+    expect(entries.map((e) => e.paymentId)).toEqual(paymentIds);
+    expect(entries.every((e) => e.outcome === "MATCHED" && e.reasonCode === "AM04")).toBe(true);
+    // Another batch of the organization is not named: untouched.
+    expect((await paymentRow(other.paymentIds[0]!)).status).toBe("PENDING");
+    expect(await checkPaymentTotals(db, org.org.id)).toEqual([]);
+
+    // A second report of the same rejection (other bytes): every payment ALREADY_APPLIED, nothing changes.
+    const histories = await Promise.all(paymentIds.map(async (id) => (await paymentRow(id)).statusHistory.length));
+    const again = await importBankFile(ctx, file("group-rjct-2.xml", groupPain002(reference, "group", "RJCT", "AM04")));
+    expect(again.already_imported).toBe(false);
+    expect(again.outcomes).toMatchObject({ ALREADY_APPLIED: 3, MATCHED: 0 });
+    expect(await Promise.all(paymentIds.map(async (id) => (await paymentRow(id)).statusHistory.length))).toEqual(histories);
+    expect(await checkPaymentTotals(db, org.org.id)).toEqual([]);
+  });
+
+  it("a payment-information block RJCT rejects the batch; a rejection naming an unknown message is one UNMATCHED entry", async () => {
+    const { disbursementId, paymentIds } = await createBankPayments(db, org.org.id, bank, ["5.00", "6.00"]);
+    const reference = await shipBatch(disbursementId, paymentIds);
+    const result = await importBankFile(ctx, file("block-rjct.xml", groupPain002(reference, "block", "RJCT", "AC01")));
+    expect(result.outcomes.MATCHED).toBe(2);
+    for (const id of paymentIds) {
+      const p = await paymentRow(id);
+      expect(p.status).toBe("FAILED");
+      expect(p.failureCode).toBe("AC01");
+      expect(p.statusMessage).toBe("The account number is wrong (invalid or missing).");
+    }
+
+    const unknown = await importBankFile(ctx, file("unknown-rjct.xml", groupPain002("NO-SUCH-MSG", "group", "RJCT", "MS03")));
+    expect(unknown.file).toMatchObject({ entry_count: 1, matched_count: 0, exception_count: 1 });
+    const [entry] = await entriesOf(unknown.file.id);
+    expect(entry).toMatchObject({ outcome: "UNMATCHED", reasonCode: "MS03", paymentId: null });
+    expect(entry!.outcomeMessage).toContain("rejected the whole message NO-SUCH-MSG");
+    // An accepted group (no rejection) with no transaction statuses changes nothing and lists nothing.
+    const accepted = await importBankFile(ctx, file("group-acc.xml", groupPain002(reference, "group", "ACCP")));
+    expect(accepted.file.entry_count).toBe(0);
+    expect(await checkPaymentTotals(db, org.org.id)).toEqual([]);
+  });
+});
+
+describe("entries are stored exactly", () => {
+  it("text outside ASCII, amounts, currencies and references reach bank_file_entries unchanged", async () => {
+    const {
+      paymentIds: [id],
+    } = await createBankPayments(db, org.org.id, bank, ["12.50"]);
+    const bankText = "Konto gelöscht – Zahlung an Müller über 12,50 € zurück 🏦";
+    const result = await importBankFile(
+      ctx,
+      file("unicode.xml", buildPain002([{ reference: id!, status: "RJCT", reasonCode: "AC04", reasonText: bankText, amount: "12.50", currency: "EUR" }])),
+    );
+    const [entry] = await entriesOf(result.file.id);
+    expect(entry).toMatchObject({
+      entryIndex: 1,
+      endToEndId: id!.replace(/-/g, ""),
+      bankReference: "ST-1",
+      amount: "12.5000000",
+      currency: "EUR",
+      direction: "DEBIT",
+      reversal: false,
+      entryStatus: "RJCT",
+      reasonCode: "AC04",
+      reasonText: `The beneficiary account is closed. Bank says: ${bankText}`,
+      outcome: "MATCHED",
+      paymentId: id,
+    });
+    expect((await paymentRow(id!)).statusMessage).toBe(`The beneficiary account is closed. Bank says: ${bankText}`);
+  });
+});
+
 describe("statements", () => {
   it("camt.053 settles PENDING bank payments (SUCCESS with booking date and bank reference) and completes the disbursement", async () => {
     const { disbursementId, paymentIds } = await createBankPayments(db, org.org.id, bank, ["12.50", "7.25"]);
@@ -255,6 +365,24 @@ describe("re-import", () => {
         .where(eq(auditEvents.orgId, org.org.id)),
     ).toEqual(audit);
   });
+
+  it("two concurrent imports of one file: one imports, the other answers already imported; each payment moves once", async () => {
+    const { paymentIds } = await createBankPayments(db, org.org.id, bank, ["7.00", "8.00"]);
+    const text = buildCamt(
+      "053",
+      paymentIds.map((id, i) => ({ reference: id, amount: `${i + 7}.00` })),
+      { statementId: "CONCURRENT" },
+    );
+    const results = await Promise.all([importBankFile(ctx, file("one.xml", text)), importBankFile(ctx, file("two.xml", text))]);
+    expect(results.map((r) => r.already_imported).sort()).toEqual([false, true]);
+    expect(results[0]!.file.id).toBe(results[1]!.file.id);
+    for (const id of paymentIds) {
+      const p = await paymentRow(id);
+      expect(p.status).toBe("SUCCESS");
+      expect(p.statusHistory.filter((h) => h.status === "SUCCESS")).toHaveLength(1);
+    }
+    expect(await checkPaymentTotals(db, org.org.id)).toEqual([]);
+  });
 });
 
 describe("tenancy, connection scope and permissions", () => {
@@ -355,6 +483,26 @@ describe("bad files store nothing", () => {
       delete process.env.BANK_FILE_MAX_BYTES;
     }
     expect(await count()).toBe(before);
+  });
+
+  it("text PostgreSQL cannot store (a NUL character) is refused before anything is written, naming the line and field", async () => {
+    const {
+      paymentIds: [id],
+    } = await createBankPayments(db, org.org.id, bank, ["1.00"]);
+    const text = buildMt940([{ reference: id!, amount: "1.00" }], { statementId: "NUL" }).replace(/(:86:[^\n]*)/, "$1 bad\u0000text");
+    const files = async () =>
+      (
+        await db
+          .select({ n: sql<number>`count(*)::int` })
+          .from(bankFiles)
+          .where(eq(bankFiles.orgId, org.org.id))
+      )[0]!.n;
+    const before = await files();
+    const error = await expectServiceError(importBankFile(ctx, file("nul.sta", text)), "BAD_REQUEST");
+    expect(error.message).toContain("NUL character");
+    expect(error.extras).toMatchObject({ line: "5", field: "endToEndId" }); // the /EREF/ runs to the end of the :86: line
+    expect(await files()).toBe(before);
+    expect((await paymentRow(id!)).status).toBe("PENDING");
   });
 
   it("the import is one transaction: a failure after every write leaves no file, no entry, no status change, no audit row", async () => {

@@ -5,7 +5,7 @@ import { parseCamt } from "@/server/rails/bank/formats/camt-reader";
 import { sumDecimals } from "@/server/rails/bank/formats/decimal";
 import { parseMt940 } from "@/server/rails/bank/formats/mt940-reader";
 import { parsePain002 } from "@/server/rails/bank/formats/pain002-reader";
-import { BankFileError, isPayout, undoesPayout, type ParsedBankFile } from "@/server/rails/bank/formats/statement-types";
+import { BankFileError, isPayout, undoesPayout, type ParsedBankEntry, type ParsedBankFile } from "@/server/rails/bank/formats/statement-types";
 import { validateWithXmllint } from "../support/xmllint";
 
 /**
@@ -294,5 +294,25 @@ describe("malformed files name the line and the field", () => {
     expect(bankFileError(() => parseMt940(mt.replace(":62F:C261203EUR9899,99\n", "")))).toMatchObject({ line: 1, field: ":62F:" });
     expect(bankFileError(() => parseMt940(`:25:NL71RABO0123456789\n${mt}`))).toMatchObject({ line: 1, field: ":25:" });
     expect(bankFileError(() => parseMt940("no statement here"))).toMatchObject({ field: ":20:" });
+  });
+});
+
+describe("entries handed over one by one (onEntry)", () => {
+  it("gives the same entries, in order, and keeps none in the result", () => {
+    const cases: [string, (input: Uint8Array, options?: { onEntry?: (e: ParsedBankEntry) => void }) => ParsedBankFile][] = [
+      ["camt054-v10-bank-of-lithuania.xml", parseCamt],
+      ["camt053-v08-bank-of-lithuania.xml", parseCamt],
+      ["mt940-german-sepa-betterplace.sta", parseMt940],
+      ["mt940-rabobank-iban.sta", parseMt940],
+    ];
+    for (const [name, parse] of cases) {
+      const whole = parse(read(name));
+      const handed: ParsedBankEntry[] = [];
+      const streamed = parse(read(name), { onEntry: (e) => handed.push(e) });
+      expect(whole.entries.length, name).toBeGreaterThan(0);
+      expect(handed, name).toEqual(whole.entries);
+      expect(streamed.entries, name).toEqual([]);
+      expect(streamed.statements, name).toEqual(whole.statements);
+    }
   });
 });

@@ -8,9 +8,9 @@ import type { BankFileFormat } from "@/server/domain/rails";
 import { parseCamt } from "./formats/camt-reader";
 import { parseMt940 } from "./formats/mt940-reader";
 import { parsePain002 } from "./formats/pain002-reader";
-import { BankFileError, type ParsedBankFile } from "./formats/statement-types";
+import { BankFileError, type ParsedBankFile, type ReadOptions } from "./formats/statement-types";
 
-export { BankFileError, type ParsedBankFile };
+export { BankFileError, type ParsedBankFile, type ReadOptions };
 
 const XML_FORMATS: { namespace: RegExp; element: RegExp; format: BankFileFormat }[] = [
   { namespace: /urn:iso:std:iso:20022:tech:xsd:pain\.002\./i, element: /<(?:\w+:)?CstmrPmtStsRpt[\s>]/, format: "PAIN002" },
@@ -45,9 +45,9 @@ export function detectBankFileFormat(content: Uint8Array): BankFileFormat {
 }
 
 /** Detect and read a bank file; throws BankFileError naming the line and field of the first problem. */
-export function readBankFile(content: Uint8Array): ParsedBankFile {
+export function readBankFile(content: Uint8Array, options: ReadOptions = {}): ParsedBankFile {
   const format = detectBankFileFormat(content);
-  const parsed = format === "PAIN002" ? parsePain002(content) : format === "MT940" ? parseMt940(content) : parseCamt(content);
+  const parsed = format === "PAIN002" ? parsePain002(content, options) : format === "MT940" ? parseMt940(content, options) : parseCamt(content, options);
   if (parsed.format !== format) {
     throw new BankFileError({ format, line: 1, detail: `the file announces ${format} but reads as ${parsed.format}` });
   }

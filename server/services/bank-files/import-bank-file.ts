@@ -1,7 +1,4 @@
-import { createHash } from "node:crypto";
-import { Readable, type Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import type { Sql } from "postgres";
+import { createHash, randomUUID } from "node:crypto";
 import { DrizzleQueryError, and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { config } from "@/server/config";
@@ -9,10 +6,11 @@ import { bankFiles, paymentConnections } from "@/db/schema";
 import type { PaymentStatus } from "@/server/domain/disbursement-types";
 import type { BankFileSource, ReconciliationOutcome } from "@/server/domain/rails";
 import { RECONCILIATION_OUTCOMES } from "@/server/domain/rails";
-import { isException, reconcileEntries, type PlannedMove, type ReconPayment } from "@/server/domain/reconciliation";
+import { isException, reconcileEntries, type EntryDecision, type PlannedMove, type ReconPayment } from "@/server/domain/reconciliation";
 import { bankFileMaxBytes, tooLargeMessage } from "@/server/http/upload-limit";
 import { lockDisbursements, movePaymentStatus, uuidArray } from "@/server/payments/payment-state-writer";
 import { endToEndIdToPaymentId } from "@/server/rails/bank/formats/payment-reference";
+import type { ParsedBankEntry } from "@/server/rails/bank/formats/statement-types";
 import { BankFileError, readBankFile, type ParsedBankFile } from "@/server/rails/bank/read-bank-file";
 import { BANK_FILE_NAME_MAX } from "@/server/schemas/bank-files.schema";
 import { recordAuditEvent } from "../audit/record-audit-event";
@@ -20,6 +18,8 @@ import { assertCan, type OrgContext } from "../context";
 import { completeDisbursementIfDone } from "../disbursements/complete-if-done";
 import { ServiceError, badRequest, notFound } from "../errors";
 import { loadBankFileViews, type BankFileView } from "./bank-file-views";
+import { BinaryCopyWriter, byteaCopyPieces, copyBinary } from "./copy-binary";
+import { groupRejectionEntries } from "./group-rejections";
 
 /**
  * Import of a bank file and its reconciliation (docs/rails.md, "Reconciliation"): pain.002 status
@@ -50,8 +50,8 @@ export type ImportBankFileResult = {
 /** Test seam: runs inside the import transaction after everything is written (the crash test throws here). */
 export type ImportHooks = { beforeCommit?: (tx: DbOrTx) => Promise<void> };
 
-/** Entries per INSERT statement (one JSON parameter each). */
-const ENTRY_CHUNK = 10_000;
+/** Payments per status-move statement (one JSON parameter each). */
+const MOVE_CHUNK = 10_000;
 /** numeric(19,7): at most 12 integer and 7 fraction digits. */
 const STORABLE_AMOUNT = /^\d{1,12}(\.\d{0,7})?$/;
 
@@ -78,13 +78,68 @@ function unreadable(error: BankFileError): ServiceError {
   return badRequest(`The bank file could not be read: ${error.message}`, extras, "VALIDATION_FAILED");
 }
 
-/** Amounts the table can hold exactly; anything else is a file problem named by its line. */
-function assertStorable(parsed: ParsedBankFile) {
-  for (const e of parsed.entries) {
+/** The entry fields stored as text (bank_file_entries). */
+const STORED_TEXT = ["endToEndId", "bankReference", "currency", "reasonCode", "reasonText", "bookingDate", "narrative"] as const;
+
+/**
+ * What the import keeps of each entry: what reconciliation decides on and what bank_file_entries
+ * stores. The readers hand entries over one by one (`onEntry`), so the rest (counterparty, value date,
+ * transaction code, …) of 100,000 entries is never held at once.
+ */
+export type StoredEntry = Pick<
+  ParsedBankEntry,
+  | "paymentId"
+  | "endToEndId"
+  | "bankReference"
+  | "amount"
+  | "currency"
+  | "direction"
+  | "reversal"
+  | "returned"
+  | "status"
+  | "statusCode"
+  | "reasonCode"
+  | "reasonText"
+  | "bookingDate"
+  | "narrative"
+  | "line"
+>;
+
+function storedEntry(e: ParsedBankEntry): StoredEntry {
+  return {
+    paymentId: e.paymentId,
+    endToEndId: e.endToEndId,
+    bankReference: e.bankReference,
+    amount: e.amount,
+    currency: e.currency,
+    direction: e.direction,
+    reversal: e.reversal,
+    returned: e.returned,
+    status: e.status,
+    statusCode: e.statusCode,
+    reasonCode: e.reasonCode,
+    reasonText: e.reasonText,
+    bookingDate: e.bookingDate,
+    narrative: e.narrative,
+    line: e.line,
+  };
+}
+
+/**
+ * Amounts the table can hold exactly, and text PostgreSQL can store (no NUL character); anything else
+ * is a file problem named by its line — found here, before the transaction, rather than by the COPY.
+ */
+function assertStorable(parsed: ParsedBankFile, entries: readonly StoredEntry[]) {
+  for (const e of entries) {
     if (e.amount !== undefined && !STORABLE_AMOUNT.test(e.amount)) {
       throw unreadable(
         new BankFileError({ format: parsed.format, line: e.line, field: "amount", detail: `the amount "${e.amount}" has more than 12 whole or 7 decimal digits` }),
       );
+    }
+    for (const field of STORED_TEXT) {
+      if (e[field]?.includes("\0")) {
+        throw unreadable(new BankFileError({ format: parsed.format, line: e.line, field, detail: "the text holds a NUL character, which cannot be stored" }));
+      }
     }
   }
 }
@@ -120,16 +175,17 @@ export async function importBankFile(ctx: OrgContext, input: ImportBankFileInput
 
   // Read the whole file first: a bad file stores nothing.
   let parsed: ParsedBankFile;
+  const entries: StoredEntry[] = [];
   try {
-    parsed = readBankFile(input.content);
+    parsed = readBankFile(input.content, { onEntry: (e) => entries.push(storedEntry(e)) });
   } catch (error) {
     if (error instanceof BankFileError) throw unreadable(error);
     throw error;
   }
-  assertStorable(parsed);
+  assertStorable(parsed, entries);
 
   try {
-    const imported = await ctx.db.transaction((tx) => reconcileInTransaction(tx, ctx, { ...input, fileName, connectionId, sha256, parsed }, hooks));
+    const imported = await ctx.db.transaction((tx) => reconcileInTransaction(tx, ctx, { ...input, fileName, connectionId, sha256, parsed, entries }, hooks));
     const [file] = await loadBankFileViews(ctx.db, orgId, [imported?.id ?? ""].filter(Boolean));
     if (!imported || !file) {
       // The same file committed by a concurrent import first.
@@ -147,24 +203,32 @@ export async function importBankFile(ctx: OrgContext, input: ImportBankFileInput
   }
 }
 
-/** COPY piece size (bytes of the file; the hex text is twice that). */
-const COPY_PIECE_BYTES = 1024 * 1024;
-
-/**
- * The file into the staging table as one bytea value in COPY's text format (`\\x` + hex), piece by
- * piece. The table has no constraint, so the COPY cannot fail after its last piece (postgres.js never
- * settles a COPY whose error arrives then; server/services/disbursements/import-instructions.ts).
- */
-async function copyContent(tx: DbOrTx, content: Buffer) {
-  const client = (tx._.session as unknown as { client?: Sql }).client;
-  if (typeof client?.unsafe !== "function") throw new Error("bank file import needs the postgres.js driver (COPY FROM STDIN)");
-  function* pieces() {
-    yield "\\\\x";
-    for (let at = 0; at < content.length; at += COPY_PIECE_BYTES) yield content.subarray(at, at + COPY_PIECE_BYTES).toString("hex");
-    yield "\n";
+/** The entries with their decisions as binary COPY rows of bank_file_entry_upload, produced piece by piece. */
+function* entryCopyPieces(entries: readonly StoredEntry[], decisions: readonly EntryDecision[]): Generator<Buffer> {
+  const w = new BinaryCopyWriter();
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const d = decisions[i]!;
+    w.row([
+      i + 1,
+      e.endToEndId ?? null,
+      e.bankReference ?? null,
+      e.amount ?? null,
+      e.currency ?? null,
+      e.direction,
+      e.reversal || e.returned === true,
+      e.statusCode,
+      e.reasonCode ?? null,
+      e.reasonText ?? null,
+      e.bookingDate ?? null,
+      e.narrative ?? null,
+      d.outcome,
+      d.message,
+      d.paymentId ? { uuid: d.paymentId } : null,
+    ]);
+    yield* w.drain();
   }
-  const copy = await client.unsafe("copy bank_file_upload (content) from stdin").writable();
-  await pipeline(Readable.from(pieces()), copy as Writable);
+  yield* w.finish();
 }
 
 async function findBySha(db: DbOrTx, orgId: string, sha256: string): Promise<BankFileView | null> {
@@ -176,7 +240,7 @@ async function findBySha(db: DbOrTx, orgId: string, sha256: string): Promise<Ban
   return (await loadBankFileViews(db, orgId, [row.id]))[0] ?? null;
 }
 
-type Prepared = ImportBankFileInput & { fileName: string; connectionId: string | null; sha256: string; parsed: ParsedBankFile };
+type Prepared = ImportBankFileInput & { fileName: string; connectionId: string | null; sha256: string; parsed: ParsedBankFile; entries: StoredEntry[] };
 
 /** BANK_IMPORT_TIMING=1: each step's time on stderr (benchmarks; docs/rails.md). */
 function stepTimer(): (label: string) => void {
@@ -184,39 +248,40 @@ function stepTimer(): (label: string) => void {
   let last = performance.now();
   return (label) => {
     const now = performance.now();
-    process.stderr.write(`bank import: ${label} ${(now - last).toFixed(0)} ms\n`);
+    const m = process.memoryUsage();
+    const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;
+    process.stderr.write(
+      `bank import: ${label} ${(now - last).toFixed(0)} ms (heap ${mb(m.heapUsed)}, external ${mb(m.external)}, rss ${mb(m.rss)}, peak rss ${mb(process.resourceUsage().maxRSS * 1024)})\n`,
+    );
     last = now;
   };
 }
 
 async function reconcileInTransaction(tx: DbOrTx, ctx: OrgContext, p: Prepared, hooks: ImportHooks) {
   const timing = stepTimer();
+  timing("file read, transaction begun");
   const orgId = ctx.org.id;
   const now = new Date();
   const { parsed } = p;
   const account = parsed.account?.iban ?? parsed.account?.number ?? null;
   // The bytes as received, streamed: the driver sends a parameter as one text message (a Buffer as
-  // hex, twice its size, then copied again into the message), so a large file goes by COPY in 1 MB
-  // pieces into a transaction-local staging table (stored uncompressed), then into bank_files once.
-  // lz4 compresses the stored file several times faster than PostgreSQL's default pglz, when available.
+  // hex, twice its size, then copied again into the message), so a large file goes by binary COPY in
+  // 1 MB pieces (no hex to write or parse) into a transaction-local staging table (stored
+  // uncompressed), then into bank_files once. lz4 compresses the stored file several times faster than
+  // PostgreSQL's default pglz, when available. The entries are staged the same way further down.
   const [lz4] = await tx.execute<{ ok: boolean }>(
     sql`select coalesce((select 'lz4' = any(enumvals) from pg_settings where name = 'default_toast_compression'), false) as ok`,
   );
   if (lz4?.ok) await tx.execute(sql`set local default_toast_compression = 'lz4'`);
   await tx.execute(sql`create temp table bank_file_upload (content bytea) on commit drop`);
   await tx.execute(sql`alter table bank_file_upload alter column content set storage external`);
-  await copyContent(tx, p.content);
-  const [file] = await tx.execute<{ id: string }>(sql`
-    insert into bank_files (org_id, connection_id, format, source, file_name, sha256, content, message_id, statement_id, account, imported_by, imported_at)
-    select ${orgId}, ${p.connectionId}, ${parsed.format}::bank_file_format, ${p.source}::bank_file_source, ${p.fileName}, ${p.sha256}, u.content,
-      ${parsed.messageId || null}, ${parsed.statementId ?? null}, ${account}, ${ctx.actor.userId}, ${now.toISOString()}::timestamptz
-    from bank_file_upload u
-    on conflict do nothing returning id`);
-  if (!file) return null;
-  timing("file stored");
+
+  // A pain.002 rejecting a whole message: one entry per payment of the batch it names (./group-rejections.ts).
+  const group = await groupRejectionEntries(tx, orgId, p.connectionId, parsed, p.entries);
+  let entries: StoredEntry[] = group.entries.length > 0 ? [...p.entries, ...group.entries] : p.entries;
 
   const paymentIdOf = (e: { paymentId?: string; endToEndId?: string }) => e.paymentId ?? endToEndIdToPaymentId(e.endToEndId);
-  const referenced = [...new Set(parsed.entries.map(paymentIdOf).filter((id): id is string => id !== undefined))];
+  const referenced = [...new Set(entries.map(paymentIdOf).filter((id): id is string => id !== undefined))];
 
   // The writer's lock order: the payments' disbursements first (by id). Every status writer takes
   // them, so the statuses read below cannot change until this transaction ends.
@@ -265,8 +330,62 @@ async function reconcileInTransaction(tx: DbOrTx, ctx: OrgContext, p: Prepared, 
   }
 
   timing("payments read");
-  const plan = reconcileEntries(parsed.entries, payments, { format: parsed.format, bankFileId: file.id, now: now.toISOString(), paymentIdOf });
+  // The file: its bytes by COPY, then its row — sent before the decisions are made and awaited after
+  // them, so PostgreSQL compresses and stores the file while this process decides (its id is chosen here).
+  await copyBinary(tx, "bank_file_upload (content)", byteaCopyPieces(p.content));
+  const fileId = randomUUID();
+  // (drizzle's query runs on every then(): taken once into a plain promise.)
+  const storing = Promise.resolve(
+    tx.execute<{ id: string }>(sql`
+    insert into bank_files (id, org_id, connection_id, format, source, file_name, sha256, content, message_id, statement_id, account, imported_by, imported_at)
+    select ${fileId}, ${orgId}, ${p.connectionId}, ${parsed.format}::bank_file_format, ${p.source}::bank_file_source, ${p.fileName}, ${p.sha256}, u.content,
+      ${parsed.messageId || null}, ${parsed.statementId ?? null}, ${account}, ${ctx.actor.userId}, ${now.toISOString()}::timestamptz
+    from bank_file_upload u
+    on conflict do nothing returning id`),
+  );
+  // Handled when awaited below; this keeps a failure during the decisions from leaving it unobserved.
+  storing.catch(() => {});
+  // Let the driver put the statement on the wire before the synchronous decisions.
+  await new Promise((resolve) => setImmediate(resolve));
+  timing("file sent");
+  const plan = reconcileEntries(entries, payments, { format: parsed.format, bankFileId: fileId, now: now.toISOString(), paymentIdOf });
+  if (group.unknownMessage) plan.decisions[group.unknownMessage.index - 1]!.message = group.unknownMessage.message;
+  payments.clear(); // decided: its 100,000 rows can go before the writes build their parameters
   timing("decided");
+  // The same file committed by a concurrent import first: nothing written yet but locks, so stop here.
+  const [file] = await storing;
+  if (!file) return null;
+  timing("file stored");
+
+  // Every entry with its outcome; nothing is dropped. Binary COPY into a staging table, then one
+  // INSERT … SELECT (no JSON to build here or parse there). Stored before the status moves, so the
+  // parsed entries (the largest thing this process holds) are let go before the moves build their
+  // parameters. created_at steps back one microsecond per entry so the exceptions list (newest
+  // first) shows one file's entries in file order.
+  const outcomes = emptyOutcomes();
+  let matched = 0;
+  let exceptions = 0;
+  for (const d of plan.decisions) {
+    outcomes[d.outcome] += 1;
+    if (isException(d.outcome)) exceptions += 1;
+    else matched += 1;
+  }
+  await tx.execute(sql`
+    create temp table bank_file_entry_upload (i int4, e2e text, ref text, amt text, cur text, dir text, rev bool, st text, rc text, rt text,
+      bd text, nar text, o text, om text, pid uuid) on commit drop`);
+  await copyBinary(tx, "bank_file_entry_upload", entryCopyPieces(entries, plan.decisions));
+  await tx.execute(sql`
+    insert into bank_file_entries (org_id, bank_file_id, entry_index, end_to_end_id, bank_reference, amount, currency, direction, reversal,
+      entry_status, reason_code, reason_text, booking_date, narrative, outcome, outcome_message, payment_id, created_at)
+    select ${orgId}, ${file.id}, x.i, x.e2e, x.ref, x.amt::numeric, x.cur, x.dir, x.rev, x.st, x.rc, x.rt, x.bd::date, x.nar,
+      x.o::reconciliation_outcome, x.om, x.pid, ${now.toISOString()}::timestamptz - x.i * interval '1 microsecond'
+    from bank_file_entry_upload x`);
+
+  timing("entries stored");
+  const entryCount = entries.length;
+  entries = [];
+  p.entries.length = 0; // nothing reads them after this point (the caller only awaits the result)
+  plan.decisions.length = 0;
 
   // Status moves, set-based: one writer call per (round, from, to, message) and chunk, each payment's
   // rail details (reply, booking date, bank reference, reversal) and failure code written by its last
@@ -277,7 +396,7 @@ async function reconcileInTransaction(tx: DbOrTx, ctx: OrgContext, p: Prepared, 
   const groups = new Map<string, { move: PlannedMove; ids: string[]; withDetails: boolean }>();
   for (const m of plan.moves) {
     const withDetails = lastRound.get(m.paymentId) === m.round && plan.details.has(m.paymentId);
-    const key = JSON.stringify([m.round, m.from, m.to, m.message, withDetails]);
+    const key = `${m.round}|${m.from}|${m.to}|${withDetails ? 1 : 0}|${m.message === null ? "" : `=${m.message}`}`;
     const g = groups.get(key);
     if (g) g.ids.push(m.paymentId);
     else groups.set(key, { move: m, ids: [m.paymentId], withDetails });
@@ -285,8 +404,8 @@ async function reconcileInTransaction(tx: DbOrTx, ctx: OrgContext, p: Prepared, 
   const ordered = [...groups.values()].sort((a, b) => a.move.round - b.move.round);
   const succeeded = new Set<string>();
   for (const { move, ids: all, withDetails } of ordered) {
-    for (let start = 0; start < all.length; start += ENTRY_CHUNK) {
-      const ids = all.slice(start, start + ENTRY_CHUNK);
+    for (let start = 0; start < all.length; start += MOVE_CHUNK) {
+      const ids = all.slice(start, start + MOVE_CHUNK);
       const railUpdates = withDetails
         ? ids.map((id) => {
             const d = plan.details.get(id)!;
@@ -304,9 +423,9 @@ async function reconcileInTransaction(tx: DbOrTx, ctx: OrgContext, p: Prepared, 
   // Rail details of payments the file did not move (a bank's acknowledgement), in chunks.
   const moving = new Set(plan.moves.map((m) => m.paymentId));
   const detailed = [...plan.details.entries()].filter(([id]) => !moving.has(id));
-  for (let start = 0; start < detailed.length; start += ENTRY_CHUNK) {
+  for (let start = 0; start < detailed.length; start += MOVE_CHUNK) {
     const rows = detailed
-      .slice(start, start + ENTRY_CHUNK)
+      .slice(start, start + MOVE_CHUNK)
       .map(([id, d]) => ({ id, details: d.railDetails, set_code: d.failureCode !== undefined, code: d.failureCode ?? null }));
     await tx.execute(sql`
       update payments p set rail_details = coalesce(p.rail_details, '{}'::jsonb) || v.details,
@@ -316,47 +435,7 @@ async function reconcileInTransaction(tx: DbOrTx, ctx: OrgContext, p: Prepared, 
   }
   timing("rail details written");
 
-  // Every entry with its outcome; nothing is dropped. created_at steps back one microsecond per entry
-  // so the exceptions list (newest first) shows one file's entries in file order.
-  const outcomes = emptyOutcomes();
-  let matched = 0;
-  let exceptions = 0;
-  for (let start = 0; start < parsed.entries.length; start += ENTRY_CHUNK) {
-    const chunk = parsed.entries.slice(start, start + ENTRY_CHUNK).map((e, i) => {
-      const position = start + i;
-      const d = plan.decisions[position]!;
-      outcomes[d.outcome] += 1;
-      if (isException(d.outcome)) exceptions += 1;
-      else matched += 1;
-      return {
-        i: position + 1,
-        e2e: e.endToEndId ?? null,
-        ref: e.bankReference ?? null,
-        amt: e.amount ?? null,
-        cur: e.currency ?? null,
-        dir: e.direction,
-        rev: e.reversal || e.returned === true,
-        st: e.statusCode,
-        rc: e.reasonCode ?? null,
-        rt: e.reasonText ?? null,
-        bd: e.bookingDate ?? null,
-        nar: e.narrative ?? null,
-        o: d.outcome,
-        om: d.message,
-        pid: d.paymentId,
-      };
-    });
-    await tx.execute(sql`
-      insert into bank_file_entries (org_id, bank_file_id, entry_index, end_to_end_id, bank_reference, amount, currency, direction, reversal,
-        entry_status, reason_code, reason_text, booking_date, narrative, outcome, outcome_message, payment_id, created_at)
-      select ${orgId}, ${file.id}, x.i, x.e2e, x.ref, x.amt::numeric, x.cur, x.dir, x.rev, x.st, x.rc, x.rt, x.bd::date, x.nar,
-        x.o::reconciliation_outcome, x.om, x.pid, ${now.toISOString()}::timestamptz - x.i * interval '1 microsecond'
-      from json_to_recordset(${JSON.stringify(chunk)}::json) as x(i int, e2e text, ref text, amt text, cur text, dir text, rev boolean, st text,
-        rc text, rt text, bd text, nar text, o text, om text, pid uuid)`);
-  }
-
-  timing("entries stored");
-  await tx.update(bankFiles).set({ entryCount: parsed.entries.length, matchedCount: matched, exceptionCount: exceptions }).where(eq(bankFiles.id, file.id));
+  await tx.update(bankFiles).set({ entryCount, matchedCount: matched, exceptionCount: exceptions }).where(eq(bankFiles.id, file.id));
 
   // A booking may pay the last open payment of a disbursement (its lock is held).
   for (const disbursementId of [...succeeded].sort()) await completeDisbursementIfDone(tx, orgId, disbursementId);
@@ -375,7 +454,7 @@ async function reconcileInTransaction(tx: DbOrTx, ctx: OrgContext, p: Prepared, 
       sha256: p.sha256,
       connectionId: p.connectionId,
       apiKeyId: ctx.apiKeyId ?? null,
-      entries: parsed.entries.length,
+      entries: entryCount,
       outcomes,
       paymentsMoved: moved,
     },

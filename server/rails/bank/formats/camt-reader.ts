@@ -10,6 +10,7 @@ import { describeReasonCode } from "./iso-reason-codes";
 import { endToEndIdToPaymentId } from "./payment-reference";
 import {
   BankFileError,
+  detachEntry,
   type BankAccountRef,
   type BankBalance,
   type BankEntryDirection,
@@ -18,6 +19,7 @@ import {
   type ParsedBankEntry,
   type ParsedBankFile,
   type ParsedStatement,
+  type ReadOptions,
 } from "./statement-types";
 import { at, child, children, firstText, streamXml, textAt, type XmlElement } from "./xml-stream";
 
@@ -33,7 +35,7 @@ const ENTRY_STATUS: Record<string, BankEntryStatus> = { BOOK: "BOOKED", PDNG: "P
 type Fail = (detail: string, line?: number, field?: string) => never;
 
 /** Parse a camt.053 or camt.054 file. Throws BankFileError (with line and field) on anything it cannot read exactly. */
-export function parseCamt(input: string | Uint8Array): ParsedBankFile {
+export function parseCamt(input: string | Uint8Array, options: ReadOptions = {}): ParsedBankFile {
   let format: BankFileFormat | undefined;
   let version = "";
   let statementTag = "";
@@ -41,6 +43,8 @@ export function parseCamt(input: string | Uint8Array): ParsedBankFile {
   let createdAt: string | undefined;
   const statements: ParsedStatement[] = [];
   const entries: ParsedBankEntry[] = [];
+  let entryCount = 0;
+  const keep = options.onEntry ?? ((entry: ParsedBankEntry) => entries.push(entry));
   let entryNumber = 0;
   let current: ParsedStatement | undefined;
   const fail: Fail = (detail, line, field) => {
@@ -103,8 +107,9 @@ export function parseCamt(input: string | Uint8Array): ParsedBankFile {
           break;
         case "Ntry": {
           entryNumber += 1;
-          const produced = readEntry(element, entryNumber, entries.length, statements.length - 1, fail);
-          for (const e of produced) entries.push(e);
+          const produced = readEntry(element, entryNumber, entryCount, statements.length - 1, fail);
+          entryCount += produced.length;
+          for (const e of produced) keep(detachEntry(e));
           current.entryCount += produced.length;
           break;
         }

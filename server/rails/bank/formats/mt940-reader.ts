@@ -14,7 +14,16 @@ import { normaliseDecimal } from "./decimal";
 import { isValidIban } from "./iban";
 import { describeReasonCode } from "./iso-reason-codes";
 import { endToEndIdToPaymentId } from "./payment-reference";
-import { BankFileError, type BankAccountRef, type BankBalance, type ParsedBankEntry, type ParsedBankFile, type ParsedStatement } from "./statement-types";
+import {
+  BankFileError,
+  detachEntry,
+  type BankAccountRef,
+  type BankBalance,
+  type ParsedBankEntry,
+  type ParsedBankFile,
+  type ParsedStatement,
+  type ReadOptions,
+} from "./statement-types";
 
 type RawTag = { id: string; subId: string; data: string; line: number };
 
@@ -208,17 +217,19 @@ type StatementState = {
 };
 
 /** Parse an MT940 file (one or more statements). Throws BankFileError (with line and tag) on anything it cannot read exactly. */
-export function parseMt940(input: string | Uint8Array): ParsedBankFile {
+export function parseMt940(input: string | Uint8Array, options: ReadOptions = {}): ParsedBankFile {
   const text = typeof input === "string" ? input.replace(/^\uFEFF/, "") : new TextDecoder("utf-8").decode(input);
   const factory = new tags.TagFactory();
   const statements: ParsedStatement[] = [];
   const entries: ParsedBankEntry[] = [];
+  let entryCount = 0;
+  const keep = options.onEntry ?? ((entry: ParsedBankEntry) => entries.push(entry));
   let state: StatementState | undefined;
   let previous = "";
 
   const flushEntry = (st: StatementState) => {
     if (!st.pending) return;
-    entries.push(entryOf(st.pending.raw, st.pending.details, entries.length + 1, statements.length, st.statement.currency));
+    keep(detachEntry(entryOf(st.pending.raw, st.pending.details, ++entryCount, statements.length, st.statement.currency)));
     st.statement.entryCount += 1;
     st.pending = undefined;
   };

@@ -8,7 +8,16 @@
 import { normaliseDecimal } from "./decimal";
 import { describeReasonCode } from "./iso-reason-codes";
 import { endToEndIdToPaymentId } from "./payment-reference";
-import { BankFileError, type BankAccountRef, type BankEntryStatus, type BankStatusWithReason, type ParsedBankEntry, type ParsedBankFile } from "./statement-types";
+import {
+  BankFileError,
+  detachEntry,
+  type BankAccountRef,
+  type BankEntryStatus,
+  type BankStatusWithReason,
+  type ParsedBankEntry,
+  type ParsedBankFile,
+  type ReadOptions,
+} from "./statement-types";
 import { child, children, firstText, streamXml, textAt, type XmlElement } from "./xml-stream";
 
 const NAMESPACE = /^urn:iso:std:iso:20022:tech:xsd:pain\.002\.001\.(\d{2})$/;
@@ -76,7 +85,7 @@ function creditor(ref: XmlElement | undefined): BankAccountRef | undefined {
 }
 
 /** Parse a pain.002 status report. Throws BankFileError (with line and field) on anything it cannot read exactly. */
-export function parsePain002(input: string | Uint8Array): ParsedBankFile {
+export function parsePain002(input: string | Uint8Array, options: ReadOptions = {}): ParsedBankFile {
   let version = "";
   let messageId: string | undefined;
   let createdAt: string | undefined;
@@ -84,6 +93,8 @@ export function parsePain002(input: string | Uint8Array): ParsedBankFile {
   let groupStatus: BankStatusWithReason | undefined;
   const blocks: (BankStatusWithReason & { paymentInformationId: string })[] = [];
   const entries: ParsedBankEntry[] = [];
+  let entryCount = 0;
+  const keep = options.onEntry ?? ((entry: ParsedBankEntry) => entries.push(entry));
   let block: { id?: string; status?: BankStatusWithReason } | undefined;
   const fail: Fail = (detail, line, field) => {
     throw new BankFileError({ format: "PAIN002", detail, line, field });
@@ -126,7 +137,7 @@ export function parsePain002(input: string | Uint8Array): ParsedBankFile {
       } else if (element.name === "StsRsnInf" && block.status && !block.status.reasonCode) {
         Object.assign(block.status, reasonOf([element]));
       } else if (element.name === "TxInfAndSts") {
-        entries.push(readTransaction(element, entries.length + 1, block, groupStatus, fail));
+        keep(detachEntry(readTransaction(element, ++entryCount, block, groupStatus, fail)));
       }
     },
     onClose: (path) => {
