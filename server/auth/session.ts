@@ -5,27 +5,17 @@ import { cache } from "react";
 import { getDb } from "@/db/client";
 import { resolveMembership } from "@/server/services/auth/resolve-membership";
 import { countPendingInvitations } from "@/server/services/team/account-invitations";
-import { liveSessionUserId } from "@/server/services/auth/sessions";
 import { ACTIVE_ORG_COOKIE } from "./constants";
-import { authOptions } from "./options";
-import { decodeSessionToken, rawSessionToken } from "./session-token";
-import { config } from "@/server/config";
+import { sessionIdentityFromCookies, type SessionIdentity } from "./session-identity";
 
 /**
  * Who this request is signed in as: the session cookie (a JWT) must decode with AUTH_SECRET and
  * its server-side session (`sid`) must be neither revoked nor expired (docs/security.md,
  * "Sessions"). Read once per request. The Authorization header is not consulted: only the cookie.
  */
-export const getSessionIdentity = cache(async (): Promise<{ userId: string; sessionId: string } | null> => {
+export const getSessionIdentity = cache(async (): Promise<SessionIdentity | null> => {
   const jar = await cookies();
-  const raw = await rawSessionToken(
-    { cookies: Object.fromEntries(jar.getAll().map((c) => [c.name, c.value])), headers: {} } as unknown as Parameters<typeof rawSessionToken>[0],
-    authOptions.useSecureCookies ?? (config().NEXTAUTH_URL ?? "").startsWith("https://"),
-  );
-  // Decoded once per process per cookie (server/auth/session-token.ts); the session row is read every time.
-  const token = await decodeSessionToken(raw, authOptions.secret);
-  const userId = await liveSessionUserId(getDb(), token);
-  return userId && typeof token?.sid === "string" ? { userId, sessionId: token.sid } : null;
+  return sessionIdentityFromCookies(Object.fromEntries(jar.getAll().map((c) => [c.name, c.value])));
 });
 
 /** The signed-in user's id, or null when signed out or the session was revoked or has expired. */

@@ -3,6 +3,7 @@ import { readdirSync, statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { config } from "@/server/config";
+import { writeLogLine } from "@/server/log";
 import { redactPath } from "./log-redaction";
 import { securityHeaders } from "./security-headers";
 
@@ -80,7 +81,12 @@ export function withRestFastPath(handler: Handler, options: { appDir: string; de
     route.module ??= import(route.file) as Promise<{ GET?: RouteHandler }>;
     const found = route;
     return route.module.then(
-      (mod) => (mod.GET ? serve(mod.GET, req, res, pathname, search, params, options.dev) : handler(req, res)),
+      (mod) => {
+        const get = mod.GET;
+        return get
+          ? answerBeforeNext((request) => get(request, { params: Promise.resolve(params) }), req, res, { pathname, search, dev: options.dev })
+          : handler(req, res);
+      },
       (error: unknown) => {
         found.module = undefined;
         process.stderr.write(`[web] could not load ${found.file} for the REST fast path: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -90,14 +96,25 @@ export function withRestFastPath(handler: Handler, options: { appDir: string; de
   };
 }
 
-async function serve(get: RouteHandler, req: IncomingMessage, res: ServerResponse, pathname: string, search: string, params: Record<string, string>, dev: boolean) {
+/**
+ * Answers a request the web server serves itself (the REST reads here, the tRPC reads in
+ * server/http/trpc-fast-path.ts) with what proxy.ts does around it: an `x-request-id` (the
+ * client's, else a new one) on the request and the answer, the request log line, and the security
+ * headers of an API answer. `answer` gets a fetch Request carrying the incoming headers.
+ */
+export async function answerBeforeNext(
+  answer: (request: Request) => Promise<Response>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  { pathname, search, dev }: { pathname: string; search: string; dev: boolean },
+) {
   const incoming = req.headers["x-request-id"];
   const requestId = (typeof incoming === "string" && incoming) || randomUUID();
   const { APP_URL, LOG_LEVEL } = config();
   // The line proxy.ts writes for every request (pino's shape; the path redacted, never the query).
   if (LOG_LEVEL !== "silent" && LOG_LEVEL !== "warn" && LOG_LEVEL !== "error") {
-    process.stdout.write(
-      `${JSON.stringify({ level: 30, time: new Date().toISOString(), service: "web", reqId: requestId, method: "GET", path: redactPath(pathname), msg: "request" })}\n`,
+    writeLogLine(
+      `${JSON.stringify({ level: 30, time: new Date().toISOString(), service: "web", reqId: requestId, method: req.method ?? "GET", path: redactPath(pathname), msg: "request" })}\n`,
     );
   }
   const headers = new Headers();
@@ -111,7 +128,7 @@ async function serve(get: RouteHandler, req: IncomingMessage, res: ServerRespons
   const request = new Request(`http://${host}${pathname}${search ? `?${search}` : ""}`, { method: "GET", headers });
   let response: Response;
   try {
-    response = await get(request, { params: Promise.resolve(params) });
+    response = await answer(request);
   } catch (error) {
     process.stderr.write(`[web] ${pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     response = Response.json({ error: "Internal server error" }, { status: 500 });

@@ -6,6 +6,7 @@ import { config } from "@/server/config";
 import { databaseLiveness } from "@/server/services/health/database-liveness";
 import { clientAddress } from "./client-address";
 import { withRestFastPath } from "./rest-fast-path";
+import { withTrpcFastPath } from "./trpc-fast-path";
 import { securityHeaders } from "./security-headers";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
@@ -68,8 +69,8 @@ export async function startWebServer(options: { dev: boolean; dir: string; port:
   await app.prepare();
   const handle = app.getRequestHandler();
   const toNext: Handler = (req, res) => handle(req, res);
-  // Production only: `next dev` keeps serving the REST reads itself, so edits show up at once.
-  const served = options.dev ? toNext : withRestFastPath(toNext, { appDir: path.join(options.dir, "app"), dev: options.dev });
+  // Production only: `next dev` keeps serving the REST and tRPC reads itself, so edits show up at once.
+  const served = options.dev ? toNext : withTrpcFastPath(withRestFastPath(toNext, { appDir: path.join(options.dir, "app"), dev: options.dev }), { dev: options.dev });
   server.on("request", withClientAddress(withHealthFastPath(served, { dev: options.dev }), options.hops));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -10,8 +10,11 @@ import { getDisbursement } from "./get-disbursement";
  * action's verb re-checks). Reads the organization's approval setting for the two-person rule.
  */
 export async function getDisbursementWithActions(ctx: OrgContext, id: string) {
-  const view = await getDisbursement(ctx, id);
-  const org = await ctx.db.query.organizations.findFirst({ where: eq(organizations.id, ctx.org.id), columns: { approvalRequired: true } });
+  // Side by side: the view and the organization's setting do not depend on each other.
+  const [view, [org]] = await Promise.all([
+    getDisbursement(ctx, id),
+    ctx.db.select({ approvalRequired: organizations.approvalRequired }).from(organizations).where(eq(organizations.id, ctx.org.id)).limit(1),
+  ]);
   const actions = disbursementActions({
     status: view.status,
     statusHistory: view.status_history,

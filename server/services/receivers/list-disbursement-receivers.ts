@@ -1,13 +1,36 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { disbursements, payments, receivers, receiverWallets } from "@/db/schema";
-import { PAYMENT_STATUSES } from "@/server/domain/disbursement-types";
+import { PAYMENT_STATUSES, type PaymentStatus, type ReceiverWalletStatus } from "@/server/domain/disbursement-types";
+import { uuidArray } from "@/server/payments/payment-state-writer";
 import { readDisbursementTotals } from "@/server/payments/payment-totals";
 import { cursorPageInput } from "@/server/schemas/pagination.schema";
 import { assertCan, type OrgContext } from "../context";
 import { notFound } from "../errors";
 import { keysetPage } from "../pagination";
 import { destinationView } from "../payments/payment-view";
+
+/** Timestamps arrive as PostgreSQL text (db/client.ts leaves them unparsed). */
+type ReceiverRow = {
+  p_id: string;
+  amount: string;
+  status: PaymentStatus;
+  external_payment_id: string | null;
+  line_number: number | null;
+  r_id: string;
+  external_id: string;
+  phone_number: string | null;
+  email: string | null;
+  created_at: string;
+  updated_at: string;
+  rw_id: string;
+  rw_status: ReceiverWalletStatus;
+  stellar_address: string | null;
+  stellar_memo: string | null;
+  destination_kind: string | null;
+  destination_value: string | null;
+  destination_memo: string | null;
+  destination_details: { bankCode?: string; bic?: string; branch?: string; holderName?: string } | null;
+};
 
 /**
  * Receivers of one disbursement in file order, each with its payment and receiver-wallet status.
@@ -18,10 +41,7 @@ export async function listDisbursementReceivers(ctx: OrgContext, disbursementId:
   assertCan(ctx, "disbursements:read");
   const input = cursorPageInput.parse(raw);
   if (!z.uuid().safeParse(disbursementId).success) throw notFound("The disbursement");
-  const d = await ctx.db.query.disbursements.findFirst({
-    where: and(eq(disbursements.id, disbursementId), eq(disbursements.orgId, ctx.org.id)),
-    columns: { id: true },
-  });
+  const [d] = await ctx.db.execute<{ id: string }>(sql`select id from disbursements where id = ${disbursementId} and org_id = ${ctx.org.id}`);
   if (!d) throw notFound("The disbursement");
   const totals = (await readDisbursementTotals(ctx.db, ctx.org.id, [d.id])).get(d.id)!;
   const total = PAYMENT_STATUSES.reduce((n, s) => n + totals[s].count, 0);
@@ -39,29 +59,44 @@ export async function listDisbursementReceivers(ctx: OrgContext, disbursementId:
     },
     input,
   );
+  // One statement with exactly the columns shown (docs/performance/pages.md, "Payment views").
   const rows = ids.length
-    ? await ctx.db
-        .select({ p: payments, r: receivers, rw: receiverWallets })
-        .from(payments)
-        .innerJoin(receivers, eq(receivers.id, payments.receiverId))
-        .innerJoin(receiverWallets, eq(receiverWallets.id, payments.receiverWalletId))
-        .where(and(eq(payments.orgId, ctx.org.id), inArray(payments.id, ids)))
+    ? await ctx.db.execute<ReceiverRow>(sql`
+        select p.id as p_id, p.amount, p.status, p.external_payment_id, p.line_number,
+          r.id as r_id, r.external_id, r.phone_number, r.email, r.created_at, r.updated_at,
+          rw.id as rw_id, rw.status as rw_status, rw.stellar_address, rw.stellar_memo,
+          rw.destination_kind, rw.destination_value, rw.destination_memo, rw.destination_details
+        from payments p
+        join receivers r on r.id = p.receiver_id
+        join receiver_wallets rw on rw.id = p.receiver_wallet_id
+        where p.org_id = ${ctx.org.id} and p.id = any(${uuidArray(ids)})`)
     : [];
-  const byId = new Map(rows.map((row) => [row.p.id, row]));
+  const byId = new Map([...rows].map((row) => [row.p_id, row]));
   return {
     pagination,
     data: ids
       .map((id) => byId.get(id))
       .filter((row) => row !== undefined)
-      .map(({ p, r, rw }) => ({
-        id: r.id,
-        external_id: r.externalId,
-        phone_number: r.phoneNumber,
-        email: r.email,
-        created_at: r.createdAt.toISOString(),
-        updated_at: r.updatedAt.toISOString(),
-        receiver_wallet: { id: rw.id, status: rw.status, stellar_address: rw.stellarAddress, stellar_memo: rw.stellarMemo, destination: destinationView(rw) },
-        payment: { id: p.id, amount: p.amount, status: p.status, external_payment_id: p.externalPaymentId, line_number: p.lineNumber },
+      .map((row) => ({
+        id: row.r_id,
+        external_id: row.external_id,
+        phone_number: row.phone_number,
+        email: row.email,
+        created_at: new Date(row.created_at).toISOString(),
+        updated_at: new Date(row.updated_at).toISOString(),
+        receiver_wallet: {
+          id: row.rw_id,
+          status: row.rw_status,
+          stellar_address: row.stellar_address,
+          stellar_memo: row.stellar_memo,
+          destination: destinationView({
+            destinationKind: row.destination_kind,
+            destinationValue: row.destination_value,
+            destinationMemo: row.destination_memo,
+            destinationDetails: row.destination_details,
+          }),
+        },
+        payment: { id: row.p_id, amount: row.amount, status: row.status, external_payment_id: row.external_payment_id, line_number: row.line_number },
       })),
   };
 }

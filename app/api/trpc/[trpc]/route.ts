@@ -1,11 +1,8 @@
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { cookies } from "next/headers";
-import { getDb } from "@/db/client";
 import { ACTIVE_ORG_COOKIE } from "@/server/auth/constants";
 import { getSessionIdentity } from "@/server/auth/session";
 import { refuseCrossOrigin } from "@/server/http/same-origin";
-import { buildContext } from "@/server/trpc/context";
-import { appRouter } from "@/server/trpc/root";
+import { answerTrpcRequest } from "@/server/trpc/http-handler";
 
 async function handler(req: Request) {
   if (req.method !== "GET") {
@@ -23,24 +20,8 @@ async function handler(req: Request) {
   }
   // Signed in only while the cookie's server-side session is live (server/auth/session.ts).
   const identity = await getSessionIdentity();
-  const userId = identity?.userId ?? null;
   const activeOrgId = (await cookies()).get(ACTIVE_ORG_COOKIE)?.value ?? null;
-  return fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req,
-    router: appRouter,
-    createContext: ({ resHeaders }) =>
-      buildContext({
-        db: getDb(),
-        userId,
-        sessionId: identity?.sessionId ?? null,
-        // server/http/web-server.ts leaves exactly the client's address here.
-        clientIp: req.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim() || null,
-        activeOrgId,
-        requestId: req.headers.get("x-request-id") ?? undefined,
-        resHeaders,
-      }),
-  });
+  return answerTrpcRequest(req, { identity, activeOrgId });
 }
 
 export { handler as GET, handler as POST };
