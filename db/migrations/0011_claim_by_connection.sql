@@ -8,4 +8,10 @@ FROM (
   SELECT DISTINCT ON ("org_id") "id", "org_id" FROM "payment_connections"
   WHERE "rail_type" = 'STELLAR' ORDER BY "org_id", "created_at", "id"
 ) c
-WHERE p."org_id" = c."org_id" AND p."connection_id" IS NULL AND p."status" <> 'DRAFT';
+WHERE p."org_id" = c."org_id" AND p."connection_id" IS NULL AND p."status" <> 'DRAFT';--> statement-breakpoint
+ALTER TABLE "bank_file_entries" DROP CONSTRAINT "bank_file_entries_org_id_organizations_id_fk";
+--> statement-breakpoint
+ALTER TABLE "bank_file_entries" DROP CONSTRAINT "bank_file_entries_payment_id_payments_id_fk";--> statement-breakpoint
+ALTER TABLE "payments" DROP CONSTRAINT "payments_connection_id_payment_connections_id_fk";
+--> statement-breakpoint
+ALTER TABLE "payments" DROP CONSTRAINT "payments_routing_rule_id_routing_rules_id_fk";

@@ -8,7 +8,7 @@ import {
   type StatusHistoryEntry,
 } from "../../server/domain/disbursement-types";
 import { assets, wallets } from "./catalog";
-import { paymentConnections, railBatches, routingRules } from "./connections";
+import { railBatches } from "./connections";
 import { organizations } from "./organizations";
 import { receiverWallets, verificationFieldEnum } from "./receivers";
 import { users } from "./users";
@@ -108,9 +108,16 @@ export const payments = pgTable(
     stellarTransactionHash: text(),
     stellarOperationId: text(),
     senderAddress: text(),
-    /** The connection the payment goes through and the routing rule that chose it (docs/rails.md "Routing rules"). */
-    connectionId: uuid().references(() => paymentConnections.id, { onDelete: "restrict" }),
-    routingRuleId: uuid().references(() => routingRules.id, { onDelete: "set null" }),
+    /**
+     * The connection the payment goes through and the routing rule that chose it (docs/rails.md "Routing
+     * rules"). Not foreign keys (migration 0011): a key probe per inserted payment locked the same
+     * connection row 100,000 times in an import. Instead, whoever routes payments holds the
+     * organization's connections FOR KEY SHARE (loadRouting), and deleteConnection locks the row and
+     * refuses while any payment names it. The rule id is a record of what chose the payment: a deleted
+     * rule leaves it in place (its audit row says what it was).
+     */
+    connectionId: uuid(),
+    routingRuleId: uuid(),
     /** The shipment that carries this payment, for rails that settle later (docs/rails.md "Dispatcher"). */
     railBatchId: uuid().references(() => railBatches.id, { onDelete: "set null" }),
     /** The rail's identifier of this payment (a transaction hash, an end-to-end id, a transfer id), stored before sending. */

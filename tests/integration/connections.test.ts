@@ -14,6 +14,7 @@ import { ConnectionSchema, ConnectionTestSchema } from "@/server/rest/openapi";
 import { createApiKey } from "@/server/services/api-keys/create-api-key";
 import { checkEnabledConnections } from "@/server/services/connections/connection-health-loop";
 import { openCredentials } from "@/server/services/connections/credentials-box";
+import { loadRouting } from "@/server/services/routing/load-routing";
 import type { OrgContext } from "@/server/services/context";
 import * as connectionRoute from "@/app/api/v1/connections/[id]/route";
 import * as connectionTestRoute from "@/app/api/v1/connections/[id]/test/route";
@@ -233,6 +234,30 @@ describe("create, read, change, delete", () => {
     const paymentError = await expectTRPCError(owner(a).connections.delete({ id: paid.id }), "CONFLICT");
     expect(paymentError.message).toMatch(/payments were routed through it/);
     expect(await rawRow(paid.id)).toBeDefined();
+
+    // An intake routing a payment to a connection holds the connections FOR KEY SHARE (loadRouting):
+    // a deletion meanwhile waits for it, then sees the payment and refuses (payments.connection_id is no foreign key).
+    const racing = await owner(a).connections.create(bankInput(a));
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let routed = () => {};
+    const routing = new Promise<void>((resolve) => (routed = resolve));
+    const intake = db.transaction(async (tx) => {
+      const { connections } = await loadRouting(tx, a.org.id, { lockConnections: true });
+      expect(connections.map((c) => c.id)).toContain(racing.id);
+      await tx.update(payments).set({ connectionId: racing.id }).where(eq(payments.id, a.data.payments.draft));
+      routed();
+      await released;
+    });
+    await routing;
+    let settled = false;
+    const deletion = expectTRPCError(owner(a).connections.delete({ id: racing.id }), "CONFLICT").finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(settled).toBe(false);
+    release();
+    await intake;
+    expect((await deletion).message).toMatch(/payments were routed through it/);
+    expect(await rawRow(racing.id)).toBeDefined();
 
     const free = await owner(a).connections.create(bankInput(a));
     expect(await owner(a).connections.delete({ id: free.id })).toEqual({ id: free.id, deleted: true });

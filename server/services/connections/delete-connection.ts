@@ -50,7 +50,8 @@ export async function deleteConnection(ctx: OrgContext, raw: z.input<typeof conn
       });
     });
   } catch (error) {
-    // A rule or payment that arrived between the checks and the delete (the foreign keys restrict).
+    // A rule that arrived between the checks and the delete (its foreign key restricts). Payments cannot:
+    // whoever routes them holds the connections FOR KEY SHARE (loadRouting), which the FOR UPDATE above waits for.
     if (isForeignKeyViolation(error)) throw conflict("This connection cannot be deleted: a routing rule or a payment now refers to it. Disable it instead.");
     throw error;
   }

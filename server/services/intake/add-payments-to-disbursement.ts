@@ -86,7 +86,7 @@ export async function addPaymentsToDisbursement(
   if (bank && rows.some((r) => r.destination === null)) throw new Error("a disbursement without a wallet provider needs a destination on every row");
 
   const anyDestination = rows.some((r) => r.destination !== null);
-  const routing = await loadRouting(tx, orgId);
+  const routing = await loadRouting(tx, orgId, { lockConnections: true });
   const router = intakeRouter(routing.compiled, d);
   const wantAttributes = router.usesAttributes;
 

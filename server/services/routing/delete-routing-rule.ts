@@ -11,7 +11,7 @@ export { routingRuleIdInput };
 
 /**
  * Delete a rule; the rules after it move up. Payments it routed keep their connection (their
- * `routing_rule_id` becomes null by the foreign key), so what was paid stays explained by the audit row.
+ * `routing_rule_id` keeps the deleted rule's id as a record), so what was paid stays explained by the audit row.
  */
 export async function deleteRoutingRule(ctx: OrgContext, raw: z.input<typeof routingRuleIdInput>) {
   assertCan(ctx, "routing:manage");

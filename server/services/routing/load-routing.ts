@@ -5,8 +5,25 @@ import { compileRouting, type CompiledRule, type RoutingConnectionDef, type Rout
 
 export type LoadedRouting = { rules: RoutingRuleDef[]; connections: RoutingConnectionDef[]; compiled: CompiledRule[] };
 
-/** An organization's rules (in order) and connections, compiled once for a preview or a start (two small reads). */
-export async function loadRouting(db: DbOrTx, orgId: string): Promise<LoadedRouting> {
+/**
+ * An organization's rules (in order) and connections, compiled once for a preview, an intake or a
+ * start (two small reads). `lockConnections`: callers that write payments' `connection_id` hold the
+ * connections FOR KEY SHARE until they commit, so deleteConnection (which locks the row FOR UPDATE,
+ * then refuses while a payment names it) never sees a connection that an uncommitted intake or start is
+ * routing payments to — what a foreign key did with one lock per payment (db/schema/disbursements.ts).
+ */
+export async function loadRouting(db: DbOrTx, orgId: string, options: { lockConnections?: boolean } = {}): Promise<LoadedRouting> {
+  const connectionsQuery = db
+    .select({
+      id: paymentConnections.id,
+      name: paymentConnections.name,
+      railType: paymentConnections.railType,
+      enabled: paymentConnections.enabled,
+      healthStatus: paymentConnections.healthStatus,
+    })
+    .from(paymentConnections)
+    .where(eq(paymentConnections.orgId, orgId))
+    .orderBy(asc(paymentConnections.id));
   const [rules, connections] = await Promise.all([
     db
       .select({
@@ -20,16 +37,7 @@ export async function loadRouting(db: DbOrTx, orgId: string): Promise<LoadedRout
       .from(routingRules)
       .where(eq(routingRules.orgId, orgId))
       .orderBy(asc(routingRules.position), asc(routingRules.createdAt), asc(routingRules.id)),
-    db
-      .select({
-        id: paymentConnections.id,
-        name: paymentConnections.name,
-        railType: paymentConnections.railType,
-        enabled: paymentConnections.enabled,
-        healthStatus: paymentConnections.healthStatus,
-      })
-      .from(paymentConnections)
-      .where(eq(paymentConnections.orgId, orgId)),
+    options.lockConnections ? connectionsQuery.for("key share") : connectionsQuery,
   ]);
   return { rules, connections, compiled: compileRouting(rules, connections) };
 }

@@ -87,7 +87,7 @@ export async function planDisbursementRouting(
   ctx: { org: { id: string } },
   d: { id: string; status: DisbursementStatus; registrationContactType: RegistrationContactType },
 ): Promise<RoutingPlan> {
-  const { compiled } = await loadRouting(tx, ctx.org.id);
+  const { compiled } = await loadRouting(tx, ctx.org.id, { lockConnections: true });
   const resume = d.status === "PAUSED";
   const q: RoutingQuery = {
     orgId: ctx.org.id,
