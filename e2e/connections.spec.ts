@@ -49,6 +49,12 @@ test("an owner adds a bank connection, tests it and sees it healthy", async ({ p
   await dialog.getByRole("button", { name: "Add connection" }).click();
   // A public host over plain http is refused on its field; nothing is stored.
   await expect(dialog.getByText("Use https: plain http is accepted only for hosts listed in OUTBOUND_ALLOW_HOSTS.")).toBeVisible();
+  // The field mapping names what the bank rail accepts; a field it does not fill is refused by name.
+  await dialog.getByRole("textbox", { name: /Field mapping/ }).fill("narrative_3 = Child grant for {payee_name}\nnarrative_1 = {programme}");
+  await dialog.getByRole("textbox", { name: "Bank API base URL" }).fill(bank.url);
+  await dialog.getByRole("button", { name: "Add connection" }).click();
+  await expect(dialog.getByText(/Unknown field “narrative_1”: use remittance_information, narrative_3/)).toBeVisible();
+  await dialog.getByRole("textbox", { name: /Field mapping/ }).fill("narrative_3 = Child grant for {payee_name}");
 
   await dialog.getByRole("textbox", { name: "Bank API base URL" }).fill(bank.url);
   await dialog.getByRole("button", { name: "Add connection" }).click();
