@@ -1,6 +1,6 @@
 /**
- * `npm run worker`: one payment worker: the dispatcher of every rail (server/rails/dispatcher; Stellar's
- * claim lanes in server/rails/stellar/engine). Any number may run
+ * `npm run worker`: one payment worker: the dispatcher of every rail (server/rails/dispatcher: the one
+ * claim; Stellar's claim step in server/rails/stellar/engine). Any number may run
  * against one database. Without DATABASE_URL it joins the embedded PostgreSQL of `npm start`.
  * SIGTERM / Ctrl-C: stop claiming, let in-flight steps finish (bounded), exit. Whatever is left
  * open is resolved by its stored hash by the next worker.
@@ -103,8 +103,8 @@ async function main() {
         })
         .catch((error: unknown) => logger.warn({ event: "stellar.worker.setup_failed", error: (error as Error)?.message }, "account set-up failed"))
     : undefined;
-  // One dispatcher pays every rail (docs/rails.md "Dispatcher"): Stellar through its claim lanes
-  // (WORKER_* settings), banks through stored batches (DISPATCH_* settings). DISPATCHER=off leaves the
+  // One dispatcher claims for every rail (docs/rails/dispatcher.md): Stellar in claim lanes with its
+  // claim step (WORKER_* settings), banks into stored batches (DISPATCH_* settings). DISPATCHER=off leaves the
   // bank rail to other workers; Stellar payments are always paid here.
   dispatcher = startDispatcher(
     {

@@ -1,8 +1,9 @@
 /**
- * `npm run bench:payments -- claim`: the claim's queries (server/rails/stellar/engine/claim-payment-batch.ts)
- * under EXPLAIN (ANALYZE, BUFFERS) with 1,000 and 1,000,000 READY payments (BENCH_CLAIM_SIZES), each
+ * `npm run bench:payments -- claim`: the dispatcher's claim queries (server/rails/dispatcher/claim-payments.ts,
+ * with the Stellar claim step's filter: registered Stellar addresses) under EXPLAIN (ANALYZE, BUFFERS) with 1,000 and 1,000,000 READY payments (BENCH_CLAIM_SIZES), each
  * size in its own throw-away PostgreSQL, beside the pre-0009 claim query on the same data. Rows are
- * generated in SQL (one started disbursement, registered wallets, one free channel): what is measured
+ * generated in SQL (one started disbursement routed to the organization's Stellar connection, registered
+ * wallets, one free channel): what is measured
  * is the claim, not the import. Every statement runs in a transaction that is rolled back, three
  * times; the plan of the last run is printed with the three execution times.
  */
@@ -12,7 +13,7 @@ import path from "node:path";
 import { sql, type SQL } from "drizzle-orm";
 import { createDb, type Db } from "../../db/client";
 import { applyMigrations } from "../../db/migrate";
-import { candidateQuery, readyPaymentsQuery } from "../../server/rails/stellar/engine/claim-payment-batch";
+import { claimCandidatesQuery, readyPaymentsQuery } from "../../server/rails/dispatcher/claim-payments";
 import { freePort, startEmbeddedPostgres } from "./embedded-postgres";
 
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
@@ -67,9 +68,13 @@ export async function explainClaim(sizes: number[]) {
           insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, destination_kind, destination_value)
           select md5('w' || i)::uuid, ${org.id}, md5('r' || i)::uuid, ${catalog.wallet.id}, 'REGISTERED', 'STELLAR_ADDRESS', 'GBENCH' || lpad(i::text, 50, '0')
           from generate_series(1, ${size}) i`);
+        // Every organization has its Stellar connection from creation; the payments are routed to it.
+        const [connection] = await db.execute<{ id: string }>(sql`
+          select id from payment_connections where org_id = ${org.id} and rail_type = 'STELLAR' and enabled limit 1`);
+        if (!connection) throw new Error("the organization has no Stellar connection");
         await db.execute(sql`
-          insert into payments (org_id, disbursement_id, receiver_id, receiver_wallet_id, asset_id, amount, status, line_number)
-          select ${org.id}, ${d!.id}, md5('r' || i)::uuid, md5('w' || i)::uuid, ${catalog.xlm.id}, 1, 'READY', i + 1
+          insert into payments (org_id, disbursement_id, receiver_id, receiver_wallet_id, asset_id, amount, status, line_number, connection_id)
+          select ${org.id}, ${d!.id}, md5('r' || i)::uuid, md5('w' || i)::uuid, ${catalog.xlm.id}, 1, 'READY', i + 1, ${connection.id}::uuid
           from generate_series(1, ${size}) i`);
         await db.execute(sql`
           insert into stellar_accounts (org_id, network, kind, public_key, encrypted_secret, activated_at, sequence)
@@ -77,13 +82,28 @@ export async function explainClaim(sizes: number[]) {
         await db.execute(sql`vacuum analyze`);
         say(`  ${size} READY payments generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-        const ids = (await db.execute<{ id: string }>(readyPaymentsQuery(d!.id, 99, org.id))).map((r) => r.id);
+        const candidate = { disbursementId: d!.id, connectionId: connection.id };
+        const ids = (await db.execute<{ id: string }>(readyPaymentsQuery(candidate, 99, ["STELLAR_ADDRESS"]))).map((r) => r.id);
         const queries: [string, SQL][] = [
           [
-            "candidate (STARTED disbursement with READY total > 0 and a free channel, SKIP LOCKED)",
-            candidateQuery({ orgIds: [org.id], config: { network: "local" } as never }, "skip locked"),
+            "candidates (STARTED disbursements with READY total > 0 × enabled Stellar connections with a READY payment; no lock)",
+            claimCandidatesQuery(["STELLAR"], [org.id]),
           ],
-          ["next 99 READY payments of the disbursement (FOR UPDATE OF p SKIP LOCKED)", readyPaymentsQuery(d!.id, 99, org.id)],
+          [
+            "Stellar beforeClaim: free channels of the organization",
+            sql`select count(*)::int as free, count(*) filter (where sequence is null)::int as unsequenced from stellar_accounts
+              where org_id = ${org.id} and network = 'local' and kind = 'channel' and activated_at is not null and locked_by_tx is null`,
+          ],
+          [
+            "the disbursement FOR SHARE, still STARTED (shareDisbursements)",
+            sql`select id from disbursements where id = any(${`{${d!.id}}`}::uuid[]) and status = 'STARTED' order by id for share`,
+          ],
+          [
+            "Stellar reserve: a free channel (FOR UPDATE SKIP LOCKED)",
+            sql`select id from stellar_accounts where org_id = ${org.id} and network = 'local' and kind = 'channel' and activated_at is not null
+              and locked_by_tx is null order by sequence is null limit 1 for update skip locked`,
+          ],
+          ["next 99 READY payments of the connection (FOR UPDATE OF p SKIP LOCKED)", readyPaymentsQuery(candidate, 99, ["STELLAR_ADDRESS"])],
           [
             "move 99 payments READY → PENDING (the writer's statement, totals trigger included)",
             sql`update payments set status = 'PENDING', status_message = 'bench',

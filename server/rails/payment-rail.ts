@@ -57,7 +57,7 @@ export type RailOutcome =
   | { paymentId: string; status: "UNKNOWN"; details?: Record<string, unknown> };
 
 /**
- * What `submit` sends: a batch the rail turns into its message now, or — for a rail with `startLanes` —
+ * What `submit` sends: a batch the rail turns into its message now, or — for a rail with `claimStep` —
  * a batch it prepared and stored inside the claim's transaction, whose `payload` (a signed Stellar
  * envelope) is sent byte for byte and whose payments only name themselves.
  */
@@ -109,16 +109,16 @@ export interface PaymentRail {
    */
   paymentReference?(paymentId: string): string;
   /**
-   * Optional step for rails that settle synchronously and must do rail work INSIDE the claim's
-   * database transaction — take a free channel account (SKIP LOCKED), build and sign the envelope
-   * for its sequence number, store the transaction's hash before anything is sent (Stellar). Such a
-   * rail claims with its own lanes, started by the dispatcher with the shared ports (run-dispatcher.ts);
-   * the lanes claim only payments routed to an enabled connection of this rail, move them through the
-   * payment status writer, send through this rail's `submit`, recover through its `lookup`, and
-   * complete disbursements through `completeDisbursementIfDone`. Rails without it are claimed into
-   * stored batches by the dispatcher itself (claim-rail-batch.ts).
+   * Optional: the rail's hooks into the dispatcher's claim, for rails that settle synchronously and
+   * must do rail work INSIDE the claim's database transaction (Stellar: a free channel account SKIP
+   * LOCKED, a fee-bumped envelope built and signed for its sequence number, its hash stored before
+   * anything is sent). The dispatcher owns the claim (server/rails/dispatcher/claim-payments.ts): the
+   * candidate, the disbursement lock, the READY payments of one connection FOR UPDATE SKIP LOCKED in
+   * file order, the move READY → PENDING with each payment's reference, and completion; it calls
+   * these hooks in between and, after the commit, `send` (docs/rails/dispatcher.md). Rails without it
+   * are claimed by the dispatcher into stored batches (claim-rail-batch.ts) and shipped by its loop.
    */
-  startLanes?(ctx: RailLanesContext): RailLanes;
+  claimStep?(ctx: RailClaimContext): RailClaimStep;
   /**
    * Rails whose network takes files (a bank's portal): the shipment file of a batch, for staff to
    * download and upload themselves (a pain.001 for banks).
@@ -131,8 +131,70 @@ export interface PaymentRail {
   describeFailure(code: string): string;
 }
 
-/** What the dispatcher hands a rail that runs its own claim lanes (`PaymentRail.startLanes`). */
-export type RailLanesContext = {
+/** The disbursement × connection a claim works on (a STARTED disbursement with READY payments routed to an enabled connection of the rail). */
+export type ClaimCandidate = { disbursementId: string; orgId: string; connectionId: string; railType: RailType; assetId: string };
+
+/** A READY payment the claim locked for the rail (its receiver wallet's destination). */
+export type ClaimablePayment = { id: string; amount: string; destination: { kind: DestinationKind; value: string; memo: string | null } | null };
+
+/**
+ * Outside any transaction, before a claim of this candidate (remote reads belong here: Stellar's
+ * recent ledger). `busy`: the rail cannot take more of this
+ * candidate now (no free channel); `skip`: nothing of it is payable by this rail for now.
+ */
+export type RailClaimStart = { kind: "busy" } | { kind: "skip" } | { kind: "ready"; state?: unknown };
+
+/**
+ * Inside the claim's transaction, after the disbursement lock and BEFORE payments are locked: what
+ * the rail holds for this claim (Stellar: a free channel account FOR UPDATE SKIP LOCKED). `retry`:
+ * roll back, run `outside` (remote, no transaction open) and claim again.
+ */
+export type RailReservation = { kind: "busy" } | { kind: "skip" } | { kind: "retry"; outside(): Promise<void> } | { kind: "reserved"; reservation?: unknown };
+
+/**
+ * Inside the same transaction, with the locked payments: `take` the ones this claim sends (the rest
+ * stay READY and unlocked at commit), having stored what will be sent, with each one's rail
+ * reference; or `fail` payments the rail can never pay (Stellar: contract addresses), committed on
+ * their own, after which the dispatcher claims again at once.
+ */
+export type RailPreparation =
+  | {
+      kind: "take";
+      payments: { id: string; reference: string }[];
+      /** The status message of the move to PENDING. */
+      message: string;
+      /** What `send` receives after the commit. */
+      batch: unknown;
+      /** The stored batch that ships them (rail_batches), written with the move. */
+      railBatchId?: string;
+      /** Merged into each payment's rail_details with the move. */
+      details?: Record<string, unknown>;
+    }
+  | { kind: "fail"; payments: { id: string; message: string }[] };
+
+/** A rail's hooks into the dispatcher's claim lanes (PaymentRail.claimStep); `batch` is whatever `prepare` returned. */
+export interface RailClaimStep {
+  /** Most payments one claim locks and hands to `prepare`. */
+  readonly maxPayments: number;
+  /** Claim lanes per worker when the worker's settings name none (Stellar: its channel accounts). */
+  readonly defaultConcurrency: number;
+  /** When set: only payments whose receiver wallet is REGISTERED with a destination of these kinds are claimed. */
+  readonly destinationKinds?: readonly DestinationKind[];
+  beforeClaim?(candidate: ClaimCandidate): Promise<RailClaimStart>;
+  reserve?(tx: DbOrTx, candidate: ClaimCandidate, state: unknown): Promise<RailReservation>;
+  prepare(tx: DbOrTx, claim: { candidate: ClaimCandidate; state: unknown; reservation: unknown; payments: ClaimablePayment[] }): Promise<RailPreparation>;
+  /** After the claim committed: send the batch through the rail's `submit` and settle its outcomes through the payment status writer. */
+  send(batch: unknown): Promise<void>;
+  /** Resolve what a crashed or unanswered worker left open (by its stored reference, through `lookup`); how many were looked at. */
+  recover?(): Promise<number>;
+  /** Periodic rail chores the dispatcher runs beside the lanes (lease renewal, account set-up). */
+  readonly chores?: readonly { name: string; everyMs: number; after?: Promise<unknown>; run(): Promise<unknown> }[];
+  /** Counters added to the dispatcher's stop line. */
+  stats?(): Record<string, number>;
+}
+
+/** What the dispatcher hands a rail's claim step. */
+export type RailClaimContext = {
   db: Db;
   log: {
     info: (obj: object, msg?: string) => void;
@@ -142,19 +204,16 @@ export type RailLanesContext = {
   };
   /** Only these organizations (null: all). */
   orgIds: readonly string[] | null;
-  /** Port to the disbursement rules (server/services/disbursements/complete-if-done.ts in the worker). */
-  completeDisbursementIfDone: (tx: DbOrTx, orgId: string, disbursementId: string) => Promise<unknown>;
-  /** The worker's lane settings (WORKER_* in server/config/schema.ts); unset ones take the rail's defaults. */
-  lanes: {
+  /** Complete those of these disbursements whose payments are all final (the dispatcher's, through completeDisbursementIfDone), after a settlement committed. */
+  completeFinished(orgId: string, disbursementIds: readonly string[]): Promise<unknown>;
+  /** The worker's settings (WORKER_* in server/config/schema.ts); unset ones take the rail's defaults. */
+  settings: {
+    /** Claim lanes of this worker. */
     concurrency?: number;
     maxBatchSize?: number;
     leaseMs?: number;
-    idleMs?: number;
-    idleMaxMs?: number;
     /** Set up the rail's accounts for organizations that need them, after `setupAfter`. */
     autoSetup?: boolean;
     setupAfter?: Promise<unknown>;
   };
 };
-
-export type RailLanes = { stop(): Promise<void> };

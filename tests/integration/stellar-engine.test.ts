@@ -27,6 +27,7 @@ import { installLedgerBalanceProvider } from "@/server/stellar/balance-provider"
 import { startWorker, type WorkerHandle, type WorkerOptions } from "@/server/rails/stellar/engine/run-worker";
 import { claimPaymentBatch } from "@/server/rails/stellar/engine/claim-payment-batch";
 import type { EngineContext } from "@/server/rails/stellar/engine/context";
+import { completeFinishedDisbursements } from "@/server/rails/dispatcher/complete-disbursements";
 import { submitPaymentTransaction } from "@/server/rails/stellar/engine/submit-payment-batch";
 import { movePaymentStatus } from "@/server/payments/payment-state-writer";
 import { completeDisbursementIfDone } from "@/server/services/disbursements/complete-if-done";
@@ -713,7 +714,7 @@ describe("claim and liveness (docs/performance.md, engine)", () => {
     maxOpsPerTx: 100,
     leaseMs: 5_000,
     orgIds: [org.org.id],
-    completeDisbursementIfDone,
+    completeFinished: (orgId, ids) => completeFinishedDisbursements({ db: workerPool.db, orgIds: [org.org.id], completeDisbursementIfDone }, orgId, ids),
     ...overrides,
   });
   const paymentIdsOf = async (disbursementId: string) =>

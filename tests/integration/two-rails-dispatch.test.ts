@@ -22,6 +22,7 @@ import { startDispatcher } from "@/server/rails/dispatcher/run-dispatcher";
 import { railFor } from "@/server/rails/registry";
 import { claimPaymentBatch } from "@/server/rails/stellar/engine/claim-payment-batch";
 import type { EngineContext } from "@/server/rails/stellar/engine/context";
+import { completeFinishedDisbursements } from "@/server/rails/dispatcher/complete-disbursements";
 import { submitPaymentTransaction } from "@/server/rails/stellar/engine/submit-payment-batch";
 import { createStellarRail } from "@/server/rails/stellar/stellar-rail";
 import { seedDemoCatalog } from "@/server/services/catalog/seed-demo-catalog";
@@ -188,13 +189,14 @@ afterAll(async () => {
 });
 
 describe("the Stellar claim takes payments by their connection", () => {
-  it("never claims a payment routed to a bank connection, even when its wallet holds a Stellar address; unrouted legacy rows stay Stellar's", async () => {
+  it("never claims a payment routed to a bank connection, even when its wallet holds a Stellar address, nor one routed nowhere", async () => {
     const [routed, toBank, legacy] = [Keypair.random(), Keypair.random(), Keypair.random()].map((k) => k.publicKey());
     await Promise.all([routed!, legacy!].map((a) => friendbot(config.horizonUrl, a)));
     const { disbursementId, paymentIds } = await startedDisbursement([
       { kind: "stellar", address: toBank!, amount: "2.5", connectionId: bankConnectionId },
       { kind: "stellar", address: routed!, amount: "1.25", connectionId: stellarConnectionId },
-      // Started before routing existed: migration 0010 left its connection empty.
+      // Routed nowhere: claimed by no rail (the claim is per connection; migration 0011 gave every
+      // payment started before routing its organization's Stellar connection, start routes the rest).
       { kind: "stellar", address: legacy!, amount: "3", connectionId: null },
     ]);
     const engine: EngineContext = {
@@ -204,7 +206,7 @@ describe("the Stellar claim takes payments by their connection", () => {
       maxOpsPerTx: 100,
       leaseMs: 5_000,
       orgIds: [orgId],
-      completeDisbursementIfDone,
+      completeFinished: (org, ids) => completeFinishedDisbursements({ db, orgIds: [orgId], completeDisbursementIfDone }, org, ids),
     };
     const claimed: string[] = [];
     for (let round = 0; round < 20; round++) {
@@ -217,11 +219,11 @@ describe("the Stellar claim takes payments by their connection", () => {
       claimed.push(...claim.transaction.paymentIds);
       await submitPaymentTransaction(engine, claim.transaction);
     }
-    expect(claimed.sort()).toEqual([paymentIds[1]!, paymentIds[2]!].sort());
+    expect(claimed).toEqual([paymentIds[1]!]);
     const rows = new Map((await db.select().from(payments).where(eq(payments.disbursementId, disbursementId))).map((p) => [p.id, p]));
     expect(rows.get(paymentIds[0]!)!.status).toBe("READY");
     expect(rows.get(paymentIds[1]!)!.status).toBe("SUCCESS");
-    expect(rows.get(paymentIds[2]!)!.status).toBe("SUCCESS");
+    expect(rows.get(paymentIds[2]!)!.status).toBe("READY");
     // The Stellar rail's reference is the transaction's hash.
     expect(rows.get(paymentIds[1]!)!.railReference).toBe(rows.get(paymentIds[1]!)!.stellarTransactionHash);
     const touched = await db.select().from(stellarTransactionPayments).where(eq(stellarTransactionPayments.paymentId, paymentIds[0]!));

@@ -6,6 +6,7 @@ export type DispatcherLog = {
   info: (obj: object, msg?: string) => void;
   warn: (obj: object, msg?: string) => void;
   error: (obj: object, msg?: string) => void;
+  debug?: (obj: object, msg?: string) => void;
 };
 
 /**
@@ -19,7 +20,7 @@ export type DispatcherContext = {
   workerId: string;
   /** How long a worker owns a batch it is shipping; another takes over (by asking the bank) after it. */
   leaseMs: number;
-  /** Most payments in one batch (one pain.001 or one initiate_payment call). */
+  /** Most payments in one stored batch (one pain.001 or one initiate_payment call). */
   batchSize: number;
   /** Delay before a batch is tried again after funds were short or the bank did not answer. */
   retryMs: number;
@@ -27,7 +28,7 @@ export type DispatcherContext = {
   orgIds?: readonly string[] | null;
   /** How often a shipped batch's pending payments are looked up at the bank (refusals never reach a statement). */
   pollMs: number;
-  /** Rails this dispatcher pays (a rail with `startLanes`, Stellar, runs its own claim lanes: run-dispatcher.ts). */
+  /** Rails this dispatcher pays (a rail with a `claimStep`, Stellar, gets claim lanes; the others stored batches: run-dispatcher.ts). */
   railTypes: readonly RailType[];
   railFor(type: RailType): PaymentRail;
   /** A connection with its credentials opened (server/services/connections/open-rail-connection.ts in the worker). */

@@ -14,12 +14,13 @@ import type {
   PaymentRail,
   RailCapabilities,
   RailConnection,
+  RailClaimContext,
+  RailClaimStep,
   RailHealth,
-  RailLanes,
-  RailLanesContext,
   RailOutcome,
 } from "../payment-rail";
-import { startWorker } from "./engine/run-worker";
+import { createStellarClaimStep } from "./engine/claim-payment-batch";
+import { DEFAULT_LEASE_MS, MAX_OPS_PER_TRANSACTION } from "./engine/context";
 import { lookupStellarTransaction, submitStellarEnvelope } from "./stellar-submission";
 import { isStellarAccountAddress, isStellarContractAddress } from "./stellar-address";
 
@@ -27,8 +28,8 @@ import { isStellarAccountAddress, isStellarContractAddress } from "./stellar-add
  * The Stellar rail's non-payment parts (docs/rails.md): destination checks, health, funds and
  * failure wording. A Stellar connection pays from the organization's distribution account on the
  * operator's network; its settings may name another Horizon (reached through the guarded client,
- * being staff-configured). Payments are claimed by the rail's lanes (engine/, started by the
- * dispatcher through `startLanes`), sent through `submit` and recovered through `lookup`.
+ * being staff-configured). Payments are claimed by the dispatcher with this rail's claim step
+ * (`claimStep`: engine/claim-payment-batch.ts), sent through `submit` and recovered through `lookup`.
  */
 
 export type StellarRailDeps = { config?: () => StellarConfig };
@@ -198,7 +199,7 @@ export function createStellarRail(deps: StellarRailDeps = {}): PaymentRail {
      */
     submit(_connection, batch) {
       if (!("payload" in batch)) {
-        return Promise.reject(new Error("The Stellar rail sends transactions its claim built and stored (startLanes); this batch has no signed envelope."));
+        return Promise.reject(new Error("The Stellar rail sends transactions its claim step built and stored (claimStep); this batch has no signed envelope."));
       }
       return submitStellarEnvelope(config().horizonUrl, config().passphrase, batch.reference, batch.payload, batch.payments);
     },
@@ -216,34 +217,32 @@ export function createStellarRail(deps: StellarRailDeps = {}): PaymentRail {
     },
 
     /**
-     * The Stellar claim lanes (engine/run-worker.ts): a claim takes a free channel account (SKIP
-     * LOCKED), builds and signs a fee-bumped envelope of up to 100 payments routed to an enabled
-     * Stellar connection, stores it and its hash, and moves the payments to PENDING — all in one
-     * database transaction; `submit` sends it, `lookup` recovers it after a crash.
+     * The Stellar hooks into the dispatcher's claim (engine/claim-payment-batch.ts): a free channel
+     * account (SKIP LOCKED) reserved before the payments are locked, a fee-bumped envelope of up to
+     * 100 payments built, signed and stored with its hash inside the claim's transaction; after the
+     * commit, sent through this rail's `submit`, settled through the writer, recovered through `lookup`.
      */
-    startLanes(ctx: RailLanesContext): RailLanes {
-      // Called as methods of the given logger (pino's need their `this`).
-      const log = {
-        info: (obj: object, msg?: string) => ctx.log.info(obj, msg),
-        warn: (obj: object, msg?: string) => ctx.log.warn(obj, msg),
-        error: (obj: object, msg?: string) => ctx.log.error(obj, msg),
-        debug: (obj: object, msg?: string) => ctx.log.debug?.(obj, msg),
-      };
-      return startWorker({
-        db: ctx.db,
-        config: config(),
-        log,
-        orgIds: ctx.orgIds ? [...ctx.orgIds] : null,
-        completeDisbursementIfDone: ctx.completeDisbursementIfDone,
-        concurrency: ctx.lanes.concurrency,
-        maxOpsPerTx: ctx.lanes.maxBatchSize,
-        leaseMs: ctx.lanes.leaseMs,
-        idleMs: ctx.lanes.idleMs,
-        idleMaxMs: ctx.lanes.idleMaxMs,
-        autoSetup: ctx.lanes.autoSetup,
-        setupAfter: ctx.lanes.setupAfter,
-        // The engine sends through this rail's submit/lookup, on the configuration read once here.
-      });
+    claimStep(ctx: RailClaimContext): RailClaimStep {
+      const settings = ctx.settings;
+      return createStellarClaimStep(
+        {
+          db: ctx.db,
+          config: config(),
+          log: {
+            info: (obj, msg) => ctx.log.info(obj, msg),
+            warn: (obj, msg) => ctx.log.warn(obj, msg),
+            error: (obj, msg) => ctx.log.error(obj, msg),
+            debug: (obj, msg) => ctx.log.debug?.(obj, msg),
+          },
+          maxOpsPerTx: Math.max(1, Math.min(settings.maxBatchSize ?? MAX_OPS_PER_TRANSACTION, MAX_OPS_PER_TRANSACTION)),
+          leaseMs: settings.leaseMs ?? DEFAULT_LEASE_MS,
+          orgIds: ctx.orgIds,
+          // Envelopes leave through this rail, on the configuration read once here.
+          rail,
+          completeFinished: ctx.completeFinished,
+        },
+        { concurrency: settings.concurrency, autoSetup: settings.autoSetup, setupAfter: settings.setupAfter },
+      );
     },
 
     describeFailure(code: string): string {

@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { assets, stellarTransactions } from "@/db/schema";
 import { OPEN_TRANSACTION_STATUSES } from "@/db/schema/stellar";
 import type { PaymentStatus } from "@/server/domain/disbursement-types";
-import { lockDisbursements, lockPaymentTotals, movePaymentStatus, uuidArray } from "@/server/payments/payment-state-writer";
+import { lockPaymentTotals, movePaymentStatus } from "@/server/payments/payment-state-writer";
 import { getDistributionAccount } from "@/server/stellar/accounts";
 import type { LandedTransaction } from "@/server/stellar/horizon";
 import { decodeTransactionResult, failureMessage } from "@/server/stellar/result-codes";
@@ -17,7 +17,8 @@ import type { EngineContext } from "./context";
  * and meet only on its totals rows (the writer's trigger), held from the last statement to the
  * commit, while pause, resume and cancel (FOR NO KEY UPDATE) wait for them (docs/performance.md,
  * "Lock order"). Completing a disbursement whose payments are all final happens after the commit, in
- * its own transaction that locks the disbursement FOR NO KEY UPDATE first (completeFinishedDisbursements).
+ * its own transaction that locks the disbursement FOR NO KEY UPDATE first, by the dispatcher
+ * (ctx.completeFinished: server/rails/dispatcher/complete-disbursements.ts).
  */
 
 type Tx = Parameters<Parameters<EngineContext["db"]["transaction"]>[0]>[0];
@@ -105,37 +106,6 @@ async function senderOf(tx: Tx, orgId: string, network: string): Promise<string 
   return senders.get(key) ?? null;
 }
 
-/**
- * Complete the disbursements (of these just-settled payments) that are STARTED and have nothing left
- * to pay, each in its own transaction in the lock order: the disbursement row first, then the check
- * on the maintained totals (ctx.completeDisbursementIfDone). The read that picks them takes no lock,
- * and almost always finds nothing. Also run by the reconciler over every STARTED disbursement, so a
- * worker that crashed between a settlement and this step leaves nothing STARTED for long.
- */
-export async function completeFinishedDisbursements(ctx: EngineContext, orgId: string | null, disbursementIds: readonly string[] | null): Promise<number> {
-  if (disbursementIds && disbursementIds.length === 0) return 0;
-  const which = disbursementIds
-    ? sql`and d.id = any(${uuidArray([...new Set(disbursementIds)])})`
-    : ctx.orgIds
-      ? sql`and d.org_id = any(${uuidArray(ctx.orgIds)})`
-      : sql``;
-  const org = orgId ? sql`and d.org_id = ${orgId}` : sql``;
-  const done = await ctx.db.execute<{ id: string; org_id: string }>(sql`
-    select d.id, d.org_id from disbursements d
-    where d.status = 'STARTED' ${org} ${which}
-      and not exists (
-        select 1 from disbursement_payment_totals t
-        where t.disbursement_id = d.id and t.payment_count > 0 and t.status in ('DRAFT', 'READY', 'PENDING', 'PAUSED', 'FAILED'))`);
-  let completed = 0;
-  for (const d of done) {
-    await ctx.db.transaction(async (tx) => {
-      if ((await lockDisbursements(tx, d.org_id, [d.id])).length === 0) return;
-      if (await ctx.completeDisbursementIfDone(tx, d.org_id, d.id)) completed++;
-    });
-  }
-  return completed;
-}
-
 const disbursementsOf = (moved: { disbursementId: string }[]) => [...new Set(moved.map((m) => m.disbursementId))];
 
 /** The transaction is in a ledger: every payment SUCCESS, or (tx_failed) the failing ones FAILED and the rest READY again. */
@@ -184,7 +154,7 @@ export async function settleLanded(ctx: EngineContext, transactionId: string, la
     ctx.counters.settled++;
   }
   ctx.log.debug({ event: "stellar.tx.success", hash: landed.hash, ledger: landed.ledger }, "transaction succeeded");
-  await completeFinishedDisbursements(ctx, settled.row.orgId, disbursementsOf(settled.moved));
+  await ctx.completeFinished(settled.row.orgId, disbursementsOf(settled.moved));
 }
 
 function safeDecode(resultXdr: string | null) {
@@ -240,7 +210,7 @@ export async function settleFailedOperations(
     return { row, moved };
   });
   ctx.log.info({ event: "stellar.tx.failed_operations", tx: transactionId, codes: operationCodes }, "transaction failed; failing payments marked");
-  if (settled) await completeFinishedDisbursements(ctx, settled.row.orgId, disbursementsOf(settled.moved));
+  if (settled) await ctx.completeFinished(settled.row.orgId, disbursementsOf(settled.moved));
 }
 
 /** It can no longer land (its bounds passed, or its sequence number is used): payments READY again. */
