@@ -97,6 +97,12 @@ export type ReconcileOptions = {
   now: string;
   /** Entry → payment id (the readers' `paymentId`, from EndToEndId / MT940 `/EREF/`). */
   paymentIdOf: (entry: ReconEntry) => string | undefined;
+  /**
+   * Each entry's decision as soon as it is made (`position`: 0-based, file order); the plan's
+   * `decisions` then stays empty. The import stores each entry with its decision right away and lets
+   * the entry go, instead of holding 100,000 entries and their decisions at once.
+   */
+  onDecision?: (decision: EntryDecision, position: number) => void;
 };
 
 const NOT_SHIPPED: readonly PaymentStatus[] = ["DRAFT", "READY", "PAUSED"];
@@ -129,7 +135,10 @@ export function reconcileEntries(entries: readonly ReconEntry[], payments: Reado
     const action = entryAction(options.format, entry);
     const paymentId = options.paymentIdOf(entry) ?? null;
     const reference = entry.endToEndId?.trim() || null;
-    const decide = (outcome: ReconciliationOutcome, message: string, id: string | null = paymentId) => decisions.push({ outcome, message, paymentId: id });
+    const decide = (outcome: ReconciliationOutcome, message: string, id: string | null = paymentId) => {
+      if (options.onDecision) options.onDecision({ outcome, message, paymentId: id }, position);
+      else decisions.push({ outcome, message, paymentId: id });
+    };
 
     if (!paymentId) {
       decide(

@@ -66,6 +66,14 @@ export type PaymentMove = {
    * given, is the payment's rail reference (the dispatcher's claim stores each one with the move).
    */
   railUpdates?: readonly { id: string; details: Record<string, unknown>; failureCode?: string | null; reference?: string }[];
+  /**
+   * `railUpdates` read from a staging table the caller filled in this transaction — columns `g int`,
+   * `pay_id uuid`, `d jsonb`, `s boolean` (set the failure code), `c text` (the code), `r text` (the
+   * reference) — instead of a JSON parameter: its rows whose `g` is `group` say which payments move
+   * (in place of `ids`). A bank statement moves 100,000 payments in one statement this way, with nothing
+   * to build or parse as JSON (server/services/bank-files/import-bank-file.ts). Needs `disbursementsLocked`.
+   */
+  railUpdatesTable?: { name: string; group: number };
   now?: Date;
   /** The caller already holds these payments' disbursement locks (lockDisbursements…): not taken again. */
   disbursementsLocked?: boolean;
@@ -153,9 +161,11 @@ async function lockDisbursementsOfTransaction(tx: DbOrTx, orgId: string, transac
 /** Move payments to a status in one set-based statement; returns the payments that moved. */
 export async function movePaymentStatus(tx: DbOrTx, move: PaymentMove): Promise<MovedPayment[]> {
   assertPaymentMove(move.from, move.to);
-  if ([move.ids, move.disbursementId, move.stellarTransactionId].filter((w) => w !== undefined).length !== 1) {
-    throw new Error("movePaymentStatus needs exactly one of ids, disbursementId or stellarTransactionId");
+  if ([move.ids, move.disbursementId, move.stellarTransactionId, move.railUpdatesTable].filter((w) => w !== undefined).length !== 1) {
+    throw new Error("movePaymentStatus needs exactly one of ids, disbursementId, stellarTransactionId or railUpdatesTable");
   }
+  if (move.railUpdatesTable && (!move.disbursementsLocked || !/^[a-z_][a-z0-9_]*$/.test(move.railUpdatesTable.name) || move.railUpdates || move.set))
+    throw new Error("railUpdatesTable needs disbursementsLocked, a plain table name and no railUpdates or set");
   if (move.ids && move.ids.length === 0) return [];
   if (move.set?.operationIdBase !== undefined && !move.stellarTransactionId) throw new Error("operationIdBase needs stellarTransactionId");
   if (move.disbursementsLocked || move.withoutDisbursementLock) {
@@ -170,18 +180,23 @@ export async function movePaymentStatus(tx: DbOrTx, move: PaymentMove): Promise<
     ? sql`p.id = any(${uuidArray(move.ids)})`
     : move.disbursementId
       ? sql`p.disbursement_id = ${move.disbursementId}`
-      : sql`stp.transaction_id = ${move.stellarTransactionId} and stp.payment_id = p.id`;
+      : move.stellarTransactionId
+        ? sql`stp.transaction_id = ${move.stellarTransactionId} and stp.payment_id = p.id`
+        : sql`rail_update.g = ${move.railUpdatesTable!.group}`;
   if (move.railUpdates && (!move.ids || move.set?.railDetails || "failureCode" in (move.set ?? {}) || "railReference" in (move.set ?? {})))
     throw new Error("railUpdates needs ids and no set.railDetails/failureCode/railReference");
-  const rail = move.railUpdates
-    ? {
-        from: sql` from json_to_recordset(${JSON.stringify(move.railUpdates.map((r) => ({ pay_id: r.id, d: r.details, s: r.failureCode !== undefined, c: r.failureCode ?? null, r: r.reference ?? null })))}::json)
+  const rail =
+    move.railUpdates || move.railUpdatesTable
+      ? {
+          from: move.railUpdatesTable
+            ? sql` from ${sql.identifier(move.railUpdatesTable.name)} as rail_update`
+            : sql` from json_to_recordset(${JSON.stringify(move.railUpdates!.map((r) => ({ pay_id: r.id, d: r.details, s: r.failureCode !== undefined, c: r.failureCode ?? null, r: r.reference ?? null })))}::json)
           as rail_update(pay_id uuid, d jsonb, s boolean, c text, r text)`,
-        set: sql`, rail_details = coalesce(p.rail_details, '{}'::jsonb) || rail_update.d, failure_code = case when rail_update.s then rail_update.c else p.failure_code end,
+          set: sql`, rail_details = coalesce(p.rail_details, '{}'::jsonb) || rail_update.d, failure_code = case when rail_update.s then rail_update.c else p.failure_code end,
           rail_reference = coalesce(rail_update.r, p.rail_reference)`,
-        where: sql` and p.id = rail_update.pay_id`,
-      }
-    : { from: sql``, set: sql``, where: sql`` };
+          where: sql` and p.id = rail_update.pay_id`,
+        }
+      : { from: sql``, set: sql``, where: sql`` };
   const set = move.set ?? {};
   const operationId = set.operationIdBase ? sql`, stellar_operation_id = (${set.operationIdBase}::bigint + stp.op_index + 1)::text` : sql``;
   const extra = [

@@ -257,6 +257,37 @@ describe("statements", () => {
     expect(await checkPaymentTotals(db, org.org.id)).toEqual([]);
   });
 
+  it("one MT940 booking a payment and reversing it: booked then failed in one import, with both entries' details", async () => {
+    const {
+      paymentIds: [paid, kept],
+    } = await createBankPayments(db, org.org.id, bank, ["12.00", "3.00"]);
+    const result = await importBankFile(
+      ctx,
+      file(
+        "day-both.sta",
+        buildMt940(
+          [
+            { reference: paid!, amount: "12.00", bankReference: "MT-B1" },
+            { reference: kept!, amount: "3.00", bankReference: "MT-B2" },
+            { reference: paid!, amount: "12.00", reversal: true, returnReason: "AC04", bankReference: "MT-B9" },
+          ],
+          { statementId: "DB" },
+        ),
+      ),
+    );
+    expect(result.outcomes.MATCHED).toBe(3);
+    const p = await paymentRow(paid!);
+    expect(p.status).toBe("FAILED");
+    expect(p.failureCode).toBe("AC04");
+    // The booking's move (first round, no details) then the reversal's (details from the staging table).
+    expect(p.statusHistory.map((h) => h.status)).toEqual(["PENDING", "SUCCESS", "FAILED"]);
+    expect(p.railDetails).toMatchObject({ settlement: { bankReference: "MT-B1" }, reversal: { bankReference: "MT-B9", reasonCode: "AC04" }, entryIndex: 3 });
+    const k = await paymentRow(kept!);
+    expect(k.status).toBe("SUCCESS");
+    expect(k.railDetails).toMatchObject({ replyStatus: "BOOK", bankReference: "MT-B2", entryIndex: 2 });
+    expect(await checkPaymentTotals(db, org.org.id)).toEqual([]);
+  });
+
   it("camt.054 then camt.053 of the same booking: ALREADY_APPLIED, nothing changes twice", async () => {
     const {
       paymentIds: [id],

@@ -57,6 +57,22 @@ describe("reconciliation rules (server/domain/reconciliation.ts)", () => {
     expect(plan.details.get(ID)).toMatchObject({ failureCode: "AC04", railDetails: { reversal: { bankReference: "REF-9" }, settlement: { bankReference: "REF-1" } } });
   });
 
+  it("onDecision hands over every entry's decision in file order, with its position, and the plan keeps none", () => {
+    const entries = [booked(), booked({ paymentId: undefined, endToEndId: "NOTPROVIDED" }), booked({ bankReference: "REF-2" }), booked({ amount: "99.00" })];
+    const withList = reconcileEntries(entries, new Map([[ID, payment()]]), options);
+    const seen: [number, string, string][] = [];
+    const streamed = reconcileEntries(entries, new Map([[ID, payment()]]), { ...options, onDecision: (d, position) => seen.push([position, d.outcome, d.message]) });
+    expect(seen.map(([position, outcome]) => [position, outcome])).toEqual([
+      [0, "MATCHED"],
+      [1, "UNMATCHED"],
+      [2, "DUPLICATE"],
+      [3, "AMOUNT_MISMATCH"],
+    ]);
+    expect(seen.map(([, outcome, message]) => ({ outcome, message }))).toEqual(withList.decisions.map((d) => ({ outcome: d.outcome, message: d.message })));
+    expect(streamed.decisions).toEqual([]);
+    expect(streamed.moves).toEqual(withList.moves);
+  });
+
   it("a second booking is a DUPLICATE in the same file, ALREADY_APPLIED for the same booking in a later file", () => {
     const same = reconcileEntries([booked(), booked({ bankReference: "REF-1" })], new Map([[ID, payment()]]), options);
     expect(same.decisions.map((d) => d.outcome)).toEqual(["MATCHED", "DUPLICATE"]);

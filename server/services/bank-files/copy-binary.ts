@@ -7,7 +7,7 @@ import type { DbOrTx } from "@/db/client";
  * PostgreSQL's binary COPY format (https://www.postgresql.org/docs/current/sql-copy.html, "Binary
  * Format"), written by hand for the bank-file import (docs/bank-files.md, "Reconciliation performance"):
  * the file's bytes and its entries reach the server without hex or JSON text to build here and parse
- * there. Only three column types are written: int4, bool and text (uuid as 16 bytes). Each COPY goes
+ * there. Only these column types are written: int4, bool, text, uuid (16 bytes) and jsonb (version byte and text). Each COPY goes
  * into a transaction-local staging table without constraints, so it cannot fail after its last piece
  * (postgres.js never settles a COPY whose error arrives then; server/services/disbursements/import-instructions.ts).
  */
@@ -16,7 +16,8 @@ const SIGNATURE = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
 /** Pieces handed to the driver (each is copied once into a CopyData message). */
 const PIECE_BYTES = 1024 * 1024;
 
-export type CopyValue = string | number | boolean | null | { uuid: string };
+/** `{ jsonb }`: JSON text for a jsonb column (binary format: version 1, then the text). */
+export type CopyValue = string | number | boolean | null | { uuid: string } | { jsonb: string };
 
 /** The header every binary COPY starts with: signature, flags 0, no extension. */
 function header(): Buffer {
@@ -75,6 +76,12 @@ export class BinaryCopyWriter {
         const written = this.buf.write(v, this.at + 4, "utf8");
         this.buf.writeInt32BE(written, this.at);
         this.at += 4 + written;
+      } else if ("jsonb" in v) {
+        this.ensure(5 + v.jsonb.length * 3);
+        this.buf[this.at + 4] = 1;
+        const written = this.buf.write(v.jsonb, this.at + 5, "utf8");
+        this.buf.writeInt32BE(written + 1, this.at);
+        this.at += 5 + written;
       } else {
         this.ensure(20);
         this.buf.writeInt32BE(16, this.at);
@@ -107,6 +114,18 @@ function clientOf(tx: DbOrTx): Sql {
   return client;
 }
 
+/**
+ * Run a query and hand its rows to `onRows` `batch` at a time (a server-side cursor): a query of
+ * 100,000 rows never holds them all as objects at once. `params` are $1, $2, … in `text`.
+ */
+export async function eachRowBatch<T>(tx: DbOrTx, text: string, params: readonly (string | null)[], batch: number, onRows: (rows: readonly T[]) => void) {
+  await clientOf(tx)
+    .unsafe(text, params as (string | null)[])
+    .cursor(batch, (rows) => {
+      onRows(rows as unknown as readonly T[]);
+    });
+}
+
 /** COPY `pieces` (a binary COPY stream, header to trailer) into `target` (e.g. `staging (a, b)`). */
 export async function copyBinary(tx: DbOrTx, target: string, pieces: Iterable<Buffer>) {
   const copy = await clientOf(tx).unsafe(`copy ${target} from stdin with (format binary)`).writable();
@@ -114,6 +133,16 @@ export async function copyBinary(tx: DbOrTx, target: string, pieces: Iterable<Bu
 }
 
 /** One bytea value (a whole file) as a binary COPY stream, in 1 MB pieces that are views of `content` (no copy here). */
+/** One uuid column, a row per id. */
+export function* uuidCopyPieces(ids: Iterable<string>): Generator<Buffer> {
+  const w = new BinaryCopyWriter();
+  for (const id of ids) {
+    w.row([{ uuid: id }]);
+    yield* w.drain();
+  }
+  yield* w.finish();
+}
+
 export function* byteaCopyPieces(content: Buffer): Generator<Buffer> {
   const lead = Buffer.alloc(header().length + 2 + 4);
   header().copy(lead, 0);

@@ -92,7 +92,9 @@ export async function listReconciliationExceptions(ctx: OrgContext, raw: z.input
   // The files' maintained counters give the total of all exceptions; one outcome is counted on its index range.
   const [count] = input.outcome
     ? await ctx.db.execute<{ n: number }>(
-        sql`select count(*)::int as n from bank_file_entries e where e.org_id = ${orgId} and e.outcome = ${input.outcome}::reconciliation_outcome`,
+        // The outcome as a literal (a validated enum value), like the page's branches: a generic plan keeps a
+        // partial index on the exception outcomes usable (docs/performance/reconciliation.md).
+        sql`select count(*)::int as n from bank_file_entries e where e.org_id = ${orgId} and e.outcome = ${sql.raw(`'${input.outcome}'`)}::reconciliation_outcome`,
       )
     : await ctx.db.execute<{ n: number }>(sql`select coalesce(sum(exception_count), 0)::int as n from bank_files where org_id = ${orgId}`);
   const { ids, pagination } = await keysetPage(
