@@ -4,10 +4,12 @@
  * time, PostgreSQL backend CPU, Node CPU and peak RSS beside two baselines on the SAME connection:
  *  - "COPY, same tables": the rows the import writes (receivers, verification values, receiver
  *    wallets, payments), prepared in memory beforehand, loaded by COPY in one transaction into the
- *    same tables with the same indexes, keys and triggers: what any loader must pay in the database;
+ *    same tables with the same indexes, keys and triggers, payments routed as the import routes them:
+ *    what any loader must pay in the database;
  *  - "COPY, bare floor": the CSV file into a table with no index and no key.
  * Each run prints the load average before and after; the summary gives min and median of the runs.
  * After each import the payment totals are recomputed from the rows (checkPaymentTotals) and must match.
+ * INTAKE_TIMING=1 prints each step of every import on stderr (wall, Node CPU, PostgreSQL CPU, heap, peak RSS).
  *
  * PostgreSQL: BENCH_DATABASE_URL, else a throw-away embedded cluster in a temporary folder.
  * Targets (issue 12, 2-core machine, idle): 100,000 rows in ≤ 10 s, peak RSS ≤ 400 MB. Not a test.
@@ -88,7 +90,11 @@ type Loaded = { table: string; columns: string; text: () => Iterable<string> };
  * What the import writes for `rows` new receivers, as COPY text per table, made piece by piece while
  * it is sent (as the import makes its own), so the baseline never holds the whole load in memory.
  */
-function sameTablesData(rows: number, prefix: string, ids: { orgId: string; walletId: string; disbursementId: string; assetId: string; userId: string }) {
+function sameTablesData(
+  rows: number,
+  prefix: string,
+  ids: { orgId: string; walletId: string; disbursementId: string; assetId: string; userId: string; connectionId: string; ruleId: string },
+) {
   const id = increasingIds();
   const receiverIds = Array.from({ length: rows }, id);
   const walletIds = Array.from({ length: rows }, id);
@@ -122,10 +128,12 @@ function sameTablesData(rows: number, prefix: string, ids: { orgId: string; wall
     },
     {
       table: "payments",
-      columns: "id, org_id, disbursement_id, receiver_id, receiver_wallet_id, asset_id, amount, status, status_history, external_payment_id, line_number",
+      // Routed as the import routes them (connection and rule: one payments_connection_idx entry per payment).
+      columns:
+        "id, org_id, disbursement_id, receiver_id, receiver_wallet_id, asset_id, amount, status, status_history, external_payment_id, line_number, connection_id, routing_rule_id",
       text: build(
         (i) =>
-          `${id()}\t${ids.orgId}\t${ids.disbursementId}\t${receiverIds[i]}\t${walletIds[i]}\t${ids.assetId}\t${(i % 997) + 1}.${String(i % 10_000_000).padStart(7, "0")}\tDRAFT\t${paymentHistory}\tpay-${prefix}-${i}\t${i + 2}\n`,
+          `${id()}\t${ids.orgId}\t${ids.disbursementId}\t${receiverIds[i]}\t${walletIds[i]}\t${ids.assetId}\t${(i % 997) + 1}.${String(i % 10_000_000).padStart(7, "0")}\tDRAFT\t${paymentHistory}\tpay-${prefix}-${i}\t${i + 2}\t${ids.connectionId}\t${ids.ruleId}\n`,
       ),
     },
   ];
@@ -189,6 +197,10 @@ async function runOnce(url: string, run: number, local: boolean) {
     const user = await addUserToOrganization(handle.db, { orgId: org.id, email: `bench.${suffix}@bench.local`, name: "Bench", role: "owner" });
     const catalog = await seedDemoCatalog(handle.db, org.id);
     const ctx: OrgContext = { db: handle.db, actor: { userId: user.id }, org: { id: org.id }, role: "owner" };
+    // The organization's default rule and connection: where the import routes every row of these files.
+    const [route] = await handle.sql<{ connectionId: string; ruleId: string }[]>`
+      select connection_id as "connectionId", id as "ruleId" from routing_rules where org_id = ${org.id} order by position, created_at, id limit 1`;
+    if (!route) throw new Error("the organization has no routing rule");
     const newDisbursement = (name: string) =>
       createDisbursement(ctx, {
         name,
@@ -218,6 +230,8 @@ async function runOnce(url: string, run: number, local: boolean) {
         disbursementId: target.id,
         assetId: catalog.usdc.id,
         userId: user.id,
+        connectionId: route.connectionId,
+        ruleId: route.ruleId,
       });
       const same = await measured(backendPid, () =>
         handle.sql.begin(async (tx) => {

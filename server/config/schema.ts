@@ -293,6 +293,7 @@ export const CONFIG_VARIABLES = {
   BENCH_DATABASE_URL: v("Tests & benchmarks", postgresUrl().optional(), "External PostgreSQL for the benchmarks instead of a throw-away one.", "throw-away embedded"),
   BENCH_PAYMENTS: v("Tests & benchmarks", positiveInt().default(10_000), "Payments per `npm run bench:payments` scenario."),
   BANK_IMPORT_TIMING: v("Tests & benchmarks", onOff(false), "Print each step's time of a bank file import on stderr (`bench:bank`'s reconciliation)."),
+  INTAKE_TIMING: v("Tests & benchmarks", onOff(false), "Print each step's time of a payment intake (CSV import, G2P `/disburse`) on stderr (`bench:csv`)."),
   BENCH_MAX_OPS: v("Tests & benchmarks", wholeNumber(1, 100).default(99), "Operations per transaction in the payments benchmark."),
   BENCH_SINGLE_SECONDS: v("Tests & benchmarks", positiveInt().default(30), "Duration of the single-payment part of the payments benchmark."),
   BENCH_SCENARIOS: v(

@@ -462,6 +462,17 @@ describe("the bulk load (COPY into a staging table, then one INSERT per table)",
     expect(validated.rows[1]?.externalId).toContain("\t");
   });
 
+  it("stores an original file larger than one COPY piece (64 KiB) byte for byte, non-ASCII text included", async () => {
+    const d = await newDisbursement(fx);
+    const lines = Array.from({ length: 1_200 }, (_, i) => `${nextUkMobile()},zoë-ñ-${i}-${"x".repeat(20)},${i + 1},1990-01-01,€-${i}`);
+    const content = csv(PHONE_HEADER, ...lines);
+    expect(content.byteLength).toBeGreaterThan(64 * 1024);
+    await upload(fx, d.id, content);
+    const [file] = await db.select().from(disbursementFiles).where(eq(disbursementFiles.disbursementId, d.id));
+    expect(file?.sizeBytes).toBe(content.byteLength);
+    expect(Buffer.compare(Buffer.from(file?.content ?? []), content)).toBe(0);
+  });
+
   it("keeps the payment totals equal to a recomputation from the rows after imports and re-uploads", async () => {
     const d = await newDisbursement(fx);
     const phones = Array.from({ length: 30 }, () => nextUkMobile());

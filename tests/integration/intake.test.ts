@@ -19,6 +19,8 @@ import { importInstructions } from "@/server/services/disbursements/import-instr
 import { ServiceError } from "@/server/services/errors";
 import { acceptDisburseRequest } from "@/server/services/g2p/accept-disburse-request";
 import { G2pRejection, type G2pCall } from "@/server/services/g2p/g2p-call";
+import { addPaymentsToDisbursement } from "@/server/services/intake/add-payments-to-disbursement";
+import type { IntakeRow } from "@/server/services/intake/intake-row";
 import { previewDisbursementRouting } from "@/server/services/routing/preview-disbursement-routing";
 import { planDisbursementRouting } from "@/server/services/routing/route-disbursement-payments";
 import { createOrgWithMembers, nextUkMobile, randomSuffix, testDb } from "./helpers";
@@ -266,5 +268,56 @@ describe("routing at intake", () => {
     const refused = await failure(changeDisbursementStatus(fx.ctx, { id: second.id, status: "STARTED" }));
     expect(refused).toMatchObject({ code: "CONFLICT", reason: "UNROUTED_PAYMENTS" });
     expect((refused as ServiceError).message).toMatch(/line 2 \(receiver f-3\)/);
+  });
+});
+
+describe("staged in pieces (docs/performance/import.md)", () => {
+  it("writes an intake in several pieces: a payee new in the first piece and paid again in a later one is one receiver; every row once, in line order, routed", async () => {
+    const fx = await fixture();
+    const d = await createDisbursement(fx.ctx, {
+      name: `Pieces ${randomSuffix()}`,
+      wallet_id: fx.catalog.wallet.id,
+      asset_id: fx.catalog.usdc.id,
+      registration_contact_type: "PHONE_NUMBER_AND_WALLET_ADDRESS",
+    });
+    const phones = [nextUkMobile(), nextUkMobile(), nextUkMobile(), nextUkMobile()];
+    const addresses = phones.map(() => Keypair.random().publicKey());
+    const row = (line: number, payee: number): IntakeRow => ({
+      line,
+      match: "contact",
+      externalId: `piece-${payee}`,
+      phone: phones[payee]!,
+      email: null,
+      verification: null,
+      destination: { kind: "STELLAR_ADDRESS", value: addresses[payee]! },
+      amount: `${line}.0000000`,
+      paymentRef: `ref-${line}`,
+      region: null,
+    });
+    // Pieces of two rows: [2, 3], [4, 5], [6]; payee 0 is new on line 2 and paid again on line 5.
+    const rows = [row(2, 0), row(3, 1), row(4, 2), row(5, 0), row(6, 3)];
+    const result = await db.transaction(async (tx) => {
+      const [locked] = await tx.select().from(disbursements).where(eq(disbursements.id, d.id)).for("update");
+      return addPaymentsToDisbursement(tx, { ...fx.ctx, db: tx }, locked!, rows, {
+        replace: false,
+        renameMatched: true,
+        returnPaymentIds: true,
+        audit: { action: "disbursement.instructions_uploaded", details: {} },
+        stagePieceRows: 2,
+      });
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result).toMatchObject({ newReceivers: 4, newWallets: 4, unrouted: 0 });
+    const written = await db.select().from(payments).where(eq(payments.disbursementId, d.id)).orderBy(asc(payments.lineNumber));
+    expect(written.map((p) => [p.lineNumber, p.amount, p.externalPaymentId, p.connectionId])).toEqual(rows.map((r) => [r.line, r.amount, r.paymentRef, fx.stellar.id]));
+    expect(written.map((p) => p.id)).toEqual(result.paymentIds);
+    expect([...result.paymentIds].sort()).toEqual(result.paymentIds);
+    expect(written[3]?.receiverId).toBe(written[0]?.receiverId);
+    expect(written[3]?.receiverWalletId).toBe(written[0]?.receiverWalletId);
+    expect(new Set(written.map((p) => p.receiverId)).size).toBe(4);
+    const wallets = await db.select().from(receiverWallets).where(eq(receiverWallets.orgId, fx.org.org.id));
+    expect(wallets.map((w) => w.destinationValue).sort()).toEqual([...addresses].sort());
+    const [stored] = await db.select({ n: count() }).from(receivers).where(eq(receivers.orgId, fx.org.org.id));
+    expect(stored?.n).toBe(4);
   });
 });

@@ -12,6 +12,7 @@ import { hashVerificationValue } from "../receivers/verification-hash";
 import { loadRouting } from "../routing/load-routing";
 import { anyText, anyUuid, COPY_CHUNK_ROWS, copyText, lookUp, rawSql, uuidSource, writeChunks } from "./bulk-sql";
 import type { IntakeProblem, IntakeResult, IntakeRow } from "./intake-row";
+import { intakeTimer, type IntakeTimer } from "./intake-timing";
 import { intakeRouter } from "./route-at-intake";
 
 export type IntakeDisbursement = Pick<typeof disbursements.$inferSelect, "id" | "walletId" | "assetId" | "registrationContactType" | "verificationField">;
@@ -25,6 +26,8 @@ export type IntakeOptions = {
   returnPaymentIds?: boolean;
   /** The audit row of the intake (the verb adds the counts). */
   audit: { action: string; details: Record<string, unknown> };
+  /** Rows per staged piece (default STAGE_PIECE_ROWS); tests use a few to write small intakes in several pieces. */
+  stagePieceRows?: number;
 };
 
 type ExistingWallet = { id: string; status: string; kind: DestinationKind | null; value: string | null; memo: string | null; created: boolean };
@@ -79,6 +82,8 @@ export async function addPaymentsToDisbursement(
   options: IntakeOptions,
 ): Promise<IntakeResult> {
   assertCan(ctx, "disbursements:write");
+  const timing = intakeTimer("intake");
+  await timing.watchBackend(tx);
   const orgId = ctx.org.id;
   const bank = isBankAccountType(d.registrationContactType) || d.walletId === null;
   const field = bank || includesWalletAddress(d.registrationContactType) ? null : d.verificationField;
@@ -89,6 +94,7 @@ export async function addPaymentsToDisbursement(
   const routing = await loadRouting(tx, orgId, { lockConnections: true });
   const router = intakeRouter(routing.compiled, d);
   const wantAttributes = router.usesAttributes;
+  timing.step("routing loaded");
 
   // ---- lookups: one query per kind of key over all rows ---------------------------------------
   type Known = { id: string; externalId: string; attributes: Record<string, string> | null; seen?: boolean };
@@ -165,6 +171,8 @@ export async function addPaymentsToDisbursement(
     }
   });
 
+  timing.step("receivers looked up");
+
   // ---- receivers (in memory): found, or new with an id made here --------------------------------
   const newId = uuidSource();
   const newReceiverByKey = new Map<string, string>();
@@ -226,6 +234,8 @@ export async function addPaymentsToDisbursement(
   byId.clear();
   newReceiverByKey.clear();
 
+  timing.step("receivers placed");
+
   // ---- wallets, verification values and payments in flight of the receivers found ---------------
   const existingWallet = (i: number) => (placed[i]!.newReceiver ? undefined : walletByReceiver.get(placed[i]!.receiverId));
   const differs = (w: ExistingWallet, dest: Destination) =>
@@ -265,14 +275,17 @@ export async function addPaymentsToDisbursement(
     }
   });
 
+  timing.step("wallets and verification values looked up");
+
   // ---- decisions; every problem before anything is written -------------------------------------
   const problems: IntakeProblem[] = [];
   const verificationUpserts: { receiverId: string; hash: string }[] = [];
+  const hashOf = verificationHasher(field);
   if (field) {
     for (let i = 0; i < rows.length; i++) {
       const p = placed[i]!;
       if (p.newReceiver) continue;
-      const hash = hashVerificationValue(field, rows[i]!.verification ?? "");
+      const hash = hashOf(rows[i]!.verification ?? "");
       const current = verificationByReceiver.get(p.receiverId);
       if (current?.hash === hash) continue;
       if (current?.confirmed)
@@ -363,6 +376,7 @@ export async function addPaymentsToDisbursement(
       p.ruleId = route.ruleId;
     }
   }
+  timing.step("decided");
   if (problems.length > 0) return { ok: false, problems: problems.sort((a, b) => a.line - b.line) };
   walletByReceiver.clear();
   holdersByKey.clear();
@@ -439,55 +453,79 @@ export async function addPaymentsToDisbursement(
   );
 
   // New rows: every row goes once into a staging table by COPY, then one INSERT … SELECT per table
-  // writes the new receivers, verification values, receiver wallets and all the payments
-  // (docs/performance.md, "Import"). The staging table holds only values made or checked here, so
-  // the COPY itself cannot fail half-way.
-  // Payment ids are made while staging, a chunk at a time; kept only for a caller that wants them.
+  // writes the new receivers, verification values, receiver wallets and the payments
+  // (docs/performance/import.md). The staging table holds only values made or checked here, so
+  // the COPY itself cannot fail half-way. Rows go in pieces of STAGE_PIECE_ROWS: while PostgreSQL
+  // inserts one piece, this process makes the next one's COPY text (ids, verification hashes).
+  // Payment ids are made while staging; kept only for a caller that wants them.
   const paymentIds: string[] = [];
-  await stageRows(tx, rows, placed, field, bank, options.returnPaymentIds ? paymentIds : null);
+  timing.step("existing rows changed");
+  const draft = JSON.stringify([{ user_id: ctx.actor.userId, status: "DRAFT", timestamp: now } satisfies StatusHistoryEntry]);
+  const paymentHistory = JSON.stringify([{ status: "DRAFT", status_message: null, timestamp: now }]);
+  // The statements carry their few constants as literals, not parameters: postgres.js sends a
+  // parameterized statement only after a round trip that describes it, which would wait until the
+  // next piece is made instead of running meanwhile.
+  const [org, disbursementId, assetId, walletId, fieldName, draftHistory, registeredHistory, history] = [
+    orgId,
+    d.id,
+    d.assetId,
+    d.walletId,
+    field,
+    draft,
+    registered,
+    paymentHistory,
+  ].map(literal);
+  const inserts = (counts: { receivers: number; wallets: number; payments: number }) => [
+    expectCount(
+      "receivers",
+      counts.receivers,
+      tx.execute(sql`
+        insert into receivers (id, org_id, external_id, phone_number, email, attributes)
+        select s.receiver_id, ${org}::uuid, s.external_id, s.phone, s.email, case when s.region is null then '{}'::jsonb else jsonb_build_object('region', s.region) end
+        from intake_rows s where s.new_receiver`),
+    ),
+    field
+      ? expectCount(
+          "receiver_verifications",
+          counts.receivers,
+          tx.execute(sql`
+            insert into receiver_verifications (receiver_id, org_id, verification_field, hashed_value)
+            select s.receiver_id, ${org}::uuid, ${fieldName}::verification_field, s.verification_hash from intake_rows s where s.new_receiver`),
+        )
+      : Promise.resolve(),
+    expectCount(
+      "receiver_wallets",
+      counts.wallets,
+      tx.execute(sql`
+        insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, destination_kind, destination_value, destination_memo, destination_details, status_history)
+        select s.receiver_wallet_id, ${org}::uuid, s.receiver_id, ${walletId}::uuid,
+          case when s.dest_kind is null then 'DRAFT' else 'REGISTERED' end::receiver_wallet_status,
+          s.dest_kind::destination_kind, s.dest_value, s.dest_memo, s.dest_details::jsonb,
+          case when s.dest_kind is null then ${draftHistory}::jsonb else ${registeredHistory}::jsonb end
+        from intake_rows s where s.new_wallet`),
+    ),
+    // One DRAFT payment per row (inserting DRAFT needs no status move: server/payments/payment-state-writer.ts), routed.
+    expectCount(
+      "payments",
+      counts.payments,
+      tx.execute(sql`
+        insert into payments (id, org_id, disbursement_id, receiver_id, receiver_wallet_id, asset_id, amount, status, status_history,
+          external_payment_id, line_number, connection_id, routing_rule_id)
+        select s.payment_id, ${org}::uuid, ${disbursementId}::uuid, s.receiver_id, s.receiver_wallet_id, ${assetId}::uuid, s.amount::numeric(19,7), 'DRAFT', ${history}::jsonb,
+          s.payment_ref, s.line, s.connection_id, s.rule_id
+        from intake_rows s`),
+    ),
+  ];
+  await stageAndInsert(tx, rows, placed, {
+    hashOf: field ? hashOf : null,
+    bank,
+    keepPaymentIds: options.returnPaymentIds ? paymentIds : null,
+    pieceRows: options.stagePieceRows ?? STAGE_PIECE_ROWS,
+    inserts,
+    timing,
+  });
   const newReceiverCount = placed.reduce((n, p) => n + (p.newReceiver ? 1 : 0), 0);
   const newWalletCount = placed.reduce((n, p) => n + (p.newWallet ? 1 : 0), 0);
-  await expectCount(
-    "receivers",
-    newReceiverCount,
-    tx.execute(sql`
-      insert into receivers (id, org_id, external_id, phone_number, email, attributes)
-      select s.receiver_id, ${orgId}, s.external_id, s.phone, s.email, case when s.region is null then '{}'::jsonb else jsonb_build_object('region', s.region) end
-      from intake_rows s where s.new_receiver order by s.line`),
-  );
-  if (field) {
-    await expectCount(
-      "receiver_verifications",
-      newReceiverCount,
-      tx.execute(sql`
-        insert into receiver_verifications (receiver_id, org_id, verification_field, hashed_value)
-        select s.receiver_id, ${orgId}, ${field}::verification_field, s.verification_hash from intake_rows s where s.new_receiver order by s.line`),
-    );
-  }
-  const draft = JSON.stringify([{ user_id: ctx.actor.userId, status: "DRAFT", timestamp: now } satisfies StatusHistoryEntry]);
-  await expectCount(
-    "receiver_wallets",
-    newWalletCount,
-    tx.execute(sql`
-      insert into receiver_wallets (id, org_id, receiver_id, wallet_id, status, destination_kind, destination_value, destination_memo, destination_details, status_history)
-      select s.receiver_wallet_id, ${orgId}, s.receiver_id, ${d.walletId}::uuid,
-        case when s.dest_kind is null then 'DRAFT' else 'REGISTERED' end::receiver_wallet_status,
-        s.dest_kind::destination_kind, s.dest_value, s.dest_memo, s.dest_details::jsonb,
-        case when s.dest_kind is null then ${draft}::jsonb else ${registered}::jsonb end
-      from intake_rows s where s.new_wallet order by s.line`),
-  );
-  // One DRAFT payment per row (inserting DRAFT needs no status move: server/payments/payment-state-writer.ts), routed.
-  const paymentHistory = JSON.stringify([{ status: "DRAFT", status_message: null, timestamp: now }]);
-  await expectCount(
-    "payments",
-    rows.length,
-    tx.execute(sql`
-      insert into payments (id, org_id, disbursement_id, receiver_id, receiver_wallet_id, asset_id, amount, status, status_history,
-        external_payment_id, line_number, connection_id, routing_rule_id)
-      select s.payment_id, ${orgId}, ${d.id}, s.receiver_id, s.receiver_wallet_id, ${d.assetId}, s.amount::numeric(19,7), 'DRAFT', ${paymentHistory}::jsonb,
-        s.payment_ref, s.line, s.connection_id, s.rule_id
-      from intake_rows s order by s.line`),
-  );
   const unrouted = placed.reduce((n, p) => n + (p.connectionId === null ? 1 : 0), 0);
   await recordAuditEvent(tx, {
     orgId,
@@ -496,17 +534,45 @@ export async function addPaymentsToDisbursement(
     targetId: d.id,
     details: { ...options.audit.details, rows: rows.length, new_receivers: newReceiverCount, new_wallets: newWalletCount, unrouted },
   });
+  timing.step("audited");
   return { ok: true, paymentIds, newReceivers: newReceiverCount, newWallets: newWalletCount, unrouted };
 }
 
-/** Every row, with the ids and route decided in memory, streamed into a temporary table. */
-async function stageRows(
+/** Rows per piece of the staging table: PostgreSQL inserts one piece while the next one's COPY text is made. */
+export const STAGE_PIECE_ROWS = 25_000;
+
+/**
+ * Every row, with the ids and route decided in memory, through a temporary staging table, a piece
+ * at a time: COPY the piece, start its INSERT … SELECT statements (`inserts`, in key order:
+ * receivers, verification values, wallets, payments), and make the next piece's COPY text while
+ * PostgreSQL runs them. A receiver or wallet made for several rows is new on its first row, so its
+ * piece is written before any later row's payment refers to it.
+ *
+ * No `order by line` in the inserts: the staging table is a temporary table emptied and filled by one
+ * COPY in line order per piece, and a temporary table's sequential scan returns its rows in the order
+ * they were written (no synchronized scans, no parallel workers for temporary tables), so every
+ * insert still follows line order (increasing ids, right-edge index inserts) without a sort — the
+ * sorts spilled to disk (4 × 7–22 MB per 100,000 rows at the default work_mem).
+ */
+async function stageAndInsert(
   tx: DbOrTx,
   rows: readonly IntakeRow[],
   placed: readonly Placed[],
-  field: VerificationField | null,
-  bank: boolean,
-  keepPaymentIds: string[] | null,
+  {
+    hashOf,
+    bank,
+    keepPaymentIds,
+    pieceRows,
+    inserts,
+    timing,
+  }: {
+    hashOf: ((value: string) => string) | null;
+    bank: boolean;
+    keepPaymentIds: string[] | null;
+    pieceRows: number;
+    inserts: (counts: { receivers: number; wallets: number; payments: number }) => PromiseLike<unknown>[];
+    timing: IntakeTimer;
+  },
 ) {
   const newPaymentId = uuidSource();
   await tx.execute(sql`drop table if exists pg_temp.intake_rows`);
@@ -517,16 +583,24 @@ async function stageRows(
         payment_ref text, verification_hash text, dest_kind text, dest_value text, dest_memo text, dest_details text, region text,
         connection_id uuid, rule_id uuid
       ) on commit drop`);
-  function* pieces() {
-    for (let start = 0; start < rows.length; start += COPY_CHUNK_ROWS) {
+  /**
+   * One piece's COPY text, in parts of COPY_CHUNK_ROWS rows each encoded at once (a flat buffer, not
+   * a string of thousands of concatenated pieces kept alive until sent), and what its inserts must write.
+   */
+  const piece = (start: number) => {
+    const end = Math.min(rows.length, start + pieceRows);
+    const parts: Buffer[] = [];
+    const counts = { receivers: 0, wallets: 0, payments: end - start };
+    for (let from = start; from < end; from += COPY_CHUNK_ROWS) {
       let text = "";
-      const end = Math.min(rows.length, start + COPY_CHUNK_ROWS);
-      for (let i = start; i < end; i++) {
+      for (let i = from; i < Math.min(end, from + COPY_CHUNK_ROWS); i++) {
         const r = rows[i]!;
         const p = placed[i]!;
         const nr = p.newReceiver;
+        if (nr) counts.receivers++;
+        if (p.newWallet) counts.wallets++;
         const dest = p.newWallet ? r.destination : null;
-        const hash = field && nr ? hashVerificationValue(field, r.verification ?? "") : null;
+        const hash = hashOf && nr ? hashOf(r.verification ?? "") : null;
         const paymentId = newPaymentId();
         keepPaymentIds?.push(paymentId);
         text += `${r.line}\t${p.receiverId}\t${p.walletId}\t${paymentId}\t${nr ? "t" : "f"}\t${p.newWallet ? "t" : "f"}\t`;
@@ -537,11 +611,55 @@ async function stageRows(
         text += `${copyText(details)}\t${copyText(nr ? r.region : null)}\t`;
         text += `${p.connectionId ?? "\\N"}\t${p.ruleId ?? "\\N"}\n`;
       }
-      yield text;
+      parts.push(Buffer.from(text, "utf8"));
     }
+    return { parts, counts };
+  };
+  let next = piece(0);
+  timing.step(`piece 1 made`);
+  for (let start = 0, n = 1; start < rows.length; start += pieceRows, n++) {
+    const current = next;
+    if (start > 0) await tx.execute(sql`truncate intake_rows`);
+    const copy = await rawSql(tx).unsafe("copy intake_rows from stdin").writable();
+    await pipeline(Readable.from(current.parts), copy as Writable);
+    timing.step(`piece ${n} copied`);
+    const running = Promise.all(inserts(current.counts).map((statement) => Promise.resolve(statement)));
+    // Settled here too, so a failure while the next piece is being made is not an unhandled rejection.
+    running.catch(() => {});
+    if (start + pieceRows < rows.length) {
+      // Let postgres.js send the statements (it writes small ones on the next turn of the event loop),
+      // then make the next piece while PostgreSQL runs them.
+      await nextTurn();
+      await nextTurn();
+      next = piece(start + pieceRows);
+      timing.step(`piece ${n + 1} made (while piece ${n} is inserted)`);
+    }
+    await running;
+    timing.step(`piece ${n} inserted`);
   }
-  const copy = await rawSql(tx).unsafe("copy intake_rows from stdin").writable();
-  await pipeline(Readable.from(pieces()), copy as Writable);
+}
+
+/** A constant as an SQL literal (E'' form: right whatever standard_conforming_strings says); null as NULL. */
+function literal(value: string | null) {
+  return sql.raw(value === null ? "null" : `E'${value.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`);
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Hashes of verification values for one intake. Dates of birth and year/months repeat across
+ * receivers (at most a few tens of thousands of distinct values), so each is hashed once; PINs and
+ * national ids are mostly distinct and are not remembered.
+ */
+function verificationHasher(field: VerificationField | null): (value: string) => string {
+  if (!field) return () => "";
+  if (field !== "DATE_OF_BIRTH" && field !== "YEAR_MONTH") return (value) => hashVerificationValue(field, value);
+  const known = new Map<string, string>();
+  return (value) => {
+    let hash = known.get(value);
+    if (hash === undefined) known.set(value, (hash = hashVerificationValue(field, value)));
+    return hash;
+  };
 }
 
 /** An INSERT … SELECT from the staging table wrote exactly the rows decided in memory. */
