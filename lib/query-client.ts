@@ -1,6 +1,6 @@
 /** The query client settings shared by the browser (components/trpc/client.tsx) and server prefetch (server/trpc/server.tsx). */
 import { defaultShouldDehydrateQuery, QueryClient } from "@tanstack/react-query";
-import superjson from "superjson";
+import { transformer } from "./trpc-transformer";
 
 export function makeQueryClient() {
   return new QueryClient({
@@ -10,10 +10,10 @@ export function makeQueryClient() {
         retry: (count, error) => count < 2 && !/UNAUTHORIZED|FORBIDDEN|NOT_FOUND/.test(String((error as { data?: { code?: string } })?.data?.code)),
       },
       dehydrate: {
-        serializeData: superjson.serialize,
+        serializeData: transformer.serialize,
         shouldDehydrateQuery: (query) => defaultShouldDehydrateQuery(query) || query.state.status === "pending",
       },
-      hydrate: { deserializeData: superjson.deserialize },
+      hydrate: { deserializeData: transformer.deserialize },
     },
   });
 }

@@ -18,8 +18,8 @@
  *    to GET /api/health of the same run, and the load average before and after.
  *
  * Flags: --payments 1000000 --disbursements 10 --duration 30 --warmup 3 --connections 50 --runs 1
- * --no-worker --fresh --load-only (build the data set and stop) --screenshot (the detail page, in Chromium, saved
- * under --data-dir) --only <substring,...> --port 4720 (PostgreSQL on port+1, ledger on port+2)
+ * --no-worker --fresh --load-only (build the data set and stop) --screenshot (the detail page and /payments
+ * in Chromium, loaded, and the detail page before its payments arrive; saved under --data-dir) --only <substring,...> --port 4720 (PostgreSQL on port+1, ledger on port+2)
  * --data-dir .test-data/bench-pages --dist-dir .next-pages --log-level info
  * --profile (a V8 CPU profile of the web server over each endpoint's measured load, saved under
  * <data-dir>/profiles and summarised as self time per request by package and function;
@@ -533,11 +533,26 @@ async function screenshot(url: string, cookie: string) {
     const [name, ...value] = cookie.split("=");
     await context.addCookies([{ name: name!, value: value.join("="), url: BASE }]);
     const page = await context.newPage();
-    const started = Date.now();
-    await page.goto(url, { waitUntil: "networkidle", timeout: 120_000 }).catch(() => page.waitForLoadState("load"));
-    const file = path.join(DATA_DIR, "disbursement-detail.png");
-    await page.screenshot({ path: file, fullPage: true });
-    say(`screenshot of ${url} (loaded in ${Date.now() - started} ms): ${path.relative(ROOT, file)}`);
+    // The pages, loaded; then the detail page as it first shows, before its payments table's first
+    // page arrives from the browser's tRPC read (held back here): skeleton rows, not an empty table.
+    const shots = [
+      { url, file: "disbursement-detail.png", hold: false },
+      { url: `${BASE}/payments`, file: "payments.png", hold: false },
+      { url, file: "disbursement-detail-loading.png", hold: true },
+    ];
+    for (const shot of shots) {
+      if (shot.hold) await page.route(/\/api\/trpc\/[^?]*payments\.list/, () => undefined);
+      const started = Date.now();
+      if (shot.hold) await page.goto(shot.url, { waitUntil: "load", timeout: 120_000 });
+      else await page.goto(shot.url, { waitUntil: "networkidle", timeout: 120_000 }).catch(() => page.waitForLoadState("load"));
+      if (shot.hold) await sleep(1_000);
+      // "networkidle" can come before hydration has sent the table's request on a busy machine.
+      else await page.locator('[data-testid^="payment-row-"]').first().waitFor({ timeout: 60_000 });
+      const file = path.join(DATA_DIR, shot.file);
+      await page.screenshot({ path: file, fullPage: true });
+      say(`screenshot of ${shot.url}${shot.hold ? " (payments held back)" : ""} (loaded in ${Date.now() - started} ms): ${path.relative(ROOT, file)}`);
+      if (shot.hold) await page.unrouteAll({ behavior: "ignoreErrors" });
+    }
   } finally {
     await browser.close();
   }

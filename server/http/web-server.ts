@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
 import { getDb, type Db } from "@/db/client";
-import { config } from "@/server/config";
+import { config, keepConfigForProcess } from "@/server/config";
 import { databaseLiveness } from "@/server/services/health/database-liveness";
 import { clientAddress } from "./client-address";
 import { withRestFastPath } from "./rest-fast-path";
@@ -68,6 +68,9 @@ export async function startWebServer(options: { dev: boolean; dir: string; port:
   const app = next({ dev: options.dev, dir: options.dir, port: options.port, hostname: "localhost", httpServer: server });
   await app.prepare();
   const handle = app.getRequestHandler();
+  // Production: the process's environment is settled (the launcher set it before starting us), so
+  // the fast paths' config() calls keep this parse instead of re-checking every variable per call.
+  if (!options.dev) keepConfigForProcess();
   const toNext: Handler = (req, res) => handle(req, res);
   // Production only: `next dev` keeps serving the REST and tRPC reads itself, so edits show up at once.
   const served = options.dev ? toNext : withTrpcFastPath(withRestFastPath(toNext, { appDir: path.join(options.dir, "app"), dev: options.dev }), { dev: options.dev });

@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from "@trpc/server";
-import superjson from "superjson";
 import { ZodError, z } from "zod";
+import { transformer } from "@/lib/trpc-transformer";
 import type { ErrorReason } from "@/server/domain/error-codes";
 import { can, type Permission } from "@/server/domain/permissions";
 import { resolveMembership } from "@/server/services/auth/resolve-membership";
@@ -22,7 +22,8 @@ const FALLBACK_REASON: Partial<Record<TRPCError["code"], ErrorReason>> = {
 };
 
 const t = initTRPC.context<TRPCContext>().create({
-  transformer: superjson,
+  // superjson's wire format, without its walk for plain-JSON answers (lib/trpc-transformer.ts).
+  transformer,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const fieldErrors =

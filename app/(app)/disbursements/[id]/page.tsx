@@ -2,7 +2,6 @@ import { TRPCError } from "@trpc/server";
 import { notFound } from "next/navigation";
 import { Suspense } from "react";
 import { DisbursementDetailView } from "@/components/disbursements/disbursement-detail";
-import { paymentListInput } from "@/components/disbursements/list-params";
 import { Forbidden } from "@/components/shell/forbidden";
 import { Skeleton } from "@/components/ui/skeleton";
 import { pageAccess } from "@/server/auth/page-guard";
@@ -18,14 +17,15 @@ export default async function DisbursementPage({ params }: { params: Promise<{ i
   if (!access.allowed) return <Forbidden what="Disbursements" roleLabel={access.roleLabel} />;
   const { id } = await params;
   if (!UUID.test(id)) notFound();
-  // Exactly what the first screen shows, fetched side by side and sent with the HTML (one round
-  // trip): the detail with its maintained totals, the organization, and the first page of payments.
+  // The first screen's header, totals (the maintained counters), details and history come with the
+  // HTML: the detail and the organization, fetched side by side. The payments table is not rendered
+  // here: it loads its first page in the browser through the tRPC read fast path
+  // (server/http/trpc-fast-path.ts), showing skeleton rows meanwhile. Rendering and sending 20 rows
+  // from the server was about half the page's CPU (docs/performance/pages.md, "Pages without the table").
   // The live progress then polls the counters only (components/disbursements/disbursement-detail.tsx).
   const queryClient = getQueryClient();
   const detail = queryClient.fetchQuery(trpc.disbursements.get.queryOptions({ id }));
   prefetch(trpc.organization.get.queryOptions());
-  // Awaited: the payments table reads it without suspending, so the first render must have it.
-  const firstPage = queryClient.prefetchQuery(trpc.payments.list.queryOptions(paymentListInput({}, { disbursement_id: id })));
   try {
     // Awaited (not just prefetched) so an unknown id answers 404.
     await detail;
@@ -33,7 +33,6 @@ export default async function DisbursementPage({ params }: { params: Promise<{ i
     if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) notFound();
     throw error;
   }
-  await firstPage;
   return (
     <HydrateClient>
       <Suspense fallback={<Skeleton className="h-[40rem] w-full" />}>
