@@ -75,6 +75,11 @@ async function main() {
   }
   process.stdout.write(checkFailures.length === 0 ? "[test] lint (with layer rules) and format check: clean\n" : `[test] ${checkFailures.join(" ")}\n`);
 
+  // The Mojaloop Testing Toolkit, the switch of the Mojaloop rail's tests, lives outside node_modules
+  // (docs/rails/mojaloop.md); the script returns at once when it is installed.
+  const ttkCode = await run("bash", [path.join(ROOT, "scripts", "mojaloop-ttk", "install.sh")], env);
+  if (ttkCode !== 0) checkFailures.push("Installing the Mojaloop Testing Toolkit failed (scripts/mojaloop-ttk/install.sh).");
+
   // 1. Unit and integration tests.
   const vitestJson = path.join(resultsDir, "vitest.json");
   const vitestCode = await run(node, [bin("vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`], env);
