@@ -2,8 +2,11 @@
  * Enumerations shared by disbursements, receivers and payments (docs/domain.md#state-machines,
  * docs/domain.md#csv-instructions).
  */
-/** BANK_ACCOUNT: payees identified by a bank account given in the instructions; no wallet registration (docs/rails.md). */
-export const REGISTRATION_CONTACT_TYPES = ["EMAIL", "PHONE_NUMBER", "EMAIL_AND_WALLET_ADDRESS", "PHONE_NUMBER_AND_WALLET_ADDRESS", "BANK_ACCOUNT"] as const;
+/**
+ * BANK_ACCOUNT: payees identified by a bank account given in the instructions; DIRECT_PHONE: payees paid
+ * at their phone number through a switch (Mojaloop) — neither registers a wallet (docs/rails.md).
+ */
+export const REGISTRATION_CONTACT_TYPES = ["EMAIL", "PHONE_NUMBER", "EMAIL_AND_WALLET_ADDRESS", "PHONE_NUMBER_AND_WALLET_ADDRESS", "BANK_ACCOUNT", "DIRECT_PHONE"] as const;
 export type RegistrationContactType = (typeof REGISTRATION_CONTACT_TYPES)[number];
 
 export const VERIFICATION_FIELDS = ["DATE_OF_BIRTH", "YEAR_MONTH", "PIN", "NATIONAL_ID_NUMBER"] as const;
