@@ -61,7 +61,7 @@ test("an owner adds a bank connection, tests it and sees it healthy", async ({ p
   await expect(dialog).toBeHidden();
   await expect(page.getByTestId("connections-notice")).toContainText(`${name} was added.`);
   const row = page.getByRole("row", { name });
-  await expect(row.getByText("Not checked")).toBeVisible();
+  await expect(row.getByText("Not checked", { exact: true })).toBeVisible();
   await expect(row.getByText(/Credentials set on/)).toBeVisible();
   // The key is never sent back to the browser.
   expect(await page.content()).not.toContain(API_KEY);
@@ -91,4 +91,36 @@ test("a business user sees the connections read-only", async ({ page }) => {
   await expect(page.getByRole("button", { name: /^Test connection/ })).toHaveCount(0);
   await expect(page.getByRole("table").getByRole("switch")).toHaveCount(0);
   await expect(page.getByRole("row", { name: "Stellar distribution account" }).getByText("Enabled", { exact: true })).toBeVisible();
+});
+
+test("an owner adds a Mojaloop connection: a bad FSP id is refused on its field, the callback URL is shown to copy", async ({ page }) => {
+  await signIn(page, "owner@demo.local");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Connections" }).click();
+  const name = unique("Mojaloop switch");
+  await page.getByRole("button", { name: "Add connection" }).click();
+  const dialog = page.getByRole("dialog", { name: "Add a connection" });
+  await dialog.getByRole("combobox", { name: "Rail" }).selectOption("MOJALOOP");
+  await dialog.getByRole("textbox", { name: "Name", exact: true }).fill(name);
+  await dialog.getByRole("textbox", { name: "Switch base URL" }).fill("https://switch.example.org");
+  await dialog.getByRole("textbox", { name: "Our FSP id" }).fill("payer fsp");
+  await dialog.getByRole("textbox", { name: "Callback sources" }).fill("192.0.2.10\n10.0.0.0/24");
+  await dialog.getByRole("textbox", { name: "Identifier" }).fill("+254712345678");
+  await dialog.getByRole("button", { name: "Add connection" }).click();
+  await expect(dialog.getByText("An FSP id is letters, digits and . _ - (it is sent in the FSPIOP-Source header).")).toBeVisible();
+  await dialog.getByRole("textbox", { name: "Our FSP id" }).fill("g2p-payer");
+  await dialog.getByRole("button", { name: "Add connection" }).click();
+  await expect(dialog).toBeHidden();
+
+  const row = page.getByRole("row", { name });
+  await expect(row.getByText("Mojaloop", { exact: true })).toBeVisible();
+  await row.getByRole("button", { name: `Test connection ${name}` }).click();
+  await expect(page.getByTestId("connections-notice")).toContainText(`${name}: not checked. The Mojaloop rail is not wired to the dispatcher yet`);
+  await expect(row.getByText("Not checked", { exact: true })).toBeVisible();
+
+  await row.getByRole("button", { name: `Edit ${name}` }).click();
+  const edit = page.getByRole("dialog", { name: `Edit ${name}` });
+  await expect(edit.getByTestId("mojaloop-callback-url").locator("code")).toHaveText(/^https?:\/\/[^/]+\/api\/mojaloop\/[0-9a-f-]{36}$/);
+  await expect(edit.getByRole("button", { name: "Copy callback URL" })).toBeVisible();
+  await expect(edit.getByRole("textbox", { name: "Callback sources" })).toHaveValue("192.0.2.10\n10.0.0.0/24");
+  await edit.screenshot({ path: "test-results/connections-mojaloop-dialog.png" });
 });

@@ -20,11 +20,11 @@ import { HealthCell } from "./health-badge";
 
 export type ConnectionRow = RouterOutputs["connections"]["list"][number];
 
-const RAIL_LABELS = { STELLAR: "Stellar", BANK: "Bank" } as const;
+const RAIL_LABELS = { STELLAR: "Stellar", BANK: "Bank", MOJALOOP: "Mojaloop" } as const;
 
 function endpointOf(c: ConnectionRow): string {
   const s = c.settings as { baseUrl?: string; horizonUrl?: string };
-  if (c.rail_type === "BANK") return s.baseUrl ?? "—";
+  if (c.rail_type !== "STELLAR") return s.baseUrl ?? "—";
   return s.horizonUrl ?? "The operator's Horizon";
 }
 
@@ -58,7 +58,8 @@ export function ConnectionsSection({ canManage }: { canManage: boolean }) {
   const test = useMutation(
     trpc.connections.test.mutationOptions({
       onSuccess: (r) => {
-        setNotice({ kind: r.healthy ? "success" : "error", text: `${r.connection.name}: ${r.healthy ? "healthy" : "unhealthy"}. ${r.message}` });
+        const verdict = r.healthy ? "healthy" : r.status === "UNKNOWN" ? "not checked" : "unhealthy";
+        setNotice({ kind: r.healthy ? "success" : "error", text: `${r.connection.name}: ${verdict}. ${r.message}` });
         return refresh();
       },
       onError: (e) => setNotice({ kind: "error", text: messageOf(e) ?? "" }),
@@ -110,7 +111,7 @@ export function ConnectionsSection({ canManage }: { canManage: boolean }) {
         <EmptyState
           icon={<Cable aria-hidden />}
           title="No connections yet"
-          description="A connection is one way out of the platform: the Stellar distribution account, or a sponsor bank reached by its API or by payment files. Add one, then route payments to it with routing rules."
+          description="A connection is one way out of the platform: the Stellar distribution account, a sponsor bank reached by its API or by payment files, or a Mojaloop switch. Add one, then route payments to it with routing rules."
           action={add || undefined}
         />
       ) : (
@@ -138,11 +139,12 @@ export function ConnectionsSection({ canManage }: { canManage: boolean }) {
                     <span className="flex flex-wrap items-center gap-1 text-xs text-muted-foreground">
                       <Badge variant="secondary">{RAIL_LABELS[c.rail_type]}</Badge>
                       {c.rail_type === "BANK" && <span>{(c.settings as { shipmentMode?: string }).shipmentMode === "FILE" ? "Files" : "API"}</span>}
+                      {c.rail_type === "MOJALOOP" && <span className="font-mono">{(c.settings as { fspId?: string }).fspId}</span>}
                       {c.usage.routing_rules > 0 && <span>· {plural(c.usage.routing_rules, "routing rule")}</span>}
                     </span>
-                    {c.rail_type === "BANK" && (
+                    {c.rail_type !== "STELLAR" && (
                       <span className="block text-xs text-muted-foreground">
-                        Credentials{" "}
+                        {c.rail_type === "MOJALOOP" ? "JWS keys" : "Credentials"}{" "}
                         {c.credentials.set && c.credentials.updated_at ? (
                           <>
                             set on <DateTime value={c.credentials.updated_at} />
@@ -202,7 +204,7 @@ export function ConnectionsSection({ canManage }: { canManage: boolean }) {
                           <Pencil aria-hidden />
                           Edit<span className="sr-only"> {c.name}</span>
                         </Button>
-                        {c.rail_type === "BANK" && (
+                        {c.rail_type !== "STELLAR" && (
                           <Button variant="ghost" size="sm" onClick={() => (setNotice(null), setCredentialsOf(c))}>
                             <KeyRound aria-hidden />
                             Credentials<span className="sr-only"> of {c.name}</span>

@@ -11,8 +11,9 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import type { ConnectionRow } from "./connections-section";
+import { MojaloopCredentialFields } from "./mojaloop-settings-fields";
 
-/** Replace a bank connection's API key. Write-only: the stored one is never shown, only when it was set. */
+/** Replace a bank connection's API key, or a Mojaloop connection's JWS keys. Write-only: the stored one is never shown, only when it was set. */
 export function CredentialsDialog({
   connection,
   onOpenChange,
@@ -24,14 +25,17 @@ export function CredentialsDialog({
 }) {
   return (
     <Dialog open={connection !== null} onOpenChange={onOpenChange}>
-      <DialogContent className="max-w-lg">
+      <DialogContent className={connection?.rail_type === "MOJALOOP" ? "max-w-2xl" : "max-w-lg"}>
         <DialogHeader>
           <DialogTitle>Replace the credentials of {connection?.name}</DialogTitle>
           <DialogDescription>
             {connection?.credentials.set && connection.credentials.updated_at ? (
               <>
-                The current API key was set on <DateTime value={connection.credentials.updated_at} />. It cannot be shown; enter the new one.
+                {connection.rail_type === "MOJALOOP" ? "The current keys were" : "The current API key was"} set on <DateTime value={connection.credentials.updated_at} />.{" "}
+                {connection.rail_type === "MOJALOOP" ? "They cannot be shown; enter the new ones." : "It cannot be shown; enter the new one."}
               </>
+            ) : connection?.rail_type === "MOJALOOP" ? (
+              "No JWS keys are set yet."
             ) : (
               "No API key is set yet."
             )}
@@ -47,6 +51,8 @@ function CredentialsForm({ connection, onCancel, onSaved }: { connection: Connec
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [apiKey, setApiKey] = useState("");
+  const [keys, setKeys] = useState({ jwsSigningKey: "", switchCertificate: "" });
+  const mojaloop = connection.rail_type === "MOJALOOP";
   const replace = useMutation(
     trpc.connections.replaceCredentials.mutationOptions({
       onSuccess: async (c) => {
@@ -62,13 +68,17 @@ function CredentialsForm({ connection, onCancel, onSaved }: { connection: Connec
       noValidate
       onSubmit={(e) => {
         e.preventDefault();
-        replace.mutate({ id: connection.id, credentials: { apiKey } });
+        replace.mutate({ id: connection.id, credentials: mojaloop ? keys : { apiKey } });
       }}
     >
-      <Field label="New API key" required error={errors["credentials.apiKey"]}>
-        <Input type="password" autoComplete="new-password" spellCheck={false} value={apiKey} onChange={(e) => setApiKey(e.target.value)} />
-      </Field>
-      {replace.error && !errors["credentials.apiKey"] && (
+      {mojaloop ? (
+        <MojaloopCredentialFields values={keys} set={(patch) => setKeys((k) => ({ ...k, ...patch }))} errors={errors} />
+      ) : (
+        <Field label="New API key" required error={errors["credentials.apiKey"]}>
+          <Input type="password" autoComplete="new-password" spellCheck={false} value={apiKey} onChange={(e) => setApiKey(e.target.value)} />
+        </Field>
+      )}
+      {replace.error && !Object.keys(errors).some((k) => k.startsWith("credentials.")) && (
         <Alert variant="destructive">
           <AlertDescription>{messageOf(replace.error)}</AlertDescription>
         </Alert>

@@ -20,7 +20,7 @@ export function CurrencyMappingField({
   set: (patch: Partial<ConnectionFormState>) => void;
   errors: Record<string, string | undefined>;
 }) {
-  const kind = form.railType === "BANK" ? "FIAT" : "STELLAR";
+  const kind = form.railType === "STELLAR" ? "STELLAR" : "FIAT";
   const eligible = assets.filter((a) => a.kind === kind);
   const mapped = Object.keys(form.currencies);
   const errorOf = (assetId: string) => {
@@ -31,13 +31,13 @@ export function CurrencyMappingField({
     <fieldset className="space-y-2">
       <legend className="text-sm font-medium">Currencies</legend>
       <p className="text-xs text-muted-foreground">
-        {form.railType === "BANK"
-          ? "The currencies this bank pays, by their ISO 4217 code. Add a currency under Wallets & assets if it is missing."
-          : "The Stellar assets this account pays, as CODE:ISSUER (native for XLM). None chosen: every Stellar asset of the organization."}
+        {form.railType === "STELLAR"
+          ? "The Stellar assets this account pays, as CODE:ISSUER (native for XLM). None chosen: every Stellar asset of the organization."
+          : `The currencies this ${form.railType === "BANK" ? "bank" : "switch"} pays, by their ISO 4217 code. Add a currency under Wallets & assets if it is missing.`}
       </p>
       {errors.currency_mapping && <p className="text-sm text-destructive">{errors.currency_mapping}</p>}
       {eligible.length === 0 ? (
-        <p className="text-sm text-muted-foreground">{form.railType === "BANK" ? "No fiat currency yet." : "No Stellar asset yet."}</p>
+        <p className="text-sm text-muted-foreground">{kind === "FIAT" ? "No fiat currency yet." : "No Stellar asset yet."}</p>
       ) : (
         <div className="space-y-2">
           {eligible.map((a) => {

@@ -31,6 +31,11 @@ export function CsvStepCard({
             Columns for bank accounts: id (your reference for the payee), amount (in the currency&apos;s decimals), bankAccount (an IBAN, or an account number), bankCode
             (required unless bankAccount is an IBAN), name (the account holder), paymentID and region (optional).
           </CardDescription>
+        ) : contactType === "DIRECT_PHONE" ? (
+          <CardDescription>
+            Columns for phone payees on a Mojaloop switch: phone (+ and country code, e.g. +254712345678), id (your reference for the payee), amount (in the
+            currency&apos;s decimals), paymentID and region (optional).
+          </CardDescription>
         ) : (
           <CardDescription>
             Columns for {CONTACT_TYPE_INFO[contactType].label.toLowerCase()}:{" "}

@@ -68,6 +68,11 @@ export const CONTACT_TYPE_INFO: Record<RegistrationContactType, { label: string;
     description:
       "Each row gives the payee's bank account (an IBAN, or an account number with its bank code) and the account holder's name: payments go to the bank, no invitation or verification. Needs a fiat currency.",
   },
+  DIRECT_PHONE: {
+    label: "Phone number on a Mojaloop switch",
+    description:
+      "Each row gives the payee's phone number: payments go to whatever wallet or account the number has on the Mojaloop scheme, no invitation or verification. Needs a fiat currency.",
+  },
 };
 
 /* ---------------------------------------------------------------- upload */

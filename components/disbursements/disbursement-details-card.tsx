@@ -24,7 +24,9 @@ export function DisbursementDetailsCard({ d }: { d: DisbursementDetail }) {
                 {!d.wallet.enabled && <span className="ml-2 text-xs text-destructive">(disabled)</span>}
               </>
             ) : (
-              <span className="text-muted-foreground">None: paid to bank accounts</span>
+              <span className="text-muted-foreground">
+                {d.registration_contact_type === "DIRECT_PHONE" ? "None: paid to phone numbers through a Mojaloop switch" : "None: paid to bank accounts"}
+              </span>
             )}
           </Detail>
           <Detail term="Asset">

@@ -50,7 +50,9 @@ export function StatusConfirmDialog({
           </strong>{" "}
           {d.wallet
             ? `from your distribution account through ${d.wallet.name}. Receivers who have not registered yet are invited first.`
-            : "to the bank accounts in the instructions, through the bank connection the routing rules choose."}
+            : d.registration_contact_type === "DIRECT_PHONE"
+              ? "to the phone numbers in the instructions, through the Mojaloop connection the routing rules choose."
+              : "to the bank accounts in the instructions, through the bank connection the routing rules choose."}
         </>
       ),
       button: "Start disbursement",

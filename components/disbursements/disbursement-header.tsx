@@ -33,6 +33,7 @@ export function DisbursementHeader({
 }) {
   const allowed = new Set(d.actions.allowed);
   const code = d.asset.code;
+  const phone = d.registration_contact_type === "DIRECT_PHONE";
   return (
     <>
       <div>
@@ -50,8 +51,8 @@ export function DisbursementHeader({
           </div>
           <p className="mt-1 text-sm text-muted-foreground">
             {d.total_payments === 0
-              ? `No payments yet · ${code} ${d.wallet ? `through ${d.wallet.name}` : "to bank accounts"}`
-              : `${formatAmount(d.total_amount, d.asset.decimals)} ${code} to ${formatCount(d.total_payments)} ${pluralWord(d.total_payments, "receiver")} ${d.wallet ? `through ${d.wallet.name}` : "by bank transfer"}`}
+              ? `No payments yet · ${code} ${d.wallet ? `through ${d.wallet.name}` : phone ? "to phone numbers" : "to bank accounts"}`
+              : `${formatAmount(d.total_amount, d.asset.decimals)} ${code} to ${formatCount(d.total_payments)} ${pluralWord(d.total_payments, "receiver")} ${d.wallet ? `through ${d.wallet.name}` : phone ? "through a Mojaloop switch" : "by bank transfer"}`}
           </p>
         </div>
         <div className="flex flex-wrap gap-2" role="group" aria-label="Disbursement actions">

@@ -13,7 +13,7 @@ import { Input } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
-import { needsVerification, type RegistrationContactType, type VerificationField } from "@/server/domain/disbursement-types";
+import { isDirectPayeeType, needsVerification, type RegistrationContactType, type VerificationField } from "@/server/domain/disbursement-types";
 import { DISBURSEMENT_NAME_MAX } from "@/server/schemas/disbursements.schema";
 import { NativeSelect, shorten, type DisbursementDetail } from "./common";
 import { uploadInstructions, type UploadError } from "./csv";
@@ -59,8 +59,8 @@ export function NewDisbursementForm() {
   useEffect(() => {
     if (create.error) formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
   }, [create.error]);
-  // Bank accounts are paid in a fiat currency without a wallet provider (docs/rails.md "Destinations").
-  const bank = contactType === "BANK_ACCOUNT";
+  // Bank accounts and Mojaloop phone payees are paid in a fiat currency without a wallet provider (docs/rails.md "Destinations").
+  const bank = isDirectPayeeType(contactType);
   const noVerification = !needsVerification(contactType);
   const choosableAssets = bank ? assets.filter((a) => a.enabled && a.kind === "FIAT") : walletAssets;
   const chosenAssetId = choosableAssets.some((a) => a.id === assetId) ? assetId : "";
@@ -194,7 +194,13 @@ export function NewDisbursementForm() {
               label={bank ? "Currency" : "Asset"}
               required
               error={errors.asset_id}
-              hint={bank ? "Bank accounts are paid in a fiat currency." : wallet ? `The assets ${wallet.name} supports.` : "Choose a wallet first."}
+              hint={
+                bank
+                  ? `${contactType === "DIRECT_PHONE" ? "Mojaloop payees" : "Bank accounts"} are paid in a fiat currency.`
+                  : wallet
+                    ? `The assets ${wallet.name} supports.`
+                    : "Choose a wallet first."
+              }
             >
               <NativeSelect value={chosenAssetId} onChange={(e) => setAssetId(e.target.value)} disabled={!bank && !wallet}>
                 <option value="" disabled>

@@ -25,6 +25,8 @@ const STATUS_LABELS: Record<RailBatchStatus, { label: string; tone: "default" | 
   SHIPPED: { label: "Shipped", tone: "default" },
   AWAITING_UPLOAD: { label: "Waiting for upload", tone: "outline" },
   FAILED: { label: "Refused", tone: "destructive" },
+  QUOTING: { label: "Quoting", tone: "secondary" },
+  COMPLETED: { label: "Completed", tone: "default" },
 };
 
 /**

@@ -15,9 +15,10 @@ export type DestinationLike = {
 
 const isBank = (d: DestinationLike) => d?.kind === "IBAN" || d?.kind === "BANK_ACCOUNT";
 
-/** "Bank account" or the wallet provider's name: what a receiver wallet row is, for headings and lists. */
+/** "Bank account", "Phone number (Mojaloop)" or the wallet provider's name: what a receiver wallet row is, for headings and lists. */
 export function walletLabel(w: { wallet: { name: string } | null; destination: DestinationLike }): string {
   if (w.wallet) return w.wallet.name;
+  if (w.destination?.kind === "MSISDN") return "Phone number (Mojaloop)";
   return w.destination?.kind === "IBAN" ? "Bank account (IBAN)" : "Bank account";
 }
 

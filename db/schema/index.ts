@@ -10,3 +10,4 @@ export * from "./g2p";
 export * from "./payment-totals";
 export * from "./connections";
 export * from "./bank-files";
+export * from "./mojaloop";

@@ -197,14 +197,23 @@ export function isBankDestination(kind: DestinationKind | null | undefined): boo
  * account (`stellar:G…` or `stellar:M…`, registered at once); a phone (`mobile:+…`) or e-mail
  * (`email:…`) whose owner registers a wallet through the invitation flow (a trailing `@provider` is
  * ignored; for e-mail the provider is whatever follows a second `@`); a bank account
- * (`account:<number>@<bank code>`) or an IBAN (`iban:<IBAN>`, optionally `@<BIC>`), paid through a bank.
+ * (`account:<number>@<bank code>`) or an IBAN (`iban:<IBAN>`, optionally `@<BIC>`), paid through a bank;
+ * a phone paid straight through a Mojaloop switch (`msisdn:+<number>@mojaloop`, registered at once). A
+ * bare `msisdn:+<number>` stays an invitation-flow phone, as it always was.
  */
 export type PayeeAddress =
-  { kind: "stellar"; address: string } | { kind: "phone"; phone: string } | { kind: "email"; email: string } | { kind: "bank"; destination: Destination };
+  | { kind: "stellar"; address: string }
+  | { kind: "phone"; phone: string }
+  | { kind: "email"; email: string }
+  | { kind: "bank"; destination: Destination }
+  | { kind: "msisdn"; destination: Destination };
+
+/** The FA provider that marks a phone payee as paid through a Mojaloop switch (`msisdn:+…@mojaloop`). */
+export const MOJALOOP_FA_PROVIDER = "mojaloop";
 
 export type PayeeParse = { ok: true; payee: PayeeAddress } | { ok: false; message: string };
 
-const SUPPORTED = "use stellar:G…, mobile:+<country code><number>, email:<address>, account:<number>@<bank code> or iban:<IBAN>";
+const SUPPORTED = "use stellar:G…, mobile:+<country code><number>, msisdn:+<country code><number>@mojaloop, email:<address>, account:<number>@<bank code> or iban:<IBAN>";
 
 export function parsePayeeFa(raw: unknown): PayeeParse {
   if (typeof raw !== "string" || raw.trim() === "") return { ok: false, message: `payee_fa is missing; ${SUPPORTED}` };
@@ -219,8 +228,12 @@ export function parsePayeeFa(raw: unknown): PayeeParse {
     return { ok: false, message: `payee_fa "${value}" is not a valid Stellar account address` };
   }
   if (type === "mobile" || type === "phone" || type === "msisdn") {
-    const phone = (rest.split("@")[0] ?? "").replace(/[\s-]/g, "");
-    if (/^\+\d{6,15}$/.test(phone) && isValidPhoneNumber(phone)) return { ok: true, payee: { kind: "phone", phone } };
+    const [number = "", provider = ""] = rest.split("@");
+    const phone = number.replace(/[\s-]/g, "");
+    if (/^\+\d{6,15}$/.test(phone) && isValidPhoneNumber(phone)) {
+      if (provider.trim().toLowerCase() === MOJALOOP_FA_PROVIDER) return { ok: true, payee: { kind: "msisdn", destination: { kind: "MSISDN", value: phone } } };
+      return { ok: true, payee: { kind: "phone", phone } };
+    }
     return { ok: false, message: `payee_fa "${value}" is not a valid phone number in international format (+<country code><number>)` };
   }
   if (type === "email") {
@@ -258,6 +271,7 @@ export function formatPayeeFa(payee: PayeeAddress): string {
   if (payee.kind === "stellar") return `stellar:${payee.address}`;
   if (payee.kind === "phone") return `mobile:${payee.phone}`;
   if (payee.kind === "email") return `email:${payee.email}`;
+  if (payee.kind === "msisdn") return `msisdn:${payee.destination.value}@${MOJALOOP_FA_PROVIDER}`;
   const d = payee.destination;
   if (d.kind === "IBAN") return `iban:${d.value}`;
   return `account:${d.value}@${d.details?.bankCode ?? ""}`;

@@ -3,7 +3,7 @@
  * destination can be, the health of a payment connection, the kinds of assets and the bank files the
  * platform reads. Pure: shared by the schema, the services and the browser.
  */
-export const RAIL_TYPES = ["STELLAR", "BANK"] as const;
+export const RAIL_TYPES = ["STELLAR", "BANK", "MOJALOOP"] as const;
 export type RailType = (typeof RAIL_TYPES)[number];
 
 /** Where a payment goes. A receiver wallet holds exactly one destination once it is known. */
@@ -41,7 +41,9 @@ export const DISPATCHED_RAILS: readonly RailType[] = ["STELLAR", "BANK"];
  * A shipment of payments to a rail that does not settle synchronously (a bank): stored before anything
  * is sent (docs/rails.md "Dispatcher"). CLAIMED → (funds checked and blocked) FUNDS_BLOCKED → SHIPPING →
  * SHIPPED, or AWAITING_UPLOAD when the bank takes files through its portal; FUNDS_NOT_AVAILABLE is
- * retried; FAILED when the bank refuses the shipment (its payments fail with the reason).
+ * retried; FAILED when the bank refuses the shipment (its payments fail with the reason). A switch
+ * (Mojaloop) batch goes CLAIMED → QUOTING (its bulks are quoted and transferred, server/domain/mojaloop.ts)
+ * → COMPLETED once every bulk has its final answer.
  */
-export const RAIL_BATCH_STATUSES = ["CLAIMED", "FUNDS_NOT_AVAILABLE", "FUNDS_BLOCKED", "SHIPPING", "SHIPPED", "AWAITING_UPLOAD", "FAILED"] as const;
+export const RAIL_BATCH_STATUSES = ["CLAIMED", "FUNDS_NOT_AVAILABLE", "FUNDS_BLOCKED", "SHIPPING", "SHIPPED", "AWAITING_UPLOAD", "FAILED", "QUOTING", "COMPLETED"] as const;
 export type RailBatchStatus = (typeof RAIL_BATCH_STATUSES)[number];

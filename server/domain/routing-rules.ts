@@ -45,6 +45,7 @@ export type RoutablePayment = {
 export const RAIL_DESTINATION_KINDS: Record<RailType, readonly DestinationKind[]> = {
   STELLAR: ["STELLAR_ADDRESS"],
   BANK: ["BANK_ACCOUNT", "IBAN"],
+  MOJALOOP: ["MSISDN"],
 };
 
 export const railSupportsKind = (rail: RailType, kind: DestinationKind) => RAIL_DESTINATION_KINDS[rail].includes(kind);
@@ -66,16 +67,18 @@ export const DESTINATION_KIND_PHRASES: Record<DestinationKind, string> = {
   EMAIL: "an email address",
 };
 
-export const RAIL_LABELS: Record<RailType, string> = { STELLAR: "Stellar", BANK: "bank" };
+export const RAIL_LABELS: Record<RailType, string> = { STELLAR: "Stellar", BANK: "bank", MOJALOOP: "Mojaloop" };
 
 /**
  * The kind a payment will be paid to. A wallet that holds a destination (registered, or given in the
  * instructions) says it; a receiver who has not registered yet (SDP flow) will give what the
- * disbursement's contact type asks for: a bank account for BANK_ACCOUNT, a Stellar address otherwise.
+ * disbursement's contact type asks for: a bank account for BANK_ACCOUNT, a phone number (MSISDN) for
+ * DIRECT_PHONE, a Stellar address otherwise.
  */
 export function expectedDestinationKind(contactType: RegistrationContactType, walletKind: DestinationKind | null | undefined): DestinationKind {
   if (walletKind) return walletKind;
-  return contactType === "BANK_ACCOUNT" ? "BANK_ACCOUNT" : "STELLAR_ADDRESS";
+  if (contactType === "BANK_ACCOUNT") return "BANK_ACCOUNT";
+  return contactType === "DIRECT_PHONE" ? "MSISDN" : "STELLAR_ADDRESS";
 }
 
 /** A connection may carry payments: enabled and not reported unhealthy (UNKNOWN counts as usable). */

@@ -68,7 +68,8 @@ export type RailSubmission =
 export type FundsCheck = { available: string; sufficient: boolean; message?: string };
 export type FundsBlock = { blocked: boolean; reference?: string; message?: string };
 
-export type RailHealth = { healthy: boolean; message: string };
+/** `unknown`: the rail cannot tell (not wired yet); the connection's health stays UNKNOWN rather than UNHEALTHY. */
+export type RailHealth = { healthy: boolean; message: string; unknown?: boolean };
 
 export type RailCapabilities = {
   /** Most payments one submit call carries. */

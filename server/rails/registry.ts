@@ -1,10 +1,12 @@
 import type { RailType } from "@/server/domain/rails";
 import { bankRail } from "./bank/bank-rail";
+import { mojaloopRail } from "./mojaloop/mojaloop-rail";
 import type { PaymentRail } from "./payment-rail";
 import { stellarRail } from "./stellar/stellar-rail";
 
 /** Every rail the platform speaks, by type (docs/rails.md). Callers speak only the PaymentRail port. */
-const RAILS: Record<RailType, PaymentRail> = { STELLAR: stellarRail, BANK: bankRail };
+// MOJALOOP answers destinations and failure codes; it is not dispatched yet (DISPATCHED_RAILS in server/domain/rails.ts).
+const RAILS: Record<RailType, PaymentRail> = { STELLAR: stellarRail, BANK: bankRail, MOJALOOP: mojaloopRail };
 
 export function railFor(type: RailType): PaymentRail {
   const rail = RAILS[type];

@@ -5,7 +5,7 @@ import { DISBURSEMENT_STATUSES, PAYMENT_STATUSES, RECEIVER_WALLET_STATUSES, REGI
 import { changeDisbursementStatusInput, createDisbursementInput, instructionsFileQuery, listDisbursementsInput } from "@/server/schemas/disbursements.schema";
 import { cursorPageInput } from "@/server/schemas/pagination.schema";
 import { bankFileQuery, listBankFilesInput } from "@/server/schemas/bank-files.schema";
-import { BANK_FILE_FORMATS, BANK_FILE_SOURCES, RECONCILIATION_OUTCOMES } from "@/server/domain/rails";
+import { BANK_FILE_FORMATS, BANK_FILE_SOURCES, RAIL_TYPES, RECONCILIATION_OUTCOMES } from "@/server/domain/rails";
 import { listPaymentsInput, retryPaymentsInput } from "@/server/schemas/payments.schema";
 import { listReceiversInput } from "@/server/schemas/receivers.schema";
 import { createConnectionInput, updateConnectionInput } from "@/server/schemas/connections.schema";
@@ -401,13 +401,13 @@ export const ErrorSchema = z
 export const ConnectionSchema = z
   .object({
     id: uuid,
-    rail_type: z.enum(["STELLAR", "BANK"]),
+    rail_type: z.enum(RAIL_TYPES),
     name: z.string(),
     enabled: z.boolean(),
     settings: z
       .record(z.string(), z.unknown())
       .describe(
-        "Per rail: STELLAR `{ horizonUrl? }`; BANK `{ baseUrl, debtorIban? | debtorAccountNumber + debtorBankCode/debtorBic, debtorName, shipmentMode, statementCallback }`.",
+        "Per rail: STELLAR `{ horizonUrl? }`; BANK `{ baseUrl, debtorIban? | debtorAccountNumber + debtorBankCode/debtorBic, debtorName, shipmentMode, statementCallback }`; MOJALOOP `{ baseUrl, fspId, callbackAllowlist, requestTimeoutSeconds, callbackTimeoutSeconds, testParty? }`.",
       ),
     credentials: z.object({ set: z.boolean(), updated_at: timestamp.nullable() }).describe("Whether credentials are stored and since when; they are never returned."),
     currency_mapping: z.array(
@@ -416,19 +416,26 @@ export const ConnectionSchema = z
     field_mapping: z.record(z.string(), z.string()),
     health: z.object({ status: z.enum(["UNKNOWN", "HEALTHY", "UNHEALTHY"]), message: z.string().nullable(), checked_at: timestamp.nullable() }),
     usage: z.object({ routing_rules: z.int().describe("Rules targeting it or falling back to it."), has_payments: z.boolean() }),
+    callback_url: z.string().nullable().describe("MOJALOOP: the URL the switch sends this connection's FSPIOP callbacks to; null for other rails."),
     created_at: timestamp,
     updated_at: timestamp,
   })
   .register(docs, { id: "Connection" });
 
 export const ConnectionTestSchema = z
-  .object({ healthy: z.boolean(), status: z.enum(["HEALTHY", "UNHEALTHY"]), message: z.string(), checked_at: timestamp, connection: ConnectionSchema })
+  .object({
+    healthy: z.boolean(),
+    status: z.enum(["HEALTHY", "UNHEALTHY", "UNKNOWN"]).describe("UNKNOWN: the rail cannot check yet (a Mojaloop connection until its client is wired)."),
+    message: z.string(),
+    checked_at: timestamp,
+    connection: ConnectionSchema,
+  })
   .register(docs, { id: "ConnectionTest" });
 
 const RoutingConnectionSchema = z.object({
   id: uuid,
   name: z.string(),
-  rail_type: z.enum(["STELLAR", "BANK"]),
+  rail_type: z.enum(RAIL_TYPES),
   enabled: z.boolean(),
   health_status: z.enum(["UNKNOWN", "HEALTHY", "UNHEALTHY"]),
 });
@@ -464,7 +471,7 @@ export const RoutingPreviewSchema = z
       z.object({
         connection_id: uuid,
         name: z.string(),
-        rail_type: z.enum(["STELLAR", "BANK"]),
+        rail_type: z.enum(RAIL_TYPES),
         dispatched: z.boolean().describe("false: the platform cannot pay through this rail yet; start is refused (RAIL_NOT_DISPATCHED)."),
         payments: z.number().int(),
         amount: decimal,

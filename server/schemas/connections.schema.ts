@@ -110,8 +110,99 @@ export const bankSettingsSchema = z
     statementCallback: s.statementCallback,
   }));
 
+/** FSPIOP party id types (the FSPIOP 1.1 API definition's PartyIdType). */
+export const MOJALOOP_PARTY_ID_TYPES = ["MSISDN", "EMAIL", "PERSONAL_ID", "BUSINESS", "DEVICE", "ACCOUNT_ID", "IBAN", "ALIAS"] as const;
+export const MOJALOOP_FSP_ID_MAX = 32;
+export const MOJALOOP_ALLOWLIST_MAX = 20;
+export const MOJALOOP_TIMEOUTS = {
+  requestSeconds: { min: 1, max: 120, default: 15 },
+  callbackSeconds: { min: 5, max: 900, default: 60 },
+} as const;
+
+/** One callback source: an IPv4/IPv6 address or a CIDR range. */
+const ipOrCidr = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
+
+/** The allowlist as a list, or as text with one entry per line or comma (the form's textarea). */
+const callbackAllowlistField = z.preprocess(
+  (v) =>
+    typeof v === "string"
+      ? v
+          .split(/[\s,]+/)
+          .map((e) => e.trim())
+          .filter(Boolean)
+      : v,
+  z
+    .array(z.string().trim(), { error: "List the addresses the switch calls back from." })
+    .min(1, "Enter at least one address the switch calls back from, e.g. 10.0.0.5 or 10.0.0.0/24: callbacks from anywhere else are refused.")
+    .max(MOJALOOP_ALLOWLIST_MAX, `At most ${MOJALOOP_ALLOWLIST_MAX} addresses or ranges.`)
+    .superRefine((entries, c) => {
+      entries.forEach((e, i) => {
+        if (!ipOrCidr.safeParse(e).success)
+          c.addIssue({ code: "custom", path: [i], message: `“${e.slice(0, 60)}” is not an IP address or CIDR range (e.g. 10.0.0.5, 10.0.0.0/24, fd00::/8).` });
+      });
+    }),
+);
+
+const timeoutField = (label: string, t: { min: number; max: number; default: number }) =>
+  z.preprocess(
+    (v) => (v === "" || v === null ? undefined : v),
+    z.coerce
+      .number({ error: `Enter the ${label} in seconds.` })
+      .int("Use a whole number of seconds.")
+      .min(t.min, `At least ${t.min} second${t.min === 1 ? "" : "s"}.`)
+      .max(t.max, `At most ${t.max} seconds.`)
+      .default(t.default),
+  );
+
+/** A Mojaloop MSISDN: E.164 digits, stored with its + like every phone destination (docs/rails.md "Destinations"). */
+const E164 = /^\+?[1-9]\d{4,14}$/;
+
+/**
+ * MOJALOOP: a Mojaloop switch reached over FSPIOP 1.1 as a payer DFSP (docs/rails/mojaloop-connections.md):
+ * the switch's base URL, our FSP id there, the addresses its callbacks come from, the timeouts, and a
+ * party "Test connection" looks up.
+ */
+export const mojaloopSettingsSchema = z
+  .object({
+    baseUrl: endpointUrlField,
+    fspId: z
+      .string({ error: "Enter this platform's FSP id at the switch." })
+      .trim()
+      .min(1, "Enter this platform's FSP id at the switch.")
+      .max(MOJALOOP_FSP_ID_MAX, `An FSP id has at most ${MOJALOOP_FSP_ID_MAX} characters.`)
+      .regex(/^[A-Za-z0-9._-]+$/, "An FSP id is letters, digits and . _ - (it is sent in the FSPIOP-Source header)."),
+    callbackAllowlist: callbackAllowlistField,
+    requestTimeoutSeconds: timeoutField("request timeout", MOJALOOP_TIMEOUTS.requestSeconds),
+    callbackTimeoutSeconds: timeoutField("callback timeout", MOJALOOP_TIMEOUTS.callbackSeconds),
+    testParty: z
+      .object({
+        type: z.enum(MOJALOOP_PARTY_ID_TYPES, { error: `Choose one of ${MOJALOOP_PARTY_ID_TYPES.join(", ")}.` }).default("MSISDN"),
+        identifier: z.string().trim().max(128, "Use at most 128 characters (FSPIOP's limit)."),
+      })
+      .nullish()
+      .transform((p, c) => {
+        if (!p || p.identifier === "") return undefined;
+        if (p.type !== "MSISDN") return p;
+        const digits = p.identifier.replace(/[\s\-()]/g, "");
+        if (!E164.test(digits)) {
+          c.addIssue({ code: "custom", path: ["identifier"], message: "An MSISDN is a phone number in international format, e.g. +254712345678." });
+          return z.NEVER;
+        }
+        return { type: p.type, identifier: digits.startsWith("+") ? digits : `+${digits}` };
+      }),
+  })
+  .transform((s) => ({
+    baseUrl: s.baseUrl,
+    fspId: s.fspId,
+    callbackAllowlist: s.callbackAllowlist,
+    requestTimeoutSeconds: s.requestTimeoutSeconds,
+    callbackTimeoutSeconds: s.callbackTimeoutSeconds,
+    ...(s.testParty ? { testParty: s.testParty } : {}),
+  }));
+
 export type StellarSettings = z.output<typeof stellarSettingsSchema>;
 export type BankSettings = z.output<typeof bankSettingsSchema>;
+export type MojaloopSettings = z.output<typeof mojaloopSettingsSchema>;
 
 /** BANK credentials: the API key the bank issued (sent as `Authorization: Bearer` and `X-API-Key`). */
 export const bankCredentialsSchema = z.object({
@@ -120,8 +211,41 @@ export const bankCredentialsSchema = z.object({
 /** STELLAR has no credentials of its own: the distribution account's secret is kept by the platform. */
 export const stellarCredentialsSchema = z.object({}).strict();
 
-export const SETTINGS_SCHEMAS = { STELLAR: stellarSettingsSchema, BANK: bankSettingsSchema } as const;
-export const CREDENTIALS_SCHEMAS = { STELLAR: stellarCredentialsSchema, BANK: bankCredentialsSchema } as const;
+/**
+ * PEM text of a key or certificate: the BEGIN/END lines of one of `labels` around base64. The shape
+ * only; the server parses the key itself (server/services/connections/connection-input.ts).
+ */
+const pemField = (what: string, labels: readonly string[], example: string) =>
+  z
+    .string()
+    .trim()
+    .max(CREDENTIAL_MAX * 4, `That is too long for ${what}.`)
+    .optional()
+    .nullable()
+    .transform((v) => (v ? v.replace(/\r\n/g, "\n") : undefined))
+    .superRefine((v, c) => {
+      if (v === undefined) return;
+      const m = /^-----BEGIN ([A-Z0-9 ]+)-----\n([A-Za-z0-9+/=\s]+)\n-----END ([A-Z0-9 ]+)-----$/.exec(v);
+      if (!m) c.addIssue({ code: "custom", message: `Paste ${what} in PEM form: from “-----BEGIN ${example}-----” to its END line, nothing else.` });
+      else if (m[1] !== m[3] || !labels.includes(m[1]!))
+        c.addIssue({ code: "custom", message: `This PEM holds “${m[1]}”; ${what} is one of ${labels.map((l) => `“${l}”`).join(", ")}.` });
+    });
+
+/**
+ * MOJALOOP credentials, both optional (a switch that does not sign goes without): our JWS signing key
+ * (RSA private key, PEM) and the switch's public key or certificate (PEM) its callbacks' signatures are
+ * verified with. Sealed like a bank's API key and never returned.
+ */
+export const mojaloopCredentialsSchema = z
+  .object({
+    jwsSigningKey: pemField("the JWS signing key (an unencrypted RSA private key)", ["PRIVATE KEY", "RSA PRIVATE KEY"], "PRIVATE KEY"),
+    switchCertificate: pemField("the switch's public key or certificate", ["PUBLIC KEY", "RSA PUBLIC KEY", "CERTIFICATE"], "CERTIFICATE"),
+  })
+  .strict()
+  .transform((s) => ({ ...(s.jwsSigningKey ? { jwsSigningKey: s.jwsSigningKey } : {}), ...(s.switchCertificate ? { switchCertificate: s.switchCertificate } : {}) }));
+
+export const SETTINGS_SCHEMAS = { STELLAR: stellarSettingsSchema, BANK: bankSettingsSchema, MOJALOOP: mojaloopSettingsSchema } as const;
+export const CREDENTIALS_SCHEMAS = { STELLAR: stellarCredentialsSchema, BANK: bankCredentialsSchema, MOJALOOP: mojaloopCredentialsSchema } as const;
 
 /** The asset (of the organization) and the name the rail gives it, e.g. a FIAT asset KES → "KES". */
 export const currencyMappingEntry = z.object({
@@ -172,7 +296,10 @@ export const FIELD_MAPPING_FIELDS: Record<(typeof RAIL_TYPES)[number], Record<st
     narrative_5: { label: "initiate_payment narrative_5", max: 65 },
     narrative_6: { label: "initiate_payment narrative_6", max: 65 },
   },
+  MOJALOOP: {},
 };
+
+const RAIL_NAMES: Record<(typeof RAIL_TYPES)[number], string> = { STELLAR: "Stellar", BANK: "Bank", MOJALOOP: "Mojaloop" };
 
 /** What a field template may use: `{reference}` (the EndToEndId), `{payment_id}`, `{payee_name}`, `{amount}`, `{currency}`, `{batch_reference}`. */
 export const FIELD_TEMPLATE_PLACEHOLDERS = ["reference", "payment_id", "payee_name", "amount", "currency", "batch_reference"] as const;
@@ -186,8 +313,7 @@ export function fieldMappingProblems(railType: (typeof RAIL_TYPES)[number], mapp
     const field = fields[key];
     if (!field) {
       const known = Object.keys(fields);
-      problems[key] =
-        known.length === 0 ? `${railType === "STELLAR" ? "Stellar" : railType} connections take no field mapping.` : `Unknown field “${key}”: use ${known.join(", ")}.`;
+      problems[key] = known.length === 0 ? `${RAIL_NAMES[railType]} connections take no field mapping.` : `Unknown field “${key}”: use ${known.join(", ")}.`;
       continue;
     }
     const unknown = [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!).filter((name) => !(FIELD_TEMPLATE_PLACEHOLDERS as readonly string[]).includes(name));
@@ -204,7 +330,7 @@ export function fillFieldTemplate(template: string, values: FieldTemplateValues,
 
 export const connectionNameField = z.string().trim().min(1, "Enter a name.").max(CONNECTION_NAME_MAX, `Use at most ${CONNECTION_NAME_MAX} characters.`);
 
-const railTypeField = z.enum(RAIL_TYPES, { error: "Choose STELLAR or BANK." });
+const railTypeField = z.enum(RAIL_TYPES, { error: `Choose ${RAIL_TYPES.join(", ")}.` });
 
 /**
  * Create: the settings (and credentials, where the rail has some) are checked against the rail
@@ -227,7 +353,9 @@ export const createConnectionInput = z
     for (const [key, message] of Object.entries(fieldMappingProblems(input.rail_type, input.field_mapping)))
       c.addIssue({ code: "custom", message, path: ["field_mapping", key] });
     if (settings === z.NEVER || credentials === z.NEVER) return z.NEVER;
-    return { ...input, settings: settings as Record<string, unknown>, credentials: credentials as Record<string, string> | null };
+    // Only empty optional keys (a Mojaloop connection without JWS keys): no credentials at all.
+    const given = credentials && Object.keys(credentials).length > 0 ? (credentials as Record<string, string>) : null;
+    return { ...input, settings: settings as Record<string, unknown>, credentials: given };
   });
 
 /**

@@ -34,6 +34,8 @@ export const COLUMN_RULES: Record<RegistrationContactType, ColumnRules> = {
   EMAIL_AND_WALLET_ADDRESS: { required: ["email", "id", "amount", "walletAddress"], notAllowed: ["phone", "verification", ...BANK_COLUMNS] },
   // bankCode is optional as a column: a row whose bankAccount is an IBAN needs none (docs/rails.md "Destinations").
   BANK_ACCOUNT: { required: ["id", "amount", "bankAccount", "name"], notAllowed: ["phone", "email", "verification", "walletAddress", "walletAddressMemo"] },
+  // Paid at the phone number through a Mojaloop switch: the phone is the destination (docs/rails/mojaloop-connections.md).
+  DIRECT_PHONE: { required: ["phone", "id", "amount"], notAllowed: ["email", "verification", "walletAddress", "walletAddressMemo", ...BANK_COLUMNS] },
 };
 
 /** The optional columns of a contact type: the known ones neither required nor refused. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DISBURSEMENT_STATUSES, REGISTRATION_CONTACT_TYPES, VERIFICATION_FIELDS, needsVerification } from "@/server/domain/disbursement-types";
+import { DISBURSEMENT_STATUSES, REGISTRATION_CONTACT_TYPES, VERIFICATION_FIELDS, isDirectPayeeType, needsVerification } from "@/server/domain/disbursement-types";
 import { templateProblem } from "@/server/domain/message-template";
 import { parseAmount } from "@/server/domain/money";
 import { SEARCH_MAX, cursorPageInput } from "./pagination.schema";
@@ -15,7 +15,7 @@ export const MAX_DECLARED_COUNT = 10_000_000;
 export const createDisbursementInput = z
   .object({
     name: z.string().trim().min(1, "Enter a name.").max(DISBURSEMENT_NAME_MAX, `Use at most ${DISBURSEMENT_NAME_MAX} characters.`),
-    // Absent for BANK_ACCOUNT (bank accounts are paid without a wallet provider), required otherwise.
+    // Absent for BANK_ACCOUNT and DIRECT_PHONE (paid without a wallet provider), required otherwise.
     wallet_id: z.uuid("Choose a wallet.").nullish(),
     asset_id: z.uuid("Choose an asset."),
     registration_contact_type: z.enum(REGISTRATION_CONTACT_TYPES, {
@@ -53,8 +53,11 @@ export const createDisbursementInput = z
       .describe("Envelope: not paid before this moment, and cancellable only until then (ISO 8601 with a zone)."),
   })
   .superRefine((v, c) => {
-    if (v.registration_contact_type === "BANK_ACCOUNT") {
-      if (v.wallet_id) c.addIssue({ code: "custom", path: ["wallet_id"], message: "is not used with BANK_ACCOUNT: bank accounts are paid without a wallet provider" });
+    if (isDirectPayeeType(v.registration_contact_type)) {
+      if (v.wallet_id) {
+        const what = v.registration_contact_type === "BANK_ACCOUNT" ? "bank accounts are" : "phone numbers on a Mojaloop switch are";
+        c.addIssue({ code: "custom", path: ["wallet_id"], message: `is not used with ${v.registration_contact_type}: ${what} paid without a wallet provider` });
+      }
     } else if (!v.wallet_id) {
       c.addIssue({ code: "custom", path: ["wallet_id"], message: "Choose a wallet." });
     }
@@ -66,7 +69,9 @@ export const createDisbursementInput = z
           message:
             v.registration_contact_type === "BANK_ACCOUNT"
               ? "is not used with BANK_ACCOUNT: payees are paid to the bank account in the file, without registering"
-              : `is not used with ${v.registration_contact_type}: receivers give their wallet address in the file`,
+              : v.registration_contact_type === "DIRECT_PHONE"
+                ? "is not used with DIRECT_PHONE: payees are paid at the phone number in the file, without registering"
+                : `is not used with ${v.registration_contact_type}: receivers give their wallet address in the file`,
         });
       }
     } else if (!v.verification_field) {

@@ -352,7 +352,7 @@ describe("G2P /disburse with bank payees", () => {
       disbursements: [item(`${txn}-1`, "account:5550002222@KCB01", "1"), item(`${txn}-2`, `stellar:${Keypair.random().publicKey()}`, "1")],
     });
     expect(mixed.code).toBe("rjct.payee_fa.invalid");
-    expect(mixed.message).toContain("bank accounts (account:, iban:) or wallets, not both");
+    expect(mixed.message).toContain("bank accounts (account:, iban:), phone numbers through a Mojaloop switch (msisdn:…@mojaloop) or wallets, one kind only");
     const fine = await rejection({ transaction_id: txn, disbursements: [item(`${txn}-1`, "account:5550002222@KCB01", "1.005")] });
     expect(fine.code).toBe("rjct.amount.invalid");
     expect(fine.message).toContain("at most 2 decimal places");

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -373,6 +374,140 @@ describe("tenancy and permissions", () => {
   });
 });
 
+describe("Mojaloop connections (docs/rails/mojaloop-connections.md)", () => {
+  const rsa = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  });
+  const ec = generateKeyPairSync("ec", { namedCurve: "P-256", publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
+  // A self-signed RSA certificate, as a scheme hands out the switch's signing certificate.
+  const SWITCH_CERT = `-----BEGIN CERTIFICATE-----
+MIICEDCCAXmgAwIBAgIUWw4/zijN9ABmH1NFOhquXvnj10AwDQYJKoZIhvcNAQEL
+BQAwGTEXMBUGA1UEAwwOc3dpdGNoLmV4YW1wbGUwIBcNMjYxMjAzMjAzMTI2WhgP
+MjEyNjExMDkyMDMxMjZaMBkxFzAVBgNVBAMMDnN3aXRjaC5leGFtcGxlMIGfMA0G
+CSqGSIb3DQEBAQUAA4GNADCBiQKBgQDC/layiOU30vpWHN6mMATj3BogNOAXgBmg
+/N5L9anfQIGvgMLVwSTONtiQAV4wVbqimrkueQg3qYBkJargbJKPK3VyWqJi6k10
+agCSoDOpfZemigq9OJdfLsS2L9sGwshWLV9VVk1EnDB7Uk6BApR0KGWD7Rj2zRf9
+hGhwOMXV3QIDAQABo1MwUTAdBgNVHQ4EFgQUC8l1MB3f0CpP/kAb201dDO/xVYYw
+HwYDVR0jBBgwFoAUC8l1MB3f0CpP/kAb201dDO/xVYYwDwYDVR0TAQH/BAUwAwEB
+/zANBgkqhkiG9w0BAQsFAAOBgQCJPRDr9WWw9JEWVCUXPOvJllUTMEWrgWaP8v3d
+ZVqsbtC6zp4SnyWEVNF/q5AUbwY+KMy1AUGZtGGIF45wmLDCvZWzpAxPeLHUI6VC
++GKeV2xvDzBoCiOjf+ayhj2gtxUOSEKzDvgezQs6Rog4cuh8iRErNSmcLnEeZSKk
+2KbQ+A==
+-----END CERTIFICATE-----`;
+  const mojaloopInput = (o: Org, overrides: Record<string, unknown> = {}) => ({
+    rail_type: "MOJALOOP" as const,
+    name: `Mojaloop switch ${randomSuffix()}`,
+    settings: {
+      baseUrl: "https://switch.example.org/fspiop/",
+      fspId: "g2p-payer",
+      callbackAllowlist: "10.0.0.5\n10.1.0.0/16, fd00::/8",
+      testParty: { type: "MSISDN", identifier: "254 712 345678" },
+    },
+    credentials: { jwsSigningKey: rsa.privateKey, switchCertificate: SWITCH_CERT } as Record<string, unknown> | null,
+    currency_mapping: [{ asset_id: o.kes.id, rail_currency: "kes" }],
+    ...overrides,
+  });
+  const settingsWith = (patch: Record<string, unknown>) => ({ ...mojaloopInput(a).settings, ...patch });
+  const fieldsOf = (error: unknown) => (error as { cause?: { extras?: Record<string, string> } }).cause?.extras ?? {};
+
+  beforeAll(() => {
+    vi.stubEnv("APP_URL", "https://g2p.example.org/");
+  });
+
+  it("creates one: settings normalised with their defaults, keys sealed and never returned, the switch's callback URL shown", async () => {
+    const view = await owner(a).connections.create(mojaloopInput(a));
+    expect(view).toMatchObject({
+      rail_type: "MOJALOOP",
+      settings: {
+        baseUrl: "https://switch.example.org/fspiop",
+        fspId: "g2p-payer",
+        callbackAllowlist: ["10.0.0.5", "10.1.0.0/16", "fd00::/8"],
+        requestTimeoutSeconds: 15,
+        callbackTimeoutSeconds: 60,
+        testParty: { type: "MSISDN", identifier: "+254712345678" },
+      },
+      credentials: { set: true, updated_at: expect.any(String) },
+      currency_mapping: [{ asset_id: a.kes.id, asset_code: "KES", rail_currency: "KES" }],
+      callback_url: `https://g2p.example.org/api/mojaloop/${view.id}`,
+      health: { status: "UNKNOWN" },
+    });
+    const list = await owner(a).connections.list();
+    for (const answer of [view, list]) {
+      expect(JSON.stringify(answer)).not.toContain("PRIVATE KEY");
+      expect(JSON.stringify(answer)).not.toContain("CERTIFICATE");
+    }
+    expect(list.find((c) => c.id === a.stellarConnectionId)?.callback_url).toBeNull();
+    const row = await rawRow(view.id);
+    expect(row.credentialsSealed).not.toContain("PRIVATE KEY");
+    expect(openCredentials(row.credentialsSealed)).toEqual({ jwsSigningKey: rsa.privateKey.trim(), switchCertificate: SWITCH_CERT });
+    expect((await auditOf(view.id))[0]!.details).toMatchObject({ rail_type: "MOJALOOP", credentials: "set" });
+
+    // Without keys (a scheme that does not sign): no credentials at all; a Stellar asset is refused.
+    const plain = await owner(a).connections.create(mojaloopInput(a, { credentials: { jwsSigningKey: "", switchCertificate: null } }));
+    expect(plain.credentials).toEqual({ set: false, updated_at: null });
+    const err = await expectTRPCError(
+      owner(a).connections.create(mojaloopInput(a, { currency_mapping: [{ asset_id: a.data.catalog.usdc.id, rail_currency: "USDC" }] })),
+      "BAD_REQUEST",
+    );
+    expect(err.message).toMatch(/Stellar asset: a Mojaloop connection pays fiat currencies/);
+  });
+
+  it("refuses a bad URL, FSP id, callback source, timeout or PEM, naming the field", async () => {
+    const refused = async (input: ReturnType<typeof mojaloopInput>, field: string, message: RegExp) => {
+      const err = await expectTRPCError(owner(a).connections.create(input), "BAD_REQUEST");
+      const extras = fieldsOf(err);
+      expect(`${field}: ${extras[field] ?? JSON.stringify(extras)}`).toMatch(message);
+    };
+    await refused(mojaloopInput(a, { settings: settingsWith({ baseUrl: "http://switch.example.org" }) }), "settings.baseUrl", /Use https/);
+    await refused(mojaloopInput(a, { settings: settingsWith({ baseUrl: "https://10.0.0.1:4040" }) }), "settings.baseUrl", /not allowed/);
+    await refused(mojaloopInput(a, { settings: settingsWith({ fspId: "x".repeat(33) }) }), "settings.fspId", /at most 32 characters/);
+    await refused(mojaloopInput(a, { settings: settingsWith({ fspId: "payer fsp" }) }), "settings.fspId", /letters, digits and \. _ -/);
+    await refused(mojaloopInput(a, { settings: settingsWith({ fspId: undefined }) }), "settings.fspId", /FSP id/);
+    await refused(
+      mojaloopInput(a, { settings: settingsWith({ callbackAllowlist: "10.0.0.5\n10.0.0.300" }) }),
+      "settings.callbackAllowlist.1",
+      /“10.0.0.300” is not an IP address or CIDR/,
+    );
+    await refused(mojaloopInput(a, { settings: settingsWith({ callbackAllowlist: "" }) }), "settings.callbackAllowlist", /at least one address/);
+    await refused(mojaloopInput(a, { settings: settingsWith({ callbackTimeoutSeconds: 2 }) }), "settings.callbackTimeoutSeconds", /At least 5 seconds/);
+    await refused(
+      mojaloopInput(a, { settings: settingsWith({ testParty: { type: "MSISDN", identifier: "12" } }) }),
+      "settings.testParty.identifier",
+      /international format/,
+    );
+    await refused(mojaloopInput(a, { credentials: { jwsSigningKey: "my secret key" } }), "credentials.jwsSigningKey", /PEM form/);
+    await refused(mojaloopInput(a, { credentials: { jwsSigningKey: rsa.publicKey } }), "credentials.jwsSigningKey", /holds “PUBLIC KEY”/);
+    await refused(
+      mojaloopInput(a, { credentials: { jwsSigningKey: "-----BEGIN PRIVATE KEY-----\nAAAABBBB\n-----END PRIVATE KEY-----" } }),
+      "credentials.jwsSigningKey",
+      /could not be read as a private key/,
+    );
+    await refused(mojaloopInput(a, { credentials: { jwsSigningKey: ec.privateKey } }), "credentials.jwsSigningKey", /EC key: FSPIOP signatures \(RS256\) need an RSA/);
+    await refused(mojaloopInput(a, { credentials: { switchCertificate: ec.publicKey } }), "credentials.switchCertificate", /EC key/);
+  });
+
+  it("changes its settings, replaces its keys (never with nothing), and Test connection leaves the health UNKNOWN", async () => {
+    const created = await owner(a).connections.create(mojaloopInput(a, { credentials: null }));
+    const changed = await owner(a).connections.update({ id: created.id, settings: settingsWith({ fspId: "payer.2", requestTimeoutSeconds: "30" }) });
+    expect(changed.settings).toMatchObject({ fspId: "payer.2", requestTimeoutSeconds: 30 });
+    await expectTRPCError(owner(a).connections.update({ id: created.id, settings: settingsWith({ baseUrl: "ftp://switch.example.org" }) }), "BAD_REQUEST");
+
+    const empty = await expectTRPCError(owner(a).connections.replaceCredentials({ id: created.id, credentials: { jwsSigningKey: "" } }), "BAD_REQUEST");
+    expect(empty.message).toMatch(/JWS signing key, the switch's public key or certificate, or both/);
+    const replaced = await owner(a).connections.replaceCredentials({ id: created.id, credentials: { switchCertificate: rsa.publicKey } });
+    expect(replaced.credentials.set).toBe(true);
+    expect(JSON.stringify(replaced)).not.toContain("PUBLIC KEY");
+    expect(openCredentials((await rawRow(created.id)).credentialsSealed)).toEqual({ switchCertificate: rsa.publicKey.trim() });
+
+    const tested = await owner(a).connections.test({ id: created.id });
+    expect(tested).toMatchObject({ healthy: false, status: "UNKNOWN", connection: { health: { status: "UNKNOWN", checked_at: expect.any(String) } } });
+    expect(tested.message).toMatch(/not wired to the dispatcher yet.*MSISDN \+254712345678/);
+    expect((await auditOf(created.id)).map((e) => e.action)).toContain("connection.tested");
+  });
+});
+
 describe("REST /api/v1/connections", () => {
   type Handler = (request: Request, context?: { params?: Promise<Record<string, string>> }) => Promise<Response>;
   const keyFor = async (o: TestOrg, scopes: ApiScope[]) => (await createApiKey(ctxOf(o), { name: `key ${randomSuffix()}`, scopes })).key;
@@ -441,6 +576,41 @@ describe("REST /api/v1/connections", () => {
     const unknown = await call(connectionRoute.PATCH, "PATCH", `/connections/${a.stellarConnectionId}`, key, { id: a.stellarConnectionId, json: { rail_type: "BANK" } });
     expect(unknown.status).toBe(400);
     expect(unknown.body.extras).toEqual({ rail_type: "This field cannot be changed." });
+  });
+
+  it("a Mojaloop connection: created with its keys never answered, a bad FSP id or PEM refused naming the field, tested as UNKNOWN", async () => {
+    vi.stubEnv("APP_URL", "https://g2p.example.org");
+    const key = await keyFor(a, ["write:connections"]);
+    const { privateKey } = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
+    const input = {
+      rail_type: "MOJALOOP",
+      name: `REST switch ${randomSuffix()}`,
+      settings: { baseUrl: "https://switch.example.org", fspId: "payerfsp", callbackAllowlist: ["192.0.2.10"] },
+      credentials: { jwsSigningKey: privateKey },
+      currency_mapping: [{ asset_id: a.kes.id, rail_currency: "KES" }],
+    };
+    const badPem = await call(connectionsRoute.POST, "POST", "/connections", key, {
+      json: { ...input, credentials: { jwsSigningKey: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----" } },
+    });
+    expect(badPem.status).toBe(400);
+    expect(badPem.body.extras).toEqual({ "credentials.jwsSigningKey": expect.stringMatching(/holds “CERTIFICATE”/) });
+
+    const created = await call(connectionsRoute.POST, "POST", "/connections", key, { json: input });
+    expect(created.status, created.text).toBe(201);
+    const view = ConnectionSchema.parse(created.body);
+    expect(view).toMatchObject({ rail_type: "MOJALOOP", credentials: { set: true }, callback_url: `https://g2p.example.org/api/mojaloop/${view.id}` });
+    const badFsp = await call(connectionRoute.PATCH, "PATCH", `/connections/${view.id}`, key, { id: view.id, json: { settings: { ...input.settings, fspId: "" } } });
+    expect(badFsp.status).toBe(400);
+    expect(badFsp.body.extras).toMatchObject({ "settings.fspId": expect.stringMatching(/FSP id/) });
+    const tested = await call(connectionTestRoute.POST, "POST", `/connections/${view.id}/test`, key, { id: view.id });
+    expect(ConnectionTestSchema.parse(tested.body)).toMatchObject({ healthy: false, status: "UNKNOWN" });
+    const got = await call(connectionRoute.GET, "GET", `/connections/${view.id}`, key, { id: view.id });
+    for (const answer of [created, badFsp, tested, got]) expect(answer.text).not.toContain("PRIVATE KEY");
+    await call(connectionRoute.DELETE, "DELETE", `/connections/${view.id}`, key, { id: view.id });
   });
 
   it("scopes: a read key reads but cannot write; another organization's id is 404", async () => {

@@ -747,9 +747,11 @@ describe("GET /api/v1/openapi.json", () => {
     }
     expect(doc.paths["/disbursements"]!.post!.requestBody!.content["application/json"]!.schema).toMatchObject({
       type: "object",
-      // wallet_id is required by every contact type but BANK_ACCOUNT (checked beside the schema).
+      // wallet_id is required by every contact type but BANK_ACCOUNT and DIRECT_PHONE (checked beside the schema).
       required: expect.arrayContaining(["name", "asset_id", "registration_contact_type"]),
-      properties: { registration_contact_type: { enum: ["EMAIL", "PHONE_NUMBER", "EMAIL_AND_WALLET_ADDRESS", "PHONE_NUMBER_AND_WALLET_ADDRESS", "BANK_ACCOUNT"] } },
+      properties: {
+        registration_contact_type: { enum: ["EMAIL", "PHONE_NUMBER", "EMAIL_AND_WALLET_ADDRESS", "PHONE_NUMBER_AND_WALLET_ADDRESS", "BANK_ACCOUNT", "DIRECT_PHONE"] },
+      },
     });
     expect(doc.paths["/disbursements/{id}/instructions"]!.post!.requestBody!.content["multipart/form-data"]!.schema).toMatchObject({
       required: ["file"],

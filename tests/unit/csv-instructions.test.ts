@@ -48,6 +48,7 @@ const BASE: Record<RegistrationContactType, { header: string[]; row: string[]; f
   PHONE_NUMBER_AND_WALLET_ADDRESS: { header: ["phone", "id", "amount", "walletAddress"], row: ["+380445555555", "r-1", "10", G], field: null },
   EMAIL_AND_WALLET_ADDRESS: { header: ["email", "id", "amount", "walletAddress"], row: ["ana@example.com", "r-1", "10", G], field: null },
   BANK_ACCOUNT: { header: ["id", "amount", "bankAccount", "name"], row: ["r-1", "10", "DE89370400440532013000", "Ana Diaz"], field: null },
+  DIRECT_PHONE: { header: ["phone", "id", "amount"], row: ["+254712345678", "r-1", "10"], field: null },
 };
 
 /** A one-row file for `type` with `column` set to `value` (added as a column when the base lacks it). */
@@ -79,6 +80,7 @@ describe("columns per registration contact type (docs/domain.md#csv-instructions
       PHONE_NUMBER_AND_WALLET_ADDRESS: { required: ["phone", "id", "amount", "walletAddress"], notAllowed: ["email", "verification", ...bank] },
       EMAIL_AND_WALLET_ADDRESS: { required: ["email", "id", "amount", "walletAddress"], notAllowed: ["phone", "verification", ...bank] },
       BANK_ACCOUNT: { required: ["id", "amount", "bankAccount", "name"], notAllowed: ["phone", "email", "verification", "walletAddress", "walletAddressMemo"] },
+      DIRECT_PHONE: { required: ["phone", "id", "amount"], notAllowed: ["email", "verification", "walletAddress", "walletAddressMemo", ...bank] },
     });
     expect(CSV_COLUMNS).toEqual([
       "phone",

@@ -170,6 +170,19 @@ describe("G2P Connect payee_fa", () => {
     expect(parsePayeeFa("iban:DE89370400440532013000@NOTABIC")).toMatchObject({ ok: false, message: expect.stringContaining("BIC") });
   });
 
+  it("msisdn:+…@mojaloop is a phone paid through a Mojaloop switch; a bare msisdn: stays an invitation-flow phone", () => {
+    const direct = { ok: true, payee: { kind: "msisdn", destination: { kind: "MSISDN", value: "+254712345678" } } };
+    expect(parsePayeeFa("msisdn:+254712345678@mojaloop")).toEqual(direct);
+    expect(parsePayeeFa("MSISDN:+254 712-345678@Mojaloop")).toEqual(direct);
+    expect(parsePayeeFa("mobile:+254712345678@mojaloop")).toEqual(direct);
+    expect(parsePayeeFa("msisdn:+254712345678")).toEqual({ ok: true, payee: { kind: "phone", phone: "+254712345678" } });
+    expect(parsePayeeFa("msisdn:+254712345678@mpesa")).toEqual({ ok: true, payee: { kind: "phone", phone: "+254712345678" } });
+    expect(parsePayeeFa("msisdn:254712345678@mojaloop")).toMatchObject({ ok: false, message: expect.stringContaining("international format") });
+    expect(parsePayeeFa("token:1")).toMatchObject({ ok: false, message: expect.stringContaining("msisdn:+<country code><number>@mojaloop") });
+    const parsed = parsePayeeFa("msisdn:+254712345678@MOJALOOP");
+    expect(parsed.ok && formatPayeeFa(parsed.payee)).toBe("msisdn:+254712345678@mojaloop");
+  });
+
   it("formats back to the canonical form", () => {
     const bank = parsePayeeFa("account:0123456789@kcb01");
     const iban = parsePayeeFa("iban:de89 3704 0044 0532 0130 00");

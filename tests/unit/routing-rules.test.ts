@@ -143,9 +143,28 @@ describe("expectedDestinationKind", () => {
   it("is the wallet's destination when it has one", () => {
     for (const t of REGISTRATION_CONTACT_TYPES) expect(expectedDestinationKind(t, "IBAN")).toBe("IBAN");
   });
-  it("for a receiver not registered yet: a bank account for BANK_ACCOUNT, a Stellar address otherwise", () => {
+  it("for a receiver not registered yet: a bank account for BANK_ACCOUNT, a phone number for DIRECT_PHONE, a Stellar address otherwise", () => {
     expect(expectedDestinationKind("BANK_ACCOUNT", null)).toBe("BANK_ACCOUNT");
-    for (const t of REGISTRATION_CONTACT_TYPES.filter((t) => t !== "BANK_ACCOUNT")) expect(expectedDestinationKind(t, null)).toBe("STELLAR_ADDRESS");
+    expect(expectedDestinationKind("DIRECT_PHONE", null)).toBe("MSISDN");
+    for (const t of REGISTRATION_CONTACT_TYPES.filter((t) => t !== "BANK_ACCOUNT" && t !== "DIRECT_PHONE"))
+      expect(expectedDestinationKind(t, null)).toBe("STELLAR_ADDRESS");
+  });
+});
+
+describe("Mojaloop connections", () => {
+  const switchA: RoutingConnectionDef = { id: "c-switch", name: "Switch", railType: "MOJALOOP", enabled: true, healthStatus: "UNKNOWN" };
+  it("pay phone numbers (MSISDN) only; a rule without a kind condition routes just those to it", () => {
+    const rules = [rule({ id: "r-any", name: "Phones", connectionId: switchA.id, conditions: {} })];
+    expect(evaluateRouting(pay({ destinationKind: "MSISDN" }), rules, [switchA])).toEqual({
+      routed: true,
+      connectionId: "c-switch",
+      ruleId: "r-any",
+      viaFallback: false,
+    });
+    expect(evaluateRouting(pay({ destinationKind: "IBAN" }), rules, [switchA])).toEqual({
+      routed: false,
+      reason: "rule “Phones” matches but “Switch” (Mojaloop) cannot pay to an IBAN",
+    });
   });
 });
 

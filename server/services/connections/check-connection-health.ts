@@ -36,7 +36,8 @@ export async function storeHealth(
   health: RailHealth,
   options: { actorUserId: string | null; audit: "always" | "changes"; apiKeyId?: string },
 ): Promise<{ status: ConnectionHealth; message: string; checkedAt: Date } | null> {
-  const status: ConnectionHealth = health.healthy ? "HEALTHY" : "UNHEALTHY";
+  // A rail that cannot tell yet (Mojaloop before its client is wired) leaves the health UNKNOWN: routing still uses it.
+  const status: ConnectionHealth = health.unknown ? "UNKNOWN" : health.healthy ? "HEALTHY" : "UNHEALTHY";
   const message = staffSnippet(health.message, MESSAGE_BYTES);
   const checkedAt = new Date();
   return db.transaction(async (tx) => {

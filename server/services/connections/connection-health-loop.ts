@@ -25,7 +25,7 @@ export async function checkEnabledConnections(db: Db, options: { orgIds?: string
     while (next < rows.length) {
       const row = rows[next++]!;
       const health = await probeConnection(db, row);
-      if (!health.healthy) unhealthy++;
+      if (!health.healthy && !health.unknown) unhealthy++;
       await storeHealth(db, row, health, { actorUserId: null, audit: "changes" });
     }
   };

@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 import { and, eq, inArray } from "drizzle-orm";
 import type { z } from "zod";
 import { assets } from "@/db/schema";
@@ -5,7 +6,7 @@ import type { RailType } from "@/server/domain/rails";
 import { isAllowListed, literalHostProblem, outboundAllowList, type AllowList } from "@/server/net/address-policy";
 import { currencyMappingField } from "@/server/schemas/connections.schema";
 import type { OrgContext } from "../context";
-import { badRequest } from "../errors";
+import { badRequest, ServiceError } from "../errors";
 
 /**
  * The checks of a connection's input that need the server: endpoint URLs against the outbound
@@ -40,7 +41,7 @@ export function endpointUrlProblem(raw: string, allow: AllowList = outboundAllow
 }
 
 /** The URL settings of each rail, by settings key. */
-const URL_SETTINGS: Record<RailType, string[]> = { STELLAR: ["horizonUrl"], BANK: ["baseUrl"] };
+const URL_SETTINGS: Record<RailType, string[]> = { STELLAR: ["horizonUrl"], BANK: ["baseUrl"], MOJALOOP: ["baseUrl"] };
 
 export function assertEndpointUrls(railType: RailType, settings: Record<string, unknown>) {
   for (const key of URL_SETTINGS[railType]) {
@@ -63,26 +64,63 @@ export async function checkCurrencyMapping(ctx: OrgContext, railType: RailType, 
     .from(assets)
     .where(and(eq(assets.orgId, ctx.org.id), inArray(assets.id, ids)));
   const byId = new Map(rows.map((r) => [r.id, r]));
-  const wanted = railType === "BANK" ? "FIAT" : "STELLAR";
+  // Banks and Mojaloop switches pay fiat currencies, named by their ISO 4217 code.
+  const fiat = railType !== "STELLAR";
+  const wanted = fiat ? "FIAT" : "STELLAR";
   return mapping.map((m, i) => {
     const asset = byId.get(m.asset_id);
     const field = `currency_mapping.${i}.asset_id`;
     if (!asset) throw badRequest("Unknown asset in the currency mapping.", { [field]: "Choose one of this organization's assets." });
     if (asset.kind !== wanted) {
-      const message =
-        railType === "BANK"
-          ? `${asset.code} is a Stellar asset: a bank connection pays fiat currencies (add the currency under Wallets & assets).`
-          : `${asset.code} is a fiat currency: a Stellar connection pays Stellar assets.`;
+      const message = fiat
+        ? `${asset.code} is a Stellar asset: a ${railType === "BANK" ? "bank" : "Mojaloop"} connection pays fiat currencies (add the currency under Wallets & assets).`
+        : `${asset.code} is a fiat currency: a Stellar connection pays Stellar assets.`;
       throw badRequest(message, { [field]: message });
     }
     let railCurrency = m.rail_currency;
-    if (railType === "BANK") {
+    if (fiat) {
       railCurrency = railCurrency.toUpperCase();
       if (!/^[A-Z]{3}$/.test(railCurrency)) {
-        const message = "A bank names currencies by their three-letter ISO 4217 code, such as KES.";
+        const message = `A ${railType === "BANK" ? "bank" : "Mojaloop switch"} names currencies by their three-letter ISO 4217 code, such as KES.`;
         throw badRequest(message, { [`currency_mapping.${i}.rail_currency`]: message });
       }
     }
     return { assetId: m.asset_id, railCurrency };
   });
+}
+
+/**
+ * Keys a connection's credentials hold as PEM (a Mojaloop connection's JWS keys), parsed here so a
+ * mistyped key is refused when it is saved rather than when the first payment is signed. The schema
+ * checked their shape (server/schemas/connections.schema.ts); this reads them as keys.
+ */
+export function assertPemCredentials(railType: RailType, credentials: Record<string, string> | null) {
+  if (railType !== "MOJALOOP" || !credentials) return;
+  const refuse = (key: string, message: string) => {
+    throw badRequest(`credentials.${key}: ${message}`, { [`credentials.${key}`]: message });
+  };
+  if (credentials.jwsSigningKey) {
+    try {
+      const key = createPrivateKey({ key: credentials.jwsSigningKey, format: "pem" });
+      if (key.asymmetricKeyType !== "rsa")
+        refuse("jwsSigningKey", `This is an ${key.asymmetricKeyType?.toUpperCase() ?? "unknown"} key: FSPIOP signatures (RS256) need an RSA private key.`);
+    } catch (error) {
+      if (error instanceof ServiceError) throw error;
+      refuse("jwsSigningKey", "This PEM could not be read as a private key (it may be damaged or encrypted with a passphrase): paste the unencrypted RSA private key.");
+    }
+  }
+  if (credentials.switchCertificate) {
+    const pem = credentials.switchCertificate;
+    try {
+      const key = pem.includes("CERTIFICATE") ? new X509Certificate(pem).publicKey : createPublicKey({ key: pem, format: "pem" });
+      if (key.asymmetricKeyType !== "rsa")
+        refuse("switchCertificate", `This holds an ${key.asymmetricKeyType?.toUpperCase() ?? "unknown"} key: the switch signs with RS256, an RSA key.`);
+    } catch (error) {
+      if (error instanceof ServiceError) throw error;
+      refuse(
+        "switchCertificate",
+        "This PEM could not be read as a public key or certificate (it may be damaged): paste the switch's public key or certificate as the scheme issued it.",
+      );
+    }
+  }
 }

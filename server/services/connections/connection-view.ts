@@ -1,5 +1,6 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { assets, paymentConnections, type PaymentConnection } from "@/db/schema";
+import { config } from "@/server/config";
 import type { OrgContext } from "../context";
 
 /**
@@ -32,9 +33,18 @@ function toView(row: PaymentConnection, assetsById: Map<string, AssetRef>, usage
       checked_at: row.healthCheckedAt ? row.healthCheckedAt.toISOString() : null,
     },
     usage: { routing_rules: usage.routingRules, has_payments: usage.hasPayments },
+    /** MOJALOOP: where the switch sends its FSPIOP callbacks for this connection (configured at the switch). */
+    callback_url: row.railType === "MOJALOOP" ? mojaloopCallbackUrl(row.id) : null,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
+}
+
+/** `<APP_URL>/api/mojaloop/<connection id>`: the switch appends the FSPIOP resource (`/parties/MSISDN/…`, `/bulkTransfers/…`). */
+export function mojaloopCallbackUrl(connectionId: string): string {
+  const { APP_URL, PORT } = config();
+  const base = (APP_URL ?? `http://localhost:${PORT}`).replace(/\/+$/, "");
+  return `${base}/api/mojaloop/${connectionId}`;
 }
 
 /** The organization's connections (or one), by rail type then name. */

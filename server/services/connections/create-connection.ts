@@ -4,7 +4,7 @@ import { createConnectionInput } from "@/server/schemas/connections.schema";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { conflict, notFound } from "../errors";
-import { assertEndpointUrls, checkCurrencyMapping, parseInput } from "./connection-input";
+import { assertEndpointUrls, assertPemCredentials, checkCurrencyMapping, parseInput } from "./connection-input";
 import { connectionViews } from "./connection-view";
 import { sealCredentials } from "./credentials-box";
 
@@ -20,6 +20,7 @@ export async function createConnection(ctx: OrgContext, raw: z.input<typeof crea
   assertCan(ctx, "connections:manage");
   const input = parseInput(createConnectionInput, raw);
   assertEndpointUrls(input.rail_type, input.settings);
+  assertPemCredentials(input.rail_type, input.credentials);
   const currencyMapping = await checkCurrencyMapping(ctx, input.rail_type, input.currency_mapping);
   const id = await ctx.db.transaction(async (tx) => {
     const now = new Date();

@@ -5,7 +5,7 @@ import { CREDENTIALS_SCHEMAS, replaceConnectionCredentialsInput } from "@/server
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest, notFound } from "../errors";
-import { parseInput } from "./connection-input";
+import { assertPemCredentials, parseInput } from "./connection-input";
 import { connectionViews } from "./connection-view";
 import { sealCredentials } from "./credentials-box";
 
@@ -32,6 +32,12 @@ export async function replaceConnectionCredentials(ctx: OrgContext, raw: z.input
       string,
       string
     >;
+    if (Object.keys(credentials).length === 0) {
+      // A Mojaloop connection's keys are both optional, but replacing them with nothing is a mistake, not a removal.
+      const message = "Give the JWS signing key, the switch's public key or certificate, or both.";
+      throw badRequest(message, { credentials: message });
+    }
+    assertPemCredentials(current.railType, credentials);
     const now = new Date();
     await tx
       .update(paymentConnections)

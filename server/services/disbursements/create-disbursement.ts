@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { createDisbursementInput, type CreateDisbursementInput } from "@/server/schemas/disbursements.schema";
 import { assets, disbursements, walletAssets, wallets } from "@/db/schema";
 import type { DbOrTx } from "@/db/client";
-import type { RegistrationContactType, VerificationField } from "@/server/domain/disbursement-types";
+import { isDirectPayeeType, type RegistrationContactType, type VerificationField } from "@/server/domain/disbursement-types";
 import { formatStroops, parseAmount } from "@/server/domain/money";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest, conflict } from "../errors";
@@ -35,7 +35,8 @@ export type NewDisbursement = {
  */
 export async function insertDisbursement(tx: DbOrTx, ctx: OrgContext, input: NewDisbursement): Promise<typeof disbursements.$inferSelect> {
   assertCan(ctx, "disbursements:write");
-  const bank = input.registrationContactType === "BANK_ACCOUNT";
+  // Bank accounts and Mojaloop phone payees are paid without a wallet provider (isDirectPayeeType).
+  const bank = isDirectPayeeType(input.registrationContactType);
   const wallet = bank ? null : await tx.query.wallets.findFirst({ where: and(eq(wallets.id, input.walletId ?? ""), eq(wallets.orgId, ctx.org.id)) });
   if (!bank && !wallet) throw badRequest("Invalid wallet provided", { wallet_id: "wallet not found" });
   const asset = await tx.query.assets.findFirst({ where: and(eq(assets.id, input.assetId), eq(assets.orgId, ctx.org.id)) });
@@ -44,7 +45,8 @@ export async function insertDisbursement(tx: DbOrTx, ctx: OrgContext, input: New
   if (bank || !wallet) {
     // Bank accounts are paid in a fiat currency through a bank connection, without a wallet provider (docs/rails.md "Destinations").
     if (asset.kind !== "FIAT") {
-      throw badRequest("A bank-account disbursement pays a fiat currency", { asset_id: `${asset.code} is a Stellar asset; choose a fiat currency` });
+      const what = input.registrationContactType === "DIRECT_PHONE" ? "A direct-phone (Mojaloop)" : "A bank-account";
+      throw badRequest(`${what} disbursement pays a fiat currency`, { asset_id: `${asset.code} is a Stellar asset; choose a fiat currency` });
     }
     if (!asset.enabled) throw badRequest("Asset is not enabled", { asset_id: `${asset.code} is disabled` }, "RESOURCE_DISABLED");
   } else {

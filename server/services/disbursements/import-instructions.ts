@@ -231,8 +231,12 @@ function checkedRows(found: typeof disbursements.$inferSelect, content: Buffer, 
   return { rows: intakeRows(found.registrationContactType, result.rows), rowCount: result.rows.length };
 }
 
-/** The file's rows as intake rows (docs/rails/intake.md): bank payees matched by id, others by their contact. */
+/**
+ * The file's rows as intake rows (docs/rails/intake.md): bank payees matched by id, others by their
+ * contact; a DIRECT_PHONE payee's phone is also its destination (MSISDN, registered at once).
+ */
 function intakeRows(contactType: RegistrationContactType, rows: readonly ValidRow[]): IntakeRow[] {
+  if (contactType === "DIRECT_PHONE") return rows.map((r) => directPhoneRow(r));
   const bank = isBankAccountType(contactType);
   const phone = !bank && contactKind(contactType) === "phone";
   const withWallet = includesWalletAddress(contactType);
@@ -250,6 +254,22 @@ function intakeRows(contactType: RegistrationContactType, rows: readonly ValidRo
   }));
 }
 
+function directPhoneRow(r: ValidRow): IntakeRow {
+  const phone = r.phone!;
+  return {
+    line: r.line,
+    match: "contact",
+    externalId: r.externalId,
+    phone,
+    email: null,
+    verification: null,
+    destination: { kind: "MSISDN", value: phone },
+    amount: r.amount,
+    paymentRef: r.paymentId,
+    region: r.region,
+  };
+}
+
 /** Line-keyed row errors (capped) in SDP's flat shape, for an error found in the database phase. */
 function lineErrors(found: readonly IntakeProblem[], field: string, maxErrors: number) {
   const errors: Record<string, string> = {};
@@ -263,11 +283,12 @@ function csvIntakeError(contactType: RegistrationContactType, problems: readonly
   const mismatches = problems.filter((p) => p.code === "VERIFICATION_MISMATCH");
   if (mismatches.length > 0) return badRequest("could not parse csv file", lineErrors(mismatches, "verification", maxErrors));
   const bank = isBankAccountType(contactType);
+  const phone = contactType === "DIRECT_PHONE";
   return conflict(
-    bank ? "bank account conflict" : "wallet address conflict",
+    bank ? "bank account conflict" : phone ? "phone number conflict" : "wallet address conflict",
     lineErrors(
       problems.filter((p) => p.code !== "VERIFICATION_MISMATCH"),
-      bank ? "bankAccount" : "walletAddress",
+      bank ? "bankAccount" : phone ? "phone" : "walletAddress",
       maxErrors,
     ),
     "ALREADY_EXISTS",

@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { assets, disbursements, g2pTransactions, walletAssets, wallets, type G2pSender } from "@/db/schema";
 import type { RegistrationContactType } from "@/server/domain/disbursement-types";
-import { contactKind } from "@/server/domain/disbursement-types";
+import { contactKind, isDirectPayeeType } from "@/server/domain/disbursement-types";
 import { G2P_HEADER_REJECTIONS, G2P_ITEM_REASONS } from "@/server/domain/g2p/codes";
 import { envelopeAdmissionProblem } from "@/server/domain/g2p/envelope-rules";
 import { formatPayeeFa } from "@/server/domain/g2p/financial-address";
@@ -163,8 +163,9 @@ export async function acceptDisburseRequest(tx: DbOrTx, call: G2pCall, message: 
   if (!txn) {
     if (fresh.length === 0) throw new G2pRejection(G2P_HEADER_REJECTIONS.transactionIdInvalid, "The request holds no new items.");
     const kinds = new Set(fresh.map((f) => f.checked.payee.kind));
-    // One contact type per disbursement: a transaction pays bank accounts, or wallets, never both.
-    const bank = kinds.has("bank");
+    // One contact type per disbursement: a transaction pays bank accounts, Mojaloop phone payees or wallets, one kind only.
+    const bank = kinds.has("bank") || kinds.has("msisdn");
+    const directWhat = kinds.has("msisdn") ? "Mojaloop phone payees" : "bank accounts";
     if (bank && kinds.size > 1) {
       const first = fresh.find((f) => f.checked.payee.kind !== fresh[0]!.checked.payee.kind)!;
       reject([
@@ -172,7 +173,8 @@ export async function acceptDisburseRequest(tx: DbOrTx, call: G2pCall, message: 
           referenceId: first.checked.referenceId,
           index: first.index,
           code: G2P_ITEM_REASONS.payeeFaInvalid,
-          message: "one transaction pays bank accounts (account:, iban:) or wallets, not both; send the others in another transaction",
+          message:
+            "one transaction pays bank accounts (account:, iban:), phone numbers through a Mojaloop switch (msisdn:…@mojaloop) or wallets, one kind only; send the others in another transaction",
         },
       ]);
     }
@@ -181,8 +183,8 @@ export async function acceptDisburseRequest(tx: DbOrTx, call: G2pCall, message: 
     if (!asset) {
       const what = bank
         ? currency === null
-          ? "no currency_code was given and the sender's default asset is not a fiat currency, which bank accounts need"
-          : `no fiat currency ${currency} is enabled for bank payments`
+          ? `no currency_code was given and the sender's default asset is not a fiat currency, which ${directWhat} need`
+          : `no fiat currency ${currency} is enabled for ${kinds.has("msisdn") ? "Mojaloop" : "bank"} payments`
         : currency === null
           ? "no currency_code was given and the sender has no default asset"
           : `no asset for currency ${currency} is enabled for the sender's wallet`;
@@ -227,7 +229,9 @@ export async function acceptDisburseRequest(tx: DbOrTx, call: G2pCall, message: 
       ]);
     }
     const contactType: RegistrationContactType = bank
-      ? "BANK_ACCOUNT"
+      ? kinds.has("msisdn")
+        ? "DIRECT_PHONE"
+        : "BANK_ACCOUNT"
       : kinds.has("email")
         ? "EMAIL"
         : kinds.has("phone")
@@ -294,7 +298,9 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
 
   // Currency and schedule of each item against the envelope.
   const [asset] = await tx.select().from(assets).where(eq(assets.id, envelope.assetId));
-  const bankEnvelope = envelope.registrationContactType === "BANK_ACCOUNT";
+  const bankEnvelope = isDirectPayeeType(envelope.registrationContactType);
+  // The one payee kind a walletless envelope takes: bank accounts, or phones through a Mojaloop switch.
+  const envelopeKind = envelope.registrationContactType === "BANK_ACCOUNT" ? "bank" : envelope.registrationContactType === "DIRECT_PHONE" ? "msisdn" : null;
   const assetsByCurrency = new Map<string, string | null>();
   for (const f of fresh) {
     const currency = f.checked.currencyCode;
@@ -341,16 +347,20 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
       }
     }
     const kind = f.checked.payee.kind;
-    if (bankEnvelope !== (kind === "bank")) {
+    const direct = kind === "bank" || kind === "msisdn";
+    if (envelopeKind ? kind !== envelopeKind : direct) {
       problems.push({
         referenceId: f.checked.referenceId,
         index: f.index,
         code: G2P_ITEM_REASONS.payeeFaInvalid,
-        message: bankEnvelope
-          ? `this transaction pays bank accounts; a ${kind} payee needs another transaction`
-          : "this transaction pays wallets; a bank account payee needs another transaction",
+        message:
+          envelopeKind === "bank"
+            ? `this transaction pays bank accounts; a ${kind} payee needs another transaction`
+            : envelopeKind === "msisdn"
+              ? `this transaction pays phone numbers through a Mojaloop switch; a ${kind} payee needs another transaction`
+              : `this transaction pays wallets; a ${kind === "bank" ? "bank account" : "Mojaloop phone"} payee needs another transaction`,
       });
-    } else if (kind !== "stellar" && kind !== "bank" && kind !== contactKind(envelope.registrationContactType)) {
+    } else if (kind !== "stellar" && !direct && kind !== contactKind(envelope.registrationContactType)) {
       problems.push({
         referenceId: f.checked.referenceId,
         index: f.index,
@@ -394,9 +404,10 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
     return {
       // Position in the request (1-based), so answers list items in the order they were sent.
       line: f.index + 1,
-      match: payee.kind === "phone" || payee.kind === "email" ? "contact" : "destination",
+      // A Mojaloop phone payee is found by its phone, like a CSV DIRECT_PHONE row; its phone is also its destination.
+      match: payee.kind === "phone" || payee.kind === "email" || payee.kind === "msisdn" ? "contact" : "destination",
       externalId: formatPayeeFa(payee).slice(0, 64),
-      phone: payee.kind === "phone" ? payee.phone : null,
+      phone: payee.kind === "phone" ? payee.phone : payee.kind === "msisdn" ? payee.destination.value : null,
       email: payee.kind === "email" ? payee.email : null,
       verification: null,
       // A Stellar payee names no memo: a memo the receiver registered is kept (memo undefined).
@@ -405,7 +416,9 @@ async function addItems(tx: DbOrTx, call: G2pCall, envelope: Envelope, g2pTransa
           ? { kind: "STELLAR_ADDRESS", value: payee.address }
           : payee.kind === "bank"
             ? { ...payee.destination, details: { ...payee.destination.details, holderName: f.checked.payeeName ?? undefined } }
-            : null,
+            : payee.kind === "msisdn"
+              ? payee.destination
+              : null,
       amount: formatStroops(f.checked.amountStroops),
       paymentRef: f.checked.referenceId.slice(0, 99),
       region: f.checked.region,

@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import type { disbursements } from "@/db/schema";
 import type { Destination } from "@/server/domain/destinations";
-import { includesWalletAddress, isBankAccountType, type StatusHistoryEntry, type VerificationField } from "@/server/domain/disbursement-types";
+import { includesWalletAddress, isDirectPayeeType, type StatusHistoryEntry, type VerificationField } from "@/server/domain/disbursement-types";
 import type { DestinationKind } from "@/server/domain/rails";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { assertCan, type OrgContext } from "../context";
@@ -85,7 +85,7 @@ export async function addPaymentsToDisbursement(
   const timing = intakeTimer("intake");
   await timing.watchBackend(tx);
   const orgId = ctx.org.id;
-  const bank = isBankAccountType(d.registrationContactType) || d.walletId === null;
+  const bank = isDirectPayeeType(d.registrationContactType) || d.walletId === null;
   const field = bank || includesWalletAddress(d.registrationContactType) ? null : d.verificationField;
   const now = new Date().toISOString();
   if (bank && rows.some((r) => r.destination === null)) throw new Error("a disbursement without a wallet provider needs a destination on every row");

@@ -26,9 +26,11 @@ export async function unregisterReceiverWallet(ctx: OrgContext, raw: z.input<typ
       .where(and(eq(receiverWallets.id, receiverWalletId), eq(receiverWallets.orgId, ctx.org.id)))
       .for("update");
     if (!rw) throw notFound("The receiver wallet");
-    // A bank account came from the instructions, not from a registration: a new file changes it.
-    if (rw.walletId === null)
-      throw conflict("A bank account is not registered by the receiver; upload instructions with the new account instead.", undefined, "INVALID_STATE");
+    // A bank account (or a Mojaloop phone) came from the instructions, not from a registration: a new file changes it.
+    if (rw.walletId === null) {
+      const what = rw.destinationKind === "MSISDN" ? "A phone number paid through a Mojaloop switch" : "A bank account";
+      throw conflict(`${what} is not registered by the receiver; upload instructions with the new one instead.`, undefined, "INVALID_STATE");
+    }
     if (rw.status !== "REGISTERED" || !canTransition(RECEIVER_WALLET_TRANSITIONS, rw.status, "READY")) {
       throw conflict("Only a registered wallet can be unregistered.", undefined, "INVALID_TRANSITION");
     }
