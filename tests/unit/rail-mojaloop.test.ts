@@ -45,14 +45,14 @@ describe("the Mojaloop rail", () => {
 
   it("describes FSPIOP error codes in plain words, and any other code by its number", () => {
     expect(rail.describeFailure("3204")).toMatch(/party not found/);
-    expect(rail.describeFailure("3208")).toMatch(/transfer id not found/);
-    expect(rail.describeFailure("4001")).toMatch(/Our FSP has too little liquidity/);
+    expect(rail.describeFailure("3208")).toMatch(/transfer was not found/);
+    expect(rail.describeFailure("4001")).toMatch(/payer's FSP has too little liquidity/);
     expect(rail.describeFailure("5001")).toMatch(/payee's FSP has too little liquidity/);
     expect(rail.describeFailure("5105")).toMatch(/payee's FSP rejected/);
     expect(rail.describeFailure("3303")).toMatch(/expired/);
     expect(rail.describeFailure("2001")).toMatch(/internal error/);
     expect(rail.describeFailure("2003")).toMatch(/unavailable/);
-    expect(rail.describeFailure("5400")).toBe("The Mojaloop switch refused the payment with FSPIOP error 5400.");
+    expect(rail.describeFailure("5400")).toMatch(/^5400: .*blocked/);
   });
 
   it("is not wired yet: health UNKNOWN naming the test party; funds, submit and lookup throw saying so", async () => {

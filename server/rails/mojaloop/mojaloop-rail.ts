@@ -1,6 +1,7 @@
 import { currencyDecimals } from "@/server/domain/currencies";
 import { checkMsisdn } from "@/server/domain/destinations";
 import { MOJALOOP_MAX_BULK_ITEMS } from "@/server/domain/mojaloop";
+import { describeFspiopError } from "./fspiop-errors";
 import type { MojaloopSettings } from "@/server/schemas/connections.schema";
 import type { DestinationCheck, PaymentRail, RailCapabilities, RailConnection, RailHealth } from "../payment-rail";
 
@@ -30,25 +31,6 @@ export function checkMojaloopDestination(destination: { kind: string; value: str
   const phone = checkMsisdn(destination.value, "phone");
   if (!phone.ok) return { ok: false, field: "phone", message: phone.message };
   return { ok: true, destination: { kind: "MSISDN", value: phone.value, memo: null, details: null } };
-}
-
-/**
- * FSPIOP error codes a payment may end with, in plain words (the FSPIOP API definition's error list;
- * the full table comes with the FSPIOP client).
- */
-const FSPIOP_ERRORS: Readonly<Record<string, string>> = {
-  "2001": "The switch or the payee's FSP had an internal error; the payment can be tried again.",
-  "2003": "The switch's service is unavailable at the moment; the payment can be tried again later.",
-  "3204": "No account was found for this phone number on the scheme (party not found).",
-  "3208": "The switch does not know this transfer (transfer id not found).",
-  "3303": "The transfer expired before the payee's FSP completed it.",
-  "4001": "Our FSP has too little liquidity at the switch to make this payment.",
-  "5001": "The payee's FSP has too little liquidity to take this payment.",
-  "5105": "The payee's FSP rejected the payment.",
-};
-
-export function describeFspiopError(code: string): string {
-  return FSPIOP_ERRORS[code] ?? `The Mojaloop switch refused the payment with FSPIOP error ${code}.`;
 }
 
 export const mojaloopRail: PaymentRail = {
@@ -91,5 +73,5 @@ export const mojaloopRail: PaymentRail = {
     throw new Error(`${MOJALOOP_NOT_WIRED}: ${connection.name} cannot look payments up.`);
   },
 
-  describeFailure: describeFspiopError,
+  describeFailure: (code) => describeFspiopError(code),
 };
