@@ -45,5 +45,15 @@ export const DISPATCHED_RAILS: readonly RailType[] = ["STELLAR", "BANK"];
  * (Mojaloop) batch goes CLAIMED → QUOTING (its bulks are quoted and transferred, server/domain/mojaloop.ts)
  * → COMPLETED once every bulk has its final answer.
  */
-export const RAIL_BATCH_STATUSES = ["CLAIMED", "FUNDS_NOT_AVAILABLE", "FUNDS_BLOCKED", "SHIPPING", "SHIPPED", "AWAITING_UPLOAD", "FAILED", "QUOTING", "COMPLETED"] as const;
+export const RAIL_BATCH_STATUSES = [
+  "CLAIMED",
+  "FUNDS_NOT_AVAILABLE",
+  "FUNDS_BLOCKED",
+  "SHIPPING",
+  "SHIPPED",
+  "AWAITING_UPLOAD",
+  "FAILED",
+  "QUOTING",
+  "COMPLETED",
+] as const;
 export type RailBatchStatus = (typeof RAIL_BATCH_STATUSES)[number];
