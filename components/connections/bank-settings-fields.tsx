@@ -3,6 +3,7 @@
 import { NativeSelect } from "@/components/disbursements/common";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
+import { BaseUrlField } from "./base-url-field";
 import type { ConnectionFormState } from "./connection-form-state";
 
 type Props = { form: ConnectionFormState; set: (patch: Partial<ConnectionFormState>) => void; errors: Record<string, string | undefined> };
@@ -11,21 +12,14 @@ type Props = { form: ConnectionFormState; set: (patch: Partial<ConnectionFormSta
 export function BankSettingsFields({ form, set, errors }: Props) {
   return (
     <>
-      <Field
+      <BaseUrlField
         label="Bank API base URL"
-        required
+        what="The sponsor bank's API (check_funds, block_funds, initiate_payment)."
+        placeholder="https://api.bank.example.org"
+        value={form.baseUrl}
         error={errors["settings.baseUrl"]}
-        hint="The sponsor bank's API (check_funds, block_funds, initiate_payment). Use https; plain http and private addresses only for hosts the operator lists in OUTBOUND_ALLOW_HOSTS."
-      >
-        <Input
-          type="url"
-          autoComplete="off"
-          spellCheck={false}
-          value={form.baseUrl}
-          onChange={(e) => set({ baseUrl: e.target.value })}
-          placeholder="https://api.bank.example.org"
-        />
-      </Field>
+        onChange={(baseUrl) => set({ baseUrl })}
+      />
       <fieldset className="space-y-3 rounded-md border border-border p-3">
         <legend className="px-1 text-sm font-medium">Debtor account (paid from)</legend>
         <p className="text-xs text-muted-foreground">Give its IBAN, or its account number with the bank code or BIC.</p>

@@ -6,6 +6,7 @@ import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Textarea } from "@/components/ui/textarea";
 import { MOJALOOP_FSP_ID_MAX, MOJALOOP_PARTY_ID_TYPES, MOJALOOP_TIMEOUTS } from "@/server/schemas/connections.schema";
+import { BaseUrlField } from "./base-url-field";
 import type { ConnectionFormState } from "./connection-form-state";
 
 type Errors = Record<string, string | undefined>;
@@ -20,21 +21,14 @@ export function MojaloopSettingsFields({ form, set, errors }: Props) {
   return (
     <>
       <div className="grid gap-3 sm:grid-cols-2">
-        <Field
+        <BaseUrlField
           label="Switch base URL"
-          required
+          what="The switch's FSPIOP API."
+          placeholder="https://switch.example.org"
+          value={form.baseUrl}
           error={errors["settings.baseUrl"]}
-          hint="The switch's FSPIOP API. Use https; plain http and private addresses only for hosts the operator lists in OUTBOUND_ALLOW_HOSTS."
-        >
-          <Input
-            type="url"
-            autoComplete="off"
-            spellCheck={false}
-            value={form.baseUrl}
-            onChange={(e) => set({ baseUrl: e.target.value })}
-            placeholder="https://switch.example.org"
-          />
-        </Field>
+          onChange={(baseUrl) => set({ baseUrl })}
+        />
         <Field label="Our FSP id" required error={errors["settings.fspId"]} hint="This platform's id at the switch (FSPIOP-Source), 1–32 characters.">
           <Input
             autoComplete="off"

@@ -11,7 +11,7 @@ import path from "node:path";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startExampleBank, type ExampleBankHandle } from "@/example-bank";
-import { assets, disbursements, paymentConnections, payments, railBatches, receiverWallets, receivers } from "@/db/schema";
+import { assets, paymentConnections, payments, railBatches } from "@/db/schema";
 import { checkPaymentTotals } from "@/server/payments/payment-totals";
 import { claimRailBatch } from "@/server/rails/dispatcher/claim-rail-batch";
 import { silentDispatcherLog, type DispatcherContext } from "@/server/rails/dispatcher/context";
@@ -21,6 +21,7 @@ import { sealCredentials } from "@/server/services/connections/credentials-box";
 import { loadRailConnection } from "@/server/services/connections/rail-connection";
 import { completeDisbursementIfDone } from "@/server/services/disbursements/complete-if-done";
 import { createOrgWithMembers, randomSuffix, testDb } from "./helpers";
+import { insertStartedDisbursement } from "./routed-disbursement";
 
 const db = testDb();
 const FUNDING = "1000000001";
@@ -58,34 +59,17 @@ function dispatcher(overrides: Partial<DispatcherContext> = {}): DispatcherConte
 
 /** A STARTED bank-account disbursement with READY payments routed to the bank connection. */
 async function startedBankDisbursement(accounts: { account: string; amount: string }[]) {
-  const [d] = await db
-    .insert(disbursements)
-    .values({ orgId, name: `Bank ${randomSuffix()}`, assetId, status: "STARTED", registrationContactType: "BANK_ACCOUNT" })
-    .returning();
-  const ids: string[] = [];
-  for (const [i, a] of accounts.entries()) {
-    const [r] = await db
-      .insert(receivers)
-      .values({ orgId, externalId: `payee-${randomSuffix()}` })
-      .returning();
-    const [w] = await db
-      .insert(receiverWallets)
-      .values({
-        orgId,
-        receiverId: r!.id,
-        status: "REGISTERED",
-        destinationKind: "BANK_ACCOUNT",
-        destinationValue: a.account,
-        destinationDetails: { bankCode: "EXAMPLE_BANK", holderName: `Payee ${i + 1}` },
-      })
-      .returning();
-    const [p] = await db
-      .insert(payments)
-      .values({ orgId, disbursementId: d!.id, receiverId: r!.id, receiverWalletId: w!.id, assetId, amount: a.amount, status: "READY", lineNumber: i + 2, connectionId })
-      .returning();
-    ids.push(p!.id);
-  }
-  return { disbursementId: d!.id, paymentIds: ids };
+  return insertStartedDisbursement(
+    db,
+    { orgId, name: "Bank", assetId, registrationContactType: "BANK_ACCOUNT" },
+    accounts.map((a, i) => ({
+      amount: a.amount,
+      connectionId,
+      destinationKind: "BANK_ACCOUNT",
+      destinationValue: a.account,
+      destinationDetails: { bankCode: "EXAMPLE_BANK", holderName: `Payee ${i + 1}` },
+    })),
+  );
 }
 
 async function paymentRows(ids: string[]) {

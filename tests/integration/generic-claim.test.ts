@@ -9,7 +9,7 @@
  */
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { disbursements, paymentConnections, payments, receiverWallets, receivers } from "@/db/schema";
+import { disbursements, paymentConnections, payments } from "@/db/schema";
 import type { RailType } from "@/server/domain/rails";
 import { movePaymentStatus } from "@/server/payments/payment-state-writer";
 import { checkPaymentTotals } from "@/server/payments/payment-totals";
@@ -20,6 +20,7 @@ import { seedDemoCatalog } from "@/server/services/catalog/seed-demo-catalog";
 import { completeDisbursementIfDone } from "@/server/services/disbursements/complete-if-done";
 import { waitFor } from "../support/wait";
 import { createOrgWithMembers, randomSuffix, testDb } from "./helpers";
+import { insertStartedDisbursement } from "./routed-disbursement";
 
 const db = testDb();
 
@@ -71,52 +72,18 @@ type Line = { connection: "stellar" | keyof typeof fakeConnections; amount: stri
 
 /** A STARTED disbursement whose READY payments are routed line by line as given (as start leaves them). */
 async function startedDisbursement(lines: Line[]) {
-  const [d] = await db
-    .insert(disbursements)
-    .values({
-      orgId,
-      name: `Generic claim ${randomSuffix()}`,
+  return insertStartedDisbursement(
+    db,
+    { orgId, name: "Generic claim", walletId: catalog.wallet.id, assetId: catalog.xlm.id, registrationContactType: "PHONE_NUMBER" },
+    lines.map((line, i) => ({
+      amount: line.amount,
+      connectionId: line.connection === "stellar" ? stellarConnectionId : fakeConnections[line.connection],
       walletId: catalog.wallet.id,
-      assetId: catalog.xlm.id,
-      status: "STARTED",
-      registrationContactType: "PHONE_NUMBER",
-    })
-    .returning();
-  const ids: string[] = [];
-  for (const [i, line] of lines.entries()) {
-    const [r] = await db
-      .insert(receivers)
-      .values({ orgId, externalId: `generic-${randomSuffix()}` })
-      .returning();
-    const [w] = await db
-      .insert(receiverWallets)
-      .values({
-        orgId,
-        receiverId: r!.id,
-        walletId: catalog.wallet.id,
-        status: line.registered === false ? "READY" : "REGISTERED",
-        destinationKind: "MSISDN",
-        destinationValue: `+2547${String(10_000_000 + i)}`,
-      })
-      .returning();
-    const connectionId = line.connection === "stellar" ? stellarConnectionId : fakeConnections[line.connection];
-    const [p] = await db
-      .insert(payments)
-      .values({
-        orgId,
-        disbursementId: d!.id,
-        receiverId: r!.id,
-        receiverWalletId: w!.id,
-        assetId: catalog.xlm.id,
-        amount: line.amount,
-        status: "READY",
-        lineNumber: i + 2,
-        connectionId,
-      })
-      .returning();
-    ids.push(p!.id);
-  }
-  return { disbursementId: d!.id, paymentIds: ids };
+      walletStatus: line.registered === false ? "READY" : "REGISTERED",
+      destinationKind: "MSISDN",
+      destinationValue: `+2547${String(10_000_000 + i)}`,
+    })),
+  );
 }
 
 beforeAll(async () => {

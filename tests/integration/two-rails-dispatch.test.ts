@@ -13,7 +13,7 @@ import { Keypair } from "@stellar/stellar-sdk";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startExampleBank, type ExampleBankHandle } from "@/example-bank";
-import { disbursements, paymentConnections, payments, receiverWallets, receivers, stellarTransactionPayments } from "@/db/schema";
+import { disbursements, paymentConnections, payments, stellarTransactionPayments } from "@/db/schema";
 import { toStroops } from "@/server/domain/money";
 import type { RailType } from "@/server/domain/rails";
 import { checkPaymentTotals } from "@/server/payments/payment-totals";
@@ -37,6 +37,7 @@ import { startLocalLedger, type LocalLedgerHandle } from "@/server/stellar/local
 import { stellarConfig, type StellarConfig } from "@/server/stellar/network";
 import { sleep, waitFor } from "../support/wait";
 import { createOrgWithMembers, randomSuffix, testDb } from "./helpers";
+import { insertStartedDisbursement } from "./routed-disbursement";
 
 const db = testDb();
 const KEY = "two-rails-test-key";
@@ -65,55 +66,21 @@ type Line = { kind: "stellar"; address: string; amount: string; connectionId: st
 
 /** A STARTED XLM disbursement whose READY payments are routed line by line as given (rows written directly, as start would leave them). */
 async function startedDisbursement(lines: Line[]) {
-  const [d] = await db
-    .insert(disbursements)
-    .values({
-      orgId,
-      name: `Two rails ${randomSuffix()}`,
-      walletId: catalog.wallet.id,
-      assetId: catalog.xlm.id,
-      status: "STARTED",
-      registrationContactType: "PHONE_NUMBER_AND_WALLET_ADDRESS",
-    })
-    .returning();
-  const ids: string[] = [];
-  for (const [i, line] of lines.entries()) {
-    const [r] = await db
-      .insert(receivers)
-      .values({ orgId, externalId: `two-rails-${randomSuffix()}` })
-      .returning();
-    const [w] = await db
-      .insert(receiverWallets)
-      .values(
-        line.kind === "stellar"
-          ? { orgId, receiverId: r!.id, walletId: catalog.wallet.id, status: "REGISTERED", destinationKind: "STELLAR_ADDRESS", destinationValue: line.address }
-          : {
-              orgId,
-              receiverId: r!.id,
-              status: "REGISTERED",
-              destinationKind: "BANK_ACCOUNT",
-              destinationValue: line.account,
-              destinationDetails: { bankCode: "EXAMPLE_BANK", holderName: `Payee ${i + 1}` },
-            },
-      )
-      .returning();
-    const [p] = await db
-      .insert(payments)
-      .values({
-        orgId,
-        disbursementId: d!.id,
-        receiverId: r!.id,
-        receiverWalletId: w!.id,
-        assetId: catalog.xlm.id,
-        amount: line.amount,
-        status: "READY",
-        lineNumber: i + 2,
-        connectionId: line.connectionId,
-      })
-      .returning();
-    ids.push(p!.id);
-  }
-  return { disbursementId: d!.id, paymentIds: ids };
+  return insertStartedDisbursement(
+    db,
+    { orgId, name: "Two rails", walletId: catalog.wallet.id, assetId: catalog.xlm.id, registrationContactType: "PHONE_NUMBER_AND_WALLET_ADDRESS" },
+    lines.map((line, i) =>
+      line.kind === "stellar"
+        ? { amount: line.amount, connectionId: line.connectionId, walletId: catalog.wallet.id, destinationKind: "STELLAR_ADDRESS", destinationValue: line.address }
+        : {
+            amount: line.amount,
+            connectionId: line.connectionId,
+            destinationKind: "BANK_ACCOUNT",
+            destinationValue: line.account,
+            destinationDetails: { bankCode: "EXAMPLE_BANK", holderName: `Payee ${i + 1}` },
+          },
+    ),
+  );
 }
 
 function dispatcherContext(): DispatcherContext {

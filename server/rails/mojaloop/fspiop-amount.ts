@@ -5,6 +5,8 @@
  * manipulation only: an amount never passes through a float.
  */
 
+import { toStroops } from "@/server/domain/money";
+
 /** The Amount pattern of the FSPIOP 1.1 API definition. */
 export const FSPIOP_AMOUNT_PATTERN = /^([0]|([1-9][0-9]{0,17}))([.][0-9]{0,3}[1-9])?$/;
 
@@ -42,21 +44,10 @@ export function isFspiopAmount(value: string): boolean {
 
 /**
  * Compare two decimal strings exactly (-1, 0, 1), e.g. a quote's transferAmount against the amount
- * asked for. Both must be non-negative decimals.
+ * asked for: through the platform's exact money units (server/domain/money.ts), FSPIOP amounts having
+ * at most 4 decimals.
  */
 export function compareDecimal(a: string, b: string): number {
-  const [ai, af] = splitDecimal(a);
-  const [bi, bf] = splitDecimal(b);
-  if (ai.length !== bi.length) return ai.length < bi.length ? -1 : 1;
-  if (ai !== bi) return ai < bi ? -1 : 1;
-  const width = Math.max(af.length, bf.length);
-  const pa = af.padEnd(width, "0");
-  const pb = bf.padEnd(width, "0");
-  return pa === pb ? 0 : pa < pb ? -1 : 1;
-}
-
-function splitDecimal(value: string): [string, string] {
-  const match = /^(\d+)(?:\.(\d*))?$/.exec(value.trim());
-  if (!match) throw new FspiopAmountError(`The amount "${value}" is not a non-negative decimal number.`);
-  return [match[1]!.replace(/^0+(?=\d)/, ""), (match[2] ?? "").replace(/0+$/, "")];
+  const difference = toStroops(a) - toStroops(b);
+  return difference === 0n ? 0 : difference < 0n ? -1 : 1;
 }

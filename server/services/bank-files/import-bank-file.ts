@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { DrizzleQueryError, and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
+import { stepTimer } from "@/server/step-timer";
 import { config } from "@/server/config";
 import { bankFiles, paymentConnections } from "@/db/schema";
 import type { PaymentStatus } from "@/server/domain/disbursement-types";
@@ -271,46 +271,11 @@ async function findBySha(db: DbOrTx, orgId: string, sha256: string): Promise<Ban
 
 type Prepared = ImportBankFileInput & { fileName: string; connectionId: string | null; sha256: string; parsed: ParsedBankFile; entries: StoredEntry[] };
 
-/** CPU time (ms) of a process on this machine, from /proc; null elsewhere. */
-function processCpuMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 1/100 s
-  } catch {
-    return null;
-  }
-}
-
-/**
- * BANK_IMPORT_TIMING=1: each step's wall time, this process's CPU, the PostgreSQL backend's CPU (when
- * the database runs on this machine) and memory on stderr (benchmarks; docs/performance/reconciliation.md).
- */
-async function stepTimer(tx: DbOrTx): Promise<(label: string) => void> {
-  if (!config().BANK_IMPORT_TIMING) return () => {};
-  const [backend] = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
-  const pid = Number(backend?.pid);
-  let last = performance.now();
-  let lastCpu = process.cpuUsage();
-  let lastPg = processCpuMs(pid);
-  return (label) => {
-    const now = performance.now();
-    const cpu = process.cpuUsage(lastCpu);
-    const pg = processCpuMs(pid);
-    const m = process.memoryUsage();
-    const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;
-    const pgText = pg === null || lastPg === null ? "" : `, PostgreSQL CPU ${pg - lastPg} ms`;
-    process.stderr.write(
-      `bank import: ${label} ${(now - last).toFixed(0)} ms (CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms${pgText}; heap ${mb(m.heapUsed)}, external ${mb(m.external)}, rss ${mb(m.rss)}, peak rss ${mb(process.resourceUsage().maxRSS * 1024)})\n`,
-    );
-    last = now;
-    lastCpu = process.cpuUsage();
-    lastPg = pg;
-  };
-}
-
 async function reconcileInTransaction(tx: DbOrTx, ctx: OrgContext, p: Prepared, hooks: ImportHooks) {
-  const timing = await stepTimer(tx);
+  // BANK_IMPORT_TIMING=1: each step's cost on stderr (docs/performance/reconciliation.md).
+  const timer = stepTimer("bank import", config().BANK_IMPORT_TIMING);
+  await timer.watchBackend(tx);
+  const timing = timer.step;
   timing("file read, transaction begun");
   const orgId = ctx.org.id;
   const now = new Date();

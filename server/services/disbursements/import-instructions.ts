@@ -13,7 +13,8 @@ import { assertCan, type OrgContext } from "../context";
 import { ServiceError, badRequest, conflict, notFound } from "../errors";
 import { addPaymentsToDisbursement } from "../intake/add-payments-to-disbursement";
 import { rawSql } from "../intake/bulk-sql";
-import { intakeTimer } from "../intake/intake-timing";
+import { config } from "@/server/config";
+import { stepTimer } from "@/server/step-timer";
 import type { IntakeProblem, IntakeRow } from "../intake/intake-row";
 import { appendStatusHistory } from "./disbursement-view";
 import { getDisbursement } from "./get-disbursement";
@@ -76,7 +77,7 @@ export async function importInstructions(ctx: OrgContext, input: ImportInstructi
   assertCan(ctx, "disbursements:write");
   if (!UUID.test(input.disbursementId)) throw notFound("The disbursement");
   const limits = csvLimitsFromEnv();
-  const timing = intakeTimer("csv import");
+  const timing = stepTimer("csv import", config().INTAKE_TIMING);
 
   // Read the disbursement first (no lock) to validate the file before opening the transaction;
   // the status is checked again under the row lock.

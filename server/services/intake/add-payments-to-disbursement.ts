@@ -12,7 +12,8 @@ import { hashVerificationValue } from "../receivers/verification-hash";
 import { loadRouting } from "../routing/load-routing";
 import { anyText, anyUuid, COPY_CHUNK_ROWS, copyText, lookUp, rawSql, uuidSource, writeChunks } from "./bulk-sql";
 import type { IntakeProblem, IntakeResult, IntakeRow } from "./intake-row";
-import { intakeTimer, type IntakeTimer } from "./intake-timing";
+import { config } from "@/server/config";
+import { stepTimer, type StepTimer } from "@/server/step-timer";
 import { intakeRouter } from "./route-at-intake";
 
 export type IntakeDisbursement = Pick<typeof disbursements.$inferSelect, "id" | "walletId" | "assetId" | "registrationContactType" | "verificationField">;
@@ -82,7 +83,7 @@ export async function addPaymentsToDisbursement(
   options: IntakeOptions,
 ): Promise<IntakeResult> {
   assertCan(ctx, "disbursements:write");
-  const timing = intakeTimer("intake");
+  const timing = stepTimer("intake", config().INTAKE_TIMING);
   await timing.watchBackend(tx);
   const orgId = ctx.org.id;
   const bank = isDirectPayeeType(d.registrationContactType) || d.walletId === null;
@@ -571,7 +572,7 @@ async function stageAndInsert(
     keepPaymentIds: string[] | null;
     pieceRows: number;
     inserts: (counts: { receivers: number; wallets: number; payments: number }) => PromiseLike<unknown>[];
-    timing: IntakeTimer;
+    timing: StepTimer;
   },
 ) {
   const newPaymentId = uuidSource();
