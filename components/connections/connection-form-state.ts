@@ -28,6 +28,10 @@ export type ConnectionFormState = {
   callbackTimeoutSeconds: string;
   testPartyType: string;
   testPartyIdentifier: string;
+  /** The payer party of quotes; empty: the business named by our FSP id. */
+  payerType: string;
+  payerIdentifier: string;
+  payerName: string;
   /** New connections only: credentials are replaced by their own dialog afterwards. */
   apiKey: string;
   jwsSigningKey: string;
@@ -43,6 +47,7 @@ export function initialState(c?: Connection): ConnectionFormState {
   const text = (key: string) => (typeof s[key] === "string" ? (s[key] as string) : "");
   const callback = (s.statementCallback ?? {}) as { enabled?: boolean; periodDays?: number };
   const party = s.testParty as { type?: string; identifier?: string } | undefined;
+  const payer = s.payer as { type?: string; identifier?: string; name?: string } | undefined;
   return {
     railType: c?.rail_type ?? "BANK",
     name: c?.name ?? "",
@@ -62,6 +67,9 @@ export function initialState(c?: Connection): ConnectionFormState {
     callbackTimeoutSeconds: String(s.callbackTimeoutSeconds ?? MOJALOOP_TIMEOUTS.callbackSeconds.default),
     testPartyType: party?.type ?? "MSISDN",
     testPartyIdentifier: party?.identifier ?? "",
+    payerType: payer?.type ?? "BUSINESS",
+    payerIdentifier: payer?.identifier ?? "",
+    payerName: payer?.name ?? "",
     apiKey: "",
     jwsSigningKey: "",
     switchCertificate: "",
@@ -82,6 +90,7 @@ export function settingsOf(f: ConnectionFormState): Record<string, unknown> {
       requestTimeoutSeconds: f.requestTimeoutSeconds,
       callbackTimeoutSeconds: f.callbackTimeoutSeconds,
       testParty: f.testPartyIdentifier.trim() ? { type: f.testPartyType, identifier: f.testPartyIdentifier } : null,
+      payer: f.payerIdentifier.trim() ? { type: f.payerType, identifier: f.payerIdentifier, name: f.payerName || undefined } : null,
     };
   }
   return {

@@ -95,6 +95,27 @@ export function MojaloopSettingsFields({ form, set, errors }: Props) {
           </Field>
         </div>
       </fieldset>
+      <fieldset className="space-y-2 rounded-md border border-border p-3">
+        <legend className="px-1 text-sm font-medium">Payer (optional)</legend>
+        <p className="text-xs text-muted-foreground">The programme’s account at this FSP, sent as the payer of every quote. Empty: the business named by the FSP id.</p>
+        <div className="grid gap-3 sm:grid-cols-[10rem_1fr_1fr]">
+          <Field label="Type" error={errors["settings.payer.type"]}>
+            <NativeSelect value={form.payerType} onChange={(e) => set({ payerType: e.target.value })}>
+              {MOJALOOP_PARTY_ID_TYPES.map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
+            </NativeSelect>
+          </Field>
+          <Field label="Identifier" error={errors["settings.payer.identifier"] ?? errors["settings.payer"]}>
+            <Input autoComplete="off" spellCheck={false} className="font-mono" value={form.payerIdentifier} onChange={(e) => set({ payerIdentifier: e.target.value })} />
+          </Field>
+          <Field label="Name" error={errors["settings.payer.name"]}>
+            <Input autoComplete="off" value={form.payerName} onChange={(e) => set({ payerName: e.target.value })} />
+          </Field>
+        </div>
+      </fieldset>
     </>
   );
 }

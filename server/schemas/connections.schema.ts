@@ -190,6 +190,14 @@ export const mojaloopSettingsSchema = z
         }
         return { type: p.type, identifier: digits.startsWith("+") ? digits : `+${digits}` };
       }),
+    payer: z
+      .object({
+        type: z.enum(MOJALOOP_PARTY_ID_TYPES, { error: `Choose one of ${MOJALOOP_PARTY_ID_TYPES.join(", ")}.` }).default("BUSINESS"),
+        identifier: z.string().trim().max(128, "Use at most 128 characters (FSPIOP's limit)."),
+        name: z.string().trim().max(128, "Use at most 128 characters (FSPIOP's limit).").optional(),
+      })
+      .nullish()
+      .transform((p) => (p && p.identifier !== "" ? { type: p.type, identifier: p.identifier, ...(p.name ? { name: p.name } : {}) } : undefined)),
   })
   .transform((s) => ({
     baseUrl: s.baseUrl,
@@ -198,6 +206,7 @@ export const mojaloopSettingsSchema = z
     requestTimeoutSeconds: s.requestTimeoutSeconds,
     callbackTimeoutSeconds: s.callbackTimeoutSeconds,
     ...(s.testParty ? { testParty: s.testParty } : {}),
+    ...(s.payer ? { payer: s.payer } : {}),
   }));
 
 export type StellarSettings = z.output<typeof stellarSettingsSchema>;
