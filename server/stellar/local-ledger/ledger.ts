@@ -15,6 +15,7 @@ import { Account, Keypair, Networks, Operation, TransactionBuilder, TimeoutInfin
 import { applyEnvelope, type ApplyContext } from "./apply";
 import { OP, TX } from "./codes";
 import { MalformedEnvelopeError, accountIdFromBytes, accountIdOfMuxed, networkIdOf, parseEnvelope, type ParsedEnvelope } from "./envelope";
+import { HistoryIndex } from "./history";
 import { LedgerPersistence, type LedgerHeader, type TxRecord } from "./persistence";
 import { encodeTransactionResult, isSuccessful, resultCodes, type TxOutcome } from "./results";
 import { AccountStore, BASE_FEE, BASE_RESERVE, STROOPS_PER_XLM, newAccount, type AccountState } from "./state";
@@ -117,8 +118,9 @@ export class LocalLedger {
   lastCapacityUsage = 0;
 
   private readonly txs = new Map<string, TxRecord>();
-  private readonly txsByAccount = new Map<string, string[]>();
-  private readonly txOrder: string[] = [];
+  /** Transactions, operations, payments and effects by paging token, per account (history.ts). */
+  readonly history: HistoryIndex;
+  private readonly closeListeners = new Set<(header: LedgerHeader) => void>();
   private readonly pending: PendingTx[] = [];
   private readonly pendingByHash = new Map<string, PendingTx>();
   private readonly pendingBySource = new Map<string, PendingTx>();
@@ -140,6 +142,7 @@ export class LocalLedger {
     this.closeIntervalMs = opts.closeIntervalMs ?? 1000;
     this.maxOpsPerLedger = opts.maxOpsPerLedger ?? 1000;
     this.persistence = new LedgerPersistence(opts.dataDir);
+    this.history = new HistoryIndex(this.networkId);
   }
 
   /** Open the ledger in `dataDir` (creating the genesis ledger the first time) and start closing ledgers. */
@@ -231,8 +234,19 @@ export class LocalLedger {
 
   /** Applied transactions, oldest first (or those touching `accountId`). */
   transactions(accountId?: string): TxRecord[] {
-    const hashes = accountId ? (this.txsByAccount.get(accountId) ?? []) : this.txOrder;
-    return hashes.map((h) => this.txs.get(h)!);
+    const list = accountId ? (this.history.txsByAccount.get(accountId) ?? []) : this.history.txs;
+    return list.map((t) => t.rec);
+  }
+
+  /** How many close listeners are subscribed (one per open event stream). */
+  get closeListenerCount(): number {
+    return this.closeListeners.size;
+  }
+
+  /** Call `fn` after each ledger close (once it is on disk); returns the unsubscribe function. */
+  onClose(fn: (header: LedgerHeader) => void): () => void {
+    this.closeListeners.add(fn);
+    return () => this.closeListeners.delete(fn);
   }
 
   latestHeader(): LedgerHeader {
@@ -366,15 +380,10 @@ export class LocalLedger {
     };
   }
 
-  private indexTx(t: TxRecord): void {
+  private indexTx(t: TxRecord, env?: ParsedEnvelope): void {
     this.txs.set(t.hash, t);
     if (t.innerHash) this.txs.set(t.innerHash, t);
-    this.txOrder.push(t.hash);
-    for (const a of t.accounts) {
-      let list = this.txsByAccount.get(a);
-      if (!list) this.txsByAccount.set(a, (list = []));
-      list.push(t.hash);
-    }
+    this.history.add(t, env);
   }
 
   private recordFor(env: ParsedEnvelope, outcome: TxOutcome, ledger: number, order: number, closeTime: number): TxRecord {
@@ -486,7 +495,7 @@ export class LocalLedger {
     }
 
     const records = applied.map((a) => a.record);
-    for (const r of records) this.indexTx(r);
+    for (const a of applied) this.indexTx(a.record, a.p.env);
     const changed = this.accounts.takeChanged();
     this.persistence.saveClose({
       networkPassphrase: this.networkPassphrase,
@@ -503,6 +512,13 @@ export class LocalLedger {
     for (const { p, outcome } of dropped) {
       const s: Settlement = { kind: "dropped", hash: p.env.hashHex, outcome, resultXdr: encodeTransactionResult(outcome), envelopeXdr: p.env.envelopeXdr };
       for (const w of p.waiters.splice(0)) w(s);
+    }
+    for (const fn of this.closeListeners) {
+      try {
+        fn(header);
+      } catch (e) {
+        console.error("local ledger: a close listener failed", e);
+      }
     }
     return header;
   }

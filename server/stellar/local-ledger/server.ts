@@ -1,16 +1,15 @@
 /**
- * The local ledger's HTTP face: enough of Horizon's API for `@stellar/stellar-sdk`'s Horizon.Server,
- * on 127.0.0.1 by default.
+ * The local ledger's HTTP face: the part of Horizon's API that `@stellar/stellar-sdk`'s Horizon.Server
+ * calls, on 127.0.0.1 by default (README.md lists it all).
  *
- *   GET  /                                root (network_passphrase, latest ledgers, versions)
- *   GET  /accounts/{id}                   account (404 problem when missing)
- *   GET  /accounts/{id}/transactions      transactions touching the account (cursor, limit, order)
- *   GET  /accounts/{id}/data/{key}        a data entry
- *   GET  /fee_stats                       fee statistics of recent ledgers
- *   GET  /ledgers, /ledgers/{seq}         recent ledgers (cursor, limit, order)
- *   GET  /transactions                    applied transactions (cursor, limit, order)
- *   GET  /transactions/{hash}             an applied transaction (404 while pending or unknown)
- *   GET  /transactions/{hash}/operations  its operations
+ *   GET  /, /health, /fee_stats
+ *   GET  /accounts/{id} (+ /data/{key}), /accounts?signer=|asset=|sponsor=
+ *   GET  /ledgers, /transactions, /operations, /payments, /effects        pages or streams (SSE)
+ *   GET  /accounts/{id}/transactions|operations|payments|effects          pages or streams
+ *   GET  /ledgers/{seq}/transactions|operations|payments|effects          pages or streams
+ *   GET  /transactions/{hash}(/operations|payments|effects), /operations/{id}(/effects)
+ *   GET  /assets; empty pages: /claimable_balances, /offers, /trades, /accounts/{id}/offers|trades
+ *   GET  /order_book, /paths/*, /liquidity_pools, /trade_aggregations     Horizon's 404 problem (not modelled)
  *   POST /transactions                    form `tx=<base64>`: waits for the ledger that includes it
  *   POST /transactions_async              form `tx=<base64>`: PENDING / DUPLICATE / TRY_AGAIN_LATER / ERROR
  *   GET  /friendbot?addr=G...             creates the account with 10,000 XLM from the root account
@@ -19,15 +18,21 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { StrKey, type Keypair } from "@stellar/stellar-sdk";
-import { parseEnvelope } from "./envelope";
 import { FaultInjector, type FaultConfig } from "./faults";
+import { effectKey, effectPagingToken, opKey, txKey, type EffectEntry, type OpEntry, type TxEntry } from "./history";
 import {
   accountJson,
+  assetPagingToken,
+  assetStatJson,
+  effectJson,
   feeStatsJson,
+  healthJson,
+  invalidField,
   ledgerJson,
+  notAcceptable,
   notFound,
-  operationsJson,
-  page,
+  notModelled,
+  operationJson,
   problem,
   rootJson,
   submissionTimeout,
@@ -37,7 +42,9 @@ import {
 } from "./horizon-json";
 import { LocalLedger, type Settlement } from "./ledger";
 import type { TxRecord } from "./persistence";
+import { EFFECT_SPAN, PagingError, numericCursor, pageJson, pageOf, pageOfStrings, pagingParams, type Paging } from "./paging";
 import { resultCodes } from "./results";
+import { streamCollection, type StreamItem } from "./sse";
 
 export interface StartLocalLedgerOptions {
   /** 0 (default): a free port. */
@@ -109,42 +116,6 @@ function txParam(body: string, contentType: string | undefined): string | null {
     }
   }
   return new URLSearchParams(body).get("tx");
-}
-
-function pagingParams(url: URL): { order: "asc" | "desc"; limit: number; cursor: string | null } {
-  const order = url.searchParams.get("order") === "desc" ? "desc" : "asc";
-  const limit = Math.min(200, Math.max(1, Number(url.searchParams.get("limit") ?? 10) || 10));
-  const cursor = url.searchParams.get("cursor");
-  return { order, limit, cursor: cursor && cursor !== "now" ? cursor : null };
-}
-
-/** One page of items sorted ascending by `token`. */
-function pageOf<T>(items: T[], token: (t: T) => bigint, p: ReturnType<typeof pagingParams>): T[] {
-  const cursor = p.cursor !== null && /^\d+$/.test(p.cursor) ? BigInt(p.cursor) : null;
-  const out: T[] = [];
-  if (p.order === "asc") {
-    for (const it of items) {
-      if (cursor !== null && token(it) <= cursor) continue;
-      out.push(it);
-      if (out.length >= p.limit) break;
-    }
-  } else {
-    for (let i = items.length - 1; i >= 0; i--) {
-      const it = items[i]!;
-      if (cursor !== null && token(it) >= cursor) continue;
-      out.push(it);
-      if (out.length >= p.limit) break;
-    }
-  }
-  return out;
-}
-
-function pageLinks(base: string, path: string, p: ReturnType<typeof pagingParams>, tokens: string[]): [string, string, string] {
-  const q = (order: string, cursor: string | undefined) => `${base}${path}?order=${order}&limit=${p.limit}${cursor ? `&cursor=${cursor}` : ""}`;
-  const self = q(p.order, p.cursor ?? undefined);
-  const next = q(p.order, tokens[tokens.length - 1] ?? p.cursor ?? undefined);
-  const prev = q(p.order === "asc" ? "desc" : "asc", tokens[0] ?? p.cursor ?? undefined);
-  return [self, next, prev];
 }
 
 export async function startLocalLedger(opts: StartLocalLedgerOptions): Promise<LocalLedgerHandle> {
@@ -268,103 +239,248 @@ export async function startLocalLedger(opts: StartLocalLedgerOptions): Promise<L
     if (method !== "GET" && method !== "HEAD") return send(res, 405, problem(405, "method_not_allowed", "Method Not Allowed", `${method} is not supported here.`));
 
     if (parts.length === 0) return send(res, 200, rootJson(base, ledger));
+    try {
+      return routeGet(req, res, url, parts);
+    } catch (e) {
+      if (e instanceof PagingError) return send(res, 400, invalidField(e.field, e.message));
+      throw e;
+    }
+  };
+
+  // ---------------------------------------------------------------- history collections
+
+  const history = ledger.history;
+  type Item = StreamItem;
+  const boolParam = (url: URL, name: string): boolean => {
+    const v = url.searchParams.get(name);
+    if (v === null || v === "" || v === "false") return false;
+    if (v === "true") return true;
+    throw new PagingError(name, `${name} must be true or false`);
+  };
+  const txItems = (list: readonly TxEntry[], p: Paging, includeFailed: boolean, from?: bigint, to?: bigint): Item[] =>
+    pageOf({ items: list, key: txKey, p, from, to, keep: includeFailed ? undefined : (t) => t.rec.successful }).map((t) => ({
+      token: t.rec.pagingToken,
+      json: () => transactionJson(base, t.rec),
+    }));
+  const opItems = (list: readonly OpEntry[], p: Paging, includeFailed: boolean, join: boolean, from?: bigint, to?: bigint): Item[] =>
+    pageOf({ items: list, key: opKey, p, from, to, keep: includeFailed ? undefined : (o) => o.tx.rec.successful }).map((o) => ({
+      token: o.id.toString(),
+      json: () => operationJson(base, o.tx.rec, history.envelope(o.tx.rec), o.i, join),
+    }));
+  const effectItems = (list: readonly EffectEntry[], p: Paging, from?: bigint, to?: bigint): Item[] =>
+    pageOf({
+      items: list,
+      key: effectKey,
+      p,
+      from: from !== undefined ? from * EFFECT_SPAN : undefined,
+      to: to !== undefined ? to * EFFECT_SPAN : undefined,
+      effects: true,
+    }).map((e) => ({
+      token: effectPagingToken(e),
+      json: () => effectJson(base, e, history.envelope(e.op.tx.rec)),
+    }));
+  const ledgerItems = (p: Paging): Item[] =>
+    pageOf({ items: ledger.headers, key: (h) => BigInt(h.sequence) << 32n, p }).map((h) => ({
+      token: (BigInt(h.sequence) << 32n).toString(),
+      json: () => ledgerJson(base, h),
+    }));
+
+  /** A page, or with `Accept: text/event-stream` a stream, of a history collection. */
+  const collection = (req: http.IncomingMessage, res: http.ServerResponse, url: URL, fetch: (p: Paging) => Item[], opts: { effects?: boolean } = {}) => {
+    const stream = (req.headers.accept ?? "").includes("text/event-stream");
+    const lastEventId = stream ? req.headers["last-event-id"] : undefined;
+    const p = pagingParams(url, ledger.ledgerSeq, typeof lastEventId === "string" ? lastEventId : null);
+    if (p.cursor !== null) numericCursor(p.cursor, opts.effects);
+    if (stream) return streamCollection(req, res, ledger, p, fetch);
+    const items = fetch(p);
+    return send(
+      res,
+      200,
+      pageJson(
+        base,
+        url,
+        p,
+        items.map((i) => i.json()),
+        items.map((i) => i.token),
+      ),
+    );
+  };
+  /** A page that is always empty here (offers, trades, claimable balances: not modelled). */
+  const emptyPage = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
+    if ((req.headers.accept ?? "").includes("text/event-stream")) return send(res, 406, notAcceptable());
+    return send(res, 200, pageJson(base, url, pagingParams(url, ledger.ledgerSeq), [], []));
+  };
+  const plainOnly = (req: http.IncomingMessage): boolean => !(req.headers.accept ?? "").includes("text/event-stream");
+
+  /** Operations, payments or effects of some scope (`from`/`to`: TOID bounds). */
+  const scoped = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    kind: string,
+    lists: { ops: readonly OpEntry[]; payments: readonly OpEntry[]; effects: readonly EffectEntry[]; txs?: readonly TxEntry[] },
+    bounds: { from?: bigint; to?: bigint; allFailed?: boolean } = {},
+  ) => {
+    const includeFailed = bounds.allFailed || boolParam(url, "include_failed");
+    const joinParam = url.searchParams.get("join");
+    if (joinParam !== null && joinParam !== "" && joinParam !== "transactions") throw new PagingError("join", "join accepts only transactions");
+    const join = joinParam === "transactions";
+    switch (kind) {
+      case "transactions":
+        if (!lists.txs) return send(res, 404, notFound());
+        return collection(req, res, url, (p) => txItems(lists.txs!, p, includeFailed, bounds.from, bounds.to));
+      case "operations":
+        return collection(req, res, url, (p) => opItems(lists.ops, p, includeFailed, join, bounds.from, bounds.to));
+      case "payments":
+        return collection(req, res, url, (p) => opItems(lists.payments, p, includeFailed, join, bounds.from, bounds.to));
+      case "effects":
+        return collection(req, res, url, (p) => effectItems(lists.effects, p, bounds.from, bounds.to), { effects: true });
+      default:
+        return send(res, 404, notFound());
+    }
+  };
+
+  const accountsList = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
+    if (!plainOnly(req)) return send(res, 406, notAcceptable());
+    const filters = (["signer", "asset", "sponsor", "liquidity_pool"] as const).filter((f) => url.searchParams.get(f));
+    if (filters.length !== 1) {
+      return send(res, 400, invalidField("signer", "exactly one of signer, sponsor, asset or liquidity_pool is required"));
+    }
+    const filter = filters[0]!;
+    const value = url.searchParams.get(filter)!;
+    const p = pagingParams(url, ledger.ledgerSeq);
+    let ids: Iterable<string> = [];
+    if (filter === "signer" || filter === "sponsor") {
+      if (!StrKey.isValidEd25519PublicKey(value) && filter === "sponsor") return send(res, 400, invalidField(filter, "not a G... account id"));
+      ids = ledger.accounts.index.accountsWith(filter, value);
+    } else if (filter === "asset") {
+      const m = /^([A-Za-z0-9]{1,12}):(G[A-Z2-7]{55})$/.exec(value);
+      if (!m) return send(res, 400, invalidField("asset", "expected CODE:ISSUER"));
+      ids = ledger.accounts.index.accountsWith("asset", `${m[1]}:${m[2]}`);
+    }
+    const page = pageOfStrings(ids, (id) => id, p);
+    const records = page.map((id) => accountJson(base, ledger.getAccount(id)!));
+    return send(res, 200, pageJson(base, url, p, records, page));
+  };
+
+  const assetsList = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
+    if (!plainOnly(req)) return send(res, 406, notAcceptable());
+    const p = pagingParams(url, ledger.ledgerSeq);
+    const code = url.searchParams.get("asset_code");
+    const issuer = url.searchParams.get("asset_issuer");
+    if (issuer && !StrKey.isValidEd25519PublicKey(issuer)) return send(res, 400, invalidField("asset_issuer", "not a G... account id"));
+    const all = [...ledger.accounts.index.assets.values()].filter((s) => (!code || s.code === code) && (!issuer || s.issuer === issuer));
+    const page = pageOfStrings(all, assetPagingToken, p);
+    return send(
+      res,
+      200,
+      pageJson(
+        base,
+        url,
+        p,
+        page.map((s) => assetStatJson(s, ledger.getAccount(s.issuer))),
+        page.map(assetPagingToken),
+      ),
+    );
+  };
+
+  const routeGet = (req: http.IncomingMessage, res: http.ServerResponse, url: URL, parts: string[]) => {
     const [head, id, sub, key] = parts;
     switch (head) {
+      case "health":
+        return send(res, 200, healthJson());
       case "accounts": {
-        if (!id) return send(res, 404, notFound());
+        if (!id) return accountsList(req, res, url);
         if (!StrKey.isValidEd25519PublicKey(id)) {
-          return send(
-            res,
-            400,
-            problem(400, "bad_request", "Bad Request", "The request you sent was invalid in some way.", { invalid_field: "account_id", reason: "invalid address" }),
-          );
+          return send(res, 400, invalidField("account_id", "invalid address"));
         }
+        // Horizon answers 404 for the history of an account it has never seen (nor holds).
+        const unknown = !history.txsByAccount.has(id) && !ledger.getAccount(id);
+        if (unknown && (sub === "transactions" || sub === "operations" || sub === "payments" || sub === "effects" || sub === "trades")) {
+          return send(res, 404, notFound());
+        }
+        if (sub === "transactions") {
+          return collection(req, res, url, (p) => txItems(history.txsByAccount.get(id) ?? [], p, boolParam(url, "include_failed")));
+        }
+        if (sub === "operations" || sub === "payments" || sub === "effects") {
+          return scoped(req, res, url, sub, {
+            ops: history.opsByAccount.get(id) ?? [],
+            payments: history.paymentsByAccount.get(id) ?? [],
+            effects: history.effectsByAccount.get(id) ?? [],
+          });
+        }
+        if ((sub === "offers" || sub === "trades") && !key) return emptyPage(req, res, url);
         const account = ledger.getAccount(id);
         if (!account) return send(res, 404, notFound());
-        if (!sub) return send(res, 200, accountJson(base, account));
+        if (!sub) return plainOnly(req) ? send(res, 200, accountJson(base, account)) : send(res, 406, notAcceptable());
         if (sub === "data" && key) {
           const entry = account.data.get(decodeURIComponent(key));
           return entry ? send(res, 200, { value: entry.value, ...(entry.sponsor ? { sponsor: entry.sponsor } : {}) }) : send(res, 404, notFound());
-        }
-        if (sub === "transactions") {
-          const p = pagingParams(url);
-          const items = pageOf(ledger.transactions(id), (t) => BigInt(t.pagingToken), p);
-          const [self, next, prev] = pageLinks(
-            base,
-            url.pathname,
-            p,
-            items.map((t) => t.pagingToken),
-          );
-          return send(
-            res,
-            200,
-            page(
-              self,
-              items.map((t) => transactionJson(base, t)),
-              next,
-              prev,
-            ),
-          );
         }
         return send(res, 404, notFound());
       }
       case "fee_stats":
         return send(res, 200, feeStatsJson(ledger));
       case "ledgers": {
-        if (id) {
-          const seq = Number(id);
+        if (!id) return collection(req, res, url, ledgerItems);
+        if (!/^\d{1,10}$/.test(id)) return send(res, 400, invalidField("sequence", "must be a ledger number"));
+        const seq = Number(id);
+        if (!sub) {
           const h = ledger.headers.find((x) => x.sequence === seq);
+          if (!plainOnly(req)) return send(res, 406, notAcceptable());
           return h ? send(res, 200, ledgerJson(base, h)) : send(res, 404, notFound());
         }
-        const p = pagingParams(url);
-        const items = pageOf(ledger.headers, (h) => BigInt(h.sequence) << 32n, p);
-        const [self, next, prev] = pageLinks(
-          base,
-          url.pathname,
-          p,
-          items.map((h) => (BigInt(h.sequence) << 32n).toString()),
-        );
-        return send(
-          res,
-          200,
-          page(
-            self,
-            items.map((h) => ledgerJson(base, h)),
-            next,
-            prev,
-          ),
-        );
+        if (key) return send(res, 404, notFound());
+        const from = BigInt(seq) << 32n;
+        const to = BigInt(seq + 1) << 32n;
+        return scoped(req, res, url, sub, { txs: history.txs, ops: history.ops, payments: history.payments, effects: history.effects }, { from, to });
       }
       case "transactions": {
-        if (!id) {
-          const p = pagingParams(url);
-          const items = pageOf(ledger.transactions(), (t) => BigInt(t.pagingToken), p);
-          const [self, next, prev] = pageLinks(
-            base,
-            url.pathname,
-            p,
-            items.map((t) => t.pagingToken),
-          );
-          return send(
-            res,
-            200,
-            page(
-              self,
-              items.map((t) => transactionJson(base, t)),
-              next,
-              prev,
-            ),
-          );
-        }
+        if (!id) return collection(req, res, url, (p) => txItems(history.txs, p, boolParam(url, "include_failed")));
         const record = ledger.getTransaction(id);
         if (!record) return send(res, 404, notFound());
-        if (!sub) return send(res, 200, transactionJson(base, record));
-        if (sub === "operations") {
-          const ops = operationsJson(base, record, parseEnvelope(record.envelopeXdr, ledger.networkId));
-          return send(res, 200, page(`${base}${url.pathname}`, ops, `${base}${url.pathname}`, `${base}${url.pathname}`));
-        }
-        return send(res, 404, notFound());
+        if (!sub) return plainOnly(req) ? send(res, 200, transactionJson(base, record)) : send(res, 406, notAcceptable());
+        if (key || sub === "transactions") return send(res, 404, notFound());
+        const from = BigInt(record.pagingToken);
+        // Everything of one transaction, failed or not (Horizon, too, lists a failed transaction's operations).
+        return scoped(req, res, url, sub, { ops: history.ops, payments: history.payments, effects: history.effects }, { from, to: from + 4096n, allFailed: true });
       }
+      case "operations": {
+        if (!id) return scoped(req, res, url, "operations", { ops: history.ops, payments: history.payments, effects: history.effects });
+        if (!/^\d{1,20}$/.test(id)) return send(res, 400, invalidField("id", "must be an operation id"));
+        const op = history.opById(BigInt(id));
+        if (!op) return send(res, 404, notFound());
+        if (!sub) {
+          if (!plainOnly(req)) return send(res, 406, notAcceptable());
+          return send(res, 200, operationJson(base, op.tx.rec, history.envelope(op.tx.rec), op.i, url.searchParams.get("join") === "transactions"));
+        }
+        if (sub !== "effects" || key) return send(res, 404, notFound());
+        return scoped(req, res, url, "effects", { ops: [], payments: [], effects: history.effects }, { from: op.id, to: op.id + 1n });
+      }
+      case "payments":
+        if (id) return send(res, 404, notFound());
+        return scoped(req, res, url, "payments", { ops: history.ops, payments: history.payments, effects: history.effects });
+      case "effects":
+        if (id) return send(res, 404, notFound());
+        return scoped(req, res, url, "effects", { ops: history.ops, payments: history.payments, effects: history.effects });
+      case "assets":
+        if (id) return send(res, 404, notFound());
+        return assetsList(req, res, url);
+      case "claimable_balances":
+        if (id) return send(res, 404, notModelled("claimable balances"));
+        return emptyPage(req, res, url);
+      case "offers":
+      case "trades":
+        if (id) return send(res, 404, notModelled("offers or trades (there is no DEX)"));
+        return emptyPage(req, res, url);
+      case "order_book":
+        return send(res, 404, notModelled("order books (there is no DEX)"));
+      case "paths":
+        return send(res, 404, notModelled("path finding (there is no DEX)"));
+      case "trade_aggregations":
+        return send(res, 404, notModelled("trade aggregations (there is no DEX)"));
+      case "liquidity_pools":
+        return send(res, 404, notModelled("liquidity pools"));
       case "friendbot":
         return friendbot(url, res);
       default:

@@ -3,6 +3,7 @@
  * Amounts are int64 stroops as bigint. Operations change accounts through an {@link AccountOverlay},
  * so a failed operation (or transaction) is rolled back by dropping its overlay.
  */
+import { AccountIndex } from "./account-index";
 
 export const STROOPS_PER_XLM = 10_000_000n;
 /** Base reserve: 0.5 XLM per entry (stellar-core's mainnet setting). */
@@ -142,6 +143,8 @@ export interface AccountWriter extends AccountReader {
 /** The committed accounts of the ledger. */
 export class AccountStore implements AccountWriter {
   private readonly accounts = new Map<string, AccountState>();
+  /** Signer / asset / sponsor indexes and asset stats, updated on every put (account-index.ts). */
+  readonly index = new AccountIndex();
   /** Ids of the accounts changed since the last {@link takeChanged} (for persistence). */
   private changed = new Set<string>();
 
@@ -150,6 +153,8 @@ export class AccountStore implements AccountWriter {
   }
 
   put(account: AccountState): void {
+    // Committed entries are never mutated in place (overlays clone them), so the old one is the "before".
+    this.index.replace(this.accounts.get(account.id), account);
     this.accounts.set(account.id, account);
     this.changed.add(account.id);
   }
