@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { createHash, generateKeyPairSync, randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Keypair } from "@stellar/stellar-sdk";
@@ -17,6 +17,10 @@ const LEDGER = `http://127.0.0.1:${process.env.E2E_LEDGER_PORT || "8100"}`;
 
 type Callback = {
   path: string;
+  /** The exact bytes received and the HTTP signature headers (callbacks are signed in both places). */
+  raw: string;
+  signatureHeader: string | undefined;
+  digestHeader: string | undefined;
   body: {
     signature: string;
     header: { sender_id: string; status: string };
@@ -46,7 +50,13 @@ test("a registry registered in the UI disburses over signed G2P messages and is 
     let body = "";
     req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
     req.on("end", () => {
-      callbacks.push({ path: req.url ?? "", body: JSON.parse(body) as Callback["body"] });
+      callbacks.push({
+        path: req.url ?? "",
+        raw: body,
+        signatureHeader: req.headers.signature as string | undefined,
+        digestHeader: req.headers.digest as string | undefined,
+        body: JSON.parse(body) as Callback["body"],
+      });
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ message: { ack_status: "ACK", timestamp: new Date().toISOString(), correlation_id: randomUUID() } }));
     });
@@ -82,6 +92,8 @@ test("a registry registered in the UI disburses over signed G2P messages and is 
     await dialog.getByRole("textbox", { name: "Callback URL" }).fill(callbackUrl);
     await dialog.getByRole("textbox", { name: "Public key" }).fill(publicKey.export({ format: "pem", type: "spki" }).toString());
     await dialog.getByRole("combobox", { name: "Wallet" }).selectOption({ label: "Demo Wallet" });
+    // XLM is no ISO 4217 currency, so items name no currency_code and are paid in the default asset.
+    await dialog.getByRole("combobox", { name: "Default asset" }).selectOption({ label: "XLM" });
     await dialog.getByRole("button", { name: "Register sender" }).click();
     await expect(page.getByTestId(`sender-${senderId}`)).toBeVisible();
 
@@ -90,19 +102,19 @@ test("a registry registered in the UI disburses over signed G2P messages and is 
     for (const address of funded) expect((await request.get(`${LEDGER}/friendbot?addr=${address}`, { timeout: 90_000 })).ok()).toBe(true);
     const before = await Promise.all(funded.map((a) => nativeBalance(request, a)));
     const missing = Keypair.random().publicKey();
-    const amounts = ["1.5", "2", "0.0000001", "3"];
+    // The spec's Amount pattern: a point and one or two decimals.
+    const amounts = ["1.50", "2.00", "0.01", "3.00"];
     const transactionId = unique("TXN");
     const items = [...funded, missing].map((address, i) => ({
       reference_id: `${transactionId}-${i + 1}`,
       payer_fa: "account:relief-2026@treasury",
       payee_fa: `stellar:${address}`,
       amount: amounts[i]!,
-      currency_code: "XLM",
       payee_name: `Beneficiary ${i + 1}`,
       purpose: "Drought relief",
     }));
 
-    const post = async (path: string, action: string, message: Record<string, unknown>, count: number) => {
+    const post = async (path: string, action: string, message: Record<string, unknown>, count: number, where: "body" | "http" = "body") => {
       const header = {
         version: "1.0.0",
         message_id: randomUUID(),
@@ -115,7 +127,11 @@ test("a registry registered in the UI disburses over signed G2P messages and is 
         is_msg_encrypted: false,
       };
       const signature = signG2pMessage(header, message, { keyId: `${senderId}|key-1`, privateKey });
-      const res = await request.post(`/api/g2p${path}`, { headers: { authorization: `Bearer ${apiKey}` }, data: { signature, header, message } });
+      // The signature in the body, or only in the HTTP Signature header (as Signature.yaml defines it).
+      const res = await request.post(`/api/g2p${path}`, {
+        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", ...(where === "http" ? { signature } : {}) },
+        data: where === "http" ? JSON.stringify({ header, message }) : JSON.stringify({ signature, header, message }),
+      });
       return { status: res.status(), body: (await res.json()) as Record<string, any> };
     };
 
@@ -140,7 +156,14 @@ test("a registry registered in the UI disburses over signed G2P messages and is 
     for (const c of callbacks) {
       expect(c.body.header.sender_id).toBe(receiverId);
       expect(verifyG2pSignature(c.body.signature, c.body.header, c.body.message, platformKey)).toEqual({ ok: true });
+      // The HTTP Signature header signs the exact bytes delivered (a stand-in message rules out the other digests).
+      expect(c.digestHeader).toBe(`BLAKE-512=${createHash("blake2b512").update(c.raw).digest("base64")}`);
+      expect(verifyG2pSignature(c.signatureHeader ?? "", c.body.header, { stand: "in" }, platformKey, { rawBody: c.raw })).toEqual({ ok: true });
     }
+    // No currency_code is sent back for XLM: it is no ISO 4217 code (the asset is named in asset_code).
+    const reportedItems = callbacks.flatMap((c) => (c.body.message.disbursements_status ?? []) as Record<string, unknown>[]);
+    expect(reportedItems.filter((s) => s.currency_code !== undefined)).toEqual([]);
+    expect(new Set(reportedItems.map((s) => s.asset_code))).toEqual(new Set(["XLM"]));
     const statusesSeen = new Set(callbacks.flatMap((c) => (c.body.message.disbursements_status ?? []).map((s) => s.status)));
     expect(statusesSeen.has("rcvd")).toBe(true);
 
@@ -157,6 +180,7 @@ test("a registry registered in the UI disburses over signed G2P messages and is 
         txnstatus_request: { reference_id: "q-1", txn_type: "disburse", attribute_type: "transaction_id", attribute_value: transactionId },
       },
       1,
+      "http",
     );
     expect(status.status).toBe(200);
     const reported = (status.body.message.txnstatus_response.txn_status.disbursements_status as { reference_id: string; status: string }[]).map((s) => s.status);

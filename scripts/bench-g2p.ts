@@ -197,7 +197,7 @@ async function main() {
         reference_id: `${txn}-${i}`,
         payer_fa: "account:bench@treasury",
         payee_fa: `stellar:${Keypair.random().publicKey()}`,
-        amount: `${(i % 997) + 1}.${String(i).padStart(7, "0").slice(-7)}`,
+        amount: `${(i % 997) + 1}.${String(i % 100).padStart(2, "0")}`,
         currency_code: "USD",
         payee_name: `Payee ${i}`,
       }));
@@ -207,7 +207,7 @@ async function main() {
       const phoneItems = Array.from({ length: n }, (_, i) => ({
         reference_id: `${phoneTxn}-${i}`,
         payee_fa: `mobile:+1415${String(phoneBase + i).padStart(7, "0")}`,
-        amount: "10",
+        amount: "10.00",
         currency_code: "USD",
       }));
       const count = n.toLocaleString("en-US");

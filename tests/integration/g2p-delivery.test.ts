@@ -83,7 +83,8 @@ describe("callback delivery", () => {
     expect(result).toMatchObject({ claimed: 1, delivered: 1, retrying: 0, failed: 0 });
     const got = receivedFor(body);
     expect(got).toHaveLength(1);
-    expect(got[0]).toMatchObject({ method: "POST", path: "/g2p/on-disburse", verified: true });
+    // Signed in the body and, over the exact bytes sent, in the HTTP Signature header.
+    expect(got[0]).toMatchObject({ method: "POST", path: "/g2p/on-disburse", verified: true, headerVerified: true });
     expect(got[0]!.contentType).toMatch(/^application\/json/);
     expect(got[0]!.body).toEqual(body); // exactly the stored, signed body
     expect(got[0]!.body.header.sender_id).toBe(fx.org.slug);
@@ -259,7 +260,7 @@ describe("item status reporting", () => {
 
   it("reports only changed items, once, grouped per transaction and capped per callback, safe with two reporters", async () => {
     const f = await g2pFixture(db, { callbackUrl: `${loopback.url}/g2p` });
-    const items = disburseItems(5, { currency: "USDC" });
+    const items = disburseItems(5, { currency: "USD" });
     const message = disburseMessage(items);
     const ack = await postG2p("/disburse", signedRequest(f.sender, "disburse", message), { key: f.writeKey });
     expect(ack.body?.message?.ack_status).toBe("ACK");
@@ -339,7 +340,7 @@ describe("item status reporting", () => {
 describe("envelope scheduler", () => {
   it("starts an envelope only when it is complete and its date has come, logging a hold reason only when it changes", async () => {
     const f = await g2pFixture(db, { callbackUrl: `${loopback.url}/g2p` });
-    const items = disburseItems(3, { currency: "USDC", amount: () => "2" });
+    const items = disburseItems(3, { currency: "USD", amount: () => "2.00" });
     const schedule = new Date(Date.now() + 3_600_000);
     const envelope = { number_of_disbursements: 3, total_disbursement_amount: "6", disbursement_schedule_date: schedule.toISOString() };
     const transactionId = `txn-env-${randomSuffix()}`;

@@ -23,7 +23,7 @@ function call(): G2pCall {
   return {
     ctx: { db, actor: { userId: owner.id }, org: { id: org.org.id }, role: "owner", scopes: ["write:disbursements"] },
     sender,
-    header: { message_id: randomSuffix(), message_ts: new Date().toISOString(), action: "disburse", sender_id: sender.senderId },
+    header: { message_id: randomSuffix(), message_ts: new Date().toISOString(), action: "disburse", sender_id: sender.senderId, total_count: 1 },
     correlationId: randomSuffix(),
     now: new Date(),
   };
@@ -87,13 +87,13 @@ describe("acceptDisburseRequest", () => {
     const txn = `T-${randomSuffix()}`;
     const message = {
       transaction_id: txn,
-      disbursements: [stellarItem(`${txn}-1`, "10.50"), stellarItem(`${txn}-2`, "0.0000001"), stellarItem(`${txn}-3`, "1234567.1234567")],
+      disbursements: [stellarItem(`${txn}-1`, "10.50"), stellarItem(`${txn}-2`, "0.01"), stellarItem(`${txn}-3`, "1234567.12")],
     };
     const first = await accept(message);
     expect(first.items.map((i) => [i.reference_id, i.status, i.amount, i.currency_code])).toEqual([
       [`${txn}-1`, "rcvd", "10.50", "USD"],
-      [`${txn}-2`, "rcvd", "0.0000001", "USD"],
-      [`${txn}-3`, "rcvd", "1234567.1234567", "USD"],
+      [`${txn}-2`, "rcvd", "0.01", "USD"],
+      [`${txn}-3`, "rcvd", "1234567.12", "USD"],
     ]);
     expect(first.items[0]).toMatchObject({ shipment_to_bank_status: "PENDING", cancellation_status: "NOT_CANCELLED", payee_name: `Payee ${txn}-1` });
     const [d] = await db.select().from(disbursements).where(eq(disbursements.id, first.disbursementId));
@@ -101,12 +101,12 @@ describe("acceptDisburseRequest", () => {
       status: "READY",
       autoStart: true,
       declaredCount: 3,
-      declaredTotal: "1234577.6234568",
+      declaredTotal: "1234577.6300000",
       scheduledAt: null,
       registrationContactType: "PHONE_NUMBER_AND_WALLET_ADDRESS",
     });
     const amounts = await db.select({ amount: payments.amount, status: payments.status }).from(payments).where(eq(payments.disbursementId, d!.id));
-    expect(amounts.map((a) => a.amount).sort()).toEqual(["0.0000001", "10.5000000", "1234567.1234567"]);
+    expect(amounts.map((a) => a.amount).sort()).toEqual(["0.0100000", "10.5000000", "1234567.1200000"]);
     const wallets = await db
       .select({ status: receiverWallets.status, address: receiverWallets.stellarAddress })
       .from(receiverWallets)
@@ -123,15 +123,15 @@ describe("acceptDisburseRequest", () => {
 
   it("refuses a reused reference_id with other values, and a reference_id twice in one request, writing nothing", async () => {
     const txn = `T-${randomSuffix()}`;
-    const item = stellarItem(`${txn}-1`, "5");
+    const item = stellarItem(`${txn}-1`, "5.00");
     await accept({ transaction_id: txn, disbursements: [item] });
     const before = await counts();
-    const changed = await rejection({ transaction_id: txn, disbursements: [{ ...item, amount: "6" }] });
+    const changed = await rejection({ transaction_id: txn, disbursements: [{ ...item, amount: "6.00" }] });
     expect(changed.code).toBe("rjct.reference_id.duplicate");
     const elsewhere = await rejection({ transaction_id: `${txn}-other`, disbursements: [item] });
     expect(elsewhere.code).toBe("rjct.reference_id.duplicate");
     expect(elsewhere.message).toMatch(/already used in transaction/);
-    const twice = await rejection({ transaction_id: `${txn}-x`, disbursements: [stellarItem("dup", "1"), stellarItem("dup", "2")] });
+    const twice = await rejection({ transaction_id: `${txn}-x`, disbursements: [stellarItem("dup", "1.00"), stellarItem("dup", "2.00")] });
     expect(twice.code).toBe("rjct.reference_id.duplicate");
     expect(twice.items).toHaveLength(1);
     expect(await counts()).toEqual(before);
@@ -146,50 +146,69 @@ describe("acceptDisburseRequest", () => {
       ["-5", "rjct.amount.invalid"],
       ["0", "rjct.amount.invalid"],
       ["1e3", "rjct.amount.invalid"],
+      // The spec's Amount pattern: a point and one or two decimals.
+      ["10", "rjct.amount.invalid"],
+      ["1.001", "rjct.amount.invalid"],
+      ["0.00", "rjct.amount.invalid"],
     ] as const) {
-      const r = await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-ok`, "1"), stellarItem(`${txn}-bad`, amount)] });
+      const r = await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-ok`, "1.00"), stellarItem(`${txn}-bad`, amount)] });
       expect(r.code).toBe(code);
       expect(r.items.map((i) => [i.referenceId, i.index])).toEqual([[`${txn}-bad`, 1]]);
     }
-    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-c`, "1", { currency_code: "XYZ" })] })).code).toBe("rjct.currency_code.invalid");
-    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-c`, "1", { currency_code: "usd" })] })).code).toBe("rjct.currency_code.invalid");
-    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-p`, "1", { payee_fa: "stellar:GNOTANADDRESS" })] })).code).toBe(
+    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-c`, "1.00", { currency_code: "XYZ" })] })).code).toBe(
+      "rjct.currency_code.invalid",
+    );
+    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-c`, "1.00", { currency_code: "usd" })] })).code).toBe(
+      "rjct.currency_code.invalid",
+    );
+    // An asset code is not an ISO 4217 currency code.
+    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-c`, "1.00", { currency_code: "USDC" })] })).code).toBe(
+      "rjct.currency_code.invalid",
+    );
+    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-p`, "1.00", { payee_fa: "stellar:GNOTANADDRESS" })] })).code).toBe(
       "rjct.payee_fa.invalid",
     );
-    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-p`, "1", { payee_fa: "iban:DE001234" })] })).code).toBe("rjct.payee_fa.invalid");
-    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-s`, "1", { scheduled_timestamp: "tomorrow" })] })).code).toBe(
+    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-p`, "1.00", { payee_fa: "iban:DE001234" })] })).code).toBe(
+      "rjct.payee_fa.invalid",
+    );
+    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-s`, "1.00", { scheduled_timestamp: "tomorrow" })] })).code).toBe(
       "rjct.schedule_ts.invalid",
     );
-    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem("", "1")] })).code).toBe("rjct.reference_id.invalid");
+    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem("", "1.00")] })).code).toBe("rjct.reference_id.invalid");
     expect(await counts()).toEqual(before);
   });
 
   it("accepts items only within a declared envelope, in several requests", async () => {
     const txn = `T-${randomSuffix()}`;
     const schedule = new Date(Date.now() + 3_600_000).toISOString();
-    const envelope = { number_of_disbursements: 3, total_disbursement_amount: "60", disbursement_currency_code: "USD", disbursement_schedule_date: schedule };
-    const first = await accept({ transaction_id: txn, disbursement_envelope: envelope, disbursements: [stellarItem(`${txn}-1`, "10"), stellarItem(`${txn}-2`, "20")] });
+    const envelope = { number_of_disbursements: 3, total_disbursement_amount: "60.00", disbursement_currency_code: "USD", disbursement_schedule_date: schedule };
+    const first = await accept({
+      transaction_id: txn,
+      disbursement_envelope: envelope,
+      disbursements: [stellarItem(`${txn}-1`, "10.00"), stellarItem(`${txn}-2`, "20.00")],
+    });
     const [d] = await db.select().from(disbursements).where(eq(disbursements.id, first.disbursementId));
     expect(d).toMatchObject({ declaredCount: 3, declaredTotal: "60.0000000" });
     expect(d!.scheduledAt?.toISOString()).toBe(new Date(schedule).toISOString());
 
     const before = await counts();
     expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-3`, "30.0000001")] })).code).toBe("rjct.amount.invalid");
-    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-3`, "10"), stellarItem(`${txn}-4`, "10")] })).code).toBe(
+    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-3`, "10.00"), stellarItem(`${txn}-4`, "10.00")] })).code).toBe(
       "rjct.total_count.invalid",
     );
     const later = new Date(Date.now() + 7_200_000).toISOString();
-    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-3`, "30", { scheduled_timestamp: later })] })).code).toBe(
+    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-3`, "30.00", { scheduled_timestamp: later })] })).code).toBe(
       "rjct.schedule_ts.invalid",
     );
     expect(
-      (await rejection({ transaction_id: txn, disbursement_envelope: { ...envelope, number_of_disbursements: 4 }, disbursements: [stellarItem(`${txn}-3`, "30")] })).code,
+      (await rejection({ transaction_id: txn, disbursement_envelope: { ...envelope, number_of_disbursements: 4 }, disbursements: [stellarItem(`${txn}-3`, "30.00")] }))
+        .code,
     ).toBe("rjct.transaction_id.invalid");
     expect(await counts()).toEqual(before);
 
-    const last = await accept({ transaction_id: txn, disbursements: [stellarItem(`${txn}-3`, "30")] });
+    const last = await accept({ transaction_id: txn, disbursements: [stellarItem(`${txn}-3`, "30.00")] });
     expect(last.items.map((i) => i.status)).toEqual(["rcvd"]);
-    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-4`, "0.0000001")] })).code).toBe("rjct.total_count.invalid");
+    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-4`, "0.01")] })).code).toBe("rjct.total_count.invalid");
   });
 
   it("sends phone and e-mail payees through registration, never both in one transaction", async () => {
@@ -197,7 +216,7 @@ describe("acceptDisburseRequest", () => {
     const phone = nextUkMobile();
     const result = await accept({
       transaction_id: txn,
-      disbursements: [{ reference_id: `${txn}-1`, payee_fa: `mobile:${phone}@mno`, amount: "15", currency_code: "USD" }, stellarItem(`${txn}-2`, "5")],
+      disbursements: [{ reference_id: `${txn}-1`, payee_fa: `mobile:${phone}@mno`, amount: "15.00", currency_code: "USD" }, stellarItem(`${txn}-2`, "5.00")],
     });
     const [d] = await db.select().from(disbursements).where(eq(disbursements.id, result.disbursementId));
     expect(d).toMatchObject({ registrationContactType: "PHONE_NUMBER", verificationField: null });
@@ -212,8 +231,8 @@ describe("acceptDisburseRequest", () => {
     const mixed = await rejection({
       transaction_id: `${txn}-mixed`,
       disbursements: [
-        { reference_id: `${txn}-m1`, payee_fa: `mobile:${nextUkMobile()}`, amount: "1" },
-        { reference_id: `${txn}-m2`, payee_fa: "email:someone@example.org", amount: "1" },
+        { reference_id: `${txn}-m1`, payee_fa: `mobile:${nextUkMobile()}`, amount: "1.00" },
+        { reference_id: `${txn}-m2`, payee_fa: "email:someone@example.org", amount: "1.00" },
       ],
     });
     expect(mixed.code).toBe("rjct.payee_fa.invalid");
@@ -224,14 +243,21 @@ describe("acceptDisburseRequest", () => {
     const schedule = new Date(Date.now() + 3_600_000).toISOString();
     const accepted = await accept({
       transaction_id: txn,
-      disbursement_envelope: { number_of_disbursements: 3, total_disbursement_amount: "3", disbursement_schedule_date: schedule },
-      disbursements: [stellarItem(`${txn}-1`, "1"), stellarItem(`${txn}-2`, "1"), stellarItem(`${txn}-3`, "1")],
+      disbursement_envelope: { number_of_disbursements: 3, total_disbursement_amount: "3.00", disbursement_schedule_date: schedule },
+      disbursements: [stellarItem(`${txn}-1`, "1.00"), stellarItem(`${txn}-2`, "1.00"), stellarItem(`${txn}-3`, "1.00")],
     });
     const cancel = (message: Parameters<typeof cancelG2pItems>[2]) => db.transaction((tx) => cancelG2pItems(tx, call(), message));
 
     const one = await cancel({ transaction_id: txn, cancel_request: { reference_id_list: [`${txn}-2`] } });
     expect(one.items).toHaveLength(1);
-    expect(one.items[0]).toMatchObject({ reference_id: `${txn}-2`, status: "rjct", status_reason_code: "rjct.disbursement.cancelled", cancellation_status: "CANCELLED" });
+    // rjct.disbursement.cancelled is not one of the spec's DisburseStatusReasonCode values: it leads the message.
+    expect(one.items[0]).toMatchObject({
+      reference_id: `${txn}-2`,
+      status: "rjct",
+      status_reason_message: expect.stringMatching(/^rjct\.disbursement\.cancelled: /),
+      cancellation_status: "CANCELLED",
+    });
+    expect(one.items[0]!.status_reason_code).toBeUndefined();
     expect(one.items[0]!.cancellation_time_stamp).toBeTruthy();
     // Asking again changes nothing; an unknown reference is refused and nothing else is cancelled with it.
     expect((await cancel({ transaction_id: txn, cancel_request: { reference_id_list: [`${txn}-2`] } })).items[0]!.cancellation_status).toBe("CANCELLED");
@@ -265,7 +291,7 @@ describe("acceptDisburseRequest", () => {
     expect(d!.status).toBe("CANCELED");
     expect(d!.cancelledAt).toBeTruthy();
     // A cancelled envelope accepts nothing more.
-    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-4`, "1")] })).code).toBe("rjct.envelope.closed");
+    expect((await rejection({ transaction_id: txn, disbursements: [stellarItem(`${txn}-4`, "1.00")] })).code).toBe("rjct.envelope.closed");
   });
 
   it("invites a phone payee to register once the envelope starts, with a one-time code and no verification value", async () => {

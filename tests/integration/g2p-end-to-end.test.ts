@@ -16,7 +16,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDb } from "@/db/client";
 import { assets, disbursements } from "@/db/schema";
-import { formatStroops, toStroops } from "@/server/domain/money";
+import { toStroops } from "@/server/domain/money";
 import { demoBalanceProvider, setDistributionBalanceProvider } from "@/server/services/disbursements/distribution-balance";
 import { startEnvelopeBySchedule } from "@/server/services/disbursements/start-envelope-by-schedule";
 import { startDueEnvelopes } from "@/server/services/g2p/envelope-scheduler";
@@ -124,15 +124,15 @@ function progresses(statuses: string[]): boolean {
   return ranks[0] === 0 && ranks.at(-1) === 2 && ranks.every((r, i) => r >= 0 && (i === 0 || r >= ranks[i - 1]!));
 }
 
-/** Distinct amounts, so a payment credited to the wrong account shows. */
-const amountFor = (i: number) => formatStroops(10_000_000n + BigInt(i) * 1_001n);
+/** Distinct amounts (the spec's two decimals), so a payment credited to the wrong account shows. */
+const amountFor = (i: number) => `${1 + Math.floor(i / 100)}.${String(i % 100).padStart(2, "0")}`;
 
 function itemsFor(keys: Keypair[], prefix: string, amount: (i: number) => string = amountFor): TestItem[] {
   return keys.map((k, i) => ({
     reference_id: `${prefix}-${i + 1}`,
     payee_fa: `stellar:${k.publicKey()}`,
     amount: amount(i),
-    currency_code: "USDC",
+    currency_code: "USD",
     payer_fa: "account:program@treasury",
     payee_name: `Beneficiary ${i + 1}`,
   }));

@@ -11,7 +11,7 @@ import { createApiKey } from "@/server/services/api-keys/create-api-key";
 import { seedDemoCatalog } from "@/server/services/catalog/seed-demo-catalog";
 import type { OrgContext } from "@/server/services/context";
 import { parseEd25519PublicKey, platformSigningKey, signG2pMessage, verifyG2pSignature } from "@/server/services/g2p/signature";
-import { contractProblems, type G2pContract } from "../contract/g2p/contract";
+import { specProblems, type G2pSpecTarget } from "../contract/g2p/published-spec";
 import * as cancelRoute from "@/app/api/g2p/disburse/cancel/route";
 import * as disburseRoute from "@/app/api/g2p/disburse/route";
 import * as searchRoute from "@/app/api/g2p/disburse/search/route";
@@ -144,6 +144,7 @@ export function signedRequest(sender: G2pTestSender, action: string, message: Re
 /** The header.total_count a message needs (disburse: items; search: queries; status: 1; cancel: listed ids or 1). */
 export function itemCount(action: string, message: Record<string, unknown>): number {
   if (action === "disburse" && Array.isArray(message.disbursements)) return message.disbursements.length;
+  if (action === "search" && Array.isArray(message.search_criteria)) return message.search_criteria.length;
   if (action === "search" && Array.isArray(message.search_request)) return message.search_request.length;
   const list = (message.cancel_request as { reference_id_list?: unknown } | undefined)?.reference_id_list;
   if (action === "cancel" && Array.isArray(list)) return list.length;
@@ -172,7 +173,7 @@ export type TestItem = {
   [key: string]: unknown;
 };
 
-/** `count` items to fresh Stellar accounts, amounts 1.5, 2.5, ... (USDC unless told). */
+/** `count` items to fresh Stellar accounts, amounts 1.5, 2.5, ... (currency_code USD, paid in USDC, unless told). */
 export function disburseItems(count: number, options: { prefix?: string; currency?: string | null; amount?: (i: number) => string } = {}): TestItem[] {
   const prefix = options.prefix ?? `ref-${randomSuffix()}`;
   return Array.from({ length: count }, (_, i) => {
@@ -184,7 +185,7 @@ export function disburseItems(count: number, options: { prefix?: string; currenc
       payee_name: `Beneficiary ${i + 1}`,
       note: "Monthly support",
     };
-    if (options.currency !== null) item.currency_code = options.currency ?? "USDC";
+    if (options.currency !== null) item.currency_code = options.currency ?? "USD";
     return item;
   });
 }
@@ -196,6 +197,22 @@ export function disburseMessage(items: TestItem[], options: { transactionId?: st
   return message;
 }
 
+/** The spec's SearchRequest: disbursements paid from / to financial addresses. */
+export function specSearchMessage(criteria: { type: "payer_fa" | "payee_fa"; value: string; locale?: string }[], transactionId = `search-${randomSuffix()}`) {
+  return {
+    transaction_id: transactionId,
+    search_criteria: criteria.map((c, i) => ({
+      reference_id: `c-${i + 1}-${randomSuffix()}`,
+      timestamp: new Date().toISOString(),
+      request_type: "disburse",
+      attribute_type: c.type,
+      attribute_value: c.value,
+      ...(c.locale ? { locale: c.locale } : {}),
+    })),
+  };
+}
+
+/** The extension's (older registry-search) shape, which also finds by reference_id and transaction_id. */
 export function searchMessage(
   queries: { type: "reference_id" | "transaction_id" | "payee_fa" | "payer_fa"; value: string }[],
   transactionId = `search-${randomSuffix()}`,
@@ -211,12 +228,13 @@ export function searchMessage(
 }
 
 export function txnStatusMessage(
-  attribute: { type: "transaction_id"; value: string } | { type: "reference_id_list"; value: string[] },
+  attribute: { type: "transaction_id" | "correlation_id"; value: string } | { type: "reference_id_list"; value: string[] },
   transactionId = `status-${randomSuffix()}`,
+  txnType: "disburse" | "search" = "disburse",
 ) {
   return {
     transaction_id: transactionId,
-    txnstatus_request: { reference_id: `st-${randomSuffix()}`, txn_type: "disburse", attribute_type: attribute.type, attribute_value: attribute.value },
+    txnstatus_request: { reference_id: `st-${randomSuffix()}`, txn_type: txnType, attribute_type: attribute.type, attribute_value: attribute.value },
   };
 }
 
@@ -254,7 +272,7 @@ export const G2P_PATH_ACTIONS: Record<G2pPostPath, string> = {
   "/disburse/cancel": "cancel",
 };
 
-export type G2pResponse = { status: number; text: string; body: any };
+export type G2pResponse = { status: number; text: string; body: any; headers: Headers };
 
 async function read(response: Response): Promise<G2pResponse> {
   const text = await response.text();
@@ -264,7 +282,7 @@ async function read(response: Response): Promise<G2pResponse> {
   } catch {
     body = undefined;
   }
-  return { status: response.status, text, body };
+  return { status: response.status, text, body, headers: response.headers };
 }
 
 /** POST a body (or raw text) to a G2P route with `Authorization: Bearer <key>` (null: no header). */
@@ -356,9 +374,9 @@ export async function inboundMessages(db: Db, orgId: string, messageId: string) 
 
 /* ---------------------------------------------------------------- contract and signatures */
 
-/** Assert that a body conforms to the named G2P Connect contract schema (tests/contract/g2p). */
-export function expectContract(name: G2pContract, body: unknown) {
-  const problems = contractProblems(name, body);
+/** Assert that a body conforms to the published G2P Connect schema of `name` (tests/contract/g2p/published-spec.ts). */
+export function expectContract(name: G2pSpecTarget, body: unknown) {
+  const problems = specProblems(name, body);
   expect(problems, `${name}: ${problems.join("; ")} in ${JSON.stringify(body).slice(0, 600)}`).toEqual([]);
 }
 

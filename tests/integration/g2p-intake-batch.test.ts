@@ -50,7 +50,7 @@ describe("G2P intake in set-based writes", () => {
     await send(disburseMessage(earlier));
     const before = await g2pFootprint(db, fx.org.id);
 
-    const items = disburseItems(ITEMS, { prefix: "batch", amount: (i) => `${(i % 97) + 1}.${String(i).padStart(7, "0")}` });
+    const items = disburseItems(ITEMS, { prefix: "batch", amount: (i) => `${(i % 97) + 1}.${String(i % 100).padStart(2, "0")}` });
     for (let k = 0; k < 3; k++) items[1_000 * k + 400]!.payee_fa = earlier[k]!.payee_fa;
     const message = disburseMessage(items);
     const transactionId = message.transaction_id as string;

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createPublicKey } from "node:crypto";
-import { platformSigningKey, verifyG2pSignature } from "@/server/services/g2p/signature";
+import { blake512, platformSigningKey, verifyG2pSignature } from "@/server/services/g2p/signature";
 
 /**
  * A loopback G2P sender for tests: an HTTP server on 127.0.0.1 (random port) that receives our
@@ -18,6 +18,11 @@ export type ReceivedCallback = {
   /** The signature verified with the platform key and header.sender_id. */
   verified: boolean;
   verifyReason: string | null;
+  /**
+   * The HTTP `Signature` header verified over the exact body bytes (and the `Digest` header is
+   * BLAKE-512 of those bytes); null when there was no such header.
+   */
+  headerVerified: boolean | null;
   at: number;
 };
 
@@ -66,7 +71,16 @@ export async function startLoopback(options: { expectedSenderId?: string } = {})
         verified = result.ok && senderOk;
         verifyReason = result.ok ? (senderOk ? null : `sender_id ${body.header.sender_id}`) : result.reason;
       }
+      let headerVerified: boolean | null = null;
+      const headerSignature = req.headers.signature;
+      if (typeof headerSignature === "string" && body?.header) {
+        // Only the raw-body digest: what a generic HTTP-signature verifier checks.
+        const digestOk = req.headers.digest === `BLAKE-512=${blake512(raw)}`;
+        const result = verifyG2pSignature(headerSignature, body.header, { not: "the message" }, publicKey, { rawBody: raw });
+        headerVerified = digestOk && result.ok;
+      }
       const callback: ReceivedCallback = {
+        headerVerified,
         path: req.url ?? "",
         method: req.method ?? "",
         contentType: req.headers["content-type"],

@@ -1,17 +1,20 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
-import { contractProblems } from "../contract/g2p/contract";
+import { SPEC_HEADER_REASON_CODES } from "@/server/domain/g2p/codes";
+import { specProblems, type G2pSpecTarget } from "../contract/g2p/published-spec";
 import {
   cancelMessage,
   createTestSender,
   disburseItems,
   disburseMessage,
   expectContract,
+  expectPlatformSignature,
   g2pFixture,
   g2pFootprint,
   g2pTestDb,
   inboundMessages,
+  outboundCallbacks,
   postG2p,
   resign,
   searchMessage,
@@ -23,9 +26,12 @@ import {
 import { orgSnapshot } from "./helpers";
 
 /**
- * Every refusal answers the spec's code and leaves nothing behind: no disbursement, payment,
- * receiver, receiver wallet, G2P transaction or item, no callback; only the refused message in the
- * log (NACK/ERR), which never reserves its message_id.
+ * Every refusal answers the spec's way and leaves nothing behind: no disbursement, payment,
+ * receiver, receiver wallet, G2P transaction or item; only the refused message in the log
+ * (NACK/ERR), which never reserves its message_id. Transport errors answer ERR with an `err.*`
+ * code (HttpErrorResponse for 401/403); business refusals (`rjct.*`) answer the outcome: ACK and
+ * one rjct callback (async), or the rjct answer body (sync), the code in the header when the
+ * spec's MsgHeaderStatusReasonCode has it and in the items.
  */
 
 const db = g2pTestDb();
@@ -39,9 +45,20 @@ async function state(database: Db, orgId: string) {
 
 type Expected = { http: number; ack: "NACK" | "ERR"; code: string; logged?: boolean };
 
+const isSync = (path: G2pPostPath) => path.startsWith("/disburse/sync/") || path === "/disburse/cancel";
+
+/** The published schema of the outcome body an endpoint answers (sync) or calls back with (async). */
+function outcomeSchema(path: G2pPostPath): G2pSpecTarget {
+  if (path === "/disburse/cancel") return "on-cancel";
+  if (path.includes("txn")) return path.includes("sync") ? "sync-txnstatus-answer" : "txnstatus-on-status";
+  if (path.includes("search") || path === "/disburse/status") return path.includes("sync") ? "sync-search-answer" : "on-search";
+  return path.includes("sync") ? "sync-disburse-answer" : "on-disburse";
+}
+
 /**
- * Post `body` and check the answer and that only the refused message was added (when `logged`,
- * the default: refusals after the API key is known are logged; before it there is no organization).
+ * Post `body` and check the answer and that only the refused message (and, for an async business
+ * refusal, its rjct callback) was added (when `logged`, the default: refusals after the API key is
+ * known are logged; before it there is no organization). Returns the answer and the rjct outcome.
  */
 async function expectRefused(
   fx: G2pFixture,
@@ -49,22 +66,60 @@ async function expectRefused(
   body: unknown,
   expected: Expected,
   options: { key?: string | null; rawBody?: string } = {},
-): Promise<G2pResponse> {
+): Promise<G2pResponse & { outcome?: any }> {
   const before = await state(db, fx.org.id);
   const res = await postG2p(path, body, { key: options.key === undefined ? fx.writeKey : options.key, rawBody: options.rawBody });
   expect(res.status, res.text).toBe(expected.http);
-  expectContract("ack", res.body);
-  expect(res.body.message.ack_status, res.text).toBe(expected.ack);
-  expect(res.body.message.error.code, res.text).toBe(expected.code);
-  const after = await state(db, fx.org.id);
   const logged = expected.logged ?? true;
-  expect(after).toEqual({ ...before, g2p: { ...before.g2p, inboundRefused: before.g2p.inboundRefused + (logged ? 1 : 0) } });
   const messageId = (body as { header?: { message_id?: unknown } } | undefined)?.header?.message_id;
-  if (logged && typeof messageId === "string") {
-    const rows = await inboundMessages(db, fx.org.id, messageId);
-    expect(rows.at(-1)).toMatchObject({ status: expected.ack, error_code: expected.code, correlation_id: res.body.message.correlation_id });
+  const after = await state(db, fx.org.id);
+
+  if (expected.ack === "ERR") {
+    let correlationId: string | undefined;
+    if ([401, 403, 500].includes(expected.http)) {
+      expectContract("http-error", res.body);
+      expect(res.body.errors[0].code, res.text).toBe(expected.code);
+    } else {
+      expectContract("ack", res.body);
+      expect(res.body.message.ack_status, res.text).toBe("ERR");
+      expect(res.body.message.error.code, res.text).toBe(expected.code);
+      correlationId = res.body.message.correlation_id;
+    }
+    expect(after).toEqual({ ...before, g2p: { ...before.g2p, inboundRefused: before.g2p.inboundRefused + (logged ? 1 : 0) } });
+    if (logged && typeof messageId === "string") {
+      const rows = await inboundMessages(db, fx.org.id, messageId);
+      expect(rows.at(-1)).toMatchObject({ status: "ERR", error_code: expected.code, ...(correlationId ? { correlation_id: correlationId } : {}) });
+    }
+    return res;
   }
-  return res;
+
+  // A business refusal: the outcome is rjct.
+  let outcome: any;
+  if (isSync(path)) {
+    outcome = res.body;
+    expect(after).toEqual({ ...before, g2p: { ...before.g2p, inboundRefused: before.g2p.inboundRefused + 1 } });
+  } else {
+    expectContract("ack", res.body);
+    expect(res.body.message.ack_status, res.text).toBe("ACK");
+    expect(res.body.message.error).toBeUndefined();
+    expect(after).toEqual({ ...before, g2p: { ...before.g2p, inboundRefused: before.g2p.inboundRefused + 1, outbound: before.g2p.outbound + 1 } });
+    const callback = (await outboundCallbacks(db, fx.org.id)).at(-1)!;
+    expect(callback.correlation_id).toBe(res.body.message.correlation_id);
+    outcome = callback.body;
+  }
+  expectContract(outcomeSchema(path), outcome);
+  expectPlatformSignature(outcome, fx.org.slug);
+  expect(outcome.header.status).toBe("rjct");
+  if (SPEC_HEADER_REASON_CODES.includes(expected.code)) expect(outcome.header.status_reason_code).toBe(expected.code);
+  else {
+    expect(outcome.header.status_reason_code).toBeUndefined();
+    expect(outcome.header.status_reason_message).toMatch(new RegExp(`^${expected.code.replace(/\./g, "\\.")}: `));
+  }
+  if (typeof messageId === "string") {
+    const rows = await inboundMessages(db, fx.org.id, messageId);
+    expect(rows.at(-1)).toMatchObject({ status: "NACK", error_code: expected.code, correlation_id: outcome.message.correlation_id });
+  }
+  return { ...res, outcome };
 }
 
 const nack = (code: string): Expected => ({ http: 200, ack: "NACK", code });
@@ -124,14 +179,14 @@ describe("G2P refusals: transport", () => {
   it("refuses a missing or unknown API key (401) and a key without the endpoint's scope (403)", async () => {
     const fx = await g2pFixture(db);
     const body = signedRequest(fx.sender, "disburse", disburseMessage(disburseItems(1)));
-    await expectRefused(fx, "/disburse", body, { http: 401, ack: "ERR", code: "err.access.denied", logged: false }, { key: null });
-    await expectRefused(fx, "/disburse", body, { http: 401, ack: "ERR", code: "err.access.denied", logged: false }, { key: "sdp_live_nope" });
-    await expectRefused(fx, "/disburse", body, { http: 403, ack: "ERR", code: "err.access.denied" }, { key: fx.readKey });
+    await expectRefused(fx, "/disburse", body, { http: 401, ack: "ERR", code: "err.request.unauthorized", logged: false }, { key: null });
+    await expectRefused(fx, "/disburse", body, { http: 401, ack: "ERR", code: "err.request.unauthorized", logged: false }, { key: "sdp_live_nope" });
+    await expectRefused(fx, "/disburse", body, { http: 403, ack: "ERR", code: "err.request.forbidden" }, { key: fx.readKey });
     await expectRefused(
       fx,
       "/disburse/cancel",
       signedRequest(fx.sender, "cancel", cancelMessage("t-1")),
-      { http: 403, ack: "ERR", code: "err.access.denied" },
+      { http: 403, ack: "ERR", code: "err.request.forbidden" },
       { key: fx.readKey },
     );
   });
@@ -176,6 +231,15 @@ describe("G2P refusals: transport", () => {
     const noItems = signedRequest(fx.sender, "disburse", { transaction_id: "t-1" });
     const res2 = await expectRefused(fx, "/disburse", noItems, { http: 400, ack: "ERR", code: "err.request.bad" });
     expect(res2.body.message.error.message).toContain("message.disbursements");
+    // total_count is a required header field in the spec's MsgHeader.
+    const noCount = signedRequest(fx.sender, "disburse", disburseMessage(disburseItems(1)), { header: { total_count: undefined } });
+    const res3 = await expectRefused(fx, "/disburse", noCount, { http: 400, ack: "ERR", code: "err.request.bad", logged: false });
+    expect(res3.body.message.error.message).toContain("header.total_count");
+    // A locale that is not ISO 639-3 (the spec's LanguageCode pattern).
+    const items = disburseItems(1);
+    items[0]!.locale = "en";
+    const res4 = await expectRefused(fx, "/disburse", signedRequest(fx.sender, "disburse", disburseMessage(items)), { http: 400, ack: "ERR", code: "err.request.bad" });
+    expect(res4.body.message.error.message).toContain("message.disbursements.0.locale");
   });
 });
 
@@ -201,10 +265,13 @@ describe("G2P refusals: header rules", () => {
     const body = signedRequest(fx.sender, "disburse", disburseMessage(disburseItems(3)));
     const answers = await Promise.all([postG2p("/disburse", body, { key: fx.writeKey }), postG2p("/disburse", body, { key: fx.writeKey })]);
     for (const a of answers) expectContract("ack", a.body);
-    expect(answers.map((a) => a.body.message.ack_status).sort()).toEqual(["ACK", "NACK"]);
-    expect(answers.find((a) => a.body.message.ack_status === "NACK")!.body.message.error.code).toBe("rjct.message_id.duplicate");
+    // Both are acknowledged; one callback is the items (rcvd), the other the refusal of the replay.
+    expect(answers.map((a) => a.body.message.ack_status)).toEqual(["ACK", "ACK"]);
     const footprint = await g2pFootprint(db, fx.org.id);
-    expect(footprint).toMatchObject({ g2pItems: 3, payments: 3, outbound: 1, inboundAck: 1, inboundRefused: 1 });
+    expect(footprint).toMatchObject({ g2pItems: 3, payments: 3, outbound: 2, inboundAck: 1, inboundRefused: 1 });
+    const callbacks = await outboundCallbacks(db, fx.org.id);
+    expect(callbacks.map((c) => c.body.header.status).sort()).toEqual(["rcvd", "rjct"]);
+    expect(callbacks.find((c) => c.body.header.status === "rjct")!.body.header.status_reason_code).toBe("rjct.message_id.duplicate");
   });
 
   it("lets a refused message_id be sent again once corrected (a refusal reserves nothing)", async () => {
@@ -265,7 +332,8 @@ describe("G2P refusals: items", () => {
     const items = disburseItems(3);
     items[2]!.reference_id = items[0]!.reference_id;
     const res = await expectRefused(fx, "/disburse", signedRequest(fx.sender, "disburse", disburseMessage(items)), nack("rjct.reference_id.duplicate"));
-    expect(res.body.message.error.message).toContain(`disbursements[2] (reference_id ${items[0]!.reference_id})`);
+    expect(res.outcome.header.status_reason_message).toContain(`disbursements[2] (reference_id ${items[0]!.reference_id})`);
+    expect(res.outcome.message.disbursements_status[2]).toMatchObject({ status: "rjct", status_reason_code: "rjct.reference_id.duplicate" });
   });
 
   it("refuses a reference_id sent again with other values or in another transaction (rjct.reference_id.duplicate)", async () => {
@@ -275,7 +343,7 @@ describe("G2P refusals: items", () => {
     const first = await postG2p("/disburse", signedRequest(fx.sender, "disburse", message), { key: fx.writeKey });
     expect(first.body.message.ack_status, first.text).toBe("ACK");
 
-    const changed = disburseMessage([{ ...items[0]!, amount: "99" }], { transactionId: message.transaction_id as string });
+    const changed = disburseMessage([{ ...items[0]!, amount: "99.00" }], { transactionId: message.transaction_id as string });
     await expectRefused(fx, "/disburse", signedRequest(fx.sender, "disburse", changed), nack("rjct.reference_id.duplicate"));
     const elsewhere = disburseMessage([items[1]!]);
     await expectRefused(fx, "/disburse", signedRequest(fx.sender, "disburse", elsewhere), nack("rjct.reference_id.duplicate"));
@@ -283,8 +351,10 @@ describe("G2P refusals: items", () => {
     const before = await state(db, fx.org.id);
     const sync = await postG2p("/disburse/sync/disburse", signedRequest(fx.sender, "disburse", elsewhere), { key: fx.writeKey });
     expect(sync.status, sync.text).toBe(200);
-    expectContract("on-disburse", sync.body);
-    expect(sync.body.header).toMatchObject({ status: "rjct", status_reason_code: "rjct.reference_id.duplicate" });
+    expectContract("sync-disburse-answer", sync.body);
+    // The header's status_reason_code takes only the spec's header codes: the item code leads its message.
+    expect(sync.body.header).toMatchObject({ status: "rjct", status_reason_message: expect.stringMatching(/^rjct\.reference_id\.duplicate: /) });
+    expect(sync.body.header.status_reason_code).toBeUndefined();
     expect(sync.body.message.disbursements_status[0]).toMatchObject({
       reference_id: items[1]!.reference_id,
       status: "rjct",
@@ -293,29 +363,47 @@ describe("G2P refusals: items", () => {
     expect(await state(db, fx.org.id)).toEqual({ ...before, g2p: { ...before.g2p, inboundRefused: before.g2p.inboundRefused + 1 } });
   });
 
-  // More than 7 decimals and zero are decimal strings the spec's field allows; Stellar's precision
-  // and a positive amount are this platform's rules.
+  // The spec's Amount pattern (^\d{1,13}\.\d{1,2}$) refuses all but "0.00", which this platform
+  // refuses as not above zero.
   it.each([
-    ["12.345678901", false],
-    ["0", false],
+    ["12.345678901", true],
+    ["1.234", true],
+    ["10", true],
+    ["0", true],
+    ["0.00", false],
     ["abc", true],
     ["-5", true],
     ["1e5", true],
     ["", true],
-  ])("refuses the malformed amount %j (rjct.amount.invalid)", async (amount, contractRefuses) => {
+  ])("refuses the malformed amount %j (rjct.amount.invalid)", async (amount, specRefuses) => {
     const fx = await g2pFixture(db);
     const items = disburseItems(3);
     items[1]!.amount = amount;
     const body = signedRequest(fx.sender, "disburse", disburseMessage(items));
-    expect(contractProblems("disburse-request", body).length > 0, "the contract's verdict").toBe(contractRefuses);
+    expect(specProblems("disburse-request", body).length > 0, "the published schema's verdict").toBe(specRefuses);
     const res = await expectRefused(fx, "/disburse", body, nack("rjct.amount.invalid"));
-    expect(res.body.message.error.message).toContain(`disbursements[1] (reference_id ${items[1]!.reference_id}): rjct.amount.invalid`);
+    expect(res.outcome.header.status_reason_message).toContain(`disbursements[1] (reference_id ${items[1]!.reference_id}): rjct.amount.invalid`);
+    expect(res.outcome.message.disbursements_status.map((d: { status_reason_code?: string }) => d.status_reason_code)).toEqual([
+      undefined,
+      "rjct.amount.invalid",
+      undefined,
+    ]);
+    // A value breaking the spec's pattern is not echoed: the answer keeps to the spec's patterns.
+    expect(res.outcome.message.disbursements_status[1].amount).toBe(specRefuses ? undefined : amount);
   });
 
   it("refuses an unknown currency (rjct.currency_code.invalid)", async () => {
     const fx = await g2pFixture(db);
     const items = disburseItems(2, { currency: "XYZ" });
     await expectRefused(fx, "/disburse", signedRequest(fx.sender, "disburse", disburseMessage(items)), nack("rjct.currency_code.invalid"));
+    // An asset code is not an ISO 4217 currency code (the spec's CurrencyCode is three letters).
+    const asset = await expectRefused(
+      fx,
+      "/disburse",
+      signedRequest(fx.sender, "disburse", disburseMessage(disburseItems(1, { currency: "USDC" }))),
+      nack("rjct.currency_code.invalid"),
+    );
+    expect(asset.outcome.message.disbursements_status[0].currency_code).toBeUndefined();
     // A known currency for the first request, then another one the organization lacks.
     const ok = disburseMessage(disburseItems(1));
     expect((await postG2p("/disburse", signedRequest(fx.sender, "disburse", ok), { key: fx.writeKey })).body.message.ack_status).toBe("ACK");
@@ -332,7 +420,9 @@ describe("G2P refusals: items", () => {
     const items = disburseItems(50);
     items[37]!.payee_fa = "stellar:not-an-address";
     const res = await expectRefused(fx, "/disburse", signedRequest(fx.sender, "disburse", disburseMessage(items)), nack("rjct.payee_fa.invalid"));
-    expect(res.body.message.error.message).toContain("disbursements[37]");
+    expect(res.outcome.header.status_reason_message).toContain("disbursements[37]");
+    expect(res.outcome.message.disbursements_status).toHaveLength(50);
+    expect(res.outcome.message.disbursements_status[37]).toMatchObject({ status: "rjct", status_reason_code: "rjct.payee_fa.invalid" });
   });
 });
 

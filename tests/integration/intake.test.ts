@@ -55,7 +55,7 @@ function call(fx: Fx, scopes: string[] = ["write:disbursements"]): G2pCall {
   return {
     ctx: { ...fx.ctx, scopes },
     sender: fx.sender,
-    header: { message_id: randomSuffix(), message_ts: new Date().toISOString(), action: "disburse", sender_id: fx.sender.senderId },
+    header: { message_id: randomSuffix(), message_ts: new Date().toISOString(), action: "disburse", sender_id: fx.sender.senderId, total_count: 1 },
     correlationId: randomSuffix(),
     now: new Date(),
   };
@@ -134,7 +134,7 @@ describe("one intake rule set for CSV and G2P", () => {
     expect(csv.error).toMatchObject({ code: "CONFLICT" });
     expect(csv.error?.extras?.["line 2 - walletAddress"]).toMatch(new RegExp(`registered with ${a} and has payments in flight`));
     const g2p = (await failure(
-      accept(fx, { transaction_id: `T-${randomSuffix()}`, disbursements: [{ reference_id: "x-1", payee_fa: `stellar:${b}`, amount: "7" }] }),
+      accept(fx, { transaction_id: `T-${randomSuffix()}`, disbursements: [{ reference_id: "x-1", payee_fa: `stellar:${b}`, amount: "7.00" }] }),
     )) as G2pRejection;
     expect(g2p).toBeInstanceOf(G2pRejection);
     expect(g2p.code).toBe("rjct.payee_fa.invalid");
@@ -144,7 +144,7 @@ describe("one intake rule set for CSV and G2P", () => {
 
     // Nothing in flight: both take the new address on the receiver's wallet with that provider.
     await db.execute(sql`update payments set status = 'DRAFT' where disbursement_id = ${first.id}`);
-    const accepted = await accept(fx, { transaction_id: `T-${randomSuffix()}`, disbursements: [{ reference_id: "x-2", payee_fa: `stellar:${b}`, amount: "7" }] });
+    const accepted = await accept(fx, { transaction_id: `T-${randomSuffix()}`, disbursements: [{ reference_id: "x-2", payee_fa: `stellar:${b}`, amount: "7.00" }] });
     const [paid] = await routesOf(accepted.disbursementId);
     expect(paid?.walletId).toBe(own!.id);
     expect((await db.select().from(receiverWallets).where(eq(receiverWallets.id, own!.id)))[0]).toMatchObject({ destinationValue: b, status: "REGISTERED" });
@@ -160,7 +160,10 @@ describe("one intake rule set for CSV and G2P", () => {
     const csv = await csvImport(fx, "phone,id,amount,walletAddress", [`${nextUkMobile()},h-2,5,${address}`]);
     expect(csv.error?.extras).toEqual({ "line 2 - walletAddress": `wallet address ${address} belongs to another receiver` });
     // G2P finds a `stellar:` payee by the address itself: the holder is paid, not refused.
-    const accepted = await accept(fx, { transaction_id: `T-${randomSuffix()}`, disbursements: [{ reference_id: "h-3", payee_fa: `stellar:${address}`, amount: "1" }] });
+    const accepted = await accept(fx, {
+      transaction_id: `T-${randomSuffix()}`,
+      disbursements: [{ reference_id: "h-3", payee_fa: `stellar:${address}`, amount: "1.00" }],
+    });
     const [holder] = await db.select({ receiverId: receiverWallets.receiverId }).from(receiverWallets).where(eq(receiverWallets.destinationValue, address));
     const [p] = await db.select().from(payments).where(eq(payments.disbursementId, accepted.disbursementId));
     expect(p?.receiverId).toBe(holder!.receiverId);
@@ -170,9 +173,11 @@ describe("one intake rule set for CSV and G2P", () => {
     const fx = await fixture();
     const before = await orgCounts(fx.org.org.id);
     const error = await failure(
-      accept(fx, { transaction_id: `T-${randomSuffix()}`, disbursements: [{ reference_id: "p-1", payee_fa: `stellar:${Keypair.random().publicKey()}`, amount: "1" }] }, [
-        "read:disbursements",
-      ]),
+      accept(
+        fx,
+        { transaction_id: `T-${randomSuffix()}`, disbursements: [{ reference_id: "p-1", payee_fa: `stellar:${Keypair.random().publicKey()}`, amount: "1.00" }] },
+        ["read:disbursements"],
+      ),
     );
     expect(error).toBeInstanceOf(ServiceError);
     expect(error).toMatchObject({ code: "FORBIDDEN", reason: "FORBIDDEN_SCOPE" });
@@ -181,7 +186,7 @@ describe("one intake rule set for CSV and G2P", () => {
 
   it("G2P payments get increasing version 7 ids, like the CSV import's", async () => {
     const fx = await fixture();
-    const items = Array.from({ length: 5 }, (_, i) => ({ reference_id: `v-${i}`, payee_fa: `stellar:${Keypair.random().publicKey()}`, amount: "1" }));
+    const items = Array.from({ length: 5 }, (_, i) => ({ reference_id: `v-${i}`, payee_fa: `stellar:${Keypair.random().publicKey()}`, amount: "1.00" }));
     const accepted = await accept(fx, { transaction_id: `T-${randomSuffix()}`, disbursements: items });
     const ids = (await routesOf(accepted.disbursementId)).map((r) => r.id);
     expect(ids.every((id) => id[14] === "7")).toBe(true);
@@ -218,8 +223,8 @@ describe("routing at intake", () => {
     const g2p = await accept(fx, {
       transaction_id: `T-${randomSuffix()}`,
       disbursements: [
-        { reference_id: "g-1", payee_fa: `stellar:${Keypair.random().publicKey()}`, amount: "5", meta: { region: "north" } },
-        { reference_id: "g-2", payee_fa: `stellar:${Keypair.random().publicKey()}`, amount: "6" },
+        { reference_id: "g-1", payee_fa: `stellar:${Keypair.random().publicKey()}`, amount: "5.00", meta: { region: "north" } },
+        { reference_id: "g-2", payee_fa: `stellar:${Keypair.random().publicKey()}`, amount: "6.00" },
       ],
     });
     const expected = [

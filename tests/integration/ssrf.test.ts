@@ -113,7 +113,7 @@ const settle = (id: string) => db.update(g2pMessages).set({ status: "FAILED", ne
 
 describe("callbacks to non-public addresses", () => {
   it("a real /disburse from a sender registered on 127.0.0.1 gets its ACK, but the callback is refused without a connection", async () => {
-    const ack = await postG2p("/disburse", signedRequest(fx.sender, "disburse", disburseMessage(disburseItems(1, { currency: "USDC" }))), { key: fx.writeKey });
+    const ack = await postG2p("/disburse", signedRequest(fx.sender, "disburse", disburseMessage(disburseItems(1, { currency: "USD" }))), { key: fx.writeKey });
     expect(ack.status).toBe(200);
     const [cb] = await db
       .select()

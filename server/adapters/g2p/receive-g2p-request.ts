@@ -5,14 +5,25 @@ import { z } from "zod";
 import { getDb, type Db, type DbOrTx } from "@/db/client";
 import { g2pMessages, g2pSenders, g2pTransactions, type G2pSender } from "@/db/schema";
 import { type ApiScope } from "@/server/domain/api-scopes";
-import { G2P_HEADER_REJECTIONS, G2P_TRANSPORT_ERRORS, type AckStatus, type G2pItemStatus } from "@/server/domain/g2p/codes";
 import {
+  G2P_HEADER_REJECTIONS,
+  G2P_TRANSPORT_ERRORS,
+  SPEC_DISBURSE_REASON_CODES,
+  SPEC_SEARCH_REASON_CODES,
+  specReason,
+  type G2pItemStatus,
+} from "@/server/domain/g2p/codes";
+import { isIsoCurrencyCode } from "@/server/domain/g2p/currency";
+import {
+  G2P_AMOUNT_PATTERN,
+  LANGUAGE_CODE_PATTERN,
   cancelMessageSchema,
   describeZodError,
   disburseMessageSchema,
   g2pEnvelopeSchema,
+  isSpecSearch,
   parseRfc3339,
-  searchMessageSchema,
+  searchMessageSchemaFor,
   txnStatusMessageSchema,
   type CancelMessage,
   type DisburseMessage,
@@ -29,9 +40,19 @@ import { cancelG2pItems } from "@/server/services/g2p/cancel-g2p-items";
 import { enqueueCallback, type G2pCallbackEndpoint } from "@/server/services/g2p/enqueue-callback";
 import { G2pRejection, type G2pCall } from "@/server/services/g2p/g2p-call";
 import { G2pRefused, authenticateG2pKey, g2pHttpStatus, requireG2pScope } from "@/server/services/g2p/g2p-refusal";
-import { ackBody, callbackHeader, completedCount, disburseHeaderStatus, orgSlug, signedBody, wireItem } from "@/server/services/g2p/g2p-answers";
+import {
+  ackBody,
+  callbackHeader,
+  completedCount,
+  disburseHeaderStatus,
+  errorAnswer,
+  g2pJsonResponse,
+  orgSlug,
+  signedBody,
+  wireItem,
+} from "@/server/services/g2p/g2p-answers";
 import type { ItemStatusRow } from "@/server/services/g2p/item-views";
-import { searchG2pItems, txnStatusOfG2pItems } from "@/server/services/g2p/query-g2p-items";
+import { searchG2pItems, txnStatusOfG2pItems, txnTypeAnswered } from "@/server/services/g2p/query-g2p-items";
 import { parseEd25519PublicKey, verifyG2pSignature } from "@/server/services/g2p/signature";
 import { configFrom, type ConfigSource } from "@/server/config";
 import { uuidArray } from "@/server/payments/payment-state-writer";
@@ -40,11 +61,17 @@ import { uuidArray } from "@/server/payments/payment-state-writer";
  * The G2P Connect transport (docs/g2p-connect.md#endpoints) in front of every POST endpoint under
  * /api/g2p: body,
  * envelope, API key and scope, registered sender, receiver_id and sender_uri, encryption, version,
- * Ed25519 signature, message_ts window, action, message schema and total_count; then one
- * transaction that records the message as accepted (its message_id can never be accepted again:
- * the partial unique index g2p_messages_accepted_message_key), runs the endpoint's handler and
- * stores the callback. A refusal rolls everything back and is logged on its own as NACK/ERR, so
- * it leaves nothing else behind and does not reserve its message_id.
+ * Ed25519 signature (body or HTTP header), message_ts window, action, message schema and
+ * total_count; then one transaction that records the message as accepted (its message_id can
+ * never be accepted again: the partial unique index g2p_messages_accepted_message_key), runs the
+ * endpoint's handler and stores the callback.
+ *
+ * Refusals (docs/g2p-connect.md, "Errors"): transport errors answer ERR with the spec's `err.*`
+ * codes (HttpErrorResponse for 401/403/500); business refusals (`rjct.*`, only ever after the
+ * signature was verified) answer like an accepted message whose outcome is rjct: ACK and an rjct
+ * callback (async), or the rjct answer body (sync). Either way everything the handler wrote is
+ * rolled back; the message is logged on its own as refused (NACK/ERR on the Messages list), so it
+ * does not reserve its message_id.
  */
 
 /** Largest request body read (a disburse message of 10,000 items fits with room to spare). */
@@ -60,7 +87,13 @@ type Kind = "disburse" | "search" | "txn-status" | "cancel";
 type EndpointSpec = {
   path: string;
   kind: Kind;
+  /** The endpoint's verb (logged), always accepted in header.action. */
   action: string;
+  /**
+   * Further header.action values accepted: the enums of the published spec for this path, which a
+   * client generated from it sends (docs/g2p-connect.md, "Errata to the published schema").
+   */
+  alsoAccepts?: readonly string[];
   scope: ApiScope;
   /** Answers the callback body itself instead of ACK + callback. */
   sync: boolean;
@@ -80,6 +113,7 @@ export const G2P_POST_ENDPOINTS = {
     path: "/disburse/sync/disburse",
     kind: "disburse",
     action: "disburse",
+    alsoAccepts: ["search"],
     scope: "write:disbursements",
     sync: true,
     callback: { endpoint: "/on-disburse", action: "on-disburse" },
@@ -112,6 +146,7 @@ export const G2P_POST_ENDPOINTS = {
     path: "/disburse/txn/status",
     kind: "txn-status",
     action: "status",
+    alsoAccepts: ["on-disburse", "on-search"],
     scope: "read:disbursements",
     sync: false,
     callback: { endpoint: "/disburse/txn/on-status", action: "on-status" },
@@ -120,6 +155,7 @@ export const G2P_POST_ENDPOINTS = {
     path: "/disburse/sync/txn/status",
     kind: "txn-status",
     action: "status",
+    alsoAccepts: ["search", "subscribe", "on-disburse", "on-search"],
     scope: "read:disbursements",
     sync: true,
     callback: { endpoint: "/disburse/txn/on-status", action: "on-status" },
@@ -142,13 +178,14 @@ export type G2pAnswer = { status: number; body: unknown };
 export function g2pPostHandler(key: G2pPostEndpointKey) {
   return async function POST(request: Request): Promise<Response> {
     const answer = await receiveG2pRequest(getDb(), request, key);
-    return Response.json(answer.body, { status: answer.status });
+    return g2pJsonResponse(answer.body, answer.status);
   };
 }
 
 /* ---------------------------------------------------------------- refusals */
 
-const ackStatusOf = (code: string): AckStatus => (code.startsWith("rjct.") ? "NACK" : "ERR");
+/** How a refusal is logged on the Messages list: NACK for business refusals, ERR for transport errors. */
+const loggedStatusOf = (code: string) => (code.startsWith("rjct") ? "NACK" : "ERR");
 
 /** The problems of a refused message's items, for error.message (bounded). */
 function describeProblems(problems: readonly ItemProblem[], kind: Kind): string {
@@ -183,7 +220,10 @@ function messageFacts(spec: EndpointSpec, message: unknown): { transactionId: st
 /** How many items a message holds, the number header.total_count must state. */
 function countItems(kind: Kind, message: Record<string, unknown>): number {
   if (kind === "disburse") return Array.isArray(message.disbursements) ? message.disbursements.length : 0;
-  if (kind === "search") return Array.isArray(message.search_request) ? message.search_request.length : 0;
+  if (kind === "search") {
+    const list = Array.isArray(message.search_criteria) ? message.search_criteria : message.search_request;
+    return Array.isArray(list) ? list.length : 0;
+  }
   if (kind === "cancel") {
     const list = (message.cancel_request as { reference_id_list?: unknown } | undefined)?.reference_id_list;
     return Array.isArray(list) ? list.length : 1;
@@ -193,28 +233,34 @@ function countItems(kind: Kind, message: Record<string, unknown>): number {
 
 /**
  * Receive one POSTed G2P message for `key`'s endpoint and answer it: `{status, body}` with an
- * ACK/NACK/ERR acknowledgement, or (sync endpoints) the signed callback body itself.
+ * ACK/ERR acknowledgement (or HttpErrorResponse), or (sync endpoints) the signed answer body itself.
  */
 export async function receiveG2pRequest(db: Db, request: Request, key: G2pPostEndpointKey, now = new Date()): Promise<G2pAnswer> {
   const spec: EndpointSpec = G2P_POST_ENDPOINTS[key];
   const correlationId = randomUUID();
   const log = logger.child({ g2p: spec.path, correlationId });
   let known: Known | null = null;
-  let parsedMessage: unknown;
+  /** Set once the signature verified: only then may a refusal call the sender back. */
+  let verified = false;
 
-  const refuse = async (code: string, message: string, httpStatus?: number, body?: unknown): Promise<G2pAnswer> => {
-    const status = httpStatus ?? g2pHttpStatus(code);
+  const refuse = async (code: string, message: string, httpStatus?: number, items: readonly ItemProblem[] = []): Promise<G2pAnswer> => {
     log.info({ code, orgId: known?.ctx.org.id, senderId: known?.header.sender_id, messageId: known?.header.message_id }, "g2p request refused");
+    if (code.startsWith("rjct") && known?.sender && verified) {
+      return refuseWithOutcome(db, spec, { ...known, sender: known.sender }, correlationId, code, message, items, now, log);
+    }
     if (known) await logRefusal(db, spec, known, correlationId, code, message, log);
-    return { status, body: body ?? ackBody(ackStatusOf(code), correlationId, { code, message }) };
+    // A business code that reached here (no verified sender) is reported as a bad request.
+    const errCode = code.startsWith("err.") ? code : G2P_TRANSPORT_ERRORS.requestBad;
+    const status = httpStatus ?? g2pHttpStatus(errCode);
+    return { status, body: errorAnswer(status, correlationId, { code: errCode, message: code === errCode ? message : `${code}: ${message}` }, now) };
   };
 
   try {
     // 1. Body and envelope.
-    const raw = await readBody(request);
+    const { raw, text } = await readBody(request);
     const envelope = looseEnvelopeSchema.safeParse(raw);
     if (!envelope.success) throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, describeZodError(envelope.error));
-    const { header, signature } = envelope.data;
+    const { header } = envelope.data;
 
     // 2. API key and its scope.
     const ctx = await authenticateG2pKey(db, request);
@@ -251,17 +297,32 @@ export async function receiveG2pRequest(db: Db, request: Request, key: G2pPostEn
       throw new G2pRefused(G2P_TRANSPORT_ERRORS.versionNotSupported, `version "${header.version}" is not supported; this platform speaks 1.x.`);
     }
 
-    // 5. Signature.
+    // 5. Signature: in the body (MsgSignature) and/or the HTTP Signature header (Signature.yaml);
+    // each one given must verify.
     const windowSeconds = messageTsWindowSeconds();
-    if (!signature) throw new G2pRefused(G2P_TRANSPORT_ERRORS.signatureMissing, "The message is not signed; send the signature of its header and message.");
-    let verified: ReturnType<typeof verifyG2pSignature>;
+    const signatures = [
+      { where: "signature", value: envelope.data.signature, rawBody: undefined },
+      { where: "Signature header", value: request.headers.get("signature") ?? undefined, rawBody: text },
+    ].filter((sig): sig is { where: string; value: string; rawBody: string | undefined } => typeof sig.value === "string" && sig.value.trim() !== "");
+    if (signatures.length === 0) {
+      throw new G2pRefused(
+        G2P_TRANSPORT_ERRORS.signatureMissing,
+        "The message is not signed; send the signature of its header and message in `signature` or the HTTP Signature header.",
+      );
+    }
+    let publicKey: ReturnType<typeof parseEd25519PublicKey> | null = null;
     try {
-      verified = verifyG2pSignature(signature, header, message, parseEd25519PublicKey(sender.publicKey), { now, skewSeconds: windowSeconds });
+      publicKey = parseEd25519PublicKey(sender.publicKey);
     } catch (error) {
       log.warn({ err: error, senderRowId: sender.id }, "g2p sender public key unusable");
-      verified = { ok: false, reason: "the sender's registered public key cannot be used" };
     }
-    if (!verified.ok) throw new G2pRefused(G2P_TRANSPORT_ERRORS.signatureInvalid, `The signature is not valid: ${verified.reason}.`);
+    for (const sig of signatures) {
+      const verdict = publicKey
+        ? verifyG2pSignature(sig.value, header, message, publicKey, { now, skewSeconds: windowSeconds, rawBody: sig.rawBody })
+        : { ok: false as const, reason: "the sender's registered public key cannot be used" };
+      if (!verdict.ok) throw new G2pRefused(G2P_TRANSPORT_ERRORS.signatureInvalid, `The ${sig.where} is not valid: ${verdict.reason}.`);
+    }
+    verified = true;
 
     // 6. Header rules: message_ts window, action.
     const skewMs = Math.abs(parseRfc3339(header.message_ts).getTime() - now.getTime());
@@ -271,17 +332,20 @@ export async function receiveG2pRequest(db: Db, request: Request, key: G2pPostEn
         `message_ts ${header.message_ts} is more than ${windowSeconds} seconds away from this platform's clock (${now.toISOString()}).`,
       );
     }
-    if (header.action !== spec.action) {
-      throw new G2pRefused(G2P_HEADER_REJECTIONS.actionNotSupported, `${spec.path} takes action "${spec.action}", not "${header.action}".`);
+    const actions = [spec.action, ...(spec.alsoAccepts ?? [])];
+    if (!actions.includes(header.action)) {
+      throw new G2pRefused(G2P_HEADER_REJECTIONS.actionNotSupported, `${spec.path} takes action ${actions.map((a) => `"${a}"`).join(" or ")}, not "${header.action}".`);
     }
 
     // 7. The endpoint's message and total_count.
-    const schema = { disburse: disburseMessageSchema, search: searchMessageSchema, "txn-status": txnStatusMessageSchema, cancel: cancelMessageSchema }[spec.kind];
+    const schema =
+      spec.kind === "search"
+        ? searchMessageSchemaFor(message as Record<string, unknown>)
+        : { disburse: disburseMessageSchema, "txn-status": txnStatusMessageSchema, cancel: cancelMessageSchema }[spec.kind];
     const parsed = schema.safeParse(message);
     if (!parsed.success) throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, describeZodError(parsed.error, "message"));
-    parsedMessage = parsed.data;
     const items = countItems(spec.kind, message as Record<string, unknown>);
-    if (header.total_count !== undefined && header.total_count !== items) {
+    if (header.total_count !== items) {
       throw new G2pRefused(G2P_HEADER_REJECTIONS.totalCountInvalid, `header.total_count is ${header.total_count} but the message holds ${items}.`);
     }
 
@@ -315,25 +379,22 @@ export async function receiveG2pRequest(db: Db, request: Request, key: G2pPostEn
       // Name the items at fault unless the handler's message already does.
       const first = error.items[0];
       const detail = first && !error.message.includes(first.code) ? `${error.message} ${describeProblems(error.items, spec.kind)}` : error.message;
-      const body =
-        spec.kind === "disburse" && spec.sync && error.code.startsWith("rjct.") && known?.sender
-          ? refusedDisburseBody(await orgSlug(db, known.ctx.org.id), known.sender, parsedMessage as DisburseMessage, correlationId, error, now)
-          : undefined;
-      return refuse(error.code, detail, undefined, body);
+      return refuse(error.code, detail, undefined, error.items);
     }
     if (error instanceof ServiceError) {
-      if (error.code === "FORBIDDEN" || error.code === "UNAUTHORIZED") return refuse(G2P_TRANSPORT_ERRORS.accessDenied, error.message);
+      if (error.code === "UNAUTHORIZED") return refuse(G2P_TRANSPORT_ERRORS.unauthorized, error.message, 401);
+      if (error.code === "FORBIDDEN") return refuse(G2P_TRANSPORT_ERRORS.forbidden, error.message, 403);
       if (error.code === "CONFLICT" || error.code === "TOO_MANY_REQUESTS") {
         return refuse(G2P_TRANSPORT_ERRORS.serviceUnavailable, `${error.message} Send the message again.`, 503);
       }
       return refuse(G2P_TRANSPORT_ERRORS.requestBad, error.message);
     }
     log.error({ err: error, orgId: known?.ctx.org.id, messageId: known?.header.message_id }, "g2p request failed");
-    return refuse(G2P_TRANSPORT_ERRORS.serviceUnavailable, "The request could not be processed; send it again later.");
+    return refuse(G2P_TRANSPORT_ERRORS.serviceUnavailable, "The request could not be processed; send it again later.", 500);
   }
 }
 
-async function readBody(request: Request): Promise<unknown> {
+async function readBody(request: Request): Promise<{ raw: unknown; text: string }> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > MAX_G2P_BODY_BYTES) {
     throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, `The request body is larger than ${MAX_G2P_BODY_BYTES} bytes.`, 413);
@@ -350,7 +411,7 @@ async function readBody(request: Request): Promise<unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, "The request body must be a JSON object {signature, header, message}.");
   }
-  return value;
+  return { raw: value, text };
 }
 
 function sameOrigin(a: string, b: string): boolean {
@@ -362,7 +423,7 @@ function sameOrigin(a: string, b: string): boolean {
 }
 
 /** Log a refused message on its own (never as ACK, so it reserves nothing); a failure here must not change the answer. */
-async function logRefusal(db: Db, spec: EndpointSpec, known: Known, correlationId: string, code: string, message: string, log: typeof logger) {
+async function logRefusal(db: DbOrTx, spec: EndpointSpec, known: Known, correlationId: string, code: string, message: string, log: typeof logger) {
   const facts = messageFacts(spec, known.body.message);
   try {
     await db.insert(g2pMessages).values({
@@ -375,7 +436,7 @@ async function logRefusal(db: Db, spec: EndpointSpec, known: Known, correlationI
       messageId: known.header.message_id,
       correlationId,
       transactionId: facts.transactionId,
-      status: ackStatusOf(code),
+      status: loggedStatusOf(code),
       errorCode: code,
       errorMessage: message.slice(0, 4000),
       itemCount: facts.itemCount,
@@ -401,36 +462,36 @@ async function handle(tx: DbOrTx, spec: EndpointSpec, call: G2pCall, slug: strin
   }
 }
 
-const ack = (call: G2pCall): G2pAnswer => ({ status: 200, body: ackBody("ACK", call.correlationId, undefined, call.now) });
+const ack = (call: Pick<G2pCall, "correlationId" | "now">): G2pAnswer => ({ status: 200, body: ackBody("ACK", call.correlationId, undefined, call.now) });
+
+type Reply = {
+  callbackBase: string;
+  transactionId: string;
+  message: Record<string, unknown>;
+  status: string;
+  reasonCode?: string;
+  reasonMessage?: string;
+  total: number;
+  completed: number;
+  /** The header action when it depends on the answer (txn status: the txn_type answered). */
+  action?: string;
+};
 
 /** Answer directly (sync) or store the callback and ACK. */
-async function answer(
-  tx: DbOrTx,
-  spec: EndpointSpec,
-  call: G2pCall,
-  slug: string,
-  reply: {
-    callbackBase: string;
-    transactionId: string;
-    message: Record<string, unknown>;
-    status: string;
-    reasonCode?: string;
-    reasonMessage?: string;
-    total: number;
-    completed: number;
-  },
-): Promise<G2pAnswer> {
+async function answer(tx: DbOrTx, spec: EndpointSpec, call: Pick<G2pCall, "ctx" | "sender" | "correlationId" | "now">, slug: string, reply: Reply): Promise<G2pAnswer> {
   const callback = spec.callback!;
+  const action = reply.action ?? callback.action;
   if (spec.sync) {
     const header = callbackHeader({
       orgSlug: slug,
       receiverId: call.sender.senderId,
-      action: callback.action,
+      action,
       status: reply.status,
       statusReasonCode: reply.reasonCode,
       statusReasonMessage: reply.reasonMessage,
       totalCount: reply.total,
       completedCount: reply.completed,
+      now: call.now,
     });
     return { status: 200, body: signedBody(header, reply.message) };
   }
@@ -438,7 +499,7 @@ async function answer(
     orgId: call.ctx.org.id,
     sender: call.sender,
     endpoint: callback.endpoint,
-    action: callback.action,
+    action,
     callbackBase: reply.callbackBase,
     correlationId: call.correlationId,
     transactionId: reply.transactionId,
@@ -494,34 +555,37 @@ async function handleDisburse(tx: DbOrTx, spec: EndpointSpec, call: G2pCall, slu
 }
 
 async function handleSearch(tx: DbOrTx, spec: EndpointSpec, call: G2pCall, slug: string, message: SearchMessage): Promise<G2pAnswer> {
-  const responses = await searchG2pItems(tx, call.ctx.org.id, call.sender, message, call.now);
-  const allRefused = responses.every((r) => r.status === "rjct");
+  const result = await searchG2pItems(tx, call.ctx.org.id, call.sender, message, call.now);
+  const body: Record<string, unknown> = { transaction_id: message.transaction_id, correlation_id: call.correlationId, disbursements_status: result.records };
+  if (!isSpecSearch(message)) body.search_response = result.legacy;
   return answer(tx, spec, call, slug, {
     callbackBase: call.header.sender_uri ?? call.sender.callbackUrl,
     transactionId: message.transaction_id,
-    message: { transaction_id: message.transaction_id, correlation_id: call.correlationId, search_response: responses },
-    status: allRefused ? "rjct" : "succ",
-    reasonCode: allRefused ? responses[0]?.status_reason_code : undefined,
-    total: responses.length,
-    completed: responses.length,
+    message: body,
+    status: "succ",
+    total: result.records.length,
+    completed: result.records.length,
   });
 }
 
 async function handleTxnStatus(tx: DbOrTx, spec: EndpointSpec, call: G2pCall, slug: string, message: TxnStatusMessage): Promise<G2pAnswer> {
   const result = await txnStatusOfG2pItems(tx, call.ctx.org.id, call.sender, message, call.now);
+  const txnType = txnTypeAnswered(message.txnstatus_request.txn_type);
+  const records = Array.isArray(result.txnStatus.disbursements_status) ? result.txnStatus.disbursements_status.length : 1;
   return answer(tx, spec, call, slug, {
     callbackBase: call.header.sender_uri ?? call.sender.callbackUrl,
     transactionId: message.transaction_id,
     message: {
       transaction_id: message.transaction_id,
       correlation_id: call.correlationId,
-      txnstatus_response: { txn_type: "disburse", txn_status: { transaction_id: result.transactionId, disbursements_status: result.disbursementsStatus } },
+      txnstatus_response: { txn_type: txnType, txn_status: result.txnStatus },
     },
     status: result.status,
     reasonCode: result.statusReasonCode,
     reasonMessage: result.statusReasonMessage,
-    total: result.disbursementsStatus.length,
-    completed: result.disbursementsStatus.length,
+    total: records,
+    completed: records,
+    action: txnType,
   });
 }
 
@@ -538,38 +602,125 @@ async function handleCancel(tx: DbOrTx, spec: EndpointSpec, call: G2pCall, slug:
   });
 }
 
+/* ---------------------------------------------------------------- business refusals */
+
+const record = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+
 /**
- * The synchronous on-disburse answer to a refused disburse message: status rjct with the
- * refusal's code, every item rjct with its own code (items not at fault carry the message's code,
- * as nothing of the message was kept).
+ * A business refusal (`rjct.*`) of a message whose signature verified: logged as refused (nothing
+ * else of it is kept), then answered as an outcome: the rjct body (sync) or ACK with the rjct
+ * callback stored in the outbox (async). The header's status_reason_code carries the code when
+ * the spec's MsgHeaderStatusReasonCode has it; items carry their own reason codes.
  */
-function refusedDisburseBody(slug: string, sender: G2pSender, message: DisburseMessage, correlationId: string, rejection: G2pRejection, now: Date) {
-  const problems = new Map(rejection.items.map((p) => [p.index, p]));
-  const items = message.disbursements.map((item, index) => {
-    const problem = problems.get(index);
+async function refuseWithOutcome(
+  db: Db,
+  spec: EndpointSpec,
+  known: Known & { sender: G2pSender },
+  correlationId: string,
+  code: string,
+  reason: string,
+  problems: readonly ItemProblem[],
+  now: Date,
+  log: typeof logger,
+): Promise<G2pAnswer> {
+  const message = record(known.body.message);
+  const outcome = refusedMessage(spec.kind, message, correlationId, code, reason, problems, now);
+  try {
+    return await db.transaction(async (tx) => {
+      await logRefusal(tx, spec, known, correlationId, code, reason, log);
+      const slug = await orgSlug(tx, known.ctx.org.id);
+      return answer(tx, spec, { ctx: known.ctx, sender: known.sender, correlationId, now }, slug, {
+        callbackBase: known.header.sender_uri ?? known.sender.callbackUrl,
+        transactionId: str(message.transaction_id) ?? "",
+        message: outcome.message,
+        status: "rjct",
+        reasonCode: code,
+        reasonMessage: reason,
+        total: outcome.total,
+        completed: outcome.total,
+        action: outcome.action,
+      });
+    });
+  } catch (error) {
+    log.error({ err: error, orgId: known.ctx.org.id }, "could not answer a refused g2p message");
     return {
-      reference_id: item.reference_id,
+      status: 500,
+      body: errorAnswer(500, correlationId, { code: G2P_TRANSPORT_ERRORS.serviceUnavailable, message: "The request could not be processed; send it again later." }, now),
+    };
+  }
+}
+
+/**
+ * The answer message of a refused request, from what it sent (which may be malformed: values are
+ * echoed only when they match the spec's patterns, so the answer never breaks one).
+ */
+function refusedMessage(
+  kind: Kind,
+  message: Record<string, unknown>,
+  correlationId: string,
+  code: string,
+  reason: string,
+  problems: readonly ItemProblem[],
+  now: Date,
+): { message: Record<string, unknown>; total: number; action?: string } {
+  const transactionId = str(message.transaction_id)?.slice(0, 99) ?? "";
+  const base = { transaction_id: transactionId, correlation_id: correlationId };
+  const others = `Refused with the rest of the message: ${code}: ${reason}`;
+  const byIndex = new Map(problems.map((p) => [p.index, p]));
+  const reasonOf = (index: number, allowed: readonly string[]) => {
+    const p = byIndex.get(index);
+    const r = specReason(p?.code ?? null, p?.message ?? others, allowed);
+    return { ...(r.status_reason_code ? { status_reason_code: r.status_reason_code } : {}), status_reason_message: (r.status_reason_message ?? others).slice(0, 999) };
+  };
+  const referenceOf = (v: unknown, index: number) => str(v)?.slice(0, 99) ?? String(index + 1);
+
+  if (kind === "disburse") {
+    const items = (Array.isArray(message.disbursements) ? message.disbursements : []).map((raw, index) => {
+      const item = record(raw);
+      const currency = str(item.currency_code);
+      const locale = str(item.locale);
+      const amount = str(item.amount);
+      return {
+        reference_id: referenceOf(item.reference_id, index),
+        timestamp: now.toISOString(),
+        status: "rjct",
+        ...reasonOf(index, SPEC_DISBURSE_REASON_CODES),
+        ...(amount && G2P_AMOUNT_PATTERN.test(amount) ? { amount } : {}),
+        ...(str(item.payer_fa) && String(item.payer_fa).length <= 256 ? { payer_fa: item.payer_fa } : {}),
+        ...(str(item.payee_fa) && String(item.payee_fa).length <= 256 ? { payee_fa: item.payee_fa } : {}),
+        ...(currency && isIsoCurrencyCode(currency) ? { currency_code: currency } : {}),
+        ...(locale && LANGUAGE_CODE_PATTERN.test(locale) ? { locale } : {}),
+      };
+    });
+    return { message: { ...base, disbursements_status: items }, total: items.length };
+  }
+  if (kind === "search") {
+    const criteria = Array.isArray(message.search_criteria) ? message.search_criteria : Array.isArray(message.search_request) ? message.search_request : [];
+    const records = criteria.map((raw, index) => ({
+      reference_id: referenceOf(record(raw).reference_id, index),
       timestamp: now.toISOString(),
       status: "rjct",
-      status_reason_code: problem?.code ?? rejection.code,
-      status_reason_message: (problem?.message ?? `Refused with the rest of the message: ${rejection.message}`).slice(0, 999),
-      // Values are echoed only when well-formed: an answer never repeats a malformed field.
-      ...(/^\d+(\.\d+)?$/.test(item.amount) ? { amount: item.amount } : {}),
-      ...(/^[A-Za-z][\w-]*:.+/.test(item.payee_fa) ? { payee_fa: item.payee_fa } : {}),
-      ...(item.payer_fa && /^[A-Za-z][\w-]*:.+/.test(item.payer_fa) ? { payer_fa: item.payer_fa } : {}),
-      ...(item.currency_code && /^[A-Z]{3,12}$/.test(item.currency_code) ? { currency_code: item.currency_code } : {}),
+      ...reasonOf(index, SPEC_SEARCH_REASON_CODES),
+    }));
+    return { message: { ...base, disbursements_status: records }, total: records.length };
+  }
+  if (kind === "txn-status") {
+    const request = record(message.txnstatus_request);
+    const action = txnTypeAnswered(request.txn_type === "search" ? "search" : "disburse");
+    const asked = request.attribute_type === "transaction_id" ? str(request.attribute_value)?.slice(0, 99) : undefined;
+    return {
+      message: { ...base, txnstatus_response: { txn_type: action, txn_status: { transaction_id: asked ?? transactionId, disbursements_status: [] } } },
+      total: 0,
+      action,
     };
-  });
-  const header = callbackHeader({
-    orgSlug: slug,
-    receiverId: sender.senderId,
-    action: "on-disburse",
+  }
+  const list = record(message.cancel_request).reference_id_list;
+  const items = (Array.isArray(list) ? list : []).map((ref, index) => ({
+    reference_id: referenceOf(ref, index),
+    timestamp: now.toISOString(),
     status: "rjct",
-    statusReasonCode: rejection.code,
-    statusReasonMessage: rejection.message,
-    totalCount: items.length,
-    completedCount: items.length,
-    now,
-  });
-  return signedBody(header, { transaction_id: message.transaction_id, correlation_id: correlationId, disbursements_status: items });
+    ...reasonOf(index, SPEC_DISBURSE_REASON_CODES),
+  }));
+  return { message: { ...base, disbursements_status: items }, total: items.length };
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseAmount } from "../money";
 import { checkHolderName, checkRegion } from "../destinations";
 import { G2P_ITEM_REASONS, type G2pErrorCode, type G2pItemReason } from "./codes";
+import { isIsoCurrencyCode } from "./currency";
 import { parsePayeeFa, type PayeeAddress } from "./financial-address";
 
 /**
@@ -27,7 +28,8 @@ export const g2pHeaderSchema = z.object({
     .max(2000)
     .optional(),
   receiver_id: z.string().max(99).optional(),
-  total_count: z.int().min(0).max(1_000_000).optional(),
+  // Required by the spec's MsgHeader_V1.0.0 (with message_id, message_ts, action, sender_id).
+  total_count: z.int({ error: "is required by the spec: the number of requests in the message" }).min(0).max(1_000_000),
   is_msg_encrypted: z.boolean().optional(),
   meta: z.record(z.string(), z.unknown()).optional(),
 });
@@ -40,6 +42,10 @@ export const g2pEnvelopeSchema = z.object({
   message: z.record(z.string(), z.unknown()),
 });
 export type G2pEnvelope = z.infer<typeof g2pEnvelopeSchema>;
+
+/** The spec's LanguageCode: ISO 639-3, three lower-case letters (`eng`, `fra`). */
+export const LANGUAGE_CODE_PATTERN = /^[a-z]{3}$/;
+const languageCode = z.string().regex(LANGUAGE_CODE_PATTERN, "must be an ISO 639-3 language code of three lower-case letters, e.g. eng");
 
 /** Items are structurally loose here (strings of bounded size); `checkDisburseItem` judges the values. */
 const looseString = (max: number) => z.string().max(max, `must be at most ${max} characters`).optional();
@@ -55,7 +61,7 @@ export const disburseItemSchema = z.object({
   purpose: looseString(99),
   instruction: looseString(999),
   currency_code: looseString(10),
-  locale: looseString(10),
+  locale: languageCode.optional(),
   meta: z.record(z.string(), z.unknown()).optional(),
 });
 export type DisburseItem = z.infer<typeof disburseItemSchema>;
@@ -82,9 +88,36 @@ export const disburseMessageSchema = z.object({
 });
 export type DisburseMessage = z.infer<typeof disburseMessageSchema>;
 
-/** Search by reference id, transaction id or financial address (`/disburse/search`). */
+/**
+ * The spec's SearchRequest (`/disburse/search`): disbursements paid from or to a financial address.
+ * Each criterion's `reference_id` names that criterion; `request_type` is always `disburse`.
+ */
+export const SEARCH_ATTRIBUTE_TYPES = ["payer_fa", "payee_fa"] as const;
+export const specSearchMessageSchema = z.object({
+  transaction_id: id(99),
+  search_criteria: z
+    .array(
+      z.object({
+        reference_id: id(99),
+        timestamp: timestamp.optional(),
+        request_type: z.literal("disburse", { error: 'must be "disburse"' }),
+        attribute_type: z.enum(SEARCH_ATTRIBUTE_TYPES, { error: "must be payer_fa or payee_fa" }),
+        attribute_value: z.string().min(1, "must not be empty").max(256),
+        locale: languageCode.optional(),
+      }),
+    )
+    .min(1, "must hold at least one criterion")
+    .max(100, "must hold at most 100 criteria"),
+});
+export type SpecSearchMessage = z.infer<typeof specSearchMessageSchema>;
+
+/**
+ * Extension kept for existing senders (docs/g2p-connect.md, "Search"): the registry-search shape
+ * `search_request: [{reference_id, search_criteria: {query: {type, value}, pagination}}]`, which
+ * also finds items by reference_id and transaction_id.
+ */
 export const SEARCH_QUERY_TYPES = ["reference_id", "transaction_id", "payee_fa", "payer_fa"] as const;
-export const searchMessageSchema = z.object({
+export const legacySearchMessageSchema = z.object({
   transaction_id: id(99),
   search_request: z
     .array(
@@ -96,23 +129,36 @@ export const searchMessageSchema = z.object({
           query: z.object({ type: z.enum(SEARCH_QUERY_TYPES), value: z.string().min(1).max(256) }),
           pagination: z.object({ page_size: z.int().min(1).max(1000).optional(), page_number: z.int().min(1).optional() }).optional(),
         }),
-        locale: z.string().max(10).optional(),
+        locale: languageCode.optional(),
       }),
     )
     .min(1)
     .max(100),
 });
-export type SearchMessage = z.infer<typeof searchMessageSchema>;
+export type LegacySearchMessage = z.infer<typeof legacySearchMessageSchema>;
 
-/** Status of a transaction or of a list of reference ids (`/disburse/txn/status`). */
+/** The schema of either search shape: the spec's unless the message has only the extension's `search_request`. */
+export function searchMessageSchemaFor(message: Record<string, unknown>) {
+  return "search_request" in message && !("search_criteria" in message) ? legacySearchMessageSchema : specSearchMessageSchema;
+}
+export type SearchMessage = SpecSearchMessage | LegacySearchMessage;
+export const isSpecSearch = (m: SearchMessage): m is SpecSearchMessage => "search_criteria" in m && Array.isArray(m.search_criteria);
+
+/**
+ * Status of earlier requests (`/disburse/txn/status`): of a disburse transaction (`txn_type
+ * disburse`) or of a search (`txn_type search`), by transaction id, reference id list, or the
+ * correlation_id our acknowledgement gave.
+ */
 export const txnStatusMessageSchema = z.object({
   transaction_id: id(99),
   txnstatus_request: z.object({
     reference_id: id(99),
-    txn_type: z.literal("disburse", { error: 'txn_type must be "disburse"' }),
-    attribute_type: z.enum(["transaction_id", "reference_id_list"]),
+    txn_type: z.enum(["disburse", "search"], { error: 'txn_type must be "disburse" or "search"' }),
+    attribute_type: z.enum(["transaction_id", "reference_id_list", "correlation_id"], {
+      error: "attribute_type must be transaction_id, reference_id_list or correlation_id",
+    }),
     attribute_value: z.union([z.string().min(1).max(99), z.array(z.string().min(1).max(99)).min(1).max(10_000)]),
-    locale: z.string().max(10).optional(),
+    locale: languageCode.optional(),
   }),
 });
 export type TxnStatusMessage = z.infer<typeof txnStatusMessageSchema>;
@@ -126,9 +172,10 @@ export type CancelMessage = z.infer<typeof cancelMessageSchema>;
 
 /* ---------------------------------------------------------------- per-item checks */
 
-/** The amount pattern: digits with up to 7 decimals (Stellar's precision), greater than zero. */
-export const G2P_AMOUNT_PATTERN = /^\d{1,13}(\.\d{1,7})?$/;
-const CURRENCY_PATTERN = /^[A-Z]{3,12}$/;
+/** The spec's Amount pattern: up to 13 digits, a point and one or two decimals ("125.50"); above zero. */
+export const G2P_AMOUNT_PATTERN = /^\d{1,13}\.\d{1,2}$/;
+/** The spec's CurrencyCode pattern; the code must also be an ISO 4217 currency. */
+const CURRENCY_PATTERN = /^[A-Z]{3}$/;
 
 export type CheckedItem = {
   referenceId: string;
@@ -153,13 +200,13 @@ export function checkDisburseItem(item: DisburseItem, index: number): { ok: true
   if (!payee.ok) return fail(G2P_ITEM_REASONS.payeeFaInvalid, payee.message);
   if (item.payer_fa !== undefined && item.payer_fa.trim() === "") return fail(G2P_ITEM_REASONS.payerFaInvalid, "payer_fa must not be empty when given");
   if (!G2P_AMOUNT_PATTERN.test(item.amount)) {
-    return fail(G2P_ITEM_REASONS.amountInvalid, `amount "${item.amount}" must be a decimal string with at most 13 digits and 7 decimals, e.g. "125.50"`);
+    return fail(G2P_ITEM_REASONS.amountInvalid, `amount "${item.amount}" must be a decimal string with up to 13 digits, a point and one or two decimals, e.g. "125.50"`);
   }
   const amount = parseAmount(item.amount);
   if (!amount.ok) return fail(G2P_ITEM_REASONS.amountInvalid, `amount "${item.amount}": ${amount.message}`);
   const currencyCode = item.currency_code?.trim() || null;
-  if (currencyCode !== null && !CURRENCY_PATTERN.test(currencyCode)) {
-    return fail(G2P_ITEM_REASONS.currencyCodeInvalid, `currency_code "${currencyCode}" must be an upper-case code such as USD`);
+  if (currencyCode !== null && !(CURRENCY_PATTERN.test(currencyCode) && isIsoCurrencyCode(currencyCode))) {
+    return fail(G2P_ITEM_REASONS.currencyCodeInvalid, `currency_code "${currencyCode}" must be an ISO 4217 currency code of three upper-case letters, such as USD`);
   }
   let scheduledAt: Date | null = null;
   if (item.scheduled_timestamp !== undefined && item.scheduled_timestamp !== "") {

@@ -3,6 +3,7 @@ import type { Db } from "@/db/client";
 import { logger } from "@/server/log";
 import { guardedRequest, OutboundError, staffSnippet, type GuardOptions } from "@/server/net/guarded-fetch";
 import { configFrom, type ConfigSource } from "@/server/config";
+import { httpSignatureHeaders } from "./g2p-answers";
 
 /**
  * The callback outbox (g2p_messages, direction outbound): POST each due PENDING callback to the URL
@@ -163,16 +164,26 @@ export async function deliverDueCallbacks(db: Db, options: DeliverOptions = {}):
 /** Bytes of a callback answer read at most: an acknowledgement is small. */
 const ANSWER_MAX_BYTES = 64 * 1024;
 
+/**
+ * The HTTP `Signature` and `Digest` headers of a callback: the stored body is signed in its
+ * `signature` already; the header signs the exact bytes sent (docs/g2p-connect.md#signatures).
+ */
+function callbackSignatureHeaders(text: string, body: unknown): Record<string, string> {
+  const sender = (body as { header?: { sender_id?: unknown } } | null)?.header?.sender_id;
+  return typeof sender === "string" ? httpSignatureHeaders(text, sender) : {};
+}
+
 async function post(row: Claimed, timeoutMs: number, guard: GuardOptions | undefined): Promise<AttemptOutcome> {
   if (!row.url || !/^https?:\/\//i.test(row.url)) return { ok: false, httpStatus: null, code: "url_invalid", message: "the callback has no http(s) URL" };
+  const text = JSON.stringify(row.body);
   try {
     // The guarded client (server/net/guarded-fetch.ts) refuses non-public destinations before
     // connecting and never follows a redirect: the signed body goes only to the stored URL.
     const res = await guardedRequest(row.url, {
       ...guard,
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify(row.body),
+      headers: { "content-type": "application/json", accept: "application/json", ...callbackSignatureHeaders(text, row.body) },
+      body: text,
       timeoutMs,
       maxResponseBytes: ANSWER_MAX_BYTES,
     });

@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { organizations } from "@/db/schema";
-import { G2P_VERSION, type AckStatus, type G2pItemStatus } from "@/server/domain/g2p/codes";
+import { G2P_VERSION, SPEC_HEADER_REASON_CODES, specReason, type AckStatus, type G2pItemStatus } from "@/server/domain/g2p/codes";
 import type { G2pDisbursementStatus, ItemStatusRow } from "./item-views";
-import { platformSigningKey, signG2pMessage } from "./signature";
+import { platformSigningKey, signG2pHttpBody, signG2pMessage } from "./signature";
 
 /**
  * The bodies we answer and send over G2P Connect (docs/g2p-connect.md): synchronous ACK/NACK/ERR, and the
@@ -17,6 +17,18 @@ export type AckBody = {
 
 export function ackBody(status: AckStatus, correlationId: string, error?: { code: string; message: string }, now = new Date()): AckBody {
   return { message: { ack_status: status, timestamp: now.toISOString(), ...(error ? { error } : {}), correlation_id: correlationId } };
+}
+
+/** The spec's HttpErrorResponse, the body of every 401, 403 and 500 answer. */
+export type HttpErrorBody = { errors: { code: string; message: string }[] };
+
+/**
+ * The body of a transport refusal (`err.*`) with HTTP `status`: the spec's HttpErrorResponse for
+ * 401/403/500 (the statuses the spec gives that schema), else an ERR acknowledgement.
+ */
+export function errorAnswer(status: number, correlationId: string, error: { code: string; message: string }, now = new Date()): AckBody | HttpErrorBody {
+  if (status === 401 || status === 403 || status === 500) return { errors: [{ code: error.code, message: error.message.slice(0, 999) }] };
+  return ackBody("ERR", correlationId, { code: error.code, message: error.message.slice(0, 999) }, now);
 }
 
 /** Our sender_id towards an organization's senders is the organization's slug. */
@@ -57,14 +69,16 @@ export type CallbackHeader = {
 };
 
 export function callbackHeader(input: CallbackHeaderInput): CallbackHeader {
+  // The header's status_reason_code takes only MsgHeaderStatusReasonCode; other codes lead the message.
+  const reason = specReason(input.statusReasonCode, input.statusReasonMessage, SPEC_HEADER_REASON_CODES);
   return {
     version: G2P_VERSION,
     message_id: randomUUID(),
     message_ts: (input.now ?? new Date()).toISOString(),
     action: input.action,
     status: input.status,
-    ...(input.statusReasonCode ? { status_reason_code: input.statusReasonCode } : {}),
-    ...(input.statusReasonMessage ? { status_reason_message: input.statusReasonMessage.slice(0, 999) } : {}),
+    ...(reason.status_reason_code ? { status_reason_code: reason.status_reason_code } : {}),
+    ...(reason.status_reason_message ? { status_reason_message: reason.status_reason_message.slice(0, 999) } : {}),
     total_count: input.totalCount,
     completed_count: input.completedCount,
     sender_id: input.orgSlug,
@@ -106,4 +120,23 @@ export function disburseHeaderStatus(statuses: readonly G2pItemStatus[]): G2pIte
 /** Items that reached a final status (succ or rjct): the header's completed_count. */
 export function completedCount(statuses: readonly G2pItemStatus[]): number {
   return statuses.filter((s) => s === "succ" || s === "rjct").length;
+}
+
+/**
+ * A JSON response for a G2P answer. A signed `{signature, header, message}` body is signed in the
+ * HTTP `Signature` header too (with its `Digest`), as our callbacks are (docs/g2p-connect.md#signatures).
+ */
+export function g2pJsonResponse(body: unknown, status: number): Response {
+  const text = JSON.stringify(body);
+  const headers = new Headers({ "content-type": "application/json" });
+  const sender = (body as { signature?: unknown; header?: { sender_id?: unknown } } | null)?.header?.sender_id;
+  if (typeof (body as { signature?: unknown }).signature === "string" && typeof sender === "string") {
+    for (const [name, value] of Object.entries(httpSignatureHeaders(text, sender))) headers.set(name, value);
+  }
+  return new Response(text, { status, headers });
+}
+
+/** `Signature` and `Digest` headers for a body we send, signed with the platform key as `<org slug>|platform`. */
+export function httpSignatureHeaders(bodyText: string, orgSlugValue: string): { signature: string; digest: string } {
+  return signG2pHttpBody(bodyText, { keyId: `${orgSlugValue}|platform`, privateKey: platformSigningKey().privateKey });
 }

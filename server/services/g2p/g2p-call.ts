@@ -11,7 +11,8 @@ import type { OrgContext } from "../context";
 export type G2pCall = {
   ctx: OrgContext;
   sender: G2pSender;
-  header: G2pHeader;
+  /** The request header (total_count was checked by the transport; handlers do not need it). */
+  header: Omit<G2pHeader, "total_count"> & { total_count?: number };
   correlationId: string;
   now: Date;
 };

@@ -6,11 +6,16 @@ import { authenticateApiKey } from "../api-keys/authenticate-api-key";
 import type { OrgContext } from "../context";
 import { ServiceError } from "../errors";
 
-/** HTTP status of each transport error (`rjct.*` refusals answer 200 with NACK). */
+/**
+ * HTTP status of each transport error. 401, 403 and 500 answer the spec's HttpErrorResponse
+ * `{errors: [{code, message}]}` (g2p-answers.ts `errorAnswer`); the others an ERR acknowledgement.
+ */
 export const ERR_HTTP_STATUS: Record<string, number> = {
   [G2P_TRANSPORT_ERRORS.requestBad]: 400,
   [G2P_TRANSPORT_ERRORS.versionNotSupported]: 400,
-  [G2P_TRANSPORT_ERRORS.accessDenied]: 403,
+  [G2P_TRANSPORT_ERRORS.unauthorized]: 401,
+  [G2P_TRANSPORT_ERRORS.forbidden]: 403,
+  [G2P_TRANSPORT_ERRORS.notFound]: 404,
   [G2P_TRANSPORT_ERRORS.senderIdInvalid]: 403,
   [G2P_TRANSPORT_ERRORS.senderUriInvalid]: 403,
   [G2P_TRANSPORT_ERRORS.receiverIdInvalid]: 403,
@@ -21,7 +26,7 @@ export const ERR_HTTP_STATUS: Record<string, number> = {
 };
 
 export function g2pHttpStatus(code: string): number {
-  return code.startsWith("rjct.") ? 200 : (ERR_HTTP_STATUS[code] ?? 400);
+  return code.startsWith("rjct") ? 200 : (ERR_HTTP_STATUS[code] ?? 400);
 }
 
 /** A refusal by the G2P transport checks (before any handler ran), with the code and HTTP status it answers. */
@@ -43,7 +48,7 @@ export async function authenticateG2pKey(db: Db, request: Request): Promise<OrgC
     ctx = await authenticateApiKey(db, { authorization: request.headers.get("authorization"), ip: clientIp(request) });
   } catch (error) {
     if (error instanceof ServiceError && error.code === "UNAUTHORIZED") {
-      throw new G2pRefused(G2P_TRANSPORT_ERRORS.accessDenied, "Send a valid API key as Authorization: Bearer <key>.", 401);
+      throw new G2pRefused(G2P_TRANSPORT_ERRORS.unauthorized, "Send a valid API key as Authorization: Bearer <key>.", 401);
     }
     throw error;
   }
@@ -52,5 +57,5 @@ export async function authenticateG2pKey(db: Db, request: Request): Promise<OrgC
 
 /** A G2pRefused (403) unless the key holds `scope`. */
 export function requireG2pScope(ctx: OrgContext, scope: ApiScope, what: string) {
-  if (!hasScope(ctx.scopes ?? [], scope)) throw new G2pRefused(G2P_TRANSPORT_ERRORS.accessDenied, `This API key lacks the ${scope} scope that ${what} needs.`, 403);
+  if (!hasScope(ctx.scopes ?? [], scope)) throw new G2pRefused(G2P_TRANSPORT_ERRORS.forbidden, `This API key lacks the ${scope} scope that ${what} needs.`, 403);
 }

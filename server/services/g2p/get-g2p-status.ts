@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { getDb, type Db } from "@/db/client";
 import { g2pItems, g2pSenders, g2pTransactions, type G2pSender } from "@/db/schema";
-import { G2P_ITEM_REASONS, G2P_TRANSPORT_ERRORS } from "@/server/domain/g2p/codes";
+import { G2P_TRANSPORT_ERRORS } from "@/server/domain/g2p/codes";
 import { logger } from "@/server/log";
 import { G2pRefused, authenticateG2pKey, requireG2pScope } from "./g2p-refusal";
-import { ackBody, callbackHeader, completedCount, disburseHeaderStatus, orgSlug, signedBody, wireItem } from "./g2p-answers";
+import { callbackHeader, completedCount, disburseHeaderStatus, errorAnswer, g2pJsonResponse, orgSlug, signedBody, wireItem } from "./g2p-answers";
 import { loadItemStatuses } from "./item-views";
 
 /**
@@ -27,13 +27,13 @@ const param = (params: Record<string, string | string[] | undefined>, name: stri
 export async function g2pStatusByTransactionHandler(request: Request, context: RouteContext): Promise<Response> {
   const params = await context.params;
   const answer = await getG2pStatus(getDb(), request, { kind: "transaction", id: param(params, "id"), summaryOnly: param(params, "summary") });
-  return Response.json(answer.body, { status: answer.status });
+  return g2pJsonResponse(answer.body, answer.status);
 }
 
 export async function g2pStatusByReferenceHandler(request: Request, context: RouteContext): Promise<Response> {
   const params = await context.params;
   const answer = await getG2pStatus(getDb(), request, { kind: "reference", id: param(params, "id") });
-  return Response.json(answer.body, { status: answer.status });
+  return g2pJsonResponse(answer.body, answer.status);
 }
 
 export type StatusQuery = { kind: "transaction"; id: string; summaryOnly: string } | { kind: "reference"; id: string };
@@ -75,16 +75,11 @@ export async function getG2pStatus(db: Db, request: Request, query: StatusQuery,
             .from(g2pItems)
             .where(and(eq(g2pItems.orgId, orgId), eq(g2pItems.referenceId, id), ...(chosen ? [eq(g2pItems.senderRowId, chosen.id)] : [])));
     if (owners.length === 0) {
-      const code = query.kind === "transaction" ? G2P_ITEM_REASONS.transactionIdNotFound : G2P_ITEM_REASONS.referenceIdNotFound;
-      return {
-        status: 404,
-        body: ackBody(
-          "NACK",
-          reference,
-          { code, message: `No ${query.kind === "transaction" ? "transaction" : "item"} "${id}" was received${chosen ? " from this sender" : ""}.` },
-          now,
-        ),
-      };
+      throw new G2pRefused(
+        G2P_TRANSPORT_ERRORS.notFound,
+        `No ${query.kind === "transaction" ? "transaction" : "item"} "${id}" was received${chosen ? " from this sender" : ""} (${query.kind === "transaction" ? "rjct.transaction_id.not_found" : "rjct.reference_id.not_found"}).`,
+        404,
+      );
     }
     if (owners.length > 1) {
       throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, `More than one sender used "${id}"; add ?sender_id=<sender_id> to choose one.`, 409);
@@ -119,11 +114,12 @@ export async function getG2pStatus(db: Db, request: Request, query: StatusQuery,
       body: signedBody(header, { transaction_id: transactionId, disbursements_status: summaryOnly ? [] : rows.map((r) => wireItem(r)) }),
     };
   } catch (error) {
-    if (error instanceof G2pRefused) return { status: error.httpStatus, body: ackBody("ERR", reference, { code: error.code, message: error.message }, now) };
+    if (error instanceof G2pRefused)
+      return { status: error.httpStatus, body: errorAnswer(error.httpStatus, reference, { code: error.code, message: error.message }, now) };
     logger.error({ err: error, reference }, "g2p status query failed");
     return {
       status: 500,
-      body: ackBody("ERR", reference, { code: G2P_TRANSPORT_ERRORS.serviceUnavailable, message: "The status could not be read; try again later." }, now),
+      body: errorAnswer(500, reference, { code: G2P_TRANSPORT_ERRORS.serviceUnavailable, message: "The status could not be read; try again later." }, now),
     };
   }
 }

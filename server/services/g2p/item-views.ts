@@ -4,6 +4,8 @@ import type { DisbursementStatus, PaymentStatus, PaymentStatusHistoryEntry } fro
 import type { G2pItemStatus } from "@/server/domain/g2p/codes";
 import { cancellationStatus, replyStatus, shipmentStatus } from "@/server/domain/g2p/envelope-rules";
 import { g2pItemReason, g2pItemStatus } from "@/server/domain/g2p/item-status";
+import { SPEC_DISBURSE_REASON_CODES, specReason } from "@/server/domain/g2p/codes";
+import { currencyOfAsset, isIsoCurrencyCode } from "@/server/domain/g2p/currency";
 
 /**
  * One item as G2P Connect reports it (`disbursements_status[]`), plus the G2P Bridge tracking
@@ -22,6 +24,8 @@ export type G2pDisbursementStatus = {
   payee_fa: string;
   payee_name?: string;
   currency_code?: string;
+  /** Extension: the Stellar asset paid (currency_code is ISO 4217 only). */
+  asset_code?: string;
   locale?: string;
   shipment_to_bank_status: "PENDING" | "PROCESSED";
   shipment_to_bank_time_stamp?: string;
@@ -56,6 +60,15 @@ type Row = {
 
 const text = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
+/** The sender's currency_code when it is an ISO code, else the asset's ISO currency, else none. */
+function wireCurrency(requested: string | undefined, assetCode: string): string | undefined {
+  if (requested !== undefined && isIsoCurrencyCode(requested)) return requested;
+  return currencyOfAsset(assetCode) ?? undefined;
+}
+
+/** A locale is echoed only when it is the spec's LanguageCode (ISO 639-3, three lower-case letters). */
+const wireLocale = (v: string | undefined) => (v !== undefined && /^[a-z]{3}$/.test(v) ? v : undefined);
+
 /** Drop undefined members so answers and callbacks carry only the fields that have values. */
 function compact<T extends Record<string, unknown>>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
@@ -64,7 +77,8 @@ function compact<T extends Record<string, unknown>>(value: T): T {
 export function toItemStatus(r: Row): ItemStatusRow {
   const history = r.status_history ?? [];
   const status = g2pItemStatus(r.payment_status, r.disbursement_status);
-  const reason = g2pItemReason(r.payment_status, r.status_message);
+  const ours = g2pItemReason(r.payment_status, r.status_message);
+  const reason = specReason(ours.code, ours.message, SPEC_DISBURSE_REASON_CODES);
   const shipment = shipmentStatus(history);
   const reply = replyStatus(r.payment_status, history, r.status_message);
   const cancellation = cancellationStatus(r.payment_status, history);
@@ -75,16 +89,17 @@ export function toItemStatus(r: Row): ItemStatusRow {
     reference_id: r.reference_id,
     timestamp: latest,
     status,
-    status_reason_code: reason.code ?? undefined,
-    status_reason_message: reason.message ?? undefined,
+    status_reason_code: reason.status_reason_code,
+    status_reason_message: reason.status_reason_message?.slice(0, 999),
     instruction: text(r.request.instruction),
     amount: String(r.request.amount),
     payer_fa: text(r.request.payer_fa),
     payer_name: text(r.request.payer_name),
     payee_fa: String(r.request.payee_fa),
     payee_name: text(r.request.payee_name),
-    currency_code: text(r.request.currency_code) ?? r.asset_code,
-    locale: text(r.request.locale),
+    currency_code: wireCurrency(text(r.request.currency_code), r.asset_code),
+    asset_code: r.asset_code,
+    locale: wireLocale(text(r.request.locale)),
     shipment_to_bank_status: shipment.status,
     shipment_to_bank_time_stamp: shipment.at ?? undefined,
     reply_status_from_bank: reply.status ?? undefined,

@@ -3,16 +3,22 @@ import { subkey } from "../crypto/keys";
 
 /**
  * G2P Connect message signatures (docs/g2p-connect.md#signatures): Ed25519 over a signing string that
- * carries the validity window and a digest of the message's `header` and `message`, in the HTTP-signature
- * style the spec shows:
+ * carries the validity window and a digest, in the HTTP-signature style of the spec's Signature.yaml:
  *
  *   Signature keyId="<sender_id>|<key id>|ed25519",algorithm="ed25519",created="<unix s>",
  *     expires="<unix s>",headers="(created) (expires) digest",signature="<base64>"
  *
  * signing string = "(created): <created>\n(expires): <expires>\ndigest: BLAKE-512=<base64 digest>"
- * digest         = BLAKE2b-512 of the canonical JSON of {"header": …, "message": …} (object keys
- *                  sorted at every level, no insignificant white space), so a re-serialized body
- *                  verifies the same.
+ *
+ * The signature travels in the body's `signature` (MsgSignature) or in the HTTP `Signature` header
+ * (Signature.yaml), or both. The digest is BLAKE2b-512 of one of:
+ *   - the canonical JSON of {"header": …, "message": …} (object keys sorted at every level, no
+ *     insignificant white space): what we sign, in both places, so a re-serialized body verifies;
+ *   - that object serialized compactly in the key order received (a client that signs
+ *     JSON.stringify({header, message}) as the spec's "{header}+{message}" says);
+ *   - for the HTTP header only, the exact request body bytes (HTTP-signature / Beckn practice,
+ *     where `digest` is the Digest header of the body).
+ * `kidId` (the spelling of the spec's MsgSignature example) is read as `keyId`.
  */
 
 /** JSON with object keys sorted at every level (RFC 8785 style for the values G2P messages hold). */
@@ -26,7 +32,12 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function messageDigest(header: unknown, message: unknown): string {
-  return createHash("blake2b512").update(canonicalJson({ header, message }), "utf8").digest("base64");
+  return blake512(canonicalJson({ header, message }));
+}
+
+/** Base64 BLAKE2b-512 of text or bytes (the `Digest: BLAKE-512=` value of a body). */
+export function blake512(data: string | Buffer): string {
+  return createHash("blake2b512").update(data).digest("base64");
 }
 
 export function signingString(created: number, expires: number, digest: string): string {
@@ -97,33 +108,43 @@ export function signG2pMessage(header: unknown, message: unknown, options: SignO
   const expires = created + (options.ttlSeconds ?? 3600);
   const data = Buffer.from(signingString(created, expires, messageDigest(header, message)), "utf8");
   const signature = sign(null, data, options.privateKey).toString("base64");
-  return `Signature keyId="${options.keyId}|ed25519",algorithm="ed25519",created="${created}",expires="${expires}",headers="(created) (expires) digest",signature="${signature}"`;
+  return `Signature keyId="${options.keyId}|ed25519",algorithm="ed25519",created="${created}",expires="${expires}",headers="${SIGNED_HEADERS}",signature="${signature}"`;
 }
 
 export function parseSignatureParams(value: string): Record<string, string> {
   const params: Record<string, string> = {};
-  const body = value.trim().replace(/^Signature:?\s*/i, "");
-  for (const match of body.matchAll(/([A-Za-z]+)\s*=\s*"([^"]*)"/g)) params[match[1] as string] = match[2] as string;
+  const body = value.trim().replace(/^Signature\s*:?\s*/i, "");
+  // A last value without its closing quote (as in the spec's MsgSignature example) runs to the end.
+  for (const match of body.matchAll(/([A-Za-z]+)\s*=\s*"([^"]*)(?:"|\s*$)/g)) params[match[1] as string] = (match[2] as string).trim();
+  if (params.keyId === undefined && params.kidId !== undefined) params.keyId = params.kidId;
   return params;
 }
 
+/** The `headers` a signature may cover: the spec's list, in its order. */
+const SIGNED_HEADERS = "(created) (expires) digest";
+
 export type VerifyResult = { ok: true } | { ok: false; reason: string };
 
+export type VerifyOptions = {
+  now?: Date;
+  skewSeconds?: number;
+  /** The exact request body: also accepted as what the digest covers (signatures in the HTTP header). */
+  rawBody?: string;
+};
+
 /**
- * Check a received `signature` against the sender's key: well-formed, Ed25519, issued by this
- * sender (keyId starts with the header's sender_id), inside its created/expires window (with
- * `skewSeconds` of clock tolerance) and matching the digest of this header and message.
+ * Check a received signature against the sender's key: well-formed, Ed25519, issued by this
+ * sender (keyId starts with the header's sender_id), covering "(created) (expires) digest", inside
+ * its created/expires window (with `skewSeconds` of clock tolerance) and matching one of the
+ * accepted digests of this header and message (see the top of this file).
  */
-export function verifyG2pSignature(
-  value: string,
-  header: { sender_id: string },
-  message: unknown,
-  publicKey: KeyObject,
-  options: { now?: Date; skewSeconds?: number } = {},
-): VerifyResult {
+export function verifyG2pSignature(value: string, header: { sender_id: string }, message: unknown, publicKey: KeyObject, options: VerifyOptions = {}): VerifyResult {
   const p = parseSignatureParams(value);
   if (!p.signature || !p.created || !p.expires || !p.keyId) return { ok: false, reason: "the signature lacks keyId, created, expires or signature" };
   if ((p.algorithm ?? "ed25519").toLowerCase() !== "ed25519") return { ok: false, reason: `algorithm ${p.algorithm} is not supported; use ed25519` };
+  if (p.headers !== undefined && p.headers.trim().replace(/\s+/g, " ").toLowerCase() !== SIGNED_HEADERS) {
+    return { ok: false, reason: `headers must be "${SIGNED_HEADERS}"` };
+  }
   if (p.keyId.split("|")[0] !== header.sender_id) return { ok: false, reason: "the signature's keyId names another sender" };
   const created = Number(p.created);
   const expires = Number(p.expires);
@@ -132,12 +153,37 @@ export function verifyG2pSignature(
   const skew = options.skewSeconds ?? 300;
   if (created > now + skew) return { ok: false, reason: "the signature was created in the future" };
   if (expires < now - skew) return { ok: false, reason: "the signature has expired" };
-  const data = Buffer.from(signingString(created, expires, messageDigest(header, message)), "utf8");
-  let valid = false;
+  const digests = new Set([messageDigest(header, message), blake512(JSON.stringify({ header, message }))]);
+  if (options.rawBody !== undefined) digests.add(blake512(options.rawBody));
+  let signature: Buffer;
   try {
-    valid = verify(null, data, publicKey, Buffer.from(p.signature, "base64"));
+    signature = Buffer.from(p.signature, "base64");
   } catch {
-    valid = false;
+    return { ok: false, reason: "the signature value is not base64" };
   }
-  return valid ? { ok: true } : { ok: false, reason: "the signature does not match the message" };
+  for (const digest of digests) {
+    try {
+      if (verify(null, Buffer.from(signingString(created, expires, digest), "utf8"), publicKey, signature)) return { ok: true };
+    } catch {
+      // an unusable signature value verifies nothing
+    }
+  }
+  return { ok: false, reason: "the signature does not match the message" };
+}
+
+/**
+ * Sign an exact HTTP body for the `Signature` header (digest of the body bytes), with the
+ * `Digest` header that goes with it: how our callbacks and synchronous answers are signed in
+ * the HTTP header as well as in the body.
+ */
+export function signG2pHttpBody(bodyText: string, options: SignOptions): { signature: string; digest: string } {
+  const created = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  const expires = created + (options.ttlSeconds ?? 3600);
+  const digest = blake512(bodyText);
+  const data = Buffer.from(signingString(created, expires, digest), "utf8");
+  const signature = sign(null, data, options.privateKey).toString("base64");
+  return {
+    signature: `Signature keyId="${options.keyId}|ed25519",algorithm="ed25519",created="${created}",expires="${expires}",headers="${SIGNED_HEADERS}",signature="${signature}"`,
+    digest: `BLAKE-512=${digest}`,
+  };
 }
