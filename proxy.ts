@@ -6,7 +6,8 @@ import { newNonce, securityHeaders } from "@/server/http/security-headers";
 import { config as appConfig } from "@/server/config";
 
 // "/.well-known", "/sep10", "/sep24": Stellar wallet interop (SEP-1/10/24), public; wallets authenticate with SEP-10 JWTs.
-const PUBLIC_PAGES = ["/login", "/forgot-password", "/set-password", "/r", "/.well-known", "/sep10", "/sep24"];
+// "/oauth2": the G2P token endpoint (docs/g2p-connect.md#authorization); clients authenticate with their client credentials.
+const PUBLIC_PAGES = ["/login", "/forgot-password", "/set-password", "/r", "/.well-known", "/sep10", "/sep24", "/oauth2"];
 
 /**
  * Gives every request an id (logged by handlers) and sends signed-out visitors of app pages to
@@ -20,6 +21,9 @@ export async function proxy(request: NextRequest) {
   headers.set("x-request-id", requestId);
 
   const { pathname, search } = request.nextUrl;
+  // API routes authenticate themselves and pass here without a session or an Origin check: among them
+  // /api/mojaloop/<connection id>/… (the switch's server-to-server PUT callbacks, no Origin, no cookie),
+  // authenticated by source allowlist and JWS (server/rails/mojaloop/receive-callback.ts).
   const isPage = !pathname.startsWith("/api/");
   const nonce = isPage ? newNonce() : undefined;
   const { APP_URL, LOG_LEVEL, AUTH_SECRET } = appConfig();

@@ -15,7 +15,7 @@
  * G2P_ENVELOPE_SCHEDULER=off turn each off; G2P_CALLBACK_TIMEOUT_MS, G2P_CALLBACK_MAX_ATTEMPTS,
  * G2P_CALLBACK_BACKOFF_MS tune delivery. Payment connections: every enabled connection's health is
  * checked every CONNECTION_HEALTH_INTERVAL_MS (default 60000; 0 turns it off). Bank connections are paid
- * by the same dispatcher (DISPATCHER=off leaves them to other workers; DISPATCH_BATCH_SIZE, DISPATCH_LEASE_MS, DISPATCH_RETRY_MS, DISPATCH_POLL_MS). Every variable with its default and rule: docs/configuration.md;
+ * (and Mojaloop connections) by the same dispatcher (DISPATCHER=off leaves them to other workers; DISPATCH_BATCH_SIZE, DISPATCH_LEASE_MS, DISPATCH_RETRY_MS, DISPATCH_POLL_MS). Every variable with its default and rule: docs/configuration.md;
  * a wrong value stops the worker before it starts (scripts/lib/check-config.ts).
  */
 import { createDb } from "../db/client";
@@ -104,8 +104,8 @@ async function main() {
         .catch((error: unknown) => logger.warn({ event: "stellar.worker.setup_failed", error: (error as Error)?.message }, "account set-up failed"))
     : undefined;
   // One dispatcher claims for every rail (docs/rails/dispatcher.md): Stellar in claim lanes with its
-  // claim step (WORKER_* settings), banks into stored batches (DISPATCH_* settings). DISPATCHER=off leaves the
-  // bank rail to other workers; Stellar payments are always paid here.
+  // claim step (WORKER_* settings), banks and Mojaloop switches into stored batches (DISPATCH_* settings).
+  // DISPATCHER=off leaves the bank and Mojaloop rails to other workers; Stellar payments are always paid here.
   dispatcher = startDispatcher(
     {
       db,
@@ -116,7 +116,7 @@ async function main() {
       pollMs: settings.DISPATCH_POLL_MS,
       batchSize: settings.DISPATCH_BATCH_SIZE,
       orgIds,
-      railTypes: settings.DISPATCHER === "on" ? ["STELLAR", "BANK"] : ["STELLAR"],
+      railTypes: settings.DISPATCHER === "on" ? ["STELLAR", "BANK", "MOJALOOP"] : ["STELLAR"],
       railFor,
       openConnection: async (orgId, connectionId) => {
         const connection = await loadRailConnection(db, orgId, connectionId);

@@ -31,11 +31,12 @@ export const RECONCILIATION_OUTCOMES = ["MATCHED", "ALREADY_APPLIED", "UNMATCHED
 export type ReconciliationOutcome = (typeof RECONCILIATION_OUTCOMES)[number];
 
 /**
- * Rails the platform can pay through today: the worker's one dispatcher pays both (server/rails/dispatcher;
- * Stellar through its claim lanes, banks through stored batches). Starting a disbursement whose payments route to a
+ * Rails the platform can pay through today: the worker's one dispatcher pays them all (server/rails/dispatcher;
+ * Stellar through its claim lanes, banks and Mojaloop switches through stored batches — Mojaloop's moved by
+ * the rail's own batch steps, PaymentRail.advanceBatch). Starting a disbursement whose payments route to a
  * connection of another rail is refused with the payments listed (docs/rails.md "Routing rules").
  */
-export const DISPATCHED_RAILS: readonly RailType[] = ["STELLAR", "BANK"];
+export const DISPATCHED_RAILS: readonly RailType[] = ["STELLAR", "BANK", "MOJALOOP"];
 
 /**
  * A shipment of payments to a rail that does not settle synchronously (a bank): stored before anything

@@ -1,5 +1,6 @@
 import type { Db, DbOrTx } from "@/db/client";
-import type { DestinationKind, RailType } from "@/server/domain/rails";
+import type { RailBatch } from "@/db/schema";
+import type { DestinationKind, RailBatchStatus, RailType } from "@/server/domain/rails";
 
 /**
  * The seam between the platform and a payment network (docs/rails.md). Each rail lives in its own
@@ -121,6 +122,14 @@ export interface PaymentRail {
    */
   claimStep?(ctx: RailClaimContext): RailClaimStep;
   /**
+   * Optional, for rails whose stored batch goes through several remote phases the rail itself owns
+   * (Mojaloop: party lookups, bulk quotes, bulk transfers, each answered by callbacks). The
+   * dispatcher's stored-batch loop (ship-rail-batch.ts) leases the batch and calls this instead of
+   * its funds → shipment → lookup steps; the rail moves the batch as far as it goes now and stores
+   * every step through `step.store` (fenced on the lease, see RailBatchStep) before each remote call.
+   */
+  advanceBatch?(step: RailBatchStep): Promise<void>;
+  /**
    * Rails whose network takes files (a bank's portal): the shipment file of a batch, for staff to
    * download and upload themselves (a pain.001 for banks).
    */
@@ -131,6 +140,28 @@ export interface PaymentRail {
   /** A failure code of this rail in plain words. */
   describeFailure(code: string): string;
 }
+
+/** A change of a stored batch a rail's `advanceBatch` writes (rail_batches). */
+export type RailBatchChange = { status?: RailBatchStatus; message?: string | null; nextAttemptAt?: Date };
+
+/** What the dispatcher hands a rail's `advanceBatch`: one leased batch. */
+export type RailBatchStep = {
+  db: Db;
+  log: RailClaimContext["log"];
+  /** The batch as leased (its status when the step began). */
+  batch: RailBatch;
+  connection: RailConnection;
+  /**
+   * Store a change of the batch and renew this worker's lease, in `tx` (the batch row is locked until
+   * it commits: store first, then the rail's rows). Fenced: when another worker has taken the batch
+   * over, nothing is written and it throws — the dispatcher then ends the step; the rail lets it
+   * through. `release`: end the step (the lease is given up); with `nextAttemptAt` the earlier of it
+   * and a wake-up stored meanwhile (a callback's `next_attempt_at = now()`) is kept.
+   */
+  store(tx: DbOrTx, change: RailBatchChange, options?: { release?: boolean }): Promise<void>;
+  /** The dispatcher's completion rule (server/services/disbursements/complete-if-done.ts in the worker), inside a transaction that moved payments. */
+  completeDisbursementIfDone(tx: DbOrTx, orgId: string, disbursementId: string): Promise<unknown>;
+};
 
 /** The disbursement × connection a claim works on (a STARTED disbursement with READY payments routed to an enabled connection of the rail). */
 export type ClaimCandidate = { disbursementId: string; orgId: string; connectionId: string; railType: RailType; assetId: string };

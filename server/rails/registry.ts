@@ -5,7 +5,7 @@ import type { PaymentRail } from "./payment-rail";
 import { stellarRail } from "./stellar/stellar-rail";
 
 /** Every rail the platform speaks, by type (docs/rails.md). Callers speak only the PaymentRail port. */
-// MOJALOOP answers destinations and failure codes; it is not dispatched yet (DISPATCHED_RAILS in server/domain/rails.ts).
+// MOJALOOP is paid through the dispatcher's stored batches by its own batch steps (PaymentRail.advanceBatch).
 const RAILS: Record<RailType, PaymentRail> = { STELLAR: stellarRail, BANK: bankRail, MOJALOOP: mojaloopRail };
 
 export function railFor(type: RailType): PaymentRail {

@@ -488,7 +488,7 @@ ZVqsbtC6zp4SnyWEVNF/q5AUbwY+KMy1AUGZtGGIF45wmLDCvZWzpAxPeLHUI6VC
     await refused(mojaloopInput(a, { credentials: { switchCertificate: ec.publicKey } }), "credentials.switchCertificate", /EC key/);
   });
 
-  it("changes its settings, replaces its keys (never with nothing), and Test connection leaves the health UNKNOWN", async () => {
+  it("changes its settings, replaces its keys (never with nothing), and Test connection asks the switch (unreachable here: UNHEALTHY)", async () => {
     const created = await owner(a).connections.create(mojaloopInput(a, { credentials: null }));
     const changed = await owner(a).connections.update({ id: created.id, settings: settingsWith({ fspId: "payer.2", requestTimeoutSeconds: "30" }) });
     expect(changed.settings).toMatchObject({ fspId: "payer.2", requestTimeoutSeconds: 30 });
@@ -501,9 +501,10 @@ ZVqsbtC6zp4SnyWEVNF/q5AUbwY+KMy1AUGZtGGIF45wmLDCvZWzpAxPeLHUI6VC
     expect(JSON.stringify(replaced)).not.toContain("PUBLIC KEY");
     expect(openCredentials((await rawRow(created.id)).credentialsSealed)).toEqual({ switchCertificate: rsa.publicKey.trim() });
 
+    // Test connection looks the test party up at the switch; this one does not exist, so the GET is never taken.
     const tested = await owner(a).connections.test({ id: created.id });
-    expect(tested).toMatchObject({ healthy: false, status: "UNKNOWN", connection: { health: { status: "UNKNOWN", checked_at: expect.any(String) } } });
-    expect(tested.message).toMatch(/not wired to the dispatcher yet.*MSISDN \+254712345678/);
+    expect(tested).toMatchObject({ healthy: false, status: "UNHEALTHY", connection: { health: { status: "UNHEALTHY", checked_at: expect.any(String) } } });
+    expect(tested.message).toMatch(/^The switch at https:\/\/switch\.example\.org\/fspiop did not take the lookup of MSISDN \+254712345678: /);
     expect((await auditOf(created.id)).map((e) => e.action)).toContain("connection.tested");
   });
 });

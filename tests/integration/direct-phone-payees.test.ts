@@ -10,14 +10,14 @@ import { importInstructions } from "@/server/services/disbursements/import-instr
 import { ServiceError } from "@/server/services/errors";
 import { acceptDisburseRequest } from "@/server/services/g2p/accept-disburse-request";
 import { G2pRejection, type G2pCall } from "@/server/services/g2p/g2p-call";
-import { callerFor, createOrgWithMembers, expectTRPCError, nextUkMobile, randomSuffix, testDb, type TestOrg } from "./helpers";
+import { callerFor, createOrgWithMembers, nextUkMobile, randomSuffix, testDb, type TestOrg } from "./helpers";
 
 /**
  * Direct phone payees (docs/rails/mojaloop-connections.md "Intake"): the DIRECT_PHONE contact type of
  * CSV instructions and G2P `msisdn:+…@mojaloop` payees become receivers matched by phone with a
  * receiver wallet holding the MSISDN, REGISTERED at once (no wallet provider, invitation or
- * verification); routing rules send them to a Mojaloop connection, and start is refused while the
- * Mojaloop rail is not dispatched.
+ * verification); routing rules send them to a Mojaloop connection, and start leaves them READY for
+ * the dispatcher (the rail itself: tests/integration/mojaloop-rail.test.ts).
  */
 
 const db = testDb();
@@ -178,21 +178,18 @@ describe("CSV instructions with direct phone payees", () => {
     expect(await counts()).toEqual(before);
   });
 
-  it("start is refused while the Mojaloop rail is not dispatched, listing the payments routed to it", async () => {
+  it("start routes the phone payees to the Mojaloop connection, READY for the dispatcher (the rail is dispatched)", async () => {
     const d = await phoneDisbursement();
     const s = randomSuffix();
     await upload(d.id, csv("phone,id,amount", `${kenyanMobile()},s1-${s},10`, `${kenyanMobile()},s2-${s},20`));
-    const rows = await paymentRows(d.id);
-    const error = await expectTRPCError(owner().disbursements.changeStatus({ id: d.id, status: "STARTED" }), "CONFLICT");
-    expect(error.message).toBe(
-      `Payments to ${fx.mojaloop.name} (Mojaloop) cannot be paid yet: 2 payments route there (line ${rows[0]!.payment.lineNumber} (receiver s1-${s}), ` +
-        `line ${rows[1]!.payment.lineNumber} (receiver s2-${s})) and this platform does not send Mojaloop payments yet. ` +
-        "Change the routing rules to route them to another connection.",
-    );
-    expect((error.cause as ServiceError).reason).toBe("RAIL_NOT_DISPATCHED");
+    await owner().disbursements.changeStatus({ id: d.id, status: "STARTED" });
     const [after] = await db.select({ status: disbursements.status }).from(disbursements).where(eq(disbursements.id, d.id));
-    expect(after!.status).toBe("READY");
-    expect((await paymentRows(d.id)).map((r) => r.payment.status)).toEqual(["DRAFT", "DRAFT"]);
+    expect(after!.status).toBe("STARTED");
+    const rows = await paymentRows(d.id);
+    expect(rows.map((r) => [r.payment.status, r.payment.connectionId, r.payment.routingRuleId])).toEqual([
+      ["READY", fx.mojaloop.id, fx.ruleId],
+      ["READY", fx.mojaloop.id, fx.ruleId],
+    ]);
   });
 });
 
@@ -238,7 +235,7 @@ describe("G2P /disburse with msisdn:…@mojaloop payees", () => {
       transaction_id: txn,
       disbursements: [
         item(`${txn}-1`, `msisdn:${other}@mojaloop`, "100.25", { meta: { region: "Coast" } }),
-        item(`${txn}-2`, `MSISDN:${phone.slice(0, 7)} ${phone.slice(7)}@Mojaloop`, "50"),
+        item(`${txn}-2`, `MSISDN:${phone.slice(0, 7)} ${phone.slice(7)}@Mojaloop`, "50.00"),
       ],
     });
     const [envelope] = await db.select().from(disbursements).where(eq(disbursements.id, result.disbursementId));
@@ -268,11 +265,11 @@ describe("G2P /disburse with msisdn:…@mojaloop payees", () => {
     const txn = `T-${randomSuffix()}`;
     const mixed = await rejection({
       transaction_id: txn,
-      disbursements: [item(`${txn}-1`, `msisdn:${kenyanMobile()}@mojaloop`, "1"), item(`${txn}-2`, "account:5550002222@KCB01", "1", { payee_name: "Ann" })],
+      disbursements: [item(`${txn}-1`, `msisdn:${kenyanMobile()}@mojaloop`, "1.00"), item(`${txn}-2`, "account:5550002222@KCB01", "1.00", { payee_name: "Ann" })],
     });
     expect(mixed.code).toBe("rjct.payee_fa.invalid");
     expect(mixed.message).toContain("phone numbers through a Mojaloop switch (msisdn:…@mojaloop) or wallets, one kind only");
-    const badPhone = await rejection({ transaction_id: txn, disbursements: [item(`${txn}-1`, "msisdn:0712345678@mojaloop", "1")] });
+    const badPhone = await rejection({ transaction_id: txn, disbursements: [item(`${txn}-1`, "msisdn:0712345678@mojaloop", "1.00")] });
     expect(badPhone.message).toContain("is not a valid phone number in international format");
     expect(await counts()).toEqual(before);
 
@@ -280,9 +277,9 @@ describe("G2P /disburse with msisdn:…@mojaloop payees", () => {
     await accept({
       transaction_id: wtxn,
       disbursement_envelope: { number_of_disbursements: 2, total_disbursement_amount: "2", disbursement_currency_code: "USD" },
-      disbursements: [item(`${wtxn}-1`, `mobile:${nextUkMobile()}`, "1", { currency_code: "USD" })],
+      disbursements: [item(`${wtxn}-1`, `mobile:${nextUkMobile()}`, "1.00", { currency_code: "USD" })],
     });
-    const late = await rejection({ transaction_id: wtxn, disbursements: [item(`${wtxn}-2`, `msisdn:${kenyanMobile()}@mojaloop`, "1", { currency_code: "USD" })] });
+    const late = await rejection({ transaction_id: wtxn, disbursements: [item(`${wtxn}-2`, `msisdn:${kenyanMobile()}@mojaloop`, "1.00", { currency_code: "USD" })] });
     expect(late.message).toContain("this transaction pays wallets; a Mojaloop phone payee needs another transaction");
     const [wenv] = await db
       .select()

@@ -191,7 +191,7 @@ describe("a single quote and transfer", () => {
 describe("bulk quotes and bulk transfers", () => {
   it("pays 2,500 payees in three bulks, failing only the items the payee side refused", async () => {
     // Amount 12: the payee rejects the quote (5101); 13: the payee FSP rejects the transfer (5105);
-    // 17: the switch answers a fulfilment that does not match (never SUCCESS). Rules: callback-rules-v1.json.
+    // 17: the switch answers a fulfilment that does not match (never SUCCESS). Rules: callback-rules-v2.json (as v1 for these amounts).
     const amountOf = (i: number) => (i % 250 === 7 ? "12" : i % 250 === 8 ? "13" : i % 500 === 9 ? "17" : `${1 + (i % 40)}.${(i % 9) + 1}0`);
     const payments = Array.from({ length: 2_500 }, (_, i) => ({
       quoteId: randomUUID(),

@@ -23,8 +23,8 @@ export const TTK_FSP_ID = "testingtoolkitdfsp";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const RULES_DIR = path.join(ROOT, "tests/fixtures/mojaloop-ttk/rules");
-export const TTK_CALLBACK_RULES_FILE = "callback-rules-v1.json";
-export const TTK_VALIDATION_RULES_FILE = "validation-rules-v1.json";
+export const TTK_CALLBACK_RULES_FILE = "callback-rules-v2.json";
+export const TTK_VALIDATION_RULES_FILE = "validation-rules-v2.json";
 
 /** Where install.sh puts it (MOJALOOP_TTK_DIR overrides, as there). */
 export function ttkInstallDir(): string {
@@ -66,6 +66,8 @@ export type TtkHandle = {
   /** What the switch sent back (before delivery), oldest first. */
   callbacks(): Promise<TtkHistoryCallback[]>;
   clearHistory(): Promise<void>;
+  /** Send callbacks to another URL from now on (setTtkCallbackEndpoint). */
+  setCallbackEndpoint(url: string): Promise<void>;
   /** The toolkit's output so far (for failure messages). */
   log(): string;
   stop(): Promise<void>;
@@ -168,6 +170,21 @@ async function adminCall(method: string, pathName: string, body?: unknown): Prom
   return text ? (JSON.parse(text) as unknown) : null;
 }
 
+/**
+ * Point the running toolkit's callbacks at `url` (its CALLBACK_ENDPOINT) through the admin API, for a
+ * callbacks URL known only after the toolkit started (e2e: `/api/mojaloop/<connection id>` of a
+ * connection created in the browser). The toolkit stores what it is PUT as the whole user config
+ * (src/lib/config.js merges with an unawaited promise), so the stored config is read and sent back whole.
+ */
+export async function setTtkCallbackEndpoint(url: string): Promise<void> {
+  const { stored } = (await adminCall("GET", "/api/config/user")) as { stored: Record<string, unknown> };
+  await adminCall("PUT", "/api/config/user", { ...stored, CALLBACK_ENDPOINT: url.replace(/\/+$/, "") });
+  const { runtime } = (await adminCall("GET", "/api/config/user")) as { runtime: Record<string, unknown> };
+  if (runtime.CALLBACK_ENDPOINT !== url.replace(/\/+$/, "")) {
+    throw new Error(`The Testing Toolkit kept CALLBACK_ENDPOINT ${String(runtime.CALLBACK_ENDPOINT)} instead of ${url}.`);
+  }
+}
+
 /** Start a fresh toolkit (after taking the lock); `stop()` ends it and releases the lock. */
 export async function startTtk(options: StartTtkOptions): Promise<TtkHandle> {
   const pkg = requireTtk();
@@ -251,6 +268,7 @@ export async function startTtk(options: StartTtkOptions): Promise<TtkHandle> {
         await adminCall("DELETE", "/api/history/requests");
         await adminCall("DELETE", "/api/history/callbacks");
       },
+      setCallbackEndpoint: setTtkCallbackEndpoint,
       log: () => output,
       async stop() {
         try {

@@ -55,15 +55,22 @@ describe("the Mojaloop rail", () => {
     expect(rail.describeFailure("5400")).toMatch(/^5400: .*blocked/);
   });
 
-  it("is not wired yet: health UNKNOWN naming the test party; funds, submit and lookup throw saying so", async () => {
-    await expect(rail.checkHealth(connection)).resolves.toEqual({
+  it("health UNKNOWN without a test party; funds, submit and lookup throw saying so", async () => {
+    // Without a test party the switch is not asked: UNKNOWN, telling staff to set one (the lookup itself: tests/integration/mojaloop-callbacks.test.ts).
+    const { testParty: _none, ...withoutTestParty } = connection.settings;
+    await expect(rail.checkHealth({ ...connection, settings: withoutTestParty })).resolves.toEqual({
       healthy: false,
       unknown: true,
-      message:
-        "The Mojaloop rail is not wired to the dispatcher yet, so it cannot look up the test party MSISDN +254712345678 at https://switch.example.org; the health stays unknown.",
+      message: expect.stringMatching(/^No test party is set, so the switch was not asked\. Set a test party/),
     });
-    await expect(rail.checkFunds(connection, "KES", "1")).rejects.toThrow(/not wired to the dispatcher yet/);
-    await expect(rail.submit(connection, { reference: "b", payments: [] })).rejects.toThrow(/Switch cannot send payments/);
-    await expect(rail.lookup(connection, [])).rejects.toThrow(/not wired to the dispatcher yet/);
+    // The dispatcher pays this rail through advanceBatch (advance-batch.ts); the one-shot port methods say so.
+    await expect(rail.checkFunds(connection, "KES", "1")).rejects.toThrow(/batch steps.*no funds check/);
+    await expect(rail.submit(connection, { reference: "b", payments: [] })).rejects.toThrow(/batch steps.*Switch cannot send payments in one call/);
+    await expect(rail.lookup(connection, [])).rejects.toThrow(/batch steps/);
+    expect(rail.advanceBatch).toBeTypeOf("function");
+    // A fresh FSPIOP transfer id per claim, never derived from the payment (a retried payment gets a new one).
+    const first = rail.paymentReference!("3f7c2d1e-0000-4000-8000-000000000001");
+    expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(rail.paymentReference!("3f7c2d1e-0000-4000-8000-000000000001")).not.toBe(first);
   });
 });

@@ -1,11 +1,18 @@
 import { sql } from "drizzle-orm";
 import { railBatches } from "@/db/schema";
+import type { RailType } from "@/server/domain/rails";
 import { formatStroops, toStroops } from "@/server/domain/money";
 import type { ClaimLane } from "./claim-payments";
 import { claimPayments } from "./claim-payments";
 import type { DispatcherContext } from "./context";
 
 const CLAIMED = { shipment: "CLAIMED" } as const;
+
+/** The status message of the move to PENDING, in the words of the network it goes to. */
+const CLAIM_MESSAGES: Partial<Record<RailType, string>> = {
+  BANK: "claimed for shipment to the bank",
+  MOJALOOP: "claimed for the Mojaloop switch",
+};
 
 /**
  * Claim the next READY payments routed to one connection of a rail without a claim step (a bank)
@@ -50,7 +57,7 @@ export async function claimRailBatch(ctx: DispatcherContext, lane?: Pick<ClaimLa
         return {
           kind: "take",
           payments: payments.map((p) => ({ id: p.id, reference: rail.paymentReference ? rail.paymentReference(p.id) : batchReference })),
-          message: "claimed for shipment to the bank",
+          message: CLAIM_MESSAGES[candidate.railType] ?? "claimed for shipment",
           batch: batch.id,
           railBatchId: batch.id,
           details: CLAIMED,

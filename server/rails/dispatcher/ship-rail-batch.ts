@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { railBatches, type RailBatch } from "@/db/schema";
 import { formatAmount, toStroops } from "@/server/domain/money";
@@ -21,7 +21,8 @@ type BatchPaymentRow = {
 /**
  * Take the next open batch whose time has come and whose lease ran out, and lease it to this worker
  * (docs/rails.md "Dispatcher"). Another worker finds it again only after the lease, which is how a
- * crashed worker's batch is picked up.
+ * crashed worker's batch is picked up. Only batches of the rails this dispatcher pays (a worker
+ * started without a rail never moves its batches); QUOTING: a Mojaloop batch (PaymentRail.advanceBatch).
  */
 export async function leaseNextBatch(ctx: DispatcherContext): Promise<RailBatch | null> {
   const now = new Date();
@@ -30,7 +31,8 @@ export async function leaseNextBatch(ctx: DispatcherContext): Promise<RailBatch 
     update rail_batches set leased_by = ${ctx.workerId}, lease_until = ${leaseUntil.toISOString()}::timestamptz, updated_at = now()
     where id = (
       select id from rail_batches
-      where status in ('CLAIMED', 'FUNDS_NOT_AVAILABLE', 'FUNDS_BLOCKED', 'SHIPPING', 'SHIPPED') ${ctx.orgIds ? sql`and org_id = any(${uuidArray(ctx.orgIds)})` : sql``}
+      where status in ('CLAIMED', 'FUNDS_NOT_AVAILABLE', 'FUNDS_BLOCKED', 'SHIPPING', 'SHIPPED', 'QUOTING') ${ctx.orgIds ? sql`and org_id = any(${uuidArray(ctx.orgIds)})` : sql``}
+        and rail_type::text = any(${`{${ctx.railTypes.join(",")}}`}::text[])
         and next_attempt_at <= ${now.toISOString()}::timestamptz
         and (lease_until is null or lease_until < ${now.toISOString()}::timestamptz)
       order by next_attempt_at, id
@@ -64,6 +66,22 @@ export async function advanceRailBatch(ctx: DispatcherContext, batch: RailBatch)
   try {
     const connection = await ctx.openConnection(batch.orgId, batch.connectionId);
     const rail = ctx.railFor(batch.railType);
+    if (rail.advanceBatch) {
+      // The rail owns the batch's phases (Mojaloop). Its next attempt is pushed to the lease's end
+      // first, so a wake-up a callback stores during the step (next_attempt_at = now()) is told apart
+      // from the one that brought the batch here, and kept by the step's release (RailBatchStep.store).
+      await updateBatch(ctx, ctx.db, batch, { nextAttemptAt: new Date(Date.now() + ctx.leaseMs) });
+      await rail.advanceBatch({
+        db: ctx.db,
+        log: ctx.log,
+        batch,
+        connection,
+        store: (tx, { nextAttemptAt, ...change }, options) =>
+          updateBatch(ctx, tx, batch, nextAttemptAt ? { ...change, nextAttemptAt: earliest(nextAttemptAt) } : change, { release: options?.release ?? false }),
+        completeDisbursementIfDone: ctx.completeDisbursementIfDone,
+      });
+      return;
+    }
     let status = batch.status;
     let fundsBlockReference = batch.fundsBlockReference;
     if (status === "CLAIMED" || status === "FUNDS_NOT_AVAILABLE") {
@@ -227,7 +245,14 @@ async function secureFunds(
   return { fundsBlockReference: null };
 }
 
-type BatchChange = Partial<Pick<RailBatch, "status" | "fundsAttempts" | "fundsMessage" | "fundsBlockReference" | "nextAttemptAt" | "shippedAt" | "message">>;
+type BatchChange = Partial<Pick<RailBatch, "status" | "fundsAttempts" | "fundsMessage" | "fundsBlockReference" | "shippedAt" | "message">> & {
+  nextAttemptAt?: Date | SQL;
+};
+
+/** The earlier of `at` and the stored next attempt (a wake-up stored meanwhile wins). */
+function earliest(at: Date): SQL {
+  return sql`least(${railBatches.nextAttemptAt}, ${at.toISOString()}::timestamptz)`;
+}
 
 /**
  * Store a step of a batch this worker holds, and renew the lease while the batch stays with it

@@ -1,23 +1,24 @@
+import { randomUUID } from "node:crypto";
 import { currencyDecimals } from "@/server/domain/currencies";
 import { checkMsisdn } from "@/server/domain/destinations";
 import { MOJALOOP_MAX_BULK_ITEMS } from "@/server/domain/mojaloop";
+import { advanceMojaloopBatch } from "./advance-batch";
+import { checkMojaloopHealth } from "./check-health";
 import { describeFspiopError } from "./fspiop-errors";
-import type { MojaloopSettings } from "@/server/schemas/connections.schema";
-import type { DestinationCheck, PaymentRail, RailCapabilities, RailConnection, RailHealth } from "../payment-rail";
+import type { DestinationCheck, PaymentRail, RailCapabilities } from "../payment-rail";
 
 /**
- * The Mojaloop rail (docs/rails/mojaloop-connections.md): phone-number payees paid through a Mojaloop
- * switch over FSPIOP 1.1, this platform acting as the payer DFSP. What needs no switch is here now —
- * destinations, capabilities, failure codes in plain words; the FSPIOP client (party lookup, bulk
- * quotes and transfers, callbacks) is wired to checkHealth, submit and lookup later, and until then
- * MOJALOOP stays out of DISPATCHED_RAILS (server/domain/rails.ts): a start routed here is refused.
+ * The Mojaloop rail (docs/rails/mojaloop-connections.md, docs/rails/mojaloop.md "The rail"): phone-number
+ * payees paid through a Mojaloop switch over FSPIOP 1.1, this platform acting as the payer DFSP. The
+ * dispatcher claims its payments into stored batches (each payment's rail reference is its FSPIOP
+ * transfer id, `paymentReference`) and hands each leased batch to `advanceBatch` (advance-batch.ts:
+ * party lookups, bulk quotes, bulk transfers); the switch's callbacks are applied by apply-callback.ts.
+ * FSPIOP is asynchronous, so the port's one-shot `submit` and `lookup` are not how this rail pays.
  */
 
-export const MOJALOOP_NOT_WIRED = "The Mojaloop rail is not wired to the dispatcher yet";
-
-function settingsOf(connection: RailConnection): MojaloopSettings {
-  return connection.settings as MojaloopSettings;
-}
+/** Why `submit`/`lookup`/`checkFunds` are not used by this rail (the dispatcher calls `advanceBatch` instead). */
+export const MOJALOOP_BATCH_STEPS =
+  "Mojaloop payments are paid by the rail's batch steps (bulk quotes, then bulk transfers, answered by callbacks: server/rails/mojaloop/advance-batch.ts)";
 
 /** What a payment's destination must be on a switch: a phone number (MSISDN), E.164 with its +. */
 export function checkMojaloopDestination(destination: { kind: string; value: string }): DestinationCheck {
@@ -50,28 +51,28 @@ export const mojaloopRail: PaymentRail = {
 
   checkDestination: checkMojaloopDestination,
 
-  /** Not checked yet: the connection's health stays UNKNOWN (a switch that is never asked is not unhealthy). */
-  async checkHealth(connection): Promise<RailHealth> {
-    const settings = settingsOf(connection);
-    const party = settings.testParty ? `the test party ${settings.testParty.type} ${settings.testParty.identifier}` : "a party";
-    return {
-      healthy: false,
-      unknown: true,
-      message: `${MOJALOOP_NOT_WIRED}, so it cannot look up ${party} at ${settings.baseUrl}; the health stays unknown.`,
-    };
-  },
+  /** Test connection: a party lookup of the connection's test party, answered by the switch's callback (check-health.ts). */
+  checkHealth: (connection) => checkMojaloopHealth(connection),
 
+  /** A switch has no balance query: our FSP's liquidity is checked by the switch per transfer (4001 when short). */
   async checkFunds() {
-    throw new Error(`${MOJALOOP_NOT_WIRED}: funds at the switch cannot be checked.`);
+    throw new Error(`${MOJALOOP_BATCH_STEPS}; a Mojaloop switch has no funds check — each transfer is refused with 4001 when our FSP's liquidity is short.`);
   },
 
+  /** Not used: one request cannot carry an FSPIOP payment (quote then transfer, each answered by a callback). */
   async submit(connection) {
-    throw new Error(`${MOJALOOP_NOT_WIRED}: ${connection.name} cannot send payments.`);
+    throw new Error(`${MOJALOOP_BATCH_STEPS}; ${connection.name} cannot send payments in one call.`);
   },
 
+  /** Not used: a transfer's state arrives by callback (GET /bulkTransfers/{id} asks for it again: advance-batch.ts). */
   async lookup(connection) {
-    throw new Error(`${MOJALOOP_NOT_WIRED}: ${connection.name} cannot look payments up.`);
+    throw new Error(`${MOJALOOP_BATCH_STEPS}; ${connection.name} cannot look payments up in one call.`);
   },
+
+  /** The FSPIOP transfer id: a fresh UUID, stored with the payment's move to PENDING before anything is sent, never reused. */
+  paymentReference: () => randomUUID(),
+
+  advanceBatch: (step) => advanceMojaloopBatch(step),
 
   describeFailure: (code) => describeFspiopError(code),
 };
