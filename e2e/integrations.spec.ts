@@ -6,7 +6,8 @@ import { signIn, unique } from "./helpers";
  * The Integrations page as an owner: this platform's identity (receiver id, public key, endpoints),
  * registering a G2P sender with a fresh Ed25519 key after a bad key and a plain-http callback were
  * refused with readable messages, then editing and disabling it. A role without
- * integrations:manage sees neither the menu entry nor the page.
+ * integrations:manage sees neither the menu entry nor the page. OAuth2 client credentials for a
+ * sender: created (the secret shown once), used at the token endpoint, revoked behind a confirmation.
  */
 
 test("an owner sees the platform key, registers a sender and is told why a bad key is refused", async ({ page }) => {
@@ -115,4 +116,68 @@ test("a role without integrations:manage sees neither the menu entry nor the pag
   await page.goto("/integrations");
   await expect(page.getByRole("heading", { name: "You don't have access to this page" })).toBeVisible();
   await expect(page.getByText("Integrations is not available to the Business user role.")).toBeVisible();
+});
+
+test("an owner creates OAuth2 client credentials for a sender, sees the secret once, and revokes them", async ({ page }) => {
+  await signIn(page, "owner@demo.local");
+  await page.goto("/integrations");
+
+  // A sender to own the credentials.
+  const senderId = unique("oauth-registry");
+  await page.getByRole("button", { name: "Register sender" }).first().click();
+  const register = page.getByRole("dialog", { name: "Register a sender" });
+  await register.getByRole("textbox", { name: "Sender id" }).fill(senderId);
+  const senderName = unique("OAuth registry");
+  await register.getByRole("textbox", { name: "Name" }).fill(senderName);
+  await register.getByRole("textbox", { name: "Callback URL" }).fill("https://registry.example.org/g2p");
+  await register.getByRole("textbox", { name: "Public key" }).fill(generateKeyPairSync("ed25519").publicKey.export({ format: "pem", type: "spki" }).toString());
+  await register.getByRole("combobox", { name: "Wallet" }).selectOption({ label: "Demo Wallet" });
+  await register.getByRole("button", { name: "Register sender" }).click();
+  await expect(register).toBeHidden();
+
+  // --- Create: the client id and secret are shown once.
+  const section = page.getByRole("region", { name: "OAuth2 client credentials" });
+  await section.getByRole("button", { name: "Create client credentials" }).click();
+  const dialog = page.getByRole("dialog", { name: "Create client credentials" });
+  const name = unique("E2E token client");
+  await dialog.getByRole("textbox", { name: "Name" }).fill(name);
+  await dialog.getByRole("combobox", { name: "Sender" }).selectOption({ label: `${senderName} (${senderId})` });
+  await dialog.getByRole("radio", { name: /write:disbursements/ }).check();
+  await dialog.getByRole("button", { name: "Create credentials" }).click();
+  const created = page.getByRole("dialog", { name: `Client credentials “${name}” created` });
+  await expect(created.getByText("Copy the client secret now")).toBeVisible();
+  const clientId = await created.getByTestId("new-client-id").inputValue();
+  const clientSecret = await created.getByTestId("new-client-secret").inputValue();
+  expect(clientId).toMatch(/^g2pc_[0-9A-Za-z]{16}$/);
+  expect(clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  await created.screenshot({ path: test.info().outputPath("oauth-client-created.png") });
+  await created.getByRole("button", { name: "I have copied the secret" }).click();
+  await expect(created).toBeHidden();
+
+  // Listed without the secret; the create dialog opens empty again.
+  const row = page.getByTestId(`oauth-client-${clientId}`);
+  await expect(row).toContainText(name);
+  await expect(row).toContainText(senderId);
+  await expect(row).toContainText("Active");
+  expect(await page.content()).not.toContain(clientSecret);
+  await section.getByRole("button", { name: "Create client credentials" }).click();
+  await expect(page.getByRole("dialog", { name: "Create client credentials" }).getByRole("textbox", { name: "Name" })).toHaveValue("");
+  await page.getByRole("dialog", { name: "Create client credentials" }).getByRole("button", { name: "Cancel" }).click();
+
+  // The token endpoint (real HTTP through the proxy) takes them.
+  const form = { grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret };
+  const token = await page.request.post("/oauth2/client/token", { form });
+  expect(token.status()).toBe(200);
+  expect(await token.json()).toMatchObject({ token_type: "Bearer", expires_in: 300, scope: "write:disbursements" });
+
+  // --- Revoke, behind a confirmation: the token endpoint refuses them from then on.
+  await row.getByRole("button", { name: "Revoke" }).click();
+  const confirm = page.getByRole("alertdialog");
+  await expect(confirm).toContainText(clientId);
+  await confirm.getByRole("button", { name: "Revoke credentials" }).click();
+  await expect(row).toContainText("Revoked");
+  await expect(row.getByRole("button", { name: "Revoke" })).toHaveCount(0);
+  const refused = await page.request.post("/oauth2/client/token", { form });
+  expect(refused.status()).toBe(401);
+  expect((await refused.json()).error).toBe("invalid_client");
 });

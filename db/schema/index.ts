@@ -11,3 +11,4 @@ export * from "./payment-totals";
 export * from "./connections";
 export * from "./bank-files";
 export * from "./mojaloop";
+export * from "./g2p-oauth";

@@ -7,6 +7,7 @@ import {
   assets,
   disbursements,
   g2pMessages,
+  g2pOauthClients,
   g2pSenders,
   paymentConnections,
   memberships,
@@ -20,6 +21,7 @@ import {
 import { freePort } from "@/scripts/lib/embedded-postgres";
 import { ensureDistributionKeypair, keypairOf } from "@/server/stellar/accounts";
 import { inviteUser } from "@/server/services/team/invite-user";
+import { createG2pOauthClient } from "@/server/services/integrations/create-g2p-oauth-client";
 import { can, PERMISSIONS, permissionsOf, type Permission } from "@/server/domain/permissions";
 import { ROLES, type Role } from "@/server/domain/roles";
 import {
@@ -108,6 +110,15 @@ async function prepareG2p(org: PermOrg) {
   g2pOf.set(org.org.id, { senderRowId: sender!.id, inboundId: inbound!.id, failedCallbackId: failed!.id });
 }
 
+/** OAuth2 client credentials of a fresh sender (integrations.revokeOauthClient), by organization id. */
+const oauthClientOf = new Map<string, string>();
+async function prepareOauthClient(org: PermOrg) {
+  await prepareG2p(org);
+  const ctx = { db, actor: { userId: org.users.owner.id }, org: { id: org.org.id }, role: "owner" as const };
+  const client = await createG2pOauthClient(ctx, { sender_row_id: g2pIds(org).senderRowId, name: "Perm client", scopes: ["read:disbursements"] });
+  oauthClientOf.set(org.org.id, client.id);
+}
+
 const g2pIds = (org: PermOrg) => g2pOf.get(org.org.id) ?? { senderRowId: NO_ID, inboundId: NO_ID, failedCallbackId: NO_ID };
 
 /**
@@ -157,6 +168,11 @@ const GUARDED: Record<
     check: (result: unknown, org: PermOrg, role: Role) => Promise<void> | void;
     /** Puts a fresh organization in the state the call needs (allowed mutations only). */
     prepare?: (org: PermOrg) => Promise<void>;
+    /**
+     * Roles that pass the permission guard but are refused by a further rule of the service (the
+     * error code expected), e.g. scopes their role cannot grant; they change nothing.
+     */
+    refusedFor?: Partial<Record<Role, string>>;
   }
 > = {
   "organization.get": {
@@ -314,6 +330,28 @@ const GUARDED: Record<
     input: ({ data }) => ({ id: data.disbursement.id }),
     // A disbursement paid over Stellar has no bank shipments.
     check: (result) => expect(result).toEqual([]),
+  },
+  // The Mojaloop party preflight: this Stellar disbursement routes nothing to a Mojaloop connection.
+  "disbursements.mojaloopPreflight": {
+    permission: "disbursements:read",
+    input: ({ data }) => ({ id: data.disbursement.id }),
+    check: (result, { data }) => {
+      expect(result).toMatchObject({ disbursement_id: data.disbursement.id, connections: [], counts: { payees: 0 }, in_progress: false, payees: [] });
+    },
+  },
+  "disbursements.lookUpMojaloopPayees": {
+    permission: "disbursements:read",
+    input: ({ data }) => ({ id: data.disbursement.id }),
+    check: (result, { data }) => {
+      expect(result).toMatchObject({ disbursement_id: data.disbursement.id, counts: { payees: 0 }, lookup: [] });
+    },
+  },
+  "disbursements.excludeUnresolvedMojaloopPayees": {
+    permission: "payments:cancel",
+    input: ({ data }) => ({ id: data.disbursement.id }),
+    check: (result, { data }) => {
+      expect(result).toEqual({ disbursement_id: data.disbursement.id, cancelled: 0, not_found: 0, failed: 0 });
+    },
   },
   "disbursements.markShipmentUploaded": {
     permission: "disbursements:start",
@@ -798,6 +836,40 @@ const GUARDED: Record<
       expect(await ruleRow(routingIds(org).ruleId)).toBeUndefined();
     },
   },
+  "integrations.oauthClients": {
+    permission: "integrations:manage",
+    prepare: prepareG2p,
+    check: async (result, org) => {
+      const rows = await db.select({ id: g2pOauthClients.id }).from(g2pOauthClients).where(eq(g2pOauthClients.orgId, org.org.id));
+      expect(sortedIds(result as { id: string }[])).toEqual(sortedIds(rows));
+    },
+  },
+  "integrations.createOauthClient": {
+    permission: "integrations:manage",
+    prepare: prepareG2p,
+    input: (org) => ({ sender_row_id: g2pIds(org).senderRowId, name: "Perm client", scopes: ["write:disbursements"] }),
+    // A developer manages integrations but cannot grant write:disbursements (as with API keys).
+    refusedFor: { developer: "BAD_REQUEST" },
+    check: async (result, { org, users }, role) => {
+      const client = result as { id: string; client_secret: string };
+      expect(client.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const rows = await db.select({ orgId: g2pOauthClients.orgId, createdBy: g2pOauthClients.createdBy }).from(g2pOauthClients).where(eq(g2pOauthClients.id, client.id));
+      expect(rows).toEqual([{ orgId: org.id, createdBy: users[role].id }]);
+    },
+  },
+  "integrations.revokeOauthClient": {
+    permission: "integrations:manage",
+    prepare: prepareOauthClient,
+    input: (org) => ({ id: oauthClientOf.get(org.org.id) ?? NO_ID }),
+    check: async (result, org) => {
+      expect(result).toMatchObject({ id: oauthClientOf.get(org.org.id), revoked_at: expect.any(String) });
+      const [row] = await db
+        .select({ revokedAt: g2pOauthClients.revokedAt })
+        .from(g2pOauthClients)
+        .where(eq(g2pOauthClients.id, oauthClientOf.get(org.org.id)!));
+      expect(row?.revokedAt).not.toBeNull();
+    },
+  },
   "integrations.retryCallback": {
     permission: "integrations:manage",
     prepare: prepareG2p,
@@ -875,6 +947,16 @@ describe("permission guards on every procedure", () => {
     it.each(ALLOWED_CASES)("$path ($type) needs $permission: $role → ok", async ({ path, role, type }) => {
       const org = type === "query" ? shared : await seededOrg();
       await GUARDED[path]!.prepare?.(org);
+      const refused = GUARDED[path]!.refusedFor?.[role];
+      if (refused) {
+        const unchanged = await orgSnapshot(db, org.org.id);
+        await expectTRPCError(
+          callPath(callerFor(db, org.users[role].id, org.org.id), path, GUARDED[path]!.input?.(org)),
+          refused as Parameters<typeof expectTRPCError>[1],
+        );
+        expect(await orgSnapshot(db, org.org.id)).toEqual(unchanged);
+        return;
+      }
       const before = type === "query" ? await orgSnapshot(db, org.org.id) : undefined;
       const result = await callPath(callerFor(db, org.users[role].id, org.org.id), path, GUARDED[path]!.input?.(org));
       await GUARDED[path]!.check(result, org, role);

@@ -134,7 +134,17 @@ async function expectConnectionUntouched(a: Tenant) {
 }
 
 /** A registered G2P sender with a received request and a callback that failed (the integrations.* probes). */
-type G2pFixture = { senderRowId: string; senderId: string; senderName: string; inboundId: string; failedCallbackId: string; messageIds: string[] };
+type G2pFixture = {
+  senderRowId: string;
+  senderId: string;
+  senderName: string;
+  inboundId: string;
+  failedCallbackId: string;
+  messageIds: string[];
+  /** OAuth2 client credentials of the sender (row id and client_id). */
+  oauthClientRowId: string;
+  oauthClientId: string;
+};
 
 const ed25519PublicKey = () => generateKeyPairSync("ed25519").publicKey.export({ format: "pem", type: "spki" }).toString();
 
@@ -154,7 +164,14 @@ async function g2pFixture(org: TestOrg, data: OrgData): Promise<G2pFixture> {
       { ...common, direction: "outbound", endpoint: "/on-disburse", messageId: `g2p-msg-${randomSuffix()}`, status: "FAILED", attempts: 5 },
     ])
     .returning();
+  const client = await callerFor(db, org.users.owner.id, org.org.id).integrations.createOauthClient({
+    sender_row_id: sender.id,
+    name: `G2P client ${randomSuffix()}`,
+    scopes: ["read:disbursements"],
+  });
   return {
+    oauthClientRowId: client.id,
+    oauthClientId: client.client_id,
     senderRowId: sender.id,
     senderId: sender.sender_id,
     senderName: sender.name,
@@ -170,6 +187,10 @@ async function expectG2pUntouched(a: Tenant) {
   expect(sender).toMatchObject({ orgId: a.org.id, name: a.g2p.senderName, enabled: true, callbackUrl: "https://sender.example.org/g2p" });
   const [failed] = await db.select().from(g2pMessages).where(eq(g2pMessages.id, a.g2p.failedCallbackId));
   expect(failed).toMatchObject({ orgId: a.org.id, status: "FAILED", nextAttemptAt: null });
+  const [client] = await db.execute<{ org_id: string; revoked_at: string | null }>(
+    sql`select org_id, revoked_at from g2p_oauth_clients where id = ${a.g2p.oauthClientRowId}`,
+  );
+  expect(client).toEqual({ org_id: a.org.id, revoked_at: null });
 }
 
 /** Everything that identifies A: its organization, members and data, its Stellar addresses. */
@@ -184,6 +205,8 @@ const leakIdentifiers = (a: Tenant) => [
   a.g2p.inboundId,
   a.g2p.failedCallbackId,
   ...a.g2p.messageIds,
+  a.g2p.oauthClientRowId,
+  a.g2p.oauthClientId,
   connectionIdOf(a),
   bankConnectionIdOf(a),
   bankFileOf.get(a.org.id)!,
@@ -458,6 +481,24 @@ const PROBES: Record<string, Probe> = {
       expect(rows).toEqual([{ orgId: b.org.id }]);
     },
   },
+  "integrations.oauthClients": {
+    expect: async (result, { b }) => {
+      const ids = sortedIds(result as { id: string }[]);
+      const own = [...(await db.execute<{ id: string }>(sql`select id from g2p_oauth_clients where org_id = ${b.org.id} order by id`))].map((r) => r.id);
+      expect(ids).toEqual(own);
+      expect(ids).toContain(b.g2p.oauthClientRowId);
+    },
+  },
+  "integrations.createOauthClient": {
+    input: ({ a }) => ({ sender_row_id: a.g2p.senderRowId, name: "Hijacked client", scopes: ["write:disbursements"] }),
+    expect: notFound("The sender"),
+    after: ({ a }) => expectG2pUntouched(a),
+  },
+  "integrations.revokeOauthClient": {
+    input: ({ a }) => ({ id: a.g2p.oauthClientRowId }),
+    expect: notFound("The client credentials"),
+    after: ({ a }) => expectG2pUntouched(a),
+  },
   "integrations.updateSender": {
     input: ({ a }) => ({
       id: a.g2p.senderRowId,
@@ -532,6 +573,9 @@ const PROBES: Record<string, Probe> = {
     expect: async (result, { b }) => expect((result as { id: string }[]).map((c) => c.id)).toContain(bankConnectionIdOf(b)),
   },
   "disbursements.shipments": { input: ({ a }) => ({ id: a.data.disbursement.id }), expect: async (result) => expect(result).toEqual([]) },
+  "disbursements.mojaloopPreflight": { input: ({ a }) => ({ id: a.data.disbursement.id }), expect: notFound("The disbursement") },
+  "disbursements.lookUpMojaloopPayees": { input: ({ a }) => ({ id: a.data.disbursement.id }), expect: notFound("The disbursement") },
+  "disbursements.excludeUnresolvedMojaloopPayees": { input: ({ a }) => ({ id: a.data.disbursement.id }), expect: notFound("The disbursement") },
   "disbursements.markShipmentUploaded": {
     input: ({ a }) => ({ id: railBatchOf.get(a.org.id)! }),
     expect: notFound("The shipment"),

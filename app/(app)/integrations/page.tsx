@@ -1,6 +1,7 @@
 import { Suspense } from "react";
 import { g2pMessagesInput } from "@/components/integrations/messages-input";
 import { MessagesSection } from "@/components/integrations/messages-section";
+import { OauthClientsSection } from "@/components/integrations/oauth-clients-section";
 import { PlatformCard } from "@/components/integrations/platform-card";
 import { SendersSection } from "@/components/integrations/senders-section";
 import { Forbidden } from "@/components/shell/forbidden";
@@ -17,6 +18,7 @@ export default async function IntegrationsPage({ searchParams }: { searchParams:
   prefetch(trpc.organization.get.queryOptions());
   prefetch(trpc.integrations.identity.queryOptions());
   prefetch(trpc.integrations.senders.queryOptions());
+  prefetch(trpc.integrations.oauthClients.queryOptions());
   prefetch(trpc.catalog.wallets.queryOptions());
   // Awaited: the log is a plain (non-suspense) query that refreshes itself; it renders filled at once.
   await getQueryClient().prefetchQuery(trpc.integrations.messages.queryOptions(g2pMessagesInput(await searchParams)));
@@ -33,6 +35,9 @@ export default async function IntegrationsPage({ searchParams }: { searchParams:
           </Suspense>
           <Suspense fallback={<Skeleton className="h-48 w-full" />}>
             <SendersSection />
+          </Suspense>
+          <Suspense fallback={<Skeleton className="h-32 w-full" />}>
+            <OauthClientsSection />
           </Suspense>
           <Suspense fallback={<Skeleton className="h-96 w-full" />}>
             <MessagesSection />

@@ -39,7 +39,7 @@ import { acceptDisburseRequest } from "@/server/services/g2p/accept-disburse-req
 import { cancelG2pItems } from "@/server/services/g2p/cancel-g2p-items";
 import { enqueueCallback, type G2pCallbackEndpoint } from "@/server/services/g2p/enqueue-callback";
 import { G2pRejection, type G2pCall } from "@/server/services/g2p/g2p-call";
-import { G2pRefused, authenticateG2pKey, g2pHttpStatus, requireG2pScope } from "@/server/services/g2p/g2p-refusal";
+import { G2pRefused, authenticateG2pKey, g2pHttpStatus, requireG2pScope, requireTokenSender } from "@/server/services/g2p/g2p-refusal";
 import {
   ackBody,
   callbackHeader,
@@ -274,6 +274,7 @@ export async function receiveG2pRequest(db: Db, request: Request, key: G2pPostEn
       .where(and(eq(g2pSenders.orgId, ctx.org.id), eq(g2pSenders.senderId, header.sender_id), eq(g2pSenders.enabled, true)));
     if (!sender) throw new G2pRefused(G2P_TRANSPORT_ERRORS.senderIdInvalid, `sender_id "${header.sender_id}" is not a registered, enabled sender of this organization.`);
     known.sender = sender;
+    requireTokenSender(ctx, sender);
     const slug = await orgSlug(db, ctx.org.id);
     if (header.receiver_id !== undefined && header.receiver_id !== slug) {
       throw new G2pRefused(G2P_TRANSPORT_ERRORS.receiverIdInvalid, `receiver_id "${header.receiver_id}" is not this platform's id for the organization ("${slug}").`);

@@ -4,7 +4,7 @@ import { getDb, type Db } from "@/db/client";
 import { g2pItems, g2pSenders, g2pTransactions, type G2pSender } from "@/db/schema";
 import { G2P_TRANSPORT_ERRORS } from "@/server/domain/g2p/codes";
 import { logger } from "@/server/log";
-import { G2pRefused, authenticateG2pKey, requireG2pScope } from "./g2p-refusal";
+import { G2pRefused, authenticateG2pKey, requireG2pScope, requireTokenSender } from "./g2p-refusal";
 import { callbackHeader, completedCount, disburseHeaderStatus, errorAnswer, g2pJsonResponse, orgSlug, signedBody, wireItem } from "./g2p-answers";
 import { loadItemStatuses } from "./item-views";
 
@@ -61,6 +61,15 @@ export async function getG2pStatus(db: Db, request: Request, query: StatusQuery,
         .from(g2pSenders)
         .where(and(eq(g2pSenders.orgId, orgId), eq(g2pSenders.senderId, senderId)));
       if (!chosen) throw new G2pRefused(G2P_TRANSPORT_ERRORS.senderIdInvalid, `sender_id "${senderId}" is not a sender of this organization.`, 403);
+    }
+    // An access token acts for its own sender only: other senders' ids are not found.
+    if (ctx.g2pSenderRowId !== undefined) {
+      if (chosen) requireTokenSender(ctx, chosen);
+      else
+        [chosen] = await db
+          .select()
+          .from(g2pSenders)
+          .where(and(eq(g2pSenders.orgId, orgId), eq(g2pSenders.id, ctx.g2pSenderRowId)));
     }
 
     // Which senders have this id (one sender's transaction and reference ids are unique).

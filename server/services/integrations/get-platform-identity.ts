@@ -26,6 +26,12 @@ export const G2P_ENDPOINTS: readonly G2pEndpoint[] = [
   { method: "POST", path: "/disburse/sync/search", purpose: "Synchronous /disburse/search", callback: null },
   { method: "POST", path: "/disburse/sync/txn/status", purpose: "Synchronous /disburse/txn/status", callback: null },
   { method: "POST", path: "/disburse/cancel", purpose: "Cancel a transaction or some of its items before the schedule date (G2P Bridge)", callback: null },
+  {
+    method: "POST",
+    path: "/oauth2/client/token",
+    purpose: "OAuth2 client-credentials token for client credentials of a sender (form-urlencoded; answers a short-lived bearer JWT)",
+    callback: null,
+  },
 ];
 
 /** The app's absolute base URL (APP_URL, as the launcher sets it; NEXTAUTH_URL as a fallback). */
@@ -52,7 +58,8 @@ export async function getPlatformIdentity(ctx: OrgContext) {
     public_key_base64: key.publicKeyBase64,
     base_url: baseUrl,
     endpoints: G2P_ENDPOINTS.map((e) => ({ ...e, url: `${baseUrl}${e.path}` })),
-    authentication: "An API key of this organization in the Authorization header (Bearer sdp_…).",
+    authentication:
+      "An API key of this organization (Authorization: Bearer sdp_…), or an access token from POST /oauth2/client/token for a sender's OAuth2 client credentials (Authorization: Bearer <JWT>).",
     signature: {
       algorithm: "ed25519",
       format:
