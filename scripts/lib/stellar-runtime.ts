@@ -22,20 +22,28 @@ export async function ensureLedger(env: NodeJS.ProcessEnv, dataDir: string, say:
   const { STELLAR_NETWORK, HORIZON_URL, LEDGER_PORT: port } = parseConfig(env);
   if (STELLAR_NETWORK !== "local" || HORIZON_URL) return null;
   const url = `http://127.0.0.1:${port}`;
+  // One passphrase end to end: the ledger signs and checks with the one the app builds transactions
+  // for (STELLAR_NETWORK_PASSPHRASE, default "Standalone Network ; February 2017").
+  const { stellarConfig } = await import("../../server/stellar/network");
+  const { passphrase } = stellarConfig(env);
   if (await portIsOpen(port)) {
-    const { PASSPHRASES } = await import("../../server/stellar/network");
     const root = await fetch(`${url}/`, { signal: AbortSignal.timeout(5_000) })
       .then((r) => r.json() as Promise<{ network_passphrase?: string }>)
       .catch(() => null);
-    if (root?.network_passphrase !== PASSPHRASES.local) {
+    if (typeof root?.network_passphrase !== "string") {
       throw new Error(`Port ${port} is taken by something that is not a local Stellar ledger. Set LEDGER_PORT to another port.`);
+    }
+    if (root.network_passphrase !== passphrase) {
+      throw new Error(
+        `The local Stellar ledger on port ${port} runs "${root.network_passphrase}", not STELLAR_NETWORK_PASSPHRASE "${passphrase}". Stop it or set LEDGER_PORT to another port.`,
+      );
     }
     say(`joined the local Stellar ledger already running on ${url}`);
     return { url, close: async () => {} };
   }
   const { startLocalLedger } = await import("../../server/stellar/local-ledger");
-  const handle = await startLocalLedger({ port, host: "127.0.0.1", dataDir: path.join(dataDir, "ledger") });
-  say(`local Stellar ledger running on ${handle.url} (data in ${path.relative(ROOT, path.join(dataDir, "ledger")) || "."})`);
+  const handle = await startLocalLedger({ port, host: "127.0.0.1", dataDir: path.join(dataDir, "ledger"), networkPassphrase: passphrase });
+  say(`local Stellar ledger running on ${handle.url} (data in ${path.relative(ROOT, path.join(dataDir, "ledger")) || "."}, network "${passphrase}")`);
   return { url: handle.url, close: () => handle.close() };
 }
 

@@ -185,7 +185,7 @@ export const CONFIG_VARIABLES = {
     "`npm start` starts the project's example bank (docs/example-bank.md) and gives the demo organization a bank connection and a routing rule for bank accounts; `off` skips both.",
   ),
   EXAMPLE_BANK_PORT: v("Banks", port().default(8400), "Port of the example bank the launcher starts."),
-  STELLAR_NETWORK_PASSPHRASE: v("Stellar", z.string().optional(), "Passphrase of the local network only.", "`Standalone Network ; February 2017`"),
+  STELLAR_NETWORK_PASSPHRASE: v("Stellar", z.string().optional(), "Passphrase of the local network, for its ledger and the app.", "`Standalone Network ; February 2017`"),
   CHANNEL_ACCOUNTS: v("Stellar", positiveInt().default(4), "Channel accounts per organization (parallel transactions)."),
   STELLAR_BASE_FEE: v("Stellar", positiveInt().default(100), "Fee bid per operation, in stroops."),
   STELLAR_TX_TIMEOUT_SECONDS: v("Stellar", positiveInt().default(60), "A transaction is valid until now + this."),
@@ -241,6 +241,11 @@ export const CONFIG_VARIABLES = {
   G2P_CALLBACK_BATCH: v("G2P", positiveInt().default(50), "Callbacks claimed per round."),
   G2P_REPORT_EVERY_MS: v("G2P", positiveInt().default(1_000), "Period of the status-report loop."),
   G2P_ENVELOPE_EVERY_MS: v("G2P", positiveInt().default(5_000), "Period of the envelope loop."),
+  G2P_OAUTH_TOKEN_TTL_SECONDS: v(
+    "G2P",
+    positiveInt().max(3600).default(300),
+    "Lifetime of a G2P access token from POST /oauth2/client/token, in seconds (at most 3600).",
+  ),
 
   // Worker
   WORKER_CONCURRENCY: v("Worker", positiveInt().optional(), "Submission lanes of the payment worker.", "CHANNEL_ACCOUNTS"),

@@ -14,6 +14,7 @@ import { signJwt } from "@/server/services/sep/jwt";
 import { completeSep24ForReceiverWallet } from "@/server/services/sep/sep24";
 import { PASSPHRASES } from "@/server/stellar/network";
 import { renderToStaticMarkup } from "react-dom/server";
+import { parse as parseToml } from "smol-toml";
 import InteractivePage from "@/app/sep24/interactive/page";
 import * as tomlRoute from "@/app/.well-known/stellar.toml/route";
 import * as authRoute from "@/app/sep10/auth/route";
@@ -21,6 +22,7 @@ import * as contactRoute from "@/app/sep24/interactive/contact/route";
 import * as infoRoute from "@/app/sep24/info/route";
 import * as interactiveRoute from "@/app/sep24/transactions/deposit/interactive/route";
 import * as transactionRoute from "@/app/sep24/transaction/route";
+import * as transactionsRoute from "@/app/sep24/transactions/route";
 import { createOrgWithMembers, randomSuffix, testDb } from "./helpers";
 
 process.env.DATABASE_URL = inject("databaseUrl");
@@ -124,6 +126,16 @@ describe("SEP-1 stellar.toml", () => {
     expect(text).toMatch(/ORG_NAME = ".+"/);
     expect(text).toContain(`[[CURRENCIES]]\ncode = "USDC"\nissuer = "${catalog.usdc.issuer}"`);
     expect(text).toContain(`[[CURRENCIES]]\ncode = "native"`);
+
+    // Every currency entry has what SEP-1 requires (the anchor test suite's schema).
+    const currencies = (parseToml(text) as { CURRENCIES: Record<string, unknown>[] }).CURRENCIES;
+    expect(currencies.length).toBeGreaterThanOrEqual(2);
+    for (const currency of currencies) {
+      expect(currency).toMatchObject({ status: "live", is_asset_anchored: expect.any(Boolean), desc: expect.stringMatching(/\S/) });
+      expect(["fiat", "crypto", "stock", "bond", "commodity", "realestate", "other"]).toContain(currency.anchor_asset_type);
+    }
+    expect(currencies.find((c) => c.code === "native")).toMatchObject({ anchor_asset_type: "crypto", anchor_asset: "XLM" });
+    expect(currencies.find((c) => c.code === "USDC" && c.issuer === catalog.usdc.issuer)).toMatchObject({ is_asset_anchored: true, anchor_asset_type: "fiat" });
   });
 });
 
@@ -177,14 +189,17 @@ describe("SEP-10 web authentication", () => {
     expect(other.body.error).toMatch(/home_domain/);
   });
 
-  it("refuses a challenge signed by the wrong key (401)", async () => {
+  it("refuses a challenge signed by the wrong key, unsigned or with extra signatures (400)", async () => {
     const client = Keypair.random();
     const challenge = await challengeFor(client.publicKey());
     const res = await call(authRoute.POST, "POST", "/sep10/auth", { json: { transaction: sign(challenge, Keypair.random()) } });
-    expect(res.status).toBe(401);
+    expect(res.status).toBe(400);
     expect(res.body.error).toMatch(/verification failed/);
     const unsigned = await call(authRoute.POST, "POST", "/sep10/auth", { json: { transaction: challenge } });
-    expect(unsigned.status).toBe(401);
+    expect(unsigned.status).toBe(400);
+    const extra = await call(authRoute.POST, "POST", "/sep10/auth", { json: { transaction: sign(challenge, client, Keypair.random()) } });
+    expect(extra.status).toBe(400);
+    expect(extra.body.error).toMatch(/verification failed/);
   });
 
   it("checks an existing account's signers against its medium threshold", async () => {
@@ -199,7 +214,10 @@ describe("SEP-10 web authentication", () => {
     });
     const challenge = await challengeFor(client.publicKey());
     const one = await call(authRoute.POST, "POST", "/sep10/auth", { json: { transaction: sign(challenge, client) } });
-    expect(one.status).toBe(401);
+    expect(one.status).toBe(400);
+    // The same signer twice does not count twice.
+    const twice = await call(authRoute.POST, "POST", "/sep10/auth", { json: { transaction: sign(challenge, client, client) } });
+    expect(twice.status).toBe(400);
     const both = await call(authRoute.POST, "POST", "/sep10/auth", { json: { transaction: sign(challenge, client, cosigner) } });
     expect(both.status, both.text).toBe(200);
     expect(decodeJwt(both.body.token).sub).toBe(client.publicKey());
@@ -228,7 +246,7 @@ describe("SEP-10 web authentication", () => {
     const bytes = Buffer.from(good, "base64");
     bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
     const tampered = await call(authRoute.POST, "POST", "/sep10/auth", { json: { transaction: bytes.toString("base64") } });
-    expect([400, 401]).toContain(tampered.status);
+    expect(tampered.status).toBe(400);
     expect((await call(authRoute.POST, "POST", "/sep10/auth", { json: { transaction: "not-xdr" } })).status).toBe(400);
     expect((await call(authRoute.POST, "POST", "/sep10/auth", { json: {} })).status).toBe(400);
   });
@@ -239,7 +257,7 @@ describe("SEP-10 web authentication", () => {
     const read = WebAuth.readChallengeTx(challenge, config().signingKeypair.publicKey(), PASSPHRASE, "localhost:3000", "localhost:3000");
     expect(read.tx.operations.find((op) => op.type === "manageData" && op.name === "client_domain")).toMatchObject({ source: walletSigningKey.publicKey() });
     const clientOnly = await call(authRoute.POST, "POST", "/sep10/auth", { json: { transaction: sign(challenge, client) } });
-    expect(clientOnly.status).toBe(401);
+    expect(clientOnly.status).toBe(400);
     const res = await call(authRoute.POST, "POST", "/sep10/auth", { json: { transaction: sign(challenge, client, walletSigningKey) } });
     expect(res.status, res.text).toBe(200);
     expect(decodeJwt(res.body.token).client_domain).toBe(loopbackHost);
@@ -267,11 +285,13 @@ describe("SEP-24 interactive deposit", () => {
     expect(res.body.fee).toEqual({ enabled: false });
   });
 
-  it("refuses interactive deposits without a JWT (401) or with a bad one (403)", async () => {
+  it("refuses interactive deposits without a JWT or with a bad one (403 authentication_required)", async () => {
     const { asset } = await orgWithUniqueAsset();
     const client = Keypair.random();
     const json = { asset_code: asset.code, account: client.publicKey() };
-    expect((await call(interactiveRoute.POST, "POST", "/sep24/transactions/deposit/interactive", { json })).status).toBe(401);
+    const anonymous = await call(interactiveRoute.POST, "POST", "/sep24/transactions/deposit/interactive", { json });
+    expect(anonymous.status).toBe(403);
+    expect(anonymous.body.type).toBe("authentication_required");
     expect((await call(interactiveRoute.POST, "POST", "/sep24/transactions/deposit/interactive", { json, bearer: "garbage" })).status).toBe(403);
     const now = Math.floor(Date.now() / 1000);
     const claims = { iss: `${APP}/sep10/auth`, sub: client.publicKey(), iat: now, exp: now + 3600 };
@@ -285,7 +305,8 @@ describe("SEP-24 interactive deposit", () => {
       json: { asset_code: asset.code, account: Keypair.random().publicKey() },
       bearer: token,
     });
-    expect(mismatch.status).toBe(403);
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body.error).toMatch(/'account'/);
     const unknownAsset = await call(interactiveRoute.POST, "POST", "/sep24/transactions/deposit/interactive", { json: { asset_code: "NOPE0000" }, bearer: token });
     expect(unknownAsset.status).toBe(400);
   });
@@ -315,7 +336,9 @@ describe("SEP-24 interactive deposit", () => {
     expect(mine.body.transaction.completed_at).toBeUndefined();
     const otherToken = await tokenFor(Keypair.random());
     expect((await call(transactionRoute.GET, "GET", `/sep24/transaction?id=${res.body.id}`, { bearer: otherToken })).status).toBe(404);
-    expect((await call(transactionRoute.GET, "GET", `/sep24/transaction?id=${res.body.id}`)).status).toBe(401);
+    const anonymous = await call(transactionRoute.GET, "GET", `/sep24/transaction?id=${res.body.id}`);
+    expect(anonymous.status).toBe(403);
+    expect(anonymous.body.type).toBe("authentication_required");
 
     // The receiver the organization knows, with a READY wallet.
     const phone = `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
@@ -368,6 +391,85 @@ describe("SEP-24 interactive deposit", () => {
     const done = await call(transactionRoute.GET, "GET", `/sep24/transaction?id=${res.body.id}`, { bearer: token });
     expect(done.body.transaction.status).toBe("completed");
     expect(done.body.transaction.completed_at).toBeTruthy();
+  });
+
+  it("lists the account's transactions (asset_code, limit, kind, no_older_than, paging_id), newest first", async () => {
+    const { asset } = await orgWithUniqueAsset();
+    const client = Keypair.random();
+    const token = await tokenFor(client);
+    const list = (query: string, bearer: string | undefined = token) =>
+      call(transactionsRoute.GET, "GET", `/sep24/transactions?${query}`, bearer === undefined ? {} : { bearer });
+
+    // Nothing yet: an empty list, not an error.
+    const empty = await list(`asset_code=${asset.code}`);
+    expect(empty.status, empty.text).toBe(200);
+    expect(empty.body).toEqual({ transactions: [] });
+
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await call(interactiveRoute.POST, "POST", "/sep24/transactions/deposit/interactive", { json: { asset_code: asset.code }, bearer: token });
+      expect(res.status, res.text).toBe(200);
+      ids.push(res.body.id);
+    }
+    // Another account's deposits stay out.
+    const other = await call(interactiveRoute.POST, "POST", "/sep24/transactions/deposit/interactive", {
+      json: { asset_code: asset.code },
+      bearer: await tokenFor(Keypair.random()),
+    });
+    expect(other.status, other.text).toBe(200);
+
+    const all = await list(`asset_code=${asset.code}`);
+    expect(all.status, all.text).toBe(200);
+    expect(all.body.transactions.map((t: { id: string }) => t.id)).toEqual([...ids].reverse());
+    expect(all.body.transactions[0]).toMatchObject({ id: ids[2], kind: "deposit", status: "incomplete", to: client.publicKey() });
+    expect(all.body.transactions[0].more_info_url).toMatch(/^http/);
+    // Another asset's list does not show them.
+    const native = await list("asset_code=native");
+    expect(native.status, native.text).toBe(200);
+    expect(native.body.transactions).toEqual([]);
+
+    const limited = await list(`asset_code=${asset.code}&limit=1`);
+    expect(limited.body.transactions.map((t: { id: string }) => t.id)).toEqual([ids[2]]);
+    const page2 = await list(`asset_code=${asset.code}&paging_id=${ids[2]}`);
+    expect(page2.body.transactions.map((t: { id: string }) => t.id)).toEqual([ids[1], ids[0]]);
+    expect((await list(`asset_code=${asset.code}&kind=deposit`)).body.transactions).toHaveLength(3);
+    expect((await list(`asset_code=${asset.code}&kind=withdrawal`)).body).toEqual({ transactions: [] });
+    const second = all.body.transactions[1].started_at as string;
+    const recent = await list(`asset_code=${asset.code}&no_older_than=${encodeURIComponent(second)}`);
+    expect(recent.body.transactions.map((t: { id: string }) => t.id)).toEqual([ids[2], ids[1]]);
+
+    // Bad parameters answer 400 naming the parameter; no token answers 403.
+    for (const [query, name] of [
+      ["", "asset_code"],
+      ["asset_code=BADCODE", "asset_code"],
+      [`asset_code=${asset.code}&limit=0`, "limit"],
+      [`asset_code=${asset.code}&limit=abc`, "limit"],
+      [`asset_code=${asset.code}&kind=refund`, "kind"],
+      [`asset_code=${asset.code}&no_older_than=yesterday`, "no_older_than"],
+      [`asset_code=${asset.code}&paging_id=nope`, "paging_id"],
+    ] as const) {
+      const bad = await list(query);
+      expect(bad.status, query).toBe(400);
+      expect(bad.body.error, query).toContain(`'${name}'`);
+    }
+    const anonymous = await call(transactionsRoute.GET, "GET", `/sep24/transactions?asset_code=${asset.code}`);
+    expect(anonymous.status).toBe(403);
+    expect(anonymous.body).toMatchObject({ type: "authentication_required" });
+  });
+
+  it("looks a transaction up by id only: unknown stellar_transaction_id and external_transaction_id answer 404", async () => {
+    const { asset } = await orgWithUniqueAsset();
+    const token = await tokenFor(Keypair.random());
+    const started = await call(interactiveRoute.POST, "POST", "/sep24/transactions/deposit/interactive", { json: { asset_code: asset.code }, bearer: token });
+    const get = (query: string) => call(transactionRoute.GET, "GET", `/sep24/transaction?${query}`, { bearer: token });
+    expect((await get(`id=${started.body.id}`)).status).toBe(200);
+    const byHash = await get(`stellar_transaction_id=${"ab".repeat(32)}`);
+    expect(byHash.status).toBe(404);
+    expect(byHash.body.error).toMatch(/not found/);
+    expect((await get("external_transaction_id=9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d")).status).toBe(404);
+    expect((await get("stellar_transaction_id=xyz")).status).toBe(400);
+    expect((await get("")).status).toBe(400);
+    expect((await get(`id=${started.body.id}&external_transaction_id=x`)).status).toBe(400);
   });
 
   it("resolves the organization by the wallet's client_domain", async () => {

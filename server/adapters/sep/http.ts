@@ -21,7 +21,7 @@ export function sepPreflight(): Response {
 
 /** SEP errors answer `{error}` with their status; anything else is logged and answers 500. */
 export function sepErrorResponse(error: unknown, what: string): Response {
-  if (error instanceof SepError) return sepJson({ error: error.message }, error.status);
+  if (error instanceof SepError) return sepJson({ ...error.fields, error: error.message }, error.status);
   logger.error({ err: error }, `${what} failed`);
   return sepJson({ error: "An internal error occurred while processing this request." }, 500);
 }

@@ -147,7 +147,8 @@ export async function verifyChallenge(
       if (!found.includes(accountId)) throw new Error("not signed by the client account");
     }
   } catch (error) {
-    throw new SepError(401, `challenge verification failed: ${error instanceof Error ? error.message : String(error)}`);
+    // SEP-10: a challenge that fails verification is a bad request (400), as the anchor test suite checks.
+    throw new SepError(400, `challenge verification failed: ${error instanceof Error ? error.message : String(error)}`);
   }
   const clientDomain = clientDomainOf(tx);
   const sub = memo ? `${clientAccountID}:${memo}` : clientAccountID;
@@ -175,12 +176,17 @@ export function readSep10Token(token: string, options: { config?: SepConfig; now
   return { account, memo: memo ?? null, clientDomain, sub: claims.sub };
 }
 
-/** `Authorization: Bearer <jwt>` → session; 401 when missing, 403 when invalid. */
+/**
+ * `Authorization: Bearer <jwt>` → session. Missing, forged or expired: 403 `{type: "authentication_required"}`,
+ * the answer SEP-24 prescribes for every endpoint that needs a token.
+ */
 export function requireSep10Session(request: Request, options: { config?: SepConfig; now?: Date } = {}): Sep10Session {
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
-  if (!match) throw new SepError(401, "authentication required");
+  if (!match) throw new SepError(403, "authentication required: send a SEP-10 token as 'Authorization: Bearer <token>'", AUTHENTICATION_REQUIRED);
   const session = readSep10Token(match[1]!, options);
-  if (!session) throw new SepError(403, "invalid or expired token");
+  if (!session) throw new SepError(403, "authentication required: the SEP-10 token is invalid or expired", AUTHENTICATION_REQUIRED);
   return session;
 }
+
+const AUTHENTICATION_REQUIRED = { type: "authentication_required" };

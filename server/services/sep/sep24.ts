@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { and, asc, desc, eq, gt, inArray, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { assets, messages, organizations, receivers, receiverWallets, sep24Transactions, wallets } from "@/db/schema";
 import { subkey } from "../crypto/keys";
@@ -122,9 +122,10 @@ export async function startInteractiveDeposit(
   const now = options.now ?? new Date();
   const assetCode = fields.asset_code?.trim();
   if (!assetCode) throw new SepError(400, "'asset_code' is required");
-  if (fields.account && fields.account.trim() !== session.account) throw new SepError(403, "'account' does not match the authenticated account");
+  // SEP-24: an account (or memo) other than the authenticated one is a bad request.
+  if (fields.account && fields.account.trim() !== session.account) throw new SepError(400, "'account' does not match the authenticated account");
   const memo = fields.memo?.trim() || null;
-  if (memo && memo !== session.memo) throw new SepError(403, "'memo' does not match the authenticated memo");
+  if (memo && memo !== session.memo) throw new SepError(400, "'memo' does not match the authenticated memo");
   const { orgId, assetCode: code } = await resolveDepositOrg(db, { assetCode, clientDomain: session.clientDomain });
   const [row] = await db
     .insert(sep24Transactions)
@@ -135,33 +136,122 @@ export async function startInteractiveDeposit(
   return { type: "interactive_customer_info_needed", url: interactiveUrl(config, row.id, token, fields.lang?.trim() || null), id: row.id };
 }
 
-export async function getSep24Transaction(db: DbOrTx, session: Sep10Session, id: string | null | undefined, options: { config?: SepConfig } = {}) {
+type Sep24Row = typeof sep24Transactions.$inferSelect;
+
+/** A SEP-24 transaction as wallets read it (a deposit: this platform offers no withdrawals). */
+function transactionJson(config: SepConfig, tx: Sep24Row) {
+  return {
+    id: tx.id,
+    kind: "deposit" as const,
+    status: tx.status,
+    more_info_url: `${config.appUrl}/sep24/interactive?transaction_id=${tx.id}`,
+    started_at: tx.createdAt.toISOString(),
+    ...(tx.completedAt ? { completed_at: tx.completedAt.toISOString() } : {}),
+    to: tx.stellarAccount,
+    ...(tx.stellarMemo ? { deposit_memo: tx.stellarMemo, deposit_memo_type: "id" } : {}),
+  };
+}
+
+/** The rows of the authenticated account (and memo) only. */
+function ownedBy(session: Sep10Session) {
+  return and(
+    eq(sep24Transactions.stellarAccount, session.account),
+    session.memo ? eq(sep24Transactions.stellarMemo, session.memo) : isNull(sep24Transactions.stellarMemo),
+  );
+}
+
+/**
+ * GET /sep24/transaction: by exactly one of `id`, `stellar_transaction_id`, `external_transaction_id`.
+ * Deposits here end with the receiver's registration, not with a Stellar or off-chain transfer, so no
+ * SEP-24 transaction carries either of the other two ids: those lookups answer 404 like an unknown id.
+ */
+export async function getSep24Transaction(
+  db: DbOrTx,
+  session: Sep10Session,
+  q: { id?: string | null; stellarTransactionId?: string | null; externalTransactionId?: string | null },
+  options: { config?: SepConfig } = {},
+) {
   const config = options.config ?? sepConfig();
-  if (!id) throw new SepError(400, "'id' is required");
-  if (!UUID.test(id)) throw new SepError(404, "transaction not found");
+  const given = (
+    [
+      ["id", q.id],
+      ["stellar_transaction_id", q.stellarTransactionId],
+      ["external_transaction_id", q.externalTransactionId],
+    ] as const
+  ).filter(([, value]) => value?.trim());
+  if (given.length === 0) throw new SepError(400, "one of 'id', 'stellar_transaction_id' or 'external_transaction_id' is required");
+  if (given.length > 1) throw new SepError(400, "give only one of 'id', 'stellar_transaction_id' and 'external_transaction_id'");
+  const [name, raw] = given[0]!;
+  const value = raw!.trim();
+  if (name === "stellar_transaction_id" && !/^[0-9a-f]{64}$/i.test(value)) throw new SepError(400, "'stellar_transaction_id' must be a transaction hash (64 hex digits)");
+  if (name !== "id" || !UUID.test(value)) throw new SepError(404, "transaction not found");
   const [tx] = await db
     .select()
     .from(sep24Transactions)
-    .where(
-      and(
-        eq(sep24Transactions.id, id),
-        eq(sep24Transactions.stellarAccount, session.account),
-        session.memo ? eq(sep24Transactions.stellarMemo, session.memo) : isNull(sep24Transactions.stellarMemo),
-      ),
-    );
+    .where(and(eq(sep24Transactions.id, value), ownedBy(session)));
   if (!tx) throw new SepError(404, "transaction not found");
-  return {
-    transaction: {
-      id: tx.id,
-      kind: "deposit" as const,
-      status: tx.status,
-      more_info_url: `${config.appUrl}/sep24/interactive?transaction_id=${tx.id}`,
-      started_at: tx.createdAt.toISOString(),
-      ...(tx.completedAt ? { completed_at: tx.completedAt.toISOString() } : {}),
-      to: tx.stellarAccount,
-      ...(tx.stellarMemo ? { deposit_memo: tx.stellarMemo, deposit_memo_type: "id" } : {}),
-    },
-  };
+  return { transaction: transactionJson(config, tx) };
+}
+
+/** Most transactions one GET /sep24/transactions returns (SEP-24 leaves the default to the anchor). */
+export const SEP24_TRANSACTIONS_MAX = 200;
+
+export type Sep24TransactionsQuery = {
+  asset_code?: string | null;
+  limit?: string | null;
+  kind?: string | null;
+  no_older_than?: string | null;
+  paging_id?: string | null;
+};
+
+/**
+ * GET /sep24/transactions: the authenticated account's transactions in `asset_code` (required, one of
+ * /info's assets), newest first; `limit` (1–200, default 200), `kind` (`deposit`, or `withdrawal`: none
+ * here), `no_older_than` (started at or after this date-time), `paging_id` (those older than it).
+ */
+export async function listSep24Transactions(db: DbOrTx, session: Sep10Session, query: Sep24TransactionsQuery, options: { config?: SepConfig } = {}) {
+  const config = options.config ?? sepConfig();
+  const code = query.asset_code?.trim();
+  if (!code) throw new SepError(400, "'asset_code' is required");
+  const native = code === "native" || code.toUpperCase() === "XLM";
+  const offered = (await listSepAssets(db)).some((a) => (native ? !a.issuer : a.issuer && a.code === code));
+  if (!offered) throw new SepError(400, `invalid 'asset_code': '${code}' is not an asset of /sep24/info`);
+
+  let limit = SEP24_TRANSACTIONS_MAX;
+  if (query.limit != null && query.limit !== "") {
+    if (!/^\d+$/.test(query.limit) || Number(query.limit) < 1) throw new SepError(400, "invalid 'limit': must be a positive integer");
+    limit = Math.min(Number(query.limit), SEP24_TRANSACTIONS_MAX);
+  }
+  const kind = query.kind?.trim() || null;
+  if (kind !== null && kind !== "deposit" && kind !== "withdrawal") throw new SepError(400, "invalid 'kind': must be deposit or withdrawal");
+  let noOlderThan: Date | null = null;
+  if (query.no_older_than?.trim()) {
+    noOlderThan = new Date(query.no_older_than.trim());
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(query.no_older_than.trim()) || Number.isNaN(noOlderThan.getTime())) {
+      throw new SepError(400, "invalid 'no_older_than': must be an ISO 8601 date-time");
+    }
+  }
+  const pagingId = query.paging_id?.trim() || null;
+  if (pagingId !== null && !UUID.test(pagingId)) throw new SepError(400, "invalid 'paging_id': must be the id of a transaction");
+  if (kind === "withdrawal") return { transactions: [] };
+
+  const conditions = [ownedBy(session), eq(sep24Transactions.assetCode, native ? "native" : code)];
+  if (noOlderThan) conditions.push(gte(sep24Transactions.createdAt, noOlderThan));
+  if (pagingId) {
+    const [anchor] = await db
+      .select({ createdAt: sep24Transactions.createdAt })
+      .from(sep24Transactions)
+      .where(and(eq(sep24Transactions.id, pagingId), ownedBy(session)));
+    if (!anchor) throw new SepError(400, "invalid 'paging_id': no such transaction of this account");
+    conditions.push(or(lt(sep24Transactions.createdAt, anchor.createdAt), and(eq(sep24Transactions.createdAt, anchor.createdAt), lt(sep24Transactions.id, pagingId)))!);
+  }
+  const rows = await db
+    .select()
+    .from(sep24Transactions)
+    .where(and(...conditions))
+    .orderBy(desc(sep24Transactions.createdAt), desc(sep24Transactions.id))
+    .limit(limit);
+  return { transactions: rows.map((tx) => transactionJson(config, tx)) };
 }
 
 /** Trim; e-mails lower-cased; phone numbers without spaces, dashes, dots and parentheses. */

@@ -31,6 +31,35 @@ async function orgName(db: DbOrTx): Promise<string> {
   return orgs.length === 1 ? orgs[0]!.name : "Disbursement Platform";
 }
 
+/**
+ * One [[CURRENCIES]] entry with what SEP-1 (and the SDF anchor test suite) requires of each: code,
+ * status, is_asset_anchored, anchor_asset_type and desc. The platform knows an issued asset by code and
+ * issuer only; like SDP it lists organizations' issued assets as fiat-anchored tokens, and XLM (no
+ * issuer, code "native") as the crypto asset it is.
+ */
+export function currencyLines(asset: { code: string; issuer: string }): string[] {
+  if (!asset.issuer) {
+    return [
+      "[[CURRENCIES]]",
+      `code = "native"`,
+      `status = "live"`,
+      `is_asset_anchored = true`,
+      `anchor_asset_type = "crypto"`,
+      `anchor_asset = "XLM"`,
+      `desc = "XLM, the native asset of the Stellar network."`,
+    ];
+  }
+  return [
+    "[[CURRENCIES]]",
+    `code = ${q(asset.code)}`,
+    `issuer = ${q(asset.issuer)}`,
+    `status = "live"`,
+    `is_asset_anchored = true`,
+    `anchor_asset_type = "fiat"`,
+    `desc = ${q(`${asset.code}, paid to receivers by the organizations of this platform.`)}`,
+  ];
+}
+
 /** SEP-1 stellar.toml: network, SEP-10 signing key and endpoints, SEP-24 server, accounts, currencies. */
 export async function buildStellarToml(db: DbOrTx, config: SepConfig = sepConfig()): Promise<string> {
   const network = stellarConfig().network;
@@ -51,10 +80,6 @@ export async function buildStellarToml(db: DbOrTx, config: SepConfig = sepConfig
     `ORG_NAME = ${q(await orgName(db))}`,
     `ORG_URL = ${q(config.appUrl)}`,
   ];
-  for (const asset of await listSepAssets(db)) {
-    if (asset.issuer) lines.push("", "[[CURRENCIES]]", `code = ${q(asset.code)}`, `issuer = ${q(asset.issuer)}`, `status = "live"`);
-    // XLM, as SDP lists it: the native asset has no issuer.
-    else lines.push("", "[[CURRENCIES]]", `code = "native"`, `status = "live"`, `is_asset_anchored = true`, `anchor_asset_type = "crypto"`, `anchor_asset = "XLM"`);
-  }
+  for (const asset of await listSepAssets(db)) lines.push("", ...currencyLines(asset));
   return `${lines.join("\n")}\n`;
 }

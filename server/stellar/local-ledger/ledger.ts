@@ -160,7 +160,9 @@ export class LocalLedger {
       return;
     }
     if (stored.networkPassphrase !== this.networkPassphrase) {
-      throw new Error(`the ledger in ${this.persistence.dataDir} is for "${stored.networkPassphrase}", not "${this.networkPassphrase}"`);
+      throw new Error(
+        `the ledger in ${this.persistence.dataDir} is for "${stored.networkPassphrase}", not "${this.networkPassphrase}" (STELLAR_NETWORK_PASSPHRASE): use the passphrase it was created with, or another data folder`,
+      );
     }
     for (const a of stored.accounts) this.accounts.put(a);
     this.accounts.takeChanged();

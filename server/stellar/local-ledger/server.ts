@@ -58,6 +58,12 @@ export interface StartLocalLedgerOptions {
   /** How long POST /transactions waits for the ledger before answering 504 (default 30 s). */
   submitTimeoutMs?: number;
   faults?: Partial<FaultConfig>;
+  /**
+   * The network passphrase (default `Networks.STANDALONE`): transactions must be signed for it, and
+   * the root and friendbot accounts derive from it. The launcher passes STELLAR_NETWORK_PASSPHRASE
+   * (server/stellar/network.ts), so the app and its ledger always agree.
+   */
+  networkPassphrase?: string;
 }
 
 export interface LocalLedgerHandle {
@@ -121,7 +127,12 @@ function txParam(body: string, contentType: string | undefined): string | null {
 export async function startLocalLedger(opts: StartLocalLedgerOptions): Promise<LocalLedgerHandle> {
   const host = opts.host ?? "127.0.0.1";
   const submitTimeoutMs = opts.submitTimeoutMs ?? 30_000;
-  const ledger = LocalLedger.open({ dataDir: opts.dataDir, closeIntervalMs: opts.closeIntervalMs, maxOpsPerLedger: opts.maxOpsPerLedger });
+  const ledger = LocalLedger.open({
+    dataDir: opts.dataDir,
+    closeIntervalMs: opts.closeIntervalMs,
+    maxOpsPerLedger: opts.maxOpsPerLedger,
+    networkPassphrase: opts.networkPassphrase,
+  });
   const faults = new FaultInjector(opts.faults);
   let base = "";
 
