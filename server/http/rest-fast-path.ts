@@ -26,14 +26,20 @@ export function restRoutes(appDir: string): Route[] {
         const names: string[] = [];
         const source = segments
           .map((s) => {
+            // `[...name]`: the catch-all (app/api/v1/[...path], the JSON 404), one or more segments.
+            const catchAll = /^\[\.\.\.([A-Za-z0-9_]+)\]$/.exec(s);
+            if (catchAll) {
+              names.push(catchAll[1]!);
+              return "(.+)";
+            }
             const dynamic = /^\[([A-Za-z0-9_]+)\]$/.exec(s);
             if (!dynamic) return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
             names.push(dynamic[1]!);
             return "([^/]+)";
           })
           .join("/");
-        // Static segments sort before dynamic ones, segment by segment.
-        const rank = segments.map((s) => (s.startsWith("[") ? "1" : "0")).join("");
+        // Static segments sort before dynamic ones, segment by segment, and a catch-all after all.
+        const rank = segments.map((s) => (s.startsWith("[...") ? "2" : s.startsWith("[") ? "1" : "0")).join("");
         routes.push({ route: { pattern: new RegExp(`^/api/v1${source ? `/${source}` : ""}$`), names, file: full }, rank });
       }
     }

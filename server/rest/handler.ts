@@ -9,6 +9,7 @@ import { forbidden, notFound } from "@/server/services/errors";
 import { errorResponse, jsonResponse } from "./errors";
 import { restRouteMeta, type RestRouteKey, type RestRouteMeta } from "./openapi";
 import { clientIp } from "./request";
+import { withSdpPagination } from "./sdp-pagination";
 
 export type RestCall = {
   /** The API key's organization context: services check the role and the key's scopes. */
@@ -42,8 +43,9 @@ export function restHandler(key: RestRouteKey, fn: (call: RestCall) => Promise<u
       const params = (await context?.params) ?? {};
       const id = typeof params.id === "string" ? params.id : "";
       if (meta.path.includes("{id}") && !z.uuid().safeParse(id).success) throw notFound("The resource");
-      const result = await fn({ ctx, request, url: new URL(request.url), id, meta, log });
-      response = result instanceof Response ? result : jsonResponse(result, meta.success.status);
+      const url = new URL(request.url);
+      const result = await fn({ ctx, request, url, id, meta, log });
+      response = result instanceof Response ? result : jsonResponse(withSdpPagination(url, result), meta.success.status);
     } catch (error) {
       response = errorResponse(error, log);
     }

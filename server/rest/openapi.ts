@@ -8,6 +8,7 @@ import { bankFileQuery, listBankFilesInput } from "@/server/schemas/bank-files.s
 import { BANK_FILE_FORMATS, BANK_FILE_SOURCES, RAIL_TYPES, RECONCILIATION_OUTCOMES } from "@/server/domain/rails";
 import { listPaymentsInput, retryPaymentsInput } from "@/server/schemas/payments.schema";
 import { listReceiversInput } from "@/server/schemas/receivers.schema";
+import { createAssetInput, createWalletInput, updateWalletInput } from "@/server/schemas/catalog.schema";
 import { createConnectionInput, updateConnectionInput } from "@/server/schemas/connections.schema";
 import { createRoutingRuleInput, reorderRoutingRulesInput, updateRoutingRuleFields } from "@/server/schemas/routing.schema";
 import { DESTINATION_KINDS } from "@/server/domain/rails";
@@ -57,19 +58,19 @@ const decimal = z
   .describe("Exact decimal amount as a string (7 decimals).");
 
 const StatusHistoryEntry = z.object({ user_id: uuid.nullable(), status: z.string(), timestamp });
-const PaymentStatusHistoryEntry = z.object({ status: z.enum(PAYMENT_STATUSES), status_message: z.string().nullable(), timestamp });
+const PaymentStatusHistoryEntry = z.object({ status: z.enum(PAYMENT_STATUSES), status_message: z.string().describe('"" when there is none (as SDP).'), timestamp });
 
 export const WalletSchema = z
   .object({
     id: uuid,
     name: z.string(),
-    homepage: z.string(),
-    deep_link_schema: z.string(),
-    sep_10_client_domain: z.string(),
+    homepage: z.string().optional().describe("Omitted when empty (as SDP)."),
+    deep_link_schema: z.string().optional().describe("Omitted when empty (as SDP)."),
+    sep_10_client_domain: z.string().optional().describe("Omitted when empty (as SDP)."),
     enabled: z.boolean(),
     created_at: timestamp,
     updated_at: timestamp,
-    assets: z.array(z.object({ id: uuid, code: z.string(), issuer: z.string() })),
+    assets: z.array(z.object({ id: uuid, code: z.string(), issuer: z.string(), deleted_at: timestamp.nullable() })),
   })
   .register(docs, { id: "Wallet" });
 
@@ -83,8 +84,27 @@ export const AssetSchema = z
     enabled: z.boolean(),
     created_at: timestamp,
     updated_at: timestamp,
+    deleted_at: timestamp.nullable().describe("SDP's soft delete; null for a live asset."),
   })
   .register(docs, { id: "Asset" });
+
+/** SDP's `Asset` nested in other objects: `deleted_at` as SDP sends it. */
+const AssetRef = z.object({ id: uuid, code: z.string(), issuer: z.string(), deleted_at: timestamp.nullable() });
+
+/** SDP's `Wallet` nested in a receiver wallet (keys SDP omits when empty are optional). */
+const WalletRef = z
+  .object({
+    id: uuid,
+    name: z.string(),
+    homepage: z.string().optional(),
+    sep_10_client_domain: z.string().optional(),
+    deep_link_schema: z.string().optional(),
+    enabled: z.boolean(),
+    created_at: timestamp.optional(),
+    updated_at: timestamp.optional(),
+  })
+  .nullable()
+  .describe("The wallet provider; null for a bank account (no wallet provider).");
 
 /** Where payments to a receiver wallet go (docs/rails.md "Destinations"); `stellar_address`/`stellar_memo` stay beside it for SDP clients. */
 export const DestinationSchema = z
@@ -105,12 +125,12 @@ export const DisbursementSchema = z
   .object({
     id: uuid,
     name: z.string(),
-    receiver_registration_message_template: z.string().nullable(),
+    receiver_registration_message_template: z.string().describe('"" when the organization\'s default message is used (SDP sends "", never null).'),
     registration_contact_type: z.enum(REGISTRATION_CONTACT_TYPES),
-    verification_field: z.enum(VERIFICATION_FIELDS).nullable(),
+    verification_field: z.enum(VERIFICATION_FIELDS).optional().describe("Omitted when receivers verify nothing (wallet-address and direct types), as SDP does."),
     status: z.enum(DISBURSEMENT_STATUSES),
     status_history: z.array(StatusHistoryEntry),
-    file_name: z.string().nullable(),
+    file_name: z.string().optional().describe("Omitted until instructions are uploaded."),
     created_at: timestamp,
     updated_at: timestamp,
     created_by: uuid.nullable(),
@@ -118,16 +138,16 @@ export const DisbursementSchema = z
       .object({
         id: uuid,
         name: z.string(),
-        homepage: z.string(),
-        sep_10_client_domain: z.string(),
-        deep_link_schema: z.string(),
+        homepage: z.string().optional(),
+        sep_10_client_domain: z.string().optional(),
+        deep_link_schema: z.string().optional().describe("Omitted when empty (as SDP), like the other optional wallet strings."),
         enabled: z.boolean(),
         created_at: timestamp,
         updated_at: timestamp,
       })
-      .nullable()
-      .describe("The wallet provider; null for a BANK_ACCOUNT disbursement (bank accounts are paid without one)."),
-    asset: z.object({ id: uuid, code: z.string(), issuer: z.string(), created_at: timestamp, updated_at: timestamp }),
+      .optional()
+      .describe("The wallet provider; omitted for a BANK_ACCOUNT or DIRECT_PHONE disbursement (paid without one), as SDP omits it."),
+    asset: z.object({ id: uuid, code: z.string(), issuer: z.string(), created_at: timestamp, updated_at: timestamp, deleted_at: timestamp.nullable() }),
     total_payments: z.int(),
     total_payments_sent: z.int(),
     total_payments_failed: z.int(),
@@ -157,7 +177,7 @@ export const DisbursementSchema = z
   })
   .register(docs, { id: "Disbursement" });
 
-const ReceiverRef = z.object({ id: uuid, external_id: z.string(), phone_number: z.string().nullable(), email: z.string().nullable() });
+const ReceiverRef = z.object({ id: uuid, external_id: z.string(), phone_number: z.string().optional(), email: z.string().optional() });
 
 export const PaymentSchema = z
   .object({
@@ -166,15 +186,24 @@ export const PaymentSchema = z
     status: z.enum(PAYMENT_STATUSES),
     status_message: z.string().nullable(),
     status_history: z.array(PaymentStatusHistoryEntry),
-    stellar_transaction_id: z.string().nullable(),
-    stellar_operation_id: z.string().nullable(),
-    sender_address: z.string().nullable(),
-    external_payment_id: z.string().nullable(),
+    stellar_transaction_id: z.string().describe('"" until submitted (as SDP).'),
+    stellar_operation_id: z.string().describe('"" until paid (as SDP).'),
+    sender_address: z.string().optional().describe("Omitted until paid (as SDP)."),
+    external_payment_id: z.string().optional().describe("The file's paymentID; omitted when none (as SDP)."),
+    type: z.enum(["DISBURSEMENT", "DIRECT"]).describe("SDP's payment type: always DISBURSEMENT here (every payment belongs to a disbursement)."),
     line_number: z.int().nullable(),
     created_at: timestamp,
     updated_at: timestamp,
-    disbursement: z.object({ id: uuid, name: z.string(), status: z.enum(DISBURSEMENT_STATUSES), scheduled_at: timestamp.nullable() }),
-    asset: z.object({ id: uuid, code: z.string(), issuer: z.string() }),
+    disbursement: z.object({
+      id: uuid,
+      name: z.string(),
+      status: z.enum(DISBURSEMENT_STATUSES),
+      scheduled_at: timestamp.nullable(),
+      receiver_registration_message_template: z.string().describe('"" when the default message is used.'),
+      created_at: timestamp,
+      updated_at: timestamp,
+    }),
+    asset: AssetRef.extend({ created_at: timestamp, updated_at: timestamp }),
     shipment_to_bank_status: z.enum(["PENDING", "PROCESSED"]).describe("PROCESSED once submitted to the network."),
     shipment_to_bank_time_stamp: timestamp.nullable(),
     reply_status_from_bank: z.enum(["SUCCESS", "FAILURE"]).nullable(),
@@ -199,33 +228,57 @@ export const PaymentSchema = z
     receiver_wallet: z.object({
       id: uuid,
       status: z.enum(RECEIVER_WALLET_STATUSES),
-      stellar_address: z.string().nullable(),
-      stellar_memo: z.string().nullable(),
+      stellar_address: z.string().optional().describe("Omitted until known (as SDP)."),
+      stellar_memo: z.string().optional(),
       destination: DestinationSchema,
-      wallet: z.object({ id: uuid, name: z.string() }).nullable().describe("Null for a bank account (no wallet provider)."),
+      wallet: WalletRef,
       receiver: ReceiverRef,
+      status_history: z.array(z.object({ status: z.enum(RECEIVER_WALLET_STATUSES), timestamp })),
+      created_at: timestamp,
+      updated_at: timestamp,
+      invitation_sent_at: timestamp.nullable(),
     }),
   })
   .register(docs, { id: "Payment" });
 
+/** As SDP: counts as decimal strings. */
+const count = z.string().regex(/^\d+$/);
 const receiverCounts = {
-  total_payments: z.int(),
-  successful_payments: z.int(),
-  failed_payments: z.int(),
-  remaining_payments: z.int(),
-  wallets: z.int(),
-  registered_wallets: z.int(),
+  total_payments: count,
+  successful_payments: count,
+  failed_payments: count,
+  remaining_payments: count,
+  registered_wallets: count,
 };
+
+/** SDP's `ReceiverWallet` (GET /receivers, GET /receivers/{id}). */
+const ReceiverWalletSchema = z
+  .object({
+    id: uuid,
+    receiver: z.object({ id: uuid }),
+    wallet: WalletRef,
+    status: z.enum(RECEIVER_WALLET_STATUSES),
+    stellar_address: z.string().optional(),
+    stellar_memo: z.string().optional(),
+    destination: DestinationSchema,
+    status_history: z.array(z.object({ status: z.enum(RECEIVER_WALLET_STATUSES), timestamp })),
+    created_at: timestamp,
+    updated_at: timestamp,
+    invitation_sent_at: timestamp.nullable(),
+  })
+  .register(docs, { id: "ReceiverWallet" });
 
 export const ReceiverSchema = z
   .object({
     id: uuid,
     external_id: z.string(),
-    phone_number: z.string().nullable(),
-    email: z.string().nullable(),
+    phone_number: z.string().optional().describe("Omitted when none (as SDP)."),
+    email: z.string().optional().describe("Omitted when none (as SDP)."),
     created_at: timestamp,
     updated_at: timestamp,
     ...receiverCounts,
+    wallets: z.array(ReceiverWalletSchema),
+    wallets_count: z.int().optional().describe("GET /receivers: how many wallets (our key; `wallets` is SDP's array)."),
   })
   .register(docs, { id: "Receiver" });
 
@@ -234,14 +287,7 @@ export const ReceiverDetailSchema = z
     ...ReceiverSchema.shape,
     registration_locked: z.boolean().meta({ description: "A wallet's one-time code lock or a verification-value lock is on; staff unlock it." }),
     wallets: z.array(
-      z.object({
-        id: uuid,
-        wallet: z.object({ id: uuid, name: z.string() }).nullable().describe("Null for a bank account (no wallet provider)."),
-        status: z.enum(RECEIVER_WALLET_STATUSES),
-        stellar_address: z.string().nullable(),
-        stellar_memo: z.string().nullable(),
-        destination: DestinationSchema,
-        status_history: z.array(StatusHistoryEntry),
+      ReceiverWalletSchema.extend({
         invitations_sent: z.int().meta({ description: "Invitations sent for this wallet (first + resends)." }),
         last_invitation_at: timestamp.nullable(),
         otp_locked: z.boolean().meta({ description: "Registration locked after the daily one-time code caps; staff unlock it." }),
@@ -252,11 +298,18 @@ export const ReceiverDetailSchema = z
     ),
     verifications: z.array(
       z.object({
+        receiver_id: uuid,
         verification_field: z.enum(VERIFICATION_FIELDS),
+        hashed_value: z.literal("").describe("SDP's key; always empty: the hash of a verification value is never handed out."),
         confirmed: z.boolean(),
         confirmed_at: timestamp.nullable(),
+        confirmed_by_type: z.null(),
+        confirmed_by_id: z.null(),
+        verification_channel: z.null(),
+        failed_at: timestamp.nullable(),
         attempts: z.int(),
         locked: z.boolean(),
+        created_at: timestamp,
         updated_at: timestamp,
       }),
     ),
@@ -282,18 +335,35 @@ export const DisbursementReceiverSchema = z
   .object({
     id: uuid,
     external_id: z.string(),
-    phone_number: z.string().nullable(),
-    email: z.string().nullable(),
+    phone_number: z.string().describe('"" when none (SDP always sends it).'),
+    email: z.string().optional(),
     created_at: timestamp,
     updated_at: timestamp,
     receiver_wallet: z.object({
       id: uuid,
+      receiver: z.object({ id: uuid }),
+      wallet: z.object({ id: uuid, name: z.string(), enabled: z.boolean() }).nullable().describe("Null for a bank account."),
       status: z.enum(RECEIVER_WALLET_STATUSES),
-      stellar_address: z.string().nullable(),
-      stellar_memo: z.string().nullable(),
+      stellar_address: z.string().optional(),
+      stellar_memo: z.string().optional(),
       destination: DestinationSchema,
+      created_at: timestamp,
+      updated_at: timestamp,
+      invitation_sent_at: timestamp.nullable(),
     }),
-    payment: z.object({ id: uuid, amount: decimal, status: z.enum(PAYMENT_STATUSES), external_payment_id: z.string().nullable(), line_number: z.int().nullable() }),
+    payment: z.object({
+      id: uuid,
+      amount: decimal,
+      status: z.enum(PAYMENT_STATUSES),
+      type: z.enum(["DISBURSEMENT", "DIRECT"]),
+      external_payment_id: z.string().optional(),
+      line_number: z.int().nullable(),
+      stellar_transaction_id: z.string(),
+      stellar_operation_id: z.string(),
+      asset: AssetRef,
+      created_at: timestamp,
+      updated_at: timestamp,
+    }),
   })
   .register(docs, { id: "DisbursementReceiver" });
 
@@ -360,27 +430,26 @@ export const StatementImportSchema = z
 
 export const PaginationSchema = z
   .object({
-    next: z.int().nullable(),
-    prev: z.int().nullable(),
+    next: z
+      .string()
+      .optional()
+      .describe("The URL (path and query) of the next page, as SDP sends it; omitted on the last page. Keyset lists carry their cursor in it: follow it as is."),
+    prev: z.string().optional().describe("The URL of the previous page; omitted on the first page."),
     pages: z.int(),
     total: z.int(),
-    page: z.int(),
-    page_limit: z.int(),
   })
+  .strict()
   .register(docs, { id: "Pagination" });
 
 export const paginated = <T extends z.ZodType>(item: T) => z.object({ pagination: PaginationSchema, data: z.array(item) });
 
-/** Lists paged by keyset (docs/performance.md, "Lists"): SDP's block plus the opaque cursors. */
-export const KeysetPaginationSchema = PaginationSchema.extend({
-  next_cursor: z.string().nullable().describe("Send as `cursor` for the next page; null on the last page."),
-  prev_cursor: z.string().nullable().describe("Send as `cursor` for the previous page; null on the first page."),
-}).register(docs, { id: "KeysetPagination" });
+/** Lists paged by keyset (docs/performance.md, "Lists"): SDP's block; `next`/`prev` carry the opaque `cursor`. */
+export const KeysetPaginationSchema = PaginationSchema;
 
 export const keysetPaginated = <T extends z.ZodType>(item: T) => z.object({ pagination: KeysetPaginationSchema, data: z.array(item) });
 
 const KEYSET_LIST =
-  "Pages by keyset: send a response's `pagination.next_cursor` (or `prev_cursor`) back as `cursor` to read the next (previous) page — every row exactly once even while payments change; with `cursor`, `page` is ignored and the cursor must come from the same sort and filters (else 400). `page`/`page_limit` also work, as fast at page 500 as at page 1. `pagination.total` is exact (maintained counters).";
+  "Pages by keyset: follow `pagination.next` (or `prev`), a URL carrying an opaque `cursor`, to read the next (previous) page — every row exactly once even while payments change; with `cursor`, `page` is ignored and the cursor must come from the same sort and filters (else 400). `page`/`page_limit` also work, as fast at page 500 as at page 1. `pagination.total` is exact (maintained counters).";
 const PREFIX_SEARCH =
   " `q` searches by prefix: the start of a phone number from its country code (spaces and dashes ignored), an email, a receiver's external id or a payment's paymentID (case-insensitive), or a payment id (at least 4 hex digits); exact matches come first, then the sort; at most 1,000 results, and `total` is their number.";
 
@@ -688,6 +757,17 @@ export const REST_ROUTES = [
   },
   {
     method: "GET",
+    path: "/receivers/verification-types",
+    operationId: "listVerificationTypes",
+    summary: "List the verification types",
+    description: "The values a disbursement's `verification_field` takes (SDP's `GET /receivers/verification-types`).",
+    tag: "Receivers",
+    scope: "read:receivers",
+    success: { status: 200, description: "The verification types.", schema: z.array(z.enum(VERIFICATION_FIELDS)) },
+    errors: [401, 403],
+  },
+  {
+    method: "GET",
     path: "/receivers/{id}",
     operationId: "getReceiver",
     summary: "Get a receiver with wallets and verification status",
@@ -706,6 +786,41 @@ export const REST_ROUTES = [
     query: listWalletsQuery,
     success: { status: 200, description: "The organization's wallets.", schema: z.array(WalletSchema) },
     errors: [400, 401, 403],
+  },
+  {
+    method: "POST",
+    path: "/wallets",
+    operationId: "createWallet",
+    summary: "Add a wallet provider",
+    description: "SDP's body; the supported assets as `asset_ids` or SDP's `assets_ids`. A duplicate name answers 409.",
+    tag: "Wallets and assets",
+    scope: "write:wallets",
+    body: { type: "json", schema: createWalletInput },
+    success: { status: 201, description: "The new wallet.", schema: WalletSchema },
+    errors: [400, 401, 403, 409],
+  },
+  {
+    method: "PATCH",
+    path: "/wallets/{id}",
+    operationId: "updateWallet",
+    summary: "Enable or disable a wallet provider, or change its assets",
+    tag: "Wallets and assets",
+    scope: "write:wallets",
+    body: { type: "json", schema: updateWalletInput.omit({ id: true }) },
+    success: { status: 200, description: "The wallet.", schema: WalletSchema },
+    errors: [400, 401, 403, 404],
+  },
+  {
+    method: "POST",
+    path: "/assets",
+    operationId: "createAsset",
+    summary: "Add an asset",
+    description: 'SDP\'s `{code, issuer}` for a Stellar asset (XLM without issuer); `kind: "FIAT"` with an ISO 4217 code for a currency. An existing asset answers 409.',
+    tag: "Wallets and assets",
+    scope: "write:assets",
+    body: { type: "json", schema: createAssetInput },
+    success: { status: 201, description: "The new asset.", schema: AssetSchema },
+    errors: [400, 401, 403, 409],
   },
   {
     method: "GET",
@@ -1042,7 +1157,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}) {
       description:
         "SDP-compatible REST API for integrations. Authenticate with `Authorization: Bearer sdp_<prefix>_<secret>` (API keys are created on the API keys page or with `npm run cli -- create-api-key`). " +
         `Scopes: ${API_SCOPES.join(", ")}; a write scope implies the read scope of its area. ` +
-        "Lists take `page`, `page_limit` (at most 100), `q`, `sort` and `direction` and answer `{pagination: {next, prev, pages, total}, data}`; the disbursements, payments, receivers and disbursement-receivers lists also take `cursor` and answer `next_cursor`/`prev_cursor` (keyset pagination).",
+        "Lists take `page`, `page_limit` (at most 100), `q`, `sort` and `direction` and answer `{pagination: {next, prev, pages, total}, data}` as SDP does (`next`/`prev`: URLs, omitted when there is no such page); the keyset lists put an opaque `cursor` in those URLs (keyset pagination).",
     },
     servers: [{ url: options.serverUrl ?? "/api/v1" }],
     tags: [

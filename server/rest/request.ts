@@ -105,6 +105,9 @@ export async function readMultipartFile(
   return { fileName, content: Buffer.from(await value.arrayBuffer()), contentType: value.type || "application/octet-stream", fields };
 }
 
+/** Enum query parameters SDP accepts in any case. */
+const UPPER_CASE_KEYS = new Set(["status", "type"]);
+
 /**
  * Query parameters as a plain object for a service's list schema: repeated keys become arrays,
  * and the keys in `lists` also split on commas (`status=READY,STARTED`). Unknown keys are left for
@@ -120,6 +123,9 @@ export function queryObject(url: URL, lists: readonly string[] = ["status"]): Re
         .map((v) => v.trim())
         .filter(Boolean);
     if (values.length === 0) continue;
+    // SDP reads these case-insensitively (`status=ready`, `direction=DESC`, `type=disbursement`).
+    if (UPPER_CASE_KEYS.has(key)) values = values.map((v) => v.toUpperCase());
+    else if (key === "direction") values = values.map((v) => v.toLowerCase());
     out[key] = values.length === 1 ? values[0]! : values;
   }
   return out;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { DISBURSEMENT_STATUSES, REGISTRATION_CONTACT_TYPES, VERIFICATION_FIELDS, isDirectPayeeType, needsVerification } from "@/server/domain/disbursement-types";
 import { templateProblem } from "@/server/domain/message-template";
 import { parseAmount } from "@/server/domain/money";
-import { SEARCH_MAX, cursorPageInput } from "./pagination.schema";
+import { SEARCH_MAX, createdAtFilters, cursorPageInput } from "./pagination.schema";
 
 /** Input schemas and limits of disbursements, shared by the services, routers, REST and the forms. */
 
@@ -21,7 +21,11 @@ export const createDisbursementInput = z
     registration_contact_type: z.enum(REGISTRATION_CONTACT_TYPES, {
       error: `must be one of ${REGISTRATION_CONTACT_TYPES.join(", ")}`,
     }),
-    verification_field: z.enum(VERIFICATION_FIELDS, { error: `must be one of ${VERIFICATION_FIELDS.join(", ")}` }).nullish(),
+    // SDP clients send "" for the wallet-address types, which verify nothing: "" reads as none.
+    verification_field: z
+      .union([z.enum(VERIFICATION_FIELDS), z.literal("")], { error: `must be one of ${VERIFICATION_FIELDS.join(", ")}` })
+      .nullish()
+      .transform((v) => (v ? v : null)),
     receiver_registration_message_template: z
       .string()
       .trim()
@@ -93,6 +97,7 @@ export const listDisbursementsInput = cursorPageInput.extend({
     .transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v])),
   sort: z.enum(DISBURSEMENT_SORTS).default("created_at"),
   direction: z.enum(["asc", "desc"]).default("desc"),
+  ...createdAtFilters,
 });
 
 export const disbursementIdInput = z.object({ id: z.uuid("Disbursement id must be a UUID.") });

@@ -22,3 +22,16 @@ export const SEARCH_MAX = 128;
 export const cursorPageInput = pageInput.extend({
   cursor: z.string().trim().max(2000, "cursor is too long").optional(),
 });
+
+/** A day (`YYYY-MM-DD`, midnight UTC, as SDP reads it) or an ISO date-time with offset. */
+const createdAtBound = (name: string) =>
+  z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: `${name} must be a date (YYYY-MM-DD) or an ISO date-time` }).optional();
+
+/**
+ * SDP's `created_at_after` / `created_at_before` list filters (inclusive bounds: `created_at >=
+ * after` and `created_at <= before`, a bare date meaning midnight UTC, as SDP compares them).
+ */
+export const createdAtFilters = {
+  created_at_after: createdAtBound("created_at_after"),
+  created_at_before: createdAtBound("created_at_before"),
+};

@@ -1,11 +1,14 @@
 import { z } from "zod";
 import { PAYMENT_STATUSES } from "@/server/domain/disbursement-types";
-import { SEARCH_MAX, cursorPageInput } from "./pagination.schema";
+import { SEARCH_MAX, createdAtFilters, cursorPageInput } from "./pagination.schema";
 
 /** Input schemas and limits of payments, shared by the services, routers, REST and the lists. */
 
 /** Payments one retry may name. */
 export const MAX_RETRY_PAYMENTS = 1000;
+
+/** SDP's payment types; this platform makes DISBURSEMENT payments only. */
+export const PAYMENT_TYPES = ["DISBURSEMENT", "DIRECT"] as const;
 
 /** `line_number` (file order) needs `disbursement_id`. */
 export const PAYMENT_SORTS = ["created_at", "updated_at", "amount", "status", "line_number"] as const;
@@ -20,6 +23,9 @@ export const listPaymentsInput = cursorPageInput.extend({
   receiver_id: z.uuid().optional(),
   sort: z.enum(PAYMENT_SORTS).default("created_at"),
   direction: z.enum(["asc", "desc"]).default("desc"),
+  ...createdAtFilters,
+  /** SDP's payment type: every payment here belongs to a disbursement (DIRECT lists none). */
+  type: z.enum(PAYMENT_TYPES, { error: `type must be one of ${PAYMENT_TYPES.join(", ")}` }).optional(),
 });
 
 export const retryPaymentsInput = z.object({

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { VERIFICATION_FIELDS } from "@/server/domain/disbursement-types";
-import { SEARCH_MAX, cursorPageInput } from "./pagination.schema";
+import { RECEIVER_WALLET_STATUSES, VERIFICATION_FIELDS } from "@/server/domain/disbursement-types";
+import { SEARCH_MAX, createdAtFilters, cursorPageInput } from "./pagination.schema";
 
 /** Input schemas and limits of receivers, shared by the services, routers, REST and the forms. */
 
@@ -35,6 +35,9 @@ export const listReceiversInput = cursorPageInput.extend({
   q: z.string().trim().max(SEARCH_MAX).optional(),
   sort: z.enum(["created_at", "updated_at", "external_id"]).default("created_at"),
   direction: z.enum(["asc", "desc"]).default("desc"),
+  ...createdAtFilters,
+  /** SDP's receiver filter: receivers with a wallet in this status. */
+  status: z.enum(RECEIVER_WALLET_STATUSES, { error: `status must be one of ${RECEIVER_WALLET_STATUSES.join(", ")}` }).optional(),
 });
 
 export const issueRegistrationLinkInput = z.object({ receiverWalletId: z.uuid() });

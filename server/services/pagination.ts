@@ -23,6 +23,21 @@ export function paginate<T>(data: T[], total: number, input: { page: number; pag
   };
 }
 
+/**
+ * SDP's `created_at_after` / `created_at_before` filters as conditions on `column` (inclusive; a
+ * bare date is midnight UTC), or 400 when the range is empty.
+ */
+export function createdAtConditions(column: SQL, input: { created_at_after?: string | undefined; created_at_before?: string | undefined }): SQL[] {
+  const after = input.created_at_after ? new Date(input.created_at_after) : null;
+  const before = input.created_at_before ? new Date(input.created_at_before) : null;
+  if (after && before && after > before)
+    throw badRequest("created_at_after must be before created_at_before.", { created_at_after: "created_at_after must be before created_at_before" });
+  const out: SQL[] = [];
+  if (after) out.push(sql`${column} >= ${after.toISOString()}::timestamptz`);
+  if (before) out.push(sql`${column} <= ${before.toISOString()}::timestamptz`);
+  return out;
+}
+
 /** A user's search text as an ILIKE "contains" pattern, with LIKE's wildcards escaped. */
 export function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;

@@ -211,13 +211,15 @@ describe("authenticating keys", () => {
     const [, prefix, secret] = API_KEY_PATTERN.exec(created.key)!;
     await expectUnauthorized(auth(null));
     await expectUnauthorized(authenticateApiKey(db, { authorization: "Basic abc", ip: null }));
-    await expectUnauthorized(authenticateApiKey(db, { authorization: created.key, ip: null })); // no "Bearer"
+    await expectUnauthorized(authenticateApiKey(db, { authorization: `Token ${created.key}`, ip: null })); // another scheme
     await expectUnauthorized(auth("sdp_short_secret"));
     await expectUnauthorized(auth(`sdp_ZZZZZZZZZZ_${secret}`));
     const flipped = secret!.slice(0, -1) + (secret!.endsWith("A") ? "B" : "A");
     await expectUnauthorized(auth(`sdp_${prefix}_${flipped}`));
     // The real one still works, case-insensitive scheme.
     await expect(authenticateApiKey(db, { authorization: `bearer ${created.key}`, ip: null })).resolves.toMatchObject({ apiKeyId: created.id });
+    // As SDP: the key alone, without "Bearer ", is accepted too (issue 15).
+    await expect(authenticateApiKey(db, { authorization: created.key, ip: null })).resolves.toMatchObject({ apiKeyId: created.id });
   });
 
   it("refuses a revoked key", async () => {

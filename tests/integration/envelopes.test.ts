@@ -4,6 +4,7 @@ import { closeDb } from "@/db/client";
 import { auditEvents, disbursementFiles, disbursements, g2pItems, g2pSenders, g2pTransactions, organizations, payments, wallets } from "@/db/schema";
 import type { PaymentStatusHistoryEntry } from "@/server/domain/disbursement-types";
 import { DisbursementSchema, PaymentSchema } from "@/server/rest/openapi";
+import { sdpPayment } from "@/server/rest/sdp-shape";
 import { createApiKey } from "@/server/services/api-keys/create-api-key";
 import { seedDemoCatalog } from "@/server/services/catalog/seed-demo-catalog";
 import type { OrgContext } from "@/server/services/context";
@@ -527,7 +528,8 @@ describe("payment view: shipment, reply, cancellation and the G2P reference", ()
       reference_id: null,
       disbursement: { id: d.id, scheduled_at: null },
     });
-    PaymentSchema.parse(waiting);
+    // The REST answer (SDP's conventions applied to the view, server/rest/sdp-shape.ts) is what the schema documents.
+    PaymentSchema.parse(sdpPayment(waiting));
 
     const h = (status: PaymentStatusHistoryEntry["status"], message: string | null, timestamp: string): PaymentStatusHistoryEntry => ({
       status,

@@ -52,8 +52,10 @@ describe("REST reads answered before Next.js (server/http/rest-fast-path.ts)", (
     expect(match("/api/v1/payments/0b6f7c1e-2d7a-4c55-9a55-0b0b6f7c1e2d")).toBe("/api/v1/payments/[id]/route.ts");
     expect(match("/api/v1/disbursements/abc/receivers")).toBe("/api/v1/disbursements/[id]/receivers/route.ts");
     expect(match("/api/v1/openapi.json")).toBe("/api/v1/openapi.json/route.ts");
-    expect(match("/api/v1/openapiXjson")).toBeUndefined();
-    expect(match("/api/v1/wallets/extra/segments")).toBeUndefined();
+    // Anything else under /api/v1 reaches the catch-all JSON 404 (issue 15), after every other route.
+    expect(match("/api/v1/openapiXjson")).toBe("/api/v1/[...path]/route.ts");
+    expect(match("/api/v1/wallets/extra/segments")).toBe("/api/v1/[...path]/route.ts");
+    expect(routes.at(-1)?.file.replace(APP_DIR, "")).toBe("/api/v1/[...path]/route.ts");
   });
 
   it("answers like the route handler, with the headers proxy.ts gives an API answer", async () => {
@@ -85,13 +87,16 @@ describe("REST reads answered before Next.js (server/http/rest-fast-path.ts)", (
     expect(missing.status).toBe(404);
   });
 
-  it("leaves writes, unknown paths and routes without GET to Next.js", async () => {
+  it("leaves writes and routes without GET to Next.js; unknown paths get a JSON 404", async () => {
     const auth = { authorization: `Bearer ${key}` };
     expect((await fetch(`${base}/api/v1/disbursements`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" })).status).toBe(
       NEXT_ANSWER,
     );
     expect((await fetch(`${base}/api/v1/payments/retry`, { headers: auth })).status).toBe(NEXT_ANSWER);
-    expect((await fetch(`${base}/api/v1/no-such-route`, { headers: auth })).status).toBe(NEXT_ANSWER);
+    const unknown = await fetch(`${base}/api/v1/no-such-route`, { headers: auth });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await unknown.json()).toMatchObject({ error: "Resource not found", extras: { status: 404 } });
     expect((await fetch(`${base}/api/trpc/disbursements.list`, { headers: auth })).status).toBe(NEXT_ANSWER);
     expect((await fetch(`${base}/disbursements`, { headers: auth })).status).toBe(NEXT_ANSWER);
   });

@@ -70,7 +70,10 @@ export async function authenticateApiKey(db: DbOrTx, request: { authorization: s
     logger.warn({ event: "api_key.rejected", reason, apiKeyId: key?.id, orgId: key?.orgId, prefix: key?.prefix, ip: request.ip }, "API key refused");
     return notAuthorized();
   };
-  const key = bearerKey(request.authorization);
+  // SDP clients send the key with or without the `Bearer ` scheme (issue 15): a bare header value
+  // that looks like a key is taken as one.
+  const bare = request.authorization?.trim() ?? "";
+  const key = bearerKey(request.authorization) ?? (API_KEY_PATTERN.test(bare) ? bare : null);
   if (!key) throw reject(request.authorization ? "malformed authorization header" : "no authorization header");
   const match = API_KEY_PATTERN.exec(key);
   if (!match) throw reject("malformed key");

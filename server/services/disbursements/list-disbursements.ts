@@ -2,7 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import type { z } from "zod";
 import { listDisbursementsInput } from "@/server/schemas/disbursements.schema";
 import { assertCan, type OrgContext } from "../context";
-import { containsPattern, keysetPage, type KeyPart } from "../pagination";
+import { containsPattern, createdAtConditions, keysetPage, type KeyPart } from "../pagination";
 import { loadDisbursementViews } from "./disbursement-view";
 
 export { listDisbursementsInput };
@@ -37,6 +37,7 @@ export async function listDisbursements(ctx: OrgContext, raw: z.input<typeof lis
   const where: SQL[] = [sql`d.org_id = ${ctx.org.id}`];
   if (input.q) where.push(sql`d.name ilike ${containsPattern(input.q)}`);
   if (input.status?.length) where.push(sql`d.status = any(${sql.raw(`'{${input.status.join(",")}}'`)}::disbursement_status[])`);
+  where.push(...createdAtConditions(sql`d.created_at`, input));
   const filter = sql.join(where, sql` and `);
   const [count] = await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from disbursements d where ${filter}`);
   const { ids, pagination } = await keysetPage(
@@ -45,7 +46,16 @@ export async function listDisbursements(ctx: OrgContext, raw: z.input<typeof lis
       branches: [sql`from disbursements d where ${filter}`],
       keys: SORT_KEYS[input.sort],
       direction: input.direction,
-      shape: { list: "disbursements", orgId: ctx.org.id, q: input.q, status: input.status, sort: input.sort, dir: input.direction },
+      shape: {
+        list: "disbursements",
+        orgId: ctx.org.id,
+        q: input.q,
+        status: input.status,
+        sort: input.sort,
+        dir: input.direction,
+        after: input.created_at_after,
+        before: input.created_at_before,
+      },
       total: count?.n ?? 0,
     },
     input,

@@ -6,7 +6,7 @@ import { readDisbursementTotals, readOrganizationTotals } from "@/server/payment
 import { listPaymentsInput } from "@/server/schemas/payments.schema";
 import { assertCan, type OrgContext } from "../context";
 import { badRequest } from "../errors";
-import { boundedPage, keysetPage, SEARCH_CAP, type KeyPart } from "../pagination";
+import { boundedPage, createdAtConditions, keysetPage, SEARCH_CAP, type KeyPart } from "../pagination";
 import { loadPaymentViews } from "./payment-view";
 
 export { listPaymentsInput };
@@ -57,8 +57,22 @@ export async function listPayments(ctx: OrgContext, raw: z.input<typeof listPaym
   const scope: SQL[] = [sql`p.org_id = ${orgId}`];
   if (input.disbursement_id) scope.push(sql`p.disbursement_id = ${input.disbursement_id}`);
   if (input.receiver_id) scope.push(sql`p.receiver_id = ${input.receiver_id}`);
+  scope.push(...createdAtConditions(sql`p.created_at`, input));
+  // Every payment here belongs to a disbursement (SDP's DISBURSEMENT type): DIRECT lists none.
+  if (input.type === "DIRECT") scope.push(sql`false`);
   const statuses = input.status?.length ? [...new Set(input.status)] : null;
-  const shape = { list: "payments", orgId, status: statuses, d: input.disbursement_id, r: input.receiver_id, sort: input.sort, dir: input.direction };
+  const shape = {
+    list: "payments",
+    orgId,
+    status: statuses,
+    d: input.disbursement_id,
+    r: input.receiver_id,
+    sort: input.sort,
+    dir: input.direction,
+    after: input.created_at_after,
+    before: input.created_at_before,
+    type: input.type,
+  };
 
   if (input.q) {
     const ranked = await searchPaymentIds(ctx, input, [...scope, ...(statuses ? [statusIn(statuses)] : [])]);
@@ -81,8 +95,9 @@ export async function listPayments(ctx: OrgContext, raw: z.input<typeof listPaym
 /** The exact number of payments the list holds, from the maintained totals where the filter allows. */
 async function paymentTotal(ctx: OrgContext, input: Input, statuses: PaymentStatus[] | null, where: SQL): Promise<number> {
   const wanted: readonly PaymentStatus[] = statuses ?? PAYMENT_STATUSES;
-  if (input.receiver_id) {
-    // One receiver's payments: a handful, counted on payments_receiver_idx.
+  if (input.receiver_id || input.created_at_after || input.created_at_before || input.type === "DIRECT") {
+    // One receiver's payments (a handful, on payments_receiver_idx) or a created_at range (one range
+    // of payments_org_created_idx, no join): the maintained totals do not know these filters.
     const [row] = await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from payments p where ${where}${statuses ? sql` and ${statusIn(statuses)}` : sql``}`);
     return row?.n ?? 0;
   }

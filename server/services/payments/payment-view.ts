@@ -28,11 +28,16 @@ type PaymentRow = {
   d_name: string;
   d_status: DisbursementStatus;
   d_scheduled_at: string | null;
+  d_template: string | null;
+  d_created_at: string;
+  d_updated_at: string;
   a_id: string;
   a_kind: "STELLAR" | "FIAT";
   a_code: string;
   a_issuer: string;
   a_decimals: number;
+  a_created_at: string;
+  a_updated_at: string;
   r_id: string;
   r_external_id: string;
   r_phone_number: string | null;
@@ -45,8 +50,18 @@ type PaymentRow = {
   rw_destination_value: string | null;
   rw_destination_memo: string | null;
   rw_destination_details: { bankCode?: string; bic?: string; branch?: string; holderName?: string } | null;
+  rw_status_history: unknown[];
+  rw_last_invitation_at: string | null;
+  rw_created_at: string;
+  rw_updated_at: string;
   w_id: string | null;
   w_name: string | null;
+  w_homepage: string | null;
+  w_sep10: string | null;
+  w_deep_link: string | null;
+  w_enabled: boolean | null;
+  w_created_at: string | null;
+  w_updated_at: string | null;
   open_hash: string | null;
   g2p_reference_id: string | null;
 };
@@ -65,12 +80,17 @@ function paymentRows(db: DbOrTx, orgId: string, ids: readonly string[]) {
     select p.id, p.amount, p.status, p.status_message, p.status_history, p.stellar_transaction_hash, p.stellar_operation_id,
       p.sender_address, p.external_payment_id, p.line_number, p.rail_details, p.failure_code, p.created_at, p.updated_at,
       d.id as d_id, d.name as d_name, d.status as d_status, d.scheduled_at as d_scheduled_at,
+      d.receiver_registration_message_template as d_template, d.created_at as d_created_at, d.updated_at as d_updated_at,
       a.id as a_id, a.kind as a_kind, a.code as a_code, a.issuer as a_issuer, a.decimals as a_decimals,
+      a.created_at as a_created_at, a.updated_at as a_updated_at,
       r.id as r_id, r.external_id as r_external_id, r.phone_number as r_phone_number, r.email as r_email,
       rw.id as rw_id, rw.status as rw_status, rw.stellar_address as rw_stellar_address, rw.stellar_memo as rw_stellar_memo,
       rw.destination_kind as rw_destination_kind, rw.destination_value as rw_destination_value,
       rw.destination_memo as rw_destination_memo, rw.destination_details as rw_destination_details,
-      w.id as w_id, w.name as w_name,
+      rw.status_history as rw_status_history, rw.last_invitation_at as rw_last_invitation_at,
+      rw.created_at as rw_created_at, rw.updated_at as rw_updated_at,
+      w.id as w_id, w.name as w_name, w.homepage as w_homepage, w.sep10_client_domain as w_sep10,
+      w.deep_link_schema as w_deep_link, w.enabled as w_enabled, w.created_at as w_created_at, w.updated_at as w_updated_at,
       case when p.status = 'PENDING' then (
         select t.hash from stellar_transaction_payments stp
         join stellar_transactions t on t.id = stp.transaction_id
@@ -105,8 +125,24 @@ export function toPaymentView(p: PaymentRow) {
     line_number: p.line_number,
     created_at: iso(p.created_at),
     updated_at: iso(p.updated_at),
-    disbursement: { id: p.d_id, name: p.d_name, status: p.d_status, scheduled_at: p.d_scheduled_at === null ? null : iso(p.d_scheduled_at) },
-    asset: { id: p.a_id, kind: p.a_kind, code: p.a_code, issuer: p.a_issuer, decimals: p.a_decimals },
+    disbursement: {
+      id: p.d_id,
+      name: p.d_name,
+      status: p.d_status,
+      scheduled_at: p.d_scheduled_at === null ? null : iso(p.d_scheduled_at),
+      receiver_registration_message_template: p.d_template,
+      created_at: iso(p.d_created_at),
+      updated_at: iso(p.d_updated_at),
+    },
+    asset: {
+      id: p.a_id,
+      kind: p.a_kind,
+      code: p.a_code,
+      issuer: p.a_issuer,
+      decimals: p.a_decimals,
+      created_at: iso(p.a_created_at),
+      updated_at: iso(p.a_updated_at),
+    },
     shipment_to_bank_status: shipment.status,
     shipment_to_bank_time_stamp: shipment.at,
     reply_status_from_bank: reply.status,
@@ -130,8 +166,24 @@ export function toPaymentView(p: PaymentRow) {
         destinationMemo: p.rw_destination_memo,
         destinationDetails: p.rw_destination_details,
       }),
-      wallet: p.w_id === null ? null : { id: p.w_id, name: p.w_name! },
+      wallet:
+        p.w_id === null
+          ? null
+          : {
+              id: p.w_id,
+              name: p.w_name!,
+              homepage: p.w_homepage ?? "",
+              sep_10_client_domain: p.w_sep10 ?? "",
+              deep_link_schema: p.w_deep_link ?? "",
+              enabled: p.w_enabled ?? false,
+              created_at: iso(p.w_created_at!),
+              updated_at: iso(p.w_updated_at!),
+            },
       receiver: { id: p.r_id, external_id: p.r_external_id, phone_number: p.r_phone_number, email: p.r_email },
+      status_history: p.rw_status_history,
+      created_at: iso(p.rw_created_at),
+      updated_at: iso(p.rw_updated_at),
+      invitation_sent_at: p.rw_last_invitation_at === null ? null : iso(p.rw_last_invitation_at),
     },
   };
 }

@@ -25,6 +25,7 @@ export async function getReceiver(ctx: OrgContext, id: string) {
       attempts: receiverVerifications.attempts,
       confirmedAt: receiverVerifications.confirmedAt,
       failedAt: receiverVerifications.failedAt,
+      createdAt: receiverVerifications.createdAt,
       updatedAt: receiverVerifications.updatedAt,
     })
     .from(receiverVerifications)
@@ -85,6 +86,9 @@ export async function getReceiver(ctx: OrgContext, id: string) {
       confirmed_at: v.confirmedAt?.toISOString() ?? null,
       attempts: v.attempts,
       locked: v.failedAt !== null,
+      failed_at: v.failedAt?.toISOString() ?? null,
+      receiver_id: r.id,
+      created_at: v.createdAt.toISOString(),
       updated_at: v.updatedAt.toISOString(),
     })),
     messages: messageRows.map((m) => ({

@@ -30,6 +30,19 @@ type ReceiverRow = {
   destination_value: string | null;
   destination_memo: string | null;
   destination_details: { bankCode?: string; bic?: string; branch?: string; holderName?: string } | null;
+  p_tx: string | null;
+  p_op: string | null;
+  p_created_at: string;
+  p_updated_at: string;
+  a_id: string;
+  a_code: string;
+  a_issuer: string;
+  rw_created_at: string;
+  rw_updated_at: string;
+  rw_invited: string | null;
+  w_id: string | null;
+  w_name: string | null;
+  w_enabled: boolean | null;
 };
 
 /**
@@ -63,12 +76,18 @@ export async function listDisbursementReceivers(ctx: OrgContext, disbursementId:
   const rows = ids.length
     ? await ctx.db.execute<ReceiverRow>(sql`
         select p.id as p_id, p.amount, p.status, p.external_payment_id, p.line_number,
+          p.stellar_transaction_hash as p_tx, p.stellar_operation_id as p_op, p.created_at as p_created_at, p.updated_at as p_updated_at,
+          a.id as a_id, a.code as a_code, a.issuer as a_issuer,
           r.id as r_id, r.external_id, r.phone_number, r.email, r.created_at, r.updated_at,
           rw.id as rw_id, rw.status as rw_status, rw.stellar_address, rw.stellar_memo,
-          rw.destination_kind, rw.destination_value, rw.destination_memo, rw.destination_details
+          rw.destination_kind, rw.destination_value, rw.destination_memo, rw.destination_details,
+          rw.created_at as rw_created_at, rw.updated_at as rw_updated_at, rw.last_invitation_at as rw_invited,
+          w.id as w_id, w.name as w_name, w.enabled as w_enabled
         from payments p
+        join assets a on a.id = p.asset_id
         join receivers r on r.id = p.receiver_id
         join receiver_wallets rw on rw.id = p.receiver_wallet_id
+        left join wallets w on w.id = rw.wallet_id
         where p.org_id = ${ctx.org.id} and p.id = any(${uuidArray(ids)})`)
     : [];
   const byId = new Map([...rows].map((row) => [row.p_id, row]));
@@ -86,7 +105,12 @@ export async function listDisbursementReceivers(ctx: OrgContext, disbursementId:
         updated_at: new Date(row.updated_at).toISOString(),
         receiver_wallet: {
           id: row.rw_id,
+          receiver: { id: row.r_id },
+          wallet: row.w_id === null ? null : { id: row.w_id, name: row.w_name ?? "", enabled: row.w_enabled ?? false },
           status: row.rw_status,
+          created_at: new Date(row.rw_created_at).toISOString(),
+          updated_at: new Date(row.rw_updated_at).toISOString(),
+          invitation_sent_at: row.rw_invited === null ? null : new Date(row.rw_invited).toISOString(),
           stellar_address: row.stellar_address,
           stellar_memo: row.stellar_memo,
           destination: destinationView({
@@ -96,7 +120,18 @@ export async function listDisbursementReceivers(ctx: OrgContext, disbursementId:
             destinationDetails: row.destination_details,
           }),
         },
-        payment: { id: row.p_id, amount: row.amount, status: row.status, external_payment_id: row.external_payment_id, line_number: row.line_number },
+        payment: {
+          id: row.p_id,
+          amount: row.amount,
+          status: row.status,
+          external_payment_id: row.external_payment_id,
+          line_number: row.line_number,
+          stellar_transaction_id: row.p_tx,
+          stellar_operation_id: row.p_op,
+          asset: { id: row.a_id, code: row.a_code, issuer: row.a_issuer },
+          created_at: new Date(row.p_created_at).toISOString(),
+          updated_at: new Date(row.p_updated_at).toISOString(),
+        },
       })),
   };
 }

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { prefixRange, searchKeys } from "@/server/domain/search-keys";
 import { payments, receivers, receiverWallets } from "@/db/schema";
 import { assertCan, type OrgContext } from "../context";
-import { boundedPage, keysetPage, SEARCH_CAP, type KeyPart, type KeysetPagination } from "../pagination";
+import { boundedPage, createdAtConditions, keysetPage, SEARCH_CAP, type KeyPart, type KeysetPagination } from "../pagination";
 import { listReceiversInput } from "@/server/schemas/receivers.schema";
 
 export { listReceiversInput };
@@ -91,7 +91,21 @@ export async function listReceivers(ctx: OrgContext, raw: z.input<typeof listRec
   const input = listReceiversInput.parse(raw);
   const orgId = ctx.org.id;
   const keys = RECEIVER_SORT_KEYS[input.sort];
-  const shape = { list: "receivers", orgId, sort: input.sort, dir: input.direction };
+  const shape = {
+    list: "receivers",
+    orgId,
+    sort: input.sort,
+    dir: input.direction,
+    after: input.created_at_after,
+    before: input.created_at_before,
+    status: input.status,
+  };
+  // SDP's filters: created_at range, and receivers with a wallet in `status` (receiver_wallets_receiver_wallet_key).
+  const filters: SQL[] = createdAtConditions(sql`r.created_at`, input);
+  if (input.status) {
+    filters.push(sql`exists (select 1 from receiver_wallets rw where rw.receiver_id = r.id and rw.status = ${input.status}::receiver_wallet_status)`);
+  }
+  const extra = filters.length ? sql` and ${sql.join(filters, sql` and `)}` : sql``;
   let ids: string[];
   let pagination: KeysetPagination;
   if (input.q) {
@@ -117,6 +131,7 @@ export async function listReceivers(ctx: OrgContext, raw: z.input<typeof listRec
     const rows = await ctx.db.execute<{ id: string }>(sql`
       select r.id from (select id, bool_or(exact) as exact from (${sql.join(branches, sql` union all `)}) m group by id) u
       join receivers r on r.id = u.id
+      where true${extra}
       order by u.exact desc, ${sql.join(
         keys.map((key) => sql`${key.expr} ${dir}`),
         sql`, `,
@@ -129,12 +144,15 @@ export async function listReceivers(ctx: OrgContext, raw: z.input<typeof listRec
     ids = page.data;
     pagination = page.pagination;
   } else {
-    // The maintained count (organization_receiver_counts, migration 0007): read, never counted.
+    // The maintained count (organization_receiver_counts, migration 0007): read, never counted; only
+    // SDP's filters (asked for explicitly) count their rows.
     const [count] = await ctx.db.execute<{ n: number }>(
-      sql`select coalesce((select receiver_count from organization_receiver_counts where org_id = ${orgId}), 0)::int as n`,
+      filters.length
+        ? sql`select count(*)::int as n from receivers r where r.org_id = ${orgId}${extra}`
+        : sql`select coalesce((select receiver_count from organization_receiver_counts where org_id = ${orgId}), 0)::int as n`,
     );
     ({ ids, pagination } = await keysetPage(
-      { db: ctx.db, branches: [sql`from receivers r where r.org_id = ${orgId}`], keys, direction: input.direction, shape, total: count?.n ?? 0 },
+      { db: ctx.db, branches: [sql`from receivers r where r.org_id = ${orgId}${extra}`], keys, direction: input.direction, shape, total: count?.n ?? 0 },
       input,
     ));
   }

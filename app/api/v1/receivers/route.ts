@@ -1,7 +1,18 @@
 import { restHandler } from "@/server/rest/handler";
 import { queryObject } from "@/server/rest/request";
+import { sdpList, sdpReceiver } from "@/server/rest/sdp-shape";
 import { listReceivers } from "@/server/services/receivers/list-receivers";
+import { loadReceiverWalletViews } from "@/server/services/receivers/receiver-wallet-views";
 
 export const dynamic = "force-dynamic";
 
-export const GET = restHandler("GET /receivers", async ({ ctx, url }) => listReceivers(ctx, queryObject(url) as Parameters<typeof listReceivers>[1]));
+// SDP's list item carries the receiver's wallets (one batched read for the page) in place of our
+// wallet count, which stays as `wallets_count`.
+export const GET = restHandler("GET /receivers", async ({ ctx, url }) => {
+  const page = await listReceivers(ctx, queryObject(url) as Parameters<typeof listReceivers>[1]);
+  const wallets = await loadReceiverWalletViews(
+    ctx,
+    page.data.map((r) => r.id),
+  );
+  return sdpList({ ...page, data: page.data.map(({ wallets: count, ...r }) => ({ ...r, wallets_count: count, wallets: wallets.get(r.id) ?? [] })) }, sdpReceiver);
+});

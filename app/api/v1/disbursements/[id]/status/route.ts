@@ -1,5 +1,6 @@
 import { disbursementStatusBody } from "@/server/rest/openapi";
 import { restHandler } from "@/server/rest/handler";
+import { sdpDisbursement } from "@/server/rest/sdp-shape";
 import { readJsonObject } from "@/server/rest/request";
 import { changeDisbursementStatus } from "@/server/services/disbursements/change-disbursement-status";
 
@@ -9,5 +10,5 @@ export const dynamic = "force-dynamic";
 export const PATCH = restHandler("PATCH /disbursements/{id}/status", async ({ ctx, id, request }) => {
   const body = disbursementStatusBody.parse(await readJsonObject(request));
   const disbursement = await changeDisbursementStatus(ctx, { id, status: body.status });
-  return { message: body.status === "STARTED" ? "Disbursement started" : "Disbursement paused", disbursement };
+  return { message: body.status === "STARTED" ? "Disbursement started" : "Disbursement paused", disbursement: sdpDisbursement(disbursement) };
 });
