@@ -14,6 +14,7 @@ import { DisbursementNotices, type StartBlocked } from "./disbursement-notices";
 import { DisbursementTotals } from "./disbursement-totals";
 import { EnvelopeCard, envelopeBlockText, hasEnvelope } from "./envelope";
 import { InstructionsCard } from "./instructions-card";
+import { MojaloopPreflight } from "./mojaloop-preflight";
 import { PreflightReport, usePreflight } from "./preflight";
 import { RoutingPreview } from "./routing-preview";
 import { ShipmentsPanel } from "./shipments-panel";
@@ -29,12 +30,15 @@ export function DisbursementDetailView({
   userId,
   roleLabel,
   canExport = false,
+  canCancelPayments = false,
 }: {
   id: string;
   userId: string;
   roleLabel: string;
   /** "exports:read": the instructions file holds verification values, so only these roles see its links. */
   canExport?: boolean;
+  /** "payments:cancel": may exclude the payees a Mojaloop switch could not resolve. */
+  canCancelPayments?: boolean;
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -178,6 +182,8 @@ export function DisbursementDetailView({
 
       {/* Before start: where the payments would go (its own query, after the first render). */}
       {(d.status === "DRAFT" || d.status === "READY") && d.total_payments > 0 && <RoutingPreview id={id} />}
+      {/* Before start: the Mojaloop payees' party lookups, when payments route to a Mojaloop connection. */}
+      {(d.status === "DRAFT" || d.status === "READY") && d.total_payments > 0 && <MojaloopPreflight id={id} canExclude={canCancelPayments} onExcluded={refresh} />}
       {d.status !== "DRAFT" && d.status !== "READY" && (
         <ShipmentsPanel id={id} canShip={allowed.has("pause") || allowed.has("start") || allowed.has("resume")} settled={d.status !== "STARTED"} />
       )}

@@ -7,6 +7,8 @@ import { getDisbursementProgress } from "@/server/services/disbursements/get-dis
 import { getDisbursementWithActions } from "@/server/services/disbursements/get-disbursement-with-actions";
 import { listDisbursements } from "@/server/services/disbursements/list-disbursements";
 import { listDisbursementReceivers } from "@/server/services/receivers/list-disbursement-receivers";
+import { excludeUnresolvedMojaloopPayees } from "@/server/services/mojaloop/exclude-unresolved-payees";
+import { preflightMojaloopPayees } from "@/server/services/mojaloop/preflight-mojaloop-payees";
 import { listShipments } from "@/server/services/shipments/list-shipments";
 import { markShipmentUploaded } from "@/server/services/shipments/shipment-file";
 import { requirePermission, router } from "../init";
@@ -33,6 +35,17 @@ export const disbursementsRouter = router({
   markShipmentUploaded: start.input(byId).mutation(({ ctx, input }) => markShipmentUploaded(ctx.service, input.id)),
 
   receivers: read.input(cursorPageInput.extend({ id: z.uuid() })).query(({ ctx, input }) => listDisbursementReceivers(ctx.service, input.id, input)),
+
+  /** Mojaloop party preflight (docs/rails/mojaloop-preflight.md): what the switch said about the payees routed to Mojaloop; reads only (the page polls it). */
+  mojaloopPreflight: read.input(byId).query(({ ctx, input }) => preflightMojaloopPayees(ctx.service, input.id)),
+  /** Ask the switch (GET /parties) about the payees without a usable answer (`force`: all again), then the preflight. */
+  lookUpMojaloopPayees: read
+    .input(byId.extend({ force: z.boolean().optional() }))
+    .mutation(({ ctx, input }) => preflightMojaloopPayees(ctx.service, input.id, { lookUp: true, force: input.force })),
+  /** Before start: cancel the payments whose Mojaloop party lookup ended NOT_FOUND or FAILED (audit row). */
+  excludeUnresolvedMojaloopPayees: requirePermission("payments:cancel")
+    .input(byId)
+    .mutation(({ ctx, input }) => excludeUnresolvedMojaloopPayees(ctx.service, input.id)),
 
   create: write.input(createDisbursementInput).mutation(({ ctx, input }) => createDisbursement(ctx.service, input)),
   changeStatus: start.input(changeDisbursementStatusInput).mutation(({ ctx, input }) => changeDisbursementStatus(ctx.service, input)),

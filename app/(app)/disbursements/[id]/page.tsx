@@ -36,7 +36,13 @@ export default async function DisbursementPage({ params }: { params: Promise<{ i
   return (
     <HydrateClient>
       <Suspense fallback={<Skeleton className="h-[40rem] w-full" />}>
-        <DisbursementDetailView id={id} userId={access.user.id} roleLabel={access.roleLabel} canExport={can(access.role, "exports:read")} />
+        <DisbursementDetailView
+          id={id}
+          userId={access.user.id}
+          roleLabel={access.roleLabel}
+          canExport={can(access.role, "exports:read")}
+          canCancelPayments={can(access.role, "payments:cancel")}
+        />
       </Suspense>
     </HydrateClient>
   );
