@@ -72,6 +72,20 @@ afterAll(async () => {
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
 });
 
+describe("a switch asked about bulks it never received", () => {
+  // The first test of the file: the toolkit has seen no bulk yet (tests/support/ttk.ts seeds its lists).
+  it("answers GET /bulkQuotes/{id} and GET /bulkTransfers/{id} with not found, so the rail may send them", async () => {
+    const bulkQuoteId = randomUUID();
+    const bulkTransferId = randomUUID();
+    await client.getBulkQuote(bulkQuoteId, TTK_FSP_ID);
+    await client.getBulkTransfer(bulkTransferId, TTK_FSP_ID);
+    const quoteError = await eventFor("ERROR", (e) => e.id === bulkQuoteId, "the bulk quote error callback");
+    const transferError = await eventFor("ERROR", (e) => e.id === bulkTransferId, "the bulk transfer error callback");
+    expect([quoteError.resource, quoteError.error.code]).toEqual(["bulkQuotes", "3209"]);
+    expect([transferError.resource, transferError.error.code]).toEqual(["bulkTransfers", "3210"]);
+  });
+});
+
 describe("discovery", () => {
   it("resolves an MSISDN to the payee's name and FSP", async () => {
     await client.lookupParty({ type: "MSISDN", identifier: "254700000001" });

@@ -207,6 +207,13 @@ export async function startTtk(options: StartTtkOptions): Promise<TtkHandle> {
     const userConfig = JSON.parse(readFileSync(userConfigFile, "utf8")) as Record<string, unknown>;
     userConfig.CALLBACK_ENDPOINT = options.callbackUrl.replace(/\/+$/, "");
     writeFileSync(userConfigFile, JSON.stringify(userConfig, null, 2));
+    // The rule files keep the bulk ids the switch received in its environment; seeded empty so a GET of
+    // an id before any POST answers "not found" (3209/3210) rather than failing inside the rules engine
+    // on an undefined list (the toolkit merges INIT_CONFIG.objectStore into its store at start).
+    const systemConfigFile = path.join(workDir, "spec_files", "system_config.json");
+    const systemConfig = JSON.parse(readFileSync(systemConfigFile, "utf8")) as Record<string, unknown>;
+    systemConfig.INIT_CONFIG = { objectStore: { inboundEnvironment: { knownBulkQuoteIds: [], knownBulkTransferIds: [] } } };
+    writeFileSync(systemConfigFile, JSON.stringify(systemConfig, null, 2));
 
     child = spawn(process.execPath, [path.join(pkg, "src", "index.js")], {
       cwd: workDir,
