@@ -124,8 +124,7 @@ export const railBatches = pgTable(
     index("rail_batches_disbursement_idx").on(t.disbursementId, t.createdAt, t.id),
     index("rail_batches_open_idx")
       .on(t.nextAttemptAt)
-      // Every status the dispatcher leases (leaseNextBatch in server/rails/dispatcher/ship-rail-batch.ts).
-      .where(sql`${t.status} in ('CLAIMED', 'FUNDS_NOT_AVAILABLE', 'FUNDS_BLOCKED', 'SHIPPING', 'SHIPPED', 'QUOTING')`),
+      .where(sql`${t.status} in ('CLAIMED', 'FUNDS_NOT_AVAILABLE', 'FUNDS_BLOCKED', 'SHIPPING')`),
   ],
 );
 

@@ -1,2 +1,0 @@
-DROP INDEX "rail_batches_open_idx";--> statement-breakpoint
-CREATE INDEX "rail_batches_open_idx" ON "rail_batches" USING btree ("next_attempt_at") WHERE "rail_batches"."status" in ('CLAIMED', 'FUNDS_NOT_AVAILABLE', 'FUNDS_BLOCKED', 'SHIPPING', 'SHIPPED', 'QUOTING');
