@@ -165,6 +165,10 @@ test("an owner pays phone numbers through a Mojaloop switch: connection, test, r
         { timeout: 240_000, intervals: [3_000] },
       )
       .toBe("Completed / Sent2");
+    // The batch panel speaks of the switch (bulks and the payee FSPs' quoted fees), not of a bank's funds.
+    const batches = page.getByTestId("shipments");
+    await expect(batches.getByRole("heading", { name: "Batches to the Mojaloop switch" })).toBeVisible();
+    await expect(batches).toContainText("1 bulk: 2 paid, 0 failed, 0 in progress; payee FSP fees 0 KES");
     await page.screenshot({ path: "test-results/mojaloop-completed.png", fullPage: true });
 
     // The switch saw one bulk transfer carrying both payees.

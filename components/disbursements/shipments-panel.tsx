@@ -29,6 +29,23 @@ const STATUS_LABELS: Record<RailBatchStatus, { label: string; tone: "default" | 
   COMPLETED: { label: "Completed", tone: "default" },
 };
 
+/** A panel's heading and explanation, by the rails its batches went to. */
+function describeRails(rows: Shipment[]) {
+  const rails = new Set(rows.map((r) => r.rail_type));
+  if (rails.size === 1 && rails.has("MOJALOOP"))
+    return {
+      title: "Batches to the Mojaloop switch",
+      description:
+        "Each batch is paid in bulks, one per payee FSP: quoted first (with the payee FSPs' fees), then transferred; each payment settles when its fulfilment checks.",
+    };
+  if (rails.size === 1 && rails.has("BANK"))
+    return {
+      title: "Shipments to banks",
+      description: "Funds are checked and blocked with the bank before each batch is shipped; the bank's statements then settle the payments.",
+    };
+  return { title: "Batches", description: "Payments go out in batches per connection: bank batches after a funds check, Mojaloop batches in bulks per payee FSP." };
+}
+
 /**
  * The shipments of a disbursement to banks (docs/rails.md "Dispatcher"): each batch's funds check
  * and block (attempts and the bank's answer) and its shipment; file-mode batches offer the pain.001
@@ -42,7 +59,7 @@ export function ShipmentsPanel({ id, canShip, settled }: { id: string; canShip: 
     // While the disbursement runs, batches appear and move: look again every 5 s (a settled batch list stops it).
     refetchInterval: (q) => {
       const rows = q.state.data ?? [];
-      return !settled && (rows.length === 0 || rows.some((s) => s.status !== "SHIPPED" && s.status !== "FAILED")) ? 5000 : false;
+      return !settled && (rows.length === 0 || rows.some((s) => s.status !== "SHIPPED" && s.status !== "FAILED" && s.status !== "COMPLETED")) ? 5000 : false;
     },
   });
   const [uploading, setUploading] = useState<Shipment | null>(null);
@@ -54,13 +71,14 @@ export function ShipmentsPanel({ id, canShip, settled }: { id: string; canShip: 
   );
   const rows = shipments.data ?? [];
   if (rows.length === 0) return null;
+  const { title, description } = describeRails(rows);
   return (
     <Card aria-labelledby="shipments-title" data-testid="shipments">
       <CardHeader>
         <CardTitle asChild>
-          <h2 id="shipments-title">Shipments to banks</h2>
+          <h2 id="shipments-title">{title}</h2>
         </CardTitle>
-        <CardDescription>Funds are checked and blocked with the bank before each batch is shipped; the bank&apos;s statements then settle the payments.</CardDescription>
+        <CardDescription>{description}</CardDescription>
       </CardHeader>
       <CardContent className="space-y-3">
         {markUploaded.error && (
@@ -76,7 +94,7 @@ export function ShipmentsPanel({ id, canShip, settled }: { id: string; canShip: 
               <TableHead className="text-right">Payments</TableHead>
               <TableHead className="text-right">Amount</TableHead>
               <TableHead>Status</TableHead>
-              <TableHead>Funds</TableHead>
+              <TableHead>Funds and progress</TableHead>
               <TableHead className="sr-only">Actions</TableHead>
             </TableRow>
           </TableHeader>
@@ -94,9 +112,16 @@ export function ShipmentsPanel({ id, canShip, settled }: { id: string; canShip: 
                   {s.shipped_at && <div className="mt-1 text-xs text-muted-foreground">{new Date(s.shipped_at).toLocaleString()}</div>}
                 </TableCell>
                 <TableCell className="max-w-xs text-xs text-muted-foreground">
-                  {s.funds_message ?? "Not checked yet"}
-                  {s.funds_attempts > 1 && <div>{s.funds_attempts} attempts</div>}
-                  {s.message && s.status !== "SHIPPED" && <div className="text-destructive">{s.message}</div>}
+                  {s.rail_type === "MOJALOOP" ? (
+                    // A switch holds no funds of ours to check: the batch's progress (bulks, fees) is its message.
+                    s.message && <div>{s.message}</div>
+                  ) : (
+                    <>
+                      {s.funds_message ?? "Not checked yet"}
+                      {s.funds_attempts > 1 && <div>{s.funds_attempts} attempts</div>}
+                      {s.message && s.status !== "SHIPPED" && <div className="text-destructive">{s.message}</div>}
+                    </>
+                  )}
                 </TableCell>
                 <TableCell className="space-x-2 whitespace-nowrap text-right">
                   {canShip && (s.status === "AWAITING_UPLOAD" || (s.status === "SHIPPED" && s.connection.shipment_mode === "FILE")) && (

@@ -347,7 +347,9 @@ describe("the Mojaloop rail through the dispatcher", () => {
     const { disbursementId, paymentIds, phones } = await phoneDisbursement([{ amount: "21" }, { amount: "5" }, { amount: "6.50" }]);
     await resolveParties(phones);
     runDispatcher();
-    await waitFor(() => batchCompleted(disbursementId), { timeoutMs: 120_000, message: "the batch to complete", details });
+    const completed = await waitFor(() => batchCompleted(disbursementId), { timeoutMs: 120_000, message: "the batch to complete", details });
+    // Staff see the batch's progress with the payee FSP's quoted fees (the toolkit quotes a fee of 0).
+    expect(completed.message).toBe("1 bulk: 3 paid, 0 failed, 0 in progress; payee FSP fees 0 KES");
 
     expect((await paymentRows(paymentIds)).map((p) => p.status)).toEqual(["SUCCESS", "SUCCESS", "SUCCESS"]);
     const [d] = await db.select().from(disbursements).where(eq(disbursements.id, disbursementId));

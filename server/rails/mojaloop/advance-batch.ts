@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { mojaloopBulks, mojaloopTransfers, type MojaloopBulk } from "@/db/schema";
-import { formatAmount, toStroops } from "@/server/domain/money";
+import { displayAmount, formatAmount, toStroops } from "@/server/domain/money";
 import { MOJALOOP_MAX_BULK_ITEMS } from "@/server/domain/mojaloop";
 import { movePaymentStatus } from "@/server/payments/payment-state-writer";
 import type { RailBatchStep } from "../payment-rail";
@@ -195,16 +195,28 @@ async function moveBulks(step: RailBatchStep): Promise<void> {
     next = Math.min(next, await advanceBulk(ctx, bulk));
   }
 
-  const counts = await db.execute<{ bulks_open: number; bulks: number; committed: number; failed: number; open: number }>(sql`
+  const counts = await db.execute<{
+    bulks_open: number;
+    bulks: number;
+    committed: number;
+    failed: number;
+    open: number;
+    fees: string | null;
+    currency: string | null;
+  }>(sql`
     select (select count(*)::int from mojaloop_bulks b where b.rail_batch_id = ${batch.id} and b.state in ('QUOTING', 'QUOTED', 'TRANSFERRING')) as bulks_open,
            (select count(*)::int from mojaloop_bulks b where b.rail_batch_id = ${batch.id}) as bulks,
            count(*) filter (where t.state = 'COMMITTED')::int as committed,
            count(*) filter (where t.state = 'FAILED')::int as failed,
-           count(*) filter (where t.state not in ('COMMITTED', 'FAILED'))::int as open
+           count(*) filter (where t.state not in ('COMMITTED', 'FAILED'))::int as open,
+           sum(t.payee_fsp_fee) filter (where t.state <> 'FAILED')::text as fees,
+           min(t.currency) as currency
     from mojaloop_bulks b join mojaloop_transfers t on t.bulk_id = b.id
     where b.rail_batch_id = ${batch.id}`);
-  const c = counts[0] ?? { bulks_open: 0, bulks: 0, committed: 0, failed: 0, open: 0 };
-  const summary = `${c.bulks} bulk${c.bulks === 1 ? "" : "s"}: ${c.committed} paid, ${c.failed} failed, ${c.open} in progress`;
+  const c = counts[0] ?? { bulks_open: 0, bulks: 0, committed: 0, failed: 0, open: 0, fees: null, currency: null };
+  // The payee FSPs' fees as quoted (FSPIOP payeeFspFee), shown to staff beside the batch.
+  const fees = c.fees !== null && c.currency ? `; payee FSP fees ${displayAmount(c.fees)} ${c.currency}` : "";
+  const summary = `${c.bulks} bulk${c.bulks === 1 ? "" : "s"}: ${c.committed} paid, ${c.failed} failed, ${c.open} in progress${fees}`;
   if (c.bulks_open === 0) {
     await step.store(db, { status: "COMPLETED", message: summary }, { release: true });
     return;

@@ -19,6 +19,7 @@ export async function listShipments(ctx: OrgContext, disbursementId: string) {
     id: b.id,
     reference: b.reference,
     connection: { id: b.connectionId, name: connectionName, shipment_mode: (shipmentMode as { shipmentMode?: string }).shipmentMode === "FILE" ? "FILE" : "API" },
+    rail_type: b.railType,
     status: b.status,
     payment_count: b.paymentCount,
     amount: b.amount,
