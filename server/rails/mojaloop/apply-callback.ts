@@ -135,22 +135,26 @@ async function failItems(tx: DbOrTx, orgId: string, bulk: BulkRow, failures: Fai
   if (bulk.disbursement_id) await complete(tx, orgId, bulk.disbursement_id);
 }
 
+/** The switch refused the whole bulk in `phase`: its open items fail (no money moved) and the bulk is FAILED. */
+async function failWholeBulk(tx: DbOrTx, orgId: string, bulk: BulkRow, phase: "QUOTING" | "TRANSFERRING", code: string, words: string, complete: Complete) {
+  const items = await tx.execute<{ payment_id: string }>(sql`select payment_id from mojaloop_transfers where bulk_id = ${bulk.id} and state = ${phase}`);
+  await failItems(
+    tx,
+    orgId,
+    bulk,
+    items.map((i) => ({ paymentId: i.payment_id, code, message: words })),
+    phase,
+    complete,
+  );
+  await tx.execute(
+    sql`update mojaloop_bulks set state = 'FAILED', error_code = ${code}, error_message = ${words.slice(0, 500)}, updated_at = now() where id = ${bulk.id}`,
+  );
+}
+
 /** The bulk back to QUOTING under a new id (new quote and transaction ids per open item); FAILED after too many attempts. */
 async function requoteOrFail(tx: DbOrTx, orgId: string, bulk: BulkRow, why: Failure["code"], words: string, complete: Complete): Promise<"requoted" | "failed"> {
-  const items = await tx.execute<{ payment_id: string }>(sql`
-    select payment_id from mojaloop_transfers where bulk_id = ${bulk.id} and state = 'QUOTING'`);
   if (bulk.attempts >= MAX_QUOTE_ATTEMPTS) {
-    await failItems(
-      tx,
-      orgId,
-      bulk,
-      items.map((i) => ({ paymentId: i.payment_id, code: why, message: words })),
-      "QUOTING",
-      complete,
-    );
-    await tx.execute(
-      sql`update mojaloop_bulks set state = 'FAILED', error_code = ${why}, error_message = ${words.slice(0, 500)}, updated_at = now() where id = ${bulk.id}`,
-    );
+    await failWholeBulk(tx, orgId, bulk, "QUOTING", why, words, complete);
     return "failed";
   }
   await tx.execute(sql`
@@ -254,18 +258,7 @@ async function applyBulkQuoteError(
       const done = await requoteOrFail(tx, target.orgId, bulk, error.code, error.words, complete);
       return { applied: true, batchId: bulk.rail_batch_id, note: done } as const;
     }
-    const items = await tx.execute<{ payment_id: string }>(sql`select payment_id from mojaloop_transfers where bulk_id = ${bulk.id} and state = 'QUOTING'`);
-    await failItems(
-      tx,
-      target.orgId,
-      bulk,
-      items.map((i) => ({ paymentId: i.payment_id, code: error.code, message: error.words })),
-      "QUOTING",
-      complete,
-    );
-    await tx.execute(
-      sql`update mojaloop_bulks set state = 'FAILED', error_code = ${error.code}, error_message = ${error.words.slice(0, 500)}, updated_at = now() where id = ${bulk.id}`,
-    );
+    await failWholeBulk(tx, target.orgId, bulk, "QUOTING", error.code, error.words, complete);
     return { applied: true, batchId: bulk.rail_batch_id, note: "failed" } as const;
   });
   if (!outcome.applied) return outcome;
@@ -373,18 +366,7 @@ async function applyBulkTransferError(
       return { applied: true, batchId: bulk.rail_batch_id, note: "transient: asking again later" } as const;
     }
     // The switch refused the whole bulk transfer: none of its transfers happened.
-    const items = await tx.execute<{ payment_id: string }>(sql`select payment_id from mojaloop_transfers where bulk_id = ${bulk.id} and state = 'TRANSFERRING'`);
-    await failItems(
-      tx,
-      target.orgId,
-      bulk,
-      items.map((i) => ({ paymentId: i.payment_id, code: error.code, message: error.words })),
-      "TRANSFERRING",
-      complete,
-    );
-    await tx.execute(
-      sql`update mojaloop_bulks set state = 'FAILED', error_code = ${error.code}, error_message = ${error.words.slice(0, 500)}, updated_at = now() where id = ${bulk.id}`,
-    );
+    await failWholeBulk(tx, target.orgId, bulk, "TRANSFERRING", error.code, error.words, complete);
     return { applied: true, batchId: bulk.rail_batch_id, note: "refused: its payments failed" } as const;
   });
   if (!outcome.applied) return outcome;
