@@ -39,6 +39,47 @@ function vitestCounts(file: string): Counts | null {
   return { passed: r.numPassedTests ?? 0, failed: r.numFailedTests ?? 0, skipped: (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0) };
 }
 
+/** Names and first message lines of vitest's failures, so the end of the log says what broke. */
+function vitestFailures(file: string): string[] {
+  type Assertion = { status?: string; fullName?: string; failureMessages?: string[] };
+  type FileResult = { name?: string; status?: string; message?: string; assertionResults?: Assertion[] };
+  const r = readJson(file) as { testResults?: FileResult[] } | null;
+  const out: string[] = [];
+  for (const f of r?.testResults ?? []) {
+    const where = path.relative(ROOT, f.name ?? "");
+    const failed = (f.assertionResults ?? []).filter((a) => a.status === "failed");
+    for (const a of failed) out.push(`${where} › ${a.fullName ?? "?"}: ${firstLine(a.failureMessages?.[0])}`);
+    if (failed.length === 0 && f.status === "failed") out.push(`${where}: ${firstLine(f.message)}`);
+  }
+  return out;
+}
+
+/** The same for Playwright's JSON report (suites nest; a spec is ok or not). */
+function playwrightFailures(file: string): string[] {
+  type Spec = { title?: string; file?: string; line?: number; ok?: boolean; tests?: { results?: { error?: { message?: string } }[] }[] };
+  type Suite = { suites?: Suite[]; specs?: Spec[] };
+  const out: string[] = [];
+  const walk = (suite: Suite) => {
+    for (const spec of suite.specs ?? []) {
+      if (spec.ok !== false) continue;
+      const error = spec.tests?.flatMap((t) => t.results ?? []).find((x) => x.error)?.error?.message;
+      out.push(`e2e/${spec.file ?? "?"}:${spec.line ?? 0} › ${spec.title ?? "?"}: ${firstLine(error)}`);
+    }
+    suite.suites?.forEach(walk);
+  };
+  walk((readJson(file) as Suite | null) ?? {});
+  return out;
+}
+
+function firstLine(message: string | undefined): string {
+  const line =
+    (message ?? "")
+      .replace(/\u001b\[[0-9;]*m/g, "")
+      .split("\n")
+      .find((l) => l.trim() !== "") ?? "(no message)";
+  return line.trim().slice(0, 300);
+}
+
 function playwrightCounts(file: string): Counts | null {
   const r = readJson(file) as { stats?: { expected?: number; unexpected?: number; flaky?: number; skipped?: number } } | null;
   if (!r?.stats) return null;
@@ -109,6 +150,8 @@ async function main() {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(`\nTest wall time: ${seconds}s (unit + integration: vitest; end-to-end: Playwright)\n`);
   if (broken) process.stdout.write("A test runner failed before reporting results (see above).\n");
+  const failures = [...vitestFailures(vitestJson), ...(existsSync(e2eJson) ? playwrightFailures(e2eJson) : [])];
+  if (failures.length > 0) process.stdout.write(`Failed:\n${failures.map((f) => `  - ${f}`).join("\n")}\n`);
   for (const line of checkFailures) process.stdout.write(`${line}\n`);
   const failed = totals.failed + (broken ? 1 : 0) + checkFailures.length;
   process.stdout.write(`${totals.passed} passed, ${failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ""}\n`);
