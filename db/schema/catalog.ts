@@ -25,6 +25,8 @@ export const assets = pgTable(
     enabled: boolean().notNull().default(true),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /** Soft delete (SDP's DELETE /assets/{id}): hidden from lists and new disbursements; history keeps it. */
+    deletedAt: timestamp({ withTimezone: true }),
   },
   (t) => [
     uniqueIndex("assets_org_kind_code_issuer_key").on(t.orgId, t.kind, t.code, t.issuer),
@@ -48,6 +50,8 @@ export const wallets = pgTable(
     enabled: boolean().notNull().default(true),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /** Soft delete (SDP's DELETE /wallets/{id}): hidden from lists and registration; history keeps it. */
+    deletedAt: timestamp({ withTimezone: true }),
   },
   (t) => [uniqueIndex("wallets_org_name_key").on(sql`${t.orgId}`, sql`lower(${t.name})`)],
 );

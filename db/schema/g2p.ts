@@ -23,6 +23,12 @@ export const g2pSenders = pgTable(
     callbackUrl: text().notNull(),
     /** Ed25519 public key as registered (PEM or base64 of the 32 raw bytes), normalized to PEM. */
     publicKey: text().notNull(),
+    /**
+     * The sender's public encryption key (JWK JSON: X25519 or P-256 for ECDH-ES, RSA for RSA-OAEP), used to
+     * encrypt what we send it when it asks for encrypted messages (docs/g2p-connect.md#encrypted-messages).
+     * Null: we never encrypt to this sender.
+     */
+    encryptionPublicKey: text(),
     /** Where receivers of this sender's payments register, and what is paid when `currency_code` is absent. */
     walletId: uuid()
       .notNull()
