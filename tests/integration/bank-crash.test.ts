@@ -37,6 +37,7 @@ import { createBankPayments, createBankSetup } from "../support/bank-payments";
 import { startHoldingProxy, type HeldExchange, type HoldingProxy } from "../support/holding-proxy";
 import { mulberry32, seededRandom } from "../support/seeded-random";
 import { sleep, waitFor } from "../support/wait";
+import { isAlive, killAll, spawnWorker, type WorkerProcess } from "../support/worker-process";
 import { createOrgWithMembers, testDb } from "./helpers";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -63,39 +64,6 @@ const amountFor = (i: number) => `${1 + ((i * 7919) % 400)}.${String((i * 37) % 
 const payeeAccount = (n: number) => `NL${String(n).padStart(16, "0")}`;
 
 // ---- worker processes ---------------------------------------------------------------------------
-
-type WorkerProcess = { child: ChildProcess; output: string[]; ready: boolean; exited: Promise<void> };
-
-/** scripts/worker-launch.mjs as its own process (it imports the worker bundle: the pid is the worker). */
-function spawnWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, "scripts", "worker-launch.mjs")], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const w: WorkerProcess = { child, output: [], ready: false, exited: new Promise((resolve) => child.once("exit", () => resolve())) };
-  let partial = "";
-  child.stdout!.on("data", (d: Buffer) => {
-    partial += d.toString();
-    const lines = partial.split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) {
-      // The first log line: the worker has loaded and its loops are starting.
-      w.ready = true;
-      if (!line.includes('"level":30')) w.output.push(line);
-    }
-  });
-  child.stderr!.on("data", (d: Buffer) => w.output.push(d.toString()));
-  return w;
-}
-
-const alive = (w: WorkerProcess) => w.child.exitCode === null && w.child.signalCode === null;
-
-async function killAll(workers: WorkerProcess[]) {
-  const live = workers.filter(alive);
-  for (const w of live) w.child.kill("SIGKILL");
-  await Promise.all(live.map((w) => w.exited));
-}
 
 // ---- the shipment crash test --------------------------------------------------------------------
 
@@ -239,13 +207,13 @@ describe("SIGKILL of dispatcher workers during funds blocking and shipment", () 
         all.push(w);
         started.push(w);
         // One at a time: the first may (re)build the worker bundle.
-        await waitFor(() => w.ready || !alive(w), {
+        await waitFor(() => w.ready || !isAlive(w), {
           timeoutMs: 120_000,
           intervalMs: 50,
           message: "a worker process to start",
           details: () => w.output.join("\n").slice(-2000),
         });
-        if (!alive(w)) throw new Error(`a worker exited at start (code ${w.child.exitCode}):\n${w.output.join("\n").slice(-3000)}`);
+        if (!isAlive(w)) throw new Error(`a worker exited at start (code ${w.child.exitCode}):\n${w.output.join("\n").slice(-3000)}`);
       }
       return started;
     };

@@ -27,7 +27,6 @@
  *
  * TEST_SEED=<seed> replays the kill moments; MOJALOOP_CRASH_PAYMENTS sets the Mojaloop half (default 600).
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -53,10 +52,10 @@ import { startMojaloopCallbackServer, type MojaloopCallbackServer } from "../sup
 import { mulberry32, seededRandom } from "../support/seeded-random";
 import { startTtk, TTK_FSPIOP_PORT, type TtkHandle, type TtkHistoryCallback } from "../support/ttk";
 import { sleep, waitFor } from "../support/wait";
+import { isAlive, killAll, spawnWorker, type WorkerProcess } from "../support/worker-process";
 import { createOrgWithMembers, randomSuffix, testDb } from "./helpers";
 import { insertStartedDisbursement, type RoutedLine } from "./routed-disbursement";
 
-const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const db = testDb();
 const OUR_FSP = "sdp-crash-payer";
 /** The dispatcher's lease on a stored batch: short, so a killed worker's batch is taken over within the test. */
@@ -160,39 +159,6 @@ afterAll(async () => {
 });
 
 // ---- worker processes ---------------------------------------------------------------------------
-
-type WorkerProcess = { child: ChildProcess; output: string[]; ready: boolean; exited: Promise<void> };
-
-/** scripts/worker-launch.mjs as its own process (it imports the worker bundle: the pid is the worker). */
-function spawnWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, "scripts", "worker-launch.mjs")], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const w: WorkerProcess = { child, output: [], ready: false, exited: new Promise((resolve) => child.once("exit", () => resolve())) };
-  let partial = "";
-  child.stdout!.on("data", (d: Buffer) => {
-    partial += d.toString();
-    const lines = partial.split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) {
-      // The first log line: the worker has loaded and its loops are starting.
-      w.ready = true;
-      if (!line.includes('"level":30')) w.output.push(line);
-    }
-  });
-  child.stderr!.on("data", (d: Buffer) => w.output.push(d.toString()));
-  return w;
-}
-
-const alive = (w: WorkerProcess) => w.child.exitCode === null && w.child.signalCode === null;
-
-async function killAll(workers: WorkerProcess[]) {
-  const live = workers.filter(alive);
-  for (const w of live) w.child.kill("SIGKILL");
-  await Promise.all(live.map((w) => w.exited));
-}
 
 // ---- what the switch saw ------------------------------------------------------------------------
 
@@ -377,13 +343,13 @@ describe("SIGKILL of dispatcher workers while a disbursement is paid over Stella
         all.push(w);
         started.push(w);
         // One at a time: the first may (re)build the worker bundle.
-        await waitFor(() => w.ready || !alive(w), {
+        await waitFor(() => w.ready || !isAlive(w), {
           timeoutMs: 180_000,
           intervalMs: 50,
           message: "a worker process to start",
           details: () => w.output.join("\n").slice(-2000),
         });
-        if (!alive(w)) throw new Error(`a worker exited at start (code ${w.child.exitCode}):\n${w.output.join("\n").slice(-3000)}`);
+        if (!isAlive(w)) throw new Error(`a worker exited at start (code ${w.child.exitCode}):\n${w.output.join("\n").slice(-3000)}`);
       }
       return started;
     };
