@@ -23,8 +23,7 @@
  * the switch; the others are stored RESOLVED directly), BENCH_MOJALOOP_PRELOOKUP (1; 0: the workers look the parties up
  * themselves, inside the payments phase). The cluster runs with fsync off (like `bench:payments`).
  */
-import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
@@ -32,7 +31,7 @@ import { createDb } from "../db/client";
 import { applyMigrations } from "../db/migrate";
 import { freePort, startEmbeddedPostgres } from "./lib/embedded-postgres";
 import { findDescendant } from "./lib/bench-profile";
-import { ROOT } from "./lib/runtime-defaults";
+import { cpuMsOf, loadAverage, pgCpuMs, spawnBenchWorker } from "./lib/bench-process";
 import type { TtkHistoryRequest } from "../tests/support/ttk";
 import type { ReceivedCallback } from "../tests/support/mojaloop-callback-server";
 
@@ -52,11 +51,6 @@ const OUR_FSP = "sdp-bench-payer";
 
 const say = (line: string) => process.stdout.write(`[bench:mojaloop] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const load = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ");
 
 /** Ctrl-C / SIGTERM: stop waiting and clean up (workers, toolkit, database) instead of leaving them running. */
 let interrupted = false;
@@ -80,7 +74,7 @@ async function main() {
   const { startMojaloopCallbackServer } = await import("../tests/support/mojaloop-callback-server");
 
   say(
-    `${COUNT.toLocaleString("en-US")} payments, ${WORKERS} worker process(es), stored batches of ${BATCH}; load average at start: ${load()} (${os.cpus().length} CPUs, node ${process.version})`,
+    `${COUNT.toLocaleString("en-US")} payments, ${WORKERS} worker process(es), stored batches of ${BATCH}; load average at start: ${loadAverage()} (${os.cpus().length} CPUs, node ${process.version})`,
   );
   const tmp = mkdtempSync(path.join(os.tmpdir(), "bench-mojaloop-"));
   if (process.getuid?.() === 0) chmodSync(tmp, 0o755);
@@ -93,7 +87,7 @@ async function main() {
   const callbackLog = createLogger({ write: (line: string) => void (applyErrors.length < 20 && applyErrors.push(line.trim().slice(0, 300))) }, "warn");
   const callbacks = await startMojaloopCallbackServer((input) => receiveMojaloopCallback(input, { db, log: callbackLog }));
   let ttk: Awaited<ReturnType<typeof startTtk>> | null = null;
-  const procs: ReturnType<typeof spawnWorker>[] = [];
+  const procs: ReturnType<typeof spawnBenchWorker>[] = [];
 
   try {
     const org = await createOrganization(db, { name: "Mojaloop bench", slug: `mojaloop-bench-${Date.now()}` });
@@ -194,7 +188,7 @@ async function main() {
       CONNECTION_HEALTH_INTERVAL_MS: "0",
       LOG_LEVEL: "info",
     };
-    for (let i = 0; i < WORKERS; i++) procs.push(spawnWorker(workerEnv));
+    for (let i = 0; i < WORKERS; i++) procs.push(spawnBenchWorker(workerEnv, say));
     const readyMs = await Promise.all(procs.map((p) => p.ready));
     say(`worker(s) claiming ${readyMs.join(", ")} ms after spawn`);
     await sleep(1_500); // the workers' loops idle and backed off: the first claim comes from an idle worker
@@ -242,7 +236,7 @@ async function main() {
         `callbacks received ${callbacks.received.length} (${callbacks.received.filter((c) => c.status !== 200).length} not answered 200, ${callbacks.failures.length} failed in delivery)`,
     );
     if (applyErrors.length > 0) say(`callback warnings/errors (first ${applyErrors.length}): ${applyErrors.join(" | ")}`);
-    say(`load average at end: ${load()}`);
+    say(`load average at end: ${loadAverage()}`);
   } finally {
     await Promise.all(procs.map((p) => p.stop().catch(() => null)));
     await ttk?.stop();
@@ -269,7 +263,7 @@ type PhaseResult = {
 };
 
 function startPhase(ttkPid: number | null, pgDataDir: string, workerPids: (number | undefined)[]) {
-  const loadBefore = load();
+  const loadBefore = loadAverage();
   const cpu = () => ({
     workers: workerPids.reduce<number>((sum, pid) => sum + cpuMsOf(pid), 0),
     pg: pgCpuMs(pgDataDir),
@@ -285,7 +279,7 @@ function startPhase(ttkPid: number | null, pgDataDir: string, workerPids: (numbe
     t0,
     async end(ttk: { requests(): Promise<TtkHistoryRequest[]> }, received: ReceivedCallback[], name: string, done: number): Promise<PhaseResult> {
       const t1 = Date.now();
-      const loadAfter = load();
+      const loadAfter = loadAverage();
       const after = cpu();
       // Callbacks still on their way are matched too (a request's answer may land just after the phase's last payment settled).
       await sleep(500);
@@ -387,89 +381,6 @@ function printPhase(r: PhaseResult) {
 }
 
 // ---- processes ------------------------------------------------------------------------------------
-
-const CLOCK_TICKS = 100;
-
-/** CPU time (user + system, ms) of a process and of the children it has waited for, from /proc (Linux); 0 elsewhere. */
-function cpuMsOf(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime, stime, cutime, cstime: fields 14–17 of stat, 11–14 after the command name, in clock ticks.
-    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0) * (1000 / CLOCK_TICKS);
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU of the embedded PostgreSQL: the postmaster (with the backends it reaped) plus its live children. */
-function pgCpuMs(dataDir: string): number {
-  try {
-    const postmaster = Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-    let total = cpuMsOf(postmaster);
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-        if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster) total += cpuMsOf(Number(entry));
-      } catch {
-        // exited meanwhile
-      }
-    }
-    return total;
-  } catch {
-    return 0;
-  }
-}
-
-/** One worker process (the launcher of `npm run worker`); `ready` resolves with ms from spawn to claiming, `stop` with its stop line. */
-function spawnWorker(env: Record<string, string>) {
-  const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [path.join(ROOT, "scripts", "worker-launch.mjs")], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let stopLine: Record<string, unknown> | null = null;
-  let markReady: (ms: number) => void = () => {};
-  const ready = new Promise<number>((resolve, reject) => {
-    markReady = resolve;
-    child.once("exit", (code, signal) => reject(new Error(`a worker exited before claiming (${signal ?? code})`)));
-  });
-  let partial = "";
-  child.stdout!.on("data", (d: Buffer) => {
-    partial += d.toString();
-    const lines = partial.split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) {
-      let parsed: Record<string, unknown>;
-      try {
-        parsed = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        process.stdout.write(`${line}\n`);
-        continue;
-      }
-      if (parsed.event === "stellar.worker.ready") markReady(Date.now() - spawnedAt);
-      else if (typeof parsed.event === "string" && parsed.event.endsWith("worker.stop")) stopLine = parsed;
-      else if (Number(parsed.level) >= 40) process.stdout.write(`${line}\n`);
-    }
-  });
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  return {
-    pid: child.pid,
-    ready,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      return stopLine;
-    },
-  };
-}
 
 main().catch((error) => {
   const cause = error instanceof Error && error.cause instanceof Error ? `\ncaused by: ${error.cause.message}` : "";

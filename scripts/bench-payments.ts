@@ -29,8 +29,7 @@
  * BENCH_CHANNELS_CAPPED (12), BENCH_SINGLE_SECONDS (30), BENCH_SCENARIOS (uncapped,capped),
  * BENCH_WORKERS (1), BENCH_RUNS (1), BENCH_MODES (batched,single), BENCH_CLAIM_SIZES (1000,1000000).
  */
-import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Keypair, Operation } from "@stellar/stellar-sdk";
@@ -38,7 +37,7 @@ import { sql } from "drizzle-orm";
 import { createDb } from "../db/client";
 import { applyMigrations } from "../db/migrate";
 import { freePort, startEmbeddedPostgres } from "./lib/embedded-postgres";
-import { ROOT } from "./lib/runtime-defaults";
+import { cpuMsOf, loadAverage, pgCpuMs, spawnBenchWorker } from "./lib/bench-process";
 import { config } from "../server/config";
 
 // This benchmark's own defaults, written to the environment before anything reads config() (server/config).
@@ -62,11 +61,6 @@ const SCENARIO = {
 
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const load = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ");
 
 type Row = {
   scenario: string;
@@ -110,7 +104,7 @@ async function main() {
   const { startLocalLedger } = await import("../server/stellar/local-ledger");
   const { readDisbursementTotals } = await import("../server/payments/payment-totals");
 
-  say(`load average at start: ${load()} (${os.cpus().length} CPUs)`);
+  say(`load average at start: ${loadAverage()} (${os.cpus().length} CPUs)`);
   const tmp = mkdtempSync(path.join(os.tmpdir(), "bench-payments-"));
   if (process.getuid?.() === 0) chmodSync(tmp, 0o755);
   const pg = await startEmbeddedPostgres({ dir: tmp, port: await freePort(), database: "bench", fast: true });
@@ -201,10 +195,10 @@ async function main() {
           WORKER_SETUP: "0",
           LOG_LEVEL: "info",
         };
-        const procs = Array.from({ length: workers }, () => spawnWorker(env));
+        const procs = Array.from({ length: workers }, () => spawnBenchWorker(env, say));
         const readyMs = Math.max(...(await Promise.all(procs.map((p) => p.ready))));
         await sleep(1_500); // every lane idle and backed off: the first claim comes from an idle worker
-        const loadBefore = load();
+        const loadBefore = loadAverage();
         // CPU from here to the end of the run, per part: workers, PostgreSQL, this process (the ledger).
         const cpuBefore = { workers: procs.map((p) => cpuMsOf(p.pid)), pg: pgCpuMs(pgDataDir), bench: process.cpuUsage() };
         const [xactsBefore] = await db.execute<{ n: string }>(
@@ -224,7 +218,7 @@ async function main() {
         }
         const seconds = (Date.now() - started) / 1000;
         const endLedger = await latestLedgerSeq(ledger.url);
-        const loadAfter = load();
+        const loadAfter = loadAverage();
         const cpu = {
           workers: procs.reduce((sum, p, i) => sum + cpuMsOf(p.pid) - cpuBefore.workers[i]!, 0),
           pg: pgCpuMs(pgDataDir) - cpuBefore.pg,
@@ -292,7 +286,7 @@ async function main() {
   }
 
   say("");
-  say(`load average at end: ${load()}`);
+  say(`load average at end: ${loadAverage()}`);
   say("scenario  mode                 workers  runs  payments/s min  median  first payment ms (median)  claim ms/batch (median)  utilization (median, every ledger)");
   const groups = new Map<string, Row[]>();
   for (const r of rows) groups.set(`${r.scenario}|${r.mode}|${r.workers}`, [...(groups.get(`${r.scenario}|${r.mode}|${r.workers}`) ?? []), r]);
@@ -313,92 +307,11 @@ async function main() {
 
 const perK = (ms: number, paid: number) => (paid > 0 ? ((ms * 1000) / paid).toFixed(0) : "-");
 
-/** CPU time (user + system, ms) of a process and of its children it has waited for, from /proc (Linux); 0 elsewhere. */
-function cpuMsOf(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // Fields 14–17 of stat (utime, stime, cutime, cstime) are 11–14 after the command name, in clock ticks.
-    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0) * (1000 / CLOCK_TICKS);
-  } catch {
-    return 0;
-  }
-}
-const CLOCK_TICKS = 100;
-
-/** CPU of the embedded PostgreSQL: the postmaster (with the backends it reaped) plus its live children. */
-function pgCpuMs(dataDir: string): number {
-  try {
-    const postmaster = Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-    let total = cpuMsOf(postmaster);
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-        if (ppid === postmaster) total += cpuMsOf(Number(entry));
-      } catch {
-        // exited meanwhile
-      }
-    }
-    return total;
-  } catch {
-    return 0;
-  }
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** One worker process (the same launcher as `npm run worker`); `ready` resolves with ms from spawn to claiming, `stop` with its final counters. */
-function spawnWorker(env: Record<string, string>) {
-  const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [path.join(ROOT, "scripts", "worker-launch.mjs")], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let stopLine: Record<string, unknown> | null = null;
-  let markReady: (ms: number) => void = () => {};
-  const ready = new Promise<number>((resolve) => (markReady = resolve));
-  let partial = "";
-  child.stdout!.on("data", (d: Buffer) => {
-    partial += d.toString();
-    const lines = partial.split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) {
-      let parsed: Record<string, unknown>;
-      try {
-        parsed = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        process.stdout.write(`${line}\n`);
-        continue;
-      }
-      if (parsed.event === "stellar.worker.ready") markReady(Date.now() - spawnedAt);
-      else if (parsed.event === "stellar.worker.stop") stopLine = parsed;
-      else if (Number(parsed.level) >= 40) process.stdout.write(`${line}\n`);
-    }
-  });
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  return {
-    pid: child.pid,
-    ready,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      if (!stopLine) say(`a worker exited without its stop line (exit code ${child.exitCode}, signal ${child.signalCode}); last output: ${partial.slice(-300)}`);
-      return stopLine;
-    },
-  };
 }
 
 async function latestLedgerSeq(url: string): Promise<number> {
