@@ -75,13 +75,7 @@ export function MojaloopSettingsFields({ form, set, errors }: Props) {
         <p className="text-xs text-muted-foreground">A party the switch knows, looked up by “Test connection”.</p>
         <div className="grid gap-3 sm:grid-cols-[10rem_1fr]">
           <Field label="Type" error={errors["settings.testParty.type"]}>
-            <NativeSelect value={form.testPartyType} onChange={(e) => set({ testPartyType: e.target.value })}>
-              {MOJALOOP_PARTY_ID_TYPES.map((t) => (
-                <option key={t} value={t}>
-                  {t}
-                </option>
-              ))}
-            </NativeSelect>
+            <PartyTypeSelect value={form.testPartyType} onChange={(testPartyType) => set({ testPartyType })} />
           </Field>
           <Field label="Identifier" error={errors["settings.testParty.identifier"] ?? errors["settings.testParty"]}>
             <Input
@@ -100,13 +94,7 @@ export function MojaloopSettingsFields({ form, set, errors }: Props) {
         <p className="text-xs text-muted-foreground">The programme’s account at this FSP, sent as the payer of every quote. Empty: the business named by the FSP id.</p>
         <div className="grid gap-3 sm:grid-cols-[10rem_1fr_1fr]">
           <Field label="Type" error={errors["settings.payer.type"]}>
-            <NativeSelect value={form.payerType} onChange={(e) => set({ payerType: e.target.value })}>
-              {MOJALOOP_PARTY_ID_TYPES.map((t) => (
-                <option key={t} value={t}>
-                  {t}
-                </option>
-              ))}
-            </NativeSelect>
+            <PartyTypeSelect value={form.payerType} onChange={(payerType) => set({ payerType })} />
           </Field>
           <Field label="Identifier" error={errors["settings.payer.identifier"] ?? errors["settings.payer"]}>
             <Input autoComplete="off" spellCheck={false} className="font-mono" value={form.payerIdentifier} onChange={(e) => set({ payerIdentifier: e.target.value })} />
@@ -170,5 +158,18 @@ export function MojaloopCallbackUrl({ url }: { url: string }) {
       </div>
       <p className="text-xs text-muted-foreground">Register it at the switch as this FSP&apos;s callback endpoint for parties, quotes and transfers.</p>
     </div>
+  );
+}
+
+/** The FSPIOP party id types, for the test party and the payer. */
+function PartyTypeSelect({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+  return (
+    <NativeSelect value={value} onChange={(e) => onChange(e.target.value)}>
+      {MOJALOOP_PARTY_ID_TYPES.map((t) => (
+        <option key={t} value={t}>
+          {t}
+        </option>
+      ))}
+    </NativeSelect>
   );
 }
