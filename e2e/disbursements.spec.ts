@@ -194,7 +194,7 @@ test("an envelope with a schedule date: Start is blocked until then, and it can 
   // Its payments are cancelled too, and a payment's page tells so.
   await page.getByRole("link", { name: p1! }).waitFor();
   await page.locator('a[href^="/payments/"]').first().click();
-  await expect(page.getByTestId("payment-status")).toHaveText("Canceled");
+  await expect(page.getByTestId("payment-status")).toHaveText("Cancelled");
   await expect(page.getByTestId("tracking-cancellation")).toContainText("Cancelled");
   await expect(page.getByTestId("tracking-shipment")).toContainText("Not sent yet");
   await page.context().close();

@@ -134,7 +134,7 @@ const PAYMENT_STATUS: Record<PaymentStatus, { label: string; variant: Variant }>
   PAUSED: { label: "Paused", variant: "warning" },
   SUCCESS: { label: "Success", variant: "success" },
   FAILED: { label: "Failed", variant: "destructive" },
-  CANCELED: { label: "Canceled", variant: "outline" },
+  CANCELED: { label: "Cancelled", variant: "outline" },
 };
 
 const WALLET_STATUS: Record<ReceiverWalletStatus, { label: string; variant: Variant }> = {

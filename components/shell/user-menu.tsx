@@ -36,7 +36,7 @@ export function UserMenu({ user, roleLabel, currentOrgId, organizations }: Props
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
-        <Button variant="ghost" className="gap-2 px-2" aria-label={`Account menu for ${user.name}`}>
+        <Button variant="ghost" className="gap-2 px-2">
           <span aria-hidden className="flex size-8 items-center justify-center rounded-full bg-primary text-xs font-semibold text-primary-foreground">
             {initials}
           </span>
@@ -44,6 +44,9 @@ export function UserMenu({ user, roleLabel, currentOrgId, organizations }: Props
             <span className="block text-sm font-medium leading-tight">{user.name}</span>
             <span className="block text-xs text-muted-foreground leading-tight">{roleLabel}</span>
           </span>
+          {/* Named by what it shows (axe: label-content-name-mismatch), then what it is. */}
+          <span className="sr-only sm:hidden">{user.name}</span>
+          <span className="sr-only">Account menu</span>
           <ChevronDown aria-hidden className="size-4 text-muted-foreground" />
         </Button>
       </DropdownMenuTrigger>

@@ -11,13 +11,17 @@ export function CardHeader({ className, ...props }: ComponentProps<"div">) {
   return <div className={cn("flex flex-col gap-1.5 p-6", className)} {...props} />;
 }
 
-export type CardTitleProps = ComponentProps<"h3"> & {
-  /** Render the child element instead of an `<h3>`, e.g. `<CardTitle asChild><h2>…</h2></CardTitle>`. */
+export type CardTitleProps = ComponentProps<"h2"> & {
+  /**
+   * Render the child element instead of an `<h2>`, e.g. `<CardTitle asChild><h3>…</h3></CardTitle>` for a
+   * card inside a titled section. A page's cards are its sections under its `<h1>`, so `<h2>` by default
+   * (headings must not skip a level).
+   */
   asChild?: boolean;
 };
 
 export function CardTitle({ className, asChild = false, ...props }: CardTitleProps) {
-  const Comp = asChild ? Slot : "h3";
+  const Comp = asChild ? Slot : "h2";
   return <Comp className={cn("text-lg leading-tight font-semibold tracking-tight", className)} {...props} />;
 }
 

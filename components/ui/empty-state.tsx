@@ -9,11 +9,11 @@ export type EmptyStateProps = Omit<ComponentProps<"div">, "title"> & {
   description?: ReactNode;
   /** Optional call to action, e.g. a <Button>. */
   action?: ReactNode;
-  /** Heading level of the title, to fit the page outline (default 3). */
+  /** Heading level of the title, to fit the page outline (default 2: a list page's empty state sits under its h1). */
   headingLevel?: 2 | 3 | 4;
 };
 
-export function EmptyState({ icon, title, description, action, headingLevel = 3, className, ...props }: EmptyStateProps) {
+export function EmptyState({ icon, title, description, action, headingLevel = 2, className, ...props }: EmptyStateProps) {
   const Heading = `h${headingLevel}` as const;
   return (
     <div className={cn("flex flex-col items-center justify-center gap-3 rounded-lg border border-dashed border-border px-6 py-12 text-center", className)} {...props}>
