@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
-import { Coins, Plus } from "lucide-react";
+import { Coins, Plus, Trash2 } from "lucide-react";
 import { useState } from "react";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
@@ -39,6 +39,20 @@ export function AssetsSection({ canWrite }: { canWrite: boolean }) {
       onSettled: () => setDisabling(null),
     }),
   );
+  // A soft delete (SDP's DELETE /assets/{id}): refusals (what still uses it) are shown in the dialog.
+  const [deleting, setDeleting] = useState<Asset | null>(null);
+  const remove = useMutation(
+    trpc.catalog.deleteAsset.mutationOptions({
+      onSuccess: (r) => {
+        setNotice({ kind: "success", text: `${r.asset.code} was deleted. Adding it again restores it.` });
+        setDeleting(null);
+        return Promise.all([
+          queryClient.invalidateQueries({ queryKey: trpc.catalog.assets.queryKey() }),
+          queryClient.invalidateQueries({ queryKey: trpc.catalog.wallets.queryKey() }),
+        ]);
+      },
+    }),
+  );
 
   return (
     <section aria-labelledby="assets-title" className="space-y-3">
@@ -68,6 +82,11 @@ export function AssetsSection({ canWrite }: { canWrite: boolean }) {
                 <TableHead>Issuer</TableHead>
                 <TableHead className="text-right">Decimals</TableHead>
                 <TableHead>Enabled</TableHead>
+                {canWrite && (
+                  <TableHead>
+                    <span className="sr-only">Actions</span>
+                  </TableHead>
+                )}
               </TableRow>
             </TableHeader>
             <TableBody>
@@ -99,6 +118,23 @@ export function AssetsSection({ canWrite }: { canWrite: boolean }) {
                       }}
                     />
                   </TableCell>
+                  {canWrite && (
+                    <TableCell className="text-right">
+                      <Button
+                        variant="ghost"
+                        size="sm"
+                        aria-label={`Delete ${a.code}`}
+                        onClick={() => {
+                          setNotice(null);
+                          remove.reset();
+                          setDeleting(a);
+                        }}
+                      >
+                        <Trash2 aria-hidden />
+                        Delete
+                      </Button>
+                    </TableCell>
+                  )}
                 </TableRow>
               ))}
             </TableBody>
@@ -119,6 +155,27 @@ export function AssetsSection({ canWrite }: { canWrite: boolean }) {
           if (disabling) setEnabled.mutate({ id: disabling.id, enabled: false });
         }}
       />
+
+      <ConfirmDialog
+        open={deleting !== null}
+        onOpenChange={(open) => !open && setDeleting(null)}
+        title={<>Delete {deleting?.code}?</>}
+        description={
+          <>
+            {deleting?.code} leaves the lists, wallets and new disbursements. Disbursements and payments already made keep showing it. Adding the same{" "}
+            {deleting?.kind === "FIAT" ? "currency" : "asset"} again restores it.
+          </>
+        }
+        cancelLabel="Keep it"
+        confirmLabel={<>Delete {deleting?.code}</>}
+        pendingLabel="Deleting…"
+        variant="destructive"
+        pending={remove.isPending}
+        error={remove.error ? messageOf(remove.error) : null}
+        onConfirm={() => {
+          if (deleting) remove.mutate({ id: deleting.id });
+        }}
+      />
     </section>
   );
 }
@@ -133,7 +190,11 @@ function AddAssetDialog() {
   const create = useMutation(
     trpc.catalog.createAsset.mutationOptions({
       onSuccess: async () => {
-        await queryClient.invalidateQueries({ queryKey: trpc.catalog.assets.queryKey() });
+        // A restored asset (it was deleted) reappears in the wallets that listed it.
+        await Promise.all([
+          queryClient.invalidateQueries({ queryKey: trpc.catalog.assets.queryKey() }),
+          queryClient.invalidateQueries({ queryKey: trpc.catalog.wallets.queryKey() }),
+        ]);
         onOpenChange(false);
       },
     }),

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
-import { ExternalLink, Plus, Wallet } from "lucide-react";
+import { ExternalLink, Plus, Trash2, Wallet } from "lucide-react";
 import { useState } from "react";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
@@ -35,6 +35,17 @@ export function WalletsSection({ canWrite }: { canWrite: boolean }) {
       },
       onError: (e) => setNotice({ kind: "error", text: messageOf(e) ?? "" }),
       onSettled: () => setDisabling(null),
+    }),
+  );
+  // A soft delete (SDP's DELETE /wallets/{id}): refusals (what still uses it) are shown in the dialog.
+  const [deleting, setDeleting] = useState<WalletRow | null>(null);
+  const remove = useMutation(
+    trpc.catalog.deleteWallet.mutationOptions({
+      onSuccess: () => {
+        setNotice({ kind: "success", text: `${deleting?.name ?? "The wallet"} was deleted.` });
+        setDeleting(null);
+        return queryClient.invalidateQueries({ queryKey: trpc.catalog.wallets.queryKey() });
+      },
     }),
   );
 
@@ -71,6 +82,11 @@ export function WalletsSection({ canWrite }: { canWrite: boolean }) {
                 <TableHead>SEP-10 client domain</TableHead>
                 <TableHead>Assets</TableHead>
                 <TableHead>Enabled</TableHead>
+                {canWrite && (
+                  <TableHead>
+                    <span className="sr-only">Actions</span>
+                  </TableHead>
+                )}
               </TableRow>
             </TableHeader>
             <TableBody>
@@ -123,6 +139,24 @@ export function WalletsSection({ canWrite }: { canWrite: boolean }) {
                       }}
                     />
                   </TableCell>
+                  {canWrite && (
+                    <TableCell className="w-12 px-1 text-right">
+                      {/* Icon only: the wallets table is the page's widest; the name is in the label and tooltip. */}
+                      <Button
+                        variant="ghost"
+                        size="icon"
+                        aria-label={`Delete ${w.name}`}
+                        title={`Delete ${w.name}`}
+                        onClick={() => {
+                          setNotice(null);
+                          remove.reset();
+                          setDeleting(w);
+                        }}
+                      >
+                        <Trash2 aria-hidden />
+                      </Button>
+                    </TableCell>
+                  )}
                 </TableRow>
               ))}
             </TableBody>
@@ -141,6 +175,22 @@ export function WalletsSection({ canWrite }: { canWrite: boolean }) {
         pending={update.isPending}
         onConfirm={() => {
           if (disabling) update.mutate({ id: disabling.id, enabled: false });
+        }}
+      />
+
+      <ConfirmDialog
+        open={deleting !== null}
+        onOpenChange={(open) => !open && setDeleting(null)}
+        title={<>Delete {deleting?.name}?</>}
+        description="Receivers can no longer register with it and new disbursements cannot use it. Disbursements and payments already made keep showing it. A deleted wallet's name cannot be used for a new wallet."
+        cancelLabel="Keep it"
+        confirmLabel="Delete wallet"
+        pendingLabel="Deleting…"
+        variant="destructive"
+        pending={remove.isPending}
+        error={remove.error ? messageOf(remove.error) : null}
+        onConfirm={() => {
+          if (deleting) remove.mutate({ id: deleting.id });
         }}
       />
     </section>

@@ -19,7 +19,7 @@ function tidy(o: Obj, emptyString: readonly string[], omitEmpty: readonly string
 
 export function sdpAsset(a: unknown): unknown {
   if (!isObj(a)) return a;
-  // Assets here are never soft-deleted: SDP's `deleted_at` is null for a live asset.
+  // Views fill `deleted_at` from the column (server/services/catalog/assets.ts); null for a live asset.
   return { ...a, deleted_at: a.deleted_at ?? null };
 }
 

@@ -69,3 +69,7 @@ export const updateWalletInput = z.object({
   enabled: z.boolean().optional(),
   asset_ids: z.array(z.uuid()).min(1, "Choose at least one asset the wallet supports.").optional(),
 });
+
+/** SDP's `DELETE /assets/{id}` and `DELETE /wallets/{id}`: a soft delete (docs/security/catalog-delete.md). */
+export const deleteAssetInput = z.object({ id: z.uuid() });
+export const deleteWalletInput = z.object({ id: z.uuid() });

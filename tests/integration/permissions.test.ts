@@ -309,6 +309,36 @@ const GUARDED: Record<
     input: ({ data }) => ({ id: data.catalog.wallet.id, enabled: false }),
     check: (result, { data }) => expect(result).toMatchObject({ id: data.catalog.wallet.id, enabled: false }),
   },
+  "catalog.deleteAsset": {
+    permission: "assets:write",
+    // XLM: no disbursement or G2P sender of the seeded organization uses it.
+    input: ({ data }) => ({ id: data.catalog.xlm.id }),
+    check: async (result, { data }) => {
+      expect(result).toMatchObject({ already_deleted: false, asset: { id: data.catalog.xlm.id, deleted_at: expect.any(String) } });
+      const [row] = await db.select({ deletedAt: assets.deletedAt }).from(assets).where(eq(assets.id, data.catalog.xlm.id));
+      expect(row!.deletedAt).not.toBeNull();
+    },
+  },
+  "catalog.deleteWallet": {
+    permission: "wallets:write",
+    // A wallet of its own: the demo wallet has a READY disbursement and a G2P sender.
+    prepare: async (org) => {
+      const [w] = await db
+        .insert(wallets)
+        .values({ orgId: org.org.id, name: `Unused ${randomSuffix()}`, homepage: "https://w.example.org", deepLinkSchema: "", sep10ClientDomain: "w.example.org" })
+        .returning();
+      unusedWallets.set(org.org.id, w!.id);
+    },
+    input: ({ org, data }) => ({ id: unusedWallets.get(org.id) ?? data.catalog.wallet.id }),
+    check: async (result, { org }) => {
+      expect(result).toEqual({ id: unusedWallets.get(org.id), deleted: true });
+      const [row] = await db
+        .select({ deletedAt: wallets.deletedAt })
+        .from(wallets)
+        .where(eq(wallets.id, unusedWallets.get(org.id)!));
+      expect(row!.deletedAt).not.toBeNull();
+    },
+  },
 
   "disbursements.list": {
     permission: "disbursements:read",
@@ -543,6 +573,26 @@ const GUARDED: Record<
     permission: "receivers:write",
     input: ({ data }) => ({ id: data.receivers[2]!.id, verificationField: "DATE_OF_BIRTH", value: "1980-02-02" }),
     check: (result, { data }) => expect(result).toEqual({ id: data.receivers[2]!.id, verification_field: "DATE_OF_BIRTH", confirmed: false, locked: false }),
+  },
+
+  "receivers.create": {
+    permission: "receivers:write",
+    input: () => ({ email: `perm.${randomSuffix()}@test.local`, external_id: `perm-new-${randomSuffix()}`, verifications: [{ type: "PIN", value: "1234" }] }),
+    check: async (result, { org }) => {
+      const id = (result as { id: string }).id;
+      const [row] = await db.select({ orgId: receivers.orgId, externalId: receivers.externalId }).from(receivers).where(eq(receivers.id, id));
+      expect(row?.orgId).toBe(org.id);
+      expect(row?.externalId).toMatch(/^perm-new-/);
+    },
+  },
+  "receivers.update": {
+    permission: "receivers:write",
+    input: ({ data }) => ({ id: data.receivers[2]!.id, external_id: "perm-updated", pin: "4321" }),
+    check: async (result, { data }) => {
+      expect(result).toEqual({ id: data.receivers[2]!.id });
+      const [row] = await db.select({ externalId: receivers.externalId }).from(receivers).where(eq(receivers.id, data.receivers[2]!.id));
+      expect(row?.externalId).toBe("perm-updated");
+    },
   },
 
   "receivers.resendInvitation": {
@@ -884,6 +934,9 @@ const GUARDED: Record<
     },
   },
 };
+
+/** An unused wallet per organization (catalog.deleteWallet), by organization id. */
+const unusedWallets = new Map<string, string>();
 
 /** A fresh invitee without a password in the organization (team.createPasswordLink, team.revokeInvitation), by organization id. */
 const invitees = new Map<string, string>();

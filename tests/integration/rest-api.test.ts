@@ -23,6 +23,7 @@ import { seedDemoCatalog } from "@/server/services/catalog/seed-demo-catalog";
 import type { OrgContext } from "@/server/services/context";
 import { demoBalanceProvider, setDistributionBalanceProvider } from "@/server/services/disbursements/distribution-balance";
 import * as assetsRoute from "@/app/api/v1/assets/route";
+import * as assetRoute from "@/app/api/v1/assets/[id]/route";
 import * as disbursementRoute from "@/app/api/v1/disbursements/[id]/route";
 import * as instructionsRoute from "@/app/api/v1/disbursements/[id]/instructions/route";
 import * as disbursementCancelRoute from "@/app/api/v1/disbursements/[id]/cancel/route";
@@ -584,6 +585,7 @@ describe("tenancy: another organization's ids answer 404 on every {id} route, an
     bankFileId: string;
     ruleId: string;
     walletId: string;
+    assetId: string;
   };
 
   beforeAll(async () => {
@@ -612,6 +614,7 @@ describe("tenancy: another organization's ids answer 404 on every {id} route, an
       bankFileId: statement.body.file.id,
       ruleId: rule!.id,
       walletId: a.catalog.wallet.id,
+      assetId: a.catalog.xlm.id,
     };
   });
 
@@ -632,6 +635,7 @@ describe("tenancy: another organization's ids answer 404 on every {id} route, an
     "GET /payments/{id}": (t) => ({ handler: paymentRoute.GET, id: t.paymentId }),
     "PATCH /payments/{id}/status": (t) => ({ handler: paymentStatusRoute.PATCH, id: t.paymentId, options: { json: { status: "CANCELED" } } }),
     "GET /receivers/{id}": (t) => ({ handler: receiverRoute.GET, id: t.receiverId }),
+    "PATCH /receivers/{id}": (t) => ({ handler: receiverRoute.PATCH, id: t.receiverId, options: { json: { external_id: "Hijacked" } } }),
     "GET /connections/{id}": (t) => ({ handler: connectionRoute.GET, id: t.connectionId }),
     "PATCH /connections/{id}": (t) => ({ handler: connectionRoute.PATCH, id: t.connectionId, options: { json: { name: "Hijacked" } } }),
     "DELETE /connections/{id}": (t) => ({ handler: connectionRoute.DELETE, id: t.connectionId }),
@@ -642,6 +646,8 @@ describe("tenancy: another organization's ids answer 404 on every {id} route, an
     "DELETE /routing-rules/{id}": (t) => ({ handler: routingRuleRoute.DELETE, id: t.ruleId }),
     "GET /disbursements/{id}/routing": (t) => ({ handler: disbursementRoutingRoute.GET, id: t.disbursementId }),
     "PATCH /wallets/{id}": (t) => ({ handler: walletRoute.PATCH, id: t.walletId, options: { json: { enabled: false } } }),
+    "DELETE /wallets/{id}": (t) => ({ handler: walletRoute.DELETE, id: t.walletId }),
+    "DELETE /assets/{id}": (t) => ({ handler: assetRoute.DELETE, id: t.assetId }),
   };
 
   it.each(Object.keys(PROBES))("%s → 404", async (key) => {

@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { Keypair } from "@stellar/stellar-sdk";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { disbursements, g2pMessages, g2pSenders, memberships, receiverWallets, users } from "@/db/schema";
+import { disbursements, g2pMessages, g2pSenders, memberships, receivers, receiverWallets, users } from "@/db/schema";
 import { freePort } from "@/scripts/lib/embedded-postgres";
 import { ensureDistributionKeypair } from "@/server/stellar/accounts";
 import { ROLES } from "@/server/domain/roles";
@@ -334,6 +334,8 @@ const PROBES: Record<string, Probe> = {
     },
   },
   "catalog.updateWallet": { input: ({ a }) => ({ id: a.data.catalog.wallet.id, enabled: false }), expect: notFound("The wallet") },
+  "catalog.deleteAsset": { input: ({ a }) => ({ id: a.data.catalog.xlm.id }), expect: notFound("The asset") },
+  "catalog.deleteWallet": { input: ({ a }) => ({ id: a.data.catalog.wallet.id }), expect: notFound("The wallet") },
 
   "disbursements.list": {
     input: () => ({ page_limit: 100 }),
@@ -410,6 +412,17 @@ const PROBES: Record<string, Probe> = {
     input: ({ a }) => ({ id: a.data.receivers[0]!.id, verificationField: "DATE_OF_BIRTH", value: "1990-01-01" }),
     expect: notFound("The receiver"),
   },
+  // B's create lands in B, never in the organization of the cookie.
+  "receivers.create": {
+    input: () => ({ phone_number: nextUkMobile(), external_id: `b-new-${randomSuffix()}`, verifications: [{ type: "PIN", value: "1234" }] }),
+    expect: async (result, { a, b }) => {
+      const id = (result as { id: string }).id;
+      const [row] = await db.select({ orgId: receivers.orgId }).from(receivers).where(eq(receivers.id, id));
+      expect(row?.orgId).toBe(b.org.id);
+      expect(row?.orgId).not.toBe(a.org.id);
+    },
+  },
+  "receivers.update": { input: ({ a }) => ({ id: a.data.receivers[0]!.id, external_id: `moved-${randomSuffix()}` }), expect: notFound("The receiver") },
 
   "messages.list": {
     input: () => ({ page_limit: 100 }),
@@ -755,7 +768,10 @@ describe("tenancy: organization B never reaches organization A", () => {
   // wallet verbs: the seeded wallets are DRAFT, and their success for the own organization is
   // covered in permissions.test.ts and registration.test.ts.)
   // team.createPasswordLink / team.revokeInvitation serve only invitations (the developer has joined).
+  // catalog.deleteWallet: A's demo wallet is in use (a READY disbursement, a G2P sender), so A's owner
+  // is refused too; its success is covered in permissions.test.ts and catalog-delete.test.ts.
   const NO_CONTROL = [
+    "catalog.deleteWallet",
     "team.setActive",
     "team.createPasswordLink",
     "team.revokeInvitation",

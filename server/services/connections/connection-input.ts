@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { z } from "zod";
 import { assets } from "@/db/schema";
 import type { RailType } from "@/server/domain/rails";
@@ -62,7 +62,7 @@ export async function checkCurrencyMapping(ctx: OrgContext, railType: RailType, 
   const rows = await ctx.db
     .select({ id: assets.id, kind: assets.kind, code: assets.code })
     .from(assets)
-    .where(and(eq(assets.orgId, ctx.org.id), inArray(assets.id, ids)));
+    .where(and(eq(assets.orgId, ctx.org.id), inArray(assets.id, ids), isNull(assets.deletedAt)));
   const byId = new Map(rows.map((r) => [r.id, r]));
   // Banks and Mojaloop switches pay fiat currencies, named by their ISO 4217 code.
   const fiat = railType !== "STELLAR";

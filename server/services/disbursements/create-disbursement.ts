@@ -37,10 +37,24 @@ export async function insertDisbursement(tx: DbOrTx, ctx: OrgContext, input: New
   assertCan(ctx, "disbursements:write");
   // Bank accounts and Mojaloop phone payees are paid without a wallet provider (isDirectPayeeType).
   const bank = isDirectPayeeType(input.registrationContactType);
-  const wallet = bank ? null : await tx.query.wallets.findFirst({ where: and(eq(wallets.id, input.walletId ?? ""), eq(wallets.orgId, ctx.org.id)) });
+  // FOR SHARE: a soft delete of the wallet or asset (server/services/catalog/) waits for this disbursement
+  // and then sees it, or this waits for the delete and sees the row deleted.
+  const [wallet] = bank
+    ? []
+    : await tx
+        .select()
+        .from(wallets)
+        .where(and(eq(wallets.id, input.walletId ?? ""), eq(wallets.orgId, ctx.org.id)))
+        .for("share");
   if (!bank && !wallet) throw badRequest("Invalid wallet provided", { wallet_id: "wallet not found" });
-  const asset = await tx.query.assets.findFirst({ where: and(eq(assets.id, input.assetId), eq(assets.orgId, ctx.org.id)) });
+  if (wallet?.deletedAt) throw badRequest("Invalid wallet provided", { wallet_id: `${wallet.name} was deleted` });
+  const [asset] = await tx
+    .select()
+    .from(assets)
+    .where(and(eq(assets.id, input.assetId), eq(assets.orgId, ctx.org.id)))
+    .for("share");
   if (!asset) throw badRequest("Invalid asset provided", { asset_id: "asset not found" });
+  if (asset.deletedAt) throw badRequest("Invalid asset provided", { asset_id: `${asset.code} was deleted` });
   let walletId: string | null = null;
   if (bank || !wallet) {
     // Bank accounts are paid in a fiat currency through a bank connection, without a wallet provider (docs/rails.md "Destinations").

@@ -74,7 +74,7 @@ export type DisbursementView = {
     updated_at: string;
   } | null;
   /** `kind` and `decimals` (docs/rails.md "Rail-neutral data"): amounts are shown in the asset's decimals. */
-  asset: { id: string; kind: "STELLAR" | "FIAT"; code: string; issuer: string; decimals: number; created_at: string; updated_at: string };
+  asset: { id: string; kind: "STELLAR" | "FIAT"; code: string; issuer: string; decimals: number; created_at: string; updated_at: string; deleted_at: string | null };
   envelope: EnvelopeView;
   g2p: G2pOriginView | null;
 } & ReturnType<typeof sdpTotals>;
@@ -175,6 +175,8 @@ export async function loadDisbursementViews(db: DbOrTx, orgId: string, ids: stri
           decimals: a.decimals,
           created_at: a.createdAt.toISOString(),
           updated_at: a.updatedAt.toISOString(),
+          // History keeps a soft-deleted asset: SDP's deleted_at says so.
+          deleted_at: a.deletedAt ? a.deletedAt.toISOString() : null,
         },
         ...t,
         envelope,

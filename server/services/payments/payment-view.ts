@@ -38,6 +38,7 @@ type PaymentRow = {
   a_decimals: number;
   a_created_at: string;
   a_updated_at: string;
+  a_deleted_at: string | null;
   r_id: string;
   r_external_id: string;
   r_phone_number: string | null;
@@ -82,7 +83,7 @@ function paymentRows(db: DbOrTx, orgId: string, ids: readonly string[]) {
       d.id as d_id, d.name as d_name, d.status as d_status, d.scheduled_at as d_scheduled_at,
       d.receiver_registration_message_template as d_template, d.created_at as d_created_at, d.updated_at as d_updated_at,
       a.id as a_id, a.kind as a_kind, a.code as a_code, a.issuer as a_issuer, a.decimals as a_decimals,
-      a.created_at as a_created_at, a.updated_at as a_updated_at,
+      a.created_at as a_created_at, a.updated_at as a_updated_at, a.deleted_at as a_deleted_at,
       r.id as r_id, r.external_id as r_external_id, r.phone_number as r_phone_number, r.email as r_email,
       rw.id as rw_id, rw.status as rw_status, rw.stellar_address as rw_stellar_address, rw.stellar_memo as rw_stellar_memo,
       rw.destination_kind as rw_destination_kind, rw.destination_value as rw_destination_value,
@@ -142,6 +143,8 @@ export function toPaymentView(p: PaymentRow) {
       decimals: p.a_decimals,
       created_at: iso(p.a_created_at),
       updated_at: iso(p.a_updated_at),
+      // History keeps a soft-deleted asset: SDP's deleted_at says so.
+      deleted_at: p.a_deleted_at === null ? null : iso(p.a_deleted_at),
     },
     shipment_to_bank_status: shipment.status,
     shipment_to_bank_time_stamp: shipment.at,

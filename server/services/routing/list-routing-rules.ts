@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { assets } from "@/db/schema";
 import { assertCan, type OrgContext } from "../context";
 import { notFound } from "../errors";
@@ -17,12 +17,15 @@ export async function getRoutingRule(ctx: OrgContext, id: string) {
   return view;
 }
 
-/** What the rule form chooses from: the organization's connections and assets. */
+/** What the rule form chooses from: the organization's connections and live (not soft-deleted) assets. */
 export async function routingRuleOptions(ctx: OrgContext) {
   assertCan(ctx, "connections:read");
   const [connections, assetRows] = await Promise.all([
     connectionViews(ctx.db, ctx.org.id),
-    ctx.db.select({ id: assets.id, code: assets.code, issuer: assets.issuer, enabled: assets.enabled }).from(assets).where(eq(assets.orgId, ctx.org.id)),
+    ctx.db
+      .select({ id: assets.id, code: assets.code, issuer: assets.issuer, enabled: assets.enabled })
+      .from(assets)
+      .where(and(eq(assets.orgId, ctx.org.id), isNull(assets.deletedAt))),
   ]);
   return { connections, assets: assetRows.sort((a, b) => a.code.localeCompare(b.code)) };
 }

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { assets, paymentConnections } from "@/db/schema";
 import { badRequest } from "../errors";
@@ -25,7 +25,7 @@ export async function assertRuleReferences(db: DbOrTx, orgId: string, rule: { co
     const known = await db
       .select({ id: assets.id })
       .from(assets)
-      .where(and(eq(assets.orgId, orgId), inArray(assets.id, rule.assetIds)));
+      .where(and(eq(assets.orgId, orgId), inArray(assets.id, rule.assetIds), isNull(assets.deletedAt)));
     if (known.length !== new Set(rule.assetIds).size)
       throw badRequest("An asset of the rule was not found.", { "conditions.asset_ids": "Choose assets of this organization." });
   }

@@ -98,14 +98,14 @@ export async function resolveDepositOrg(db: DbOrTx, input: { assetCode: string; 
   const candidates = await db
     .selectDistinct({ orgId: assets.orgId })
     .from(assets)
-    .where(and(eq(assets.enabled, true), eq(assets.kind, "STELLAR"), native ? eq(assets.issuer, "") : eq(assets.code, code)));
+    .where(and(eq(assets.enabled, true), isNull(assets.deletedAt), eq(assets.kind, "STELLAR"), native ? eq(assets.issuer, "") : eq(assets.code, code)));
   if (candidates.length === 0) throw new SepError(400, `asset '${code}' is not supported`);
   let orgIds = [...new Set(candidates.map((c) => c.orgId))];
   if (input.clientDomain) {
     const byWallet = await db
       .selectDistinct({ orgId: wallets.orgId })
       .from(wallets)
-      .where(and(eq(wallets.enabled, true), eq(wallets.sep10ClientDomain, input.clientDomain), inArray(wallets.orgId, orgIds)));
+      .where(and(eq(wallets.enabled, true), isNull(wallets.deletedAt), eq(wallets.sep10ClientDomain, input.clientDomain), inArray(wallets.orgId, orgIds)));
     if (byWallet.length > 0) orgIds = byWallet.map((w) => w.orgId);
   }
   if (orgIds.length !== 1) throw new SepError(400, "the organization cannot be determined for this wallet and asset");

@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, isNull } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { assets, organizations, stellarAccounts } from "@/db/schema";
 import { stellarConfig } from "@/server/stellar/network";
@@ -13,12 +13,12 @@ function q(value: string): string {
     .replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}"`;
 }
 
-/** The enabled assets of all organizations, each code+issuer once (XLM is native: no issuer). */
+/** The enabled, live (not soft-deleted) assets of all organizations, each code+issuer once (XLM is native: no issuer). */
 export async function listSepAssets(db: DbOrTx): Promise<{ code: string; issuer: string }[]> {
   const rows = await db
     .selectDistinct({ code: assets.code, issuer: assets.issuer })
     .from(assets)
-    .where(and(eq(assets.enabled, true), eq(assets.kind, "STELLAR")))
+    .where(and(eq(assets.enabled, true), isNull(assets.deletedAt), eq(assets.kind, "STELLAR")))
     .orderBy(asc(assets.code), asc(assets.issuer));
   return rows;
 }

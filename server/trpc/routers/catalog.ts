@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { createAsset, listAssets, setAssetEnabled } from "@/server/services/catalog/assets";
-import { createWallet, listWallets, updateWallet } from "@/server/services/catalog/wallets";
+import { createAsset, deleteAsset, listAssets, setAssetEnabled } from "@/server/services/catalog/assets";
+import { createWallet, deleteWallet, listWallets, updateWallet } from "@/server/services/catalog/wallets";
 import { requirePermission, router } from "../init";
-import { createAssetInput, createWalletInput, setAssetEnabledInput, updateWalletInput } from "@/server/schemas/catalog.schema";
+import { createAssetInput, createWalletInput, deleteAssetInput, deleteWalletInput, setAssetEnabledInput, updateWalletInput } from "@/server/schemas/catalog.schema";
 
 const read = requirePermission("organization:read");
 
@@ -21,4 +21,10 @@ export const catalogRouter = router({
   updateWallet: requirePermission("wallets:write")
     .input(updateWalletInput)
     .mutation(({ ctx, input }) => updateWallet(ctx.service, input)),
+  deleteAsset: requirePermission("assets:write")
+    .input(deleteAssetInput)
+    .mutation(({ ctx, input }) => deleteAsset(ctx.service, input)),
+  deleteWallet: requirePermission("wallets:write")
+    .input(deleteWalletInput)
+    .mutation(({ ctx, input }) => deleteWallet(ctx.service, input)),
 });
