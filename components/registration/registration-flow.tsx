@@ -81,7 +81,7 @@ export function RegistrationFlow({ token, initial }: { token: string; initial: C
         <section role="status" className="space-y-3 rounded-xl border border-success/40 bg-success/5 p-6 text-center">
           <CheckCircle2 aria-hidden className="mx-auto size-10 text-success" />
           <h2 className="text-xl font-semibold">{t("done.title")}</h2>
-          <p className="text-sm text-muted-foreground">{t("done.body")}</p>
+          <p className="text-sm text-muted-foreground">{ctx.paymentRunning ? t("done.body") : t("done.bodyLater", { org: ctx.organization.name })}</p>
           <p className="font-mono text-xs break-all">{address}</p>
         </section>
       )}

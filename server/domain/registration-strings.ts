@@ -57,6 +57,7 @@ export const REGISTRATION_STRINGS = {
 
     "done.title": "You're registered",
     "done.body": "Your payment will arrive shortly at this address:",
+    "done.bodyLater": "{org} will send your payment to this address when it releases the payment:",
 
     "error.generic": "Something went wrong. Please try again.",
   },

@@ -105,6 +105,20 @@ describe("registration", () => {
     expect(text).not.toContain(fx.orgId);
   });
 
+  it("says the payment arrives shortly only while a disbursement paying the receiver is running", async () => {
+    const row = fx.rows[0]!;
+    const token = await tokenFor(fx, row);
+    expect((await getRegistrationContext(db, token)).paymentRunning).toBe(true);
+    const [p] = await db.select({ disbursementId: payments.disbursementId }).from(payments).where(eq(payments.id, row.paymentId));
+    // The page reads the disbursement's status; set it directly to see both answers without a second approver.
+    await db.execute(sql`update disbursements set status = 'PAUSED' where id = ${p!.disbursementId}`);
+    try {
+      expect((await getRegistrationContext(db, token)).paymentRunning).toBe(false);
+    } finally {
+      await db.execute(sql`update disbursements set status = 'STARTED' where id = ${p!.disbursementId}`);
+    }
+  });
+
   it("the code goes by SMS to the receiver's phone, is stored hashed, and re-sends are rate-limited", async () => {
     const row = fx.rows[1]!;
     const token = await tokenFor(fx, row);

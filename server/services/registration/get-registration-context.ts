@@ -1,6 +1,6 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { assets, organizations, payments, receiverVerifications, wallets } from "@/db/schema";
+import { assets, disbursements, organizations, payments, receiverVerifications, wallets } from "@/db/schema";
 import { loadRegistration, maskContact, OTP_MAX_ATTEMPTS, VERIFICATION_MAX_ATTEMPTS } from "./load-registration";
 
 export type RegistrationStep = "otp" | "verify" | "wallet";
@@ -20,10 +20,17 @@ export async function getRegistrationContext(db: DbOrTx, token: string, now = ne
     .where(and(eq(payments.receiverWalletId, wallet.id), inArray(payments.status, ["READY", "PAUSED"])))
     .groupBy(assets.code, assets.issuer)
     .orderBy(assets.code);
+  // "Arrives shortly" only when a disbursement holding a waiting payment is running (not paused or not yet started).
+  const [running] = await db
+    .select({ one: sql<number>`1` })
+    .from(payments)
+    .innerJoin(disbursements, eq(disbursements.id, payments.disbursementId))
+    .where(and(eq(payments.receiverWalletId, wallet.id), inArray(payments.status, ["READY", "PAUSED"]), eq(disbursements.status, "STARTED")))
+    .limit(1);
   const orgWallets = await db
     .select({ name: wallets.name, homepage: wallets.homepage })
     .from(wallets)
-    .where(and(eq(wallets.orgId, wallet.orgId), eq(wallets.enabled, true)))
+    .where(and(eq(wallets.orgId, wallet.orgId), eq(wallets.enabled, true), isNull(wallets.deletedAt)))
     .orderBy(wallets.name);
   const verification = verificationField
     ? (
@@ -40,6 +47,8 @@ export async function getRegistrationContext(db: DbOrTx, token: string, now = ne
   return {
     organization: { name: org?.name ?? "", logoUrl: org?.logoUrl ?? null },
     amounts: amounts.map((a) => ({ asset: a.code, amount: trimAmount(a.amount) })),
+    /** A disbursement paying this receiver is running, so the payment follows registration at once. */
+    paymentRunning: running !== undefined,
     contactType,
     contactHint: maskContact(contactType, contact),
     verificationField,
