@@ -167,16 +167,21 @@ export function PaymentDetailView({ id, canCancel, canRetry }: { id: string; can
                 <Detail term="Created">
                   <DateTime value={p.created_at} />
                 </Detail>
-                <Detail term="Stellar transaction">
-                  {p.stellar_transaction_id ? (
-                    <span className="inline-flex flex-wrap items-center gap-2">
-                      <TransactionHash hash={p.stellar_transaction_id} pending={p.status === "PENDING"} head={10} tail={10} />
-                      {p.status === "PENDING" && <span className="text-xs text-muted-foreground">submitted, waiting for a ledger</span>}
-                    </span>
-                  ) : (
-                    "Not submitted yet"
-                  )}
-                </Detail>
+                {p.asset.kind === "STELLAR" && (
+                  <>
+                    <Detail term="Stellar transaction">
+                      {p.stellar_transaction_id ? (
+                        <span className="inline-flex flex-wrap items-center gap-2">
+                          <TransactionHash hash={p.stellar_transaction_id} pending={p.status === "PENDING"} head={10} tail={10} />
+                          {p.status === "PENDING" && <span className="text-xs text-muted-foreground">submitted, waiting for a ledger</span>}
+                        </span>
+                      ) : (
+                        <NoTransaction status={p.status} />
+                      )}
+                    </Detail>
+                    <Detail term="Operation id">{p.stellar_operation_id ? <code className="text-xs">{p.stellar_operation_id}</code> : "—"}</Detail>
+                  </>
+                )}
                 {p.bank_reply && (
                   <Detail term="Bank reply">
                     <span data-testid="bank-reply" className="text-sm">
@@ -192,7 +197,6 @@ export function PaymentDetailView({ id, canCancel, canRetry }: { id: string; can
                     </span>
                   </Detail>
                 )}
-                <Detail term="Operation id">{p.stellar_operation_id ? <code className="text-xs">{p.stellar_operation_id}</code> : "—"}</Detail>
                 <Detail term="Sender address">{p.sender_address ? <CopyValue value={p.sender_address} label="sender address" /> : "—"}</Detail>
                 <Detail term="Last updated">
                   <DateTime value={p.updated_at} />
@@ -276,4 +280,11 @@ export function PaymentDetailView({ id, canCancel, canRetry }: { id: string; can
       />
     </div>
   );
+}
+
+/** What the Stellar transaction row says when no transaction settled the payment. */
+function NoTransaction({ status }: { status: string }) {
+  if (status === "FAILED") return <span>None settled: the attempts and their errors are in the status history</span>;
+  if (status === "CANCELED") return <span>None: the payment was cancelled before it was sent</span>;
+  return <span>Not submitted yet</span>;
 }
