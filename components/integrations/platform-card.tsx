@@ -17,7 +17,7 @@ export function PlatformCard() {
         <CardTitle asChild>
           <h2 id="platform-title">This platform</h2>
         </CardTitle>
-        <CardDescription>Give these to each sender. Our callbacks to them are signed with this key.</CardDescription>
+        <CardDescription>Give these to each sender. Our callbacks to them are signed with our public key below.</CardDescription>
       </CardHeader>
       <CardContent className="space-y-6">
         <dl className="grid grid-cols-[minmax(0,1fr)] gap-6 lg:grid-cols-[minmax(0,max-content)_minmax(0,1fr)]">
@@ -63,6 +63,21 @@ export function PlatformCard() {
               <code className="block rounded-md bg-muted p-3 font-mono text-xs break-all" data-testid="platform-public-key-base64">
                 {identity.public_key_base64}
               </code>
+            </dd>
+          </div>
+          <div className="min-w-0 space-y-1.5 lg:col-span-2">
+            <dt className="flex items-center justify-between gap-2 text-xs font-medium tracking-wide text-muted-foreground uppercase">
+              Our encryption key (JWK)
+              <CopyButton value={JSON.stringify(identity.encryption_public_jwk)} label="encryption key (JWK)" />
+            </dt>
+            <dd>
+              <code className="block rounded-md bg-muted p-3 font-mono text-xs break-all" data-testid="platform-encryption-jwk">
+                {JSON.stringify(identity.encryption_public_jwk)}
+              </code>
+            </dd>
+            <dd className="text-xs text-muted-foreground">
+              For messages sent with <code>is_msg_encrypted: true</code>: X25519, encrypt with {identity.encryption.key_management.join(", ")} and{" "}
+              {identity.encryption.content_encryption.join(", ")}. Our answers to an encrypted request are encrypted to the sender&apos;s encryption key.
             </dd>
           </div>
         </dl>

@@ -13,7 +13,17 @@ import { SENDER_ID_MAX, SENDER_NAME_MAX } from "@/server/schemas/integrations.sc
 
 export type SenderRow = RouterOutputs["integrations"]["senders"][number];
 
-const FIELDS = ["sender_id", "name", "callback_url", "public_key", "wallet_id", "default_asset_id"] as const;
+const FIELDS = ["sender_id", "name", "callback_url", "public_key", "encryption_public_key", "wallet_id", "default_asset_id"] as const;
+
+/** A stored JWK shown indented in the form (it is stored compact). */
+function prettyJwk(text: string | null | undefined): string {
+  if (!text) return "";
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
 
 /**
  * Register a sender (`sender` absent) or edit one. The sender id is fixed once registered: it is
@@ -89,6 +99,7 @@ function SenderForm({ sender, onCancel, onSaved }: { sender?: SenderRow; onCance
           name: String(form.get("name") ?? ""),
           callback_url: String(form.get("callback_url") ?? ""),
           public_key: String(form.get("public_key") ?? ""),
+          encryption_public_key: String(form.get("encryption_public_key") ?? ""),
           wallet_id: walletId,
           default_asset_id: assetId || null,
         };
@@ -125,6 +136,20 @@ function SenderForm({ sender, onCancel, onSaved }: { sender?: SenderRow; onCance
         hint="The Ed25519 key its messages are signed with: PEM (-----BEGIN PUBLIC KEY-----) or the 32 raw bytes in base64 or hex."
       >
         <Textarea name="public_key" rows={4} className="font-mono text-xs" spellCheck={false} defaultValue={sender?.public_key} />
+      </Field>
+      <Field
+        label="Encryption key"
+        error={errors.encryption_public_key}
+        hint='Optional. Its public key as a JWK, used when it sends is_msg_encrypted messages: we encrypt our answers to it. X25519 or EC P-256/384/521 (ECDH-ES+A256KW) or RSA of 2048 bits or more (RSA-OAEP-256), e.g. {"kty":"OKP","crv":"X25519","x":"…"}. Never a private key. Leave empty for none.'
+      >
+        <Textarea
+          name="encryption_public_key"
+          rows={4}
+          className="font-mono text-xs"
+          spellCheck={false}
+          defaultValue={prettyJwk(sender?.encryption_public_key)}
+          placeholder='{"kty":"OKP","crv":"X25519","x":"…"}'
+        />
       </Field>
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label="Wallet" required error={errors.wallet_id} hint="Where its payees with a phone number or email register.">

@@ -106,6 +106,11 @@ export function SendersSection() {
                         <CopyButton value={s.public_key} label={`${s.name} public key`} className="size-6" />
                       </span>
                     )}
+                    {s.encryption_public_key && (
+                      <span className="block text-xs text-muted-foreground" title="Answers to its encrypted messages are encrypted to this key">
+                        Encryption key set
+                      </span>
+                    )}
                   </TableCell>
                   <TableCell className="max-w-72 min-w-52">
                     <code className="font-mono text-xs break-all">{s.callback_url}</code>

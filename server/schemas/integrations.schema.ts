@@ -14,6 +14,8 @@ export const SENDER_ID_MAX = 99;
 export const SENDER_NAME_MAX = 120;
 export const CALLBACK_URL_MAX = 2000;
 export const PUBLIC_KEY_MAX = 4000;
+/** A sender's public encryption key as JWK JSON (an RSA-4096 JWK is under 1,000 characters). */
+export const ENCRYPTION_KEY_MAX = 8000;
 
 export const senderIdField = z
   .string()

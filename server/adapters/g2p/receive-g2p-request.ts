@@ -48,9 +48,10 @@ import {
   errorAnswer,
   g2pJsonResponse,
   orgSlug,
-  signedBody,
+  sealedBody,
   wireItem,
 } from "@/server/services/g2p/g2p-answers";
+import { G2pDecryptionError, checkEncryptedMessage, decryptMessage, parseSenderEncryptionKey } from "@/server/services/g2p/encryption";
 import type { ItemStatusRow } from "@/server/services/g2p/item-views";
 import { searchG2pItems, txnStatusOfG2pItems, txnTypeAnswered } from "@/server/services/g2p/query-g2p-items";
 import { parseEd25519PublicKey, verifyG2pSignature } from "@/server/services/g2p/signature";
@@ -209,6 +210,10 @@ type Known = {
   header: G2pHeader;
   body: Record<string, unknown>;
   sender: G2pSender | null;
+  /** An encrypted request, once decrypted: its plain message (`body` keeps the message as received). */
+  plainMessage?: Record<string, unknown>;
+  /** The request came encrypted: answers and callbacks are encrypted to the sender. */
+  encrypted?: boolean;
 };
 
 function messageFacts(spec: EndpointSpec, message: unknown): { transactionId: string | null; itemCount: number } {
@@ -287,10 +292,11 @@ export async function receiveG2pRequest(db: Db, request: Request, key: G2pPostEn
     }
 
     // 4. Encryption, message shape, version.
-    if (header.is_msg_encrypted === true) {
-      throw new G2pRefused(G2P_TRANSPORT_ERRORS.encryptionNotSupported, "Encrypted messages are not supported; send is_msg_encrypted false with a signed plain message.");
-    }
-    const message = envelope.data.message;
+    // An encrypted message (docs/g2p-connect.md#encrypted-messages) must have the EncryptedMessage
+    // form and name our key; the sender needs a usable key of its own, for our answers.
+    const encrypted = header.is_msg_encrypted === true;
+    if (encrypted) checkEncryptedRequest(sender, envelope.data.message);
+    let message = envelope.data.message;
     if (typeof message !== "object" || message === null || Array.isArray(message)) {
       throw new G2pRefused(G2P_TRANSPORT_ERRORS.requestBad, "message: must be an object");
     }
@@ -324,6 +330,18 @@ export async function receiveG2pRequest(db: Db, request: Request, key: G2pPostEn
       if (!verdict.ok) throw new G2pRefused(G2P_TRANSPORT_ERRORS.signatureInvalid, `The ${sig.where} is not valid: ${verdict.reason}.`);
     }
     verified = true;
+
+    // The signature covers the message as sent (encrypted); now decrypt it and go on with the plain one.
+    if (encrypted) {
+      try {
+        message = await decryptMessage(message, { maxPlaintextBytes: MAX_G2P_BODY_BYTES });
+      } catch (error) {
+        if (error instanceof G2pDecryptionError) throw new G2pRefused(G2P_TRANSPORT_ERRORS.encryptionNotSupported, error.message);
+        throw error;
+      }
+      known.plainMessage = message as Record<string, unknown>;
+      known.encrypted = true;
+    }
 
     // 6. Header rules: message_ts window, action.
     const skewMs = Math.abs(parseRfc3339(header.message_ts).getTime() - now.getTime());
@@ -368,7 +386,7 @@ export async function receiveG2pRequest(db: Db, request: Request, key: G2pPostEn
         itemCount: facts.itemCount,
         body: raw as Record<string, unknown>,
       });
-      const call: G2pCall = { ctx: { ...ctx, db: tx }, sender: knownSender, header, correlationId, now };
+      const call: G2pCall = { ctx: { ...ctx, db: tx }, sender: knownSender, header, correlationId, now, encrypted };
       return handle(tx, spec, call, slug, parsed.data);
     });
   } catch (error) {
@@ -423,9 +441,33 @@ function sameOrigin(a: string, b: string): boolean {
   }
 }
 
+/**
+ * An encrypted request's preconditions (docs/g2p-connect.md#encrypted-messages): the sender has a
+ * usable public encryption key (our answers are encrypted to it) and the message has the
+ * EncryptedMessage form, names our key and algorithms we take. Refused `err.encryption.invalid`.
+ */
+function checkEncryptedRequest(sender: G2pSender, message: unknown) {
+  if (!sender.encryptionPublicKey) {
+    throw new G2pRefused(
+      G2P_TRANSPORT_ERRORS.encryptionNotSupported,
+      `is_msg_encrypted is true but sender "${sender.senderId}" has no encryption key registered, so our answers could not be encrypted to it: the organization adds the sender's public encryption key (JWK) on the Integrations page; or send is_msg_encrypted false.`,
+    );
+  }
+  try {
+    parseSenderEncryptionKey(sender.encryptionPublicKey);
+    checkEncryptedMessage(message);
+  } catch (error) {
+    if (error instanceof G2pDecryptionError) throw new G2pRefused(G2P_TRANSPORT_ERRORS.encryptionNotSupported, error.message);
+    throw new G2pRefused(
+      G2P_TRANSPORT_ERRORS.encryptionNotSupported,
+      `The encryption key registered for sender "${sender.senderId}" cannot be used: ${(error as Error).message}`,
+    );
+  }
+}
+
 /** Log a refused message on its own (never as ACK, so it reserves nothing); a failure here must not change the answer. */
 async function logRefusal(db: DbOrTx, spec: EndpointSpec, known: Known, correlationId: string, code: string, message: string, log: typeof logger) {
-  const facts = messageFacts(spec, known.body.message);
+  const facts = messageFacts(spec, known.plainMessage ?? known.body.message);
   try {
     await db.insert(g2pMessages).values({
       orgId: known.ctx.org.id,
@@ -479,7 +521,13 @@ type Reply = {
 };
 
 /** Answer directly (sync) or store the callback and ACK. */
-async function answer(tx: DbOrTx, spec: EndpointSpec, call: Pick<G2pCall, "ctx" | "sender" | "correlationId" | "now">, slug: string, reply: Reply): Promise<G2pAnswer> {
+async function answer(
+  tx: DbOrTx,
+  spec: EndpointSpec,
+  call: Pick<G2pCall, "ctx" | "sender" | "correlationId" | "now" | "encrypted">,
+  slug: string,
+  reply: Reply,
+): Promise<G2pAnswer> {
   const callback = spec.callback!;
   const action = reply.action ?? callback.action;
   if (spec.sync) {
@@ -494,7 +542,8 @@ async function answer(tx: DbOrTx, spec: EndpointSpec, call: Pick<G2pCall, "ctx" 
       completedCount: reply.completed,
       now: call.now,
     });
-    return { status: 200, body: signedBody(header, reply.message) };
+    // An encrypted request gets an encrypted answer (the sender's key was checked on arrival).
+    return { status: 200, body: await sealedBody(header, reply.message, call.encrypted ? call.sender.encryptionPublicKey : null) };
   }
   await enqueueCallback(tx, {
     orgId: call.ctx.org.id,
@@ -510,6 +559,7 @@ async function answer(tx: DbOrTx, spec: EndpointSpec, call: Pick<G2pCall, "ctx" 
     statusReasonMessage: reply.reasonMessage,
     totalCount: reply.total,
     completedCount: reply.completed,
+    encrypt: call.encrypted === true,
   });
   return ack(call);
 }
@@ -625,13 +675,13 @@ async function refuseWithOutcome(
   now: Date,
   log: typeof logger,
 ): Promise<G2pAnswer> {
-  const message = record(known.body.message);
+  const message = record(known.plainMessage ?? known.body.message);
   const outcome = refusedMessage(spec.kind, message, correlationId, code, reason, problems, now);
   try {
     return await db.transaction(async (tx) => {
       await logRefusal(tx, spec, known, correlationId, code, reason, log);
       const slug = await orgSlug(tx, known.ctx.org.id);
-      return answer(tx, spec, { ctx: known.ctx, sender: known.sender, correlationId, now }, slug, {
+      return answer(tx, spec, { ctx: known.ctx, sender: known.sender, correlationId, now, encrypted: known.encrypted }, slug, {
         callbackBase: known.header.sender_uri ?? known.sender.callbackUrl,
         transactionId: str(message.transaction_id) ?? "",
         message: outcome.message,

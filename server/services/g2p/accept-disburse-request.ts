@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { assets, disbursements, g2pTransactions, walletAssets, wallets, type G2pSender } from "@/db/schema";
 import type { RegistrationContactType } from "@/server/domain/disbursement-types";
@@ -47,7 +47,7 @@ async function assetForCurrency(tx: DbOrTx, orgId: string, sender: G2pSender, cu
     .select({ asset: assets })
     .from(assets)
     .innerJoin(walletAssets, and(eq(walletAssets.assetId, assets.id), eq(walletAssets.walletId, sender.walletId)))
-    .where(and(eq(assets.orgId, orgId), eq(assets.enabled, true)));
+    .where(and(eq(assets.orgId, orgId), eq(assets.enabled, true), isNull(assets.deletedAt)));
   if (currency === null) return supported.find((r) => r.asset.id === sender.defaultAssetId)?.asset ?? null;
   const exact = supported.find((r) => r.asset.code === currency);
   return (exact ?? supported.find((r) => r.asset.code === `${currency}C`))?.asset ?? null;
@@ -62,7 +62,7 @@ async function fiatAssetForCurrency(tx: DbOrTx, orgId: string, sender: G2pSender
   const fiat = await tx
     .select()
     .from(assets)
-    .where(and(eq(assets.orgId, orgId), eq(assets.enabled, true), eq(assets.kind, "FIAT")));
+    .where(and(eq(assets.orgId, orgId), eq(assets.enabled, true), isNull(assets.deletedAt), eq(assets.kind, "FIAT")));
   if (currency === null) return fiat.find((a) => a.id === sender.defaultAssetId) ?? null;
   return fiat.find((a) => a.code === currency) ?? null;
 }

@@ -47,7 +47,7 @@ export type AttemptOutcome = { ok: true; httpStatus: number } | { ok: false; htt
 
 /**
  * Whether an answer acknowledges the callback: HTTP 2xx and either an empty body or a G2P
- * acknowledgement with `message.ack_status` ACK. A 2xx NACK/ERR is a refusal and is retried.
+ * acknowledgement with `message.ack_status` ACK (v1.0.0) or `message.ack.status` ACK (2023-03). A 2xx NACK/ERR is a refusal and is retried.
  * What is kept of the answer for staff is cut to a few hundred bytes (staffSnippet).
  */
 export function judgeCallbackAnswer(httpStatus: number, text: string): AttemptOutcome {
@@ -61,8 +61,10 @@ export function judgeCallbackAnswer(httpStatus: number, text: string): AttemptOu
   } catch {
     return { ok: false, httpStatus, code: "answer_invalid", message: "the answer is not JSON" };
   }
-  const message = (parsed as { message?: { ack_status?: unknown; error?: { code?: unknown; message?: unknown } } } | null)?.message;
+  const message = (parsed as { message?: { ack_status?: unknown; ack?: { status?: unknown }; error?: { code?: unknown; message?: unknown } } } | null)?.message;
   if (message?.ack_status === "ACK") return { ok: true, httpStatus };
+  // A receiver of the 2023-03 revision's callbacks acknowledges with its `{message: {ack: {status}}}`.
+  if (message?.ack?.status === "ACK") return { ok: true, httpStatus };
   const ack = typeof message?.ack_status === "string" ? message.ack_status : "none";
   const code = typeof message?.error?.code === "string" ? message.error.code : `ack_${ack.toLowerCase()}`;
   const why = typeof message?.error?.message === "string" ? `: ${message.error.message}` : "";

@@ -1,6 +1,6 @@
 import type { DbOrTx } from "@/db/client";
 import { g2pMessages, type G2pSender } from "@/db/schema";
-import { callbackHeader, orgSlug, signedBody } from "./g2p-answers";
+import { callbackHeader, orgSlug, sealedBody } from "./g2p-answers";
 
 export type G2pCallbackEndpoint = "/on-disburse" | "/disburse/on-search" | "/disburse/on-status" | "/disburse/txn/on-status" | "/disburse/on-cancel";
 
@@ -23,6 +23,11 @@ export type EnqueueCallbackInput = {
   statusReasonMessage?: string;
   totalCount: number;
   completedCount: number;
+  /**
+   * Encrypt the message to the sender's public encryption key (the request it answers was
+   * encrypted; docs/g2p-connect.md#encrypted-messages). Throws if the sender has none.
+   */
+  encrypt?: boolean;
 };
 
 /**
@@ -46,7 +51,8 @@ export async function enqueueCallback(tx: DbOrTx, input: EnqueueCallbackInput): 
     completedCount: input.completedCount,
     now,
   });
-  const body = signedBody(header, input.message);
+  if (input.encrypt && !input.sender.encryptionPublicKey) throw new Error(`sender ${input.sender.senderId} has no encryption key to encrypt a callback to`);
+  const body = await sealedBody(header, input.message, input.encrypt ? input.sender.encryptionPublicKey : null);
   const items = input.message.disbursements_status;
   const [row] = await tx
     .insert(g2pMessages)

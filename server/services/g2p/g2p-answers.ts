@@ -4,6 +4,7 @@ import type { DbOrTx } from "@/db/client";
 import { organizations } from "@/db/schema";
 import { G2P_VERSION, SPEC_HEADER_REASON_CODES, specReason, type AckStatus, type G2pItemStatus } from "@/server/domain/g2p/codes";
 import type { G2pDisbursementStatus, ItemStatusRow } from "./item-views";
+import { encryptMessage } from "./encryption";
 import { platformSigningKey, signG2pHttpBody, signG2pMessage } from "./signature";
 
 /**
@@ -64,7 +65,8 @@ export type CallbackHeader = {
   completed_count: number;
   sender_id: string;
   receiver_id: string;
-  is_msg_encrypted: false;
+  /** True only in a body whose message we encrypted to the sender (sealedBody). */
+  is_msg_encrypted: boolean;
   meta: Record<string, unknown>;
 };
 
@@ -94,6 +96,17 @@ export type SignedBody = { signature: string; header: CallbackHeader; message: R
 export function signedBody(header: CallbackHeader, message: Record<string, unknown>): SignedBody {
   const signature = signG2pMessage(header, message, { keyId: `${header.sender_id}|platform`, privateKey: platformSigningKey().privateKey });
   return { signature, header, message };
+}
+
+/**
+ * A signed body whose message is encrypted to the sender's public encryption key (JWK JSON) when one
+ * is given: header.is_msg_encrypted true, message the spec's EncryptedMessage, and the signature
+ * over that encrypted message, as sent (docs/g2p-connect.md#encrypted-messages). Without a key, signedBody.
+ */
+export async function sealedBody(header: CallbackHeader, message: Record<string, unknown>, encryptionKey: string | null): Promise<SignedBody> {
+  if (encryptionKey === null) return signedBody(header, message);
+  const encrypted = await encryptMessage(message, encryptionKey);
+  return signedBody({ ...header, is_msg_encrypted: true }, encrypted as unknown as Record<string, unknown>);
 }
 
 /** An item as sent on the wire: without our internal ids (the transaction id only where asked). */

@@ -15,6 +15,8 @@ export type G2pCall = {
   header: Omit<G2pHeader, "total_count"> & { total_count?: number };
   correlationId: string;
   now: Date;
+  /** The request came encrypted (is_msg_encrypted): its answers and callbacks are encrypted to the sender. */
+  encrypted?: boolean;
 };
 
 /**

@@ -1,6 +1,6 @@
 import { and, eq, sql, type SQL } from "drizzle-orm";
-import type { Db } from "@/db/client";
-import { g2pSenders, g2pTransactions } from "@/db/schema";
+import type { Db, DbOrTx } from "@/db/client";
+import { g2pSenders, g2pTransactions, type G2pTransaction } from "@/db/schema";
 import { DISBURSEMENT_STATUSES, PAYMENT_STATUSES } from "@/server/domain/disbursement-types";
 import type { G2pItemStatus } from "@/server/domain/g2p/codes";
 import { g2pItemStatus } from "@/server/domain/g2p/item-status";
@@ -117,6 +117,7 @@ async function reportChunk(db: Db, g2pTransactionRowId: string, max: number, log
     }
 
     const statuses = views.map((v) => v.status);
+    const encrypt = sender.encryptionPublicKey !== null && (await openedEncrypted(tx, txn));
     await enqueueCallback(tx, {
       orgId: txn.orgId,
       sender,
@@ -129,6 +130,7 @@ async function reportChunk(db: Db, g2pTransactionRowId: string, max: number, log
       status: disburseHeaderStatus(statuses),
       totalCount: views.length,
       completedCount: completedCount(statuses),
+      encrypt,
     });
 
     // Record what was reported (the statuses in the callback, read in this transaction).
@@ -144,4 +146,22 @@ async function reportChunk(db: Db, g2pTransactionRowId: string, max: number, log
     }
     return views.length;
   });
+}
+
+/**
+ * Whether the request that opened a transaction came encrypted (docs/g2p-connect.md#encrypted-messages):
+ * then its status updates are encrypted to the sender too. That request was logged in the same
+ * database transaction as the g2p_transactions row, so the newest accepted request of the transaction
+ * at or before the row's created_at (microseconds: compared in SQL) is it, read through
+ * g2p_messages_org_created_idx from there back.
+ */
+async function openedEncrypted(tx: DbOrTx, txn: G2pTransaction): Promise<boolean> {
+  const [row] = (await tx.execute(sql`
+    select (m.body->'header'->>'is_msg_encrypted') = 'true' as encrypted
+    from g2p_messages m
+    where m.org_id = ${txn.orgId} and m.created_at <= (select t.created_at from g2p_transactions t where t.id = ${txn.id}::uuid)
+      and m.direction = 'inbound' and m.status = 'ACK' and m.sender_row_id = ${txn.senderRowId} and m.transaction_id = ${txn.transactionId}
+    order by m.created_at desc
+    limit 1`)) as unknown as { encrypted: boolean | null }[];
+  return row?.encrypted === true;
 }

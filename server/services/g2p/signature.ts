@@ -130,6 +130,8 @@ export type VerifyOptions = {
   skewSeconds?: number;
   /** The exact request body: also accepted as what the digest covers (signatures in the HTTP header). */
   rawBody?: string;
+  /** The sender the keyId must name, when the header has no sender_id (the 2023-03 revision's is optional). */
+  senderId?: string;
 };
 
 /**
@@ -138,14 +140,14 @@ export type VerifyOptions = {
  * its created/expires window (with `skewSeconds` of clock tolerance) and matching one of the
  * accepted digests of this header and message (see the top of this file).
  */
-export function verifyG2pSignature(value: string, header: { sender_id: string }, message: unknown, publicKey: KeyObject, options: VerifyOptions = {}): VerifyResult {
+export function verifyG2pSignature(value: string, header: { sender_id?: string }, message: unknown, publicKey: KeyObject, options: VerifyOptions = {}): VerifyResult {
   const p = parseSignatureParams(value);
   if (!p.signature || !p.created || !p.expires || !p.keyId) return { ok: false, reason: "the signature lacks keyId, created, expires or signature" };
   if ((p.algorithm ?? "ed25519").toLowerCase() !== "ed25519") return { ok: false, reason: `algorithm ${p.algorithm} is not supported; use ed25519` };
   if (p.headers !== undefined && p.headers.trim().replace(/\s+/g, " ").toLowerCase() !== SIGNED_HEADERS) {
     return { ok: false, reason: `headers must be "${SIGNED_HEADERS}"` };
   }
-  if (p.keyId.split("|")[0] !== header.sender_id) return { ok: false, reason: "the signature's keyId names another sender" };
+  if (p.keyId.split("|")[0] !== (header.sender_id ?? options.senderId)) return { ok: false, reason: "the signature's keyId names another sender" };
   const created = Number(p.created);
   const expires = Number(p.expires);
   if (!Number.isInteger(created) || !Number.isInteger(expires)) return { ok: false, reason: "created and expires must be Unix times in seconds" };

@@ -10,7 +10,8 @@ export { createG2pSenderInput };
 
 /**
  * Register a system allowed to send G2P Connect requests: its `sender_id` (what its headers name),
- * where callbacks go, the Ed25519 key its messages are signed with, and the wallet its payees
+ * where callbacks go, the Ed25519 key its messages are signed with (and optionally the public key
+ * we encrypt to when it sends encrypted messages), and the wallet its payees
  * register with. A sender_id is registered once per organization.
  */
 export async function createG2pSender(ctx: OrgContext, raw: z.input<typeof createG2pSenderInput>) {
@@ -26,6 +27,7 @@ export async function createG2pSender(ctx: OrgContext, raw: z.input<typeof creat
         name: input.name,
         callbackUrl: input.callback_url,
         publicKey: input.public_key,
+        encryptionPublicKey: input.encryption_public_key ?? null,
         walletId: input.wallet_id,
         defaultAssetId: input.default_asset_id,
         createdBy: ctx.actor.userId,
@@ -50,6 +52,7 @@ export async function createG2pSender(ctx: OrgContext, raw: z.input<typeof creat
         sender_id: input.sender_id,
         name: input.name,
         callback_url: input.callback_url,
+        encryption_key: input.encryption_public_key ? "set" : "none",
         wallet_id: input.wallet_id,
         default_asset_id: input.default_asset_id,
       },

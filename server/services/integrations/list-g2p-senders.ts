@@ -33,6 +33,8 @@ export async function senderViews(ctx: OrgContext, id?: string) {
     callback_url: s.callbackUrl,
     public_key: s.publicKey,
     public_key_base64: rawKey(s.publicKey),
+    /** The public encryption JWK (JSON) we encrypt to, or null. */
+    encryption_public_key: s.encryptionPublicKey,
     wallet: wallet?.id ? wallet : null,
     default_asset: asset?.id ? asset : null,
     enabled: s.enabled,

@@ -1,10 +1,11 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { assets, walletAssets, wallets } from "@/db/schema";
-import { CALLBACK_URL_MAX, PUBLIC_KEY_MAX, SENDER_ID_PATTERN, senderIdField, senderNameField } from "@/server/schemas/integrations.schema";
+import { CALLBACK_URL_MAX, ENCRYPTION_KEY_MAX, PUBLIC_KEY_MAX, SENDER_ID_PATTERN, senderIdField, senderNameField } from "@/server/schemas/integrations.schema";
 import { isAllowListed, literalHostProblem, outboundAllowList, type AllowList } from "@/server/net/address-policy";
 import type { OrgContext } from "../context";
 import { badRequest } from "../errors";
+import { normalizeSenderEncryptionKey } from "../g2p/encryption";
 import { normalizeEd25519PublicKey } from "../g2p/signature";
 
 /**
@@ -82,6 +83,23 @@ const senderFields = {
         return z.NEVER;
       }
     }),
+  /**
+   * The sender's public encryption key (JWK JSON; docs/g2p-connect.md#encrypted-messages), stored
+   * as the checked public JWK. Empty or null: none (we never encrypt to it). Absent on an update: kept.
+   */
+  encryption_public_key: z
+    .union([z.string().trim().max(ENCRYPTION_KEY_MAX, `Use at most ${ENCRYPTION_KEY_MAX} characters: that is too long for a public JWK.`), z.null()])
+    .optional()
+    .transform((value, c) => {
+      if (value === undefined) return undefined;
+      if (value === null || value === "") return null;
+      try {
+        return normalizeSenderEncryptionKey(value);
+      } catch (error) {
+        c.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   wallet_id: z.uuid({ error: "Choose a wallet." }),
   default_asset_id: z
     .union([z.uuid({ error: "Choose an asset." }), z.literal(""), z.null()])
@@ -109,7 +127,7 @@ export async function assertSenderReferences(
   const [wallet] = await ctx.db
     .select({ id: wallets.id, enabled: wallets.enabled })
     .from(wallets)
-    .where(and(eq(wallets.id, input.wallet_id), eq(wallets.orgId, ctx.org.id)));
+    .where(and(eq(wallets.id, input.wallet_id), eq(wallets.orgId, ctx.org.id), isNull(wallets.deletedAt)));
   if (!wallet) throw badRequest("Unknown wallet", { wallet_id: "Choose one of this organization's wallets." });
   if (requireEnabled.wallet && !wallet.enabled) {
     throw badRequest("That wallet is disabled.", { wallet_id: "This wallet is disabled: enable it under Wallets & assets, or choose another." }, "RESOURCE_DISABLED");
@@ -119,7 +137,7 @@ export async function assertSenderReferences(
     .select({ id: assets.id, enabled: assets.enabled, supported: walletAssets.assetId })
     .from(assets)
     .leftJoin(walletAssets, and(eq(walletAssets.assetId, assets.id), eq(walletAssets.walletId, wallet.id)))
-    .where(and(eq(assets.id, input.default_asset_id), eq(assets.orgId, ctx.org.id)));
+    .where(and(eq(assets.id, input.default_asset_id), eq(assets.orgId, ctx.org.id), isNull(assets.deletedAt)));
   if (!asset) throw badRequest("Unknown asset", { default_asset_id: "Choose one of this organization's assets." });
   if (!asset.supported) throw badRequest("The wallet does not support that asset.", { default_asset_id: "The chosen wallet does not support this asset." });
   if (requireEnabled.asset && !asset.enabled)

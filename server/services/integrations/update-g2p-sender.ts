@@ -9,7 +9,7 @@ import { assertSenderReferences, updateG2pSenderInput } from "./sender-input";
 
 export { updateG2pSenderInput };
 
-/** Change a sender's name, callback URL, key, wallet or default asset; its sender_id stays. */
+/** Change a sender's name, callback URL, keys, wallet or default asset; its sender_id stays. */
 export async function updateG2pSender(ctx: OrgContext, raw: z.input<typeof updateG2pSenderInput>) {
   assertCan(ctx, "integrations:manage");
   const input = updateG2pSenderInput.parse(raw);
@@ -23,6 +23,8 @@ export async function updateG2pSender(ctx: OrgContext, raw: z.input<typeof updat
     wallet: input.wallet_id !== current.walletId,
     asset: input.default_asset_id !== current.defaultAssetId,
   });
+  // Absent: the stored encryption key stays (callers that predate the field change nothing).
+  const encryptionKey = input.encryption_public_key === undefined ? current.encryptionPublicKey : input.encryption_public_key;
   await ctx.db.transaction(async (tx) => {
     const [row] = await tx
       .update(g2pSenders)
@@ -30,6 +32,7 @@ export async function updateG2pSender(ctx: OrgContext, raw: z.input<typeof updat
         name: input.name,
         callbackUrl: input.callback_url,
         publicKey: input.public_key,
+        encryptionPublicKey: encryptionKey,
         walletId: input.wallet_id,
         defaultAssetId: input.default_asset_id,
         updatedAt: new Date(),
@@ -41,6 +44,8 @@ export async function updateG2pSender(ctx: OrgContext, raw: z.input<typeof updat
     if (input.name !== current.name) changed.name = input.name;
     if (input.callback_url !== current.callbackUrl) changed.callback_url = input.callback_url;
     if (input.public_key !== current.publicKey) changed.public_key = "replaced";
+    if (encryptionKey !== current.encryptionPublicKey)
+      changed.encryption_key = encryptionKey === null ? "removed" : current.encryptionPublicKey === null ? "added" : "replaced";
     if (input.wallet_id !== current.walletId) changed.wallet_id = input.wallet_id;
     if (input.default_asset_id !== current.defaultAssetId) changed.default_asset_id = input.default_asset_id;
     await recordAuditEvent(tx, {

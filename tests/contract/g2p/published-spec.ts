@@ -102,6 +102,8 @@ export const G2P_SPEC_TARGETS = {
   "on-cancel": (d: Json) => d[EXTENSIONS]["on-cancel"],
   ack: (d: Json) => d.components.responses.Response.content["application/json"].schema,
   "http-error": (d: Json) => d.components.responses.HttpErrorResponse.content["application/json"].schema,
+  // The `message` of a body with header.is_msg_encrypted true (docs/g2p-connect.md#encrypted-messages).
+  "encrypted-message": (d: Json) => d.components.schemas.EncryptedMessage,
 } as const;
 export type G2pSpecTarget = keyof typeof G2P_SPEC_TARGETS;
 
