@@ -53,6 +53,8 @@ export type ImportHooks = { beforeCommit?: (tx: DbOrTx) => Promise<void> };
 
 /** Payments per status-move statement by ids (one uuid[] parameter each); from the staging table, one statement per group. */
 const MOVE_CHUNK = 10_000;
+/** work_mem of the import transaction: the move of 100,000 payments and its trigger in memory (up to ≈ 150 MB while it runs). */
+const IMPORT_WORK_MEM = "128MB";
 /** numeric(19,7): at most 12 integer and 7 fraction digits. */
 const STORABLE_AMOUNT = /^\d{1,12}(\.\d{0,7})?$/;
 
@@ -290,6 +292,10 @@ async function reconcileInTransaction(tx: DbOrTx, ctx: OrgContext, p: Prepared, 
     sql`select coalesce((select 'lz4' = any(enumvals) from pg_settings where name = 'default_toast_compression'), false) as ok`,
   );
   if (lz4?.ok) await tx.execute(sql`set local default_toast_compression = 'lz4'`);
+  // Memory for this transaction's sorts, hashes and the totals trigger's transition tables: with
+  // the default 4 MB, a 100,000-payment move wrote ≈ 170 MB of temporary files and read them back (the
+  // join, the OLD/NEW row sets, the trigger's sorts). Ends with the transaction (docs/performance/reconciliation.md).
+  await tx.execute(sql.raw(`set local work_mem = '${IMPORT_WORK_MEM}'`));
   await tx.execute(sql`create temp table bank_file_upload (content bytea) on commit drop`);
   await tx.execute(sql`alter table bank_file_upload alter column content set storage external`);
 

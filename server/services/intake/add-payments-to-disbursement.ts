@@ -44,6 +44,10 @@ type Placed = {
   ruleId: string | null;
 };
 
+/** Intakes from this many rows up raise the transaction's work_mem to LARGE_INTAKE_WORK_MEM. */
+const LARGE_INTAKE_ROWS = 10_000;
+const LARGE_INTAKE_WORK_MEM = "64MB";
+
 const destinationKey = (d: Pick<Destination, "kind" | "value">) => `${d.kind}:${d.value}`;
 
 /** How a destination is named in a problem's sentence ("wallet address G…", "bank account BE68…"). */
@@ -91,6 +95,10 @@ export async function addPaymentsToDisbursement(
   const now = new Date().toISOString();
   if (bank && rows.some((r) => r.destination === null)) throw new Error("a disbursement without a wallet provider needs a destination on every row");
 
+  // Memory for the lookups' hashes, the re-upload's delete and the totals trigger's transition
+  // tables (the default 4 MB spilled each 25,000-payment piece to a temporary file). Ends with the
+  // caller's transaction (docs/performance/import.md).
+  if (rows.length >= LARGE_INTAKE_ROWS) await tx.execute(sql.raw(`set local work_mem = '${LARGE_INTAKE_WORK_MEM}'`));
   const anyDestination = rows.some((r) => r.destination !== null);
   const routing = await loadRouting(tx, orgId, { lockConnections: true });
   const router = intakeRouter(routing.compiled, d);
