@@ -19,6 +19,8 @@ const isBank = (d: DestinationLike) => d?.kind === "IBAN" || d?.kind === "BANK_A
 export function walletLabel(w: { wallet: { name: string } | null; destination: DestinationLike }): string {
   if (w.wallet) return w.wallet.name;
   if (w.destination?.kind === "MSISDN") return "Phone number (Mojaloop)";
+  // A Stellar address given when the receiver was added (POST /receivers), without a wallet provider.
+  if (w.destination?.kind === "STELLAR_ADDRESS") return "Stellar address";
   return w.destination?.kind === "IBAN" ? "Bank account (IBAN)" : "Bank account";
 }
 

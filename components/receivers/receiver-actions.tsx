@@ -1,88 +1,13 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { Copy, Pencil, Unlink } from "lucide-react";
+import { Copy, Unlink } from "lucide-react";
 import { useState } from "react";
-import { Alert, AlertDescription } from "@/components/ui/alert";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
-import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
-import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
+import { messageOf } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
-
-/** Staff: edit a receiver's phone, email and external id (receivers:write). */
-export function EditContactButton({ receiver }: { receiver: { id: string; phone_number: string | null; email: string | null; external_id: string } }) {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const [open, setOpen] = useState(false);
-  const update = useMutation(
-    trpc.receivers.updateContact.mutationOptions({
-      onSuccess: async () => {
-        await queryClient.invalidateQueries({ queryKey: trpc.receivers.get.queryKey({ id: receiver.id }) });
-        await queryClient.invalidateQueries({ queryKey: trpc.receivers.list.queryKey() });
-        setOpen(false);
-      },
-    }),
-  );
-  const errors = fieldErrorsOf(update.error);
-  return (
-    <Dialog
-      open={open}
-      onOpenChange={(next) => {
-        setOpen(next);
-        if (!next) update.reset();
-      }}
-    >
-      <DialogTrigger asChild>
-        <Button variant="outline" size="sm">
-          <Pencil aria-hidden />
-          Edit contact
-        </Button>
-      </DialogTrigger>
-      <DialogContent>
-        <DialogHeader>
-          <DialogTitle>Edit contact details</DialogTitle>
-          <DialogDescription>The phone number or email is where invitations and one-time codes go.</DialogDescription>
-        </DialogHeader>
-        <form
-          className="space-y-4"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const form = new FormData(e.currentTarget);
-            update.mutate({
-              id: receiver.id,
-              phoneNumber: String(form.get("phoneNumber") ?? ""),
-              email: String(form.get("email") ?? ""),
-              externalId: String(form.get("externalId") ?? ""),
-            });
-          }}
-        >
-          <Field label="Phone" hint="International format, e.g. +447911123456." error={errors.phoneNumber}>
-            <Input name="phoneNumber" type="tel" defaultValue={receiver.phone_number ?? ""} autoComplete="off" />
-          </Field>
-          <Field label="Email" error={errors.email}>
-            <Input name="email" type="email" defaultValue={receiver.email ?? ""} autoComplete="off" />
-          </Field>
-          <Field label="External id" required error={errors.externalId}>
-            <Input name="externalId" defaultValue={receiver.external_id} required />
-          </Field>
-          {update.error && !errors.phoneNumber && !errors.email && !errors.externalId && (
-            <Alert variant="destructive">
-              <AlertDescription>{messageOf(update.error)}</AlertDescription>
-            </Alert>
-          )}
-          <DialogFooter>
-            <Button type="submit" disabled={update.isPending}>
-              {update.isPending ? "Saving…" : "Save"}
-            </Button>
-          </DialogFooter>
-        </form>
-      </DialogContent>
-    </Dialog>
-  );
-}
 
 /**
  * Staff actions on one receiver wallet: unregister (REGISTERED, nothing in flight) or copy a fresh

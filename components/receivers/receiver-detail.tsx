@@ -12,7 +12,8 @@ import { CopyValue, DateTime, Detail, WalletStatusBadge } from "@/components/dis
 import { VERIFICATION_LABELS } from "@/components/disbursements/csv";
 import { StatusTimeline } from "@/components/disbursements/status-timeline";
 import { ScopedPayments } from "@/components/payments/payments-table";
-import { EditContactButton, ReceiverWalletActions } from "./receiver-actions";
+import { ReceiverWalletActions } from "./receiver-actions";
+import { EditReceiverButton } from "./receiver-write-dialogs";
 import { ReceiverMessages } from "./receiver-messages";
 import { ReplaceVerificationButton, UnlockReceiverButton } from "./receiver-security-actions";
 import { ResendInvitationButton } from "./resend-invitation-button";
@@ -59,7 +60,7 @@ export function ReceiverDetailView({ id, canWrite = false, canSecrets = false }:
               <CardTitle asChild>
                 <h2>Contact</h2>
               </CardTitle>
-              {canWrite && <EditContactButton receiver={r} />}
+              {canWrite && <EditReceiverButton receiver={r} />}
             </div>
           </CardHeader>
           <CardContent>

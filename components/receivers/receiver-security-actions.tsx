@@ -49,7 +49,7 @@ export function UnlockReceiverButton({ receiverId }: { receiverId: string }) {
   );
 }
 
-function inputTypeFor(field: VerificationField) {
+export function inputTypeFor(field: VerificationField) {
   switch (field) {
     case "DATE_OF_BIRTH":
       return { type: "date", hint: "As YYYY-MM-DD." };

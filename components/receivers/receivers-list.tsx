@@ -47,7 +47,11 @@ export function ReceiversList() {
             }
           />
         ) : (
-          <EmptyState icon={<UsersRound aria-hidden />} title="No receivers yet" description="Receivers are added when a disbursement's instructions file is uploaded." />
+          <EmptyState
+            icon={<UsersRound aria-hidden />}
+            title="No receivers yet"
+            description="Receivers are added when a disbursement's instructions file is uploaded, or one by one with Add receiver."
+          />
         )
       ) : (
         <>

@@ -7,7 +7,7 @@ import { cursorPageInput } from "@/server/schemas/pagination.schema";
 import { bankFileQuery, listBankFilesInput } from "@/server/schemas/bank-files.schema";
 import { BANK_FILE_FORMATS, BANK_FILE_SOURCES, RAIL_TYPES, RECONCILIATION_OUTCOMES } from "@/server/domain/rails";
 import { listPaymentsInput, retryPaymentsInput } from "@/server/schemas/payments.schema";
-import { listReceiversInput } from "@/server/schemas/receivers.schema";
+import { createReceiverInput, listReceiversInput, updateReceiverFields } from "@/server/schemas/receivers.schema";
 import { createAssetInput, createWalletInput, updateWalletInput } from "@/server/schemas/catalog.schema";
 import { createConnectionInput, updateConnectionInput } from "@/server/schemas/connections.schema";
 import { createRoutingRuleInput, reorderRoutingRulesInput, updateRoutingRuleFields } from "@/server/schemas/routing.schema";
@@ -42,6 +42,11 @@ export const listWalletsQuery = z.object({
     .enum(["true", "false"], { error: "enabled must be true or false" })
     .optional()
     .transform((v) => (v === undefined ? undefined : v === "true")),
+  include_deleted: z
+    .enum(["true", "false"], { error: "include_deleted must be true or false" })
+    .optional()
+    .transform((v) => v === "true")
+    .describe("SDP's filter: also list soft-deleted wallets (their `deleted_at` is set)."),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -70,7 +75,10 @@ export const WalletSchema = z
     enabled: z.boolean(),
     created_at: timestamp,
     updated_at: timestamp,
-    assets: z.array(z.object({ id: uuid, code: z.string(), issuer: z.string(), deleted_at: timestamp.nullable() })),
+    assets: z
+      .array(z.object({ id: uuid, code: z.string(), issuer: z.string(), deleted_at: timestamp.nullable() }))
+      .describe("The wallet's live assets: a soft-deleted asset is no longer offered through it (SDP lists it with `deleted_at` set)."),
+    deleted_at: timestamp.nullable().describe("Ours (SDP keeps it to itself): when the wallet was soft-deleted; null while live."),
   })
   .register(docs, { id: "Wallet" });
 
@@ -84,7 +92,9 @@ export const AssetSchema = z
     enabled: z.boolean(),
     created_at: timestamp,
     updated_at: timestamp,
-    deleted_at: timestamp.nullable().describe("SDP's soft delete; null for a live asset."),
+    deleted_at: timestamp
+      .nullable()
+      .describe("SDP's soft delete (DELETE /assets/{id}); null for a live asset. Disbursements and payments made in a deleted asset show it with this set."),
   })
   .register(docs, { id: "Asset" });
 
@@ -756,6 +766,19 @@ export const REST_ROUTES = [
     errors: [400, 401, 403],
   },
   {
+    method: "POST",
+    path: "/receivers",
+    operationId: "createReceiver",
+    summary: "Add a receiver (SDP's POST /receivers)",
+    description:
+      "A phone number or an email (E.164; email lower-cased), an `external_id`, and `verifications` (`[{type, value}]`, types as GET /receivers/verification-types, values checked as in an instructions file) and/or one wallet (`wallets: [{address, memo}]`, registered at once, without a wallet provider). Verification values are stored only as keyed hashes. 400 names each field at fault (`verifications[0].value`); 409 when the phone, email, external id or wallet address belongs to another receiver of the organization (`extras` names the field).",
+    tag: "Receivers",
+    scope: "write:receivers",
+    body: { type: "json", schema: createReceiverInput },
+    success: { status: 201, description: "The new receiver, as GET /receivers/{id} answers it.", schema: ReceiverDetailSchema },
+    errors: [400, 401, 403, 409],
+  },
+  {
     method: "GET",
     path: "/receivers/verification-types",
     operationId: "listVerificationTypes",
@@ -775,6 +798,19 @@ export const REST_ROUTES = [
     scope: "read:receivers",
     success: { status: 200, description: "The receiver.", schema: ReceiverDetailSchema },
     errors: [401, 403, 404],
+  },
+  {
+    method: "PATCH",
+    path: "/receivers/{id}",
+    operationId: "updateReceiver",
+    summary: "Change a receiver's contact, external id or verification values (SDP's PATCH /receivers/{id})",
+    description:
+      "Fields given replace the receiver's; blank or absent ones are left as they are (as SDP). `date_of_birth`, `year_month`, `pin` and `national_id` replace that verification value (stored as a keyed hash; its attempts, lock and confirmation start over). Our extension: `email: null` or `phone_number: null` clears it while the other remains. An empty body is 400 (`extras.body`); 409 names a phone, email or external id another receiver has.",
+    tag: "Receivers",
+    scope: "write:receivers",
+    body: { type: "json", schema: updateReceiverFields },
+    success: { status: 200, description: "The receiver, as GET /receivers/{id} answers it.", schema: ReceiverDetailSchema },
+    errors: [400, 401, 403, 404, 409],
   },
   {
     method: "GET",
@@ -811,11 +847,24 @@ export const REST_ROUTES = [
     errors: [400, 401, 403, 404],
   },
   {
+    method: "DELETE",
+    path: "/wallets/{id}",
+    operationId: "deleteWallet",
+    summary: "Delete a wallet provider (soft delete, as SDP)",
+    description:
+      "The wallet leaves lists, new disbursements, registration and G2P sender choices; disbursements and payments already made keep showing it. Refused with 400 naming what uses it while a disbursement that is not finished (DRAFT, READY, STARTED, PAUSED) pays through it, a G2P sender pays into it, or receivers are still registering with it (SDP's refusal). Unknown or already deleted: 404. A deleted wallet is not restored by adding one of the same name (409, as SDP).",
+    tag: "Wallets and assets",
+    scope: "write:wallets",
+    success: { status: 204, description: "Deleted." },
+    errors: [400, 401, 403, 404],
+  },
+  {
     method: "POST",
     path: "/assets",
     operationId: "createAsset",
     summary: "Add an asset",
-    description: 'SDP\'s `{code, issuer}` for a Stellar asset (XLM without issuer); `kind: "FIAT"` with an ISO 4217 code for a currency. An existing asset answers 409.',
+    description:
+      'SDP\'s `{code, issuer}` for a Stellar asset (XLM without issuer); `kind: "FIAT"` with an ISO 4217 code for a currency. An existing asset answers 409; a soft-deleted one is restored (as SDP: same id, enabled again).',
     tag: "Wallets and assets",
     scope: "write:assets",
     body: { type: "json", schema: createAssetInput },
@@ -831,6 +880,18 @@ export const REST_ROUTES = [
     scope: "read:assets",
     success: { status: 200, description: "The organization's assets.", schema: z.array(AssetSchema) },
     errors: [401, 403],
+  },
+  {
+    method: "DELETE",
+    path: "/assets/{id}",
+    operationId: "deleteAsset",
+    summary: "Delete an asset (soft delete, as SDP)",
+    description:
+      "Answers the asset with `deleted_at` set; 204 without a body when it was already deleted (as SDP). The asset leaves lists, wallets' supported assets, new disbursements, routing, G2P senders, SEP-24 and stellar.toml; disbursements and payments already made keep showing it. Refused with 400 naming what uses it while a disbursement that is not finished (DRAFT, READY, STARTED, PAUSED) pays in it or a G2P sender defaults to it. Adding the same asset again (POST /assets) restores it with its id.",
+    tag: "Wallets and assets",
+    scope: "write:assets",
+    success: { status: 200, description: "The deleted asset.", schema: AssetSchema },
+    errors: [400, 401, 403, 404],
   },
   {
     method: "GET",

@@ -44,3 +44,43 @@ export const issueRegistrationLinkInput = z.object({ receiverWalletId: z.uuid() 
 export const unlockReceiverInput = z.object({ id: z.uuid() });
 export const unregisterReceiverWalletInput = z.object({ receiverWalletId: z.uuid() });
 export const resendInvitationInput = z.object({ receiverWalletId: z.uuid() });
+
+/**
+ * SDP's `POST /receivers` body (the SDP backend's CreateReceiverRequest): shape only here; the
+ * rules (at least one contact, an external id, verifications or a wallet, formats) are checked by
+ * server/services/receivers/create-receiver.ts so every refusal names SDP's field key
+ * (`verifications[0].value`). The browser's "Add receiver" dialog sends the same object.
+ */
+const sdpText = z.string().max(CONTACT_MAX, "The value is too long.").optional();
+export const createReceiverInput = z.object({
+  email: sdpText,
+  phone_number: sdpText,
+  external_id: z.string().max(EXTERNAL_ID_MAX, "The external id is too long.").optional(),
+  verifications: z
+    .array(z.object({ type: z.string().max(50).optional(), value: z.string().max(VERIFICATION_VALUE_MAX, "The value is too long.").optional() }))
+    .max(VERIFICATION_FIELDS.length, "Give each verification type at most once.")
+    .optional(),
+  wallets: z
+    .array(z.object({ address: z.string().max(100).optional(), memo: z.string().max(100).optional() }))
+    .max(10)
+    .optional(),
+});
+export type CreateReceiverInput = z.input<typeof createReceiverInput>;
+
+/**
+ * SDP's `PATCH /receivers/{id}` body (the SDP backend's UpdateReceiverRequest): a blank or absent
+ * field is left as it is (as SDP does). Our extension: `email: null` or `phone_number: null` clears
+ * that contact, provided the other remains.
+ */
+const patchText = z.string().max(CONTACT_MAX, "The value is too long.").nullable().optional();
+export const updateReceiverFields = z.object({
+  date_of_birth: z.string().max(VERIFICATION_VALUE_MAX).optional(),
+  year_month: z.string().max(VERIFICATION_VALUE_MAX).optional(),
+  pin: z.string().max(VERIFICATION_VALUE_MAX).optional(),
+  national_id: z.string().max(VERIFICATION_VALUE_MAX).optional(),
+  email: patchText,
+  phone_number: patchText,
+  external_id: z.string().max(EXTERNAL_ID_MAX, "The external id is too long.").optional(),
+});
+export const updateReceiverInput = updateReceiverFields.extend({ id: z.uuid() });
+export type UpdateReceiverInput = z.input<typeof updateReceiverInput>;

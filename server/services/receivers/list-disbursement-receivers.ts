@@ -37,6 +37,7 @@ type ReceiverRow = {
   a_id: string;
   a_code: string;
   a_issuer: string;
+  a_deleted_at: string | null;
   rw_created_at: string;
   rw_updated_at: string;
   rw_invited: string | null;
@@ -77,7 +78,7 @@ export async function listDisbursementReceivers(ctx: OrgContext, disbursementId:
     ? await ctx.db.execute<ReceiverRow>(sql`
         select p.id as p_id, p.amount, p.status, p.external_payment_id, p.line_number,
           p.stellar_transaction_hash as p_tx, p.stellar_operation_id as p_op, p.created_at as p_created_at, p.updated_at as p_updated_at,
-          a.id as a_id, a.code as a_code, a.issuer as a_issuer,
+          a.id as a_id, a.code as a_code, a.issuer as a_issuer, a.deleted_at as a_deleted_at,
           r.id as r_id, r.external_id, r.phone_number, r.email, r.created_at, r.updated_at,
           rw.id as rw_id, rw.status as rw_status, rw.stellar_address, rw.stellar_memo,
           rw.destination_kind, rw.destination_value, rw.destination_memo, rw.destination_details,
@@ -128,7 +129,7 @@ export async function listDisbursementReceivers(ctx: OrgContext, disbursementId:
           line_number: row.line_number,
           stellar_transaction_id: row.p_tx,
           stellar_operation_id: row.p_op,
-          asset: { id: row.a_id, code: row.a_code, issuer: row.a_issuer },
+          asset: { id: row.a_id, code: row.a_code, issuer: row.a_issuer, deleted_at: row.a_deleted_at === null ? null : new Date(row.a_deleted_at).toISOString() },
           created_at: new Date(row.p_created_at).toISOString(),
           updated_at: new Date(row.p_updated_at).toISOString(),
         },

@@ -1,5 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { z } from "zod";
+import type { DbOrTx } from "@/db/client";
+import type { VerificationField } from "@/server/domain/disbursement-types";
 import { receiverVerifications, receivers } from "@/db/schema";
 import { verificationValueProblem } from "@/server/domain/csv-instructions";
 import { setReceiverVerificationInput } from "@/server/schemas/receivers.schema";
@@ -30,19 +32,7 @@ export async function setReceiverVerification(ctx: OrgContext, raw: z.input<type
       .where(and(eq(receivers.id, input.id), eq(receivers.orgId, ctx.org.id)))
       .for("update");
     if (!r) throw notFound("The receiver");
-    const [before] = await tx
-      .select({ confirmedAt: receiverVerifications.confirmedAt, failedAt: receiverVerifications.failedAt })
-      .from(receiverVerifications)
-      .where(and(eq(receiverVerifications.receiverId, r.id), eq(receiverVerifications.verificationField, input.verificationField)))
-      .for("update");
-    const hashedValue = hashVerificationValue(input.verificationField, value);
-    await tx
-      .insert(receiverVerifications)
-      .values({ receiverId: r.id, orgId: ctx.org.id, verificationField: input.verificationField, hashedValue })
-      .onConflictDoUpdate({
-        target: [receiverVerifications.receiverId, receiverVerifications.verificationField],
-        set: { hashedValue, attempts: 0, failedAt: null, confirmedAt: null, updatedAt: now },
-      });
+    const before = await upsertVerificationValue(tx, { orgId: ctx.org.id, receiverId: r.id, field: input.verificationField, value, now });
     await recordAuditEvent(tx, {
       orgId: ctx.org.id,
       actorUserId: ctx.actor.userId,
@@ -58,4 +48,29 @@ export async function setReceiverVerification(ctx: OrgContext, raw: z.input<type
     });
     return { id: r.id, verification_field: input.verificationField, confirmed: false, locked: false };
   });
+}
+
+/**
+ * Store a checked verification value as its keyed hash, replacing any earlier one: attempts, lock
+ * and confirmation start over. Returns the earlier row's state (undefined when there was none).
+ * Also used by PATCH /receivers/{id} (update-receiver.ts). The caller holds the receiver's row lock.
+ */
+export async function upsertVerificationValue(
+  tx: DbOrTx,
+  v: { orgId: string; receiverId: string; field: VerificationField; value: string; now: Date },
+): Promise<{ confirmedAt: Date | null; failedAt: Date | null } | undefined> {
+  const [before] = await tx
+    .select({ confirmedAt: receiverVerifications.confirmedAt, failedAt: receiverVerifications.failedAt })
+    .from(receiverVerifications)
+    .where(and(eq(receiverVerifications.receiverId, v.receiverId), eq(receiverVerifications.verificationField, v.field)))
+    .for("update");
+  const hashedValue = hashVerificationValue(v.field, v.value);
+  await tx
+    .insert(receiverVerifications)
+    .values({ receiverId: v.receiverId, orgId: v.orgId, verificationField: v.field, hashedValue })
+    .onConflictDoUpdate({
+      target: [receiverVerifications.receiverId, receiverVerifications.verificationField],
+      set: { hashedValue, attempts: 0, failedAt: null, confirmedAt: null, updatedAt: v.now },
+    });
+  return before;
 }

@@ -1,13 +1,16 @@
 import { restHandler } from "@/server/rest/handler";
-import { sdpReceiver } from "@/server/rest/sdp-shape";
-import { getReceiver } from "@/server/services/receivers/get-receiver";
-import { loadReceiverWalletViews } from "@/server/services/receivers/receiver-wallet-views";
+import { receiverBody } from "@/server/rest/receiver-body";
+import { readJsonObject } from "@/server/rest/request";
+import { updateReceiver } from "@/server/services/receivers/update-receiver";
+import type { UpdateReceiverInput } from "@/server/schemas/receivers.schema";
 
 export const dynamic = "force-dynamic";
 
 // SDP's receiver wallet keys (`receiver`, the full `wallet`, `invitation_sent_at`) merged into ours.
-export const GET = restHandler("GET /receivers/{id}", async ({ ctx, id }) => {
-  const receiver = await getReceiver(ctx, id);
-  const sdp = new Map(((await loadReceiverWalletViews(ctx, [receiver.id])).get(receiver.id) ?? []).map((w) => [w.id, w]));
-  return sdpReceiver({ ...receiver, wallets: receiver.wallets.map((w) => ({ ...w, ...sdp.get(w.id) })) });
+export const GET = restHandler("GET /receivers/{id}", async ({ ctx, id }) => receiverBody(ctx, id));
+
+// SDP's PATCH /receivers/{id}: 200 with the receiver (as GET answers it).
+export const PATCH = restHandler("PATCH /receivers/{id}", async ({ ctx, id, request }) => {
+  await updateReceiver(ctx, { ...((await readJsonObject(request)) as Omit<UpdateReceiverInput, "id">), id });
+  return receiverBody(ctx, id);
 });
