@@ -171,7 +171,7 @@ function validatorFor(target: G2pSpecTarget): ValidateFunction {
 }
 
 /** The JSON pointer of `target` (by identity) inside `doc`. */
-function findPointer(doc: unknown, target: unknown, at = ""): string {
+export function findPointer(doc: unknown, target: unknown, at = ""): string {
   if (doc === target) return at;
   if (doc && typeof doc === "object") {
     for (const [k, v] of Object.entries(doc)) {
@@ -182,7 +182,8 @@ function findPointer(doc: unknown, target: unknown, at = ""): string {
   return "";
 }
 
-const describe = (errors: ErrorObject[] | null | undefined) =>
+/** ajv errors as lines naming the path, for test messages. */
+export const describeErrors = (errors: ErrorObject[] | null | undefined) =>
   (errors ?? []).map(
     (e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ""}`,
   );
@@ -190,7 +191,7 @@ const describe = (errors: ErrorObject[] | null | undefined) =>
 /** What `body` breaks in the published schema of `target`; [] when it conforms. */
 export function specProblems(target: G2pSpecTarget, body: unknown): string[] {
   const validate = validatorFor(target);
-  return validate(body) ? [] : describe(validate.errors);
+  return validate(body) ? [] : describeErrors(validate.errors);
 }
 
 /** The enum values the published (errata applied) spec gives a schema, e.g. for the codes we may send. */

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import Ajv, { type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import { parse } from "yaml";
+import { describeErrors, findPointer } from "./published-spec";
 
 /**
  * The two older published revisions of G2P Connect's `api/g2p-disburse.yaml` (vendored unchanged in
@@ -70,18 +71,6 @@ function load(revision: Revision) {
   return state;
 }
 
-/** The JSON pointer of `target` (by identity) inside `doc`. */
-function findPointer(doc: unknown, target: unknown, at = ""): string {
-  if (doc === target) return at;
-  if (doc && typeof doc === "object") {
-    for (const [k, v] of Object.entries(doc)) {
-      const found = findPointer(v, target, `${at}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`);
-      if (found !== "") return found;
-    }
-  }
-  return "";
-}
-
 function validatorFor(target: RevisionTarget): ValidateFunction {
   let v = validators.get(target);
   if (v) return v;
@@ -94,15 +83,10 @@ function validatorFor(target: RevisionTarget): ValidateFunction {
   return v;
 }
 
-const describe = (errors: ErrorObject[] | null | undefined) =>
-  (errors ?? []).map(
-    (e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ""}`,
-  );
-
 /** What `body` breaks in the published schema of `target`; [] when it conforms. */
 export function revisionProblems(target: RevisionTarget, body: unknown): string[] {
   const validate = validatorFor(target);
-  return validate(body) ? [] : describe(validate.errors);
+  return validate(body) ? [] : describeErrors(validate.errors);
 }
 
 /** A component schema of a revision as published (for enums a test compares against). */
