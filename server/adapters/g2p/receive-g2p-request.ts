@@ -54,7 +54,7 @@ import {
 import { G2pDecryptionError, checkEncryptedMessage, decryptMessage, parseSenderEncryptionKey } from "@/server/services/g2p/encryption";
 import type { ItemStatusRow } from "@/server/services/g2p/item-views";
 import { searchG2pItems, txnStatusOfG2pItems, txnTypeAnswered } from "@/server/services/g2p/query-g2p-items";
-import { parseEd25519PublicKey, verifyG2pSignature } from "@/server/services/g2p/signature";
+import { firstInvalidSignature } from "@/server/services/g2p/signature";
 import { configFrom, type ConfigSource } from "@/server/config";
 import { uuidArray } from "@/server/payments/payment-state-writer";
 
@@ -317,18 +317,10 @@ export async function receiveG2pRequest(db: Db, request: Request, key: G2pPostEn
         "The message is not signed; send the signature of its header and message in `signature` or the HTTP Signature header.",
       );
     }
-    let publicKey: ReturnType<typeof parseEd25519PublicKey> | null = null;
-    try {
-      publicKey = parseEd25519PublicKey(sender.publicKey);
-    } catch (error) {
-      log.warn({ err: error, senderRowId: sender.id }, "g2p sender public key unusable");
-    }
-    for (const sig of signatures) {
-      const verdict = publicKey
-        ? verifyG2pSignature(sig.value, header, message, publicKey, { now, skewSeconds: windowSeconds, rawBody: sig.rawBody })
-        : { ok: false as const, reason: "the sender's registered public key cannot be used" };
-      if (!verdict.ok) throw new G2pRefused(G2P_TRANSPORT_ERRORS.signatureInvalid, `The ${sig.where} is not valid: ${verdict.reason}.`);
-    }
+    const bad = firstInvalidSignature(sender.publicKey, signatures, header, message, { now, skewSeconds: windowSeconds }, (error) =>
+      log.warn({ err: error, senderRowId: sender.id }, "g2p sender public key unusable"),
+    );
+    if (bad) throw new G2pRefused(G2P_TRANSPORT_ERRORS.signatureInvalid, `The ${bad.where} is not valid: ${bad.reason}.`);
     verified = true;
 
     // The signature covers the message as sent (encrypted); now decrypt it and go on with the plain one.

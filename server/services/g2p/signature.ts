@@ -189,3 +189,34 @@ export function signG2pHttpBody(bodyText: string, options: SignOptions): { signa
     digest: `BLAKE-512=${digest}`,
   };
 }
+
+/** A signature a request carried: where (`signature` field or HTTP header), its value, and the raw body the header form covers. */
+export type GivenSignature = { where: string; value: string; rawBody: string | undefined };
+
+/**
+ * Checks every signature a message carried against the sender's registered key (each one given
+ * must verify, docs/g2p-connect.md#signatures). Returns the first that does not, in words, or null.
+ * `onUnusableKey` is told when the registered key cannot be parsed (every signature then fails).
+ */
+export function firstInvalidSignature(
+  registeredPublicKey: string,
+  signatures: readonly GivenSignature[],
+  header: { sender_id?: string },
+  message: unknown,
+  options: Omit<VerifyOptions, "rawBody">,
+  onUnusableKey: (error: unknown) => void,
+): { where: string; reason: string } | null {
+  let publicKey: KeyObject | null = null;
+  try {
+    publicKey = parseEd25519PublicKey(registeredPublicKey);
+  } catch (error) {
+    onUnusableKey(error);
+  }
+  for (const sig of signatures) {
+    const verdict = publicKey
+      ? verifyG2pSignature(sig.value, header, message, publicKey, { ...options, rawBody: sig.rawBody })
+      : { ok: false as const, reason: "the sender's registered public key cannot be used" };
+    if (!verdict.ok) return { where: sig.where, reason: verdict.reason };
+  }
+  return null;
+}

@@ -22,7 +22,7 @@ import { ServiceError } from "@/server/services/errors";
 import { completedCount, orgSlug } from "./g2p-answers";
 import { G2pRefused, authenticateG2pKey, requireG2pScope, requireTokenSender } from "./g2p-refusal";
 import { loadItemStatuses, type ItemStatusRow } from "./item-views";
-import { parseEd25519PublicKey, parseSignatureParams, platformSigningKey, signG2pMessage, verifyG2pSignature } from "./signature";
+import { firstInvalidSignature, parseSignatureParams, platformSigningKey, signG2pMessage } from "./signature";
 
 /**
  * `POST /disburse/status` as the 2023-03-03 revision of G2P Connect's `api/g2p-disburse.yaml`
@@ -178,23 +178,15 @@ export async function receiveRevision202303Status(
         401,
       );
     }
-    let publicKey: ReturnType<typeof parseEd25519PublicKey> | null = null;
-    try {
-      publicKey = parseEd25519PublicKey(sender.publicKey);
-    } catch (error) {
-      log.warn({ err: error, senderRowId: sender.id }, "g2p sender public key unusable");
-    }
-    for (const sig of signatures) {
-      const verdict = publicKey
-        ? verifyG2pSignature(sig.value, headerRecord as { sender_id?: string }, body.message, publicKey, {
-            now,
-            skewSeconds: options.windowSeconds,
-            rawBody: sig.rawBody,
-            senderId: sender.senderId,
-          })
-        : { ok: false as const, reason: "the sender's registered public key cannot be used" };
-      if (!verdict.ok) throw new Refused(REVISION_2023_03_ERRORS.invalidSignature, `The ${sig.where} is not valid: ${verdict.reason}.`, 401);
-    }
+    const bad = firstInvalidSignature(
+      sender.publicKey,
+      signatures,
+      headerRecord as { sender_id?: string },
+      body.message,
+      { now, skewSeconds: options.windowSeconds, senderId: sender.senderId },
+      (error) => log.warn({ err: error, senderRowId: sender.id }, "g2p sender public key unusable"),
+    );
+    if (bad) throw new Refused(REVISION_2023_03_ERRORS.invalidSignature, `The ${bad.where} is not valid: ${bad.reason}.`, 401);
     const skewMs = Math.abs(parseRfc3339(h.timestamp).getTime() - now.getTime());
     if (skewMs > options.windowSeconds * 1000) {
       throw new Refused(
