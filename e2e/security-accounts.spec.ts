@@ -32,7 +32,7 @@ async function signedIn(baseURL: string, email: string, password: string): Promi
 
 const tokenOf = (link: string) => new URL(link, "http://x").searchParams.get("token")!;
 
-type Invited = { userId: string; email: string; invitationLink: string };
+type Invited = { userId: string; email: string; invitationLink: string; invitationEmail: string };
 
 test.describe("memberships by consent over HTTP", () => {
   test("variant 1: the owner of another organization cannot take over an account that has a password", async ({ baseURL }) => {
@@ -45,7 +45,7 @@ test.describe("memberships by consent over HTTP", () => {
 
     const invite = await trpcMutation<Invited>(attacker, "team.invite", { email: victimEmail, name: "Anything", role: "owner" });
     expect(invite.status).toBe(200);
-    expect(Object.keys(invite.data!).sort()).toEqual(["email", "invitationLink", "userId"]);
+    expect(Object.keys(invite.data!).sort()).toEqual(["email", "invitationEmail", "invitationLink", "userId"]);
     const token = tokenOf(invite.data!.invitationLink);
 
     // The team list shows the email only: not the account's name, not whether it has a password.

@@ -59,6 +59,7 @@ export function DisbursementDetailView({
   const { data: org } = useSuspenseQuery(trpc.organization.get.queryOptions());
   const [confirm, setConfirm] = useState<StatusAction | null>(null);
   const [deleting, setDeleting] = useState(false);
+  const [deleted, setDeleted] = useState(false);
   const [cancelling, setCancelling] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [uploaderOpen, setUploaderOpen] = useState(!d.file_name);
@@ -150,6 +151,15 @@ export function DisbursementDetailView({
               body: `The ${roleLabel} role cannot start disbursements. An approver, owner or financial controller can.`,
             };
 
+  if (deleted) {
+    // Deleted: the panels (and their queries) go at once; the list page follows.
+    return (
+      <p role="status" className="text-sm text-muted-foreground">
+        “{d.name}” is deleted. Going back to the list…
+      </p>
+    );
+  }
+
   return (
     <div className="space-y-6">
       <DisbursementHeader
@@ -239,7 +249,7 @@ export function DisbursementDetailView({
           return refresh();
         }}
       />
-      <DeleteDisbursementDialog d={d} open={deleting} onOpenChange={setDeleting} />
+      <DeleteDisbursementDialog d={d} open={deleting} onOpenChange={setDeleting} onDeleted={() => setDeleted(true)} />
     </div>
   );
 }

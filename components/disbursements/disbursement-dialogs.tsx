@@ -163,8 +163,23 @@ export function CancelDisbursementDialog({
   );
 }
 
-/** Deletes a draft and goes back to the list. */
-export function DeleteDisbursementDialog({ d, open, onOpenChange }: { d: DisbursementDetail; open: boolean; onOpenChange: (open: boolean) => void }) {
+/**
+ * Deletes a draft and goes back to the list. Nothing about the deleted disbursement is fetched
+ * again: its queries in flight are cancelled and none is removed or invalidated while the detail
+ * page is still mounted (a refetch would fail with NOT_FOUND); `onDeleted` lets the page unmount
+ * its panels (and their polling) until the list has loaded.
+ */
+export function DeleteDisbursementDialog({
+  d,
+  open,
+  onOpenChange,
+  onDeleted,
+}: {
+  d: DisbursementDetail;
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  onDeleted?: () => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const router = useRouter();
@@ -191,10 +206,12 @@ export function DeleteDisbursementDialog({ d, open, onOpenChange }: { d: Disburs
         remove.mutate(
           { id: d.id },
           {
-            onSuccess: () => {
+            onSuccess: async () => {
+              await queryClient.cancelQueries({ predicate: (q) => JSON.stringify(q.queryKey).includes(d.id) });
+              // Replace: "Back" must not lead to the deleted disbursement.
+              router.replace("/disbursements");
               void queryClient.invalidateQueries({ queryKey: trpc.disbursements.list.queryKey() });
-              router.push("/disbursements");
-              queryClient.removeQueries({ queryKey: trpc.disbursements.get.queryKey({ id: d.id }) });
+              onDeleted?.();
             },
           },
         )

@@ -6,6 +6,9 @@ const STATUS: Record<string, { label: string; variant: "success" | "destructive"
   PENDING: { label: "Pending", variant: "secondary" },
 };
 
+/** The status words the Outbox shows (and filters by). */
+export const MESSAGE_STATUS_LABELS: Record<string, string> = Object.fromEntries(Object.entries(STATUS).map(([k, v]) => [k, v.label]));
+
 export const MESSAGE_TYPE_LABELS: Record<string, string> = { RECEIVER_INVITATION: "Invitation", RECEIVER_OTP: "One-time code" };
 export const CHANNEL_LABELS: Record<string, string> = { EMAIL: "Email", SMS: "SMS" };
 

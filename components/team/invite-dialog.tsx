@@ -46,13 +46,20 @@ export function InviteDialog() {
       <DialogContent>
         <DialogHeader>
           <DialogTitle>Invite a team member</DialogTitle>
-          <DialogDescription>They get an invitation e-mail with a one-time link. The link is also shown here, once, if you prefer to send it yourself.</DialogDescription>
+          <DialogDescription>
+            They get an invitation e-mail with a one-time link (when an e-mail server is set up). The link is also shown here, once, if you prefer to send it yourself.
+          </DialogDescription>
         </DialogHeader>
         {invite.data ? (
           <div className="space-y-4">
-            <Alert variant="success">
-              <AlertDescription>
-                {invite.data.email} is invited as {ROLE_LABELS[role]}. We sent them an invitation e-mail.
+            <Alert variant={invite.data.invitationEmail === "sent" ? "success" : "default"}>
+              <AlertDescription data-testid="invitation-email-outcome">
+                {invite.data.email} is invited as {ROLE_LABELS[role]}.{" "}
+                {invite.data.invitationEmail === "sent"
+                  ? "We e-mailed them the invitation."
+                  : invite.data.invitationEmail === "queued"
+                    ? "The e-mail server did not take the invitation e-mail yet: it is tried again in a few minutes. You can also send them the link below."
+                    : "No e-mail server is set up (SMTP_URL), so no e-mail was sent: send them the link below yourself."}
               </AlertDescription>
             </Alert>
             <OneTimeLink path={invite.data.invitationLink} label="One-time invitation link" />

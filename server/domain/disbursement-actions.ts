@@ -52,9 +52,15 @@ export function disbursementActions(input: {
     if (status === "PAUSED" && next.includes("STARTED")) allowed.push("resume");
   }
   const write = can(role, "disbursements:write");
-  if (write && next.includes("CANCELED") && envelopeCancellationProblem({ status, scheduledAt: input.envelope?.scheduledAt ?? null }, now) === null) {
+  const deletable = write && DELETABLE_DISBURSEMENT_STATUSES.includes(status) && !input.fromG2p;
+  // DRAFT → CANCELED is an envelope's transition (a G2P sender's, or one declared or scheduled:
+  // state-machines.ts); a plain draft is deleted, so it offers Delete only, not both.
+  const envelope = input.envelope;
+  const isEnvelope = input.fromG2p || (envelope != null && (envelope.scheduledAt !== null || envelope.declaredCount !== null));
+  const plainDraft = status === "DRAFT" && !isEnvelope;
+  if (write && !plainDraft && next.includes("CANCELED") && envelopeCancellationProblem({ status, scheduledAt: input.envelope?.scheduledAt ?? null }, now) === null) {
     allowed.push("cancel");
   }
-  if (write && DELETABLE_DISBURSEMENT_STATUSES.includes(status) && !input.fromG2p) allowed.push("delete");
+  if (deletable) allowed.push("delete");
   return { allowed, startBlockedReason };
 }

@@ -52,7 +52,7 @@ describe("takeover, variant 1: another organization's owner and an account that 
     const [userBefore] = await db.select().from(users).where(eq(users.id, victim.id));
 
     const invited = await attacker.team.invite({ email: victim.email.toUpperCase(), name: "Attacker's Name", role: "owner" });
-    expect(invited).toEqual({ userId: victim.id, email: victim.email, invitationLink: expect.stringMatching(/^\/set-password\?token=/) });
+    expect(invited).toEqual({ userId: victim.id, email: victim.email, invitationLink: expect.stringMatching(/^\/set-password\?token=/), invitationEmail: "outbox" });
 
     // Pending: no membership that grants anything, the account untouched, A's data unchanged.
     const [pending] = await db
@@ -150,7 +150,8 @@ describe("inviting does not reveal whether an account exists", () => {
     const newEmail = `new-${randomSuffix()}@test.local`;
     const existing = await owner.team.invite({ email: a.users.initiator.email, name: "Typed Name", role: "initiator" });
     const created = await owner.team.invite({ email: newEmail, name: "Typed Name", role: "initiator" });
-    expect(Object.keys(existing).sort()).toEqual(["email", "invitationLink", "userId"]);
+    expect(Object.keys(existing).sort()).toEqual(["email", "invitationEmail", "invitationLink", "userId"]);
+    expect(existing.invitationEmail).toBe(created.invitationEmail);
     expect(Object.keys(created).sort()).toEqual(Object.keys(existing).sort());
     expect(created.invitationLink).toMatch(/^\/set-password\?token=[A-Za-z0-9_-]{43}$/);
     expect(existing.invitationLink).toMatch(/^\/set-password\?token=[A-Za-z0-9_-]{43}$/);

@@ -218,7 +218,12 @@ describe("invitation and set-password flow", () => {
     const a = await createOrgWithMembers(db, ["owner", "business"]);
     const b = await createOrgWithMembers(db, ["owner"]);
     const result = await callerFor(db, b.users.owner.id).team.invite({ email: a.users.business.email, name: "ignored", role: "approver" });
-    expect(result).toEqual({ userId: a.users.business.id, email: a.users.business.email, invitationLink: expect.stringMatching(/^\/set-password\?token=/) });
+    expect(result).toEqual({
+      userId: a.users.business.id,
+      email: a.users.business.email,
+      invitationLink: expect.stringMatching(/^\/set-password\?token=/),
+      invitationEmail: "outbox",
+    });
     expect((await callerFor(db, a.users.business.id).session.me()).organizations.map((o) => o.id)).toEqual([a.org.id]);
     await callerFor(db, a.users.business.id).invitations.accept({ orgId: b.org.id });
     const orgs = await callerFor(db, a.users.business.id).session.me();

@@ -20,20 +20,28 @@ const sha256 = (value: string) => createHash("sha256").update(value).digest("hex
  * tokens of the same kind from the same source, so a second organization inviting the same email
  * never kills the first organization's link (docs/security.md, "Memberships by consent").
  */
-export async function createPasswordToken(db: DbOrTx, userId: string, purpose: "invite" | "reset", options: { orgId?: string | null } = {}): Promise<string> {
+export async function createPasswordToken(
+  db: DbOrTx,
+  userId: string,
+  purpose: "invite" | "reset",
+  options: { orgId?: string | null; keepEarlier?: boolean } = {},
+): Promise<string> {
   const orgId = options.orgId ?? null;
   const token = randomBytes(32).toString("base64url");
-  await db
-    .update(passwordTokens)
-    .set({ usedAt: new Date() })
-    .where(
-      and(
-        eq(passwordTokens.userId, userId),
-        isNull(passwordTokens.usedAt),
-        eq(passwordTokens.purpose, purpose),
-        orgId ? eq(passwordTokens.orgId, orgId) : isNull(passwordTokens.orgId),
-      ),
-    );
+  // keepEarlier: a retried invitation e-mail (server/services/team/retry-account-invitations.ts)
+  // carries a fresh link while the one the owner may already have passed on keeps working.
+  if (!options.keepEarlier)
+    await db
+      .update(passwordTokens)
+      .set({ usedAt: new Date() })
+      .where(
+        and(
+          eq(passwordTokens.userId, userId),
+          isNull(passwordTokens.usedAt),
+          eq(passwordTokens.purpose, purpose),
+          orgId ? eq(passwordTokens.orgId, orgId) : isNull(passwordTokens.orgId),
+        ),
+      );
   await db.insert(passwordTokens).values({
     userId,
     tokenHash: sha256(token),

@@ -1,12 +1,13 @@
 import type { Db } from "@/db/client";
 import { logger } from "@/server/log";
+import { retryAccountInvitations } from "../team/retry-account-invitations";
 import { sendDueInvitations } from "./send-receiver-invitations";
 import { config } from "@/server/config";
 
 export type InvitationSchedulerHandle = { stop(): Promise<void> };
 
 /**
- * Run `sendDueInvitations` every `everySeconds` (INVITATION_SCHEDULER_SECONDS, default 10) until
+ * Run `sendDueInvitations` (and the retries of staff invitation e-mails) every `everySeconds` (INVITATION_SCHEDULER_SECONDS, default 10) until
  * stopped. Several workers may each run one: the wallet lock keeps them from double-sending.
  */
 export function startInvitationScheduler(options: { db: Db; everySeconds?: number; appUrl?: string; orgIds?: string[] | null }): InvitationSchedulerHandle {
@@ -20,6 +21,8 @@ export function startInvitationScheduler(options: { db: Db; everySeconds?: numbe
           if (stopping) break;
           await sendDueInvitations(options.db, { appUrl: options.appUrl, orgId });
         }
+        // Staff invitation e-mails the e-mail server refused or never got (this worker's organizations).
+        if (!stopping) await retryAccountInvitations(options.db, { orgIds: options.orgIds });
       } catch (error) {
         logger.warn({ event: "invitations.scheduler_failed", error: (error as Error)?.message ?? String(error) }, "invitation run failed");
       }

@@ -1,10 +1,10 @@
-import { and, count, desc, eq, inArray, isNull, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, ilike, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { z } from "zod";
 import { messages, receivers } from "@/db/schema";
 import { redactMessageSecrets } from "@/server/domain/message-secrets";
 import { can } from "@/server/domain/permissions";
 import { assertCan, type OrgContext } from "../context";
-import { paginate } from "../pagination";
+import { containsPattern, paginate } from "../pagination";
 import { listMessagesInput } from "@/server/schemas/messages.schema";
 
 export { listMessagesInput } from "@/server/schemas/messages.schema";
@@ -31,6 +31,14 @@ export async function listMessages(ctx: OrgContext, raw: z.input<typeof listMess
   if (input.receiver_id) where.push(eq(messages.receiverId, input.receiver_id));
   if (input.status) where.push(inArray(messages.status, [input.status]));
   if (input.channel) where.push(eq(messages.channel, input.channel));
+  if (input.type) where.push(eq(messages.type, input.type));
+  if (input.q) {
+    // The Outbox's search: the recipient's address, the subject, or the type ("invitation", "otp");
+    // within this organization's rows only (the first condition above).
+    const pattern = containsPattern(input.q);
+    const typeWords = sql`replace(${messages.type}, '_', ' ')`;
+    where.push(or(ilike(messages.destination, pattern), ilike(messages.subject, pattern), sql`${typeWords} ilike ${pattern}`)!);
+  }
   const [total] = await ctx.db
     .select({ n: count() })
     .from(messages)

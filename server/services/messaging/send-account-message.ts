@@ -46,10 +46,10 @@ export async function queueAccountMessage(db: DbOrTx, message: AccountMessage): 
     })
     .returning({ id: messages.id });
   if (!row) throw new Error("message insert returned nothing");
-  return { id: row.id, subject: message.subject, body: message.body };
+  return { id: row.id, subject: message.subject, body: message.body, transport };
 }
 
-export type QueuedAccountMessage = { id: string; subject: string; body: string };
+export type QueuedAccountMessage = { id: string; subject: string; body: string; transport?: string };
 
 /** Deliver a queued account message with its full text. Never throws for a delivery failure. */
 export function deliverAccountMessage(db: DbOrTx, queued: QueuedAccountMessage) {

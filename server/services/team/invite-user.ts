@@ -11,7 +11,14 @@ import { appLink, deliverAccountMessage, queueAccountMessage } from "../messagin
 
 export { inviteUserInput };
 
-export type InviteAnswer = { userId: string; email: string; invitationLink: string };
+/**
+ * How the invitation e-mail went: `sent` (the e-mail server took it), `queued` (it refused or was
+ * unreachable: the worker tries again, server/services/team/retry-account-invitations.ts) or
+ * `outbox` (no e-mail server is configured: only the link shown here reaches the person).
+ */
+export type InvitationEmail = "sent" | "queued" | "outbox";
+
+export type InviteAnswer = { userId: string; email: string; invitationLink: string; invitationEmail: InvitationEmail };
 
 /**
  * Invite a person (docs/security.md, "Memberships by consent"). A new email gets an account
@@ -65,8 +72,9 @@ export async function inviteUser(ctx: OrgContext, raw: z.input<typeof inviteUser
     });
     return { answer: { userId: user.id, email: user.email, invitationLink: path }, queued };
   });
-  await deliverAccountMessage(ctx.db, queued);
-  return answer;
+  const delivery = await deliverAccountMessage(ctx.db, queued);
+  const invitationEmail: InvitationEmail = queued.transport === "outbox" ? "outbox" : delivery.status === "SUCCESS" ? "sent" : "queued";
+  return { ...answer, invitationEmail };
 }
 
 function invitationBody(p: { orgName: string; inviterName: string | null; role: string; link: string }) {
