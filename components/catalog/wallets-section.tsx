@@ -92,8 +92,8 @@ export function WalletsSection({ canWrite }: { canWrite: boolean }) {
             <TableBody>
               {wallets.map((w) => (
                 <TableRow key={w.id} data-testid={`wallet-${w.name}`}>
-                  <TableCell className="font-medium whitespace-nowrap">{w.name}</TableCell>
-                  <TableCell className="whitespace-nowrap">
+                  <TableCell className="max-w-48 font-medium wrap-anywhere">{w.name}</TableCell>
+                  <TableCell className="max-w-48 break-all">
                     <a href={w.homepage} target="_blank" rel="noreferrer noopener" className="inline-flex items-center gap-1 text-primary hover:underline">
                       {w.homepage.replace(/^https?:\/\//, "")}
                       <ExternalLink aria-hidden className="size-3 shrink-0" />
@@ -107,8 +107,8 @@ export function WalletsSection({ canWrite }: { canWrite: boolean }) {
                       <span className="text-sm text-muted-foreground">None: invitations open this platform&apos;s registration page</span>
                     )}
                   </TableCell>
-                  <TableCell>
-                    <code className="text-xs">{w.sep_10_client_domain}</code>
+                  <TableCell className="max-w-48">
+                    <code className="text-xs break-all">{w.sep_10_client_domain}</code>
                   </TableCell>
                   <TableCell>
                     <div className="flex flex-wrap gap-1">
