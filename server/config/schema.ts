@@ -120,7 +120,7 @@ export const CONFIG_VARIABLES = {
       .string()
       .refine((s) => decodeEncryptionKey(s).length >= 32, "must hold at least 32 bytes (base64 or hex)")
       .optional(),
-    "Root key (32+ random bytes, base64 or hex) of the keyed hashes, encrypted Stellar secrets and SEP-10 key. Losing it loses them. `npm start` generates one under DATA_DIR.",
+    "Root key (32+ random bytes, base64 or hex) of the keyed hashes, encrypted Stellar and connection secrets, and the SEP-10, G2P signing, G2P encryption and G2P OAuth token keys derived from it. Losing it loses them; changing it changes the G2P public keys senders hold. `npm start` generates one under DATA_DIR.",
     "generated",
   ),
   PASSWORD_HASH_COST: v("Auth & security", wholeNumber(4, 15).default(12), "bcrypt cost of password hashes."),
